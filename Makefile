@@ -1,0 +1,77 @@
+# iso28000: PGXS build, plus the project's demo, test and bench targets.
+#
+# This Makefile must parse on a machine that has no pg_config or no PGXS yet
+# (a fresh Debian 12 with only the PostgreSQL server): `make demo` and
+# `make test` first install what is missing, then build through a recursive
+# make that finds PGXS.
+
+EXTENSION  = iso28000
+# META.json is the single source of the version.
+EXTVERSION := $(shell sed -n 's/^   "version": *"\([^"]*\)".*/\1/p' META.json)
+
+MODULE_big = iso28000
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+
+# The install script is the concatenation of the SQL sources: the core (types,
+# tenant model, engines) first, then one file per clause group, in clause order.
+SQL_PARTS  = $(sort $(wildcard sql/core/*.sql)) $(sort $(wildcard sql/clauses/*.sql))
+DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
+# Upgrade scripts and the frozen install scripts of earlier releases.
+DATA       = $(wildcard sql/upgrades/$(EXTENSION)--*.sql)
+
+# pg_regress: inputs in test/sql, expected outputs in the top-level expected/.
+# `setup` runs first and creates the extension; the rest run in name order.
+REGRESS      = setup $(filter-out setup,$(basename $(notdir $(sort $(wildcard test/sql/*.sql)))))
+REGRESS_OPTS = --inputdir=test --outputdir=.
+ISOLATION      = $(basename $(notdir $(sort $(wildcard test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test --outputdir=.
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = build results output_iso regression.diffs regression.out test/fuzz/build
+
+PG_CONFIG ?= pg_config
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
+ifneq ($(PGXS),)
+include $(PGXS)
+
+# The two halves of installcheck, so that test/suites can count each apart.
+installcheck-regress: submake $(REGRESS_PREP)
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+
+installcheck-isolation: submake $(REGRESS_PREP)
+	$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) --dbname=isolation_regression $(ISOLATION)
+else
+all install installcheck:
+	@echo "PGXS not found: run 'make setup' (as root, or with sudo) first, or 'make demo' / 'make test'" >&2
+	@exit 1
+endif
+
+$(DATA_built): $(SQL_PARTS) META.json
+	@mkdir -p build
+	cat $(SQL_PARTS) > $@
+
+.PHONY: installcheck-regress installcheck-isolation setup demo test bench fuzz soak dist check-version
+
+# Installs the packages the build and the tests need (needs root or sudo).
+setup:
+	./tools/setup
+
+check-version:
+	@grep -q "^default_version = '$(EXTVERSION)'" $(EXTENSION).control || \
+	  { echo "$(EXTENSION).control default_version differs from META.json ($(EXTVERSION))" >&2; exit 1; }
+
+demo: setup check-version
+	$(MAKE) all
+	$(MAKE) install
+	./demo/run
+
+test: setup check-version
+	$(MAKE) all
+	./test/run
+
+bench: setup
+	$(MAKE) all
+	$(MAKE) install
+	./bench/run

@@ -1,0 +1,17 @@
+/*
+ * iso28000 install script.
+ *
+ * Built by the Makefile from the files under sql/core (types, tenant model,
+ * engines) and sql/clauses (one file per clause group of ISO 28000:2022, in clause
+ * order).  Edit those files, never the built script.
+ */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION iso28000" to load this file. \quit
+
+COMMENT ON SCHEMA iso28000 IS
+  'ISO 28000:2022 security management system of record: registers for clauses 4 to 10, enforced workflows, conformity scoring and a hash-chained history.';
+
+-- Daily use needs no privilege beyond USAGE: row-level security decides which
+-- organisations' rows a role sees (see sql/core/02_tenant.sql).
+GRANT USAGE ON SCHEMA iso28000 TO PUBLIC;

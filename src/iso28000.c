@@ -1,0 +1,15 @@
+/*
+ * iso28000.c
+ *		Module entry point of the iso28000 extension.
+ *
+ * The extension's C code is split one concept per file (clause_ref, risk_rating,
+ * conformity_tally, the workflow engine, the history chain); this file only
+ * holds the module magic.  Modules that keep per-backend caches register their
+ * invalidation callbacks lazily, the first time they build their cache, so no
+ * _PG_init is needed and the library can be loaded on demand.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+
+PG_MODULE_MAGIC;
