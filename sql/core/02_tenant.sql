@@ -1,0 +1,326 @@
+/*
+ * sql/core/02_tenant.sql
+ *		The tenant model: organisations, their people, membership of database
+ *		roles in organisations at a level, and the row-level security pattern
+ *		that every register copies through register_table().
+ *
+ * Who sees what.  Every register row carries org_id.  A role sees and changes
+ * the rows of the organisations it is a member of (directly, or through a role
+ * whose privileges it has), at a level: read < write < audit < manage, each
+ * level including the ones below it.  The extension creates no roles; the
+ * DBA creates them and a manager of an organisation grants them access.
+ *
+ * Why the membership lookup is SECURITY DEFINER with the role as an argument.
+ * Policies run with the privileges of the querying role, and the membership
+ * table is itself protected; a definer function cannot know its caller's
+ * current_user, so the caller passes it (member_orgs() does that) and the
+ * function refuses to answer for a role that the session could not become.
+ * It is evaluated once per statement (policies wrap it in a sub-select), so
+ * row-level security costs one array lookup per row.
+ */
+
+-- Access levels, ordered: each includes the ones below it.
+CREATE TABLE iso28000.access_level (
+    level       text PRIMARY KEY,
+    rank        smallint NOT NULL UNIQUE,
+    description text NOT NULL
+);
+COMMENT ON TABLE iso28000.access_level IS
+  'ISO 28000 5.3: Levels at which a database role is a member of an organisation; each level includes the ones of lower rank.';
+COMMENT ON COLUMN iso28000.access_level.level IS 'Level name: read, write, audit or manage.';
+COMMENT ON COLUMN iso28000.access_level.rank IS 'Order of the levels; a higher rank includes every lower one.';
+COMMENT ON COLUMN iso28000.access_level.description IS 'What a member at this level may do.';
+INSERT INTO iso28000.access_level VALUES
+  ('read',   1, 'Sees the organisation''s registers and views.'),
+  ('write',  2, 'Also records and changes register entries and moves them through their workflows.'),
+  ('audit',  3, 'Also reads the history chain and records audit evidence.'),
+  ('manage', 4, 'Also grants and revokes membership and changes the organisation''s settings.');
+GRANT SELECT ON iso28000.access_level TO PUBLIC;
+
+-- Organisations: the tenants.
+CREATE TABLE iso28000.organization (
+    org_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code        text NOT NULL UNIQUE
+                CONSTRAINT organization_code_format CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'),
+    name        text NOT NULL CONSTRAINT organization_name_present CHECK (btrim(name) <> ''),
+    legal_name  text,
+    country     text CONSTRAINT organization_country_format CHECK (country ~ '^[A-Z]{2}$'),
+    sector      text,
+    active      boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    created_by  name NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE iso28000.organization IS
+  'ISO 28000 4.1, 4.3: Organisations (tenants) whose security management systems this database records; every register row belongs to one.';
+COMMENT ON COLUMN iso28000.organization.org_id IS 'Surrogate key; the distribution key of every register.';
+COMMENT ON COLUMN iso28000.organization.code IS 'Short unique code (letters, digits, _ . -; up to 63 characters).';
+COMMENT ON COLUMN iso28000.organization.name IS 'Name of the organisation.';
+COMMENT ON COLUMN iso28000.organization.legal_name IS 'Registered legal name, if different.';
+COMMENT ON COLUMN iso28000.organization.country IS 'ISO 3166-1 alpha-2 country code of the head office.';
+COMMENT ON COLUMN iso28000.organization.sector IS 'Sector of activity (for example port operations, logistics).';
+COMMENT ON COLUMN iso28000.organization.active IS 'False once the organisation no longer runs its SMS here; its records are kept.';
+COMMENT ON COLUMN iso28000.organization.created_at IS 'When the organisation was created.';
+COMMENT ON COLUMN iso28000.organization.created_by IS 'Database role that created the organisation.';
+
+-- Membership of database roles in organisations.
+CREATE TABLE iso28000.membership (
+    org_id      bigint NOT NULL REFERENCES iso28000.organization,
+    member      regrole NOT NULL,
+    level       text NOT NULL REFERENCES iso28000.access_level,
+    granted_by  name NOT NULL DEFAULT current_user,
+    granted_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, member)
+);
+COMMENT ON TABLE iso28000.membership IS
+  'ISO 28000 5.3: Database roles that are members of an organisation, and at which level; change it with grant_access() and revoke_access().';
+COMMENT ON COLUMN iso28000.membership.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.membership.member IS 'The database role; roles that have its privileges share its access.';
+COMMENT ON COLUMN iso28000.membership.level IS 'Access level: read, write, audit or manage.';
+COMMENT ON COLUMN iso28000.membership.granted_by IS 'Role that granted the access.';
+COMMENT ON COLUMN iso28000.membership.granted_at IS 'When the access was granted or last changed.';
+
+-- The organisations in which role r has at least level min_level.
+CREATE FUNCTION iso28000._role_orgs(r regrole, min_level text)
+RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(m.org_id ORDER BY m.org_id), '{}')
+      FROM iso28000.membership m
+      JOIN iso28000.access_level l ON l.level = m.level
+     WHERE pg_has_role(session_user, r, 'MEMBER')
+       AND pg_has_role(r, m.member, 'USAGE')
+       AND l.rank >= (SELECT rank FROM iso28000.access_level WHERE level = min_level)
+$$;
+COMMENT ON FUNCTION iso28000._role_orgs(regrole, text) IS
+  'Internal: organisations in which the role has at least the level; answers only for roles the session user can become. Use member_orgs().';
+
+-- The organisations in which the current role has at least the level.
+CREATE FUNCTION iso28000.member_orgs(min_level text DEFAULT 'read')
+RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT iso28000._role_orgs(current_user::regrole, min_level) $$;
+COMMENT ON FUNCTION iso28000.member_orgs(text) IS
+  'Organisations in which the current role has at least the given access level (read, write, audit, manage).';
+
+-- Whether the current role has at least the level in the organisation.
+CREATE FUNCTION iso28000.has_level(org bigint, min_level text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT org = ANY (iso28000.member_orgs(min_level)) $$;
+COMMENT ON FUNCTION iso28000.has_level(bigint, text) IS
+  'True when the current role has at least the given access level in the organisation.';
+
+-- Refuses with IS001 unless the current role has the level in the organisation.
+CREATE FUNCTION iso28000.require_level(org bigint, min_level text)
+RETURNS void
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    IF NOT coalesce(iso28000.has_level(org, min_level), false) THEN
+        RAISE EXCEPTION 'role "%" does not have % access to organisation %', current_user, min_level, org
+              USING ERRCODE = 'IS001',
+                    HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION iso28000.require_level(bigint, text) IS
+  'Raises IS001 unless the current role has at least the given access level in the organisation.';
+
+-- Creates an organisation; the calling role becomes its manager.
+CREATE FUNCTION iso28000.create_organization(code text, name text, manager regrole DEFAULT current_user::regrole)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    IF NOT pg_has_role(session_user, manager, 'MEMBER') THEN
+        RAISE EXCEPTION 'role "%" cannot make role "%" the manager of a new organisation', session_user, manager
+              USING ERRCODE = 'IS002',
+                    DETAIL = 'The manager of a new organisation must be a role the session user can become.';
+    END IF;
+    INSERT INTO iso28000.organization (code, name, created_by)
+         VALUES (create_organization.code, create_organization.name, manager::text)
+      RETURNING org_id INTO new_id;
+    INSERT INTO iso28000.membership (org_id, member, level, granted_by)
+         VALUES (new_id, manager, 'manage', session_user);
+    RETURN new_id;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.create_organization(text, text, regrole) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.create_organization(text, text, regrole) IS
+  'Creates an organisation and makes the manager role (by default the caller) a member at level manage. Not granted to PUBLIC: the DBA grants EXECUTE to the roles that may create organisations.';
+
+-- Refuses with IS004 when role is the organisation's only manager.
+CREATE FUNCTION iso28000._keep_a_manager(org bigint, role regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM iso28000.membership
+                WHERE org_id = org AND member = role AND level = 'manage')
+       AND NOT EXISTS (SELECT FROM iso28000.membership
+                        WHERE org_id = org AND member <> role AND level = 'manage') THEN
+        RAISE EXCEPTION 'role "%" is the last manager of organisation %', role, org
+              USING ERRCODE = 'IS004',
+                    DETAIL = 'An organisation keeps at least one manager.',
+                    HINT = 'Grant manage to another role first.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION iso28000._keep_a_manager(bigint, regrole) IS
+  'Internal: raises IS004 when the role is the only manager of the organisation.';
+
+-- Grants a role access to an organisation at a level (or changes its level).
+CREATE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    IF NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level = grant_access.level) THEN
+        RAISE EXCEPTION 'unknown access level "%"', level
+              USING ERRCODE = 'IS003',
+                    HINT = 'Levels are read, write, audit and manage.';
+    END IF;
+    IF level <> 'manage' THEN
+        PERFORM iso28000._keep_a_manager(org, role);
+    END IF;
+    INSERT INTO iso28000.membership AS m (org_id, member, level)
+         VALUES (org, role, grant_access.level)
+    ON CONFLICT (org_id, member)
+      DO UPDATE SET level = excluded.level, granted_by = current_user, granted_at = now();
+END
+$$;
+COMMENT ON FUNCTION iso28000.grant_access(bigint, regrole, text) IS
+  'Grants a database role access to an organisation at a level (read, write, audit, manage); the caller must manage the organisation.';
+
+-- Revokes a role's membership of an organisation.
+CREATE FUNCTION iso28000.revoke_access(org bigint, role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    PERFORM iso28000._keep_a_manager(org, role);
+    DELETE FROM iso28000.membership WHERE org_id = org AND member = role;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
+COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
+  'Revokes a database role''s membership of an organisation; returns false when it was not a member. The caller must manage the organisation; the last manager cannot be removed.';
+
+-- Enables and forces row-level security on a register with the standard
+-- policies, grants daily use to PUBLIC (the policies decide which rows), has
+-- pg_dump keep its rows, and attaches the history chain.  One call per register.
+CREATE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    seq regclass;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''read''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: the history chain's trigger is attached here (sql/core/06_history.sql).
+END
+$$;
+COMMENT ON FUNCTION iso28000.register_table(regclass) IS
+  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table needs an org_id column.';
+
+-- organization: members see their organisations; managers change them; new
+-- organisations come only from create_organization().
+ALTER TABLE iso28000.organization ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_read ON iso28000.organization FOR SELECT
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('read'))::bigint[]));
+CREATE POLICY manager_update ON iso28000.organization FOR UPDATE
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]))
+  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+GRANT SELECT, UPDATE (name, legal_name, country, sector, active) ON iso28000.organization TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.organization', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.organization', 'org_id'), '');
+
+-- membership: members see the membership of their organisations; managers
+-- change it (grant_access and revoke_access are the friendly way).
+ALTER TABLE iso28000.membership ENABLE ROW LEVEL SECURITY;
+CREATE POLICY member_read ON iso28000.membership FOR SELECT
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('read'))::bigint[]));
+CREATE POLICY manager_insert ON iso28000.membership FOR INSERT
+  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+CREATE POLICY manager_update ON iso28000.membership FOR UPDATE
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]))
+  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+CREATE POLICY manager_delete ON iso28000.membership FOR DELETE
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.membership TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.membership', '');
+
+-- People of an organisation: owners, auditors, verifiers, approvers.
+CREATE TABLE iso28000.person (
+    org_id      bigint NOT NULL REFERENCES iso28000.organization,
+    person_id   bigint GENERATED ALWAYS AS IDENTITY,
+    full_name   text NOT NULL CONSTRAINT person_full_name_present CHECK (btrim(full_name) <> ''),
+    email       text CONSTRAINT person_email_format CHECK (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'),
+    job_title   text,
+    db_role     name,
+    active      boolean NOT NULL DEFAULT true,
+    PRIMARY KEY (org_id, person_id),
+    CONSTRAINT person_db_role_unique UNIQUE (org_id, db_role)
+);
+COMMENT ON TABLE iso28000.person IS
+  'ISO 28000 5.3, 7.2: People of the organisation who own, perform, audit, verify or approve; a person may have a database login.';
+COMMENT ON COLUMN iso28000.person.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.person.person_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.person.full_name IS 'Full name.';
+COMMENT ON COLUMN iso28000.person.email IS 'E-mail address.';
+COMMENT ON COLUMN iso28000.person.job_title IS 'Job title or function.';
+COMMENT ON COLUMN iso28000.person.db_role IS 'Database role this person logs in as, if any; current_person() maps the session to the person.';
+COMMENT ON COLUMN iso28000.person.active IS 'False once the person has left; their records are kept.';
+SELECT iso28000.register_table('iso28000.person');
+
+-- The person of the organisation whose database role is the current role.
+CREATE FUNCTION iso28000.current_person(org bigint)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT person_id FROM iso28000.person
+     WHERE org_id = org AND db_role = current_user AND active
+$$;
+COMMENT ON FUNCTION iso28000.current_person(bigint) IS
+  'The active person of the organisation whose db_role is the current role, or NULL.';
