@@ -1,0 +1,41 @@
+/*
+ * iso28000_errcodes.h
+ *		The extension's own SQLSTATEs, class IS.
+ *
+ * The SQL standard leaves classes beginning with I to Z to implementations,
+ * and PostgreSQL uses only P0 and XX of them, so class IS is free for the
+ * extension's refusals; applications can catch them by class or by code.
+ * Every code is listed here and in doc/sqlstates.md, with the same meaning.
+ * Codes raised from PL/pgSQL use the same values as string literals.
+ *
+ * Ranges: IS0xx tenant model and catalog, IS1xx workflow engine, IS2xx
+ * history chain, IS3xx scoring, audits and reviews, IS4xx registers of
+ * clauses 4 to 8.
+ */
+#ifndef ISO28000_ERRCODES_H
+#define ISO28000_ERRCODES_H
+
+#include "utils/elog.h"
+
+/* IS0xx: tenant model and catalog (raised from sql/core/02_tenant.sql) */
+
+/* the current role lacks the access level the action needs in the organisation */
+#define ERRCODE_ISO28000_ACCESS_DENIED			MAKE_SQLSTATE('I','S','0','0','1')
+/* a new organisation's manager is a role the session user cannot become */
+#define ERRCODE_ISO28000_MANAGER_NOT_ALLOWED	MAKE_SQLSTATE('I','S','0','0','2')
+/* an access level that does not exist */
+#define ERRCODE_ISO28000_UNKNOWN_LEVEL			MAKE_SQLSTATE('I','S','0','0','3')
+/* the change would leave an organisation without a manager */
+#define ERRCODE_ISO28000_LAST_MANAGER			MAKE_SQLSTATE('I','S','0','0','4')
+/* a table without org_id cannot be made a register */
+#define ERRCODE_ISO28000_NOT_A_REGISTER			MAKE_SQLSTATE('I','S','0','0','5')
+
+/* IS1xx: workflow engine */
+
+/* IS2xx: history chain */
+
+/* IS3xx: scoring, audits and management reviews */
+
+/* IS4xx: registers of clauses 4 to 8 */
+
+#endif							/* ISO28000_ERRCODES_H */
