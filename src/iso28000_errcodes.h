@@ -36,6 +36,9 @@
 
 /* IS3xx: scoring, audits and management reviews */
 
+/* a weighted conformity aggregate was given a negative weight */
+#define ERRCODE_ISO28000_NEGATIVE_WEIGHT		MAKE_SQLSTATE('I','S','3','0','1')
+
 /* IS4xx: registers of clauses 4 to 8 */
 
 #endif							/* ISO28000_ERRCODES_H */
