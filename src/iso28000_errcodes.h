@@ -30,7 +30,28 @@
 /* a table without org_id cannot be made a register */
 #define ERRCODE_ISO28000_NOT_A_REGISTER			MAKE_SQLSTATE('I','S','0','0','5')
 
-/* IS1xx: workflow engine */
+/* IS1xx: workflow engine (src/workflow.c, sql/core/07_workflow.sql, sql/clauses/clause10_improvement.sql) */
+
+/* workflow not defined, or the table or its rules do not fit the engine */
+#define ERRCODE_ISO28000_WORKFLOW_MISCONFIGURED		MAKE_SQLSTATE('I','S','1','0','0')
+/* the status names a state the workflow does not have */
+#define ERRCODE_ISO28000_UNKNOWN_STATE				MAKE_SQLSTATE('I','S','1','0','1')
+/* no rule allows this transition (or this initial state on insert) */
+#define ERRCODE_ISO28000_TRANSITION_NOT_ALLOWED		MAKE_SQLSTATE('I','S','1','0','2')
+/* a column the target state requires is NULL or blank */
+#define ERRCODE_ISO28000_REQUIRED_COLUMN_MISSING	MAKE_SQLSTATE('I','S','1','0','3')
+/* the transition's guard function refused it */
+#define ERRCODE_ISO28000_GUARD_REFUSED				MAKE_SQLSTATE('I','S','1','0','4')
+/* the record is in a frozen state and the update is no transition out of it */
+#define ERRCODE_ISO28000_RECORD_FROZEN				MAKE_SQLSTATE('I','S','1','0','5')
+/* the member's level in the organisation is below the transition's */
+#define ERRCODE_ISO28000_LEVEL_INSUFFICIENT			MAKE_SQLSTATE('I','S','1','0','6')
+/* the record's state does not allow deleting it */
+#define ERRCODE_ISO28000_DELETE_REFUSED				MAKE_SQLSTATE('I','S','1','0','7')
+/* clause 10.2: a corrective action of a verified or closed nonconformity */
+#define ERRCODE_ISO28000_NONCONFORMITY_LOCKED		MAKE_SQLSTATE('I','S','1','5','0')
+/* clause 10.2: a corrective action reopened or added while its nonconformity is past action_planned */
+#define ERRCODE_ISO28000_ACTION_AFTER_TAKEN			MAKE_SQLSTATE('I','S','1','5','1')
 
 /* IS2xx: history chain */
 

@@ -1,0 +1,305 @@
+/*
+ * sql/core/07_workflow.sql
+ *		The workflow engine: rules as data, the event log and the attach helper.
+ *
+ * A workflow is a set of states, the transitions allowed between them, the
+ * columns that must be filled to enter a state, an optional guard function per
+ * transition and the membership level a transition needs.  The C trigger
+ * iso28000.workflow_guard() (src/workflow.c) enforces them on every register
+ * it is attached to, and appends every transition to iso28000.workflow_event.
+ *
+ * The rules are catalog data (no org_id): every organisation of the database
+ * follows the same rules.  Rows seeded by the install script are marked
+ * builtin at the end of the script (sql/clauses/clause10_improvement.sql) so
+ * that pg_dump keeps only the rows a DBA added.  See doc/workflow.md.
+ */
+
+-- The membership levels a transition may require, in increasing order.
+CREATE FUNCTION iso28000.workflow_level_ok(level text) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN level IN ('read', 'write', 'audit', 'manage');
+COMMENT ON FUNCTION iso28000.workflow_level_ok(text) IS
+  'True when the text is a membership level a workflow transition may require: read, write, audit or manage.';
+
+CREATE TABLE iso28000.workflow (
+  workflow    text PRIMARY KEY CHECK (workflow ~ '^[a-z][a-z0-9_]*$' AND length(workflow) < 64),
+  description text NOT NULL,
+  builtin     boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE iso28000.workflow IS
+  'ISO 28000 7.5.3, 10.2: Workflows the engine enforces (nonconformity, corrective_action, document, risk, audit...). Catalog: no org_id, shared by every organisation.';
+COMMENT ON COLUMN iso28000.workflow.workflow IS 'Name of the workflow, as passed to the trigger iso28000.workflow_guard().';
+COMMENT ON COLUMN iso28000.workflow.description IS 'What the workflow governs.';
+COMMENT ON COLUMN iso28000.workflow.builtin IS 'True for rows seeded by the install script; pg_dump keeps only the rows where it is false.';
+
+CREATE TABLE iso28000.workflow_state (
+  workflow    text NOT NULL REFERENCES iso28000.workflow ON UPDATE CASCADE ON DELETE CASCADE,
+  state       text NOT NULL CHECK (state ~ '^[a-z][a-z0-9_]*$' AND length(state) < 64),
+  is_initial  boolean NOT NULL DEFAULT false,
+  is_terminal boolean NOT NULL DEFAULT false,
+  is_frozen   boolean NOT NULL DEFAULT false,
+  deletable   boolean NOT NULL DEFAULT false,
+  description text,
+  builtin     boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (workflow, state)
+);
+COMMENT ON TABLE iso28000.workflow_state IS
+  'ISO 28000 7.5.3, 10.2: States of each workflow: where a record may start (initial), where it leaves the active set (terminal), where it may not be changed until a transition takes it out (frozen), and where it may still be deleted.';
+COMMENT ON COLUMN iso28000.workflow_state.workflow IS 'The workflow the state belongs to.';
+COMMENT ON COLUMN iso28000.workflow_state.state IS 'Name of the state, the value of the status column.';
+COMMENT ON COLUMN iso28000.workflow_state.is_initial IS 'A new record may be inserted in this state.';
+COMMENT ON COLUMN iso28000.workflow_state.is_terminal IS 'The record has left the active set (closed, rejected, cancelled...); views count it as not open.';
+COMMENT ON COLUMN iso28000.workflow_state.is_frozen IS 'A record in this state cannot be updated except by an allowed transition out of it.';
+COMMENT ON COLUMN iso28000.workflow_state.deletable IS 'A record in this state may be deleted; in every other state a DELETE is refused (IS107).';
+COMMENT ON COLUMN iso28000.workflow_state.description IS 'What the state means.';
+COMMENT ON COLUMN iso28000.workflow_state.builtin IS 'True for rows seeded by the install script; pg_dump keeps only the rows where it is false.';
+
+CREATE TABLE iso28000.workflow_transition (
+  workflow       text NOT NULL,
+  from_state     text NOT NULL,
+  to_state       text NOT NULL CHECK (to_state <> from_state),
+  required_level text NOT NULL DEFAULT 'write' CHECK (iso28000.workflow_level_ok(required_level)),
+  guard          regprocedure,
+  note           text,
+  builtin        boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (workflow, from_state, to_state),
+  FOREIGN KEY (workflow, from_state) REFERENCES iso28000.workflow_state ON UPDATE CASCADE ON DELETE CASCADE,
+  FOREIGN KEY (workflow, to_state) REFERENCES iso28000.workflow_state ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE iso28000.workflow_transition IS
+  'ISO 28000 7.5.3, 10.2: Allowed transitions of each workflow, the membership level each needs and an optional guard function for rules that look at other rows.';
+COMMENT ON COLUMN iso28000.workflow_transition.workflow IS 'The workflow.';
+COMMENT ON COLUMN iso28000.workflow_transition.from_state IS 'State the record leaves.';
+COMMENT ON COLUMN iso28000.workflow_transition.to_state IS 'State the record enters.';
+COMMENT ON COLUMN iso28000.workflow_transition.required_level IS 'Membership level (read, write, audit, manage) the current user needs in the record''s organisation to make the transition (IS106 otherwise).';
+COMMENT ON COLUMN iso28000.workflow_transition.guard IS 'Optional guard: a function (row <table row type>, from_state text, to_state text) RETURNS text, NULL to allow, otherwise what is missing (IS104).';
+COMMENT ON COLUMN iso28000.workflow_transition.note IS 'Why the transition exists (shown in the documentation and the views).';
+COMMENT ON COLUMN iso28000.workflow_transition.builtin IS 'True for rows seeded by the install script; pg_dump keeps only the rows where it is false.';
+
+CREATE TABLE iso28000.workflow_required_column (
+  workflow    text NOT NULL,
+  state       text NOT NULL,
+  column_name name NOT NULL,
+  description text,
+  builtin     boolean NOT NULL DEFAULT false,
+  PRIMARY KEY (workflow, state, column_name),
+  FOREIGN KEY (workflow, state) REFERENCES iso28000.workflow_state ON UPDATE CASCADE ON DELETE CASCADE
+);
+COMMENT ON TABLE iso28000.workflow_required_column IS
+  'ISO 28000 7.5.3, 10.2: Columns that must be filled (not NULL, and for text not blank) for a record to enter or stay in a state.';
+COMMENT ON COLUMN iso28000.workflow_required_column.workflow IS 'The workflow.';
+COMMENT ON COLUMN iso28000.workflow_required_column.state IS 'The state that needs the column.';
+COMMENT ON COLUMN iso28000.workflow_required_column.column_name IS 'Column of the governed table that must be filled.';
+COMMENT ON COLUMN iso28000.workflow_required_column.description IS 'What the column holds, as the refusal message shows it.';
+COMMENT ON COLUMN iso28000.workflow_required_column.builtin IS 'True for rows seeded by the install script; pg_dump keeps only the rows where it is false.';
+
+GRANT SELECT ON iso28000.workflow, iso28000.workflow_state, iso28000.workflow_transition,
+  iso28000.workflow_required_column TO PUBLIC;
+
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_state', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_transition', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_required_column', 'WHERE NOT builtin');
+
+-- The event log.  Not a register: it is the engine's own append-only output,
+-- written by the trigger as the table's owner, so no member can insert, change
+-- or delete an event; members read the events of their organisations.
+CREATE TABLE iso28000.workflow_event (
+  org_id       bigint NOT NULL REFERENCES iso28000.organization,
+  event_id     bigint GENERATED ALWAYS AS IDENTITY,
+  workflow     text NOT NULL,
+  table_name   regclass NOT NULL,
+  record_id    bigint,
+  record_key   text NOT NULL,
+  from_state   text,
+  to_state     text NOT NULL,
+  actor        name NOT NULL,
+  actor_person bigint,
+  occurred_at  timestamptz NOT NULL,
+  note         text,
+  PRIMARY KEY (org_id, event_id)
+);
+CREATE INDEX workflow_event_record_idx ON iso28000.workflow_event (org_id, table_name, record_id);
+COMMENT ON TABLE iso28000.workflow_event IS
+  'ISO 28000 7.5.3, 9.1, 10.2: Every workflow transition (and every creation of a governed record): who moved which record from which state to which, and when. Append-only; written by the engine only.';
+COMMENT ON COLUMN iso28000.workflow_event.org_id IS 'Organisation of the record.';
+COMMENT ON COLUMN iso28000.workflow_event.event_id IS 'Surrogate key, increasing in the order events were written.';
+COMMENT ON COLUMN iso28000.workflow_event.workflow IS 'Workflow that governed the transition.';
+COMMENT ON COLUMN iso28000.workflow_event.table_name IS 'Table of the record.';
+COMMENT ON COLUMN iso28000.workflow_event.record_id IS 'The record''s surrogate key (the primary key column after org_id) when it is an integer, else NULL.';
+COMMENT ON COLUMN iso28000.workflow_event.record_key IS 'The record''s whole primary key, as text: (org_id, xxx_id)=(1, 42).';
+COMMENT ON COLUMN iso28000.workflow_event.from_state IS 'State the record left; NULL when the record was created.';
+COMMENT ON COLUMN iso28000.workflow_event.to_state IS 'State the record entered.';
+COMMENT ON COLUMN iso28000.workflow_event.actor IS 'Database role (current_user) that made the change.';
+COMMENT ON COLUMN iso28000.workflow_event.actor_person IS 'Person of the organisation whose db_role is the actor, if any.';
+COMMENT ON COLUMN iso28000.workflow_event.occurred_at IS 'Start time of the statement that made the transition.';
+COMMENT ON COLUMN iso28000.workflow_event.note IS 'The record''s status_note column at the transition, when the table has one.';
+
+ALTER TABLE iso28000.workflow_event ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.workflow_event FORCE ROW LEVEL SECURITY;
+CREATE POLICY workflow_event_read ON iso28000.workflow_event FOR SELECT
+  USING (iso28000.has_level(org_id, 'read'));
+GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event', '');
+
+-- The trigger: the engine itself (src/workflow.c).
+CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_guard';
+COMMENT ON FUNCTION iso28000.workflow_guard() IS
+  'Workflow engine trigger (BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW): arguments are the workflow name and optionally the status column (default status). Enforces the rules of iso28000.workflow_* and logs transitions in iso28000.workflow_event.';
+
+-- Statement trigger on the rules tables: tells every backend to rebuild its cache.
+CREATE FUNCTION iso28000.workflow_rules_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_rules_changed';
+COMMENT ON FUNCTION iso28000.workflow_rules_changed() IS
+  'Statement trigger on the workflow rules tables: sends a relcache invalidation so that every session rebuilds its cached rules at its next statement.';
+
+CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.workflow FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
+CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.workflow_state FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
+CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.workflow_transition FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
+CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.workflow_required_column FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
+
+-- Attaches a workflow to a table: checks the table and creates the trigger.
+CREATE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  trg name := CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                   ELSE 'workflow_guard_' || status_column END;
+  coltype regtype;
+  missing text;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    RAISE EXCEPTION 'workflow "%" is not defined', workflow
+      USING ERRCODE = 'IS100',
+            HINT = 'Insert it into iso28000.workflow with its states and transitions first.';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = status_column AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS NULL OR coltype NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+    RAISE EXCEPTION 'table % has no text column "%" to hold the state of workflow "%"', tbl, status_column, workflow
+      USING ERRCODE = 'IS100';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'org_id' AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS DISTINCT FROM 'bigint'::regtype THEN
+    RAISE EXCEPTION 'table % has no bigint column org_id', tbl
+      USING ERRCODE = 'IS100',
+            DETAIL = 'The engine checks the member''s level and logs events per organisation.';
+  END IF;
+  SELECT string_agg(format('%s (state %s)', r.column_name, r.state), ', ' ORDER BY r.state, r.column_name)
+    INTO missing
+    FROM iso28000.workflow_required_column r
+   WHERE r.workflow = attach_workflow.workflow
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = tbl AND a.attname = r.column_name
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'table % lacks columns that workflow "%" requires: %', tbl, workflow, missing
+      USING ERRCODE = 'IS100';
+  END IF;
+  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
+                 'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
+END
+$$;
+COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
+  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column.';
+
+-- Detaches a workflow from a table (drops the trigger attach_workflow created).
+CREATE FUNCTION iso28000.detach_workflow(tbl regclass, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  EXECUTE format('DROP TRIGGER %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                      ELSE 'workflow_guard_' || status_column END, tbl);
+END
+$$;
+COMMENT ON FUNCTION iso28000.detach_workflow(regclass, name) IS
+  'Drops the workflow trigger that attach_workflow created on the table for that status column.';
+
+-- The transitions out of a state, for applications that show the next steps.
+CREATE VIEW iso28000.workflow_next_step WITH (security_invoker = true) AS
+SELECT t.workflow, t.from_state, t.to_state, t.required_level,
+       t.guard, t.note,
+       coalesce((SELECT array_agg(r.column_name ORDER BY r.column_name)
+                   FROM iso28000.workflow_required_column r
+                  WHERE r.workflow = t.workflow AND r.state = t.to_state), '{}') AS required_columns,
+       s.is_terminal AS leads_to_terminal
+  FROM iso28000.workflow_transition t
+  JOIN iso28000.workflow_state s ON s.workflow = t.workflow AND s.state = t.to_state;
+COMMENT ON VIEW iso28000.workflow_next_step IS
+  'ISO 28000 7.5.3, 10.2: Each allowed transition with the level it needs, its guard and the columns that must be filled to make it.';
+COMMENT ON COLUMN iso28000.workflow_next_step.workflow IS 'The workflow.';
+COMMENT ON COLUMN iso28000.workflow_next_step.from_state IS 'State the record leaves.';
+COMMENT ON COLUMN iso28000.workflow_next_step.to_state IS 'State the record enters.';
+COMMENT ON COLUMN iso28000.workflow_next_step.required_level IS 'Membership level the transition needs.';
+COMMENT ON COLUMN iso28000.workflow_next_step.guard IS 'Guard function, if any.';
+COMMENT ON COLUMN iso28000.workflow_next_step.note IS 'Why the transition exists.';
+COMMENT ON COLUMN iso28000.workflow_next_step.required_columns IS 'Columns that must be filled to enter to_state.';
+COMMENT ON COLUMN iso28000.workflow_next_step.leads_to_terminal IS 'True when to_state takes the record out of the active set.';
+GRANT SELECT ON iso28000.workflow_next_step TO PUBLIC;
+
+/*
+ * Seeded rules: the nonconformity and corrective-action workflows of clause
+ * 10.2.  Their guards are functions over the register tables, so
+ * sql/clauses/clause10_improvement.sql sets them once the tables exist.
+ */
+INSERT INTO iso28000.workflow (workflow, description) VALUES
+  ('nonconformity', 'ISO 28000 10.2: a nonconformity from report to closure (react, evaluate the cause, act, review effectiveness, change the SMS if needed).'),
+  ('corrective_action', 'ISO 28000 10.2 c: a corrective action of a nonconformity, from plan to completion.');
+
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
+  ('nonconformity', 'reported',       true,  false, false, true,  'Reported, not yet dealt with.'),
+  ('nonconformity', 'rejected',       false, true,  true,  false, 'Not a nonconformity (with the reason).'),
+  ('nonconformity', 'contained',      false, false, false, false, '10.2 a: reacted: action taken to control and correct it and to deal with the consequences.'),
+  ('nonconformity', 'cause_analysed', false, false, false, false, '10.2 b: causes determined, and whether similar nonconformities exist or could occur.'),
+  ('nonconformity', 'action_planned', false, false, false, false, '10.2 c: corrective actions planned, each with an owner and a due date.'),
+  ('nonconformity', 'action_taken',   false, false, false, false, '10.2 c: every live corrective action done.'),
+  ('nonconformity', 'verified',       false, false, false, false, '10.2 d: effectiveness reviewed by someone who owns none of its corrective actions.'),
+  ('nonconformity', 'closed',         false, true,  true,  false, '10.2 e: closed with the decision whether the SMS must change; frozen until reopened.'),
+  ('corrective_action', 'planned',     true,  false, false, true,  'Planned with an owner and a due date.'),
+  ('corrective_action', 'in_progress', false, false, false, false, 'Being implemented.'),
+  ('corrective_action', 'done',        false, false, false, false, 'Completed, with the completion date and the evidence.'),
+  ('corrective_action', 'cancelled',   false, true,  true,  false, 'Cancelled, with the reason.');
+
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, note) VALUES
+  ('nonconformity', 'reported',       'contained',      'write', '10.2 a: correction taken.'),
+  ('nonconformity', 'reported',       'rejected',       'audit', 'Not a nonconformity.'),
+  ('nonconformity', 'contained',      'cause_analysed', 'write', '10.2 b: cause analysed.'),
+  ('nonconformity', 'cause_analysed', 'action_planned', 'write', '10.2 c: corrective actions planned.'),
+  ('nonconformity', 'action_planned', 'action_taken',   'write', '10.2 c: corrective actions done.'),
+  ('nonconformity', 'action_taken',   'verified',       'audit', '10.2 d: effectiveness reviewed.'),
+  ('nonconformity', 'action_taken',   'cause_analysed', 'audit', '10.2 d: actions found ineffective: back to the analysis (a recurrence).'),
+  ('nonconformity', 'verified',       'closed',         'audit', '10.2 e: closed with the decision on SMS changes.'),
+  ('nonconformity', 'closed',         'cause_analysed', 'manage', 'Reopened.'),
+  ('corrective_action', 'planned',     'in_progress', 'write', 'Work started.'),
+  ('corrective_action', 'planned',     'done',        'write', 'Completed at once.'),
+  ('corrective_action', 'in_progress', 'done',        'write', 'Completed.'),
+  ('corrective_action', 'planned',     'cancelled',   'write', 'Cancelled with a reason.'),
+  ('corrective_action', 'in_progress', 'cancelled',   'write', 'Cancelled with a reason.'),
+  ('corrective_action', 'done',        'in_progress', 'write', 'Reopened: its nonconformity''s verification found it ineffective.');
+
+INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
+  ('nonconformity', 'rejected',       'rejection_reason',      'why it is not a nonconformity'),
+  ('nonconformity', 'contained',      'correction',            '10.2 a: what was done to control and correct it and deal with the consequences'),
+  ('nonconformity', 'cause_analysed', 'root_cause',            '10.2 b: the cause'),
+  ('nonconformity', 'cause_analysed', 'analysis_method',       '10.2 b: the method of the cause analysis'),
+  ('nonconformity', 'cause_analysed', 'similar_nonconformities', '10.2 b: whether similar nonconformities exist or could occur'),
+  ('nonconformity', 'verified',       'effectiveness_review',  '10.2 d: the review of the effectiveness of the actions'),
+  ('nonconformity', 'verified',       'verified_by',           '10.2 d: the person who reviewed effectiveness'),
+  ('nonconformity', 'verified',       'verified_on',           '10.2 d: the date of the review'),
+  ('nonconformity', 'closed',         'sms_change_needed',     '10.2 e: the decision whether the SMS must change'),
+  ('corrective_action', 'planned',     'owner_id',     'the owner'),
+  ('corrective_action', 'planned',     'due_on',       'the due date'),
+  ('corrective_action', 'done',        'completed_on', 'the completion date'),
+  ('corrective_action', 'done',        'evidence',     'the evidence of completion'),
+  ('corrective_action', 'cancelled',   'cancel_reason', 'the reason for cancelling');
