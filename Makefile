@@ -75,3 +75,22 @@ bench: setup
 	$(MAKE) all
 	$(MAKE) install
 	./bench/run
+
+# Builds each libFuzzer harness test/fuzz/NAME_fuzz.c with src/NAME_text.c (the
+# pure C parser it drives) and runs it for FUZZ_TIME seconds, with the
+# dictionary test/fuzz/NAME.dict when there is one.  FUZZ=name runs one.
+FUZZ_TIME ?= 60
+FUZZ ?=
+fuzz:
+	@mkdir -p test/fuzz/build
+	@set -e; for h in test/fuzz/*$(FUZZ)*_fuzz.c; do \
+	  n=$$(basename $$h _fuzz.c); echo "== fuzz $$n ($(FUZZ_TIME) s)"; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $$h src/$${n}_text.c -o test/fuzz/build/$${n}_fuzz; \
+	  mkdir -p test/fuzz/build/$${n}_corpus; \
+	  dict=; if [ -f test/fuzz/$$n.dict ]; then dict=-dict=test/fuzz/$$n.dict; fi; \
+	  if test/fuzz/build/$${n}_fuzz -max_total_time=$(FUZZ_TIME) $$dict \
+	       -artifact_prefix=test/fuzz/build/$${n}- test/fuzz/build/$${n}_corpus \
+	       > test/fuzz/build/$${n}.log 2>&1; \
+	  then tail -1 test/fuzz/build/$${n}.log; \
+	  else tail -40 test/fuzz/build/$${n}.log; exit 1; fi; \
+	done
