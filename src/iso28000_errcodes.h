@@ -55,6 +55,17 @@
 
 /* IS2xx: history chain */
 
+/* UPDATE, DELETE or TRUNCATE of the history, or DELETE or TRUNCATE of its chain heads */
+#define ERRCODE_ISO28000_HISTORY_APPEND_ONLY	MAKE_SQLSTATE('I','S','2','0','1')
+/* TRUNCATE of a register: the history could not record the rows it removes */
+#define ERRCODE_ISO28000_HISTORY_TRUNCATE_REGISTER	MAKE_SQLSTATE('I','S','2','0','2')
+/* a history trigger that is not AFTER, or a statement trigger without transition tables */
+#define ERRCODE_ISO28000_HISTORY_BAD_TRIGGER	MAKE_SQLSTATE('I','S','2','0','3')
+/* a kept digest given for another organisation than the one verified */
+#define ERRCODE_ISO28000_HISTORY_DIGEST_ORG		MAKE_SQLSTATE('I','S','2','0','4')
+/* attach_history() on a table without an org_id column or a primary key */
+#define ERRCODE_ISO28000_HISTORY_NOT_A_REGISTER	MAKE_SQLSTATE('I','S','2','0','5')
+
 /* IS3xx: scoring, audits and management reviews */
 
 /* a weighted conformity aggregate was given a negative weight */

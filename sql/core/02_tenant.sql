@@ -259,6 +259,7 @@ BEGIN
     END IF;
 
     -- history: the history chain's trigger is attached here (sql/core/06_history.sql).
+    IF to_regprocedure('iso28000.attach_history(regclass)') IS NOT NULL THEN PERFORM iso28000.attach_history(tbl); END IF;
 END
 $$;
 COMMENT ON FUNCTION iso28000.register_table(regclass) IS

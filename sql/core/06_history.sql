@@ -1,0 +1,431 @@
+/*
+ * sql/core/06_history.sql
+ *		The tamper-evident history: every change to every register, one SHA-256
+ *		hash chain per organisation, append-only and verifiable.
+ *
+ * Recording is in C (src/history.c): a statement-level AFTER trigger with
+ * transition tables, attached to each register by attach_history(), which
+ * register_table() calls.  Record n of an organisation stores the hash of
+ * record n-1 (prev_hash) and the SHA-256 hash over the canonical serialisation
+ * of its fields (doc/history.md documents it byte by byte; tools/verify-history
+ * recomputes it from an export).  history_head holds each organisation's last
+ * sequence number and hash; its row is the per-organisation lock that keeps the
+ * chain linear, and verify_history() checks the chain against it.
+ *
+ * Who sees what.  Members at level audit read their organisations' history
+ * and chain heads (the tables' policies; the views and functions run with the
+ * caller's rights, so they show no more, and require_level() refuses a caller
+ * below audit with IS001).  Nobody
+ * writes it directly: the recorder writes as the table owner, INSERT is not
+ * granted, and UPDATE, DELETE and TRUNCATE are refused by trigger (IS201).
+ */
+
+-- The history records.
+CREATE TABLE iso28000.history (
+    org_id       bigint NOT NULL,
+    seq          bigint NOT NULL,
+    recorded_at  timestamptz NOT NULL,
+    session_role text NOT NULL,
+    acting_role  text NOT NULL,
+    txid         bigint NOT NULL,
+    table_name   text NOT NULL,
+    operation    text NOT NULL,
+    row_key      jsonb,
+    before_image jsonb,
+    after_image  jsonb,
+    prev_hash    bytea NOT NULL,
+    hash         bytea NOT NULL,
+    PRIMARY KEY (org_id, seq)
+);
+COMMENT ON TABLE iso28000.history IS
+  'ISO 28000 7.5.3, 9.2: Tamper-evident history of every change to every register: one SHA-256 hash chain per organisation, append-only; check it with verify_history().';
+COMMENT ON COLUMN iso28000.history.org_id IS 'Organisation whose chain holds the record (the org_id of the changed row).';
+COMMENT ON COLUMN iso28000.history.seq IS 'Position in the organisation''s chain: 1, 2, 3 ... without gaps.';
+COMMENT ON COLUMN iso28000.history.recorded_at IS 'Start time of the transaction that made the change.';
+COMMENT ON COLUMN iso28000.history.session_role IS 'Session user (the login) that made the change.';
+COMMENT ON COLUMN iso28000.history.acting_role IS 'Current user when the change was made (differs from the session user under SET ROLE or inside SECURITY DEFINER functions).';
+COMMENT ON COLUMN iso28000.history.txid IS 'Transaction id (64-bit, as pg_current_xact_id()) of the change.';
+COMMENT ON COLUMN iso28000.history.table_name IS 'Schema-qualified name of the register that changed.';
+COMMENT ON COLUMN iso28000.history.operation IS 'INSERT, UPDATE or DELETE.';
+COMMENT ON COLUMN iso28000.history.row_key IS 'Primary key of the changed row, as a jsonb object of its key columns.';
+COMMENT ON COLUMN iso28000.history.before_image IS 'The row before the change (UPDATE, DELETE), as jsonb; NULL for INSERT.';
+COMMENT ON COLUMN iso28000.history.after_image IS 'The row after the change (INSERT, UPDATE), as jsonb; NULL for DELETE.';
+COMMENT ON COLUMN iso28000.history.prev_hash IS 'Hash of the previous record of the chain; 32 zero bytes for the first.';
+COMMENT ON COLUMN iso28000.history.hash IS 'SHA-256 over the canonical serialisation of this record, prev_hash included (doc/history.md).';
+
+-- The head of each organisation's chain, and its lock.
+CREATE TABLE iso28000.history_head (
+    org_id   bigint PRIMARY KEY,
+    seq      bigint NOT NULL,
+    hash     bytea NOT NULL,
+    moved_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+COMMENT ON TABLE iso28000.history_head IS
+  'ISO 28000 7.5.3: Head of each organisation''s history chain (last sequence number and hash); its row is locked while a change is chained, so the chain stays linear.';
+COMMENT ON COLUMN iso28000.history_head.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.history_head.seq IS 'Sequence number of the last record of the chain (0 before the first).';
+COMMENT ON COLUMN iso28000.history_head.hash IS 'Hash of the last record of the chain.';
+COMMENT ON COLUMN iso28000.history_head.moved_at IS 'When the head last moved.';
+
+-- pg_dump keeps the history and the heads, so a restored chain verifies and goes on.
+SELECT pg_catalog.pg_extension_config_dump('iso28000.history', '');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.history_head', '');
+
+REVOKE ALL ON iso28000.history, iso28000.history_head FROM PUBLIC;
+GRANT SELECT ON iso28000.history, iso28000.history_head TO PUBLIC;
+ALTER TABLE iso28000.history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY auditor_read ON iso28000.history FOR SELECT
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('audit'))::bigint[]));
+ALTER TABLE iso28000.history_head ENABLE ROW LEVEL SECURITY;
+CREATE POLICY auditor_read ON iso28000.history_head FOR SELECT
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('audit'))::bigint[]));
+
+-- Records the changed rows of a register into their organisations' chains.
+CREATE FUNCTION iso28000.history_record()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'history_record';
+COMMENT ON FUNCTION iso28000.history_record() IS
+  'Trigger: appends one history record per changed row to the chain of the row''s organisation (statement level, with transition tables); refuses TRUNCATE of a register (IS202). Attach it with attach_history().';
+
+-- Refuses any change to the history other than the recorder's appends.
+CREATE FUNCTION iso28000.history_refuse_change()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'history_refuse_change';
+COMMENT ON FUNCTION iso28000.history_refuse_change() IS
+  'Trigger: refuses UPDATE, DELETE and TRUNCATE of the history (and DELETE and TRUNCATE of its heads) with IS201.';
+
+CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON iso28000.history
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_refuse_change();
+CREATE TRIGGER history_append_only_truncate BEFORE TRUNCATE ON iso28000.history
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_refuse_change();
+CREATE TRIGGER history_head_kept BEFORE DELETE ON iso28000.history_head
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_refuse_change();
+CREATE TRIGGER history_head_kept_truncate BEFORE TRUNCATE ON iso28000.history_head
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_refuse_change();
+
+-- The canonical serialisation of a history record (what its hash covers).
+CREATE FUNCTION iso28000.history_canonical(org_id bigint, seq bigint, recorded_at timestamptz,
+    session_role text, acting_role text, txid bigint, table_name text, operation text,
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea)
+RETURNS text
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_canonical';
+COMMENT ON FUNCTION iso28000.history_canonical(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea) IS
+  'Canonical serialisation of a history record: netstring fields, as documented in doc/history.md. NULL when a required field is NULL or prev_hash is not 32 bytes.';
+
+-- SHA-256 over the canonical serialisation of a history record.
+CREATE FUNCTION iso28000.history_hash(org_id bigint, seq bigint, recorded_at timestamptz,
+    session_role text, acting_role text, txid bigint, table_name text, operation text,
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea)
+RETURNS bytea
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_hash';
+COMMENT ON FUNCTION iso28000.history_hash(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea) IS
+  'SHA-256 of history_canonical() of the same fields: the hash a history record must carry.';
+
+-- Attaches the history chain to a register (register_table() calls it).
+CREATE FUNCTION iso28000.attach_history(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'The history chains each row into the chain of the organisation named by its org_id.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
+        RAISE EXCEPTION 'table % has no primary key', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'A history record names the changed row by its primary key.';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_insert ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_update ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_delete ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_truncate ON %s', tbl);
+    -- A trigger with transition tables fires for one event only: three of them.
+    EXECUTE format('CREATE TRIGGER iso28000_history_insert AFTER INSERT ON %s
+                      REFERENCING NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_update AFTER UPDATE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_delete AFTER DELETE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_truncate BEFORE TRUNCATE ON %s
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+END
+$$;
+COMMENT ON FUNCTION iso28000.attach_history(regclass) IS
+  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table needs org_id and a primary key (IS205). register_table() calls it.';
+
+-- The registers that exist before this file (created by register_table() before
+-- attach_history() existed, or set up by hand like organization and membership).
+DO $$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN
+        SELECT c.oid::regclass FROM pg_class c
+         WHERE c.relnamespace = 'iso28000'::regnamespace AND c.relkind = 'r'
+           AND c.relname NOT IN ('history', 'history_head')
+           AND EXISTS (SELECT FROM pg_attribute a
+                        WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
+         ORDER BY c.relname
+    LOOP
+        PERFORM iso28000.attach_history(t);
+    END LOOP;
+END
+$$;
+
+-- The head of an organisation's chain, to keep outside the database.
+CREATE FUNCTION iso28000.history_digest(org bigint,
+    OUT org_id bigint, OUT seq bigint, OUT hash bytea, OUT digest text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'audit');
+    org_id := org;
+    SELECT h.seq, h.hash INTO seq, hash FROM iso28000.history_head h WHERE h.org_id = org;
+    IF NOT FOUND THEN
+        seq := 0;
+        hash := decode(repeat('00', 32), 'hex');
+    END IF;
+    digest := format('%s:%s:%s', org, seq, encode(hash, 'hex'));
+END
+$$;
+COMMENT ON FUNCTION iso28000.history_digest(bigint) IS
+  'Head of the organisation''s history chain: last sequence number, its hash, and both as one digest text "org_id:seq:hash" to keep outside the database and pass to verify_history() later. Needs level audit (IS001).';
+
+-- Recomputes an organisation's chain and names the first broken link.
+CREATE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,
+    OUT valid boolean, OUT records_checked bigint, OUT first_broken_seq bigint,
+    OUT problem text, OUT detail text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    expect_seq bigint := 1;
+    prev bytea := decode(repeat('00', 32), 'hex');
+    head_seq bigint;
+    head_hash bytea;
+    kept text[];
+    kept_seq bigint;
+    kept_hash bytea;
+BEGIN
+    PERFORM iso28000.require_level(org, 'audit');
+    IF kept_digest IS NOT NULL THEN
+        kept := regexp_match(kept_digest, '^([0-9]+):([0-9]+):([0-9a-f]{64})$');
+        IF kept IS NULL THEN
+            RAISE EXCEPTION 'invalid input syntax for a history digest: "%"', kept_digest
+                  USING ERRCODE = '22P02',
+                        HINT = 'A digest is "org_id:seq:hash" as returned by iso28000.history_digest().';
+        END IF;
+        IF kept[1]::bigint <> org THEN
+            RAISE EXCEPTION 'digest "%" is of organisation %, not of organisation %', kept_digest, kept[1], org
+                  USING ERRCODE = 'IS204',
+                        DETAIL = 'A kept digest only vouches for the chain of its own organisation.';
+        END IF;
+        kept_seq := kept[2]::bigint;
+        kept_hash := decode(kept[3], 'hex');
+    END IF;
+
+    valid := false;
+    records_checked := 0;
+    FOR r IN
+        SELECT h.*, lead(h.prev_hash) OVER (ORDER BY h.seq) AS next_prev_hash
+          FROM iso28000.history h
+         WHERE h.org_id = org
+         ORDER BY h.seq
+    LOOP
+        IF r.seq <> expect_seq THEN
+            first_broken_seq := expect_seq;
+            problem := 'missing';
+            detail := format('record %s is missing: the chain goes from %s to %s',
+                             expect_seq, expect_seq - 1, r.seq);
+            RETURN;
+        END IF;
+        IF r.prev_hash IS DISTINCT FROM prev
+           AND EXISTS (SELECT FROM iso28000.history l
+                        WHERE l.org_id = org AND l.seq > r.seq AND l.hash = r.prev_hash) THEN
+            first_broken_seq := r.seq;
+            problem := 'reordered';
+            detail := format('record %s links to a record that comes after it in the chain', r.seq);
+            RETURN;
+        END IF;
+        IF r.next_prev_hash IS NOT DISTINCT FROM prev AND r.hash IS DISTINCT FROM prev THEN
+            first_broken_seq := r.seq;
+            problem := 'inserted';
+            detail := format('record %s is not part of the chain: record %s links past it to record %s',
+                             r.seq, r.seq + 1, r.seq - 1);
+            RETURN;
+        END IF;
+        IF r.prev_hash IS DISTINCT FROM prev THEN
+            first_broken_seq := r.seq;
+            problem := 'altered';
+            detail := format('record %s does not link to record %s: its prev_hash was changed', r.seq, r.seq - 1);
+            RETURN;
+        END IF;
+        IF iso28000.history_hash(r.org_id, r.seq, r.recorded_at, r.session_role, r.acting_role,
+                                 r.txid, r.table_name, r.operation, r.row_key,
+                                 r.before_image, r.after_image, r.prev_hash)
+           IS DISTINCT FROM r.hash THEN
+            first_broken_seq := r.seq;
+            problem := 'altered';
+            detail := format('record %s does not match its hash: its content was changed', r.seq);
+            RETURN;
+        END IF;
+        IF r.seq = kept_seq AND r.hash <> kept_hash THEN
+            first_broken_seq := r.seq;
+            problem := 'digest_mismatch';
+            detail := format('record %s no longer has the hash of the kept digest: the chain up to it was rewritten', r.seq);
+            RETURN;
+        END IF;
+        records_checked := records_checked + 1;
+        prev := r.hash;
+        expect_seq := expect_seq + 1;
+    END LOOP;
+
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM iso28000.history_head h WHERE h.org_id = org;
+    IF NOT FOUND THEN
+        head_seq := 0;
+        head_hash := decode(repeat('00', 32), 'hex');
+    END IF;
+    IF head_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the chain ends at record %s but its head is at record %s: records were removed',
+                         records_checked, head_seq);
+        RETURN;
+    ELSIF head_seq < records_checked THEN
+        first_broken_seq := head_seq + 1;
+        problem := 'inserted';
+        detail := format('records %s to %s lie beyond the chain head (record %s)',
+                         head_seq + 1, records_checked, head_seq);
+        RETURN;
+    ELSIF head_hash IS DISTINCT FROM prev THEN
+        first_broken_seq := head_seq;
+        problem := 'altered';
+        detail := format('the chain head does not carry the hash of record %s', head_seq);
+        RETURN;
+    END IF;
+    IF kept_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the kept digest names record %s but the chain ends at record %s',
+                         kept_seq, records_checked);
+        RETURN;
+    END IF;
+    valid := true;
+END
+$$;
+COMMENT ON FUNCTION iso28000.verify_history(bigint, text) IS
+  'Recomputes the organisation''s history chain and checks it against its head and, if given, a digest kept from history_digest(). Returns valid, the records checked before the first broken link, and that link: its seq, the problem (missing, altered, reordered, inserted, digest_mismatch) and a sentence. Needs level audit (IS001).';
+
+-- Who changed what and when.
+CREATE VIEW iso28000.history_log WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       h.recorded_at,
+       h.session_role,
+       h.acting_role,
+       p.person_id,
+       p.full_name AS person_name,
+       h.table_name,
+       h.operation,
+       h.row_key,
+       (SELECT array_agg(k ORDER BY k)
+          FROM (SELECT jsonb_object_keys(coalesce(h.before_image, '{}'))
+                UNION
+                SELECT jsonb_object_keys(coalesce(h.after_image, '{}'))) AS keys (k)
+         WHERE h.before_image -> k IS DISTINCT FROM h.after_image -> k) AS changed_columns,
+       h.txid
+  FROM iso28000.history h
+  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.db_role = h.session_role;
+COMMENT ON VIEW iso28000.history_log IS
+  'ISO 28000 7.5.3, 9.2: Who changed what and when, one row per history record, with the columns each change touched; auditors (level audit) see their organisations.';
+COMMENT ON COLUMN iso28000.history_log.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.history_log.seq IS 'Position in the organisation''s history chain.';
+COMMENT ON COLUMN iso28000.history_log.recorded_at IS 'Start time of the transaction that made the change.';
+COMMENT ON COLUMN iso28000.history_log.session_role IS 'Login that made the change.';
+COMMENT ON COLUMN iso28000.history_log.acting_role IS 'Current user when the change was made.';
+COMMENT ON COLUMN iso28000.history_log.person_id IS 'Person of the organisation whose db_role is the login, if any.';
+COMMENT ON COLUMN iso28000.history_log.person_name IS 'Full name of that person.';
+COMMENT ON COLUMN iso28000.history_log.table_name IS 'Register that changed.';
+COMMENT ON COLUMN iso28000.history_log.operation IS 'INSERT, UPDATE or DELETE.';
+COMMENT ON COLUMN iso28000.history_log.row_key IS 'Primary key of the changed row.';
+COMMENT ON COLUMN iso28000.history_log.changed_columns IS 'Columns whose value differs between the before and after images (all columns for INSERT and DELETE).';
+COMMENT ON COLUMN iso28000.history_log.txid IS 'Transaction id of the change; records with the same txid were made together.';
+
+-- Each record's versions over time.
+CREATE VIEW iso28000.record_version WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.table_name,
+       h.row_key,
+       row_number() OVER w AS version,
+       h.seq,
+       h.operation,
+       h.recorded_at AS valid_from,
+       lead(h.recorded_at) OVER w AS valid_to,
+       h.after_image IS NULL AS deleted,
+       coalesce(h.after_image, h.before_image) AS image,
+       h.session_role AS changed_by
+  FROM iso28000.history h
+WINDOW w AS (PARTITION BY h.org_id, h.table_name, h.row_key ORDER BY h.seq);
+COMMENT ON VIEW iso28000.record_version IS
+  'ISO 28000 7.5.3: Every version of every register row over time, from the history chain; filter on table_name and row_key to follow one record.';
+COMMENT ON COLUMN iso28000.record_version.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.record_version.table_name IS 'Register of the row.';
+COMMENT ON COLUMN iso28000.record_version.row_key IS 'Primary key of the row, as a jsonb object.';
+COMMENT ON COLUMN iso28000.record_version.version IS 'Version number of the row: 1 for its insertion, then one per change.';
+COMMENT ON COLUMN iso28000.record_version.seq IS 'History record of this version.';
+COMMENT ON COLUMN iso28000.record_version.operation IS 'INSERT, UPDATE or DELETE that made this version.';
+COMMENT ON COLUMN iso28000.record_version.valid_from IS 'When this version was written (transaction start).';
+COMMENT ON COLUMN iso28000.record_version.valid_to IS 'When the next version was written; NULL for the current one.';
+COMMENT ON COLUMN iso28000.record_version.deleted IS 'True for the version that records the row''s deletion.';
+COMMENT ON COLUMN iso28000.record_version.image IS 'The row as of this version (its last image for a deletion).';
+COMMENT ON COLUMN iso28000.record_version.changed_by IS 'Login that wrote this version.';
+
+-- The history in the form the independent verifier reads (tools/verify-history).
+CREATE VIEW iso28000.history_export WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       ((extract(epoch FROM h.recorded_at) * 1000000)::numeric)::bigint AS recorded_at_us,
+       h.session_role,
+       h.acting_role,
+       h.txid,
+       h.table_name,
+       h.operation,
+       h.row_key::text AS row_key,
+       h.before_image::text AS before_image,
+       h.after_image::text AS after_image,
+       encode(h.prev_hash, 'hex') AS prev_hash,
+       encode(h.hash, 'hex') AS hash
+  FROM iso28000.history h;
+COMMENT ON VIEW iso28000.history_export IS
+  'ISO 28000 7.5.3, 9.2: The history as text, field by field as the canonical serialisation uses it, for tools/verify-history: export with COPY (SELECT * FROM iso28000.history_export WHERE org_id = ... ORDER BY seq) TO STDOUT (FORMAT csv, HEADER).';
+COMMENT ON COLUMN iso28000.history_export.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.history_export.seq IS 'Position in the chain.';
+COMMENT ON COLUMN iso28000.history_export.recorded_at_us IS 'recorded_at as microseconds since 1970-01-01 00:00 UTC.';
+COMMENT ON COLUMN iso28000.history_export.session_role IS 'Login that made the change.';
+COMMENT ON COLUMN iso28000.history_export.acting_role IS 'Current user when the change was made.';
+COMMENT ON COLUMN iso28000.history_export.txid IS 'Transaction id of the change.';
+COMMENT ON COLUMN iso28000.history_export.table_name IS 'Register that changed.';
+COMMENT ON COLUMN iso28000.history_export.operation IS 'INSERT, UPDATE or DELETE.';
+COMMENT ON COLUMN iso28000.history_export.row_key IS 'Primary key of the row, jsonb text.';
+COMMENT ON COLUMN iso28000.history_export.before_image IS 'Row before the change, jsonb text (empty when NULL).';
+COMMENT ON COLUMN iso28000.history_export.after_image IS 'Row after the change, jsonb text (empty when NULL).';
+COMMENT ON COLUMN iso28000.history_export.prev_hash IS 'Hash of the previous record, 64 hex digits.';
+COMMENT ON COLUMN iso28000.history_export.hash IS 'Hash of this record, 64 hex digits.';
+
+GRANT SELECT ON iso28000.history_log, iso28000.record_version, iso28000.history_export TO PUBLIC;

@@ -1,0 +1,764 @@
+/*
+ * history.c
+ *		Recording into the tamper-evident history chain, and its hash.
+ *
+ * Every INSERT, UPDATE and DELETE on a register appends one record per row to
+ * iso28000.history.  Each organisation has its own chain: record n of an
+ * organisation stores the hash of record n-1 and the SHA-256 hash over the
+ * canonical serialisation of all its fields (history_canon.c, doc/history.md).
+ *
+ * Why a statement-level trigger with transition tables.  A row-level trigger
+ * would lock the organisation's chain head, insert one history row and move
+ * the head once per row: three executor round trips per row.  The statement
+ * trigger reads the rows from the transition tables, groups them by
+ * organisation (ascending org_id, so two bulk statements lock heads in the same
+ * order), takes each organisation's head with SELECT ... FOR UPDATE once,
+ * computes the images and hashes in C, and inserts the whole batch with one
+ * INSERT ... SELECT from an ephemeral named relation.  The same function also
+ * works as a row-level trigger (a batch of one row), which the benchmark uses
+ * for the comparison.
+ *
+ * Why the head row is the lock.  Writers of one organisation queue on the row
+ * lock of its history_head row, so sequence numbers are gapless and the chain
+ * is linear; writers of another organisation lock another row and never wait.
+ *
+ * Restore.  pg_dump and pg_restore run with row_security = off, and the history
+ * and its heads are restored as data.  Recording is skipped while row_security
+ * is off: in that mode only a role that bypasses row-level security (superuser,
+ * BYPASSRLS, the extension owner) can write a register at all, and such a role
+ * could disable the trigger anyway.  Verification still catches any change made
+ * that way.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/cryptohash.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/bitmapset.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/queryenvironment.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/rls.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "history.h"
+#include "history_canon.h"
+#include "iso28000_errcodes.h"
+
+/* Name under which a batch of new history rows is visible to the INSERT. */
+#define HISTORY_BATCH_ENR "iso28000_history_batch"
+/* Number of columns of iso28000.history that the recorder fills. */
+#define HISTORY_NCOLS 13
+
+/* One changed row of a register, with the organisation whose chain gets it. */
+typedef struct ChangedRow
+{
+	int64		org_id;
+	int			pos;			/* position in the statement, for a stable sort */
+	HeapTuple	oldtup;			/* NULL for INSERT */
+	HeapTuple	newtup;			/* NULL for DELETE */
+} ChangedRow;
+
+/* Per-statement state of the recorder. */
+typedef struct Recorder
+{
+	Relation	rel;
+	TupleDesc	reldesc;
+	const char *table_name;
+	const char *operation;
+	char	   *session_role;
+	char	   *acting_role;
+	int64		txid;
+	TimestampTz recorded_at;
+	int			npk;			/* primary key columns, for the row key */
+	char	  **pk_names;
+	FmgrInfo	to_jsonb;		/* to_jsonb(register row type) */
+	pg_cryptohash_ctx *sha;
+	StringInfoData canon;
+	TupleDesc	outdesc;
+	Tuplestorestate *out;
+	MemoryContext rowcxt;
+} Recorder;
+
+/* Plans kept for the life of the backend (the plan cache revalidates them). */
+static SPIPlanPtr plan_lock_head = NULL;
+static SPIPlanPtr plan_new_head = NULL;
+static SPIPlanPtr plan_move_head = NULL;
+
+/* Appends one netstring field (or "~" for NULL) to buf. */
+static void
+put_field(StringInfo buf, const char *s)
+{
+	size_t		n = s ? strlen(s) : 0;
+	char	   *end;
+
+	enlargeStringInfo(buf, s ? (int) hc_field_size(n) : 1);
+	end = hc_put_field(buf->data + buf->len, s, n);
+	buf->len = end - buf->data;
+	buf->data[buf->len] = '\0';
+}
+
+/* Appends one integer field to buf. */
+static void
+put_int_field(StringInfo buf, int64 v)
+{
+	char		tmp[32];
+
+	snprintf(tmp, sizeof(tmp), INT64_FORMAT, v);
+	put_field(buf, tmp);
+}
+
+/* Appends the canonical serialisation of a record to buf. */
+void
+history_canonical_text(StringInfo buf, const HistoryRecord *rec)
+{
+	char		hex[2 * HISTORY_HASH_LEN + 1];
+	int64		unix_us;
+
+	/* Time as microseconds since 1970-01-01 00:00 UTC: no DateStyle, no zone. */
+	unix_us = rec->recorded_at +
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+
+	put_field(buf, HISTORY_CANON_TAG);
+	put_int_field(buf, rec->org_id);
+	put_int_field(buf, rec->seq);
+	put_int_field(buf, unix_us);
+	put_field(buf, rec->session_role);
+	put_field(buf, rec->acting_role);
+	put_int_field(buf, rec->txid);
+	put_field(buf, rec->table_name);
+	put_field(buf, rec->operation);
+	put_field(buf, rec->row_key);
+	put_field(buf, rec->before_image);
+	put_field(buf, rec->after_image);
+	*hc_put_hex32(hex, rec->prev_hash) = '\0';
+	put_field(buf, hex);
+}
+
+/* Creates a SHA-256 context, reporting failure as an error. */
+static pg_cryptohash_ctx *
+sha256_create(void)
+{
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+
+	if (ctx == NULL)
+		elog(ERROR, "could not create a SHA-256 context");
+	return ctx;
+}
+
+/* SHA-256 of len bytes into out, with a context made by sha256_create(). */
+static void
+sha256_bytes(pg_cryptohash_ctx *ctx, const char *data, size_t len, uint8 *out)
+{
+	if (pg_cryptohash_init(ctx) < 0 ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, out, HISTORY_HASH_LEN) < 0)
+#if PG_VERSION_NUM >= 150000
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+#else
+		elog(ERROR, "could not compute SHA-256");
+#endif
+}
+
+/* Text of a jsonb datum in PostgreSQL's canonical jsonb output form. */
+static char *
+jsonb_text(Jsonb *jb)
+{
+	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+}
+
+/* A bytea datum holding a 32-byte hash. */
+static Datum
+hash_datum(const uint8 *hash)
+{
+	bytea	   *b = palloc(VARHDRSZ + HISTORY_HASH_LEN);
+
+	SET_VARSIZE(b, VARHDRSZ + HISTORY_HASH_LEN);
+	memcpy(VARDATA(b), hash, HISTORY_HASH_LEN);
+	return PointerGetDatum(b);
+}
+
+/* Copies a stored 32-byte hash out of a bytea; false when it is not 32 bytes. */
+static bool
+hash_from_bytea(bytea *b, uint8 *out)
+{
+	if (VARSIZE_ANY_EXHDR(b) != HISTORY_HASH_LEN)
+		return false;
+	memcpy(out, VARDATA_ANY(b), HISTORY_HASH_LEN);
+	return true;
+}
+
+/* Fills a HistoryRecord from the twelve arguments of history_hash(); false if incomplete. */
+static bool
+record_from_args(FunctionCallInfo fcinfo, HistoryRecord *rec)
+{
+	int			i;
+
+	for (i = 0; i < 8; i++)
+		if (PG_ARGISNULL(i))
+			return false;
+	if (PG_ARGISNULL(11))
+		return false;
+	rec->org_id = PG_GETARG_INT64(0);
+	rec->seq = PG_GETARG_INT64(1);
+	rec->recorded_at = PG_GETARG_TIMESTAMPTZ(2);
+	rec->session_role = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	rec->acting_role = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	rec->txid = PG_GETARG_INT64(5);
+	rec->table_name = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	rec->operation = text_to_cstring(PG_GETARG_TEXT_PP(7));
+	rec->row_key = PG_ARGISNULL(8) ? NULL : jsonb_text(PG_GETARG_JSONB_P(8));
+	rec->before_image = PG_ARGISNULL(9) ? NULL : jsonb_text(PG_GETARG_JSONB_P(9));
+	rec->after_image = PG_ARGISNULL(10) ? NULL : jsonb_text(PG_GETARG_JSONB_P(10));
+	return hash_from_bytea(PG_GETARG_BYTEA_PP(11), rec->prev_hash);
+}
+
+/* The canonical serialisation of a history record, as text. */
+PG_FUNCTION_INFO_V1(history_canonical);
+Datum
+history_canonical(PG_FUNCTION_ARGS)
+{
+	HistoryRecord rec;
+	StringInfoData buf;
+
+	if (!record_from_args(fcinfo, &rec))
+		PG_RETURN_NULL();
+	initStringInfo(&buf);
+	history_canonical_text(&buf, &rec);
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/* SHA-256 over the canonical serialisation of a history record. */
+PG_FUNCTION_INFO_V1(history_hash);
+Datum
+history_hash(PG_FUNCTION_ARGS)
+{
+	HistoryRecord rec;
+	StringInfoData buf;
+	pg_cryptohash_ctx *ctx;
+	uint8		hash[HISTORY_HASH_LEN];
+
+	if (!record_from_args(fcinfo, &rec))
+		PG_RETURN_NULL();
+	initStringInfo(&buf);
+	history_canonical_text(&buf, &rec);
+	ctx = sha256_create();
+	sha256_bytes(ctx, buf.data, buf.len, hash);
+	pg_cryptohash_free(ctx);
+	PG_RETURN_DATUM(hash_datum(hash));
+}
+
+/* Refuses UPDATE, DELETE and TRUNCATE of the history and its heads. */
+PG_FUNCTION_INFO_V1(history_refuse_change);
+Datum
+history_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *td;
+	const char *what;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"history_refuse_change\" must be fired as a trigger")));
+	td = (TriggerData *) fcinfo->context;
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		what = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		what = "DELETE";
+	else if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		what = "TRUNCATE";
+	else
+		what = "INSERT";
+	ereport(ERROR,
+			(errcode(ERRCODE_ISO28000_HISTORY_APPEND_ONLY),
+			 errmsg("%s of \"%s\" is not allowed: the history is append-only", what,
+					RelationGetRelationName(td->tg_relation)),
+			 errdetail("History records are appended by the registers' triggers and are never changed or removed."),
+			 errhint("To check the chain, use iso28000.verify_history().")));
+	PG_RETURN_NULL();
+}
+
+/* Orders changed rows by organisation, then by their place in the statement. */
+static int
+changed_row_cmp(const void *a, const void *b)
+{
+	const ChangedRow *x = (const ChangedRow *) a;
+	const ChangedRow *y = (const ChangedRow *) b;
+
+	if (x->org_id != y->org_id)
+		return x->org_id < y->org_id ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/* Reads the organisation of a register row; refuses a NULL one. */
+static int64
+row_org(Recorder *r, HeapTuple tup, int org_attnum)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tup, org_attnum, r->reldesc, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("row of register \"%s\" has no org_id", r->table_name),
+				 errdetail("Every register row belongs to an organisation, whose history chain records it.")));
+	return DatumGetInt64(d);
+}
+
+/* Copies every row of a transition table into heap tuples, in order. */
+static HeapTuple *
+read_transition(Recorder *r, Tuplestorestate *store, int *n)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(r->reldesc, &TTSOpsMinimalTuple);
+	int			cap = 64;
+	HeapTuple  *tups = palloc(cap * sizeof(HeapTuple));
+
+	*n = 0;
+	tuplestore_rescan(store);
+	while (tuplestore_gettupleslot(store, true, false, slot))
+	{
+		if (*n == cap)
+		{
+			cap *= 2;
+			tups = repalloc(tups, cap * sizeof(HeapTuple));
+		}
+		tups[(*n)++] = ExecCopySlotHeapTuple(slot);
+	}
+	tuplestore_rescan(store);
+	ExecDropSingleTupleTableSlot(slot);
+	return tups;
+}
+
+/* Builds the recorder's per-statement state. */
+static void
+recorder_init(Recorder *r, TriggerData *td, const char *operation)
+{
+	Bitmapset  *pk;
+	int			attno = -1;
+	FuncExpr   *expr;
+	int			i;
+	static const char *const outnames[HISTORY_NCOLS] = {
+		"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
+		"operation", "row_key", "before_image", "after_image", "prev_hash", "hash"
+	};
+	static const Oid outtypes[HISTORY_NCOLS] = {
+		INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, TEXTOID,
+		TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID
+	};
+
+	r->rel = td->tg_relation;
+	r->reldesc = RelationGetDescr(r->rel);
+	r->table_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(r->rel)),
+											   RelationGetRelationName(r->rel));
+	r->operation = operation;
+	r->session_role = GetUserNameFromId(GetSessionUserId(), false);
+	r->acting_role = GetUserNameFromId(GetUserId(), false);
+	r->txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
+	r->recorded_at = GetCurrentTransactionStartTimestamp();
+
+	/* The row key: the primary key columns, in column order. */
+	pk = RelationGetIndexAttrBitmap(r->rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+	r->npk = 0;
+	r->pk_names = palloc(sizeof(char *) * (bms_num_members(pk) + 1));
+	while ((attno = bms_next_member(pk, attno)) >= 0)
+	{
+		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
+
+		if (a > 0)
+			r->pk_names[r->npk++] = NameStr(TupleDescAttr(r->reldesc, a - 1)->attname);
+	}
+
+	/* to_jsonb() needs to know its argument's type through fn_expr. */
+	fmgr_info(F_TO_JSONB, &r->to_jsonb);
+	expr = makeFuncExpr(F_TO_JSONB, JSONBOID,
+						list_make1(makeNullConst(r->reldesc->tdtypeid, -1, InvalidOid)),
+						InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	fmgr_info_set_expr((Node *) expr, &r->to_jsonb);
+
+	r->sha = sha256_create();
+	initStringInfo(&r->canon);
+
+	r->outdesc = CreateTemplateTupleDesc(HISTORY_NCOLS);
+	for (i = 0; i < HISTORY_NCOLS; i++)
+		TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), outnames[i], outtypes[i], -1, 0);
+	r->out = tuplestore_begin_heap(false, false, work_mem);
+	r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history row",
+									  ALLOCSET_DEFAULT_SIZES);
+}
+
+/* The jsonb image of a register row. */
+static Jsonb *
+row_image(Recorder *r, HeapTuple tup)
+{
+	Datum		composite = heap_copy_tuple_as_datum(tup, r->reldesc);
+
+	return DatumGetJsonbP(FunctionCall1(&r->to_jsonb, composite));
+}
+
+/* The row key: an object of the primary key columns taken from an image. */
+static Jsonb *
+row_key(Recorder *r, Jsonb *image)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	int			i;
+
+	if (r->npk == 0)
+		return NULL;
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < r->npk; i++)
+	{
+		JsonbValue	k;
+		JsonbValue *v;
+		JsonbValue	null;
+
+		k.type = jbvString;
+		k.val.string.val = r->pk_names[i];
+		k.val.string.len = strlen(r->pk_names[i]);
+		v = getKeyJsonValueFromContainer(&image->root, k.val.string.val,
+										 k.val.string.len, NULL);
+		if (v == NULL)
+		{
+			null.type = jbvNull;
+			v = &null;
+		}
+		pushJsonbValue(&state, WJB_KEY, &k);
+		pushJsonbValue(&state, WJB_VALUE, v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}
+
+/* Runs a kept plan, creating and keeping it on first use. */
+static int
+run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
+		 Datum *values, int expect)
+{
+	int			rc;
+
+	if (*plan == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(p) != 0)
+			elog(ERROR, "could not keep plan for \"%s\"", sql);
+		*plan = p;
+	}
+	rc = SPI_execute_plan(*plan, values, NULL, false, 0);
+	if (rc != expect)
+		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(rc));
+	return rc;
+}
+
+/* Locks an organisation's chain head (creating it) and returns its seq and hash. */
+static void
+lock_head(int64 org_id, int64 *seq, uint8 *hash)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(org_id)};
+	int			attempt;
+
+	for (attempt = 0; attempt < 2; attempt++)
+	{
+		run_plan(&plan_lock_head,
+				 "SELECT seq, hash FROM iso28000.history_head"
+				 " WHERE org_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
+				 1, argtypes, values, SPI_OK_SELECT);
+		if (SPI_processed == 1)
+		{
+			bool		isnull;
+			Datum		s = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			Datum		h = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+
+			*seq = DatumGetInt64(s);
+			if (!hash_from_bytea(DatumGetByteaPP(h), hash))
+				elog(ERROR, "history head of organisation " INT64_FORMAT " has a malformed hash", org_id);
+			return;
+		}
+		/* First record of this organisation: create its head, then lock it. */
+		run_plan(&plan_new_head,
+				 "INSERT INTO iso28000.history_head (org_id, seq, hash)"
+				 " VALUES ($1, 0, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))"
+				 " ON CONFLICT (org_id) DO NOTHING",
+				 1, argtypes, values, SPI_OK_INSERT);
+	}
+	elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT, org_id);
+}
+
+/* Moves an organisation's chain head to its new last record. */
+static void
+move_head(int64 org_id, int64 seq, const uint8 *hash)
+{
+	Oid			argtypes[3] = {INT8OID, INT8OID, BYTEAOID};
+	Datum		values[3] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash)};
+
+	run_plan(&plan_move_head,
+			 "UPDATE iso28000.history_head SET seq = $2, hash = $3, moved_at = pg_catalog.clock_timestamp()"
+			 " WHERE org_id OPERATOR(pg_catalog.=) $1",
+			 3, argtypes, values, SPI_OK_UPDATE);
+}
+
+/* Appends the history record of one changed row to the output batch. */
+static void
+record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
+{
+	MemoryContext old = MemoryContextSwitchTo(r->rowcxt);
+	HistoryRecord rec;
+	Jsonb	   *before = row->oldtup ? row_image(r, row->oldtup) : NULL;
+	Jsonb	   *after = row->newtup ? row_image(r, row->newtup) : NULL;
+	Jsonb	   *key = row_key(r, after ? after : before);
+	Datum		values[HISTORY_NCOLS];
+	bool		nulls[HISTORY_NCOLS];
+	uint8		hash[HISTORY_HASH_LEN];
+
+	rec.org_id = row->org_id;
+	rec.seq = seq;
+	rec.recorded_at = r->recorded_at;
+	rec.session_role = r->session_role;
+	rec.acting_role = r->acting_role;
+	rec.txid = r->txid;
+	rec.table_name = r->table_name;
+	rec.operation = r->operation;
+	rec.row_key = key ? jsonb_text(key) : NULL;
+	rec.before_image = before ? jsonb_text(before) : NULL;
+	rec.after_image = after ? jsonb_text(after) : NULL;
+	memcpy(rec.prev_hash, prev_hash, HISTORY_HASH_LEN);
+
+	resetStringInfo(&r->canon);
+	history_canonical_text(&r->canon, &rec);
+	sha256_bytes(r->sha, r->canon.data, r->canon.len, hash);
+
+	memset(nulls, 0, sizeof(nulls));
+	values[0] = Int64GetDatum(rec.org_id);
+	values[1] = Int64GetDatum(rec.seq);
+	values[2] = TimestampTzGetDatum(rec.recorded_at);
+	values[3] = CStringGetTextDatum(rec.session_role);
+	values[4] = CStringGetTextDatum(rec.acting_role);
+	values[5] = Int64GetDatum(rec.txid);
+	values[6] = CStringGetTextDatum(rec.table_name);
+	values[7] = CStringGetTextDatum(rec.operation);
+	values[8] = PointerGetDatum(key);
+	nulls[8] = (key == NULL);
+	values[9] = PointerGetDatum(before);
+	nulls[9] = (before == NULL);
+	values[10] = PointerGetDatum(after);
+	nulls[10] = (after == NULL);
+	values[11] = hash_datum(prev_hash);
+	values[12] = hash_datum(hash);
+
+	MemoryContextSwitchTo(old);
+	tuplestore_putvalues(r->out, r->outdesc, values, nulls);
+	MemoryContextReset(r->rowcxt);
+
+	memcpy(prev_hash, hash, HISTORY_HASH_LEN);
+}
+
+/* The owner of iso28000.history, as whom the recorder writes the chain. */
+static Oid
+history_owner(void)
+{
+	Oid			relid = get_relname_relid("history", get_namespace_oid("iso28000", false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table iso28000.history does not exist");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Chains the changed rows (sorted by organisation) and inserts the batch. */
+static void
+record_rows(Recorder *r, ChangedRow *rows, int n)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			i = 0;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(history_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+
+	while (i < n)
+	{
+		int64		org_id = rows[i].org_id;
+		int64		seq;
+		uint8		hash[HISTORY_HASH_LEN];
+
+		lock_head(org_id, &seq, hash);
+		for (; i < n && rows[i].org_id == org_id; i++)
+			record_row(r, &rows[i], ++seq, hash);
+		move_head(org_id, seq, hash);
+	}
+
+	{
+		EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
+		int			rc;
+
+		enr->md.name = HISTORY_BATCH_ENR;
+		enr->md.reliddesc = InvalidOid;
+		enr->md.tupdesc = r->outdesc;
+		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+		enr->md.enrtuples = tuplestore_tuple_count(r->out);
+		enr->reldata = r->out;
+		if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
+			elog(ERROR, "could not register the history batch");
+		rc = SPI_execute("INSERT INTO iso28000.history"
+						 " (org_id, seq, recorded_at, session_role, acting_role, txid, table_name,"
+						 "  operation, row_key, before_image, after_image, prev_hash, hash)"
+						 " SELECT * FROM " HISTORY_BATCH_ENR, false, 0);
+		if (rc != SPI_OK_INSERT || SPI_processed != (uint64) n)
+			elog(ERROR, "could not append %d history records: %s", n, SPI_result_code_string(rc));
+	}
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
+/* Records every row a statement (or one row) changed into its organisation's chain. */
+PG_FUNCTION_INFO_V1(history_record);
+Datum
+history_record(PG_FUNCTION_ARGS)
+{
+	TriggerData *td;
+	Recorder	r;
+	const char *operation;
+	int			org_attnum;
+	ChangedRow *rows;
+	HeapTuple  *olds = NULL;
+	HeapTuple  *news = NULL;
+	int			nold = 0;
+	int			nnew = 0;
+	int			n;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"history_record\" must be fired as a trigger")));
+	td = (TriggerData *) fcinfo->context;
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_HISTORY_TRUNCATE_REGISTER),
+				 errmsg("cannot truncate register \"%s\"", RelationGetRelationName(td->tg_relation)),
+				 errdetail("The history records every change row by row, and TRUNCATE would remove rows without a record."),
+				 errhint("Remove the rows with DELETE, which the history records.")));
+	if (!TRIGGER_FIRED_AFTER(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_HISTORY_BAD_TRIGGER),
+				 errmsg("history trigger \"%s\" on \"%s\" must fire AFTER the change",
+						td->tg_trigger->tgname, RelationGetRelationName(td->tg_relation)),
+				 errhint("Attach the history with iso28000.attach_history().")));
+
+	/* pg_restore (row_security off) loads the history as data: record nothing. */
+	if (!row_security)
+		return PointerGetDatum(NULL);
+
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		operation = "INSERT";
+	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		operation = "UPDATE";
+	else
+		operation = "DELETE";
+
+	org_attnum = SPI_fnumber(RelationGetDescr(td->tg_relation), "org_id");
+	if (org_attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_HISTORY_NOT_A_REGISTER),
+				 errmsg("table \"%s\" has no org_id column", RelationGetRelationName(td->tg_relation)),
+				 errdetail("The history chains each row into the chain of the organisation named by its org_id.")));
+
+	memset(&r, 0, sizeof(r));
+	r.reldesc = RelationGetDescr(td->tg_relation);
+
+	/* Collect the changed rows: one for a row trigger, all for a statement. */
+	if (TRIGGER_FIRED_FOR_ROW(td->tg_event))
+	{
+		if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+		{
+			news = &td->tg_trigtuple;
+			nnew = 1;
+		}
+		else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		{
+			olds = &td->tg_trigtuple;
+			news = &td->tg_newtuple;
+			nold = nnew = 1;
+		}
+		else
+		{
+			olds = &td->tg_trigtuple;
+			nold = 1;
+		}
+	}
+	else
+	{
+		bool		wants_old = !TRIGGER_FIRED_BY_INSERT(td->tg_event);
+		bool		wants_new = !TRIGGER_FIRED_BY_DELETE(td->tg_event);
+
+		if ((wants_old && td->tg_oldtable == NULL) || (wants_new && td->tg_newtable == NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_ISO28000_HISTORY_BAD_TRIGGER),
+					 errmsg("history trigger \"%s\" on \"%s\" has no transition tables",
+							td->tg_trigger->tgname, RelationGetRelationName(td->tg_relation)),
+					 errdetail("A statement-level history trigger reads the changed rows from REFERENCING OLD TABLE and NEW TABLE."),
+					 errhint("Attach the history with iso28000.attach_history().")));
+		r.rel = td->tg_relation;
+		if (wants_old)
+			olds = read_transition(&r, td->tg_oldtable, &nold);
+		if (wants_new)
+			news = read_transition(&r, td->tg_newtable, &nnew);
+		if (wants_old && wants_new && nold != nnew)
+			elog(ERROR, "transition tables of \"%s\" differ in length (%d old, %d new)",
+				 RelationGetRelationName(td->tg_relation), nold, nnew);
+	}
+	n = Max(nold, nnew);
+	if (n == 0)
+		return PointerGetDatum(NULL);
+
+	recorder_init(&r, td, operation);
+
+	rows = palloc(sizeof(ChangedRow) * n);
+	for (i = 0; i < n; i++)
+	{
+		rows[i].pos = i;
+		rows[i].oldtup = nold ? olds[i] : NULL;
+		rows[i].newtup = nnew ? news[i] : NULL;
+		/* An UPDATE goes to the chain of the organisation the row now belongs to. */
+		rows[i].org_id = row_org(&r, rows[i].newtup ? rows[i].newtup : rows[i].oldtup, org_attnum);
+	}
+	if (n > 1)
+		qsort(rows, n, sizeof(ChangedRow), changed_row_cmp);
+
+	record_rows(&r, rows, n);
+
+	pg_cryptohash_free(r.sha);
+	tuplestore_end(r.out);
+	return PointerGetDatum(NULL);
+}
