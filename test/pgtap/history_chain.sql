@@ -24,11 +24,15 @@ CREATE TABLE public.h_item (
 SELECT iso28000.register_table('public.h_item');
 
 -- Every register is attached: each table of the extension's schema that has an
--- org_id (other than the history's own tables) carries the four triggers.
+-- org_id carries the four triggers.  The only exceptions are append-only logs
+-- that no member writes, which are not registers: the history's own tables and
+-- the workflow engine's event log (written by the engine as a consequence of a
+-- register change, which the history records).  A new table with org_id makes
+-- this test fail until it is attached (register_table) or listed here.
 SELECT is(
   (SELECT array_agg(c.relname ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'iso28000'::regnamespace AND c.relkind IN ('r', 'p')
-      AND c.relname NOT IN ('history', 'history_head')
+      AND c.relname NOT IN ('history', 'history_head', 'workflow_event')
       AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
       AND (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = c.oid AND t.tgfoid = 'iso28000.history_record()'::regprocedure
