@@ -54,6 +54,20 @@ ct_grade_cache_build(FmgrInfo *flinfo)
 		cache->oids[g] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
 		ReleaseSysCache(tup);
 	}
+	cache->base = cache->oids[0];
+	for (int g = 1; g < CT_NGRADES; g++)
+		if (cache->oids[g] < cache->base)
+			cache->base = cache->oids[g];
+	cache->direct = true;
+	for (int g = 0; g < CT_NGRADES; g++)
+	{
+		if (cache->oids[g] - cache->base >= CT_DIRECT_SPAN)
+		{
+			cache->direct = false;
+			break;
+		}
+		cache->slot[cache->oids[g] - cache->base] = (uint8) (g + 1);
+	}
 	flinfo->fn_extra = cache;
 	return cache;
 }
