@@ -64,7 +64,7 @@ check-version:
 
 demo: setup check-version
 	$(MAKE) all
-	$(MAKE) install
+	$(MAKE) -s install >/dev/null
 	./demo/run
 
 test: setup check-version
@@ -73,7 +73,7 @@ test: setup check-version
 
 bench: setup
 	$(MAKE) all
-	$(MAKE) install
+	$(MAKE) -s install >/dev/null
 	./bench/run
 
 # Builds each libFuzzer harness test/fuzz/NAME_fuzz.c with src/NAME_text.c (the
