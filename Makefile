@@ -94,3 +94,12 @@ fuzz:
 	  then tail -1 test/fuzz/build/$${n}.log; \
 	  else tail -40 test/fuzz/build/$${n}.log; exit 1; fi; \
 	done
+
+# The release archive for PGXN, from git (committed files only, at HEAD),
+# under the directory iso28000-VERSION/.  DISTDIR=... writes it elsewhere.
+DISTDIR ?= dist
+dist: check-version
+	@git diff --quiet HEAD -- 2>/dev/null || echo "dist: warning: uncommitted changes are not in the archive" >&2
+	@mkdir -p $(DISTDIR)
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip HEAD
+	@echo "dist: wrote $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip"
