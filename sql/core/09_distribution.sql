@@ -1,0 +1,187 @@
+/*
+ * sql/core/09_distribution.sql
+ *		Distribution with Citus: iso28000.distribute() makes the catalogs, the
+ *		rule tables and the tenant directory reference tables and distributes
+ *		every other table of the extension by org_id, all co-located.
+ *
+ * Which table goes where is discovered from the catalog, not listed here, so
+ * a register added later is distributed too:
+ *   - a table of the extension without an org_id column (clause catalog,
+ *     access levels, workflow rules, grade credits...) is a reference table:
+ *     small, read everywhere, copied to every node;
+ *   - organization and membership, although they carry org_id, are reference
+ *     tables too: every row-level security policy on every node asks
+ *     member_orgs(), which reads membership across all organisations of the
+ *     role, and every register's foreign key points at organization;
+ *   - every other table of the extension with org_id (the registers, the
+ *     history and its chain heads, the workflow event log) is distributed by
+ *     org_id, co-located with the first of them, so that a tenant's rows, its
+ *     joins and its foreign keys stay on one node.
+ * The steps are ordered so that every table a foreign key references is
+ * converted before the table that references it, as Citus requires.
+ *
+ * Before running anything, the plan is checked for what Citus would refuse
+ * (a distributed table whose primary key or unique constraints lack org_id,
+ * a foreign key between distributed tables that does not pair org_id with
+ * org_id, a reference table referencing a distributed one, a nullable
+ * org_id); any such problem raises IS051 and names the tables.  Without
+ * Citus the function raises IS050; dry_run => true returns the plan without
+ * Citus and without changing anything (doc/distribution.md).
+ */
+
+-- The tables of the extension and how each would be distributed, in order.
+CREATE FUNCTION iso28000._distribution_plan()
+RETURNS TABLE (step integer, relation regclass, method text, problem text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tabs    oid[];
+    methods text[];
+    probs   text[];
+    pending oid[];
+    ready   oid[];
+    m       text;
+    k       integer;
+    n       integer := 0;
+BEGIN
+    -- Every table of the extension, its method, and what Citus would refuse.
+    WITH t AS (
+        SELECT c.oid, c.relname, a.attnum AS org_col, a.attnotnull AS org_notnull,
+               CASE WHEN a.attnum IS NULL OR c.relname IN ('organization', 'membership')
+                    THEN 'reference' ELSE 'distributed' END AS method
+          FROM pg_depend d
+          JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'iso28000'
+          JOIN pg_class c ON c.oid = d.objid
+          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_extension'::regclass
+           AND d.deptype = 'e' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    )
+    SELECT array_agg(t.oid ORDER BY t.oid::regclass::text),
+           array_agg(t.method ORDER BY t.oid::regclass::text),
+           array_agg(CASE t.method WHEN 'distributed' THEN
+               coalesce(
+                 CASE WHEN NOT t.org_notnull
+                      THEN 'org_id may be NULL; a distribution column must be NOT NULL' END,
+                 (SELECT format('unique index %s does not include org_id', i.indexrelid::regclass)
+                    FROM pg_index i
+                   WHERE i.indrelid = t.oid AND i.indisunique AND NOT t.org_col = ANY (i.indkey::int2[])
+                   ORDER BY 1 LIMIT 1),
+                 (SELECT format('foreign key %I to %s does not pair org_id with org_id', f.conname, f.confrelid::regclass)
+                    FROM pg_constraint f JOIN t r ON r.oid = f.confrelid AND r.method = 'distributed'
+                   WHERE f.conrelid = t.oid AND f.contype = 'f'
+                     AND NOT EXISTS (SELECT FROM unnest(f.conkey, f.confkey) AS p(col, refcol)
+                                      WHERE p.col = t.org_col AND p.refcol = r.org_col)
+                   ORDER BY 1 LIMIT 1))
+             ELSE
+                 (SELECT format('foreign key %I references %s, which is distributed; a reference table cannot reference a distributed table',
+                                f.conname, f.confrelid::regclass)
+                    FROM pg_constraint f JOIN t r ON r.oid = f.confrelid AND r.method = 'distributed'
+                   WHERE f.conrelid = t.oid AND f.contype = 'f'
+                   ORDER BY 1 LIMIT 1)
+             END ORDER BY t.oid::regclass::text)
+      INTO tabs, methods, probs
+      FROM t;
+
+    -- Order: reference tables first, then distributed ones; within each, a
+    -- table comes after every table it references (self-references aside).
+    -- A cycle of foreign keys is broken by name order, and reported.
+    FOREACH m IN ARRAY ARRAY['reference', 'distributed'] LOOP
+        pending := ARRAY(SELECT tabs[i] FROM generate_subscripts(tabs, 1) AS i WHERE methods[i] = m);
+        WHILE cardinality(pending) > 0 LOOP
+            ready := ARRAY(
+                SELECT p FROM unnest(pending) AS p
+                 WHERE NOT EXISTS (SELECT FROM pg_constraint f
+                                    WHERE f.conrelid = p AND f.contype = 'f' AND f.confrelid <> p
+                                      AND f.confrelid = ANY (pending))
+                 ORDER BY p::regclass::text);
+            IF cardinality(ready) = 0 THEN
+                ready := pending[1:1];
+                k := array_position(tabs, ready[1]);
+                probs[k] := coalesce(probs[k] || '; ', '')
+                            || 'part of a cycle of foreign keys that Citus cannot convert in any order';
+            END IF;
+            FOR i IN 1 .. cardinality(ready) LOOP
+                k := array_position(tabs, ready[i]);
+                n := n + 1;
+                step := n;
+                relation := ready[i];
+                method := methods[k];
+                problem := probs[k];
+                RETURN NEXT;
+            END LOOP;
+            pending := ARRAY(SELECT p FROM unnest(pending) AS p WHERE p <> ALL (ready));
+        END LOOP;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION iso28000._distribution_plan() IS
+  'Internal: every table of the extension in the order distribute() converts it, with its method (reference or distributed) and what Citus would refuse about it, if anything.';
+
+-- Distributes the extension's tables with Citus, or returns the plan.
+CREATE FUNCTION iso28000.distribute(dry_run boolean DEFAULT false, shard_count integer DEFAULT NULL)
+RETURNS TABLE (step integer, relation regclass, method text, command text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anchor   regclass;
+    problems text;
+    citus    boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
+    done     boolean;
+    p        record;
+BEGIN
+    IF shard_count IS NOT NULL AND shard_count NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+              USING ERRCODE = '22023';
+    END IF;
+
+    SELECT string_agg(format('%s: %s', q.relation, q.problem), E'\n' ORDER BY q.step)
+      INTO problems
+      FROM iso28000._distribution_plan() q WHERE q.problem IS NOT NULL;
+    IF problems IS NOT NULL THEN
+        RAISE EXCEPTION 'the tables of iso28000 cannot be distributed by org_id as they stand'
+              USING ERRCODE = 'IS051',
+                    DETAIL = problems,
+                    HINT = 'Every register keeps org_id NOT NULL, first in its primary key, in every unique constraint, and in every foreign key to another register.';
+    END IF;
+
+    IF NOT dry_run AND NOT citus THEN
+        RAISE EXCEPTION 'citus is not installed in this database'
+              USING ERRCODE = 'IS050',
+                    DETAIL = 'iso28000.distribute() makes the catalogs reference tables and distributes the registers by org_id with Citus.',
+                    HINT = 'Install Citus on every node, add citus to shared_preload_libraries, run CREATE EXTENSION citus and add the worker nodes, then call iso28000.distribute() again. iso28000.distribute(dry_run => true) shows the plan without Citus.';
+    END IF;
+
+    FOR p IN SELECT * FROM iso28000._distribution_plan() ORDER BY 1 LOOP
+        step := p.step;
+        relation := p.relation;
+        method := p.method;
+        IF p.method = 'reference' THEN
+            command := format('SELECT create_reference_table(%L)', p.relation::text);
+        ELSIF anchor IS NULL THEN
+            anchor := p.relation;
+            command := format('SELECT create_distributed_table(%L, %L%s)', p.relation::text, 'org_id',
+                              CASE WHEN shard_count IS NULL THEN ''
+                                   ELSE format(', shard_count => %s', shard_count) END);
+        ELSE
+            command := format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                              p.relation::text, 'org_id', anchor::text);
+        END IF;
+        IF NOT dry_run THEN
+            -- Skip what an earlier run already converted.
+            EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = $1)'
+               INTO done USING p.relation;
+            IF NOT done THEN
+                -- Triggers (workflow guard, history chain) stay on the shards.
+                PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                EXECUTE command;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.distribute(boolean, integer) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.distribute(boolean, integer) IS
+  'With Citus: makes the catalogs, rule tables and the tenant directory (organization, membership) reference tables and distributes every other table of the extension by org_id, co-located; returns the calls made, in order. dry_run => true returns the plan without Citus and without changing anything. Raises IS050 without Citus and IS051 when a table could not be distributed.';
