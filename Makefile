@@ -52,7 +52,7 @@ $(DATA_built): $(SQL_PARTS) META.json
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: installcheck-regress installcheck-isolation setup demo test bench fuzz soak dist check-version
+.PHONY: installcheck-regress installcheck-isolation setup demo test bench fuzz soak sqlsmith dist check-version
 
 # Installs the packages the build and the tests need (needs root or sudo).
 setup:
@@ -76,24 +76,14 @@ bench: setup
 	$(MAKE) -s install >/dev/null
 	./bench/run
 
-# Builds each libFuzzer harness test/fuzz/NAME_fuzz.c with src/NAME_text.c (the
-# pure C parser it drives) and runs it for FUZZ_TIME seconds, with the
-# dictionary test/fuzz/NAME.dict when there is one.  FUZZ=name runs one.
-FUZZ_TIME ?= 60
-FUZZ ?=
-fuzz:
-	@mkdir -p test/fuzz/build
-	@set -e; for h in test/fuzz/*$(FUZZ)*_fuzz.c; do \
-	  n=$$(basename $$h _fuzz.c); echo "== fuzz $$n ($(FUZZ_TIME) s)"; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $$h src/$${n}_text.c -o test/fuzz/build/$${n}_fuzz; \
-	  mkdir -p test/fuzz/build/$${n}_corpus; \
-	  dict=; if [ -f test/fuzz/$$n.dict ]; then dict=-dict=test/fuzz/$$n.dict; fi; \
-	  if test/fuzz/build/$${n}_fuzz -max_total_time=$(FUZZ_TIME) $$dict \
-	       -artifact_prefix=test/fuzz/build/$${n}- test/fuzz/build/$${n}_corpus \
-	       > test/fuzz/build/$${n}.log 2>&1; \
-	  then tail -1 test/fuzz/build/$${n}.log; \
-	  else tail -40 test/fuzz/build/$${n}.log; exit 1; fi; \
-	done
+# Robustness (doc/robustness.md): builds each libFuzzer harness
+# test/fuzz/NAME_fuzz.c with the pure C parsers (src/*_text.c) under ASan and
+# UBSan, replays its seeds and regressions, and fuzzes it for FUZZ_SECONDS
+# (default 60; FUZZ_TIME is accepted too) with test/fuzz/NAME.dict when there
+# is one.  FUZZ=name runs only the harnesses whose name contains it.
+# `make test` runs the same for a few seconds (test/suite.d/fuzz).
+fuzz: setup
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-$${FUZZ_TIME:-60}} ./test/fuzz/run $(FUZZ)
 
 # The release archive for PGXN, from git (committed files only, at HEAD),
 # under the directory iso28000-VERSION/.  DISTDIR=... writes it elsewhere.
