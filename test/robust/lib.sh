@@ -1,0 +1,42 @@
+# test/robust/lib.sh: helpers shared by the robustness suites (test/suite.d/
+# dump_restore, drop_recreate, upgrade) and the soak driver.  Sourced, not run.
+# Each check prints "ok   what" or "FAIL what"; finish prints the
+# "N passed, N failed" line that test/suites counts.
+
+passed=0
+failed=0
+
+# Records a passing check.
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+
+# Records a failing check.
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# check WHAT EXPECTED ACTUAL: passes when the two strings are equal.
+check_eq() {
+  if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: expected [$2], got [$3]"; fi
+}
+
+# check_files WHAT A B: passes when two files are equal, else shows the diff.
+check_files() {
+  if diff -u "$2" "$3" > "$3.diff" 2>&1; then ok "$1"
+  else fail "$1"; head -40 "$3.diff" | sed 's/^/    /'; fi
+}
+
+# q DB SQL: runs SQL in DB, unaligned tuples only, stops at the first error.
+q() { local db=$1; shift; psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c "$@"; }
+
+# sqlstate DB SQL: runs SQL (expected to fail) and prints the SQLSTATE it
+# failed with, or "none" when it succeeded.
+sqlstate() {
+  local db=$1 out
+  shift
+  out=$(PGOPTIONS='-c client_min_messages=error' psql -XAtq -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -d "$db" \
+          -c '\set VERBOSITY verbose' -c "$@" 2>&1 >/dev/null)
+  if [ -z "$out" ]; then echo none; else
+    echo "$out" | sed -n 's/^[^:]*: *\([0-9A-Z]\{5\}\): .*/\1/p' | head -1
+  fi
+}
+
+# Prints the summary line and returns non-zero when a check failed.
+finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; }
