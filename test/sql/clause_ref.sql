@@ -104,7 +104,7 @@ SELECT array_agg(clause ORDER BY seq) <> (SELECT array_agg(c::text) FROM shuffle
        array_agg(clause ORDER BY seq) = (SELECT array_agg(c::text ORDER BY c::text COLLATE "C") FROM shuffled)
        AS text_sort_is_document_order
   FROM catalog_clause;
--- Same through a btree index (index order) and through a hash aggregate.
+-- Same through a btree index (index order).
 CREATE TEMP TABLE sorted_by_index AS SELECT c FROM shuffled;
 CREATE INDEX ON sorted_by_index (c);
 SET enable_seqscan = off;
@@ -160,6 +160,7 @@ EXPLAIN (COSTS OFF) SELECT count(*) FROM shuffled s1 JOIN shuffled s2 ON s1.c = 
 SELECT count(*) FROM shuffled s1 JOIN shuffled s2 ON s1.c = s2.c;
 RESET enable_hashjoin; RESET enable_nestloop;
 SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT top_level(c), count(*) FROM shuffled GROUP BY 1;
 SELECT top_level(c), count(*) FROM shuffled GROUP BY 1 ORDER BY 1;
 RESET enable_sort;
 CREATE TEMP TABLE hashed AS SELECT c FROM shuffled;
