@@ -67,6 +67,10 @@ BEGIN
   EXECUTE sql;
   RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
 END \$\$;
+CREATE FUNCTION pg_temp.plan_of(sql text) RETURNS SETOF text LANGUAGE plpgsql AS \$\$
+BEGIN
+  RETURN QUERY EXECUTE 'EXPLAIN (COSTS OFF) ' || sql;
+END \$\$;
 -- Warm the cache once.
 SELECT count(*) FROM bench \g /dev/null
 DO \$\$
@@ -86,6 +90,48 @@ BEGIN
     END LOOP;
   END LOOP;
 END \$\$;
+-- Subtree queries: count the rows under 8.6, under 5 and under 10.2.3.
+-- clause_ref uses <@ with its btree index (a range scan through the planner
+-- support function), then the same without indexes; text uses = OR LIKE
+-- prefix with a text_pattern_ops index; int[] compares a leading slice.
+CREATE INDEX bench_c ON bench (c);
+CREATE INDEX bench_t ON bench (t text_pattern_ops);
+CREATE TEMP TABLE subtree (variant text, q text);
+INSERT INTO subtree VALUES
+  ('clause_ref', \$q\$SELECT (SELECT count(*) FROM bench WHERE c <@ '8.6'), (SELECT count(*) FROM bench WHERE c <@ '5'), (SELECT count(*) FROM bench WHERE c <@ '10.2.3')\$q\$),
+  ('clause_ref, no index', \$q\$SELECT (SELECT count(*) FROM bench WHERE c <@ '8.6'), (SELECT count(*) FROM bench WHERE c <@ '5'), (SELECT count(*) FROM bench WHERE c <@ '10.2.3')\$q\$),
+  ('text = OR LIKE prefix, text_pattern_ops index', \$q\$SELECT (SELECT count(*) FROM bench WHERE t = '8.6' OR t LIKE '8.6.%'), (SELECT count(*) FROM bench WHERE t = '5' OR t LIKE '5.%'), (SELECT count(*) FROM bench WHERE t = '10.2.3' OR t LIKE '10.2.3.%')\$q\$),
+  ('int[] leading slice, no index', \$q\$SELECT (SELECT count(*) FROM bench WHERE a[1:2] = '{8,6}'), (SELECT count(*) FROM bench WHERE a[1:1] = '{5}'), (SELECT count(*) FROM bench WHERE a[1:3] = '{10,2,3}')\$q\$);
+DO \$\$
+DECLARE
+  v record;
+  r int;
+  noindex boolean;
+BEGIN
+  FOR r IN 1..$REPS LOOP
+    FOR v IN SELECT * FROM subtree LOOP
+      noindex := v.variant LIKE '%no index%';
+      PERFORM set_config('enable_indexscan', CASE WHEN noindex THEN 'off' ELSE 'on' END, false);
+      PERFORM set_config('enable_indexonlyscan', CASE WHEN noindex THEN 'off' ELSE 'on' END, false);
+      PERFORM set_config('enable_bitmapscan', CASE WHEN noindex THEN 'off' ELSE 'on' END, false);
+      INSERT INTO timing VALUES (v.variant, 'subtree count', r, pg_temp.ms(v.q));
+    END LOOP;
+  END LOOP;
+  RESET enable_indexscan; RESET enable_indexonlyscan; RESET enable_bitmapscan;
+END \$\$;
+-- Every formulation counts the same rows.
+CREATE TEMP TABLE subtree_counts (variant text, counts text);
+DO \$\$
+DECLARE v record; got text;
+BEGIN
+  FOR v IN SELECT * FROM subtree LOOP
+    EXECUTE 'SELECT row(x.*)::text FROM (' || v.q || ') x' INTO got;
+    INSERT INTO subtree_counts VALUES (v.variant, got);
+  END LOOP;
+END \$\$;
+SELECT '%', count(DISTINCT counts) = 1, min(counts) FROM subtree_counts;
+SELECT '!', string_agg(p, ' / ') FROM pg_temp.plan_of(\$q\$SELECT count(*) FROM bench WHERE c <@ '8.6'\$q\$) p;
+DROP INDEX bench_c, bench_t;
 -- Index sizes (one more build each).
 CREATE TEMP TABLE sizes (variant text, index_bytes bigint, avg_value_bytes numeric);
 DO \$\$
@@ -129,7 +175,11 @@ collation=$(awk -F'|' '$1=="@" {print $3}' "$res")
   echo
   echo "| operation | stored as | median ms | ratio to clause_ref | min ms | max ms |"
   echo "|---|---|---:|---:|---:|---:|"
-  awk -F'|' '$1!="#" && $1!="@" {printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$res"
+  awk -F'|' '$1!="#" && $1!="@" && $1!="%" && $1!="!" {printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6}' "$res"
+  echo
+  echo "Subtree count: the rows under 8.6, under 5 and under 10.2.3, three queries per"
+  echo "run; every formulation counts the same rows ($(awk -F'|' '$1=="%" {print ($2=="t" ? "checked: " $3 : "MISMATCH")}' "$res")). The plan of"
+  echo "\`c <@ '8.6'\`: $(awk -F'|' '$1=="!" {print $2}' "$res")."
   echo
   echo "| stored as | index size | average value size (bytes) |"
   echo "|---|---:|---:|"
