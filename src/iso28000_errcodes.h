@@ -77,6 +77,12 @@
 
 /* a weighted conformity aggregate was given a negative weight */
 #define ERRCODE_ISO28000_NEGATIVE_WEIGHT		MAKE_SQLSTATE('I','S','3','0','1')
+/* an auditor would audit a process they own (raised from clause09_evaluation.sql) */
+#define ERRCODE_ISO28000_AUDITOR_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','3','0','2')
+/* an audit finding's clause lies outside the audit scope */
+#define ERRCODE_ISO28000_FINDING_OUT_OF_SCOPE	MAKE_SQLSTATE('I','S','3','0','3')
+/* a finding of a closed or cancelled audit would be added or changed */
+#define ERRCODE_ISO28000_AUDIT_OVER				MAKE_SQLSTATE('I','S','3','0','4')
 
 /* IS4xx: registers of clauses 4 to 8 */
 
