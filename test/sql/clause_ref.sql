@@ -124,6 +124,19 @@ SELECT a, b, a = b AS eq, a <> b AS ne, a < b AS lt, a <= b AS le, a > b AS gt, 
 -- min and max follow the hierarchical order (and use a btree index).
 SELECT min(c), max(c), min(c) FILTER (WHERE c > '9.3.3') FROM shuffled;
 
+-- min and max have a combine function: a parallel plan aggregates in the
+-- workers (Partial Aggregate) and gives the same answer.  (A temporary table
+-- cannot be scanned in parallel, hence a plain one, dropped at once.)
+CREATE TABLE clause_ref_parallel_test AS SELECT c FROM shuffled, generate_series(1, 100);
+ANALYZE clause_ref_parallel_test;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT min(c), max(c), count(*) FILTER (WHERE c <@ '8') FROM clause_ref_parallel_test;
+SELECT min(c), max(c), count(*) FILTER (WHERE c <@ '8') FROM clause_ref_parallel_test;
+RESET parallel_setup_cost; RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size; RESET max_parallel_workers_per_gather;
+DROP TABLE clause_ref_parallel_test;
+
 -- Hierarchy functions.
 SELECT c, depth(c), parent(c), top_level(c), ancestor(c, 1) AS a1, ancestor(c, 2) AS a2,
        ancestor(c, 3) AS a3, ancestor(c, 7) AS a7, last_descendant(c), annex(c)
