@@ -1,0 +1,148 @@
+/*
+ * sql/clauses/clause05_leadership.sql
+ *		ISO 28000 clause 5, leadership: versions of the security policy (5.2)
+ *		and the roles, responsibilities and authorities of the SMS with the
+ *		people who hold them (5.3), including the authority to accept risks
+ *		that the risk workflow checks.
+ */
+
+-- 5.2 Versions of the security policy, each approved by top management.
+CREATE TABLE iso28000.security_policy (
+    org_id                 bigint NOT NULL REFERENCES iso28000.organization,
+    security_policy_id     bigint GENERATED ALWAYS AS IDENTITY,
+    version                integer NOT NULL CONSTRAINT security_policy_version_positive CHECK (version > 0),
+    title                  text NOT NULL CONSTRAINT security_policy_title_present CHECK (btrim(title) <> ''),
+    body                   text NOT NULL CONSTRAINT security_policy_body_present CHECK (btrim(body) <> ''),
+    commits_to_requirements boolean NOT NULL DEFAULT false,
+    commits_to_improvement boolean NOT NULL DEFAULT false,
+    author_id              bigint,
+    approved_by            bigint,
+    approved_on            date,
+    effective_from         date,
+    superseded_on          date,
+    communicated_on        date,
+    review_on              date,
+    PRIMARY KEY (org_id, security_policy_id),
+    CONSTRAINT security_policy_version_unique UNIQUE (org_id, version),
+    FOREIGN KEY (org_id, author_id) REFERENCES iso28000.person (org_id, person_id),
+    FOREIGN KEY (org_id, approved_by) REFERENCES iso28000.person (org_id, person_id),
+    CONSTRAINT security_policy_approval_complete CHECK ((approved_by IS NULL) = (approved_on IS NULL)),
+    CONSTRAINT security_policy_approver_not_author CHECK (approved_by <> author_id),
+    CONSTRAINT security_policy_commitments_before_approval CHECK
+      (approved_on IS NULL OR (commits_to_requirements AND commits_to_improvement)),
+    CONSTRAINT security_policy_effective_needs_approval CHECK (effective_from IS NULL OR approved_on <= effective_from),
+    CONSTRAINT security_policy_superseded_after_effective CHECK (superseded_on >= effective_from),
+    CONSTRAINT security_policy_communicated_after_approval CHECK (communicated_on >= approved_on),
+    CONSTRAINT security_policy_review_after_approval CHECK (review_on >= approved_on)
+);
+SELECT iso28000.register_table('iso28000.security_policy');
+COMMENT ON TABLE iso28000.security_policy IS
+  'ISO 28000 5.2, 5.2.1, 5.2.2: Versions of the security policy, with the commitments 5.2.1 requires, approval by someone other than the author, and communication.';
+COMMENT ON COLUMN iso28000.security_policy.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.security_policy.security_policy_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.security_policy.version IS 'Version number, unique within the organisation (positive).';
+COMMENT ON COLUMN iso28000.security_policy.title IS 'Title (required).';
+COMMENT ON COLUMN iso28000.security_policy.body IS 'Text of the policy (required).';
+COMMENT ON COLUMN iso28000.security_policy.commits_to_requirements IS 'The policy commits to satisfy applicable requirements (5.2.1 c); required before approval.';
+COMMENT ON COLUMN iso28000.security_policy.commits_to_improvement IS 'The policy commits to continual improvement of the SMS (5.2.1 d); required before approval.';
+COMMENT ON COLUMN iso28000.security_policy.author_id IS 'Person who drafted the version.';
+COMMENT ON COLUMN iso28000.security_policy.approved_by IS 'Person (top management) who approved it; never the author; set together with approved_on.';
+COMMENT ON COLUMN iso28000.security_policy.approved_on IS 'Date of approval.';
+COMMENT ON COLUMN iso28000.security_policy.effective_from IS 'First day the version applies; needs an approval on or before it.';
+COMMENT ON COLUMN iso28000.security_policy.superseded_on IS 'Day a later version replaced it; not before effective_from.';
+COMMENT ON COLUMN iso28000.security_policy.communicated_on IS 'Date it was communicated within the organisation (5.2.2); not before approval.';
+COMMENT ON COLUMN iso28000.security_policy.review_on IS 'Date of the next review; not before approval.';
+
+-- 5.3 Roles of the SMS with their responsibilities and authorities.
+CREATE TABLE iso28000.sms_role (
+    org_id             bigint NOT NULL REFERENCES iso28000.organization,
+    sms_role_id        bigint GENERATED ALWAYS AS IDENTITY,
+    name               text NOT NULL CONSTRAINT sms_role_name_present CHECK (btrim(name) <> ''),
+    responsibilities   text NOT NULL CONSTRAINT sms_role_responsibilities_present CHECK (btrim(responsibilities) <> ''),
+    authorities        text,
+    may_accept_risks   boolean NOT NULL DEFAULT false,
+    accept_up_to_band  text CONSTRAINT sms_role_accept_band_valid CHECK (accept_up_to_band IN ('low', 'medium', 'high', 'critical')),
+    reports_on_performance boolean NOT NULL DEFAULT false,
+    established_on     date NOT NULL DEFAULT current_date,
+    retired_on         date,
+    PRIMARY KEY (org_id, sms_role_id),
+    CONSTRAINT sms_role_name_unique UNIQUE (org_id, name),
+    CONSTRAINT sms_role_band_needs_authority CHECK (accept_up_to_band IS NULL OR may_accept_risks),
+    CONSTRAINT sms_role_retired_after_established CHECK (retired_on >= established_on)
+);
+SELECT iso28000.register_table('iso28000.sms_role');
+COMMENT ON TABLE iso28000.sms_role IS
+  'ISO 28000 5.3: Roles of the SMS, their responsibilities and authorities, including the authority to accept risks.';
+COMMENT ON COLUMN iso28000.sms_role.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.sms_role.sms_role_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.sms_role.name IS 'Name of the role, unique within the organisation (required).';
+COMMENT ON COLUMN iso28000.sms_role.responsibilities IS 'What the holder is responsible for (required).';
+COMMENT ON COLUMN iso28000.sms_role.authorities IS 'What the holder may decide.';
+COMMENT ON COLUMN iso28000.sms_role.may_accept_risks IS 'The holder may accept risks (the accepted state of the risk workflow needs it).';
+COMMENT ON COLUMN iso28000.sms_role.accept_up_to_band IS 'Highest band of risk the holder may accept; NULL means any band; only with may_accept_risks.';
+COMMENT ON COLUMN iso28000.sms_role.reports_on_performance IS 'The holder reports on the performance of the SMS to top management (5.3 b).';
+COMMENT ON COLUMN iso28000.sms_role.established_on IS 'Date the role was established.';
+COMMENT ON COLUMN iso28000.sms_role.retired_on IS 'Date the role was retired; not before established_on.';
+
+-- 5.3 Who holds which role, and when.
+CREATE TABLE iso28000.role_assignment (
+    org_id             bigint NOT NULL REFERENCES iso28000.organization,
+    role_assignment_id bigint GENERATED ALWAYS AS IDENTITY,
+    sms_role_id        bigint NOT NULL,
+    person_id          bigint NOT NULL,
+    assigned_on        date NOT NULL DEFAULT current_date,
+    ended_on           date,
+    assigned_by        bigint,
+    PRIMARY KEY (org_id, role_assignment_id),
+    FOREIGN KEY (org_id, sms_role_id) REFERENCES iso28000.sms_role (org_id, sms_role_id),
+    FOREIGN KEY (org_id, person_id) REFERENCES iso28000.person (org_id, person_id),
+    FOREIGN KEY (org_id, assigned_by) REFERENCES iso28000.person (org_id, person_id),
+    CONSTRAINT role_assignment_ended_after_assigned CHECK (ended_on >= assigned_on)
+);
+SELECT iso28000.register_table('iso28000.role_assignment');
+CREATE INDEX role_assignment_person ON iso28000.role_assignment (org_id, person_id);
+COMMENT ON TABLE iso28000.role_assignment IS
+  'ISO 28000 5.3: Assignment of SMS roles to people over time.';
+COMMENT ON COLUMN iso28000.role_assignment.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.role_assignment.role_assignment_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.role_assignment.sms_role_id IS 'The role.';
+COMMENT ON COLUMN iso28000.role_assignment.person_id IS 'The person who holds it.';
+COMMENT ON COLUMN iso28000.role_assignment.assigned_on IS 'First day the person holds the role.';
+COMMENT ON COLUMN iso28000.role_assignment.ended_on IS 'Last day the person holds the role; NULL while they do; not before assigned_on.';
+COMMENT ON COLUMN iso28000.role_assignment.assigned_by IS 'Person who made the assignment.';
+
+-- Whether a person may accept a risk of the given rating on a date.
+CREATE FUNCTION iso28000.may_accept_risk(org bigint, person bigint, rating iso28000.risk_rating,
+                                         on_date date DEFAULT current_date) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN EXISTS (
+    SELECT FROM iso28000.role_assignment a
+      JOIN iso28000.sms_role r ON r.org_id = a.org_id AND r.sms_role_id = a.sms_role_id
+      JOIN iso28000.person p ON p.org_id = a.org_id AND p.person_id = a.person_id
+     WHERE a.org_id = org AND a.person_id = person AND p.active
+       AND r.may_accept_risks
+       AND a.assigned_on <= on_date AND (a.ended_on IS NULL OR a.ended_on >= on_date)
+       AND (r.retired_on IS NULL OR r.retired_on >= on_date)
+       AND (r.accept_up_to_band IS NULL OR rating IS NULL
+            OR iso28000.band_rank(iso28000.band(org, rating)) <= iso28000.band_rank(r.accept_up_to_band)));
+COMMENT ON FUNCTION iso28000.may_accept_risk(bigint, bigint, iso28000.risk_rating, date) IS
+  'True when the active person holds, on the date, a role with the authority to accept risks whose band limit (if any) covers the rating''s band for the organisation.';
+
+-- 5.3 Who holds which role today.
+CREATE VIEW iso28000.role_holder WITH (security_invoker = true) AS
+SELECT r.org_id, r.sms_role_id, r.name AS role_name, a.person_id, p.full_name,
+       a.assigned_on, r.may_accept_risks, r.accept_up_to_band
+  FROM iso28000.sms_role r
+  JOIN iso28000.role_assignment a ON a.org_id = r.org_id AND a.sms_role_id = r.sms_role_id
+  JOIN iso28000.person p ON p.org_id = a.org_id AND p.person_id = a.person_id
+ WHERE a.assigned_on <= current_date AND (a.ended_on IS NULL OR a.ended_on >= current_date)
+   AND (r.retired_on IS NULL OR r.retired_on >= current_date);
+COMMENT ON VIEW iso28000.role_holder IS 'ISO 28000 5.3: The people who hold each SMS role today.';
+COMMENT ON COLUMN iso28000.role_holder.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.role_holder.sms_role_id IS 'The role.';
+COMMENT ON COLUMN iso28000.role_holder.role_name IS 'Name of the role.';
+COMMENT ON COLUMN iso28000.role_holder.person_id IS 'The holder.';
+COMMENT ON COLUMN iso28000.role_holder.full_name IS 'Full name of the holder.';
+COMMENT ON COLUMN iso28000.role_holder.assigned_on IS 'Since when the holder holds the role.';
+COMMENT ON COLUMN iso28000.role_holder.may_accept_risks IS 'The role carries the authority to accept risks.';
+COMMENT ON COLUMN iso28000.role_holder.accept_up_to_band IS 'Highest band the holder may accept; NULL means any.';

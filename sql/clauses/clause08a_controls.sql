@@ -1,0 +1,178 @@
+/*
+ * sql/clauses/clause08a_controls.sql
+ *		ISO 28000 8.4 and 8.5: security controls, the treatments that link
+ *		risks to controls, and the tests of controls with their results.  The
+ *		supply-chain registers (clause08b_*.sql) refer to control for the
+ *		controls applied upstream or downstream at a node.
+ */
+
+-- 8.4 Security controls.
+CREATE TABLE iso28000.control (
+    org_id         bigint NOT NULL REFERENCES iso28000.organization,
+    control_id     bigint GENERATED ALWAYS AS IDENTITY,
+    code           text NOT NULL CONSTRAINT control_code_present CHECK (btrim(code) <> ''),
+    title          text NOT NULL CONSTRAINT control_title_present CHECK (btrim(title) <> ''),
+    description    text,
+    control_type   text NOT NULL CONSTRAINT control_type_valid CHECK (control_type IN
+                     ('preventive', 'detective', 'corrective', 'deterrent', 'recovery', 'compensating')),
+    nature         text NOT NULL CONSTRAINT control_nature_valid CHECK (nature IN
+                     ('physical', 'technical', 'procedural', 'personnel', 'contractual')),
+    owner_id       bigint,
+    sms_process_id bigint,
+    test_interval  interval CONSTRAINT control_test_interval_positive CHECK (test_interval > interval '0'),
+    implemented_on date,
+    retired_on     date,
+    PRIMARY KEY (org_id, control_id),
+    CONSTRAINT control_code_unique UNIQUE (org_id, code),
+    FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+    FOREIGN KEY (org_id, sms_process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
+    CONSTRAINT control_retired_after_implemented CHECK (retired_on >= implemented_on)
+);
+SELECT iso28000.register_table('iso28000.control');
+COMMENT ON TABLE iso28000.control IS
+  'ISO 28000 8.4, 8.5: Security controls (physical, technical, procedural, personnel, contractual) that the organisation implements, with their owner and how often they are tested.';
+COMMENT ON COLUMN iso28000.control.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.control.control_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.control.code IS 'The organisation''s code of the control (required, unique), for example PHY-03 or an ISO/IEC 27001 Annex A number.';
+COMMENT ON COLUMN iso28000.control.title IS 'Name of the control (required).';
+COMMENT ON COLUMN iso28000.control.description IS 'What the control does and how.';
+COMMENT ON COLUMN iso28000.control.control_type IS 'preventive, detective, corrective, deterrent, recovery or compensating.';
+COMMENT ON COLUMN iso28000.control.nature IS 'physical, technical, procedural, personnel or contractual.';
+COMMENT ON COLUMN iso28000.control.owner_id IS 'Person who owns the control.';
+COMMENT ON COLUMN iso28000.control.sms_process_id IS 'Process the control belongs to.';
+COMMENT ON COLUMN iso28000.control.test_interval IS 'How often the control is tested (positive); NULL when not tested periodically.';
+COMMENT ON COLUMN iso28000.control.implemented_on IS 'Date the control went into operation; NULL while planned.';
+COMMENT ON COLUMN iso28000.control.retired_on IS 'Date the control was retired; not before implemented_on.';
+
+-- 8.5 Treatments: which control treats which risk.
+CREATE TABLE iso28000.risk_treatment (
+    org_id            bigint NOT NULL REFERENCES iso28000.organization,
+    risk_treatment_id bigint GENERATED ALWAYS AS IDENTITY,
+    risk_id           bigint NOT NULL,
+    control_id        bigint NOT NULL,
+    description       text,
+    expected_effect   text CONSTRAINT risk_treatment_effect_valid CHECK (expected_effect IN
+                        ('reduce_likelihood', 'reduce_consequence', 'reduce_both', 'transfer', 'exploit')),
+    owner_id          bigint,
+    resources         text,
+    planned_on        date NOT NULL DEFAULT current_date,
+    due_on            date,
+    implemented_on    date,
+    cancelled_on      date,
+    PRIMARY KEY (org_id, risk_treatment_id),
+    CONSTRAINT risk_treatment_pair_unique UNIQUE (org_id, risk_id, control_id),
+    FOREIGN KEY (org_id, risk_id) REFERENCES iso28000.risk (org_id, risk_id),
+    FOREIGN KEY (org_id, control_id) REFERENCES iso28000.control (org_id, control_id),
+    FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+    CONSTRAINT risk_treatment_due_after_planned CHECK (due_on >= planned_on),
+    CONSTRAINT risk_treatment_implemented_after_planned CHECK (implemented_on >= planned_on),
+    CONSTRAINT risk_treatment_cancelled_after_planned CHECK (cancelled_on >= planned_on),
+    CONSTRAINT risk_treatment_not_implemented_and_cancelled CHECK (implemented_on IS NULL OR cancelled_on IS NULL)
+);
+SELECT iso28000.register_table('iso28000.risk_treatment');
+CREATE INDEX risk_treatment_control ON iso28000.risk_treatment (org_id, control_id);
+COMMENT ON TABLE iso28000.risk_treatment IS
+  'ISO 28000 6.1.3, 8.3, 8.5.1, 8.5.3: Risk treatments: the control that treats a risk, with owner, resources (8.5.2), due date and implementation.';
+COMMENT ON COLUMN iso28000.risk_treatment.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_treatment.risk_treatment_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.risk_treatment.risk_id IS 'The risk (or opportunity) treated.';
+COMMENT ON COLUMN iso28000.risk_treatment.control_id IS 'The control that treats it; one row per risk and control.';
+COMMENT ON COLUMN iso28000.risk_treatment.description IS 'How the control is applied to this risk.';
+COMMENT ON COLUMN iso28000.risk_treatment.expected_effect IS 'reduce_likelihood, reduce_consequence, reduce_both, transfer or exploit.';
+COMMENT ON COLUMN iso28000.risk_treatment.owner_id IS 'Person responsible for the treatment.';
+COMMENT ON COLUMN iso28000.risk_treatment.resources IS 'Resources required (8.5.2).';
+COMMENT ON COLUMN iso28000.risk_treatment.planned_on IS 'Date the treatment was planned.';
+COMMENT ON COLUMN iso28000.risk_treatment.due_on IS 'Date it must be implemented; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_treatment.implemented_on IS 'Date it was implemented; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_treatment.cancelled_on IS 'Date it was cancelled; never together with implemented_on.';
+
+-- 8.4, 9.1 Tests of controls and their results.
+CREATE TABLE iso28000.control_test (
+    org_id          bigint NOT NULL REFERENCES iso28000.organization,
+    control_test_id bigint GENERATED ALWAYS AS IDENTITY,
+    control_id      bigint NOT NULL,
+    tested_on       date NOT NULL,
+    tester_id       bigint,
+    method          text NOT NULL CONSTRAINT control_test_method_valid CHECK (method IN
+                      ('inspection', 'observation', 'reperformance', 'inquiry', 'walkthrough', 'simulation', 'exercise')),
+    result          text NOT NULL CONSTRAINT control_test_result_valid CHECK (result IN
+                      ('effective', 'partially_effective', 'ineffective')),
+    findings        text,
+    sample_size     integer CONSTRAINT control_test_sample_positive CHECK (sample_size > 0),
+    exceptions      integer CONSTRAINT control_test_exceptions_not_negative CHECK (exceptions >= 0),
+    next_test_on    date,
+    PRIMARY KEY (org_id, control_test_id),
+    FOREIGN KEY (org_id, control_id) REFERENCES iso28000.control (org_id, control_id),
+    FOREIGN KEY (org_id, tester_id) REFERENCES iso28000.person (org_id, person_id),
+    CONSTRAINT control_test_findings_present CHECK (result = 'effective' OR btrim(coalesce(findings, '')) <> ''),
+    CONSTRAINT control_test_exceptions_within_sample CHECK (exceptions <= sample_size),
+    CONSTRAINT control_test_next_after_tested CHECK (next_test_on > tested_on)
+);
+SELECT iso28000.register_table('iso28000.control_test');
+CREATE INDEX control_test_latest ON iso28000.control_test (org_id, control_id, tested_on DESC);
+COMMENT ON TABLE iso28000.control_test IS
+  'ISO 28000 8.4, 9.1: Tests of security controls: method, sample, exceptions, result and findings.';
+COMMENT ON COLUMN iso28000.control_test.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.control_test.control_test_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.control_test.control_id IS 'The control tested.';
+COMMENT ON COLUMN iso28000.control_test.tested_on IS 'Date of the test.';
+COMMENT ON COLUMN iso28000.control_test.tester_id IS 'Person who tested.';
+COMMENT ON COLUMN iso28000.control_test.method IS 'inspection, observation, reperformance, inquiry, walkthrough, simulation or exercise.';
+COMMENT ON COLUMN iso28000.control_test.result IS 'effective, partially_effective or ineffective.';
+COMMENT ON COLUMN iso28000.control_test.findings IS 'What was found; required unless the result is effective.';
+COMMENT ON COLUMN iso28000.control_test.sample_size IS 'Number of items tested (positive).';
+COMMENT ON COLUMN iso28000.control_test.exceptions IS 'Number of items that failed; not negative, not above the sample.';
+COMMENT ON COLUMN iso28000.control_test.next_test_on IS 'Date of the next test, if set explicitly; after tested_on. Otherwise tested_on plus the control''s test_interval.';
+
+-- 6.1.3, 8.5 Open risks that need a treatment and have none.
+CREATE VIEW iso28000.risk_without_treatment WITH (security_invoker = true) AS
+SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
+       coalesce(r.residual_rating, r.inherent_rating) AS current_rating,
+       CASE WHEN r.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
+  FROM iso28000.risk r
+ WHERE r.status <> 'closed'
+   AND (r.treatment IS NULL
+        OR (r.treatment IN ('reduce', 'transfer', 'exploit')
+            AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                             WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id
+                               AND t.cancelled_on IS NULL)));
+COMMENT ON VIEW iso28000.risk_without_treatment IS
+  'ISO 28000 6.1.3, 8.3, 8.5: Open risks and opportunities without a treatment: no treatment decision yet, or a decision to reduce, transfer or exploit with no live treatment linking a control.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_rating IS 'Residual rating if assessed, else inherent.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.reason IS 'no_decision (no treatment decided) or no_control (reduce, transfer or exploit decided but no live treatment).';
+
+-- 8.4, 9.1 Controls in operation whose test is due or was never done.
+CREATE VIEW iso28000.control_test_due WITH (security_invoker = true) AS
+SELECT c.org_id, c.control_id, c.code, c.title, c.owner_id,
+       t.tested_on AS last_tested_on, t.result AS last_result,
+       coalesce(t.next_test_on, (t.tested_on + c.test_interval)::date) AS next_test_on,
+       CASE WHEN t.tested_on IS NULL THEN 'never_tested' ELSE 'overdue' END AS reason
+  FROM iso28000.control c
+  LEFT JOIN LATERAL (
+        SELECT ct.tested_on, ct.result, ct.next_test_on
+          FROM iso28000.control_test ct
+         WHERE ct.org_id = c.org_id AND ct.control_id = c.control_id
+         ORDER BY ct.tested_on DESC, ct.control_test_id DESC
+         LIMIT 1) t ON true
+ WHERE c.implemented_on IS NOT NULL AND c.retired_on IS NULL
+   AND (c.test_interval IS NOT NULL OR t.next_test_on IS NOT NULL)
+   AND (t.tested_on IS NULL OR coalesce(t.next_test_on, (t.tested_on + c.test_interval)::date) < current_date);
+COMMENT ON VIEW iso28000.control_test_due IS
+  'ISO 28000 8.4, 9.1: Controls in operation that are tested periodically and whose test is overdue or was never done.';
+COMMENT ON COLUMN iso28000.control_test_due.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.control_test_due.control_id IS 'The control.';
+COMMENT ON COLUMN iso28000.control_test_due.code IS 'Code of the control.';
+COMMENT ON COLUMN iso28000.control_test_due.title IS 'Name of the control.';
+COMMENT ON COLUMN iso28000.control_test_due.owner_id IS 'Owner of the control.';
+COMMENT ON COLUMN iso28000.control_test_due.last_tested_on IS 'Date of the latest test; NULL when never tested.';
+COMMENT ON COLUMN iso28000.control_test_due.last_result IS 'Result of the latest test.';
+COMMENT ON COLUMN iso28000.control_test_due.next_test_on IS 'When the next test was due; NULL when never tested.';
+COMMENT ON COLUMN iso28000.control_test_due.reason IS 'never_tested or overdue.';
