@@ -30,7 +30,8 @@ CREATE TABLE iso28000.security_policy (
     CONSTRAINT security_policy_approver_not_author CHECK (approved_by <> author_id),
     CONSTRAINT security_policy_commitments_before_approval CHECK
       (approved_on IS NULL OR (commits_to_requirements AND commits_to_improvement)),
-    CONSTRAINT security_policy_effective_needs_approval CHECK (effective_from IS NULL OR approved_on <= effective_from),
+    CONSTRAINT security_policy_effective_needs_approval CHECK
+      (effective_from IS NULL OR (approved_on IS NOT NULL AND approved_on <= effective_from)),
     CONSTRAINT security_policy_superseded_after_effective CHECK (superseded_on >= effective_from),
     CONSTRAINT security_policy_communicated_after_approval CHECK (communicated_on >= approved_on),
     CONSTRAINT security_policy_review_after_approval CHECK (review_on >= approved_on)

@@ -44,9 +44,8 @@ CREATE TABLE iso28000.risk (
     FOREIGN KEY (org_id, accepted_by) REFERENCES iso28000.person (org_id, person_id),
     CONSTRAINT risk_threat_present CHECK (kind = 'opportunity' OR btrim(coalesce(threat, '')) <> ''),
     CONSTRAINT risk_treatment_fits_kind CHECK
-      (treatment IS NULL
-       OR (kind = 'risk' AND treatment IN ('avoid', 'reduce', 'transfer', 'accept'))
-       OR (kind = 'opportunity' AND treatment IN ('exploit', 'accept'))),
+      (NOT (kind = 'risk' AND treatment = 'exploit')
+       AND NOT (kind = 'opportunity' AND treatment IN ('avoid', 'reduce', 'transfer'))),
     CONSTRAINT risk_residual_needs_inherent CHECK (residual_rating IS NULL OR inherent_rating IS NOT NULL),
     CONSTRAINT risk_residual_not_above_inherent CHECK (kind = 'opportunity' OR residual_rating <= inherent_rating),
     CONSTRAINT risk_assessed_after_identified CHECK (assessed_on >= identified_on),
