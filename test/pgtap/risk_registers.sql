@@ -4,7 +4,7 @@
 -- tenant isolation between two organisations with non-superuser roles.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(143);
+SELECT plan(142);
 
 CREATE SCHEMA tap_rk;
 CREATE TABLE tap_rk.ids (name text PRIMARY KEY, id bigint NOT NULL);
