@@ -4,7 +4,7 @@
 -- tenant isolation between two organisations with non-superuser roles.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(142);
+SELECT plan(150);
 
 CREATE SCHEMA tap_rk;
 CREATE TABLE tap_rk.ids (name text PRIMARY KEY, id bigint NOT NULL);
@@ -12,8 +12,9 @@ CREATE FUNCTION tap_rk.id(text) RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT 
 GRANT USAGE ON SCHEMA tap_rk TO PUBLIC;
 GRANT SELECT ON tap_rk.ids TO PUBLIC;
 
-CREATE TEMP TABLE registers (tbl text PRIMARY KEY);
-INSERT INTO registers VALUES
+CREATE TABLE tap_rk.registers (tbl text PRIMARY KEY);
+GRANT SELECT ON tap_rk.registers TO PUBLIC;
+INSERT INTO tap_rk.registers VALUES
   ('risk_band_cell'), ('risk_appetite'),
   ('context_issue'), ('interested_party'), ('party_requirement'), ('obligation'), ('compliance_evaluation'),
   ('sms_scope'), ('scope_exclusion'), ('sms_process'),
@@ -85,19 +86,19 @@ INSERT INTO iso28000.risk_appetite (org_id, statement, max_band, effective_on) V
 
 -- Keys --------------------------------------------------------------------
 SELECT col_is_pk('iso28000', tbl, ARRAY['org_id', tbl || '_id'], tbl || ': primary key (org_id, ' || tbl || '_id)')
-  FROM registers ORDER BY tbl;
-SELECT is((SELECT array_agg(r.tbl ORDER BY 1) FROM registers r
+  FROM tap_rk.registers ORDER BY tbl;
+SELECT is((SELECT array_agg(r.tbl ORDER BY 1) FROM tap_rk.registers r
             WHERE NOT EXISTS (SELECT FROM pg_class c
                                WHERE c.oid = ('iso28000.' || r.tbl)::regclass AND c.relrowsecurity AND c.relforcerowsecurity)),
           NULL, 'every register enables and forces row-level security');
 SELECT is(
   (SELECT array_agg(conrelid::regclass::text || ' ' || conname ORDER BY 1) FROM pg_constraint k
-    WHERE contype = 'f' AND conrelid IN (SELECT ('iso28000.' || tbl)::regclass FROM registers)
+    WHERE contype = 'f' AND conrelid IN (SELECT ('iso28000.' || tbl)::regclass FROM tap_rk.registers)
       AND confrelid <> 'iso28000.organization'::regclass
       AND (SELECT attname FROM pg_attribute WHERE attrelid = k.conrelid AND attnum = k.conkey[1]) <> 'org_id'),
   NULL, 'every foreign key between registers starts with org_id');
 SELECT is(
-  (SELECT array_agg(r.tbl ORDER BY 1) FROM registers r, pg_extension e
+  (SELECT array_agg(r.tbl ORDER BY 1) FROM tap_rk.registers r, pg_extension e
     WHERE e.extname = 'iso28000' AND NOT ('iso28000.' || r.tbl)::regclass::oid = ANY (e.extconfig)),
   NULL, 'every register is dumped by pg_dump (pg_extension_config_dump)');
 
@@ -214,7 +215,7 @@ SELECT throws_ok(stmt, '23514',
 
 SELECT is(
   (SELECT array_agg(conname::text ORDER BY 1) FROM pg_constraint k
-    WHERE contype = 'c' AND conrelid IN (SELECT ('iso28000.' || tbl)::regclass FROM registers)
+    WHERE contype = 'c' AND conrelid IN (SELECT ('iso28000.' || tbl)::regclass FROM tap_rk.registers)
       AND conname NOT IN (SELECT con FROM check_case)),
   NULL, 'every CHECK constraint of these registers has a refusing test');
 
@@ -268,13 +269,13 @@ BEGIN
 END $$;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA tap_rk TO PUBLIC;
 
-SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) = 0),
+SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM tap_rk.registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) = 0),
           NULL, 'A has at least one row in every register (as the owner of the data sees it)');
 
 SET ROLE tap_rk_alice;
-SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) = 0),
+SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM tap_rk.registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) = 0),
           NULL, 'A''s manager sees A''s rows in every register');
-SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM registers WHERE tap_rk.visible(tbl, tap_rk.id('b')) > 0),
+SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM tap_rk.registers WHERE tap_rk.visible(tbl, tap_rk.id('b')) > 0),
           NULL, 'A''s manager sees none of B''s rows');
 SELECT lives_ok($$INSERT INTO iso28000.risk (org_id, title, threat, inherent_rating, owner_id) VALUES (tap_rk.id('a'), 'Insider', 'Staff', 'L4C7', tap_rk.id('pa'))$$,
                 'A''s manager records a risk of A');
@@ -283,9 +284,9 @@ SELECT throws_ok($$INSERT INTO iso28000.risk (org_id, title, threat) VALUES (tap
 RESET ROLE;
 
 SET ROLE tap_rk_bob;
-SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) > 0),
+SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM tap_rk.registers WHERE tap_rk.visible(tbl, tap_rk.id('a')) > 0),
           NULL, 'B''s manager sees none of A''s rows in any register');
-SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM registers WHERE tap_rk.changed(tbl, tap_rk.id('a')) > 0),
+SELECT is((SELECT array_agg(tbl ORDER BY tbl) FROM tap_rk.registers WHERE tap_rk.changed(tbl, tap_rk.id('a')) > 0),
           NULL, 'B''s manager updates none of A''s rows in any register');
 SELECT throws_ok($$INSERT INTO iso28000.control (org_id, code, title, control_type, nature) VALUES (tap_rk.id('a'), 'X', 'x', 'preventive', 'physical')$$,
                  '42501', NULL, 'B''s manager cannot insert a control into A');
