@@ -299,6 +299,7 @@ SELECT o.org_id, o.obligation_id, o.title, o.kind, o.reference, o.owner_id,
    AND (o.applies_until IS NULL OR o.applies_until >= current_date);
 COMMENT ON VIEW iso28000.obligation_compliance IS
   'ISO 28000 4.2.2, 9.1: Obligations in force today with their latest compliance evaluation, when the next is due, and whether it is current, overdue or missing.';
+GRANT SELECT ON iso28000.obligation_compliance TO PUBLIC;
 COMMENT ON COLUMN iso28000.obligation_compliance.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.obligation_compliance.obligation_id IS 'The obligation.';
 COMMENT ON COLUMN iso28000.obligation_compliance.title IS 'Name of the obligation.';
@@ -319,6 +320,7 @@ SELECT org_id, obligation_id, title, kind, owner_id, last_evaluated_on, last_res
  WHERE evaluation_status IN ('missing', 'overdue');
 COMMENT ON VIEW iso28000.obligation_evaluation_due IS
   'ISO 28000 4.2.2, 9.1: Obligations in force whose compliance evaluation is missing or overdue.';
+GRANT SELECT ON iso28000.obligation_evaluation_due TO PUBLIC;
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.obligation_id IS 'The obligation.';
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.title IS 'Name of the obligation.';

@@ -139,6 +139,7 @@ SELECT r.org_id, r.sms_role_id, r.name AS role_name, a.person_id, p.full_name,
  WHERE a.assigned_on <= current_date AND (a.ended_on IS NULL OR a.ended_on >= current_date)
    AND (r.retired_on IS NULL OR r.retired_on >= current_date);
 COMMENT ON VIEW iso28000.role_holder IS 'ISO 28000 5.3: The people who hold each SMS role today.';
+GRANT SELECT ON iso28000.role_holder TO PUBLIC;
 COMMENT ON COLUMN iso28000.role_holder.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.role_holder.sms_role_id IS 'The role.';
 COMMENT ON COLUMN iso28000.role_holder.role_name IS 'Name of the role.';

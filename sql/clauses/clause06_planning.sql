@@ -30,6 +30,9 @@ CREATE TABLE iso28000.risk (
     treatment           text CONSTRAINT risk_treatment_valid CHECK (treatment IN ('avoid', 'reduce', 'transfer', 'accept', 'exploit')),
     treatment_rationale text,
     status              text NOT NULL DEFAULT 'identified',
+    status_changed_at   timestamptz,
+    status_changed_by   name,
+    status_note         text,
     identified_on       date NOT NULL DEFAULT current_date,
     assessed_on         date,
     review_on           date,
@@ -76,6 +79,9 @@ COMMENT ON COLUMN iso28000.risk.owner_id IS 'Risk owner.';
 COMMENT ON COLUMN iso28000.risk.treatment IS 'Treatment decision: avoid, reduce, transfer or accept for risks; exploit or accept for opportunities.';
 COMMENT ON COLUMN iso28000.risk.treatment_rationale IS 'Why this treatment was chosen.';
 COMMENT ON COLUMN iso28000.risk.status IS 'Workflow state: identified, assessed, treatment_planned, treated, accepted, closed.';
+COMMENT ON COLUMN iso28000.risk.status_changed_at IS 'When the status last changed (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.risk.status_changed_by IS 'Database role that last changed the status (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.risk.status_note IS 'Note for the next transition; copied into the workflow event log.';
 COMMENT ON COLUMN iso28000.risk.identified_on IS 'Date the risk was identified.';
 COMMENT ON COLUMN iso28000.risk.assessed_on IS 'Date of the latest assessment; not before identified_on.';
 COMMENT ON COLUMN iso28000.risk.review_on IS 'Date of the next review; not before identified_on.';
@@ -240,6 +246,7 @@ SELECT o.org_id, k.rating_kind, cell.rating,
   LEFT JOIN counts c ON c.org_id = o.org_id AND c.rating_kind = k.rating_kind AND c.rating = cell.rating;
 COMMENT ON VIEW iso28000.risk_heat_map IS
   'ISO 28000 6.1.2, 8.3, 9.1: Risk heat map: for every organisation, every one of the 100 likelihood x consequence cells, inherent and residual, the number of open risks and the cell''s band.';
+GRANT SELECT ON iso28000.risk_heat_map TO PUBLIC;
 COMMENT ON COLUMN iso28000.risk_heat_map.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.risk_heat_map.rating_kind IS 'inherent (before treatment) or residual (after treatment).';
 COMMENT ON COLUMN iso28000.risk_heat_map.rating IS 'The cell as a risk_rating.';
@@ -262,6 +269,7 @@ SELECT r.org_id, r.risk_id, r.reference, r.title, r.owner_id, r.status, r.treatm
  WHERE r.kind = 'risk' AND r.status <> 'closed' AND cur.rating IS NOT NULL;
 COMMENT ON VIEW iso28000.top_risk IS
   'ISO 28000 6.1.2, 8.3, 9.3.2: Open risks ranked within each organisation by current rating (residual if assessed, else inherent), highest first; filter on risk_rank <= 10 for a top ten.';
+GRANT SELECT ON iso28000.top_risk TO PUBLIC;
 COMMENT ON COLUMN iso28000.top_risk.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.top_risk.risk_id IS 'The risk.';
 COMMENT ON COLUMN iso28000.top_risk.reference IS 'The organisation''s reference of the risk.';
@@ -293,6 +301,7 @@ SELECT r.org_id, r.risk_id, r.reference, r.title, r.owner_id, r.status, r.treatm
    AND iso28000.band_rank(coalesce(bc.band, iso28000.band(cur.rating))) > iso28000.band_rank(a.max_band);
 COMMENT ON VIEW iso28000.risk_above_appetite IS
   'ISO 28000 6.1.3, 8.3, 9.3.2: Open risks whose current rating (residual if assessed, else inherent) falls in a band above the organisation''s current risk appetite; organisations without an appetite have none here.';
+GRANT SELECT ON iso28000.risk_above_appetite TO PUBLIC;
 COMMENT ON COLUMN iso28000.risk_above_appetite.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.risk_id IS 'The risk.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.reference IS 'The organisation''s reference of the risk.';
@@ -313,6 +322,7 @@ SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status,
  WHERE r.status <> 'closed' AND r.review_on < current_date;
 COMMENT ON VIEW iso28000.risk_past_review IS
   'ISO 28000 6.1, 8.3, 9.1: Open risks and opportunities whose review date has passed.';
+GRANT SELECT ON iso28000.risk_past_review TO PUBLIC;
 COMMENT ON COLUMN iso28000.risk_past_review.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.risk_past_review.risk_id IS 'The risk or opportunity.';
 COMMENT ON COLUMN iso28000.risk_past_review.reference IS 'The organisation''s reference.';
@@ -360,6 +370,7 @@ SELECT o.org_id, o.objective_id, o.title, o.owner_id, o.unit, o.direction,
          WHERE om.org_id = o.org_id AND om.objective_id = o.objective_id) m ON true;
 COMMENT ON VIEW iso28000.objective_status IS
   'ISO 28000 6.2, 9.1: Every security objective with its latest measurement against target, progress from baseline, trend over the last two measurements, and whether it is due (within 30 days) or overdue.';
+GRANT SELECT ON iso28000.objective_status TO PUBLIC;
 COMMENT ON COLUMN iso28000.objective_status.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.objective_status.objective_id IS 'The objective.';
 COMMENT ON COLUMN iso28000.objective_status.title IS 'Statement of the objective.';

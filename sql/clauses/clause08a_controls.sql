@@ -138,6 +138,7 @@ SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, 
                                AND t.cancelled_on IS NULL)));
 COMMENT ON VIEW iso28000.risk_without_treatment IS
   'ISO 28000 6.1.3, 8.3, 8.5: Open risks and opportunities without a treatment: no treatment decision yet, or a decision to reduce, transfer or exploit with no live treatment linking a control.';
+GRANT SELECT ON iso28000.risk_without_treatment TO PUBLIC;
 COMMENT ON COLUMN iso28000.risk_without_treatment.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.risk_id IS 'The risk or opportunity.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.reference IS 'The organisation''s reference.';
@@ -167,6 +168,7 @@ SELECT c.org_id, c.control_id, c.code, c.title, c.owner_id,
    AND (t.tested_on IS NULL OR coalesce(t.next_test_on, (t.tested_on + c.test_interval)::date) < current_date);
 COMMENT ON VIEW iso28000.control_test_due IS
   'ISO 28000 8.4, 9.1: Controls in operation that are tested periodically and whose test is overdue or was never done.';
+GRANT SELECT ON iso28000.control_test_due TO PUBLIC;
 COMMENT ON COLUMN iso28000.control_test_due.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.control_test_due.control_id IS 'The control.';
 COMMENT ON COLUMN iso28000.control_test_due.code IS 'Code of the control.';
@@ -176,3 +178,111 @@ COMMENT ON COLUMN iso28000.control_test_due.last_tested_on IS 'Date of the lates
 COMMENT ON COLUMN iso28000.control_test_due.last_result IS 'Result of the latest test.';
 COMMENT ON COLUMN iso28000.control_test_due.next_test_on IS 'When the next test was due; NULL when never tested.';
 COMMENT ON COLUMN iso28000.control_test_due.reason IS 'never_tested or overdue.';
+
+/*
+ * The risk workflow (ISO 28000 6.1.3, 8.3), through the workflow engine
+ * (sql/core/07_workflow.sql):
+ *
+ *   identified -> assessed -> treatment_planned -> treated -> accepted
+ *        |            |  \______________________________/^      |
+ *        |            \________________ accepted ________/       |
+ *        +------------+-- closed <------------------------------+  (from any open state)
+ *
+ * assessed needs the inherent rating, an owner and the assessment date;
+ * treatment_planned needs the treatment decision and a review date, and for
+ * reduce, transfer or exploit at least one live treatment linking a control;
+ * treated needs the residual rating and every live treatment implemented;
+ * accepted needs the acceptance recorded by the accepting person, who holds a
+ * role with the authority to accept risks of the rating's band
+ * (may_accept_risk); closed needs the closing date and freezes the record
+ * until a manager reopens it.  treated, accepted -> assessed re-assess.
+ */
+
+-- Guard of treatment_planned: reduce, transfer and exploit need a live treatment.
+CREATE FUNCTION iso28000.risk_treatment_planned_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
+  LANGUAGE sql VOLATILE
+  RETURN CASE
+           WHEN r.treatment IN ('reduce', 'transfer', 'exploit')
+                AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                                 WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL)
+           THEN format('a live treatment linking a control (risk_treatment) for the decision to %s', r.treatment)
+         END;
+COMMENT ON FUNCTION iso28000.risk_treatment_planned_guard(iso28000.risk, text, text) IS
+  'Workflow guard of risk -> treatment_planned: a decision to reduce, transfer or exploit needs at least one live risk_treatment.';
+
+-- Guard of treated: every live treatment of the risk is implemented.
+CREATE FUNCTION iso28000.risk_treated_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
+  LANGUAGE sql VOLATILE
+  RETURN (SELECT format('every live treatment implemented (%s of %s are not)', count(*) FILTER (WHERE t.implemented_on IS NULL), count(*))
+            FROM iso28000.risk_treatment t
+           WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL
+          HAVING count(*) FILTER (WHERE t.implemented_on IS NULL) > 0);
+COMMENT ON FUNCTION iso28000.risk_treated_guard(iso28000.risk, text, text) IS
+  'Workflow guard of risk -> treated: every live risk_treatment of the risk has its implemented_on.';
+
+-- Guard of accepted: the acceptor is the acting person and holds the authority.
+CREATE FUNCTION iso28000.risk_acceptance_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  AS $$
+DECLARE
+  rating iso28000.risk_rating := coalesce(r.residual_rating, r.inherent_rating);
+BEGIN
+  IF r.accepted_by IS DISTINCT FROM iso28000.current_person(r.org_id) THEN
+    RETURN format('acceptance recorded by the accepting person: accepted_by must be the person of role "%s"', current_user);
+  END IF;
+  IF NOT iso28000.may_accept_risk(r.org_id, r.accepted_by, rating, r.accepted_on) THEN
+    RETURN format('acceptance by a person holding a role with the authority to accept %s risks (person %s has none on %s)',
+                  coalesce(iso28000.band(r.org_id, rating), 'unrated'), r.accepted_by, r.accepted_on);
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.risk_acceptance_guard(iso28000.risk, text, text) IS
+  'Workflow guard of risk -> accepted: accepted_by is the person of the current role, and holds on accepted_on a role that may accept risks of the current rating''s band (may_accept_risk).';
+
+INSERT INTO iso28000.workflow (workflow, description)
+VALUES ('risk', 'ISO 28000 6.1.3, 8.3: a risk or opportunity from identification through assessment and treatment to acceptance and closure.');
+
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
+  ('risk', 'identified',        true,  false, false, true,  'Recorded, not yet assessed; may still be deleted.'),
+  ('risk', 'assessed',          false, false, false, false, 'Rated (inherent) with an owner.'),
+  ('risk', 'treatment_planned', false, false, false, false, 'Treatment decided and, where it needs controls, planned.'),
+  ('risk', 'treated',           false, false, false, false, 'Treatments implemented and residual rating assessed.'),
+  ('risk', 'accepted',          false, false, false, false, 'Residual risk accepted by someone with the authority.'),
+  ('risk', 'closed',            false, true,  true,  false, 'No longer relevant; frozen until reopened.');
+
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
+  ('risk', 'identified',        'assessed',          'write', NULL, 'first assessment'),
+  ('risk', 'assessed',          'treatment_planned', 'write', 'iso28000.risk_treatment_planned_guard(iso28000.risk, text, text)', 'treatment decided'),
+  ('risk', 'assessed',          'accepted',          'write', 'iso28000.risk_acceptance_guard(iso28000.risk, text, text)', 'accepted without further treatment'),
+  ('risk', 'treatment_planned', 'treated',           'write', 'iso28000.risk_treated_guard(iso28000.risk, text, text)', 'treatments implemented'),
+  ('risk', 'treatment_planned', 'assessed',          'write', NULL, 'treatment decision revised'),
+  ('risk', 'treated',           'accepted',          'write', 'iso28000.risk_acceptance_guard(iso28000.risk, text, text)', 'residual risk accepted'),
+  ('risk', 'treated',           'assessed',          'write', NULL, 're-assessment'),
+  ('risk', 'accepted',          'assessed',          'write', NULL, 're-assessment at review'),
+  ('risk', 'identified',        'closed',            'write', NULL, 'not a risk after all'),
+  ('risk', 'assessed',          'closed',            'write', NULL, 'no longer relevant'),
+  ('risk', 'treatment_planned', 'closed',            'write', NULL, 'no longer relevant'),
+  ('risk', 'treated',           'closed',            'write', NULL, 'no longer relevant'),
+  ('risk', 'accepted',          'closed',            'write', NULL, 'no longer relevant'),
+  ('risk', 'closed',            'assessed',          'manage', NULL, 'reopened by a manager');
+
+INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
+  ('risk', 'assessed',          'inherent_rating', 'the inherent rating'),
+  ('risk', 'assessed',          'owner_id',        'the risk owner'),
+  ('risk', 'assessed',          'assessed_on',     'the date of assessment'),
+  ('risk', 'treatment_planned', 'inherent_rating', 'the inherent rating'),
+  ('risk', 'treatment_planned', 'owner_id',        'the risk owner'),
+  ('risk', 'treatment_planned', 'treatment',       'the treatment decision'),
+  ('risk', 'treatment_planned', 'review_on',       'the next review date'),
+  ('risk', 'treated',           'residual_rating', 'the residual rating'),
+  ('risk', 'treated',           'owner_id',        'the risk owner'),
+  ('risk', 'treated',           'treatment',       'the treatment decision'),
+  ('risk', 'accepted',          'inherent_rating', 'the inherent rating'),
+  ('risk', 'accepted',          'owner_id',        'the risk owner'),
+  ('risk', 'accepted',          'accepted_by',     'the person who accepts the risk'),
+  ('risk', 'accepted',          'accepted_on',     'the date of acceptance'),
+  ('risk', 'accepted',          'review_on',       'the next review date'),
+  ('risk', 'closed',            'closed_on',       'the closing date');
+
+SELECT iso28000.attach_workflow('iso28000.risk', 'risk');
