@@ -32,7 +32,7 @@ psql -qX -c "CREATE EXTENSION iso28000"
 
 echo "generating $ROWS risks..."
 t0=$(date +%s)
-psql -qX -v ON_ERROR_STOP=1 <<SQL
+psql -qX -v ON_ERROR_STOP=1 -o /dev/null <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'bench_risk_reader') THEN
     CREATE ROLE bench_risk_reader NOLOGIN;
@@ -67,7 +67,7 @@ ORG1=$(psql -qXAt -c "SELECT min(org_id) FROM iso28000.organization")
 echo "generated in ${gen_s}s, table $size"
 
 VIEW_Q="SELECT * FROM iso28000.risk_heat_map"
-AXES_Q="SELECT o.org_id, k.rating_kind, g.l AS likelihood, g.c AS consequence, coalesce(n.risk_count, 0) AS risk_count
+AXES_Q="SELECT o.org_id, k.rating_kind, g.l AS likelihood, c.c AS consequence, coalesce(n.risk_count, 0) AS risk_count
   FROM iso28000.organization o
  CROSS JOIN (VALUES ('inherent'), ('residual')) k (rating_kind)
  CROSS JOIN generate_series(1, 10) g (l) CROSS JOIN LATERAL generate_series(1, 10) c (c)
