@@ -1,12 +1,12 @@
 \echo
 \echo '=== ISO 28000 6.1.2, 8.3: risk heat map of NPL (open risks; rows likelihood 10 to 1, columns consequence 1 to 10; cell = count, band letter)'
 SET ROLE npl_viewer;
-SELECT likelihood AS "L \\ C",
+SELECT likelihood AS "L \ C",
        string_agg(CASE WHEN risk_count = 0 THEN lower(left(band, 1)) || ' .'
                        ELSE upper(left(band, 1)) || lpad(risk_count::text, 2) END, '  ' ORDER BY consequence) AS "inherent: 1 .. 10"
   FROM iso28000.risk_heat_map WHERE rating_kind = 'inherent'
  GROUP BY likelihood ORDER BY likelihood DESC;
-SELECT likelihood AS "L \\ C",
+SELECT likelihood AS "L \ C",
        string_agg(CASE WHEN risk_count = 0 THEN lower(left(band, 1)) || ' .'
                        ELSE upper(left(band, 1)) || lpad(risk_count::text, 2) END, '  ' ORDER BY consequence) AS "residual: 1 .. 10"
   FROM iso28000.risk_heat_map WHERE rating_kind = 'residual'
