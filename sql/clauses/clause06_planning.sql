@@ -256,17 +256,43 @@ COMMENT ON COLUMN iso28000.risk_heat_map.score IS 'Likelihood x consequence.';
 COMMENT ON COLUMN iso28000.risk_heat_map.band IS 'Band of the cell for the organisation (its own matrix, else the default): the colour of the cell.';
 COMMENT ON COLUMN iso28000.risk_heat_map.risk_count IS 'Number of open risks and opportunities rated in this cell (0 for an empty cell).';
 
--- 6.1.2, 8.3 Open risks ranked by current rating.
-CREATE VIEW iso28000.top_risk WITH (security_invoker = true) AS
-SELECT r.org_id, r.risk_id, r.reference, r.title, r.owner_id, r.status, r.treatment,
+-- 6.1, 8.3 Every open risk with its current rating and band.
+CREATE VIEW iso28000.open_risk WITH (security_invoker = true) AS
+SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
        r.inherent_rating, r.residual_rating, cur.rating AS current_rating,
        iso28000.score(cur.rating) AS score,
        coalesce(bc.band, iso28000.band(cur.rating)) AS band,
-       rank() OVER (PARTITION BY r.org_id ORDER BY cur.rating DESC) AS risk_rank
+       r.review_on, r.accepted_by
   FROM iso28000.risk r
  CROSS JOIN LATERAL (SELECT coalesce(r.residual_rating, r.inherent_rating) AS rating) cur
   LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = r.org_id AND bc.rating = cur.rating
- WHERE r.kind = 'risk' AND r.status <> 'closed' AND cur.rating IS NOT NULL;
+ WHERE r.status <> 'closed';
+COMMENT ON VIEW iso28000.open_risk IS
+  'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
+COMMENT ON COLUMN iso28000.open_risk.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.open_risk.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.open_risk.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.open_risk.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.open_risk.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.open_risk.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.open_risk.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.open_risk.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_rating IS 'Rating before treatment.';
+COMMENT ON COLUMN iso28000.open_risk.residual_rating IS 'Rating after treatment, if assessed.';
+COMMENT ON COLUMN iso28000.open_risk.current_rating IS 'Residual rating if assessed, else inherent; NULL before assessment.';
+COMMENT ON COLUMN iso28000.open_risk.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.open_risk.band IS 'Band of the current rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.open_risk.review_on IS 'Date of the next review.';
+COMMENT ON COLUMN iso28000.open_risk.accepted_by IS 'Person who accepted the residual risk, if accepted.';
+GRANT SELECT ON iso28000.open_risk TO PUBLIC;
+
+-- 6.1.2, 8.3 Open risks ranked by current rating.
+CREATE VIEW iso28000.top_risk WITH (security_invoker = true) AS
+SELECT org_id, risk_id, reference, title, owner_id, status, treatment,
+       inherent_rating, residual_rating, current_rating, score, band,
+       rank() OVER (PARTITION BY org_id ORDER BY current_rating DESC) AS risk_rank
+  FROM iso28000.open_risk
+ WHERE kind = 'risk' AND current_rating IS NOT NULL;
 COMMENT ON VIEW iso28000.top_risk IS
   'ISO 28000 6.1.2, 8.3, 9.3.2: Open risks ranked within each organisation by current rating (residual if assessed, else inherent), highest first; filter on risk_rank <= 10 for a top ten.';
 GRANT SELECT ON iso28000.top_risk TO PUBLIC;
@@ -286,19 +312,15 @@ COMMENT ON COLUMN iso28000.top_risk.risk_rank IS 'Rank within the organisation, 
 
 -- 6.1.3 Open risks whose current rating is above the organisation's appetite.
 CREATE VIEW iso28000.risk_above_appetite WITH (security_invoker = true) AS
-SELECT r.org_id, r.risk_id, r.reference, r.title, r.owner_id, r.status, r.treatment,
-       cur.rating AS current_rating,
-       coalesce(bc.band, iso28000.band(cur.rating)) AS band,
-       a.max_band AS appetite_band,
-       r.accepted_by IS NOT NULL AS accepted
-  FROM iso28000.risk r
- CROSS JOIN LATERAL (SELECT coalesce(r.residual_rating, r.inherent_rating) AS rating) cur
+SELECT o.org_id, o.risk_id, o.reference, o.title, o.owner_id, o.status, o.treatment,
+       o.current_rating, o.band, a.max_band AS appetite_band,
+       o.accepted_by IS NOT NULL AS accepted
+  FROM iso28000.open_risk o
   JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
-                 WHERE ra.org_id = r.org_id AND ra.effective_on <= current_date
+                 WHERE ra.org_id = o.org_id AND ra.effective_on <= current_date
                  ORDER BY ra.effective_on DESC LIMIT 1) a ON true
-  LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = r.org_id AND bc.rating = cur.rating
- WHERE r.kind = 'risk' AND r.status <> 'closed' AND cur.rating IS NOT NULL
-   AND iso28000.band_rank(coalesce(bc.band, iso28000.band(cur.rating))) > iso28000.band_rank(a.max_band);
+ WHERE o.kind = 'risk' AND o.current_rating IS NOT NULL
+   AND iso28000.band_rank(o.band) > iso28000.band_rank(a.max_band);
 COMMENT ON VIEW iso28000.risk_above_appetite IS
   'ISO 28000 6.1.3, 8.3, 9.3.2: Open risks whose current rating (residual if assessed, else inherent) falls in a band above the organisation''s current risk appetite; organisations without an appetite have none here.';
 GRANT SELECT ON iso28000.risk_above_appetite TO PUBLIC;
@@ -316,10 +338,10 @@ COMMENT ON COLUMN iso28000.risk_above_appetite.accepted IS 'True when the risk w
 
 -- 6.1, 9.1 Open risks whose review date has passed.
 CREATE VIEW iso28000.risk_past_review WITH (security_invoker = true) AS
-SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status,
-       r.review_on, current_date - r.review_on AS days_overdue
-  FROM iso28000.risk r
- WHERE r.status <> 'closed' AND r.review_on < current_date;
+SELECT org_id, risk_id, reference, kind, title, owner_id, status,
+       review_on, current_date - review_on AS days_overdue
+  FROM iso28000.open_risk
+ WHERE review_on < current_date;
 COMMENT ON VIEW iso28000.risk_past_review IS
   'ISO 28000 6.1, 8.3, 9.1: Open risks and opportunities whose review date has passed.';
 GRANT SELECT ON iso28000.risk_past_review TO PUBLIC;

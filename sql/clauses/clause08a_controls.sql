@@ -126,16 +126,15 @@ COMMENT ON COLUMN iso28000.control_test.next_test_on IS 'Date of the next test, 
 
 -- 6.1.3, 8.5 Open risks that need a treatment and have none.
 CREATE VIEW iso28000.risk_without_treatment WITH (security_invoker = true) AS
-SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
-       coalesce(r.residual_rating, r.inherent_rating) AS current_rating,
-       CASE WHEN r.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
-  FROM iso28000.risk r
- WHERE r.status <> 'closed'
-   AND (r.treatment IS NULL
-        OR (r.treatment IN ('reduce', 'transfer', 'exploit')
-            AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
-                             WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id
-                               AND t.cancelled_on IS NULL)));
+SELECT o.org_id, o.risk_id, o.reference, o.kind, o.title, o.owner_id, o.status, o.treatment,
+       o.current_rating,
+       CASE WHEN o.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
+  FROM iso28000.open_risk o
+ WHERE o.treatment IS NULL
+    OR (o.treatment IN ('reduce', 'transfer', 'exploit')
+        AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                         WHERE t.org_id = o.org_id AND t.risk_id = o.risk_id
+                           AND t.cancelled_on IS NULL));
 COMMENT ON VIEW iso28000.risk_without_treatment IS
   'ISO 28000 6.1.3, 8.3, 8.5: Open risks and opportunities without a treatment: no treatment decision yet, or a decision to reduce, transfer or exploit with no live treatment linking a control.';
 GRANT SELECT ON iso28000.risk_without_treatment TO PUBLIC;

@@ -4,7 +4,7 @@
 -- and that a reader sees only their organisation in every view.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(22);
+SELECT plan(23);
 
 CREATE SCHEMA tap_rv;
 CREATE TABLE tap_rv.ids (name text PRIMARY KEY, id bigint NOT NULL);
@@ -60,6 +60,10 @@ SELECT results_eq(
   'open risks per cell, inherent and residual, closed risks left out, the organisation''s own band for L1C10');
 SELECT is((SELECT band FROM iso28000.risk_heat_map WHERE rating::text = 'L1C10' AND rating_kind = 'residual'), 'critical',
           'empty cells carry the organisation''s band too');
+
+SELECT results_eq($$SELECT reference || ' ' || coalesce(current_rating::text, '-') || ' ' || band FROM iso28000.open_risk ORDER BY reference$$,
+                  ARRAY['O-1 L5C5 medium', 'R-1 L3C7 medium', 'R-2 L6C7 high', 'R-3 L2C4 low', 'R-5 L1C10 critical'],
+                  'open_risk: open risks and opportunities, current rating, the organisation''s band');
 
 -- Top risks (risks only, current rating = residual else inherent)
 SELECT results_eq(
