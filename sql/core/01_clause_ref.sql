@@ -224,17 +224,26 @@ COMMENT ON FUNCTION iso28000.clause_ref_contains_sel(internal, oid, internal, in
 COMMENT ON FUNCTION iso28000.clause_ref_contained_sel(internal, oid, internal, integer) IS
   'Restriction selectivity of <@ on clause_ref, from the column statistics.';
 
+CREATE FUNCTION iso28000.clause_ref_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+  AS 'MODULE_PATHNAME', 'clause_ref_contains_joinsel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION iso28000.clause_ref_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+  AS 'MODULE_PATHNAME', 'clause_ref_contained_joinsel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION iso28000.clause_ref_contains_joinsel(internal, oid, internal, smallint, internal) IS
+  'Join selectivity of @> on clause_ref: that of = times the average depth of the descendant side.';
+COMMENT ON FUNCTION iso28000.clause_ref_contained_joinsel(internal, oid, internal, smallint, internal) IS
+  'Join selectivity of <@ on clause_ref: that of = times the average depth of the descendant side.';
+
 CREATE OPERATOR iso28000.@> (
   LEFTARG = iso28000.clause_ref, RIGHTARG = iso28000.clause_ref,
   FUNCTION = iso28000.clause_ref_contains,
   COMMUTATOR = OPERATOR(iso28000.<@),
-  RESTRICT = iso28000.clause_ref_contains_sel, JOIN = contjoinsel
+  RESTRICT = iso28000.clause_ref_contains_sel, JOIN = iso28000.clause_ref_contains_joinsel
 );
 CREATE OPERATOR iso28000.<@ (
   LEFTARG = iso28000.clause_ref, RIGHTARG = iso28000.clause_ref,
   FUNCTION = iso28000.clause_ref_contained,
   COMMUTATOR = OPERATOR(iso28000.@>),
-  RESTRICT = iso28000.clause_ref_contained_sel, JOIN = contjoinsel
+  RESTRICT = iso28000.clause_ref_contained_sel, JOIN = iso28000.clause_ref_contained_joinsel
 );
 COMMENT ON OPERATOR iso28000.@> (iso28000.clause_ref, iso28000.clause_ref) IS
   'contains: the left clause is the right one or one of its ancestors (8.6 @> 8.6.4)';
