@@ -141,6 +141,7 @@ CREATE POLICY workflow_event_read ON iso28000.workflow_event FOR SELECT
   USING (iso28000.has_level(org_id, 'read'));
 GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.workflow_event', 'event_id'), '');
 
 -- The trigger: the engine itself (src/workflow.c).
 CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
