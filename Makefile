@@ -85,6 +85,17 @@ bench: setup
 fuzz: setup
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-$${FUZZ_TIME:-60}} ./test/fuzz/run $(FUZZ)
 
+# A pgbench soak of SOAK_SECONDS (default 60), 8 clients, then the invariants,
+# history, isolation and refusal checks (test/soak/); and a bounded SQLsmith
+# run as a plain role (test/sqlsmith/).  Neither is part of `make test`.
+soak: setup
+	$(MAKE) all
+	./test/soak/run
+
+sqlsmith: setup
+	$(MAKE) all
+	./test/sqlsmith/run
+
 # The release archive for PGXN, from git (committed files only, at HEAD),
 # under the directory iso28000-VERSION/.  DISTDIR=... writes it elsewhere.
 DISTDIR ?= dist
