@@ -46,7 +46,8 @@ CREATE TABLE soak.client (
   org_id      bigint NOT NULL,
   other_org   bigint NOT NULL,   -- an organisation the client is not a member of
   owner_id    bigint,            -- the client's person
-  verifier_id bigint             -- a person of the organisation who owns no action
+  verifier_id bigint,            -- a person of the organisation who owns no action
+  assessment_id bigint           -- the client's self-assessment (once clause 9.1 is installed)
 );
 GRANT SELECT ON soak.client TO PUBLIC;
 
@@ -92,6 +93,18 @@ SELECT DISTINCT org_id, 'Soak verifier' FROM soak.client;
 UPDATE soak.client c SET
   owner_id = (SELECT person_id FROM iso28000.person p WHERE p.org_id = c.org_id AND p.db_role = c.role),
   verifier_id = (SELECT person_id FROM iso28000.person p WHERE p.org_id = c.org_id AND p.full_name = 'Soak verifier');
+
+-- A self-assessment per client, when the clause 9.1 registers are installed.
+DO $$
+BEGIN
+  IF to_regclass('iso28000.self_assessment') IS NOT NULL THEN
+    EXECUTE $q$INSERT INTO iso28000.self_assessment (org_id, title, assessed_on, assessor_id)
+               SELECT org_id, 'soak ' || client, current_date, owner_id FROM soak.client$q$;
+    EXECUTE $q$UPDATE soak.client c SET assessment_id =
+                 (SELECT s.assessment_id FROM iso28000.self_assessment s
+                   WHERE s.org_id = c.org_id AND s.title = 'soak ' || c.client)$q$;
+  END IF;
+END $$;
 
 -- Runs one request as the current role in a subtransaction and logs the outcome:
 -- 'ok' (a change must touch a row), or the SQLSTATE it was refused with.
@@ -247,6 +260,8 @@ DECLARE
   c soak.client;
   nc iso28000.nonconformity;
   seen bigint;
+  n_other bigint;
+  cl_ref text;
 BEGIN
   SELECT * INTO c FROM soak.client WHERE client = cl;
   PERFORM set_config('role', c.role, true);     -- act as the client's role until the end of the transaction
@@ -263,6 +278,21 @@ BEGIN
     END IF;
   ELSIF r <= 90 THEN
     PERFORM soak.invalid(c, r % 10);
+  ELSIF r > 95 AND c.assessment_id IS NOT NULL THEN
+    -- grade a clause in the client's self-assessment: once per clause (23505 after)
+    cl_ref := (ARRAY['4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '6.1', '6.2', '6.3', '7.1', '7.2', '7.3',
+                     '7.4', '7.5', '8.1', '8.2', '8.3', '8.4', '8.5', '8.6', '9.1', '9.2', '9.3', '10.1', '10.2'])
+              [1 + floor(random() * 26)::int];
+    EXECUTE 'SELECT count(*) FROM iso28000.assessment_result WHERE org_id = $1 AND assessment_id = $2 AND clause OPERATOR(iso28000.=) $3::iso28000.clause_ref'
+       INTO seen USING c.org_id, c.assessment_id, cl_ref;
+    PERFORM soak.try(c.client, c.org_id, 'self-assessment grade ' || CASE WHEN seen = 0 THEN 'of a new clause' ELSE 'of a graded clause again' END,
+      CASE WHEN seen = 0 THEN 'ok' ELSE '23505' END,
+      format('INSERT INTO iso28000.assessment_result (org_id, assessment_id, clause, grade, weight) VALUES (%s, %s, %L, %L, %s)',
+             c.org_id, c.assessment_id, cl_ref,
+             (ARRAY['conforming', 'conforming', 'observation', 'opportunity', 'minor_nc', 'major_nc', 'not_applicable', 'not_assessed'])
+               [1 + floor(random() * 8)::int], 1 + r % 3));
+    PERFORM soak.try(c.client, c.org_id, 'scoring query (self-assessments)', 'ok',
+      'SELECT iso28000.conformity_score(grade, weight) FROM iso28000.assessment_result GROUP BY org_id, assessment_id');
   ELSE
     -- scoring over what the client sees, and what it must not see
     PERFORM soak.try(c.client, c.org_id, 'scoring query', 'ok',
@@ -275,6 +305,12 @@ BEGIN
          + (SELECT count(*) FROM iso28000.history WHERE org_id <> c.org_id)
          + (SELECT count(*) FROM iso28000.organization WHERE org_id <> c.org_id)
       INTO seen;
+    IF c.assessment_id IS NOT NULL THEN
+      EXECUTE 'SELECT (SELECT count(*) FROM iso28000.self_assessment WHERE org_id <> $1)
+                    + (SELECT count(*) FROM iso28000.assessment_result WHERE org_id <> $1)'
+         INTO n_other USING c.org_id;
+      seen := seen + n_other;
+    END IF;
     INSERT INTO soak.attempt (client, org_id, action, expected, got)
     VALUES (c.client, c.org_id, 'rows of other organisations seen', '0', seen::text);
   END IF;
