@@ -1129,3 +1129,8 @@ INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, des
 
 SELECT iso28000.attach_workflow('iso28000.audit', 'audit');
 SELECT iso28000.attach_workflow('iso28000.management_review', 'management_review');
+
+-- Members read the views; row-level security of the registers beneath them
+-- (security_invoker) decides which rows they see.
+GRANT SELECT ON iso28000.indicator_status, iso28000.conformity_by_clause, iso28000.conformity_trend,
+  iso28000.audit_coverage, iso28000.findings_by_clause TO PUBLIC;
