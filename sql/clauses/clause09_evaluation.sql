@@ -291,6 +291,7 @@ CREATE TABLE iso28000.audit_auditee (
     PRIMARY KEY (org_id, auditee_id),
     CONSTRAINT audit_auditee_process_or_person CHECK (process_id IS NOT NULL OR person_id IS NOT NULL),
     FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
+    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
     FOREIGN KEY (org_id, person_id) REFERENCES iso28000.person (org_id, person_id)
 );
 SELECT iso28000.register_table('iso28000.audit_auditee');
@@ -299,19 +300,9 @@ COMMENT ON TABLE iso28000.audit_auditee IS
 COMMENT ON COLUMN iso28000.audit_auditee.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.audit_auditee.auditee_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit_auditee.audit_id IS 'The audit.';
-COMMENT ON COLUMN iso28000.audit_auditee.process_id IS 'SMS process audited (iso28000.sms_process).';
+COMMENT ON COLUMN iso28000.audit_auditee.process_id IS 'SMS process audited (4.4 register iso28000.sms_process).';
 COMMENT ON COLUMN iso28000.audit_auditee.person_id IS 'Person audited or interviewed.';
 COMMENT ON COLUMN iso28000.audit_auditee.note IS 'Free note.';
-
--- The process register (4.4) is installed before this file when present.
-DO $$
-BEGIN
-    IF to_regclass('iso28000.sms_process') IS NOT NULL THEN
-        ALTER TABLE iso28000.audit_auditee ADD CONSTRAINT audit_auditee_process_fkey
-            FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id);
-    END IF;
-END
-$$;
 
 CREATE TABLE iso28000.audit_finding (
     org_id            bigint NOT NULL REFERENCES iso28000.organization,
@@ -326,7 +317,8 @@ CREATE TABLE iso28000.audit_finding (
     found_on          date NOT NULL DEFAULT current_date,
     nonconformity_id  bigint,
     PRIMARY KEY (org_id, finding_id),
-    FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id)
+    FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
+    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id)
 );
 SELECT iso28000.register_table('iso28000.audit_finding');
 COMMENT ON TABLE iso28000.audit_finding IS
@@ -341,15 +333,6 @@ COMMENT ON COLUMN iso28000.audit_finding.evidence IS 'Objective evidence.';
 COMMENT ON COLUMN iso28000.audit_finding.process_id IS 'SMS process concerned, if any.';
 COMMENT ON COLUMN iso28000.audit_finding.found_on IS 'Date of the finding.';
 COMMENT ON COLUMN iso28000.audit_finding.nonconformity_id IS 'Nonconformity raised for a minor_nc or major_nc finding (set automatically).';
-
-DO $$
-BEGIN
-    IF to_regclass('iso28000.sms_process') IS NOT NULL THEN
-        ALTER TABLE iso28000.audit_finding ADD CONSTRAINT audit_finding_process_fkey
-            FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id);
-    END IF;
-END
-$$;
 
 -- True when one of the clauses of scope covers the clause c (scope @> c).
 CREATE FUNCTION iso28000.scope_covers(scope iso28000.clause_ref[], c iso28000.clause_ref)
@@ -394,35 +377,24 @@ CREATE TRIGGER audit_finding_in_scope
 -- The first process of the audit that one of its auditors owns, as text, or NULL.
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE
 AS $$
-DECLARE
-    conflict text;
-BEGIN
-    IF to_regclass('iso28000.sms_process') IS NULL THEN
-        RETURN NULL;
-    END IF;
-    EXECUTE $q$
-        WITH auditors AS (
-            SELECT lead_auditor_id AS person_id FROM iso28000.audit WHERE org_id = $1 AND audit_id = $2
-            UNION
-            SELECT person_id FROM iso28000.audit_team_member WHERE org_id = $1 AND audit_id = $2),
-        processes AS (
-            SELECT process_id FROM iso28000.audit_auditee
-             WHERE org_id = $1 AND audit_id = $2 AND process_id IS NOT NULL
-            UNION
-            SELECT process_id FROM iso28000.audit_finding
-             WHERE org_id = $1 AND audit_id = $2 AND process_id IS NOT NULL)
-        SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
-          FROM processes x
-          JOIN iso28000.sms_process pr ON pr.org_id = $1 AND pr.sms_process_id = x.process_id
-          JOIN auditors a ON a.person_id = pr.owner_id
-          JOIN iso28000.person pe ON pe.org_id = $1 AND pe.person_id = pr.owner_id
-         ORDER BY pr.sms_process_id LIMIT 1 $q$
-      INTO conflict USING org, audit;
-    RETURN conflict;
-END
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit),
+    processes AS (
+        SELECT x.process_id FROM iso28000.audit_auditee x
+         WHERE x.org_id = org AND x.audit_id = audit AND x.process_id IS NOT NULL
+        UNION
+        SELECT f.process_id FROM iso28000.audit_finding f
+         WHERE f.org_id = org AND f.audit_id = audit AND f.process_id IS NOT NULL)
+    SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+      FROM processes x
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN auditors au ON au.person_id = pr.owner_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+     ORDER BY pr.sms_process_id LIMIT 1
 $$;
 COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
   'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, as text; NULL when the audit team is independent.';
