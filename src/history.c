@@ -44,8 +44,10 @@
 #include "miscadmin.h"
 #include "nodes/bitmapset.h"
 #include "nodes/makefuncs.h"
+#include "storage/itemptr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -65,6 +67,22 @@
 #define HISTORY_BATCH_ENR "iso28000_history_batch"
 /* Number of columns of iso28000.history that the recorder fills. */
 #define HISTORY_NCOLS 13
+/*
+ * Batches up to this many rows are inserted row by row through a kept plan;
+ * larger ones in one INSERT ... SELECT from the batch, whose parse and plan
+ * cost (about 0.1 ms) pays off only over many rows.
+ */
+#define HISTORY_DIRECT_ROWS 8
+
+/* Columns of iso28000.history that the recorder fills, and their types. */
+static const char *const history_colnames[HISTORY_NCOLS] = {
+	"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
+	"operation", "row_key", "before_image", "after_image", "prev_hash", "hash"
+};
+static Oid	history_coltypes[HISTORY_NCOLS] = {
+	INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, TEXTOID,
+	TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID
+};
 
 /* One changed row of a register, with the organisation whose chain gets it. */
 typedef struct ChangedRow
@@ -92,7 +110,8 @@ typedef struct Recorder
 	pg_cryptohash_ctx *sha;
 	StringInfoData canon;
 	TupleDesc	outdesc;
-	Tuplestorestate *out;
+	Tuplestorestate *out;		/* the batch, when not direct */
+	bool		direct;			/* insert each record through a kept plan */
 	MemoryContext rowcxt;
 } Recorder;
 
@@ -100,6 +119,7 @@ typedef struct Recorder
 static SPIPlanPtr plan_lock_head = NULL;
 static SPIPlanPtr plan_new_head = NULL;
 static SPIPlanPtr plan_move_head = NULL;
+static SPIPlanPtr plan_insert_record = NULL;
 
 /* Appends one netstring field (or "~" for NULL) to buf. */
 static void
@@ -347,20 +367,12 @@ read_transition(Recorder *r, Tuplestorestate *store, int *n)
 
 /* Builds the recorder's per-statement state. */
 static void
-recorder_init(Recorder *r, TriggerData *td, const char *operation)
+recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 {
 	Bitmapset  *pk;
 	int			attno = -1;
 	FuncExpr   *expr;
 	int			i;
-	static const char *const outnames[HISTORY_NCOLS] = {
-		"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
-		"operation", "row_key", "before_image", "after_image", "prev_hash", "hash"
-	};
-	static const Oid outtypes[HISTORY_NCOLS] = {
-		INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, TEXTOID,
-		TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID
-	};
 
 	r->rel = td->tg_relation;
 	r->reldesc = RelationGetDescr(r->rel);
@@ -396,8 +408,9 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation)
 
 	r->outdesc = CreateTemplateTupleDesc(HISTORY_NCOLS);
 	for (i = 0; i < HISTORY_NCOLS; i++)
-		TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), outnames[i], outtypes[i], -1, 0);
-	r->out = tuplestore_begin_heap(false, false, work_mem);
+		TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), history_colnames[i], history_coltypes[i], -1, 0);
+	r->direct = (n <= HISTORY_DIRECT_ROWS);
+	r->out = r->direct ? NULL : tuplestore_begin_heap(false, false, work_mem);
 	r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history row",
 									  ALLOCSET_DEFAULT_SIZES);
 }
@@ -468,29 +481,105 @@ run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
 	return rc;
 }
 
-/* Locks an organisation's chain head (creating it) and returns its seq and hash. */
+/*
+ * Heads this transaction holds locked.  Once a transaction has locked an
+ * organisation's head, later statements of the same transaction need neither
+ * look it up again nor walk the row's versions: they update it in place by its
+ * ctid.  Without this, a transaction of many statements would make each one
+ * walk every version of the head row that it had created so far (they cannot
+ * be pruned while it runs): quadratic.  The cache lives in the transaction's
+ * memory and is forgotten at its end and at any subtransaction abort (which
+ * undoes the head's updates made inside it).
+ */
+typedef struct HeldHead
+{
+	int64		org_id;			/* hash key */
+	int64		seq;
+	uint8		hash[HISTORY_HASH_LEN];
+	ItemPointerData tid;		/* current version of the head row */
+} HeldHead;
+
+static HTAB *held_heads = NULL;
+static bool held_heads_callbacks = false;
+
+/* Forgets the held heads at the end of the transaction. */
 static void
-lock_head(int64 org_id, int64 *seq, uint8 *hash)
+held_heads_xact_callback(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
+		event != XACT_EVENT_PRE_PREPARE)
+		held_heads = NULL;		/* its memory goes with TopTransactionContext */
+}
+
+/* Forgets the held heads when a subtransaction aborts. */
+static void
+held_heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+							SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		held_heads = NULL;
+}
+
+/* The held head of an organisation, if this transaction has one. */
+static HeldHead *
+held_head(int64 org_id, bool create)
+{
+	bool		found;
+
+	if (held_heads == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (!create)
+			return NULL;
+		if (!held_heads_callbacks)
+		{
+			RegisterXactCallback(held_heads_xact_callback, NULL);
+			RegisterSubXactCallback(held_heads_subxact_callback, NULL);
+			held_heads_callbacks = true;
+		}
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(HeldHead);
+		ctl.hcxt = TopTransactionContext;
+		held_heads = hash_create("iso28000 held history heads", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return (HeldHead *) hash_search(held_heads, &org_id, create ? HASH_ENTER : HASH_FIND, &found);
+}
+
+/* Locks an organisation's chain head (creating it); returns its seq, hash and tid. */
+static void
+lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(org_id)};
+	HeldHead   *held = held_head(org_id, false);
 	int			attempt;
 
+	if (held != NULL)
+	{
+		*seq = held->seq;
+		memcpy(hash, held->hash, HISTORY_HASH_LEN);
+		ItemPointerCopy(&held->tid, tid);
+		return;
+	}
 	for (attempt = 0; attempt < 2; attempt++)
 	{
 		run_plan(&plan_lock_head,
-				 "SELECT seq, hash FROM iso28000.history_head"
+				 "SELECT seq, hash, ctid FROM iso28000.history_head"
 				 " WHERE org_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
 				 1, argtypes, values, SPI_OK_SELECT);
 		if (SPI_processed == 1)
 		{
 			bool		isnull;
-			Datum		s = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-			Datum		h = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+			HeapTuple	row = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
 
-			*seq = DatumGetInt64(s);
-			if (!hash_from_bytea(DatumGetByteaPP(h), hash))
+			*seq = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
+			if (!hash_from_bytea(DatumGetByteaPP(SPI_getbinval(row, desc, 2, &isnull)), hash))
 				elog(ERROR, "history head of organisation " INT64_FORMAT " has a malformed hash", org_id);
+			ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(row, desc, 3, &isnull)), tid);
 			return;
 		}
 		/* First record of this organisation: create its head, then lock it. */
@@ -503,17 +592,28 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash)
 	elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT, org_id);
 }
 
-/* Moves an organisation's chain head to its new last record. */
+/* Moves an organisation's locked chain head (at tid) to its new last record. */
 static void
-move_head(int64 org_id, int64 seq, const uint8 *hash)
+move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
 {
-	Oid			argtypes[3] = {INT8OID, INT8OID, BYTEAOID};
-	Datum		values[3] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash)};
+	Oid			argtypes[4] = {INT8OID, INT8OID, BYTEAOID, TIDOID};
+	Datum		values[4] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
+	PointerGetDatum(tid)};
+	HeldHead   *held;
+	bool		isnull;
 
 	run_plan(&plan_move_head,
 			 "UPDATE iso28000.history_head SET seq = $2, hash = $3, moved_at = pg_catalog.clock_timestamp()"
-			 " WHERE org_id OPERATOR(pg_catalog.=) $1",
-			 3, argtypes, values, SPI_OK_UPDATE);
+			 " WHERE ctid OPERATOR(pg_catalog.=) $4 AND org_id OPERATOR(pg_catalog.=) $1 RETURNING ctid",
+			 4, argtypes, values, SPI_OK_UPDATE_RETURNING);
+	if (SPI_processed != 1)
+		elog(ERROR, "history head of organisation " INT64_FORMAT " moved under a held lock", org_id);
+
+	held = held_head(org_id, true);
+	held->seq = seq;
+	memcpy(held->hash, hash, HISTORY_HASH_LEN);
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
+					&held->tid);
 }
 
 /* Appends the history record of one changed row to the output batch. */
@@ -564,8 +664,34 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	values[11] = hash_datum(prev_hash);
 	values[12] = hash_datum(hash);
 
-	MemoryContextSwitchTo(old);
-	tuplestore_putvalues(r->out, r->outdesc, values, nulls);
+	if (r->direct)
+	{
+		char		spinulls[HISTORY_NCOLS];
+		int			i;
+
+		for (i = 0; i < HISTORY_NCOLS; i++)
+			spinulls[i] = nulls[i] ? 'n' : ' ';
+		if (plan_insert_record == NULL)
+		{
+			SPIPlanPtr	p = SPI_prepare("INSERT INTO iso28000.history"
+										" (org_id, seq, recorded_at, session_role, acting_role, txid, table_name,"
+										"  operation, row_key, before_image, after_image, prev_hash, hash)"
+										" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+										HISTORY_NCOLS, history_coltypes);
+
+			if (p == NULL || SPI_keepplan(p) != 0)
+				elog(ERROR, "could not prepare the insertion of a history record");
+			plan_insert_record = p;
+		}
+		if (SPI_execute_plan(plan_insert_record, values, spinulls, false, 0) != SPI_OK_INSERT)
+			elog(ERROR, "could not append a history record");
+		MemoryContextSwitchTo(old);
+	}
+	else
+	{
+		MemoryContextSwitchTo(old);
+		tuplestore_putvalues(r->out, r->outdesc, values, nulls);
+	}
 	MemoryContextReset(r->rowcxt);
 
 	memcpy(prev_hash, hash, HISTORY_HASH_LEN);
@@ -608,13 +734,15 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		int64		org_id = rows[i].org_id;
 		int64		seq;
 		uint8		hash[HISTORY_HASH_LEN];
+		ItemPointerData tid;
 
-		lock_head(org_id, &seq, hash);
+		lock_head(org_id, &seq, hash, &tid);
 		for (; i < n && rows[i].org_id == org_id; i++)
 			record_row(r, &rows[i], ++seq, hash);
-		move_head(org_id, seq, hash);
+		move_head(org_id, seq, hash, &tid);
 	}
 
+	if (!r->direct)
 	{
 		EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
 		int			rc;
@@ -742,7 +870,7 @@ history_record(PG_FUNCTION_ARGS)
 	if (n == 0)
 		return PointerGetDatum(NULL);
 
-	recorder_init(&r, td, operation);
+	recorder_init(&r, td, operation, n);
 
 	rows = palloc(sizeof(ChangedRow) * n);
 	for (i = 0; i < n; i++)
@@ -759,6 +887,7 @@ history_record(PG_FUNCTION_ARGS)
 	record_rows(&r, rows, n);
 
 	pg_cryptohash_free(r.sha);
-	tuplestore_end(r.out);
+	if (r.out != NULL)
+		tuplestore_end(r.out);
 	return PointerGetDatum(NULL);
 }

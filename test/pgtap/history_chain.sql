@@ -3,7 +3,7 @@
 -- error path of the history with its SQLSTATE.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(49);
+SELECT plan(53);
 
 CREATE ROLE tap_h_boss NOLOGIN;     -- manages A
 CREATE ROLE tap_h_writer NOLOGIN;   -- writes A
@@ -187,6 +187,33 @@ SELECT is((SELECT array_agg(operation || ':' || (after_image->>'id') ORDER BY se
             WHERE org_id = :a AND table_name = 'public.h_bad'),
           ARRAY['INSERT:1', 'INSERT:2', 'UPDATE:11', 'UPDATE:12'], 'a row-level history trigger records each row');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'and the chain still verifies');
+
+-- Many statements in one transaction reuse the head they hold; a rolled-back
+-- savepoint undoes its records and its head move, a released one keeps them.
+SELECT set_config('h.org_a', :'a', false);
+DO $$
+BEGIN
+    FOR i IN 1..300 LOOP
+        INSERT INTO public.h_item (org_id, label) VALUES (current_setting('h.org_a')::bigint, 'loop ' || i);
+    END LOOP;
+END
+$$;
+SAVEPOINT sp_undone;
+INSERT INTO public.h_item (org_id, label) VALUES (:a, 'undone');
+UPDATE public.h_item SET qty = 7 WHERE org_id = :a AND label LIKE 'loop 1%';
+ROLLBACK TO SAVEPOINT sp_undone;
+SAVEPOINT sp_kept;
+INSERT INTO public.h_item (org_id, label) VALUES (:a, 'kept');
+RELEASE SAVEPOINT sp_kept;
+INSERT INTO public.h_item (org_id, label) VALUES (:a, 'after savepoints');
+SELECT is((SELECT count(*)::int FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'undone'), 0,
+          'a rolled-back savepoint leaves no record');
+SELECT is((SELECT array_agg(after_image->>'label' ORDER BY seq) FROM iso28000.history
+            WHERE org_id = :a AND seq > (SELECT max(seq) FROM iso28000.history WHERE org_id = :a) - 2),
+          ARRAY['kept', 'after savepoints'], 'the records after it follow on without a gap');
+SELECT is((SELECT seq FROM iso28000.history_head WHERE org_id = :a),
+          (SELECT max(seq) FROM iso28000.history WHERE org_id = :a), 'the head is at the last record');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain of many statements verifies');
 
 -- pg_restore runs with row_security off and loads the history as data: nothing is recorded then.
 SET row_security = off;
