@@ -1,0 +1,47 @@
+\echo
+\echo '=== ISO 28000 9.1: conformity of NPL by clause (latest self-assessment grades, rolled up)'
+SET ROLE npl_viewer;
+SELECT clause, title, grade, round(score::numeric, 1) AS score, round(coverage::numeric, 1) AS coverage, verdict
+  FROM iso28000.conformity_by_clause
+ WHERE iso28000.depth(clause) = 1 OR grade IS NOT NULL ORDER BY seq;
+\echo '=== conformity trend across self-assessments (moving window of three)'
+SELECT title, assessed_on, round(score::numeric, 1) AS score, round(score_change::numeric, 1) AS change,
+       round(moving_score::numeric, 1) AS moving_score, verdict
+  FROM iso28000.conformity_trend ORDER BY assessed_on;
+\echo '=== indicators'
+SELECT name, last_value, target, on_target, past_threshold, measurement_overdue FROM iso28000.indicator_status ORDER BY name;
+
+\echo
+\echo '=== ISO 28000 9.2: audit coverage of the cycle (clauses of the programme scope not yet audited)'
+SELECT clause, title, audits, covered FROM iso28000.audit_coverage WHERE NOT covered AND iso28000.depth(clause) <= 2 ORDER BY seq;
+\echo '=== findings by clause and grade'
+SELECT clause, title, grade, findings, with_nonconformity FROM iso28000.findings_by_clause ORDER BY clause, grade;
+RESET ROLE;
+
+\echo
+\echo '=== ISO 28000 9.2.2: the internal auditor may not audit a process he owns'
+SET ROLE npl_security_manager;
+\set ON_ERROR_STOP 0
+BEGIN;
+INSERT INTO iso28000.sms_process (org_id, code, name, owner_id)
+SELECT org_id, 'AUD', 'Internal audit', person_id FROM iso28000.person WHERE full_name = 'Joost Bakker';
+INSERT INTO iso28000.audit_auditee (org_id, audit_id, process_id)
+SELECT a.org_id, a.audit_id, sp.sms_process_id FROM iso28000.audit a
+  JOIN iso28000.sms_process sp ON sp.org_id = a.org_id AND sp.code = 'AUD'
+ WHERE a.title = 'Performance evaluation';
+ROLLBACK;
+\set ON_ERROR_STOP 1
+
+\echo
+\echo '=== ISO 28000 9.3: the management review input pack (facts from live data)'
+SELECT input_code, left(facts::text, 110) AS facts
+  FROM iso28000.management_review r,
+       iso28000.review_input_pack(r.org_id, r.period_start, r.period_end)
+ ORDER BY 1;
+\echo '=== the review cannot close while required inputs are open'
+\set ON_ERROR_STOP 0
+BEGIN;
+UPDATE iso28000.management_review SET status = 'closed', conclusion = 'SMS suitable, adequate and effective', closed_on = current_date;
+ROLLBACK;
+\set ON_ERROR_STOP 1
+RESET ROLE;
