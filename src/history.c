@@ -500,6 +500,7 @@ typedef struct HeldHead
 } HeldHead;
 
 static HTAB *held_heads = NULL;
+static Oid	held_heads_relid = InvalidOid;	/* the history_head they are rows of */
 static bool held_heads_callbacks = false;
 
 /* Forgets the held heads at the end of the transaction. */
@@ -722,6 +723,13 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	Oid			save_userid;
 	int			save_sec;
 	int			i = 0;
+	Oid			head_relid;
+
+	/* Held heads are rows of one history_head: forget them if it was replaced. */
+	head_relid = get_relname_relid("history_head", get_namespace_oid("iso28000", false));
+	if (head_relid != held_heads_relid)
+		held_heads = NULL;
+	held_heads_relid = head_relid;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(history_owner(),
