@@ -86,4 +86,9 @@
 
 /* IS4xx: registers of clauses 4 to 8 */
 
+/* IS450-IS499: clause 7, 8.1/8.2, 8.6 and supply-chain assurance (sql/clauses/clause07_support.sql, clause08b-d) */
+
+/* clause 8.2: a process dependency names an activity of another process */
+#define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')
+
 #endif							/* ISO28000_ERRCODES_H */
