@@ -221,23 +221,21 @@ ALTER TABLE iso28000.risk
 -- Transitive dependencies
 ------------------------------------------------------------------------------
 
+-- The walk of src/supply_chain.c: every node reached from one node, with the strongest path's rank.
+CREATE FUNCTION iso28000.supply_chain_reach(org_id bigint, node_id bigint, downstream boolean DEFAULT false,
+                                            OUT reached_node_id bigint, OUT rank integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'supply_chain_reach' LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION iso28000.supply_chain_reach(bigint, bigint, boolean) IS
+  'ISO 28000 8.1, 8.2: Every node that the node depends on (downstream false) or that depends on it (downstream true), directly or transitively, once each, with the criticality rank (1 to 4) of the strongest path. A widest-path search in C that expands each node once: O(nodes + links), terminating on cycles; the node itself is listed when it lies on a cycle. Reads the links as the caller, through row-level security.';
+
 -- Every node one node depends on, transitively, with the strongest path's criticality.
--- Not STRICT, so that the planner inlines it into the caller's query.
 CREATE FUNCTION iso28000.node_upstream(org_id bigint, node_id bigint)
 RETURNS TABLE (upstream_node_id bigint, criticality text)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  WITH RECURSIVE reach (node_id, rank) AS (
-    SELECT d.depends_on_id, iso28000.criticality_rank(d.criticality)
-      FROM iso28000.supply_chain_dependency d
-     WHERE d.org_id = $1 AND d.node_id = $2
-    UNION
-    SELECT d.depends_on_id, least(r.rank, iso28000.criticality_rank(d.criticality))
-      FROM reach r
-      JOIN iso28000.supply_chain_dependency d ON d.org_id = $1 AND d.node_id = r.node_id
-  )
-  SELECT r.node_id, iso28000.criticality_label(max(r.rank))
-    FROM reach r
-   GROUP BY r.node_id
+LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+  SELECT r.reached_node_id, iso28000.criticality_label(r.rank)
+    FROM iso28000.supply_chain_reach($1, $2, false) r
 $$;
 
 COMMENT ON FUNCTION iso28000.node_upstream(bigint, bigint) IS
@@ -246,19 +244,9 @@ COMMENT ON FUNCTION iso28000.node_upstream(bigint, bigint) IS
 -- Every node that depends on one node, transitively, with the strongest path's criticality.
 CREATE FUNCTION iso28000.node_downstream(org_id bigint, node_id bigint)
 RETURNS TABLE (downstream_node_id bigint, criticality text)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  WITH RECURSIVE reach (node_id, rank) AS (
-    SELECT d.node_id, iso28000.criticality_rank(d.criticality)
-      FROM iso28000.supply_chain_dependency d
-     WHERE d.org_id = $1 AND d.depends_on_id = $2
-    UNION
-    SELECT d.node_id, least(r.rank, iso28000.criticality_rank(d.criticality))
-      FROM reach r
-      JOIN iso28000.supply_chain_dependency d ON d.org_id = $1 AND d.depends_on_id = r.node_id
-  )
-  SELECT r.node_id, iso28000.criticality_label(max(r.rank))
-    FROM reach r
-   GROUP BY r.node_id
+LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+  SELECT r.reached_node_id, iso28000.criticality_label(r.rank)
+    FROM iso28000.supply_chain_reach($1, $2, true) r
 $$;
 
 COMMENT ON FUNCTION iso28000.node_downstream(bigint, bigint) IS
