@@ -406,11 +406,17 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 	r->sha = sha256_create();
 	initStringInfo(&r->canon);
 
-	r->outdesc = CreateTemplateTupleDesc(HISTORY_NCOLS);
-	for (i = 0; i < HISTORY_NCOLS; i++)
-		TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), history_colnames[i], history_coltypes[i], -1, 0);
+	/* A small batch goes straight through a kept plan: no tuple store. */
 	r->direct = (n <= HISTORY_DIRECT_ROWS);
-	r->out = r->direct ? NULL : tuplestore_begin_heap(false, false, work_mem);
+	r->out = NULL;
+	if (!r->direct)
+	{
+		r->outdesc = CreateTemplateTupleDesc(HISTORY_NCOLS);
+		for (i = 0; i < HISTORY_NCOLS; i++)
+			TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), history_colnames[i],
+							   history_coltypes[i], -1, 0);
+		r->out = tuplestore_begin_heap(false, false, work_mem);
+	}
 	r->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history row",
 									  ALLOCSET_DEFAULT_SIZES);
 }

@@ -139,6 +139,12 @@ BEGIN
               USING ERRCODE = 'IS205',
                     DETAIL = 'The history chains each row into the chain of the organisation named by its org_id.';
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND atttypid = 'bigint'::regtype AND attnotnull) THEN
+        RAISE EXCEPTION 'column org_id of table % is not bigint NOT NULL', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'org_id refers to iso28000.organization, whose key is bigint; every row belongs to one organisation.';
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
         RAISE EXCEPTION 'table % has no primary key', tbl
               USING ERRCODE = 'IS205',
@@ -163,7 +169,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.attach_history(regclass) IS
-  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table needs org_id and a primary key (IS205). register_table() calls it.';
+  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table needs org_id bigint NOT NULL and a primary key (IS205). register_table() calls it.';
 
 -- The registers that exist before this file (created by register_table() before
 -- attach_history() existed, or set up by hand like organization and membership).

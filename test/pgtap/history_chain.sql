@@ -3,7 +3,7 @@
 -- error path of the history with its SQLSTATE.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(53);
+SELECT plan(54);
 
 CREATE ROLE tap_h_boss NOLOGIN;     -- manages A
 CREATE ROLE tap_h_writer NOLOGIN;   -- writes A
@@ -170,6 +170,8 @@ CREATE TABLE public.h_no_org (id int PRIMARY KEY);
 CREATE TABLE public.h_no_pk (org_id bigint NOT NULL, x int);
 SELECT throws_ok($$SELECT iso28000.attach_history('public.h_no_org')$$, 'IS205', NULL, 'a table without org_id cannot be attached');
 SELECT throws_ok($$SELECT iso28000.attach_history('public.h_no_pk')$$, 'IS205', NULL, 'a table without a primary key cannot be attached');
+CREATE TABLE public.h_int_org (org_id integer NOT NULL, id int, PRIMARY KEY (org_id, id));
+SELECT throws_ok($$SELECT iso28000.attach_history('public.h_int_org')$$, 'IS205', NULL, 'a table whose org_id is not bigint cannot be attached');
 CREATE TABLE public.h_bad (org_id bigint NOT NULL, id int, PRIMARY KEY (org_id, id));
 CREATE TRIGGER h_before BEFORE INSERT ON public.h_bad FOR EACH ROW EXECUTE FUNCTION iso28000.history_record();
 SELECT throws_ok(format('INSERT INTO public.h_bad VALUES (%s, 1)', :a), 'IS203', NULL, 'a BEFORE history trigger is refused');
