@@ -1,0 +1,351 @@
+/*
+ * sql/clauses/clause99_report.sql
+ *		The management-review report (9.3): one self-contained HTML document for
+ *		an organisation and a period, built in the database from the registers
+ *		and views of every clause, so it sorts after all of them.
+ *
+ * Sections (each a <section id="...">, which test/suite.d/report_render
+ * checks in headless Chromium):
+ *   review-inputs   9.3.2: the review of the period, its input checklist, and
+ *                   the facts review_input_pack() gathers for each input;
+ *   conformity      9.1, 9.2: conformity by clause as bars (score, coverage);
+ *   risk-heat-map   6.1, 8.3: inherent and residual heat maps as SVG;
+ *   nonconformity   10.2: open nonconformities by state and age, overdue actions;
+ *   objectives      6.2: every objective's measurements of the period against
+ *                   its target, one small SVG chart each;
+ *   history         the head of the organisation's hash chain and whether
+ *                   the chain verifies, to be kept outside the database
+ *                   (reading the chain needs audit level; below it the
+ *                   section says so).
+ *
+ * The function is PL/pgSQL and looks each register up before it reads it, so
+ * a section whose register is not installed says so instead of failing.  It
+ * runs with the caller's rights: row-level security decides what it sees, and
+ * it refuses (IS001) a caller who cannot read the organisation.  The document
+ * embeds no script, font, image or style sheet from elsewhere.
+ */
+
+-- Escapes text for HTML element content and attribute values.
+CREATE FUNCTION iso28000.html_escape(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT replace(replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                   '"', '&quot;'), '''', '&#39;')
+$$;
+COMMENT ON FUNCTION iso28000.html_escape(text) IS
+  'Escapes &, <, >, double and single quotes for HTML content and attribute values (used by management_review_report).';
+
+-- Colour of a risk band in the report.
+CREATE FUNCTION iso28000._band_colour(band text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE band WHEN 'low' THEN '#8fcf8f' WHEN 'medium' THEN '#ffd966'
+                     WHEN 'high' THEN '#f4a259' WHEN 'critical' THEN '#e0524a' ELSE '#d9d9d9' END
+$$;
+COMMENT ON FUNCTION iso28000._band_colour(text) IS
+  'Internal: fill colour of a risk band (low, medium, high, critical) in the report.';
+
+-- One risk heat map (inherent or residual) of an organisation as SVG.
+CREATE FUNCTION iso28000._heat_map_svg(org bigint, kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    svg  text;
+    cell constant integer := 30;
+    x0   constant integer := 40;
+    y0   constant integer := 10;
+BEGIN
+    SELECT string_agg(format(
+             '<rect x="%s" y="%s" width="%s" height="%s" fill="%s" fill-opacity="%s" stroke="#fff"><title>%s: %s risk(s), band %s</title></rect>%s',
+             x0 + (h.consequence - 1) * cell, y0 + (10 - h.likelihood) * cell, cell, cell,
+             iso28000._band_colour(h.band), CASE WHEN h.risk_count > 0 THEN '1' ELSE '0.35' END,
+             h.rating, h.risk_count, h.band,
+             CASE WHEN h.risk_count > 0 THEN format(
+               '<text x="%s" y="%s" text-anchor="middle" font-size="12" font-weight="bold">%s</text>',
+               x0 + (h.consequence - 1) * cell + cell / 2, y0 + (10 - h.likelihood) * cell + cell / 2 + 4,
+               h.risk_count) ELSE '' END),
+             '' ORDER BY h.likelihood, h.consequence)
+      INTO svg
+      FROM iso28000.risk_heat_map h
+     WHERE h.org_id = org AND h.rating_kind = kind;
+    RETURN format('<svg class="heat-map" data-kind="%s" xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" role="img" aria-label="%s risk heat map">',
+                  kind, x0 + 10 * cell + 10, y0 + 10 * cell + 40, kind)
+        || coalesce(svg, '')
+        || (SELECT string_agg(format('<text x="%s" y="%s" text-anchor="middle" font-size="10">%s</text>',
+                                     x0 + (i - 1) * cell + cell / 2, y0 + 10 * cell + 14, i)
+                           || format('<text x="%s" y="%s" text-anchor="end" font-size="10">%s</text>',
+                                     x0 - 6, y0 + (10 - i) * cell + cell / 2 + 4, i), '')
+              FROM generate_series(1, 10) i)
+        || format('<text x="%s" y="%s" text-anchor="middle" font-size="11">consequence</text>',
+                  x0 + 5 * cell, y0 + 10 * cell + 30)
+        || format('<text x="12" y="%s" text-anchor="middle" font-size="11" transform="rotate(-90 12 %s)">likelihood</text>',
+                  y0 + 5 * cell, y0 + 5 * cell)
+        || '</svg>';
+END
+$$;
+COMMENT ON FUNCTION iso28000._heat_map_svg(bigint, text) IS
+  'Internal: the inherent or residual risk heat map of an organisation (view risk_heat_map) as an SVG image, likelihood up, consequence across.';
+
+-- A small SVG chart of an objective's measurements in a period against its target.
+CREATE FUNCTION iso28000._objective_chart_svg(org bigint, objective bigint, from_on date, to_on date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    w constant numeric := 240;
+    h constant numeric := 64;
+    o record;
+    lo numeric;
+    hi numeric;
+    pts text;
+    n integer;
+BEGIN
+    SELECT ob.target, ob.baseline INTO o FROM iso28000.objective ob
+     WHERE ob.org_id = org AND ob.objective_id = objective;
+    SELECT least(min(m.value), o.target, coalesce(o.baseline, o.target)),
+           greatest(max(m.value), o.target, coalesce(o.baseline, o.target)), count(*)
+      INTO lo, hi, n
+      FROM iso28000.objective_measurement m
+     WHERE m.org_id = org AND m.objective_id = objective AND m.measured_on BETWEEN from_on AND to_on;
+    IF n = 0 THEN
+        RETURN '<svg class="objective-chart" xmlns="http://www.w3.org/2000/svg" width="240" height="64"><text x="4" y="36" font-size="11" fill="#777">no measurement in the period</text></svg>';
+    END IF;
+    IF hi = lo THEN hi := lo + 1; END IF;
+    SELECT string_agg(format('%s,%s',
+             round(4 + (w - 8) * (m.measured_on - from_on) / greatest(to_on - from_on, 1), 1),
+             round(h - 6 - (h - 12) * (m.value - lo) / (hi - lo), 1)), ' ' ORDER BY m.measured_on)
+      INTO pts
+      FROM iso28000.objective_measurement m
+     WHERE m.org_id = org AND m.objective_id = objective AND m.measured_on BETWEEN from_on AND to_on;
+    RETURN format('<svg class="objective-chart" xmlns="http://www.w3.org/2000/svg" width="%s" height="%s">', w, h)
+        || format('<rect x="0" y="0" width="%s" height="%s" fill="#fafafa" stroke="#ddd"/>', w, h)
+        || format('<line x1="4" x2="%s" y1="%s" y2="%s" stroke="#2e7d32" stroke-dasharray="4 3"><title>target %s</title></line>',
+                  w - 4, round(h - 6 - (h - 12) * (o.target - lo) / (hi - lo), 1),
+                  round(h - 6 - (h - 12) * (o.target - lo) / (hi - lo), 1), o.target)
+        || format('<polyline points="%s" fill="none" stroke="#1f5fa8" stroke-width="2"/>', pts)
+        || '</svg>';
+END
+$$;
+COMMENT ON FUNCTION iso28000._objective_chart_svg(bigint, bigint, date, date) IS
+  'Internal: a small SVG line chart of an objective''s measurements in a period, with its target as a dashed line.';
+
+-- The management-review report of an organisation for a period, as HTML.
+CREATE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    IF to_regclass('iso28000.management_review') IS NOT NULL THEN
+        FOR r IN SELECT mr.*, p.full_name AS chair
+                   FROM iso28000.management_review mr
+                   LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+                  WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+                  ORDER BY mr.held_on DESC LIMIT 1 LOOP
+            part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                                   iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                                   iso28000.html_escape(r.status), r.period_start, r.period_end);
+            SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                     iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                     CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                     CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                     iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+              INTO rows
+              FROM iso28000.review_input_item i
+             WHERE i.org_id = org AND i.review_id = r.review_id;
+            IF rows IS NOT NULL THEN
+                part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                             || rows || '</table>';
+            END IF;
+        END LOOP;
+    END IF;
+    IF to_regprocedure('iso28000.review_input_pack(bigint, date, date)') IS NOT NULL THEN
+        EXECUTE $q$
+            SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                                     iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                                     coalesce((SELECT string_agg(format('%s: <b>%s</b>', iso28000.html_escape(k),
+                                                                        iso28000.html_escape(CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' ELSE v::text END)),
+                                                                 ' &middot; ' ORDER BY k)
+                                                 FROM jsonb_each(CASE WHEN jsonb_typeof(p.facts) = 'object' THEN p.facts ELSE jsonb_build_object('value', p.facts) END) AS f(k, v)),
+                                              '<span class="muted">no facts</span>')), '')
+              FROM iso28000.review_input_pack($1, $2, $3) p $q$
+          INTO rows USING org, from_on, to_on;
+        part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                     || coalesce(rows, '') || '</table>';
+    ELSIF to_regclass('iso28000.management_review') IS NULL THEN
+        part := part || '<p class="muted">The management-review registers are not installed.</p>';
+    END IF;
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause.
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    IF to_regclass('iso28000.conformity_by_clause') IS NOT NULL THEN
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                 c.clause, iso28000.html_escape(c.title), coalesce(round(c.score, 1)::text, '-'),
+                                 coalesce(round(c.score, 1), 0),
+                                 CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                                 coalesce(round(c.score, 1) || ' %', '-'), coalesce(round(c.coverage, 1) || ' %', '-'),
+                                 iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause)
+          INTO rows
+          FROM iso28000.conformity_by_clause c
+         WHERE c.org_id = org AND iso28000.depth(c.clause) <= 2;
+        part := part || coalesce('<table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
+                                 || rows || '</table>',
+                                 '<p class="muted">No self-assessment recorded yet.</p>');
+    ELSE
+        part := part || '<p class="muted">The scoring registers are not installed.</p>';
+    END IF;
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    IF to_regclass('iso28000.risk_heat_map') IS NOT NULL THEN
+        SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+        part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                     || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                     || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                     || '</figure></div><p class="legend">'
+                     || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                           FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                     || '</p>';
+        IF to_regclass('iso28000.top_risk') IS NOT NULL THEN
+            SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                                     t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                                     coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                              '' ORDER BY t.risk_rank, t.risk_id)
+              INTO rows
+              FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+            part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                                     || rows || '</table>', '');
+        END IF;
+    ELSE
+        part := part || '<p class="muted">The risk register is not installed.</p>';
+    END IF;
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    IF to_regclass('iso28000.nonconformity_open') IS NOT NULL THEN
+        WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                         ('91-180', 91, 180), ('over 180', 181, 1000000)),
+             s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+        SELECT '<table class="ageing"><tr><th>state</th>'
+               || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+               || '<th class="num">total</th></tr>'
+               || string_agg(row_html, '' ORDER BY ord) || '</table>'
+          INTO rows
+          FROM (SELECT s.status,
+                       (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                    'action_taken', 'verified'], s.status)) AS ord,
+                       format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                              (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                        least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                                 FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                      WHERE n.org_id = org AND n.status = s.status
+                                                        AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                              (SELECT count(*) FROM iso28000.nonconformity_open n
+                                WHERE n.org_id = org AND n.status = s.status)) AS row_html
+                  FROM s) x;
+        part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+        SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+          FROM iso28000.nonconformity WHERE org_id = org;
+        part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+        IF to_regclass('iso28000.corrective_action_overdue') IS NOT NULL THEN
+            SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                                     a.corrective_action_id, iso28000.html_escape(a.title),
+                                     iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                              '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+              INTO rows
+              FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+            part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                                     || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+        END IF;
+    ELSE
+        part := part || '<p class="muted">The nonconformity register is not installed.</p>';
+    END IF;
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    IF to_regclass('iso28000.objective_status') IS NOT NULL THEN
+        SELECT string_agg(format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                                 iso28000.html_escape(s.title), s.target, iso28000.html_escape(s.unit), s.direction,
+                                 CASE WHEN s.target_met THEN 'ok' WHEN s.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                                 coalesce(s.latest_value::text, '-'),
+                                 replace(s.schedule_status, '_', ' '),
+                                 coalesce(' &middot; ' || s.trend, ''),
+                                 iso28000._objective_chart_svg(org, s.objective_id, from_on, to_on)),
+                          '' ORDER BY s.objective_id)
+          INTO rows
+          FROM iso28000.objective_status s WHERE s.org_id = org;
+        part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    ELSE
+        part := part || '<p class="muted">The objectives register is not installed.</p>';
+    END IF;
+    doc := doc || part || '</section>';
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF to_regprocedure('iso28000.history_digest(bigint)') IS NULL THEN
+        part := part || '<p class="muted">The history chain is not installed.</p>';
+    ELSIF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;
+COMMENT ON FUNCTION iso28000.management_review_report(bigint, date, date) IS
+  'ISO 28000 9.3: The management-review report of an organisation for a period, as one self-contained HTML document: review inputs, conformity by clause as bars, inherent and residual risk heat maps (SVG), nonconformity ageing and overdue actions, objectives against target (small SVG charts), and the history digest. Needs read access (IS001).';
