@@ -36,6 +36,37 @@ $$;
 COMMENT ON FUNCTION iso28000.html_escape(text) IS
   'Escapes &, <, >, double and single quotes for HTML content and attribute values (used by management_review_report).';
 
+-- Facts of one review input (a jsonb object) as short HTML: key: value pairs,
+-- nested objects one level deep, lists by their titles or their length.
+CREATE FUNCTION iso28000._facts_html(facts jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT coalesce(string_agg(
+             format('%s: <b>%s</b>', iso28000.html_escape(replace(k, '_', ' ')),
+                    CASE jsonb_typeof(v)
+                      WHEN 'object' THEN
+                        (SELECT coalesce(string_agg(iso28000.html_escape(replace(k2, '_', ' ') || ' ' ||
+                                           CASE jsonb_typeof(v2) WHEN 'string' THEN v2 #>> '{}'
+                                                                 WHEN 'array' THEN jsonb_array_length(v2)::text
+                                                                 ELSE v2::text END), ', ' ORDER BY k2), '-')
+                           FROM jsonb_each(v) AS e2(k2, v2))
+                      WHEN 'array' THEN
+                        CASE WHEN jsonb_array_length(v) = 0 THEN 'none'
+                             ELSE (SELECT string_agg(iso28000.html_escape(coalesce(x ->> 'description', x ->> 'title',
+                                                                                   x ->> 'input_code', x #>> '{}', x::text)),
+                                                     '; ')
+                                     FROM jsonb_array_elements(v) AS a(x)) END
+                      WHEN 'string' THEN iso28000.html_escape(v #>> '{}')
+                      ELSE iso28000.html_escape(v::text)
+                    END),
+             ' &middot; ' ORDER BY k), '<span class="muted">no facts</span>')
+      FROM jsonb_each(CASE WHEN jsonb_typeof(facts) = 'object' THEN facts
+                           ELSE jsonb_build_object('value', facts) END) AS e(k, v)
+$$;
+COMMENT ON FUNCTION iso28000._facts_html(jsonb) IS
+  'Internal: the facts of one management-review input (review_input_pack) as short HTML for the report.';
+
 -- Colour of a risk band in the report.
 CREATE FUNCTION iso28000._band_colour(band text)
 RETURNS text
@@ -163,7 +194,7 @@ BEGIN
         || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
         || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
         || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
-        || '.num{text-align:right}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
         || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
         || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
         || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
@@ -202,11 +233,7 @@ BEGIN
         EXECUTE $q$
             SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
                                      iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
-                                     coalesce((SELECT string_agg(format('%s: <b>%s</b>', iso28000.html_escape(k),
-                                                                        iso28000.html_escape(CASE jsonb_typeof(v) WHEN 'string' THEN v #>> '{}' ELSE v::text END)),
-                                                                 ' &middot; ' ORDER BY k)
-                                                 FROM jsonb_each(CASE WHEN jsonb_typeof(p.facts) = 'object' THEN p.facts ELSE jsonb_build_object('value', p.facts) END) AS f(k, v)),
-                                              '<span class="muted">no facts</span>')), '')
+                                     iso28000._facts_html(p.facts)), '')
               FROM iso28000.review_input_pack($1, $2, $3) p $q$
           INTO rows USING org, from_on, to_on;
         part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
@@ -220,10 +247,10 @@ BEGIN
     part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
     IF to_regclass('iso28000.conformity_by_clause') IS NOT NULL THEN
         SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
-                                 c.clause, iso28000.html_escape(c.title), coalesce(round(c.score, 1)::text, '-'),
-                                 coalesce(round(c.score, 1), 0),
+                                 c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                                 coalesce(round(c.score::numeric, 1), 0),
                                  CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
-                                 coalesce(round(c.score, 1) || ' %', '-'), coalesce(round(c.coverage, 1) || ' %', '-'),
+                                 coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
                                  iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause)
           INTO rows
           FROM iso28000.conformity_by_clause c
