@@ -2,6 +2,7 @@
 -- approves what the security manager writes; the workflows check that the
 -- session approving is the person named as approver, so she gets a database
 -- role of her own, at manage level.
+SET search_path = iso28000, public;   -- the operators of the extension's types, whatever the database's search_path
 CREATE ROLE npl_director NOLOGIN;
 SET ROLE npl_security_manager;
 SELECT iso28000.grant_access(org_id, 'npl_director', 'manage') FROM iso28000.organization WHERE code = 'NPL';

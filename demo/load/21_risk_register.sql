@@ -7,6 +7,7 @@
 -- control tests, three more objectives, and a year of monthly measurements for
 -- every objective.  The asset of each risk is the name of a supply-chain node;
 -- demo/load/23_supply_chain.sql links the risks to the nodes.
+SET search_path = iso28000, public;   -- the operators of the extension's types, whatever the database's search_path
 SET ROLE npl_security_manager;
 SELECT org_id AS npl FROM iso28000.organization WHERE code = 'NPL' \gset
 SELECT max(person_id) FILTER (WHERE full_name = 'Marit de Vries') AS marit,

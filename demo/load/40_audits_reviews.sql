@@ -5,6 +5,7 @@
 -- management reviews: last year's, closed, and this year's, held, with its
 -- checklist being worked through.  Audits go through the audit workflow as
 -- the internal auditor, who owns no process; reviews as the managers.
+SET search_path = iso28000, public;   -- the operators of the extension's types, whatever the database's search_path
 SELECT org_id AS npl FROM iso28000.organization WHERE code = 'NPL' \gset
 SELECT max(person_id) FILTER (WHERE full_name = 'Marit de Vries') AS marit,
        max(person_id) FILTER (WHERE full_name = 'Joost Bakker')   AS joost,

@@ -2,6 +2,7 @@
 -- and rail carrier with a small SMS of its own.  Its quality lead sees only
 -- BC; NPL's roles never see BC's rows, and the other way round (row-level
 -- security on every register), which the dashboard shows.
+SET search_path = iso28000, public;   -- the operators of the extension's types, whatever the database's search_path
 SET ROLE bc_quality_lead;
 SELECT org_id AS bc FROM iso28000.organization WHERE code = 'BC' \gset
 SELECT max(person_id) FILTER (WHERE full_name = 'Kristjan Tamm') AS kristjan,
