@@ -6,7 +6,8 @@
 -- treated, accepted by the security manager within her authority), their
 -- control tests, three more objectives, and a year of monthly measurements for
 -- every objective.  The asset of each risk is the name of a supply-chain node;
--- demo/load/23_supply_chain.sql links the risks to the nodes.
+-- demo/load/45_risk_nodes.sql links the risks to the nodes of
+-- demo/load/40_supply_chain.sql.
 SET search_path = iso28000, public;   -- the operators of the extension's types, whatever the database's search_path
 SET ROLE npl_security_manager;
 SELECT org_id AS npl FROM iso28000.organization WHERE code = 'NPL' \gset
@@ -52,9 +53,10 @@ WITH threat(t, title, threat, vuln, proc, tl, tc) AS (VALUES
     (5, 'Seal or cargo tampering in transit', 'Tampering', 'Carriers not all certified', 'SCS', 5, 7),
     (6, 'Corruption of staff by criminal networks', 'Bribery', 'Screening not repeated after hiring', 'OPS', 5, 8),
     (7, 'Loss of a critical provider', 'Provider failure', 'Few alternatives', 'SCS', 4, 7)),
-node(a, name) AS (VALUES (1, 'Maasvlakte container terminal'), (2, 'Botlek container terminal'),
-                          (3, 'Bonded warehouse Pernis'), (4, 'Rhine Rail Cargo'), (5, 'Maas Barge Lines'),
-                          (6, 'Delta Trucking'), (7, 'Terminal operating system vendor'), (8, 'Harbour Guard Services'))
+node(a, name) AS (VALUES (1, 'Container terminal'), (2, 'Terminal gate and access control'),
+                          (3, 'Bonded warehouse'), (4, 'Lowlands Rail Cargo'), (5, 'Grid power'),
+                          (6, 'Baltic Carriers (road haulage)'), (7, 'Terminal operating system (SaaS)'),
+                          (8, 'Securitas-like guarding contractor'))
 INSERT INTO iso28000.risk (org_id, reference, kind, title, threat, vulnerability, asset, sms_process_id,
                            owner_id, identified_on)
 SELECT :npl, format('R-%s%s', t, a), 'risk', format('%s at %s', threat.title, node.name), threat.threat, threat.vuln,

@@ -85,7 +85,8 @@ SELECT code, title, version_label AS version, review_due_on, days_overdue FROM i
 \if :has_assurance
 \echo
 \echo '--- providers not meeting a security requirement (supply-chain assurance)'
-SELECT * FROM iso28000.provider_assurance_gap LIMIT 10;
+SELECT node_code AS node, left(node_name, 36) AS provider, reliance, requirement_code AS requirement, status, expires_on
+  FROM iso28000.provider_assurance_gap ORDER BY node_code, requirement_code LIMIT 12;
 \endif
 RESET ROLE;
 
