@@ -375,6 +375,12 @@ CREATE FUNCTION iso28000.document_version_supersede_previous() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   IF NEW.status = 'approved' AND OLD.status IS DISTINCT FROM 'approved' THEN
+    -- Approvals of one document queue on its row: the later one then sees the
+    -- earlier one committed and supersedes it, instead of failing on the
+    -- one-approved-version index.
+    PERFORM 1 FROM iso28000.document d
+      WHERE d.org_id = NEW.org_id AND d.document_id = NEW.document_id
+        FOR NO KEY UPDATE;
     UPDATE iso28000.document_version v
        SET status = 'superseded',
            superseded_on = greatest(NEW.approved_on, v.approved_on),
@@ -386,7 +392,7 @@ BEGIN
 END $$;
 
 COMMENT ON FUNCTION iso28000.document_version_supersede_previous() IS
-  'ISO 28000 7.5.3: Trigger function: when a version of a document is approved, the version approved before it becomes superseded (through the workflow), so exactly one version is in force.';
+  'ISO 28000 7.5.3: Trigger function: when a version of a document is approved, the version approved before it becomes superseded (through the workflow), so exactly one version is in force. Concurrent approvals of one document queue on the document''s row.';
 
 CREATE TRIGGER document_version_supersede_previous
   BEFORE UPDATE OF status ON iso28000.document_version
