@@ -212,7 +212,9 @@ COMMENT ON COLUMN iso28000.planned_change.completed_on IS 'Date completed; not b
 COMMENT ON COLUMN iso28000.planned_change.cancelled_on IS 'Date cancelled; never together with completed_on.';
 
 /*
- * Views over the risk register.  A risk is open until its status is closed;
+ * Views over the risk register.  A risk is open until it reaches a terminal
+ * state of the risk workflow (closed; an organisation that adds terminal
+ * states to the workflow rules gets them left out too);
  * its current rating is the residual rating once assessed after treatment,
  * else the inherent one.  Bands come from the organisation's own matrix
  * (risk_band_cell) where set, else the default band; the views join the matrix
@@ -224,12 +226,14 @@ CREATE VIEW iso28000.risk_heat_map WITH (security_invoker = true) AS
 WITH counts AS (
     SELECT r.org_id, 'inherent'::text AS rating_kind, r.inherent_rating AS rating, count(*) AS risk_count
       FROM iso28000.risk r
-     WHERE r.status <> 'closed' AND r.inherent_rating IS NOT NULL
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.inherent_rating IS NOT NULL
      GROUP BY r.org_id, r.inherent_rating
     UNION ALL
     SELECT r.org_id, 'residual'::text, r.residual_rating, count(*)
       FROM iso28000.risk r
-     WHERE r.status <> 'closed' AND r.residual_rating IS NOT NULL
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.residual_rating IS NOT NULL
      GROUP BY r.org_id, r.residual_rating
 )
 SELECT o.org_id, k.rating_kind, cell.rating,
@@ -266,9 +270,9 @@ SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, 
   FROM iso28000.risk r
  CROSS JOIN LATERAL (SELECT coalesce(r.residual_rating, r.inherent_rating) AS rating) cur
   LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = r.org_id AND bc.rating = cur.rating
- WHERE r.status <> 'closed';
+ WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal);
 COMMENT ON VIEW iso28000.open_risk IS
-  'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
+  'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not a terminal state of the risk workflow, i.e. not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
 COMMENT ON COLUMN iso28000.open_risk.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.open_risk.risk_id IS 'The risk or opportunity.';
 COMMENT ON COLUMN iso28000.open_risk.reference IS 'The organisation''s reference.';

@@ -4,7 +4,7 @@
 -- and that a reader sees only their organisation in every view.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(23);
+SELECT plan(24);
 
 CREATE SCHEMA tap_rv;
 CREATE TABLE tap_rv.ids (name text PRIMARY KEY, id bigint NOT NULL);
@@ -64,6 +64,20 @@ SELECT is((SELECT band FROM iso28000.risk_heat_map WHERE rating::text = 'L1C10' 
 SELECT results_eq($$SELECT reference || ' ' || coalesce(current_rating::text, '-') || ' ' || band FROM iso28000.open_risk ORDER BY reference$$,
                   ARRAY['O-1 L5C5 medium', 'R-1 L3C7 medium', 'R-2 L6C7 high', 'R-3 L2C4 low', 'R-5 L1C10 critical'],
                   'open_risk: open risks and opportunities, current rating, the organisation''s band');
+
+RESET ROLE;
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description)
+VALUES ('risk', 'transferred_out', false, true, true, false, 'A terminal state an organisation adds');
+ALTER TABLE iso28000.risk DISABLE TRIGGER USER;   -- move R-3 outside the workflow, as a migration would
+UPDATE iso28000.risk SET status = 'transferred_out' WHERE reference = 'R-3';
+SET ROLE tap_rv_alice;
+SELECT is((SELECT count(*)::int FROM iso28000.open_risk WHERE reference = 'R-3'), 0,
+          'a risk in a terminal state added to the workflow rules is no longer open');
+RESET ROLE;
+UPDATE iso28000.risk SET status = 'assessed' WHERE reference = 'R-3';
+ALTER TABLE iso28000.risk ENABLE TRIGGER USER;
+DELETE FROM iso28000.workflow_state WHERE state = 'transferred_out';
+SET ROLE tap_rv_alice;
 
 -- Top risks (risks only, current rating = residual else inherent)
 SELECT results_eq(
