@@ -6,6 +6,501 @@
  * workflow rule seeded so far as builtin (see sql/core/07_workflow.sql).
  */
 
+
+/* ---------------------------------------------------------------------------
+ * 10.2 Nonconformity and corrective action
+ * ------------------------------------------------------------------------- */
+
+CREATE TABLE iso28000.nonconformity (
+  org_id                  bigint NOT NULL REFERENCES iso28000.organization,
+  nonconformity_id        bigint GENERATED ALWAYS AS IDENTITY,
+  title                   text NOT NULL CONSTRAINT nonconformity_title_present CHECK (btrim(title) <> ''),
+  description             text,
+  source                  text NOT NULL DEFAULT 'other'
+                          CONSTRAINT nonconformity_source_known CHECK (source IN
+                            ('audit_finding', 'incident', 'monitoring', 'complaint', 'management_review', 'other')),
+  source_ref              text,
+  clause                  iso28000.clause_ref,
+  severity                text NOT NULL CONSTRAINT nonconformity_severity_known CHECK (severity IN ('minor', 'major')),
+  detected_on             date NOT NULL DEFAULT current_date,
+  reported_by             bigint,
+  owner_id                bigint,
+  status                  text NOT NULL DEFAULT 'reported',
+  rejection_reason        text,
+  correction              text,
+  root_cause              text,
+  analysis_method         text,
+  similar_nonconformities text,
+  effectiveness_review    text,
+  verified_by             bigint,
+  verified_on             date,
+  sms_change_needed       boolean,
+  sms_change_note         text,
+  status_changed_at       timestamptz,
+  status_changed_by       name,
+  status_note             text,
+  created_at              timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (org_id, nonconformity_id),
+  FOREIGN KEY (org_id, reported_by) REFERENCES iso28000.person (org_id, person_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  FOREIGN KEY (org_id, verified_by) REFERENCES iso28000.person (org_id, person_id)
+);
+CREATE INDEX nonconformity_status_idx ON iso28000.nonconformity (org_id, status);
+COMMENT ON TABLE iso28000.nonconformity IS
+  'ISO 28000 10.2: Nonconformities: reaction (correction), cause analysis, corrective actions, review of their effectiveness and the decision on changes to the SMS. Workflow "nonconformity", enforced by iso28000.workflow_guard().';
+COMMENT ON COLUMN iso28000.nonconformity.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity.nonconformity_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.nonconformity.title IS 'Short statement of the nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity.description IS 'What was found, where and how (the evidence).';
+COMMENT ON COLUMN iso28000.nonconformity.source IS 'Where it came from: audit_finding, incident, monitoring, complaint, management_review or other.';
+COMMENT ON COLUMN iso28000.nonconformity.source_ref IS 'Reference of the source record (audit finding, incident number...).';
+COMMENT ON COLUMN iso28000.nonconformity.clause IS 'Clause of ISO 28000 (or of an integrated standard) not fulfilled.';
+COMMENT ON COLUMN iso28000.nonconformity.severity IS 'minor or major; sets the deadlines (nonconformity_deadline).';
+COMMENT ON COLUMN iso28000.nonconformity.detected_on IS 'Date it was detected.';
+COMMENT ON COLUMN iso28000.nonconformity.reported_by IS 'Person who reported it.';
+COMMENT ON COLUMN iso28000.nonconformity.owner_id IS 'Person responsible for dealing with it.';
+COMMENT ON COLUMN iso28000.nonconformity.status IS 'Workflow state: reported, rejected, contained, cause_analysed, action_planned, action_taken, verified, closed.';
+COMMENT ON COLUMN iso28000.nonconformity.rejection_reason IS 'Why it is not a nonconformity (needed to enter rejected).';
+COMMENT ON COLUMN iso28000.nonconformity.correction IS '10.2 a: action taken to control and correct it and to deal with the consequences (needed to enter contained).';
+COMMENT ON COLUMN iso28000.nonconformity.root_cause IS '10.2 b: the causes (needed to enter cause_analysed).';
+COMMENT ON COLUMN iso28000.nonconformity.analysis_method IS '10.2 b: method of the cause analysis (five whys, fishbone...).';
+COMMENT ON COLUMN iso28000.nonconformity.similar_nonconformities IS '10.2 b: whether similar nonconformities exist or could potentially occur, and where.';
+COMMENT ON COLUMN iso28000.nonconformity.effectiveness_review IS '10.2 d: review of the effectiveness of the corrective actions (needed to enter verified).';
+COMMENT ON COLUMN iso28000.nonconformity.verified_by IS '10.2 d: person who reviewed effectiveness; must own none of its corrective actions.';
+COMMENT ON COLUMN iso28000.nonconformity.verified_on IS '10.2 d: date of the effectiveness review.';
+COMMENT ON COLUMN iso28000.nonconformity.sms_change_needed IS '10.2 e: decision whether the SMS must change (needed to close).';
+COMMENT ON COLUMN iso28000.nonconformity.sms_change_note IS '10.2 e: the change to make to the SMS; needed when sms_change_needed.';
+COMMENT ON COLUMN iso28000.nonconformity.status_changed_at IS 'When the status last changed (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.nonconformity.status_changed_by IS 'Role that last changed the status (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.nonconformity.status_note IS 'Note of the last transition, copied into the workflow event log.';
+COMMENT ON COLUMN iso28000.nonconformity.created_at IS 'When the record was created.';
+SELECT iso28000.register_table('iso28000.nonconformity');
+
+CREATE TABLE iso28000.corrective_action (
+  org_id               bigint NOT NULL REFERENCES iso28000.organization,
+  corrective_action_id bigint GENERATED ALWAYS AS IDENTITY,
+  nonconformity_id     bigint NOT NULL,
+  title                text NOT NULL CONSTRAINT corrective_action_title_present CHECK (btrim(title) <> ''),
+  description          text,
+  owner_id             bigint,
+  due_on               date,
+  status               text NOT NULL DEFAULT 'planned',
+  completed_on         date,
+  evidence             text,
+  cancel_reason        text,
+  status_changed_at    timestamptz,
+  status_changed_by    name,
+  status_note          text,
+  created_at           timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (org_id, corrective_action_id),
+  FOREIGN KEY (org_id, nonconformity_id) REFERENCES iso28000.nonconformity (org_id, nonconformity_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
+);
+CREATE INDEX corrective_action_nonconformity_idx ON iso28000.corrective_action (org_id, nonconformity_id);
+COMMENT ON TABLE iso28000.corrective_action IS
+  'ISO 28000 10.2 c: Corrective actions of a nonconformity, each with an owner, a due date, completion and evidence. Workflow "corrective_action"; frozen once its nonconformity is verified or closed.';
+COMMENT ON COLUMN iso28000.corrective_action.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.corrective_action.corrective_action_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.corrective_action.nonconformity_id IS 'The nonconformity it corrects.';
+COMMENT ON COLUMN iso28000.corrective_action.title IS 'What is to be done.';
+COMMENT ON COLUMN iso28000.corrective_action.description IS 'Details of the action.';
+COMMENT ON COLUMN iso28000.corrective_action.owner_id IS 'Person who owns the action (needed to plan it).';
+COMMENT ON COLUMN iso28000.corrective_action.due_on IS 'Due date (needed to plan it).';
+COMMENT ON COLUMN iso28000.corrective_action.status IS 'Workflow state: planned, in_progress, done, cancelled.';
+COMMENT ON COLUMN iso28000.corrective_action.completed_on IS 'Completion date (needed to enter done).';
+COMMENT ON COLUMN iso28000.corrective_action.evidence IS 'Evidence of completion (needed to enter done).';
+COMMENT ON COLUMN iso28000.corrective_action.cancel_reason IS 'Why it was cancelled (needed to enter cancelled).';
+COMMENT ON COLUMN iso28000.corrective_action.status_changed_at IS 'When the status last changed (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.corrective_action.status_changed_by IS 'Role that last changed the status (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.corrective_action.status_note IS 'Note of the last transition, copied into the workflow event log.';
+COMMENT ON COLUMN iso28000.corrective_action.created_at IS 'When the record was created.';
+SELECT iso28000.register_table('iso28000.corrective_action');
+
+-- Guard: action_planned needs a live corrective action with an owner and a due date.
+CREATE FUNCTION iso28000.nonconformity_actions_planned(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT CASE WHEN NOT EXISTS (
+           SELECT 1 FROM iso28000.corrective_action ca
+            WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+              AND ca.status <> 'cancelled' AND ca.owner_id IS NOT NULL AND ca.due_on IS NOT NULL)
+         THEN 'at least one live corrective action with an owner and a due date' END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text) IS
+  'Workflow guard (10.2 c): refuses action_planned until the nonconformity has a live corrective action with an owner and a due date.';
+
+-- Guard: action_taken needs every live corrective action done (and one at least).
+CREATE FUNCTION iso28000.nonconformity_actions_done(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT CASE
+           WHEN count(*) FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) > 0
+             THEN 'every live corrective action done (still open: '
+                  || string_agg(ca.corrective_action_id::text, ', ' ORDER BY ca.corrective_action_id)
+                       FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) || ')'
+           WHEN count(*) FILTER (WHERE ca.status = 'done') = 0
+             THEN 'at least one corrective action done'
+         END
+    FROM iso28000.corrective_action ca
+   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text) IS
+  'Workflow guard (10.2 c): refuses action_taken while a live corrective action of the nonconformity is not done, or when none is done.';
+
+-- Guard: the effectiveness reviewer owns none of the corrective actions.
+CREATE FUNCTION iso28000.nonconformity_verifier_independent(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT 'a verifier who owns none of its corrective actions (person ' || r.verified_by
+         || ' owns corrective action ' || min(ca.corrective_action_id) || ')'
+    FROM iso28000.corrective_action ca
+   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+     AND ca.owner_id = r.verified_by
+  HAVING count(*) > 0
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text) IS
+  'Workflow guard (10.2 d): refuses verified when the person who reviewed effectiveness owns one of the nonconformity''s corrective actions (segregation of duties).';
+
+-- Guard: closing with an SMS change needs the change described.
+CREATE FUNCTION iso28000.nonconformity_sms_decision(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT CASE WHEN r.sms_change_needed AND coalesce(btrim(r.sms_change_note), '') = ''
+              THEN 'the change to make to the SMS (sms_change_note), since sms_change_needed is true' END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text) IS
+  'Workflow guard (10.2 e): refuses closed when the SMS must change but the change is not described.';
+
+-- Guard: a done corrective action is reopened only after its nonconformity's
+-- verification found the actions ineffective (it is back in analysis or planning).
+CREATE FUNCTION iso28000.corrective_action_reopen_allowed(r iso28000.corrective_action, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+  SELECT CASE WHEN n.status NOT IN ('cause_analysed', 'action_planned')
+              THEN 'its nonconformity sent back to cause_analysed as ineffective (it is ' || n.status || ')' END
+    FROM iso28000.nonconformity n
+   WHERE n.org_id = r.org_id AND n.nonconformity_id = r.nonconformity_id
+$$;
+COMMENT ON FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text) IS
+  'Workflow guard (10.2 d): a done corrective action goes back to in_progress only while its nonconformity is back in cause_analysed or action_planned after an ineffective verification.';
+
+UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)'
+ WHERE workflow = 'nonconformity' AND to_state = 'action_planned';
+UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)'
+ WHERE workflow = 'nonconformity' AND to_state = 'action_taken';
+UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)'
+ WHERE workflow = 'nonconformity' AND to_state = 'verified';
+UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)'
+ WHERE workflow = 'nonconformity' AND to_state = 'closed';
+UPDATE iso28000.workflow_transition SET guard = 'iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)'
+ WHERE workflow = 'corrective_action' AND from_state = 'done' AND to_state = 'in_progress';
+
+/*
+ * A corrective action changes only while its nonconformity is open to it.
+ * The trigger locks the nonconformity's row (FOR SHARE) before the workflow
+ * trigger runs (triggers fire in name order), so a corrective action being
+ * reopened or added and its nonconformity moving to action_taken serialise
+ * on that row: whichever comes second sees the other's committed result.
+ */
+CREATE FUNCTION iso28000.corrective_action_check_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.corrective_action := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  nc_status text;
+BEGIN
+  IF TG_OP = 'UPDATE' AND (NEW.org_id, NEW.nonconformity_id) IS DISTINCT FROM (OLD.org_id, OLD.nonconformity_id) THEN
+    RAISE EXCEPTION 'corrective action % cannot move from nonconformity % to another', OLD.corrective_action_id, OLD.nonconformity_id
+      USING ERRCODE = 'IS150',
+            HINT = 'Cancel it and plan a new corrective action on the other nonconformity.';
+  END IF;
+  SELECT n.status INTO nc_status FROM iso28000.nonconformity n
+   WHERE n.org_id = rec.org_id AND n.nonconformity_id = rec.nonconformity_id
+     FOR SHARE;
+  IF nc_status IN ('verified', 'closed', 'rejected') THEN
+    RAISE EXCEPTION 'corrective action % cannot change: nonconformity % is %',
+                    coalesce(rec.corrective_action_id::text, '(new)'), rec.nonconformity_id, nc_status
+      USING ERRCODE = 'IS150',
+            DETAIL = 'The corrective actions of a verified, closed or rejected nonconformity are frozen with it.',
+            HINT = 'Reopen the nonconformity (closed to cause_analysed) first.';
+  END IF;
+  IF nc_status = 'action_taken' AND TG_OP <> 'DELETE' AND rec.status NOT IN ('done', 'cancelled') THEN
+    RAISE EXCEPTION 'corrective action % cannot be % while nonconformity % is action_taken',
+                    coalesce(rec.corrective_action_id::text, '(new)'),
+                    CASE WHEN TG_OP = 'INSERT' THEN 'added' ELSE rec.status END, rec.nonconformity_id
+      USING ERRCODE = 'IS151',
+            DETAIL = 'Every live corrective action of a nonconformity in action_taken is done.',
+            HINT = 'If verification finds the actions ineffective, move the nonconformity back to cause_analysed first.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION iso28000.corrective_action_check_nonconformity() IS
+  'Trigger on corrective_action: locks its nonconformity and refuses changes when it is verified, closed or rejected (IS150) and new or reopened actions when it is action_taken (IS151).';
+
+CREATE TRIGGER corrective_action_check_nonconformity
+  BEFORE INSERT OR UPDATE OR DELETE ON iso28000.corrective_action
+  FOR EACH ROW EXECUTE FUNCTION iso28000.corrective_action_check_nonconformity();
+
+SELECT iso28000.attach_workflow('iso28000.nonconformity', 'nonconformity');
+SELECT iso28000.attach_workflow('iso28000.corrective_action', 'corrective_action');
+
+-- Records a nonconformity (for example from an audit finding); returns its id.
+CREATE FUNCTION iso28000.raise_nonconformity(
+  org bigint, title text, severity text, source text DEFAULT 'other',
+  source_ref text DEFAULT NULL, clause iso28000.clause_ref DEFAULT NULL,
+  description text DEFAULT NULL, detected_on date DEFAULT current_date)
+RETURNS bigint
+LANGUAGE sql VOLATILE
+AS $$
+  INSERT INTO iso28000.nonconformity (org_id, title, severity, source, source_ref, clause, description,
+                                      detected_on, reported_by)
+  VALUES (org, title, severity, source, source_ref, clause, description, detected_on,
+          iso28000.current_person(org))
+  RETURNING nonconformity_id
+$$;
+COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, iso28000.clause_ref, text, date) IS
+  'Records a nonconformity in state reported, reported by the current person; returns its id. Audit findings graded minor_nc or major_nc call it.';
+
+/* ---------------------------------------------------------------------------
+ * Deadlines and escalation, per organisation and severity
+ * ------------------------------------------------------------------------- */
+
+CREATE TABLE iso28000.nonconformity_deadline_default (
+  severity        text PRIMARY KEY CONSTRAINT nonconformity_deadline_default_severity CHECK (severity IN ('minor', 'major')),
+  days_to_contain integer NOT NULL CHECK (days_to_contain >= 0),
+  days_to_close   integer NOT NULL CHECK (days_to_close >= 0),
+  escalate_after  integer NOT NULL CHECK (escalate_after >= 0)
+);
+COMMENT ON TABLE iso28000.nonconformity_deadline_default IS
+  'ISO 28000 10.2: Default deadlines of nonconformities by severity, for organisations that set none in nonconformity_deadline.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline_default.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline_default.days_to_contain IS 'Days from detection to containment (contained).';
+COMMENT ON COLUMN iso28000.nonconformity_deadline_default.days_to_close IS 'Days from detection to closure.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline_default.escalate_after IS 'Days past a deadline after which the nonconformity is escalated to top management.';
+INSERT INTO iso28000.nonconformity_deadline_default VALUES ('major', 2, 30, 7), ('minor', 7, 90, 30);
+GRANT SELECT ON iso28000.nonconformity_deadline_default TO PUBLIC;
+
+CREATE TABLE iso28000.nonconformity_deadline (
+  org_id                    bigint NOT NULL REFERENCES iso28000.organization,
+  nonconformity_deadline_id bigint GENERATED ALWAYS AS IDENTITY,
+  severity                  text NOT NULL CONSTRAINT nonconformity_deadline_severity CHECK (severity IN ('minor', 'major')),
+  days_to_contain           integer NOT NULL CHECK (days_to_contain >= 0),
+  days_to_close             integer NOT NULL CHECK (days_to_close >= 0),
+  escalate_after            integer NOT NULL DEFAULT 0 CHECK (escalate_after >= 0),
+  PRIMARY KEY (org_id, nonconformity_deadline_id),
+  UNIQUE (org_id, severity)
+);
+COMMENT ON TABLE iso28000.nonconformity_deadline IS
+  'ISO 28000 10.2: Deadlines an organisation sets for its nonconformities by severity: days to contain, days to close, and days past a deadline before escalation.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.nonconformity_deadline_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.days_to_contain IS 'Days from detection to containment (contained).';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.days_to_close IS 'Days from detection to closure.';
+COMMENT ON COLUMN iso28000.nonconformity_deadline.escalate_after IS 'Days past a deadline after which the nonconformity is escalated to top management.';
+SELECT iso28000.register_table('iso28000.nonconformity_deadline');
+
+/* ---------------------------------------------------------------------------
+ * Views for people and BI
+ * ------------------------------------------------------------------------- */
+
+CREATE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source, n.clause, n.status,
+       n.owner_id, n.detected_on,
+       current_date - n.detected_on AS age_days,
+       (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
+       n.detected_on + d.days_to_contain AS contain_due_on,
+       n.detected_on + d.days_to_close AS close_due_on,
+       (n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain) AS contain_overdue,
+       (current_date > n.detected_on + d.days_to_close) AS close_overdue,
+       ((n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain + d.escalate_after)
+         OR current_date > n.detected_on + d.days_to_close + d.escalate_after) AS escalated,
+       (SELECT count(*) FROM iso28000.corrective_action ca
+         WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
+           AND ca.status IN ('planned', 'in_progress')) AS open_actions
+  FROM iso28000.nonconformity n
+  CROSS JOIN LATERAL (
+    SELECT coalesce(o.days_to_contain, g.days_to_contain) AS days_to_contain,
+           coalesce(o.days_to_close, g.days_to_close) AS days_to_close,
+           coalesce(o.escalate_after, g.escalate_after) AS escalate_after
+      FROM iso28000.nonconformity_deadline_default g
+      LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = g.severity
+     WHERE g.severity = n.severity) d
+ WHERE n.status NOT IN ('closed', 'rejected');
+COMMENT ON VIEW iso28000.nonconformity_open IS
+  'ISO 28000 10.2, 9.1: Open nonconformities by state, with their age, their deadlines (nonconformity_deadline, else the defaults) and overdue and escalation flags.';
+COMMENT ON COLUMN iso28000.nonconformity_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_open.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_open.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_open.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_open.source IS 'Where it came from.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause IS 'Clause not fulfilled.';
+COMMENT ON COLUMN iso28000.nonconformity_open.status IS 'Current workflow state.';
+COMMENT ON COLUMN iso28000.nonconformity_open.owner_id IS 'Person responsible.';
+COMMENT ON COLUMN iso28000.nonconformity_open.detected_on IS 'Date detected.';
+COMMENT ON COLUMN iso28000.nonconformity_open.age_days IS 'Days since detection.';
+COMMENT ON COLUMN iso28000.nonconformity_open.days_in_state IS 'Days since the last transition.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_due_on IS 'Date by which it must be contained.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_due_on IS 'Date by which it must be closed.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_overdue IS 'Still reported past the containment date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_overdue IS 'Still open past the closure date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.escalated IS 'Overdue by more than the escalation days: to be escalated to top management.';
+COMMENT ON COLUMN iso28000.nonconformity_open.open_actions IS 'Corrective actions planned or in progress.';
+GRANT SELECT ON iso28000.nonconformity_open TO PUBLIC;
+
+CREATE VIEW iso28000.corrective_action_overdue WITH (security_invoker = true) AS
+SELECT ca.org_id, ca.corrective_action_id, ca.nonconformity_id, ca.title, ca.status,
+       ca.owner_id, p.full_name AS owner_name, ca.due_on,
+       current_date - ca.due_on AS days_overdue, n.severity
+  FROM iso28000.corrective_action ca
+  JOIN iso28000.nonconformity n ON n.org_id = ca.org_id AND n.nonconformity_id = ca.nonconformity_id
+  LEFT JOIN iso28000.person p ON p.org_id = ca.org_id AND p.person_id = ca.owner_id
+ WHERE ca.status IN ('planned', 'in_progress') AND ca.due_on < current_date;
+COMMENT ON VIEW iso28000.corrective_action_overdue IS
+  'ISO 28000 10.2 c, 9.1: Corrective actions planned or in progress past their due date.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.corrective_action_id IS 'The corrective action.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.nonconformity_id IS 'Its nonconformity.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.title IS 'What is to be done.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.status IS 'planned or in_progress.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.owner_name IS 'Owner''s name.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.due_on IS 'Due date.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.days_overdue IS 'Days past the due date.';
+COMMENT ON COLUMN iso28000.corrective_action_overdue.severity IS 'Severity of its nonconformity.';
+GRANT SELECT ON iso28000.corrective_action_overdue TO PUBLIC;
+
+CREATE VIEW iso28000.nonconformity_cycle_time WITH (security_invoker = true) AS
+WITH stay AS (
+  SELECT e.org_id, e.record_id, e.to_state AS state,
+         lead(e.occurred_at) OVER w - e.occurred_at AS spent
+    FROM iso28000.workflow_event e
+   WHERE e.table_name = 'iso28000.nonconformity'::regclass
+  WINDOW w AS (PARTITION BY e.org_id, e.record_id ORDER BY e.event_id)
+)
+SELECT s.org_id, s.state, n.severity,
+       count(*) AS stays,
+       round((extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY s.spent)) / 86400)::numeric, 2) AS median_days,
+       round((extract(epoch FROM percentile_cont(0.9) WITHIN GROUP (ORDER BY s.spent)) / 86400)::numeric, 2) AS p90_days
+  FROM stay s
+  JOIN iso28000.nonconformity n ON n.org_id = s.org_id AND n.nonconformity_id = s.record_id
+ WHERE s.spent IS NOT NULL
+ GROUP BY s.org_id, s.state, n.severity;
+COMMENT ON VIEW iso28000.nonconformity_cycle_time IS
+  'ISO 28000 10.2, 9.1: Time nonconformities spend in each state, by severity: median and 90th percentile in days, from the workflow event log (stays that have ended).';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.state IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.stays IS 'Number of ended stays in the state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.median_days IS 'Median days in the state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.p90_days IS '90th percentile of days in the state.';
+GRANT SELECT ON iso28000.nonconformity_cycle_time TO PUBLIC;
+
+CREATE VIEW iso28000.nonconformity_recurrence WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status,
+       count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
+       count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
+       max(e.occurred_at) AS last_recurrence_at
+  FROM iso28000.nonconformity n
+  JOIN iso28000.workflow_event e
+    ON e.org_id = n.org_id AND e.table_name = 'iso28000.nonconformity'::regclass
+   AND e.record_id = n.nonconformity_id AND e.to_state = 'cause_analysed'
+   AND e.from_state IN ('action_taken', 'closed')
+ GROUP BY n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status;
+COMMENT ON VIEW iso28000.nonconformity_recurrence IS
+  'ISO 28000 10.2 b, 10.2 d: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it was reopened after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
+GRANT SELECT ON iso28000.nonconformity_recurrence TO PUBLIC;
+
+/* ---------------------------------------------------------------------------
+ * 10.1 Continual improvement
+ * ------------------------------------------------------------------------- */
+
+CREATE TABLE iso28000.improvement (
+  org_id            bigint NOT NULL REFERENCES iso28000.organization,
+  improvement_id    bigint GENERATED ALWAYS AS IDENTITY,
+  title             text NOT NULL CONSTRAINT improvement_title_present CHECK (btrim(title) <> ''),
+  description       text,
+  source            text NOT NULL DEFAULT 'other'
+                    CONSTRAINT improvement_source_known CHECK (source IN
+                      ('audit_finding', 'management_review', 'monitoring', 'nonconformity', 'suggestion', 'other')),
+  clause            iso28000.clause_ref,
+  nonconformity_id  bigint,
+  owner_id          bigint,
+  expected_benefit  text,
+  due_on            date,
+  implemented_on    date,
+  outcome           text,
+  rejection_reason  text,
+  status            text NOT NULL DEFAULT 'proposed',
+  status_changed_at timestamptz,
+  status_changed_by name,
+  status_note       text,
+  created_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (org_id, improvement_id),
+  FOREIGN KEY (org_id, nonconformity_id) REFERENCES iso28000.nonconformity (org_id, nonconformity_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
+);
+COMMENT ON TABLE iso28000.improvement IS
+  'ISO 28000 10.1: Opportunities to improve the suitability, adequacy and effectiveness of the SMS, from proposal to the review of their outcome. Workflow "improvement".';
+COMMENT ON COLUMN iso28000.improvement.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.improvement.improvement_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.improvement.title IS 'The improvement.';
+COMMENT ON COLUMN iso28000.improvement.description IS 'Details.';
+COMMENT ON COLUMN iso28000.improvement.source IS 'Where it came from: audit_finding, management_review, monitoring, nonconformity, suggestion or other.';
+COMMENT ON COLUMN iso28000.improvement.clause IS 'Clause of the SMS it improves.';
+COMMENT ON COLUMN iso28000.improvement.nonconformity_id IS 'Nonconformity it came from, if any.';
+COMMENT ON COLUMN iso28000.improvement.owner_id IS 'Person responsible (needed to approve it).';
+COMMENT ON COLUMN iso28000.improvement.expected_benefit IS 'Benefit expected (needed to approve it).';
+COMMENT ON COLUMN iso28000.improvement.due_on IS 'Target date.';
+COMMENT ON COLUMN iso28000.improvement.implemented_on IS 'Date implemented (needed to enter implemented).';
+COMMENT ON COLUMN iso28000.improvement.outcome IS 'Review of the outcome (needed to enter reviewed).';
+COMMENT ON COLUMN iso28000.improvement.rejection_reason IS 'Why it was not pursued (needed to enter rejected).';
+COMMENT ON COLUMN iso28000.improvement.status IS 'Workflow state: proposed, approved, implemented, reviewed, rejected.';
+COMMENT ON COLUMN iso28000.improvement.status_changed_at IS 'When the status last changed (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.improvement.status_changed_by IS 'Role that last changed the status (set by the workflow engine).';
+COMMENT ON COLUMN iso28000.improvement.status_note IS 'Note of the last transition, copied into the workflow event log.';
+COMMENT ON COLUMN iso28000.improvement.created_at IS 'When the record was created.';
+SELECT iso28000.register_table('iso28000.improvement');
+
+INSERT INTO iso28000.workflow (workflow, description) VALUES
+  ('improvement', 'ISO 28000 10.1: an improvement from proposal to the review of its outcome.');
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
+  ('improvement', 'proposed',    true,  false, false, true,  'Proposed.'),
+  ('improvement', 'approved',    false, false, false, false, 'Approved, with an owner and the expected benefit.'),
+  ('improvement', 'implemented', false, false, false, false, 'Implemented.'),
+  ('improvement', 'reviewed',    false, true,  true,  false, 'Outcome reviewed.'),
+  ('improvement', 'rejected',    false, true,  true,  false, 'Not pursued, with the reason.');
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, note) VALUES
+  ('improvement', 'proposed',    'approved',    'manage', 'Approved by management.'),
+  ('improvement', 'proposed',    'rejected',    'manage', 'Not pursued.'),
+  ('improvement', 'approved',    'implemented', 'write',  'Implemented.'),
+  ('improvement', 'approved',    'rejected',    'manage', 'Dropped after approval.'),
+  ('improvement', 'implemented', 'reviewed',    'audit',  'Outcome reviewed.');
+INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
+  ('improvement', 'approved',    'owner_id',         'the owner'),
+  ('improvement', 'approved',    'expected_benefit', 'the expected benefit'),
+  ('improvement', 'implemented', 'implemented_on',   'the date implemented'),
+  ('improvement', 'reviewed',    'outcome',          'the review of the outcome'),
+  ('improvement', 'rejected',    'rejection_reason', 'why it is not pursued');
+SELECT iso28000.attach_workflow('iso28000.improvement', 'improvement');
+
 -- Every workflow rule the install script seeded is builtin: pg_dump keeps only
 -- the rows a DBA adds later.  Keep this at the end of the last file.
 UPDATE iso28000.workflow SET builtin = true;
