@@ -98,7 +98,7 @@ CREATE TABLE iso28000.corrective_action (
 );
 CREATE INDEX corrective_action_nonconformity_idx ON iso28000.corrective_action (org_id, nonconformity_id);
 COMMENT ON TABLE iso28000.corrective_action IS
-  'ISO 28000 10.2 c: Corrective actions of a nonconformity, each with an owner, a due date, completion and evidence. Workflow "corrective_action"; frozen once its nonconformity is verified or closed.';
+  'ISO 28000 10.2: Corrective actions of a nonconformity, each with an owner, a due date, completion and evidence. Workflow "corrective_action"; frozen once its nonconformity is verified or closed.';
 COMMENT ON COLUMN iso28000.corrective_action.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.corrective_action.corrective_action_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.corrective_action.nonconformity_id IS 'The nonconformity it corrects.';
@@ -365,7 +365,7 @@ SELECT ca.org_id, ca.corrective_action_id, ca.nonconformity_id, ca.title, ca.sta
   LEFT JOIN iso28000.person p ON p.org_id = ca.org_id AND p.person_id = ca.owner_id
  WHERE ca.status IN ('planned', 'in_progress') AND ca.due_on < current_date;
 COMMENT ON VIEW iso28000.corrective_action_overdue IS
-  'ISO 28000 10.2 c, 9.1: Corrective actions planned or in progress past their due date.';
+  'ISO 28000 10.2, 9.1: Corrective actions planned or in progress past their due date.';
 COMMENT ON COLUMN iso28000.corrective_action_overdue.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.corrective_action_overdue.corrective_action_id IS 'The corrective action.';
 COMMENT ON COLUMN iso28000.corrective_action_overdue.nonconformity_id IS 'Its nonconformity.';
@@ -416,7 +416,7 @@ SELECT n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status,
    AND e.from_state IN ('action_taken', 'closed')
  GROUP BY n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status;
 COMMENT ON VIEW iso28000.nonconformity_recurrence IS
-  'ISO 28000 10.2 b, 10.2 d: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
+  'ISO 28000 10.2: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
