@@ -255,19 +255,19 @@ SELECT iso28000.attach_workflow('iso28000.corrective_action', 'corrective_action
 -- Records a nonconformity (for example from an audit finding); returns its id.
 CREATE FUNCTION iso28000.raise_nonconformity(
   org bigint, title text, severity text, source text DEFAULT 'other',
-  source_ref text DEFAULT NULL, clause iso28000.clause_ref DEFAULT NULL,
+  source_ref text DEFAULT NULL, clause text DEFAULT NULL,
   description text DEFAULT NULL, detected_on date DEFAULT current_date)
 RETURNS bigint
 LANGUAGE sql VOLATILE
 AS $$
   INSERT INTO iso28000.nonconformity (org_id, title, severity, source, source_ref, clause, description,
                                       detected_on, reported_by)
-  VALUES (org, title, severity, source, source_ref, clause, description, detected_on,
+  VALUES (org, title, severity, source, source_ref, clause::iso28000.clause_ref, description, detected_on,
           iso28000.current_person(org))
   RETURNING nonconformity_id
 $$;
-COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, iso28000.clause_ref, text, date) IS
-  'Records a nonconformity in state reported, reported by the current person; returns its id. Audit findings graded minor_nc or major_nc call it.';
+COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date) IS
+  'Records a nonconformity in state reported, reported by the current person; returns its id. The clause is text (cast to clause_ref, 22P02 if malformed). Audit findings graded minor_nc or major_nc call it.';
 
 /* ---------------------------------------------------------------------------
  * Deadlines and escalation, per organisation and severity
