@@ -91,6 +91,7 @@ typedef struct WfTable
 	AttrNumber	key_att[WF_MAX_KEY];
 	bool		key_is_id;		/* key is (org_id, integer id): record_id */
 	char		initial[NAMEDATALEN];	/* "" unless exactly one initial */
+	bool		log_events;		/* append transitions to workflow_event */
 } WfTable;
 
 /* Cache entry: one per trigger. */
@@ -403,11 +404,12 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 			elog(ERROR, "SPI_connect failed");
 		args[0] = CStringGetTextDatum(tab.workflow);
 
-		if (SPI_execute_with_args("SELECT 1 FROM iso28000.workflow WHERE workflow = $1",
+		if (SPI_execute_with_args("SELECT log_events FROM iso28000.workflow WHERE workflow = $1",
 								  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed");
 		if (SPI_processed == 0)
 			wf_misconfigured(relname, tab.workflow, "the workflow is not defined");
+		tab.log_events = wf_spi_bool(SPI_tuptable->vals[0], 1);
 
 		if (SPI_execute_with_args("SELECT state, is_initial, is_terminal, is_frozen, deletable "
 								  "FROM iso28000.workflow_state WHERE workflow = $1",
@@ -1037,7 +1039,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 
 	when = GetCurrentStatementStartTimestamp();
 	newtup = wf_stamp(&tab, rel, newtup, fill, when);
-	wf_log_event(&tab, rel, newtup, oldtup ? key.from : NULL, key.to, when);
+	if (tab.log_events)
+		wf_log_event(&tab, rel, newtup, oldtup ? key.from : NULL, key.to, when);
 	return PointerGetDatum(newtup);
 }
 

@@ -24,12 +24,14 @@ COMMENT ON FUNCTION iso28000.workflow_level_ok(text) IS
 CREATE TABLE iso28000.workflow (
   workflow    text PRIMARY KEY CHECK (workflow ~ '^[a-z][a-z0-9_]*$' AND length(workflow) < 64),
   description text NOT NULL,
+  log_events  boolean NOT NULL DEFAULT true,
   builtin     boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE iso28000.workflow IS
   'ISO 28000 7.5.3, 10.2: Workflows the engine enforces (nonconformity, corrective_action, document, risk, audit...). Catalog: no org_id, shared by every organisation.';
 COMMENT ON COLUMN iso28000.workflow.workflow IS 'Name of the workflow, as passed to the trigger iso28000.workflow_guard().';
 COMMENT ON COLUMN iso28000.workflow.description IS 'What the workflow governs.';
+COMMENT ON COLUMN iso28000.workflow.log_events IS 'Whether transitions are appended to iso28000.workflow_event (true by default; the cycle-time views need it). The history chain records every change either way.';
 COMMENT ON COLUMN iso28000.workflow.builtin IS 'True for rows seeded by the install script; pg_dump keeps only the rows where it is false.';
 
 CREATE TABLE iso28000.workflow_state (
