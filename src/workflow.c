@@ -109,11 +109,11 @@ static HTAB *wf_triggers = NULL;
 static bool wf_valid = false;
 static bool wf_callback_registered = false;
 static Oid	wf_rule_relids[5];
-static Oid	wf_has_level_fn = InvalidOid;
 static Oid	wf_event_owner = InvalidOid;
 
-/* Saved plan of the event INSERT; the plan cache keeps it valid. */
+/* Saved plans of the event INSERT and the level check; the plan cache keeps them valid. */
 static SPIPlanPtr wf_event_plan = NULL;
+static SPIPlanPtr wf_level_plan = NULL;
 
 /* The last level check, valid for one statement of one user. */
 static struct
@@ -137,6 +137,24 @@ wf_local_xid(void)
 #else
 	return MyProc->lxid;
 #endif
+}
+
+/* The name of the current user, looked up once per user id (names of a live role do not change within a statement). */
+static const char *
+wf_user_name(void)
+{
+	static Oid	cached_uid = InvalidOid;
+	static NameData cached_name;
+	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	Oid			uid = GetUserId();
+
+	if (uid != cached_uid || cached_lxid != wf_local_xid())
+	{
+		namestrcpy(&cached_name, GetUserNameFromId(uid, false));
+		cached_uid = uid;
+		cached_lxid = wf_local_xid();
+	}
+	return NameStr(cached_name);
 }
 
 /* Relcache callback: marks the cache stale when a rules or governed table changes. */
@@ -230,14 +248,6 @@ wf_reset_cache(void)
 	if (!OidIsValid(wf_rule_relids[4]))
 		elog(ERROR, "iso28000.workflow_event does not exist");
 	wf_event_owner = wf_rel_owner(wf_rule_relids[4]);
-
-	{
-		Oid			argtypes[2] = {INT8OID, TEXTOID};
-
-		wf_has_level_fn = LookupFuncName(list_make2(makeString("iso28000"),
-													makeString("has_level")),
-										 2, argtypes, false);
-	}
 
 	if (!wf_callback_registered)
 	{
@@ -700,27 +710,83 @@ wf_known_states(HTAB *states)
 	return buf.data;
 }
 
-/* Does current_user have the level in the organisation?  Cached per statement. */
+/*
+ * Does current_user have the level in the organisation?  The same rule as
+ * iso28000.has_level() (sql/core/02_tenant.sql), run as one saved plan as
+ * the event log's owner (membership is protected by row-level security):
+ * has_level() goes through two SQL functions that are parsed and planned
+ * again in every transaction, which would cost a single-row transition more
+ * than the rest of the engine.  Cached for the rest of the statement.
+ */
 static bool
 wf_has_level(int64 org, int level)
 {
 	LocalTransactionId lxid = wf_local_xid();
 	CommandId	cid = GetCurrentCommandId(false);
 	Oid			userid = GetUserId();
+	Oid			save_userid;
+	int			save_sec;
+	Datum		values[3];
+	bool		isnull;
+	bool		ok;
+	int			rc;
 
 	if (wf_level_cache.lxid == lxid && wf_level_cache.cid == cid &&
 		wf_level_cache.userid == userid && wf_level_cache.org == org &&
 		wf_level_cache.level == level)
 		return wf_level_cache.ok;
 
-	wf_level_cache.ok = DatumGetBool(OidFunctionCall2(wf_has_level_fn, Int64GetDatum(org),
-													  CStringGetTextDatum(wf_level_names[level])));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	if (wf_level_plan == NULL)
+	{
+		Oid			argtypes[3] = {INT8OID, OIDOID, TEXTOID};
+		SPIPlanPtr	plan;
+
+		plan = SPI_prepare("SELECT pg_catalog.pg_has_role(pg_catalog.session_user(), $2, 'MEMBER') "
+						   "AND EXISTS (SELECT 1 FROM iso28000.membership m "
+						   "JOIN iso28000.access_level l ON l.level = m.level "
+						   "WHERE m.org_id = $1 "
+						   "AND l.rank >= (SELECT a.rank FROM iso28000.access_level a WHERE a.level = $3) "
+						   "AND pg_catalog.pg_has_role($2, m.member::oid, 'USAGE'))",
+						   3, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		wf_level_plan = plan;
+	}
+	values[0] = Int64GetDatum(org);
+	values[1] = ObjectIdGetDatum(userid);
+	values[2] = CStringGetTextDatum(wf_level_names[level]);
+	rc = SPI_execute_plan(wf_level_plan, values, NULL, true, 1);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "membership check failed: %s", SPI_result_code_string(rc));
+	ok = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	ok = ok && !isnull;
+	SPI_finish();
+
+	wf_level_cache.ok = ok;
 	wf_level_cache.lxid = lxid;
 	wf_level_cache.cid = cid;
 	wf_level_cache.userid = userid;
 	wf_level_cache.org = org;
 	wf_level_cache.level = level;
-	return wf_level_cache.ok;
+	return ok;
+}
+
+/*
+ * The event INSERT advances the command counter; nothing else happened since
+ * the level check, so its result still holds for the rest of the statement.
+ */
+static void
+wf_level_cache_carry(CommandId before)
+{
+	if (wf_level_cache.lxid == wf_local_xid() && wf_level_cache.cid == before)
+		wf_level_cache.cid = GetCurrentCommandId(false);
 }
 
 /* Calls a guard: NULL when it allows the transition, else what is missing. */
@@ -784,7 +850,7 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	else
 		nulls[5] = 'n';
 	values[6] = CStringGetTextDatum(to);
-	values[7] = CStringGetDatum(GetUserNameFromId(GetUserId(), false));
+	values[7] = CStringGetDatum(wf_user_name());
 	values[8] = TimestampTzGetDatum(when);
 	nulls[9] = 'n';
 	if (t->note_att)
@@ -796,6 +862,13 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+
+	/*
+	 * Prepare and run as the log's owner: the plan cache replans a plan made
+	 * under another role (row-level security), so both use the same one.
+	 */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (wf_event_plan == NULL)
 	{
 		Oid			argtypes[10] = {INT8OID, TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID,
@@ -814,8 +887,6 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 			elog(ERROR, "SPI_keepplan failed");
 		wf_event_plan = plan;
 	}
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	rc = SPI_execute_plan(wf_event_plan, values, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_INSERT)
@@ -844,7 +915,7 @@ wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const char *fill_status,
 	}
 	if (t->changed_by_att)
 	{
-		char	   *who = GetUserNameFromId(GetUserId(), false);
+		const char *who = wf_user_name();
 
 		cols[n] = t->changed_by_att;
 		if (t->changed_by_type == NAMEOID)
@@ -1040,7 +1111,12 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	when = GetCurrentStatementStartTimestamp();
 	newtup = wf_stamp(&tab, rel, newtup, fill, when);
 	if (tab.log_events)
+	{
+		CommandId	before = GetCurrentCommandId(false);
+
 		wf_log_event(&tab, rel, newtup, oldtup ? key.from : NULL, key.to, when);
+		wf_level_cache_carry(before);
+	}
 	return PointerGetDatum(newtup);
 }
 
