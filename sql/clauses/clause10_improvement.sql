@@ -249,6 +249,33 @@ CREATE TRIGGER corrective_action_check_nonconformity
   BEFORE INSERT OR UPDATE OR DELETE ON iso28000.corrective_action
   FOR EACH ROW EXECUTE FUNCTION iso28000.corrective_action_check_nonconformity();
 
+-- The verifier's independence holds while the record stays verified: the
+-- engine runs guards on transitions only, so a change of verifier in place is
+-- checked here with the same guard.
+CREATE FUNCTION iso28000.nonconformity_keep_verifier_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  IF OLD.status = 'verified' AND NEW.status = 'verified' AND NEW.verified_by IS DISTINCT FROM OLD.verified_by THEN
+    why := iso28000.nonconformity_verifier_independent(NEW, OLD.status, NEW.status);
+    IF why IS NOT NULL THEN
+      RAISE EXCEPTION 'iso28000.nonconformity (org_id, nonconformity_id)=(%, %) cannot stay in "verified" with this verifier: %',
+                      NEW.org_id, NEW.nonconformity_id, why
+        USING ERRCODE = 'IS104';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_keep_verifier_independent() IS
+  'Trigger on nonconformity: a verified nonconformity''s verifier may be changed only to someone who owns none of its corrective actions (IS104).';
+CREATE TRIGGER nonconformity_keep_verifier_independent BEFORE UPDATE OF verified_by ON iso28000.nonconformity
+  FOR EACH ROW EXECUTE FUNCTION iso28000.nonconformity_keep_verifier_independent();
+
 SELECT iso28000.attach_workflow('iso28000.nonconformity', 'nonconformity');
 SELECT iso28000.attach_workflow('iso28000.corrective_action', 'corrective_action');
 

@@ -5,7 +5,7 @@
 -- frozen states, deletes, levels, segregation of duties and the event log.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(129);
+SELECT plan(130);
 
 SELECT iso28000.create_organization('NCW', 'Nonconformity workflow test') AS org \gset
 INSERT INTO iso28000.person (org_id, full_name) VALUES (:org, 'Ann Owner') RETURNING person_id AS ann \gset
@@ -164,6 +164,8 @@ SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified',
   'the refusal names the record, both states and the conflict');
 SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', verified_by = %s WHERE nonconformity_id = %s$$, :vic, :nc1),
   'an independent verifier verifies');
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET verified_by = %s WHERE nonconformity_id = %s$$, :ann, :nc1),
+  'IS104', NULL, 'a verified nonconformity cannot take the owner of one of its actions as verifier afterwards');
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = true, sms_change_note = NULL WHERE nonconformity_id = %s$$, :nc1),
   'IS104', NULL, 'closing with an SMS change needs the change described');
 
