@@ -64,41 +64,31 @@ BEGIN
   RETURN id;
 END $$;
 
+-- A fresh record of either workflow in the given state.
+CREATE FUNCTION pg_temp.record_at(workflow text, target text) RETURNS bigint LANGUAGE sql AS $$
+  SELECT CASE workflow WHEN 'nonconformity' THEN pg_temp.nc_at(target) ELSE pg_temp.ca_at(target) END
+$$;
+
 SELECT pg_temp.nc_at('closed') AS nc0 \gset
 SELECT is((SELECT status FROM iso28000.nonconformity WHERE nonconformity_id = :nc0), 'closed',
   'the helper drives a nonconformity to closed');
 
--- Every ordered pair of distinct states: 8 x 7 = 56 nonconformity tests.
+-- Every ordered pair of distinct states of both workflows, each on a fresh
+-- record: 8 x 7 = 56 nonconformity tests and 4 x 3 = 12 corrective-action tests.
 SELECT CASE WHEN t.workflow IS NOT NULL
-            THEN lives_ok(format('UPDATE iso28000.nonconformity SET status = %L WHERE nonconformity_id = %s',
-                                 b.state, pg_temp.nc_at(a.state)),
-                          format('nonconformity %s -> %s is allowed', a.state, b.state))
-            ELSE throws_ok(format('UPDATE iso28000.nonconformity SET status = %L WHERE nonconformity_id = %s',
-                                  b.state, pg_temp.nc_at(a.state)),
-                           'IS102', NULL, format('nonconformity %s -> %s is refused', a.state, b.state))
+            THEN lives_ok(format('UPDATE iso28000.%I SET status = %L WHERE %I = %s', a.workflow, b.state,
+                                 a.workflow || '_id', pg_temp.record_at(a.workflow, a.state)),
+                          format('%s %s -> %s is allowed', a.workflow, a.state, b.state))
+            ELSE throws_ok(format('UPDATE iso28000.%I SET status = %L WHERE %I = %s', a.workflow, b.state,
+                                  a.workflow || '_id', pg_temp.record_at(a.workflow, a.state)),
+                           'IS102', NULL, format('%s %s -> %s is refused', a.workflow, a.state, b.state))
        END
   FROM iso28000.workflow_state a
   JOIN iso28000.workflow_state b ON b.workflow = a.workflow AND b.state <> a.state
   LEFT JOIN iso28000.workflow_transition t
     ON t.workflow = a.workflow AND t.from_state = a.state AND t.to_state = b.state
- WHERE a.workflow = 'nonconformity'
- ORDER BY a.state, b.state;
-
--- Every ordered pair of distinct corrective-action states: 4 x 3 = 12 tests.
-SELECT CASE WHEN t.workflow IS NOT NULL
-            THEN lives_ok(format('UPDATE iso28000.corrective_action SET status = %L WHERE corrective_action_id = %s',
-                                 b.state, pg_temp.ca_at(a.state)),
-                          format('corrective action %s -> %s is allowed', a.state, b.state))
-            ELSE throws_ok(format('UPDATE iso28000.corrective_action SET status = %L WHERE corrective_action_id = %s',
-                                  b.state, pg_temp.ca_at(a.state)),
-                           'IS102', NULL, format('corrective action %s -> %s is refused', a.state, b.state))
-       END
-  FROM iso28000.workflow_state a
-  JOIN iso28000.workflow_state b ON b.workflow = a.workflow AND b.state <> a.state
-  LEFT JOIN iso28000.workflow_transition t
-    ON t.workflow = a.workflow AND t.from_state = a.state AND t.to_state = b.state
- WHERE a.workflow = 'corrective_action'
- ORDER BY a.state, b.state;
+ WHERE a.workflow IN ('nonconformity', 'corrective_action')
+ ORDER BY a.workflow DESC, a.state, b.state;
 
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'open' WHERE nonconformity_id = %s$$, pg_temp.nc_at('reported')),
   'IS101', NULL, 'an unknown nonconformity state is refused');
