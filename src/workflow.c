@@ -114,6 +114,18 @@ static Oid	wf_event_owner = InvalidOid;
 /* Saved plans of the event INSERT and the level check; the plan cache keeps them valid. */
 static SPIPlanPtr wf_event_plan = NULL;
 static SPIPlanPtr wf_level_plan = NULL;
+static SPIPlanPtr wf_person_plan = NULL;
+
+/* The actor's person in the organisation, valid for one statement of one user. */
+static struct
+{
+	LocalTransactionId lxid;
+	CommandId	cid;
+	Oid			userid;
+	int64		org;
+	bool		found;
+	int64		person;
+}			wf_person_cache;
 
 /* The last level check, valid for one statement of one user. */
 static struct
@@ -710,6 +722,23 @@ wf_known_states(HTAB *states)
 	return buf.data;
 }
 
+/* Prepares a plan once and keeps it (the plan cache keeps it valid). */
+static SPIPlanPtr
+wf_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed");
+		*slot = plan;
+	}
+	return *slot;
+}
+
 /*
  * Does current_user have the level in the organisation?  The same rule as
  * iso28000.has_level() (sql/core/02_tenant.sql), run as one saved plan as
@@ -727,6 +756,7 @@ wf_has_level(int64 org, int level)
 	Oid			save_userid;
 	int			save_sec;
 	Datum		values[3];
+	Oid			argtypes[3] = {INT8OID, OIDOID, TEXTOID};
 	bool		isnull;
 	bool		ok;
 	int			rc;
@@ -740,28 +770,18 @@ wf_has_level(int64 org, int level)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (wf_level_plan == NULL)
-	{
-		Oid			argtypes[3] = {INT8OID, OIDOID, TEXTOID};
-		SPIPlanPtr	plan;
-
-		plan = SPI_prepare("SELECT pg_catalog.pg_has_role(pg_catalog.session_user(), $2, 'MEMBER') "
-						   "AND EXISTS (SELECT 1 FROM iso28000.membership m "
-						   "JOIN iso28000.access_level l ON l.level = m.level "
-						   "WHERE m.org_id = $1 "
-						   "AND l.rank >= (SELECT a.rank FROM iso28000.access_level a WHERE a.level = $3) "
-						   "AND pg_catalog.pg_has_role($2, m.member::oid, 'USAGE'))",
-						   3, argtypes);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		wf_level_plan = plan;
-	}
 	values[0] = Int64GetDatum(org);
 	values[1] = ObjectIdGetDatum(userid);
 	values[2] = CStringGetTextDatum(wf_level_names[level]);
-	rc = SPI_execute_plan(wf_level_plan, values, NULL, true, 1);
+	rc = SPI_execute_plan(wf_keep_plan(&wf_level_plan,
+									   "SELECT pg_catalog.pg_has_role(pg_catalog.session_user(), $2, 'MEMBER') "
+									   "AND EXISTS (SELECT 1 FROM iso28000.membership m "
+									   "JOIN iso28000.access_level l ON l.level = m.level "
+									   "WHERE m.org_id = $1 "
+									   "AND l.rank >= (SELECT a.rank FROM iso28000.access_level a WHERE a.level = $3) "
+									   "AND pg_catalog.pg_has_role($2, m.member::oid, 'USAGE'))",
+									   3, argtypes),
+						  values, NULL, true, 1);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "membership check failed: %s", SPI_result_code_string(rc));
@@ -780,13 +800,18 @@ wf_has_level(int64 org, int level)
 
 /*
  * The event INSERT advances the command counter; nothing else happened since
- * the level check, so its result still holds for the rest of the statement.
+ * the level check and the person look-up, so their results still hold for
+ * the rest of the statement.
  */
 static void
 wf_level_cache_carry(CommandId before)
 {
-	if (wf_level_cache.lxid == wf_local_xid() && wf_level_cache.cid == before)
+	LocalTransactionId lxid = wf_local_xid();
+
+	if (wf_level_cache.lxid == lxid && wf_level_cache.cid == before)
 		wf_level_cache.cid = GetCurrentCommandId(false);
+	if (wf_person_cache.lxid == lxid && wf_person_cache.cid == before)
+		wf_person_cache.cid = GetCurrentCommandId(false);
 }
 
 /* Calls a guard: NULL when it allows the transition, else what is missing. */
@@ -813,19 +838,61 @@ wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, const char *from, const 
 	return TextDatumGetCString(result);
 }
 
+/*
+ * The person of the organisation whose db_role is the current user, looked
+ * up once per statement (SPI connected, running as the log's owner).
+ */
+static bool
+wf_actor_person(int64 org, Oid userid, const char *username, int64 *person)
+{
+	LocalTransactionId lxid = wf_local_xid();
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (!(wf_person_cache.lxid == lxid && wf_person_cache.cid == cid &&
+		  wf_person_cache.userid == userid && wf_person_cache.org == org))
+	{
+		Oid			argtypes[2] = {INT8OID, NAMEOID};
+		Datum		values[2];
+		bool		isnull;
+		int			rc;
+
+		values[0] = Int64GetDatum(org);
+		values[1] = CStringGetDatum(username);
+		rc = SPI_execute_plan(wf_keep_plan(&wf_person_plan,
+										   "SELECT p.person_id FROM iso28000.person p "
+										   "WHERE p.org_id = $1 AND p.db_role = $2 AND p.active "
+										   "ORDER BY p.person_id LIMIT 1", 2, argtypes),
+							  values, NULL, true, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "person look-up failed: %s", SPI_result_code_string(rc));
+		wf_person_cache.found = SPI_processed == 1;
+		if (wf_person_cache.found)
+			wf_person_cache.person = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+																 SPI_tuptable->tupdesc, 1, &isnull));
+		wf_person_cache.lxid = lxid;
+		wf_person_cache.cid = cid;
+		wf_person_cache.userid = userid;
+		wf_person_cache.org = org;
+	}
+	*person = wf_person_cache.person;
+	return wf_person_cache.found;
+}
+
 /* Appends one event to iso28000.workflow_event, as the log's owner. */
 static void
 wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, const char *to,
 			 TimestampTz when)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	Datum		values[10];
-	char		nulls[10];
+	Datum		values[11];
+	char		nulls[11];
 	bool		isnull;
 	Oid			save_userid;
 	int			save_sec;
-	Oid			owner = wf_event_owner;
+	int64		person;
 	int			rc;
+	Oid			argtypes[11] = {INT8OID, TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID,
+	TEXTOID, NAMEOID, INT8OID, TIMESTAMPTZOID, TEXTOID};
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = heap_getattr(tup, t->org_att, desc, &isnull);
@@ -851,13 +918,13 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 		nulls[5] = 'n';
 	values[6] = CStringGetTextDatum(to);
 	values[7] = CStringGetDatum(wf_user_name());
-	values[8] = TimestampTzGetDatum(when);
-	nulls[9] = 'n';
+	values[9] = TimestampTzGetDatum(when);
+	nulls[10] = 'n';
 	if (t->note_att)
 	{
-		values[9] = heap_getattr(tup, t->note_att, desc, &isnull);
+		values[10] = heap_getattr(tup, t->note_att, desc, &isnull);
 		if (!isnull)
-			nulls[9] = ' ';
+			nulls[10] = ' ';
 	}
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -868,26 +935,17 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	 * under another role (row-level security), so both use the same one.
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (wf_event_plan == NULL)
-	{
-		Oid			argtypes[10] = {INT8OID, TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID,
-		TEXTOID, NAMEOID, TIMESTAMPTZOID, TEXTOID};
-		SPIPlanPtr	plan;
-
-		plan = SPI_prepare("INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, "
-						   "record_id, record_key, from_state, to_state, actor, actor_person, "
-						   "occurred_at, note) VALUES ($1, $2, $3::regclass, $4, $5, $6, $7, $8, "
-						   "(SELECT p.person_id FROM iso28000.person p "
-						   "WHERE p.org_id = $1 AND p.db_role = $8 AND p.active ORDER BY p.person_id LIMIT 1), "
-						   "$9, $10)", 10, argtypes);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(plan) != 0)
-			elog(ERROR, "SPI_keepplan failed");
-		wf_event_plan = plan;
-	}
-	rc = SPI_execute_plan(wf_event_plan, values, nulls, false, 0);
+	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	if (wf_actor_person(DatumGetInt64(values[0]), save_userid, DatumGetCString(values[7]), &person))
+		values[8] = Int64GetDatum(person);
+	else
+		nulls[8] = 'n';
+	rc = SPI_execute_plan(wf_keep_plan(&wf_event_plan,
+									   "INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, "
+									   "record_id, record_key, from_state, to_state, actor, actor_person, "
+									   "occurred_at, note) VALUES ($1, $2, $3::regclass, $4, $5, $6, $7, $8, "
+									   "$9, $10, $11)", 11, argtypes),
+						  values, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
