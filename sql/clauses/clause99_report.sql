@@ -53,10 +53,13 @@ AS $$
                            FROM jsonb_each(v) AS e2(k2, v2))
                       WHEN 'array' THEN
                         CASE WHEN jsonb_array_length(v) = 0 THEN 'none'
-                             ELSE (SELECT string_agg(iso28000.html_escape(coalesce(x ->> 'description', x ->> 'title',
-                                                                                   x ->> 'input_code', x #>> '{}', x::text)),
-                                                     '; ')
-                                     FROM jsonb_array_elements(v) AS a(x)) END
+                             ELSE coalesce((SELECT string_agg(iso28000.html_escape(label), '; ')
+                                              FROM jsonb_array_elements(v) AS a(x),
+                                                   LATERAL (SELECT CASE jsonb_typeof(x)
+                                                                     WHEN 'object' THEN coalesce(x ->> 'description', x ->> 'title', x ->> 'input_code')
+                                                                     WHEN 'array' THEN NULL
+                                                                     ELSE x #>> '{}' END AS label) l),
+                                           jsonb_array_length(v) || ' items') END
                       WHEN 'string' THEN iso28000.html_escape(v #>> '{}')
                       ELSE iso28000.html_escape(v::text)
                     END),
