@@ -858,17 +858,21 @@ items AS (
     UNION ALL
     SELECT o.org_id, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
       FROM orgs o CROSS JOIN catalog c
-     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause))
-SELECT o.org_id, c.clause, c.title, c.seq,
-       (SELECT l.grade FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause) AS grade,
-       r.tally, iso28000.score(r.tally) AS score, iso28000.coverage(r.tally) AS coverage,
+     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause)),
+rolled AS (
+    -- each item counts for its clause and every ancestor: one pass, grouped
+    SELECT i.org_id, iso28000.ancestor(i.clause, d) AS clause,
+           iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
+      FROM items i
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
+     GROUP BY 1, 2)
+SELECT o.org_id, c.clause, c.title, c.seq, l.grade,
+       coalesce(r.tally, '{}') AS tally, iso28000.score(r.tally) AS score, iso28000.coverage(r.tally) AS coverage,
        iso28000.verdict(r.tally) AS verdict, r.last_assessed_on
   FROM orgs o
  CROSS JOIN catalog c
- CROSS JOIN LATERAL (
-       SELECT iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
-         FROM items i
-        WHERE i.org_id = o.org_id AND c.clause OPERATOR(iso28000.@>) i.clause) r;
+  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.clause OPERATOR(iso28000.=) c.clause
+  LEFT JOIN latest l ON l.org_id = o.org_id AND l.clause OPERATOR(iso28000.=) c.clause;
 COMMENT ON VIEW iso28000.conformity_by_clause IS
   'ISO 28000 9.1, 9.1.2: Conformity of every clause of ISO 28000:2022 per organisation: the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
