@@ -528,6 +528,12 @@ INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, des
   ('improvement', 'rejected',    'rejection_reason', 'why it is not pursued');
 SELECT iso28000.attach_workflow('iso28000.improvement', 'improvement');
 
+-- The nonconformity an audit finding raised.  Clause 9 installs before clause
+-- 10, so this foreign key of audit_finding is declared here.
+ALTER TABLE iso28000.audit_finding
+  ADD CONSTRAINT audit_finding_nonconformity_fk FOREIGN KEY (org_id, nonconformity_id)
+      REFERENCES iso28000.nonconformity (org_id, nonconformity_id);
+
 -- Every workflow rule the install script seeded is builtin: pg_dump keeps only
 -- the rows a DBA adds later.  Keep this at the end of the last file.
 UPDATE iso28000.workflow SET builtin = true;

@@ -2,7 +2,7 @@
 -- 9.2.2, 10.2) in clause 10's register, and the audit closes once each has one.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(7);
+SELECT plan(8);
 SET LOCAL search_path = iso28000, public;
 
 SELECT create_organization('ACME', 'Acme Logistics') AS acme \gset
@@ -34,6 +34,10 @@ SELECT isnt((SELECT nonconformity_id FROM audit_finding WHERE finding_id = :f_co
 SELECT is((SELECT count(*) FROM nonconformity WHERE org_id = :acme), 3::bigint, 'one nonconformity per nonconforming finding');
 UPDATE audit_finding SET grade = 'major_nc' WHERE finding_id = :f_conf;
 SELECT is((SELECT count(*) FROM nonconformity WHERE org_id = :acme), 3::bigint, 'regrading again raises no second one');
+
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, found_on, nonconformity_id)
+                         VALUES (%s, %s, '8.3', 'conforming', 'Risk register current', '2025-05-02', -1)$$, :acme, :aud),
+                 '23503', NULL, 'a finding cannot point at a nonconformity that does not exist');
 
 UPDATE audit SET status = 'reported', reported_on = '2025-05-10', report = 'R-17', conclusion = 'Findings' WHERE audit_id = :aud;
 SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'closed', closed_on = '2025-06-01' WHERE org_id = %s AND audit_id = %s$$, :acme, :aud),
