@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Benchmark of clause_ref: sort and btree index build of one million clause
-# references, against the same values as text (C collation and the database's
-# default collation) and as int[].  Every variant is measured REPS times,
+# Benchmark of clause_ref: sort, btree index build and subtree counts (<@ by
+# index range) over one million clause references, against the same values as
+# text (C, the database's default and ICU collations; LIKE prefix with a
+# text_pattern_ops index) and as int[].  Every variant is measured REPS times,
 # interleaved round-robin in one session, and the medians and their ratios to
 # clause_ref are printed and written to bench/results/clause_ref.md.
 #
 # Runs inside the cluster that bench/run starts (PGHOST etc. set); run alone
-# with `make bench BENCH=clause_ref`.  Takes about a minute on 2 cores.
+# with `make bench BENCH=clause_ref`.  Takes 1.5 to 4 minutes on 2 shared cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${ROWS:-1000000}
@@ -164,8 +165,9 @@ collation=$(awk -F'|' '$1=="@" {print $3}' "$res")
 {
   echo "# clause_ref benchmark"
   echo
-  echo "Sort and btree index build of $ROWS clause references (1 to 4 levels, top level 4 to 10),"
-  echo "the same values stored as \`clause_ref\`, as \`text\` and as \`int[]\`. Medians of $REPS"
+  echo "Sort, btree index build and subtree counts over $ROWS clause references (1 to 4"
+  echo "levels, top level 4 to 10), the same values stored as \`clause_ref\`, as \`text\` and"
+  echo "as \`int[]\`. Medians of $REPS"
   echo "repetitions, interleaved round-robin in one session (work_mem and"
   echo "maintenance_work_mem 1GB, no parallel workers, no JIT); the ratio is the median"
   echo "divided by clause_ref's median for the same operation (higher = slower than"
