@@ -1168,6 +1168,21 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 
 	when = GetCurrentStatementStartTimestamp();
 	newtup = wf_stamp(&tab, rel, newtup, fill, when);
+
+	/*
+	 * A new record is logged only for a role that may write in its
+	 * organisation: otherwise row-level security refuses the row after this
+	 * trigger (42501), or its own foreign key does for an organisation that
+	 * does not exist (23503 on the register, not on the event log).
+	 */
+	if (tab.log_events && oldtup == NULL)
+	{
+		bool		isnull;
+		int64		org = DatumGetInt64(heap_getattr(newtup, tab.org_att, desc, &isnull));
+
+		if (isnull || !wf_has_level(org, WF_LEVEL_WRITE))
+			return PointerGetDatum(newtup);
+	}
 	if (tab.log_events)
 	{
 		CommandId	before = GetCurrentCommandId(false);

@@ -5,7 +5,7 @@
 -- frozen states, deletes, levels, segregation of duties and the event log.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(130);
+SELECT plan(131);
 
 SELECT iso28000.create_organization('NCW', 'Nonconformity workflow test') AS org \gset
 INSERT INTO iso28000.person (org_id, full_name) VALUES (:org, 'Ann Owner') RETURNING person_id AS ann \gset
@@ -219,6 +219,9 @@ SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified' 
   'IS106', NULL, 'a writer cannot verify (audit level)');
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'cause_analysed' WHERE nonconformity_id = %s$$, :nc4),
   'IS106', NULL, 'a writer cannot reopen a closed nonconformity (manage level)');
+SELECT throws_ok($$INSERT INTO iso28000.nonconformity (org_id, title, severity) VALUES (-1, 'nowhere', 'minor')$$,
+  '42501', 'new row violates row-level security policy for table "nonconformity"',
+  'a record for an organisation that does not exist is refused like one for an organisation the role is not a member of');
 SELECT iso28000.raise_nonconformity(:org, 'seal broken on container', 'major', 'incident', 'INC-7', '8.1') AS nc5 \gset
 UPDATE iso28000.nonconformity SET status = 'contained', correction = 'container quarantined' WHERE nonconformity_id = :nc5;
 RESET ROLE;
