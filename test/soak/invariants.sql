@@ -80,4 +80,10 @@ SELECT 'register row without its INSERT in the history', nc.org_id, nc.nonconfor
  WHERE NOT EXISTS (SELECT FROM iso28000.history h
                     WHERE h.table_name = 'iso28000.nonconformity' AND h.operation = 'INSERT'
                       AND h.org_id = nc.org_id AND (h.row_key ->> 'nonconformity_id')::bigint = nc.nonconformity_id)
+UNION ALL
+-- 9.2 / 10.2: a finding graded minor_nc or major_nc has raised its nonconformity
+SELECT 'nonconforming audit finding without its nonconformity', f.org_id, f.finding_id, f.grade::text
+  FROM iso28000.audit_finding f
+ WHERE f.grade IN ('minor_nc', 'major_nc')
+   AND NOT EXISTS (SELECT FROM nc WHERE nc.org_id = f.org_id AND nc.nonconformity_id = f.nonconformity_id)
 ORDER BY 1, 2, 3;

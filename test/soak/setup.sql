@@ -47,7 +47,8 @@ CREATE TABLE soak.client (
   other_org   bigint NOT NULL,   -- an organisation the client is not a member of
   owner_id    bigint,            -- the client's person
   verifier_id bigint,            -- a person of the organisation who owns no action
-  assessment_id bigint           -- the client's self-assessment (once clause 9.1 is installed)
+  assessment_id bigint,          -- the client's self-assessment (once clause 9.1 is installed)
+  audit_id    bigint             -- the client's audit in progress, scope clause 8 (clause 9.2)
 );
 GRANT SELECT ON soak.client TO PUBLIC;
 
@@ -105,6 +106,14 @@ BEGIN
                    WHERE s.org_id = c.org_id AND s.title = 'soak ' || c.client)$q$;
   END IF;
 END $$;
+
+-- An audit in progress per client (clause 9.2), scope clause 8, led by the
+-- verifier (who owns no process), to record findings into.
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+SELECT org_id, 'soak audit ' || client, '{8}', verifier_id, current_date, current_date + 30 FROM soak.client;
+UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date WHERE title LIKE 'soak audit %';
+UPDATE soak.client c SET audit_id =
+  (SELECT a.audit_id FROM iso28000.audit a WHERE a.org_id = c.org_id AND a.title = 'soak audit ' || c.client);
 
 -- Runs one request as the current role in a subtransaction and logs the outcome:
 -- 'ok' (a change must touch a row), or the SQLSTATE it was refused with.
@@ -278,6 +287,20 @@ BEGIN
     END IF;
   ELSIF r <= 90 THEN
     PERFORM soak.invalid(c, r % 10);
+  ELSIF r BETWEEN 91 AND 93 AND c.audit_id IS NOT NULL THEN
+    -- an audit finding in scope (a minor_nc or major_nc raises its nonconformity),
+    -- or one outside the audit's scope (IS303)
+    IF r = 93 THEN
+      PERFORM soak.try(c.client, c.org_id, 'audit finding outside the audit scope', 'IS303',
+        format('INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, found_on)
+                VALUES (%s, %s, ''4.1'', ''conforming'', ''soak'', current_date)', c.org_id, c.audit_id));
+    ELSE
+      PERFORM soak.try(c.client, c.org_id, 'audit finding in scope', 'ok',
+        format('INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, found_on)
+                VALUES (%s, %s, %L, %L, ''soak'', current_date)', c.org_id, c.audit_id,
+               (ARRAY['8.1', '8.2', '8.3', '8.4', '8.5', '8.6.2', '8.6.4'])[1 + floor(random() * 7)::int],
+               (ARRAY['conforming', 'observation', 'minor_nc', 'major_nc'])[1 + floor(random() * 4)::int]));
+    END IF;
   ELSIF r > 95 AND c.assessment_id IS NOT NULL THEN
     -- grade a clause in the client's self-assessment: once per clause (23505 after)
     cl_ref := (ARRAY['4.1', '4.2', '4.3', '4.4', '5.1', '5.2', '5.3', '6.1', '6.2', '6.3', '7.1', '7.2', '7.3',
@@ -304,6 +327,7 @@ BEGIN
          + (SELECT count(*) FROM iso28000.workflow_event WHERE org_id <> c.org_id)
          + (SELECT count(*) FROM iso28000.history WHERE org_id <> c.org_id)
          + (SELECT count(*) FROM iso28000.organization WHERE org_id <> c.org_id)
+         + (SELECT count(*) FROM iso28000.audit_finding WHERE org_id <> c.org_id)
       INTO seen;
     IF c.assessment_id IS NOT NULL THEN
       EXECUTE 'SELECT (SELECT count(*) FROM iso28000.self_assessment WHERE org_id <> $1)
