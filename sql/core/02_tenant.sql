@@ -80,6 +80,10 @@ COMMENT ON COLUMN iso28000.membership.granted_by IS 'Role that granted the acces
 COMMENT ON COLUMN iso28000.membership.granted_at IS 'When the access was granted or last changed.';
 
 -- The organisations in which role r has at least level min_level.
+-- The workflow engine applies the same rule in its own saved query
+-- (wf_has_level in src/workflow.c: SQL functions are planned again in every
+-- transaction, too slow per transition); test/pgtap/workflow_level_agreement.sql
+-- fails when the two disagree, so change both together.
 CREATE FUNCTION iso28000._role_orgs(r regrole, min_level text)
 RETURNS bigint[]
 LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
