@@ -12,9 +12,14 @@ EXTVERSION := $(shell sed -n 's/^   "version": *"\([^"]*\)".*/\1/p' META.json)
 MODULE_big = iso28000
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 
-# The install script is the concatenation of the SQL sources: the core (types,
-# tenant model, engines) first, then one file per clause group, in clause order.
-SQL_PARTS  = $(sort $(wildcard sql/core/*.sql)) $(sort $(wildcard sql/clauses/*.sql))
+# The install script is the concatenation of the SQL sources in the order that
+# sql/install-order states (core, registers in clause order, views, reports);
+# tools/freeze-release reads the same list.
+SQL_PARTS := $(shell sed -e 's/\#.*//' -e '/^[[:space:]]*$$/d' sql/install-order)
+SQL_UNLISTED := $(filter-out $(SQL_PARTS),$(wildcard sql/core/*.sql sql/clauses/*.sql sql/views/*.sql sql/reports/*.sql))
+ifneq ($(SQL_UNLISTED),)
+$(error sql/install-order does not list $(SQL_UNLISTED): add each where it belongs in the order)
+endif
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 # Upgrade scripts and the frozen install scripts of earlier releases.
 DATA       = $(wildcard sql/upgrades/$(EXTENSION)--*.sql)
@@ -48,7 +53,7 @@ all install installcheck:
 	@exit 1
 endif
 
-$(DATA_built): $(SQL_PARTS) META.json
+$(DATA_built): $(SQL_PARTS) sql/install-order META.json
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 

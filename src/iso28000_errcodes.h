@@ -77,7 +77,7 @@
 
 /* a weighted conformity aggregate was given a negative weight */
 #define ERRCODE_ISO28000_NEGATIVE_WEIGHT		MAKE_SQLSTATE('I','S','3','0','1')
-/* an auditor would audit a process they own (raised from clause09_evaluation.sql) */
+/* an auditor would audit a process they own (raised from clause09_2_internal_audit.sql) */
 #define ERRCODE_ISO28000_AUDITOR_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','3','0','2')
 /* an audit finding's clause lies outside the audit scope */
 #define ERRCODE_ISO28000_FINDING_OUT_OF_SCOPE	MAKE_SQLSTATE('I','S','3','0','3')
@@ -86,7 +86,7 @@
 
 /* IS4xx: registers of clauses 4 to 8 */
 
-/* IS450-IS499: clause 7, 8.1/8.2, 8.6 and supply-chain assurance (sql/clauses/clause07_support.sql, clause08b-d) */
+/* IS450-IS499: clause 7, 8.1/8.2, 8.6 and supply-chain assurance (sql/clauses/clause07_support.sql, clause08_*) */
 
 /* clause 8.2: a process dependency names an activity of another process */
 #define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')

@@ -4,7 +4,8 @@
  *		register (risks and opportunities, 6.1, 8.3), security objectives and
  *		their measurements (6.2), planned changes to the SMS (6.3), and the
  *		views over them (heat map, top risks, appetite, overdue reviews,
- *		objective status).  Treatments and controls are in clause08a_controls.sql.
+ *		objective status).  Treatments and controls are in
+ *		clause08_3-5_risk_treatment_controls.sql.
  *
  * Ratings are iso28000.risk_rating (sql/core/04_risk_rating.sql); bands come
  * from the organisation's own matrix where it has one (band(org, rating)).

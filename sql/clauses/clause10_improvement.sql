@@ -2,8 +2,9 @@
  * sql/clauses/clause10_improvement.sql
  *		ISO 28000 clause 10: improvement.
  *
- * This file is the last of the install script; it ends by marking every
- * workflow rule seeded so far as builtin (see sql/core/07_workflow.sql).
+ * This is the last file of the install script that seeds workflow rules
+ * (sql/install-order); it ends by marking every rule seeded so far as
+ * builtin (see sql/core/07_workflow.sql).
  */
 
 
@@ -535,7 +536,8 @@ ALTER TABLE iso28000.audit_finding
       REFERENCES iso28000.nonconformity (org_id, nonconformity_id);
 
 -- Every workflow rule the install script seeded is builtin: pg_dump keeps only
--- the rows a DBA adds later.  Keep this at the end of the last file.
+-- the rows a DBA adds later.  Keep this after the last workflow seeded (the
+-- views and reports that sql/install-order lists after this file seed none).
 UPDATE iso28000.workflow SET builtin = true;
 UPDATE iso28000.workflow_state SET builtin = true;
 UPDATE iso28000.workflow_transition SET builtin = true;

@@ -1,9 +1,10 @@
 /*
  * iso28000 install script.
  *
- * Built by the Makefile from the files under sql/core (types, tenant model,
- * engines) and sql/clauses (one file per clause group of ISO 28000:2022, in clause
- * order).  Edit those files, never the built script.
+ * Built by the Makefile from the files sql/install-order lists, in its
+ * order: sql/core (types, tenant model, engines), sql/clauses (one file per
+ * clause or sub-clause group of ISO 28000:2022, in clause order), sql/views
+ * and sql/reports.  Edit those files, never the built script.
  */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION

@@ -1,8 +1,9 @@
 /*
- * sql/clauses/clause99_report.sql
+ * sql/reports/management_review_report.sql
  *		The management-review report (9.3): one self-contained HTML document for
  *		an organisation and a period, built in the database from the registers
- *		and views of every clause, so it sorts after all of them.
+ *		and views of every clause, so it installs after all of them
+ *		(sql/install-order).
  *
  * Sections (each a <section id="...">, which test/suite.d/report_render
  * checks in headless Chromium):

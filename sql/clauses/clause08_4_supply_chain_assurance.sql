@@ -1,5 +1,5 @@
 /*
- * sql/clauses/clause08d_assurance.sql
+ * sql/clauses/clause08_4_supply_chain_assurance.sql
  *
  * Supply-chain assurance (ISO 28000:2022 8.1, externally provided processes,
  * products and services, and 8.4 controls applied along the chain): the security
@@ -7,7 +7,8 @@
  * in its supply chain, each provider's evidence with its validity, periodic
  * provider assessments, the controls applied upstream or downstream at a node,
  * and the views of providers that fall short and of the critical dependencies
- * on them.
+ * on them.  It follows clause08_3-5_risk_treatment_controls.sql, whose
+ * controls it applies at the nodes of clause08_1-2_operation.sql.
  *
  * A provider is an external supply_chain_node.  A requirement applies to every
  * active provider whose kind it lists (all kinds when it lists none) and, when

@@ -1,5 +1,5 @@
 /*
- * sql/clauses/clause08c_security_plans.sql
+ * sql/clauses/clause08_6_security_plans.sql
  *
  * ISO 28000:2022 clause 8.6, Security plans: the plans with their response
  * structure (8.6.2), warning and communication (8.6.3), content (8.6.4) and

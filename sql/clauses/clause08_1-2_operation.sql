@@ -1,5 +1,5 @@
 /*
- * sql/clauses/clause08b_operation.sql
+ * sql/clauses/clause08_1-2_operation.sql
  *
  * ISO 28000:2022 clauses 8.1 and 8.2, Operational planning and control and the
  * identification of processes and activities: activities of the SMS processes

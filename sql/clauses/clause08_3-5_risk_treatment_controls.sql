@@ -1,8 +1,10 @@
 /*
- * sql/clauses/clause08a_controls.sql
- *		ISO 28000 8.4 and 8.5: security controls, the treatments that link
- *		risks to controls, and the tests of controls with their results.  The
- *		supply-chain registers (clause08b_*.sql) refer to control for the
+ * sql/clauses/clause08_3-5_risk_treatment_controls.sql
+ *		ISO 28000 8.3 to 8.5: security controls (8.4), the treatments that link
+ *		risks to controls (8.5), the tests of controls with their results, and
+ *		the risk workflow of 6.1 and 8.3 (the risk register itself is
+ *		clause06_planning.sql).  Supply-chain assurance
+ *		(clause08_4_supply_chain_assurance.sql) refers to control for the
  *		controls applied upstream or downstream at a node.
  */
 

@@ -1,0 +1,369 @@
+/*
+ * sql/clauses/clause09_2_internal_audit.sql
+ *		ISO 28000 9.2, internal audit: audit programmes, audits, their teams,
+ *		auditees and findings, the independence of auditors, and the audit
+ *		workflow (rules of the engine in sql/core/07_workflow.sql).
+ *
+ * A finding graded minor_nc or major_nc raises its nonconformity in the
+ * clause 10 register (sql/clauses/clause10_improvement.sql), which is
+ * installed after this file, so the trigger that raises it is PL/pgSQL (names
+ * resolved at run time).  Reference: doc/audit-review.md.
+ */
+
+-- ---------------------------------------------------------------------------
+-- 9.2 Internal audit: programmes, audits, teams, auditees, findings
+-- ---------------------------------------------------------------------------
+
+CREATE TABLE iso28000.audit_programme (
+    org_id         bigint NOT NULL REFERENCES iso28000.organization,
+    programme_id   bigint GENERATED ALWAYS AS IDENTITY,
+    title          text NOT NULL CONSTRAINT audit_programme_title_present CHECK (btrim(title) <> ''),
+    period_start   date NOT NULL,
+    period_end     date NOT NULL,
+    frequency      interval NOT NULL DEFAULT '1 year'
+                   CONSTRAINT audit_programme_frequency_positive CHECK (frequency > interval '0'),
+    scope          iso28000.clause_ref[] NOT NULL DEFAULT '{4,5,6,7,8,9,10}'
+                   CONSTRAINT audit_programme_scope_present CHECK (cardinality(scope) > 0),
+    methods        text,
+    criteria       text,
+    owner_id       bigint,
+    note           text,
+    PRIMARY KEY (org_id, programme_id),
+    CONSTRAINT audit_programme_period_in_order CHECK (period_end >= period_start),
+    FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
+);
+SELECT iso28000.register_table('iso28000.audit_programme');
+COMMENT ON TABLE iso28000.audit_programme IS
+  'ISO 28000 9.2.1, 9.2.2: Internal audit programmes: the cycle (period and frequency), the clauses the cycle must cover, methods and criteria.';
+COMMENT ON COLUMN iso28000.audit_programme.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_programme.programme_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.audit_programme.title IS 'Name of the programme.';
+COMMENT ON COLUMN iso28000.audit_programme.period_start IS 'First day of the audit cycle.';
+COMMENT ON COLUMN iso28000.audit_programme.period_end IS 'Last day of the audit cycle.';
+COMMENT ON COLUMN iso28000.audit_programme.frequency IS 'How often each clause of the scope is to be audited (e.g. 1 year).';
+COMMENT ON COLUMN iso28000.audit_programme.scope IS 'Clauses the cycle must cover (each covers its sub-clauses); audit_coverage shows which were audited and which were missed.';
+COMMENT ON COLUMN iso28000.audit_programme.methods IS 'Audit methods (on site, remote, document review, sampling...).';
+COMMENT ON COLUMN iso28000.audit_programme.criteria IS 'Audit criteria (ISO 28000:2022, own policies, legal requirements...).';
+COMMENT ON COLUMN iso28000.audit_programme.owner_id IS 'Person responsible for the programme.';
+COMMENT ON COLUMN iso28000.audit_programme.note IS 'Free note.';
+
+CREATE TABLE iso28000.audit (
+    org_id            bigint NOT NULL REFERENCES iso28000.organization,
+    audit_id          bigint GENERATED ALWAYS AS IDENTITY,
+    programme_id      bigint,
+    title             text NOT NULL CONSTRAINT audit_title_present CHECK (btrim(title) <> ''),
+    scope             iso28000.clause_ref[] NOT NULL
+                      CONSTRAINT audit_scope_present CHECK (cardinality(scope) > 0),
+    objectives        text,
+    criteria          text,
+    lead_auditor_id   bigint NOT NULL,
+    planned_start_on  date NOT NULL,
+    planned_end_on    date NOT NULL,
+    started_on        date,
+    ended_on          date,
+    reported_on       date,
+    closed_on         date,
+    report            text,
+    conclusion        text,
+    status            text NOT NULL DEFAULT 'planned',
+    status_changed_at timestamptz,
+    status_changed_by name,
+    status_note       text,
+    PRIMARY KEY (org_id, audit_id),
+    FOREIGN KEY (org_id, programme_id) REFERENCES iso28000.audit_programme (org_id, programme_id),
+    FOREIGN KEY (org_id, lead_auditor_id) REFERENCES iso28000.person (org_id, person_id),
+    CONSTRAINT audit_planned_dates_in_order CHECK (planned_end_on >= planned_start_on),
+    CONSTRAINT audit_dates_in_order CHECK (ended_on >= started_on AND reported_on >= started_on
+                                           AND closed_on >= reported_on)
+);
+SELECT iso28000.register_table('iso28000.audit');
+COMMENT ON TABLE iso28000.audit IS
+  'ISO 28000 9.2.1, 9.2.2: Internal audits: scope as clause references (a clause covers its sub-clauses), lead auditor, dates, report; workflow planned, in_progress, reported, closed (or cancelled).';
+COMMENT ON COLUMN iso28000.audit.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit.audit_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.audit.programme_id IS 'Programme the audit belongs to, if any.';
+COMMENT ON COLUMN iso28000.audit.title IS 'Name of the audit.';
+COMMENT ON COLUMN iso28000.audit.scope IS 'Clauses audited; each covers its sub-clauses (8.6 covers 8.6.4). Findings must fall inside it.';
+COMMENT ON COLUMN iso28000.audit.objectives IS 'Audit objectives.';
+COMMENT ON COLUMN iso28000.audit.criteria IS 'Audit criteria, when they differ from the programme''s.';
+COMMENT ON COLUMN iso28000.audit.lead_auditor_id IS 'Lead auditor (also a member of the audit team).';
+COMMENT ON COLUMN iso28000.audit.planned_start_on IS 'Planned first day.';
+COMMENT ON COLUMN iso28000.audit.planned_end_on IS 'Planned last day.';
+COMMENT ON COLUMN iso28000.audit.started_on IS 'Actual first day (needed to enter in_progress).';
+COMMENT ON COLUMN iso28000.audit.ended_on IS 'Actual last day of fieldwork.';
+COMMENT ON COLUMN iso28000.audit.reported_on IS 'Date the report was issued (needed to enter reported).';
+COMMENT ON COLUMN iso28000.audit.closed_on IS 'Date the audit was closed (needed to enter closed).';
+COMMENT ON COLUMN iso28000.audit.report IS 'The audit report, or where it is kept (needed to enter reported).';
+COMMENT ON COLUMN iso28000.audit.conclusion IS 'Audit conclusion (needed to enter reported).';
+COMMENT ON COLUMN iso28000.audit.status IS 'Workflow state: planned, in_progress, reported, closed, cancelled.';
+COMMENT ON COLUMN iso28000.audit.status_changed_at IS 'When the status last changed (stamped by the workflow engine).';
+COMMENT ON COLUMN iso28000.audit.status_changed_by IS 'Who last changed the status (stamped by the workflow engine).';
+COMMENT ON COLUMN iso28000.audit.status_note IS 'Note recorded with the next transition (e.g. why an audit was cancelled).';
+
+CREATE TABLE iso28000.audit_team_member (
+    org_id          bigint NOT NULL REFERENCES iso28000.organization,
+    team_member_id  bigint GENERATED ALWAYS AS IDENTITY,
+    audit_id        bigint NOT NULL,
+    person_id       bigint NOT NULL,
+    role            text NOT NULL DEFAULT 'auditor'
+                    CONSTRAINT audit_team_member_role_known CHECK (role IN ('auditor', 'technical_expert', 'observer', 'trainee')),
+    PRIMARY KEY (org_id, team_member_id),
+    CONSTRAINT audit_team_member_once UNIQUE (org_id, audit_id, person_id),
+    FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
+    FOREIGN KEY (org_id, person_id) REFERENCES iso28000.person (org_id, person_id)
+);
+SELECT iso28000.register_table('iso28000.audit_team_member');
+COMMENT ON TABLE iso28000.audit_team_member IS
+  'ISO 28000 9.2.2: Auditors of an audit besides the lead auditor; none may audit a process they own.';
+COMMENT ON COLUMN iso28000.audit_team_member.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_team_member.team_member_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.audit_team_member.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_team_member.person_id IS 'The auditor.';
+COMMENT ON COLUMN iso28000.audit_team_member.role IS 'auditor, technical_expert, observer or trainee.';
+
+CREATE TABLE iso28000.audit_auditee (
+    org_id          bigint NOT NULL REFERENCES iso28000.organization,
+    auditee_id      bigint GENERATED ALWAYS AS IDENTITY,
+    audit_id        bigint NOT NULL,
+    process_id      bigint,
+    person_id       bigint,
+    note            text,
+    PRIMARY KEY (org_id, auditee_id),
+    CONSTRAINT audit_auditee_process_or_person CHECK (process_id IS NOT NULL OR person_id IS NOT NULL),
+    FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
+    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
+    FOREIGN KEY (org_id, person_id) REFERENCES iso28000.person (org_id, person_id)
+);
+SELECT iso28000.register_table('iso28000.audit_auditee');
+COMMENT ON TABLE iso28000.audit_auditee IS
+  'ISO 28000 9.2.2: What an audit examines: SMS processes (4.4) and the people interviewed. An auditor may not audit a process they own.';
+COMMENT ON COLUMN iso28000.audit_auditee.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_auditee.auditee_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.audit_auditee.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_auditee.process_id IS 'SMS process audited (4.4 register iso28000.sms_process).';
+COMMENT ON COLUMN iso28000.audit_auditee.person_id IS 'Person audited or interviewed.';
+COMMENT ON COLUMN iso28000.audit_auditee.note IS 'Free note.';
+
+CREATE TABLE iso28000.audit_finding (
+    org_id            bigint NOT NULL REFERENCES iso28000.organization,
+    finding_id        bigint GENERATED ALWAYS AS IDENTITY,
+    audit_id          bigint NOT NULL,
+    clause            iso28000.clause_ref NOT NULL,
+    grade             iso28000.conformity_grade NOT NULL
+                      CONSTRAINT audit_finding_grade_is_judgement CHECK (grade < 'not_applicable'),
+    statement         text NOT NULL CONSTRAINT audit_finding_statement_present CHECK (btrim(statement) <> ''),
+    evidence          text,
+    process_id        bigint,
+    found_on          date NOT NULL DEFAULT current_date,
+    nonconformity_id  bigint,
+    PRIMARY KEY (org_id, finding_id),
+    FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
+    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id)
+);
+SELECT iso28000.register_table('iso28000.audit_finding');
+COMMENT ON TABLE iso28000.audit_finding IS
+  'ISO 28000 9.2.2, 10.2: Audit findings, each with a clause inside the audit scope, a grade and evidence; a minor_nc or major_nc finding raises its nonconformity by itself.';
+COMMENT ON COLUMN iso28000.audit_finding.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_finding.finding_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.audit_finding.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_finding.clause IS 'Clause the finding is about; must lie inside the audit scope (IS303).';
+COMMENT ON COLUMN iso28000.audit_finding.grade IS 'conforming, observation, opportunity, minor_nc or major_nc.';
+COMMENT ON COLUMN iso28000.audit_finding.statement IS 'What the auditor found.';
+COMMENT ON COLUMN iso28000.audit_finding.evidence IS 'Objective evidence.';
+COMMENT ON COLUMN iso28000.audit_finding.process_id IS 'SMS process concerned, if any.';
+COMMENT ON COLUMN iso28000.audit_finding.found_on IS 'Date of the finding.';
+COMMENT ON COLUMN iso28000.audit_finding.nonconformity_id IS 'Nonconformity raised for a minor_nc or major_nc finding (set automatically).';
+
+-- True when one of the clauses of scope covers the clause c (scope @> c).
+CREATE FUNCTION iso28000.scope_covers(scope iso28000.clause_ref[], c iso28000.clause_ref)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN EXISTS (SELECT FROM unnest(scope) s WHERE s OPERATOR(iso28000.@>) c);
+COMMENT ON FUNCTION iso28000.scope_covers(iso28000.clause_ref[], iso28000.clause_ref) IS
+  'True when a clause of the scope is the clause or one of its ancestors (8.6 covers 8.6.4); an empty scope covers nothing.';
+
+-- Refuses a finding whose clause lies outside its audit's scope (IS303), or on an audit that is over (IS304).
+CREATE FUNCTION iso28000.audit_finding_in_scope()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    audit_scope iso28000.clause_ref[];
+    audit_status text;
+BEGIN
+    SELECT scope, status INTO audit_scope, audit_status FROM iso28000.audit
+     WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+    IF audit_status IN ('closed', 'cancelled') THEN
+        RAISE EXCEPTION 'audit % is %: its findings cannot change', NEW.audit_id, audit_status
+              USING ERRCODE = 'IS304',
+                    DETAIL = 'A closed or cancelled audit keeps the findings it had.',
+                    HINT = 'Record a new finding in a new audit.';
+    END IF;
+    IF audit_scope IS NOT NULL AND NOT iso28000.scope_covers(audit_scope, NEW.clause) THEN
+        RAISE EXCEPTION 'finding on clause % lies outside the scope of audit %', NEW.clause, NEW.audit_id
+              USING ERRCODE = 'IS303',
+                    DETAIL = format('The audit scope is %s; a finding must be on one of these clauses or a sub-clause.', audit_scope),
+                    HINT = 'Widen the audit scope first, or record the finding under a clause in scope.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_in_scope() IS
+  'Trigger: refuses a finding whose clause lies outside the scope of its audit (IS303), and any new or changed finding of a closed or cancelled audit (IS304).';
+CREATE TRIGGER audit_finding_in_scope
+    BEFORE INSERT OR UPDATE ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_in_scope();
+
+-- The first process of the audit that one of its auditors owns, as text, or NULL.
+CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit),
+    processes AS (
+        SELECT x.process_id FROM iso28000.audit_auditee x
+         WHERE x.org_id = org AND x.audit_id = audit AND x.process_id IS NOT NULL
+        UNION
+        SELECT f.process_id FROM iso28000.audit_finding f
+         WHERE f.org_id = org AND f.audit_id = audit AND f.process_id IS NOT NULL)
+    SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+      FROM processes x
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN auditors au ON au.person_id = pr.owner_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+     ORDER BY pr.sms_process_id LIMIT 1
+$$;
+COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, as text; NULL when the audit team is independent.';
+
+-- Refuses a change that would make an auditor audit a process they own (IS302).
+CREATE FUNCTION iso28000.audit_check_independence()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+BEGIN
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
+              USING ERRCODE = 'IS302',
+                    DETAIL = conflict || '; an auditor may not audit a process they own (ISO 28000 9.2.2).',
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_check_independence() IS
+  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own (IS302).';
+CREATE CONSTRAINT TRIGGER audit_independence
+    AFTER INSERT OR UPDATE OF lead_auditor_id ON iso28000.audit
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
+CREATE CONSTRAINT TRIGGER audit_independence
+    AFTER INSERT OR UPDATE ON iso28000.audit_team_member
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
+CREATE CONSTRAINT TRIGGER audit_independence
+    AFTER INSERT OR UPDATE ON iso28000.audit_auditee
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
+CREATE CONSTRAINT TRIGGER audit_independence
+    AFTER INSERT OR UPDATE OF process_id ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
+
+-- ---------------------------------------------------------------------------
+-- Findings raise their nonconformities (10.2)
+-- ---------------------------------------------------------------------------
+
+-- Raises the nonconformity of a minor_nc or major_nc finding (source audit_finding, severity from the grade).
+CREATE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL
+       OR to_regclass('iso28000.nonconformity') IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.found_on, lead)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_raise_nonconformity() IS
+  'Trigger: a finding graded minor_nc or major_nc (inserted, or regraded to one) without a nonconformity raises one in iso28000.nonconformity (source audit_finding, severity minor or major from the grade, reported by the lead auditor) and records its key in the finding.';
+CREATE TRIGGER audit_finding_raise_nonconformity
+    BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
+
+-- ---------------------------------------------------------------------------
+-- Workflow (engine: sql/core/07_workflow.sql)
+-- ---------------------------------------------------------------------------
+
+-- Guard of the audit workflow: independence to start, a nonconformity for every nc finding to close.
+CREATE FUNCTION iso28000.audit_guard(a iso28000.audit, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    missing text;
+BEGIN
+    IF to_state = 'in_progress' THEN
+        missing := iso28000.audit_independence_conflict(a.org_id, a.audit_id);
+        RETURN CASE WHEN missing IS NOT NULL
+                    THEN 'auditors independent of the processes audited (' || missing || ')' END;
+    END IF;
+    IF to_state = 'closed' THEN
+        SELECT string_agg(format('finding %s (%s, %s)', f.finding_id, f.clause, f.grade), ', ' ORDER BY f.finding_id)
+          INTO missing
+          FROM iso28000.audit_finding f
+         WHERE f.org_id = a.org_id AND f.audit_id = a.audit_id
+           AND f.grade IN ('minor_nc', 'major_nc') AND f.nonconformity_id IS NULL;
+        RETURN CASE WHEN missing IS NOT NULL
+                    THEN 'a nonconformity for every minor_nc or major_nc finding (none for ' || missing || ')' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_guard(iso28000.audit, text, text) IS
+  'ISO 28000 9.2.2, 10.2: Workflow guard of audits: to start, no auditor may own a process the audit examines; to close, every minor_nc or major_nc finding must have its nonconformity.';
+
+INSERT INTO iso28000.workflow (workflow, description) VALUES
+  ('audit', 'ISO 28000 9.2: an internal audit from plan to closure (fieldwork, report, closure once every nonconforming finding has its nonconformity).');
+
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
+  ('audit', 'planned',     true,  false, false, true,  'Planned in the programme, not started.'),
+  ('audit', 'in_progress', false, false, false, false, 'Fieldwork under way.'),
+  ('audit', 'reported',    false, false, false, false, 'Report issued with its conclusion; nonconformities being raised.'),
+  ('audit', 'closed',      false, true,  true,  false, 'Closed: every nonconforming finding has its nonconformity.'),
+  ('audit', 'cancelled',   false, true,  true,  false, 'Cancelled (with the reason).');
+
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
+  ('audit', 'planned',     'in_progress', 'write', 'iso28000.audit_guard(iso28000.audit, text, text)', '9.2.2: fieldwork starts; auditors independent of the processes audited.'),
+  ('audit', 'planned',     'cancelled',   'write', NULL, 'Audit dropped from the programme.'),
+  ('audit', 'in_progress', 'reported',    'write', NULL, '9.2.2: report and conclusion issued.'),
+  ('audit', 'in_progress', 'cancelled',   'write', NULL, 'Audit abandoned.'),
+  ('audit', 'reported',    'in_progress', 'write', NULL, 'More fieldwork needed.'),
+  ('audit', 'reported',    'closed',      'audit', 'iso28000.audit_guard(iso28000.audit, text, text)', '9.2.2, 10.2: closed once every nonconforming finding has its nonconformity.');
+
+INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
+  ('audit', 'in_progress', 'started_on',  'the first day of fieldwork'),
+  ('audit', 'reported',    'reported_on', 'the date of the report'),
+  ('audit', 'reported',    'report',      'the audit report or where it is kept'),
+  ('audit', 'reported',    'conclusion',  'the audit conclusion'),
+  ('audit', 'closed',      'closed_on',   'the closing date'),
+  ('audit', 'cancelled',   'status_note', 'why the audit was cancelled');
+
+SELECT iso28000.attach_workflow('iso28000.audit', 'audit');

@@ -1,0 +1,148 @@
+/*
+ * sql/views/conformity.sql
+ *		The conformity of the whole standard, clause by clause, for people and
+ *		BI: from the self-assessments of 9.1 (conformity_by_clause,
+ *		conformity_trend) and the audits of 9.2 (audit_coverage,
+ *		findings_by_clause, which counts the nonconformities of 10.2 that
+ *		findings raised).  Every view runs with the caller's rights
+ *		(security_invoker): row-level security of the registers beneath them
+ *		decides which rows a member sees.  Reference: doc/audit-review.md.
+ */
+
+CREATE VIEW iso28000.conformity_by_clause WITH (security_invoker = true) AS
+WITH latest AS (
+    -- the latest self-assessment grade of each clause of each organisation
+    SELECT DISTINCT ON (r.org_id, r.clause)
+           r.org_id, r.clause, r.grade, r.weight, s.assessed_on
+      FROM iso28000.assessment_result r
+      JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+     ORDER BY r.org_id, r.clause, s.assessed_on DESC, s.assessment_id DESC),
+catalog AS (
+    SELECT c.clause, c.title, c.seq,
+           NOT EXISTS (SELECT FROM iso28000.clause k
+                        WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
+      FROM iso28000.clause c
+     WHERE c.standard = 'ISO 28000:2022' AND c.pdca IS NOT NULL),
+orgs AS (
+    SELECT DISTINCT org_id FROM iso28000.self_assessment),
+items AS (
+    -- graded clauses with their latest grade; leaf clauses never graded count as not_assessed
+    SELECT org_id, clause, grade, weight, assessed_on FROM latest
+    UNION ALL
+    SELECT o.org_id, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
+      FROM orgs o CROSS JOIN catalog c
+     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause)),
+rolled AS (
+    -- each item counts for its clause and every ancestor: one pass, grouped
+    SELECT i.org_id, iso28000.ancestor(i.clause, d) AS clause,
+           iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
+      FROM items i
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
+     GROUP BY 1, 2)
+SELECT o.org_id, c.clause, c.title, c.seq, l.grade,
+       coalesce(r.tally, '{}') AS tally, iso28000.score(r.tally) AS score, iso28000.coverage(r.tally) AS coverage,
+       iso28000.verdict(r.tally) AS verdict, r.last_assessed_on
+  FROM orgs o
+ CROSS JOIN catalog c
+  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.clause OPERATOR(iso28000.=) c.clause
+  LEFT JOIN latest l ON l.org_id = o.org_id AND l.clause OPERATOR(iso28000.=) c.clause;
+COMMENT ON VIEW iso28000.conformity_by_clause IS
+  'ISO 28000 9.1, 9.1.2: Conformity of every clause of ISO 28000:2022 per organisation: the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of ISO 28000:2022.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.seq IS 'Position of the clause in the standard (sort by it).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.grade IS 'Latest grade given to the clause itself, NULL if never graded.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.tally IS 'Tally of the latest grades of the clause and its sub-clauses.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.score IS 'Weighted conformity score in percent (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.coverage IS 'Share of applicable clauses graded, in percent.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.last_assessed_on IS 'Date of the most recent grade counted.';
+
+CREATE VIEW iso28000.conformity_trend WITH (security_invoker = true) AS
+SELECT x.org_id, x.assessment_id, x.title, x.assessed_on, x.tally,
+       iso28000.score(x.tally) AS score, iso28000.coverage(x.tally) AS coverage,
+       iso28000.verdict(x.tally) AS verdict,
+       iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id) AS score_change,
+       iso28000.score(iso28000.conformity_merge(x.tally) OVER w) AS moving_score,
+       iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w) AS moving_coverage,
+       count(*) OVER w AS moving_assessments
+  FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on,
+               iso28000.conformity_tally(r.grade, r.weight) AS tally
+          FROM iso28000.self_assessment s
+          LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+         GROUP BY s.org_id, s.assessment_id) x
+WINDOW w AS (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
+COMMENT ON VIEW iso28000.conformity_trend IS
+  'ISO 28000 9.1, 9.3.2: Conformity across self-assessments per organisation, in date order: each assessment''s score, coverage and verdict, the change from the previous one, and a moving window over the last three assessments (their tallies merged).';
+COMMENT ON COLUMN iso28000.conformity_trend.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessment_id IS 'The self-assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.title IS 'Name of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessed_on IS 'Date of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.tally IS 'Tally of the assessment''s results.';
+COMMENT ON COLUMN iso28000.conformity_trend.score IS 'Weighted conformity score of the assessment, in percent.';
+COMMENT ON COLUMN iso28000.conformity_trend.coverage IS 'Coverage of the assessment, in percent.';
+COMMENT ON COLUMN iso28000.conformity_trend.verdict IS 'Verdict of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the previous assessment''s score (percentage points).';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_assessments IS 'Number of assessments in the moving window (up to 3).';
+
+CREATE VIEW iso28000.audit_coverage WITH (security_invoker = true) AS
+SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_end,
+       c.clause, c.title, c.seq,
+       count(a.audit_id) AS audits,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) AS audits_done,
+       max(coalesce(a.ended_on, a.started_on)) FILTER (WHERE a.status IN ('in_progress', 'reported', 'closed')) AS last_audited_on,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) > 0 AS covered,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) = 0 AND p.period_end < current_date AS missed
+  FROM iso28000.audit_programme p
+  JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND iso28000.scope_covers(p.scope, c.clause)
+  LEFT JOIN iso28000.audit a
+         ON a.org_id = p.org_id AND a.programme_id = p.programme_id
+        AND a.status <> 'cancelled' AND iso28000.scope_covers(a.scope, c.clause)
+ GROUP BY p.org_id, p.programme_id, c.clause, c.title, c.seq;
+COMMENT ON VIEW iso28000.audit_coverage IS
+  'ISO 28000 9.2.2: Which clauses of its scope an audit programme audited in its cycle and which it missed: per programme and clause, the audits whose scope covers the clause (a clause covers its sub-clauses).';
+COMMENT ON COLUMN iso28000.audit_coverage.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme_id IS 'The audit programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme IS 'Name of the programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_start IS 'First day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_end IS 'Last day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause IS 'Clause in the programme scope.';
+COMMENT ON COLUMN iso28000.audit_coverage.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.seq IS 'Position of the clause in the standard.';
+COMMENT ON COLUMN iso28000.audit_coverage.audits IS 'Audits of the programme (not cancelled) whose scope covers the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.audits_done IS 'Of those, audits reported or closed.';
+COMMENT ON COLUMN iso28000.audit_coverage.last_audited_on IS 'Last day of fieldwork of the latest audit covering the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.covered IS 'True when a reported or closed audit covered the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.missed IS 'True when the cycle has ended and no audit covered the clause.';
+
+CREATE VIEW iso28000.findings_by_clause WITH (security_invoker = true) AS
+SELECT f.org_id, f.clause, c.title, f.grade,
+       count(*) AS findings,
+       count(DISTINCT f.audit_id) AS audits,
+       count(f.nonconformity_id) AS with_nonconformity,
+       min(f.found_on) AS first_found_on,
+       max(f.found_on) AS last_found_on
+  FROM iso28000.audit_finding f
+  JOIN iso28000.audit a USING (org_id, audit_id)
+  LEFT JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND c.clause = f.clause
+ WHERE a.status <> 'cancelled'
+ GROUP BY f.org_id, f.clause, c.title, f.grade;
+COMMENT ON VIEW iso28000.findings_by_clause IS
+  'ISO 28000 9.2.2, 10.2: Audit findings per organisation, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause (NULL for a clause outside the ISO 28000:2022 catalog).';
+COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.findings IS 'Number of findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.audits IS 'Number of audits they come from.';
+COMMENT ON COLUMN iso28000.findings_by_clause.with_nonconformity IS 'Findings that raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.first_found_on IS 'Date of the first finding.';
+COMMENT ON COLUMN iso28000.findings_by_clause.last_found_on IS 'Date of the latest finding.';
+
+-- Members read the views; row-level security of the registers beneath them
+-- (security_invoker) decides which rows they see.
+GRANT SELECT ON iso28000.conformity_by_clause, iso28000.conformity_trend,
+  iso28000.audit_coverage, iso28000.findings_by_clause TO PUBLIC;
