@@ -17,7 +17,7 @@
 
 #include "utils/elog.h"
 
-/* IS0xx: tenant model and catalog (raised from sql/core/02_tenant.sql) */
+/* IS0xx: tenant model and catalog (raised from sql/core/04_tenant.sql) */
 
 /* the current role lacks the access level the action needs in the organisation */
 #define ERRCODE_ISO28000_ACCESS_DENIED			MAKE_SQLSTATE('I','S','0','0','1')
@@ -30,14 +30,14 @@
 /* a table without org_id cannot be made a register */
 #define ERRCODE_ISO28000_NOT_A_REGISTER			MAKE_SQLSTATE('I','S','0','0','5')
 
-/* IS05x: distribution with Citus (raised from sql/core/09_distribution.sql) */
+/* IS05x: distribution with Citus (raised from sql/core/10_distribution.sql) */
 
 /* distribute() was asked to distribute but Citus is not installed in the database */
 #define ERRCODE_ISO28000_CITUS_NOT_INSTALLED	MAKE_SQLSTATE('I','S','0','5','0')
 /* a table of the extension could not be distributed by org_id as it stands */
 #define ERRCODE_ISO28000_NOT_DISTRIBUTABLE		MAKE_SQLSTATE('I','S','0','5','1')
 
-/* IS1xx: workflow engine (src/workflow.c, sql/core/07_workflow.sql, sql/clauses/clause10_improvement.sql) */
+/* IS1xx: workflow engine (src/workflow.c, sql/core/06_workflow.sql, sql/clauses/clause10_improvement.sql) */
 
 /* workflow not defined, or the table or its rules do not fit the engine */
 #define ERRCODE_ISO28000_WORKFLOW_MISCONFIGURED		MAKE_SQLSTATE('I','S','1','0','0')

@@ -741,7 +741,7 @@ wf_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 
 /*
  * Does current_user have the level in the organisation?  The same rule as
- * iso28000.has_level() (sql/core/02_tenant.sql), run as one saved plan as
+ * iso28000.has_level() (sql/core/04_tenant.sql), run as one saved plan as
  * the event log's owner (membership is protected by row-level security):
  * has_level() goes through two SQL functions that are parsed and planned
  * again in every transaction, which would cost a single-row transition more

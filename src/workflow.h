@@ -17,7 +17,7 @@
 
 #include "fmgr.h"
 
-/* Membership levels, in increasing order (sql/core/02_tenant.sql). */
+/* Membership levels, in increasing order (sql/core/04_tenant.sql). */
 typedef enum WfLevel
 {
 	WF_LEVEL_READ = 1,

@@ -7,7 +7,7 @@
  *		objective status).  Treatments and controls are in
  *		clause08_3-5_risk_treatment_controls.sql.
  *
- * Ratings are iso28000.risk_rating (sql/core/04_risk_rating.sql); bands come
+ * Ratings are iso28000.risk_rating (sql/core/02_risk_rating.sql); bands come
  * from the organisation's own matrix where it has one (band(org, rating)).
  */
 

@@ -213,6 +213,7 @@ CREATE TRIGGER process_dependency_check_activity
   FOR EACH ROW EXECUTE FUNCTION iso28000.process_dependency_check_activity();
 
 -- The risk register (clause 6.1, 8.3) may name the supply-chain node at risk.
+-- Standard's order: the 6.1 risk register precedes the 8.1 supply-chain nodes it names, so its link is declared here.
 ALTER TABLE iso28000.risk
   ADD CONSTRAINT risk_node_fkey FOREIGN KEY (org_id, node_id)
   REFERENCES iso28000.supply_chain_node (org_id, node_id);

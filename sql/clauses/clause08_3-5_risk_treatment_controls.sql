@@ -182,7 +182,7 @@ COMMENT ON COLUMN iso28000.control_test_due.reason IS 'never_tested or overdue.'
 
 /*
  * The risk workflow (ISO 28000 6.1.3, 8.3), through the workflow engine
- * (sql/core/07_workflow.sql):
+ * (sql/core/06_workflow.sql):
  *
  *   identified -> assessed -> treatment_planned -> treated -> accepted
  *        |            |  \______________________________/^      |

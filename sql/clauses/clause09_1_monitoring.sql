@@ -4,7 +4,7 @@
  *		conformity self-assessments with their graded results, and the
  *		indicators of the SMS with their measurements and status.
  *
- * Grades and scoring come from sql/core/05_scoring.sql.  The conformity of
+ * Grades and scoring come from sql/core/03_scoring.sql.  The conformity of
  * the whole standard clause by clause (conformity_by_clause,
  * conformity_trend) is in sql/views/conformity.sql.  Reference:
  * doc/audit-review.md.

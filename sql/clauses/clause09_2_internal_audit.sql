@@ -2,12 +2,12 @@
  * sql/clauses/clause09_2_internal_audit.sql
  *		ISO 28000 9.2, internal audit: audit programmes, audits, their teams,
  *		auditees and findings, the independence of auditors, and the audit
- *		workflow (rules of the engine in sql/core/07_workflow.sql).
+ *		workflow (rules of the engine in sql/core/06_workflow.sql).
  *
  * A finding graded minor_nc or major_nc raises its nonconformity in the
- * clause 10 register (sql/clauses/clause10_improvement.sql), which is
- * installed after this file, so the trigger that raises it is PL/pgSQL (names
- * resolved at run time).  Reference: doc/audit-review.md.
+ * clause 10 register: sql/clauses/clause10_improvement.sql, which installs
+ * after this file, declares that trigger and the finding's foreign key to the
+ * nonconformity.  Reference: doc/audit-review.md.
  */
 
 -- ---------------------------------------------------------------------------
@@ -272,44 +272,7 @@ CREATE CONSTRAINT TRIGGER audit_independence
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
 
 -- ---------------------------------------------------------------------------
--- Findings raise their nonconformities (10.2)
--- ---------------------------------------------------------------------------
-
--- Raises the nonconformity of a minor_nc or major_nc finding (source audit_finding, severity from the grade).
-CREATE FUNCTION iso28000.audit_finding_raise_nonconformity()
-RETURNS trigger
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    lead bigint;
-    audit_title text;
-BEGIN
-    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL
-       OR to_regclass('iso28000.nonconformity') IS NULL THEN
-        RETURN NEW;
-    END IF;
-    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
-      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
-    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
-                                        detected_on, reported_by)
-    VALUES (NEW.org_id,
-            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
-            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
-            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
-            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
-            NEW.found_on, lead)
-    RETURNING nonconformity_id INTO NEW.nonconformity_id;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION iso28000.audit_finding_raise_nonconformity() IS
-  'Trigger: a finding graded minor_nc or major_nc (inserted, or regraded to one) without a nonconformity raises one in iso28000.nonconformity (source audit_finding, severity minor or major from the grade, reported by the lead auditor) and records its key in the finding.';
-CREATE TRIGGER audit_finding_raise_nonconformity
-    BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
-    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
-
--- ---------------------------------------------------------------------------
--- Workflow (engine: sql/core/07_workflow.sql)
+-- Workflow (engine: sql/core/06_workflow.sql)
 -- ---------------------------------------------------------------------------
 
 -- Guard of the audit workflow: independence to start, a nonconformity for every nc finding to close.

@@ -4,7 +4,7 @@
  *
  * This is the last file of the install script that seeds workflow rules
  * (sql/install-order); it ends by marking every rule seeded so far as
- * builtin (see sql/core/07_workflow.sql).
+ * builtin (see sql/core/06_workflow.sql).
  */
 
 
@@ -190,16 +190,57 @@ $$;
 COMMENT ON FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text) IS
   'Workflow guard (10.2 d): a done corrective action goes back to in_progress only while its nonconformity is back in cause_analysed or action_planned after an ineffective verification.';
 
-UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)'
- WHERE workflow = 'nonconformity' AND to_state = 'action_planned';
-UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)'
- WHERE workflow = 'nonconformity' AND to_state = 'action_taken';
-UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)'
- WHERE workflow = 'nonconformity' AND to_state = 'verified';
-UPDATE iso28000.workflow_transition SET guard = 'iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)'
- WHERE workflow = 'nonconformity' AND to_state = 'closed';
-UPDATE iso28000.workflow_transition SET guard = 'iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)'
- WHERE workflow = 'corrective_action' AND from_state = 'done' AND to_state = 'in_progress';
+-- The nonconformity and corrective-action workflows (engine: sql/core/06_workflow.sql).
+INSERT INTO iso28000.workflow (workflow, description) VALUES
+  ('nonconformity', 'ISO 28000 10.2: a nonconformity from report to closure (react, evaluate the cause, act, review effectiveness, change the SMS if needed).'),
+  ('corrective_action', 'ISO 28000 10.2 c: a corrective action of a nonconformity, from plan to completion.');
+
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
+  ('nonconformity', 'reported',       true,  false, false, true,  'Reported, not yet dealt with.'),
+  ('nonconformity', 'rejected',       false, true,  true,  false, 'Not a nonconformity (with the reason).'),
+  ('nonconformity', 'contained',      false, false, false, false, '10.2 a: reacted: action taken to control and correct it and to deal with the consequences.'),
+  ('nonconformity', 'cause_analysed', false, false, false, false, '10.2 b: causes determined, and whether similar nonconformities exist or could occur.'),
+  ('nonconformity', 'action_planned', false, false, false, false, '10.2 c: corrective actions planned, each with an owner and a due date.'),
+  ('nonconformity', 'action_taken',   false, false, false, false, '10.2 c: every live corrective action done.'),
+  ('nonconformity', 'verified',       false, false, false, false, '10.2 d: effectiveness reviewed by someone who owns none of its corrective actions.'),
+  ('nonconformity', 'closed',         false, true,  true,  false, '10.2 e: closed with the decision whether the SMS must change; frozen until reopened.'),
+  ('corrective_action', 'planned',     true,  false, false, true,  'Planned with an owner and a due date.'),
+  ('corrective_action', 'in_progress', false, false, false, false, 'Being implemented.'),
+  ('corrective_action', 'done',        false, false, false, false, 'Completed, with the completion date and the evidence.'),
+  ('corrective_action', 'cancelled',   false, true,  true,  false, 'Cancelled, with the reason.');
+
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
+  ('nonconformity',     'reported',       'contained',      'write',  NULL, '10.2 a: correction taken.'),
+  ('nonconformity',     'reported',       'rejected',       'audit',  NULL, 'Not a nonconformity.'),
+  ('nonconformity',     'contained',      'cause_analysed', 'write',  NULL, '10.2 b: cause analysed.'),
+  ('nonconformity',     'cause_analysed', 'action_planned', 'write',  'iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)', '10.2 c: corrective actions planned.'),
+  ('nonconformity',     'action_planned', 'action_taken',   'write',  'iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)', '10.2 c: corrective actions done.'),
+  ('nonconformity',     'action_taken',   'verified',       'audit',  'iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)', '10.2 d: effectiveness reviewed.'),
+  ('nonconformity',     'action_taken',   'cause_analysed', 'audit',  NULL, '10.2 d: actions found ineffective: back to the analysis (a recurrence).'),
+  ('nonconformity',     'verified',       'closed',         'audit',  'iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)', '10.2 e: closed with the decision on SMS changes.'),
+  ('nonconformity',     'closed',         'cause_analysed', 'manage', NULL, 'Reopened.'),
+  ('corrective_action', 'planned',        'in_progress',    'write',  NULL, 'Work started.'),
+  ('corrective_action', 'planned',        'done',           'write',  NULL, 'Completed at once.'),
+  ('corrective_action', 'in_progress',    'done',           'write',  NULL, 'Completed.'),
+  ('corrective_action', 'planned',        'cancelled',      'write',  NULL, 'Cancelled with a reason.'),
+  ('corrective_action', 'in_progress',    'cancelled',      'write',  NULL, 'Cancelled with a reason.'),
+  ('corrective_action', 'done',           'in_progress',    'write',  'iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)', 'Reopened: its nonconformity''s verification found it ineffective.');
+
+INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
+  ('nonconformity', 'rejected',       'rejection_reason',      'why it is not a nonconformity'),
+  ('nonconformity', 'contained',      'correction',            '10.2 a: what was done to control and correct it and deal with the consequences'),
+  ('nonconformity', 'cause_analysed', 'root_cause',            '10.2 b: the cause'),
+  ('nonconformity', 'cause_analysed', 'analysis_method',       '10.2 b: the method of the cause analysis'),
+  ('nonconformity', 'cause_analysed', 'similar_nonconformities', '10.2 b: whether similar nonconformities exist or could occur'),
+  ('nonconformity', 'verified',       'effectiveness_review',  '10.2 d: the review of the effectiveness of the actions'),
+  ('nonconformity', 'verified',       'verified_by',           '10.2 d: the person who reviewed effectiveness'),
+  ('nonconformity', 'verified',       'verified_on',           '10.2 d: the date of the review'),
+  ('nonconformity', 'closed',         'sms_change_needed',     '10.2 e: the decision whether the SMS must change'),
+  ('corrective_action', 'planned',     'owner_id',     'the owner'),
+  ('corrective_action', 'planned',     'due_on',       'the due date'),
+  ('corrective_action', 'done',        'completed_on', 'the completion date'),
+  ('corrective_action', 'done',        'evidence',     'the evidence of completion'),
+  ('corrective_action', 'cancelled',   'cancel_reason', 'the reason for cancelling');
 
 /*
  * A corrective action changes only while its nonconformity is open to it.
@@ -529,11 +570,46 @@ INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, des
   ('improvement', 'rejected',    'rejection_reason', 'why it is not pursued');
 SELECT iso28000.attach_workflow('iso28000.improvement', 'improvement');
 
--- The nonconformity an audit finding raised.  Clause 9 installs before clause
--- 10, so this foreign key of audit_finding is declared here.
+/* ---------------------------------------------------------------------------
+ * 9.2 -> 10.2 Audit findings raise their nonconformities
+ * ------------------------------------------------------------------------- */
+
+-- Standard's order: 9.2 audit findings precede the 10.2 nonconformities they raise, so their link is declared here.
 ALTER TABLE iso28000.audit_finding
   ADD CONSTRAINT audit_finding_nonconformity_fk FOREIGN KEY (org_id, nonconformity_id)
       REFERENCES iso28000.nonconformity (org_id, nonconformity_id);
+
+-- Raises the nonconformity of a minor_nc or major_nc finding (source audit_finding, severity from the grade).
+CREATE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.found_on, lead)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_raise_nonconformity() IS
+  'Trigger: a finding graded minor_nc or major_nc (inserted, or regraded to one) without a nonconformity raises one in iso28000.nonconformity (source audit_finding, severity minor or major from the grade, reported by the lead auditor) and records its key in the finding.';
+CREATE TRIGGER audit_finding_raise_nonconformity
+    BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
 
 -- Every workflow rule the install script seeded is builtin: pg_dump keeps only
 -- the rows a DBA adds later.  Keep this after the last workflow seeded (the

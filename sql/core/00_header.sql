@@ -25,5 +25,5 @@ COMMENT ON SCHEMA iso28000 IS
   'ISO 28000:2022 security management system of record: registers for clauses 4 to 10, enforced workflows, conformity scoring and a hash-chained history.';
 
 -- Daily use needs no privilege beyond USAGE: row-level security decides which
--- organisations' rows a role sees (see sql/core/02_tenant.sql).
+-- organisations' rows a role sees (see sql/core/04_tenant.sql).
 GRANT USAGE ON SCHEMA iso28000 TO PUBLIC;

@@ -9,3 +9,397 @@
 
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION iso28000 UPDATE TO '0.2.0'" to load this file. \quit
+
+-- Issue 17, one install order (sql/install-order): the install script no
+-- longer probes for its own objects at run time.  register_table() attaches
+-- the history unconditionally (the recorder is created before it); the
+-- finding trigger (now declared with clause 10) no longer asks whether the
+-- nonconformity register exists; the input pack and the management-review
+-- report read every register and view directly.
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    seq regclass;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''read''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.found_on, lead)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000._status_counts(tbl text, org bigint, to_on date)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    by_status jsonb;
+    overdue   bigint;
+BEGIN
+    IF NOT iso28000._has_columns(tbl, ARRAY['org_id', 'status']) THEN
+        RETURN jsonb_build_object('available', false);
+    END IF;
+    EXECUTE format('SELECT coalesce(jsonb_object_agg(status, n), ''{}'') FROM
+                      (SELECT status, count(*) AS n FROM %s WHERE org_id = $1 GROUP BY status) s', tbl)
+      INTO by_status USING org;
+    IF iso28000._has_columns(tbl, ARRAY['due_on']) THEN
+        EXECUTE format($q$SELECT count(*) FROM %s t
+                           WHERE org_id = $1 AND due_on < $2
+                             AND NOT EXISTS (SELECT FROM iso28000.workflow_state s
+                                              WHERE s.state = t.status AND s.is_terminal)$q$, tbl)
+          INTO overdue USING org, to_on;
+    END IF;
+    RETURN jsonb_build_object('available', true, 'by_status', by_status, 'overdue_at_end', overdue);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
+RETURNS TABLE (input_code text, title text, facts jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev jsonb;
+    audits jsonb;
+    monitoring jsonb;
+    objectives jsonb;
+    improvement jsonb;
+BEGIN
+    -- Actions from earlier reviews: open, overdue, done in the period.
+    SELECT jsonb_build_object(
+             'open', count(*) FILTER (WHERE o.status = 'open'),
+             'overdue', count(*) FILTER (WHERE o.status = 'open' AND o.due_on < to_on),
+             'done_in_period', count(*) FILTER (WHERE o.done_on BETWEEN from_on AND to_on),
+             'open_actions', coalesce(jsonb_agg(jsonb_build_object(
+                 'output_id', o.output_id, 'review_id', o.review_id, 'description', o.description,
+                 'owner_id', o.owner_id, 'due_on', o.due_on) ORDER BY o.due_on, o.output_id)
+                 FILTER (WHERE o.status = 'open' AND o.kind = 'action'), '[]'))
+      INTO prev
+      FROM iso28000.review_output o
+      JOIN iso28000.management_review r USING (org_id, review_id)
+     WHERE o.org_id = org AND r.held_on <= to_on AND o.kind IN ('action', 'sms_change', 'improvement', 'resource');
+
+    -- Audits reported in the period, their findings and conformity.
+    SELECT jsonb_build_object(
+             'audits_reported', count(DISTINCT a.audit_id),
+             'findings', iso28000.conformity_tally(f.grade)::text,
+             'score', iso28000.score(iso28000.conformity_tally(f.grade)),
+             'verdict', iso28000.verdict(iso28000.conformity_tally(f.grade)),
+             'nonconformities_raised', count(f.nonconformity_id))
+      INTO audits
+      FROM iso28000.audit a
+      LEFT JOIN iso28000.audit_finding f USING (org_id, audit_id)
+     WHERE a.org_id = org AND a.reported_on BETWEEN from_on AND to_on;
+
+    -- Self-assessments in the period (the conformity trend) and objective measurements.
+    SELECT jsonb_build_object(
+             'assessments', coalesce(jsonb_agg(jsonb_build_object(
+                 'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
+                 'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
+                 ORDER BY x.assessed_on, x.assessment_id), '[]'),
+             'objective_measurements', iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
+                                                               'measured_on', 'measured_on'),
+             'indicators', (SELECT jsonb_build_object(
+                                'measured_in_period', count(DISTINCT m.indicator_id),
+                                'measurements_in_period', count(m.measurement_id))
+                              FROM iso28000.indicator_measurement m
+                             WHERE m.org_id = org AND m.measured_on BETWEEN from_on AND to_on),
+             'indicators_now', (SELECT jsonb_build_object(
+                                'active', count(*),
+                                'on_target', count(*) FILTER (WHERE st.on_target),
+                                'past_threshold', count(*) FILTER (WHERE st.past_threshold),
+                                'measurement_overdue', count(*) FILTER (WHERE st.measurement_overdue))
+                              FROM iso28000.indicator_status st WHERE st.org_id = org))
+      INTO monitoring
+      FROM (SELECT s.assessment_id, s.assessed_on,
+                   iso28000.conformity_score(r.grade, r.weight) AS score,
+                   iso28000.coverage(iso28000.conformity_tally(r.grade, r.weight)) AS coverage,
+                   iso28000.verdict(iso28000.conformity_tally(r.grade, r.weight)) AS verdict
+              FROM iso28000.self_assessment s
+              LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+             WHERE s.org_id = org AND s.assessed_on BETWEEN from_on AND to_on
+             GROUP BY s.assessment_id, s.assessed_on) x;
+
+    objectives := iso28000._period_counts('iso28000.objective', org, from_on, to_on, 'set_on', 'achieved_on')
+                  || jsonb_build_object('overdue_at_end', iso28000._objectives_overdue(org, to_on));
+
+    SELECT jsonb_build_object(
+             'opportunities_from_audits', (SELECT count(*) FROM iso28000.audit_finding f
+                                            WHERE f.org_id = org AND f.grade = 'opportunity'
+                                              AND f.found_on BETWEEN from_on AND to_on),
+             'opportunities_from_assessments', (SELECT count(*) FROM iso28000.assessment_result r
+                                                  JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+                                                 WHERE r.org_id = org AND r.grade = 'opportunity'
+                                                   AND s.assessed_on BETWEEN from_on AND to_on),
+             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on))
+      INTO improvement;
+
+    RETURN QUERY
+    SELECT c.input_code, c.title,
+           CASE c.input_code
+             WHEN 'previous_actions' THEN prev
+             WHEN 'context_changes' THEN iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
+                                                                 'identified_on', 'closed_on')
+             WHEN 'party_changes' THEN jsonb_build_object(
+                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
+                                                    'identified_on', 'closed_on'),
+                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
+                                                         'identified_on', 'closed_on'))
+             WHEN 'nonconformities' THEN jsonb_build_object(
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on))
+             WHEN 'monitoring_results' THEN monitoring
+             WHEN 'audit_results' THEN audits
+             WHEN 'objectives' THEN objectives
+             WHEN 'improvement_opportunities' THEN improvement
+           END
+      FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
+            UNION ALL
+            SELECT u.input_code, u.title, u.seq FROM iso28000.review_input_custom u
+             WHERE u.org_id = org AND u.active
+               AND u.input_code NOT IN (SELECT i2.input_code FROM iso28000.review_input i2)) c
+     ORDER BY c.seq, c.input_code;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    FOR r IN SELECT mr.*, p.full_name AS chair
+               FROM iso28000.management_review mr
+               LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+              WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+              ORDER BY mr.held_on DESC LIMIT 1 LOOP
+        part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                               iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                               iso28000.html_escape(r.status), r.period_start, r.period_end);
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                 iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                 CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                 CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                 iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+          INTO rows
+          FROM iso28000.review_input_item i
+         WHERE i.org_id = org AND i.review_id = r.review_id;
+        IF rows IS NOT NULL THEN
+            part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                         || rows || '</table>';
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                             iso28000._facts_html(p.facts)), '')
+      INTO rows
+      FROM iso28000.review_input_pack(org, from_on, to_on) p;
+    part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                 || coalesce(rows, '') || '</table>';
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause.
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                             c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                             coalesce(round(c.score::numeric, 1), 0),
+                             CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                             coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                             iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause)
+      INTO rows
+      FROM iso28000.conformity_by_clause c
+     WHERE c.org_id = org AND iso28000.depth(c.clause) <= 2;
+    part := part || coalesce('<table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
+                             || rows || '</table>',
+                             '<p class="muted">No self-assessment recorded yet.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+    part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                 || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                 || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                 || '</figure></div><p class="legend">'
+                 || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                       FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                 || '</p>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                             coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                      '' ORDER BY t.risk_rank, t.risk_id)
+      INTO rows
+      FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+    part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                     ('91-180', 91, 180), ('over 180', 181, 1000000)),
+         s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+    SELECT '<table class="ageing"><tr><th>state</th>'
+           || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+           || '<th class="num">total</th></tr>'
+           || string_agg(row_html, '' ORDER BY ord) || '</table>'
+      INTO rows
+      FROM (SELECT s.status,
+                   (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                'action_taken', 'verified'], s.status)) AS ord,
+                   format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                          (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                    least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                             FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                  WHERE n.org_id = org AND n.status = s.status
+                                                    AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                          (SELECT count(*) FROM iso28000.nonconformity_open n
+                            WHERE n.org_id = org AND n.status = s.status)) AS row_html
+              FROM s) x;
+    part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+    SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+      FROM iso28000.nonconformity WHERE org_id = org;
+    part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                             a.corrective_action_id, iso28000.html_escape(a.title),
+                             iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                      '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+      INTO rows
+      FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+    part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                             || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    SELECT string_agg(format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                             iso28000.html_escape(s.title), s.target, iso28000.html_escape(s.unit), s.direction,
+                             CASE WHEN s.target_met THEN 'ok' WHEN s.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                             coalesce(s.latest_value::text, '-'),
+                             replace(s.schedule_status, '_', ' '),
+                             coalesce(' &middot; ' || s.trend, ''),
+                             iso28000._objective_chart_svg(org, s.objective_id, from_on, to_on)),
+                      '' ORDER BY s.objective_id)
+      INTO rows
+      FROM iso28000.objective_status s WHERE s.org_id = org;
+    part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    doc := doc || part || '</section>';
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;

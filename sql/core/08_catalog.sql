@@ -1,8 +1,8 @@
 /*
- * sql/core/03_catalog.sql
+ * sql/core/08_catalog.sql
  *		The clause catalog: the standards an organisation works to, and their
  *		clauses (number and title only).  ISO 28000:2022 is seeded from
- *		data/iso28000-2022-clauses.tsv (sql/core/03_catalog_seed.sql); other
+ *		data/iso28000-2022-clauses.tsv (sql/core/08_catalog_seed.sql); other
  *		catalogs (ISO 22301, ISO/IEC 27001 Annex A) can be loaded beside it.
  *
  * The requirement wording is ISO's copyright and is licensed per

@@ -1,5 +1,5 @@
 /*
- * sql/core/07_workflow.sql
+ * sql/core/06_workflow.sql
  *		The workflow engine: rules as data, the event log and the attach helper.
  *
  * A workflow is a set of states, the transitions allowed between them, the
@@ -9,9 +9,10 @@
  * it is attached to, and appends every transition to iso28000.workflow_event.
  *
  * The rules are catalog data (no org_id): every organisation of the database
- * follows the same rules.  Rows seeded by the install script are marked
- * builtin at the end of the script (sql/clauses/clause10_improvement.sql) so
- * that pg_dump keeps only the rows a DBA added.  See doc/workflow.md.
+ * follows the same rules.  Each register's file seeds its own workflow; the
+ * rows seeded by the install script are marked builtin after the last of them
+ * (sql/clauses/clause10_improvement.sql) so that pg_dump keeps only the rows
+ * a DBA added.  See doc/workflow.md.
  */
 
 -- The membership levels a transition may require, in increasing order.
@@ -250,59 +251,3 @@ COMMENT ON COLUMN iso28000.workflow_next_step.note IS 'Why the transition exists
 COMMENT ON COLUMN iso28000.workflow_next_step.required_columns IS 'Columns that must be filled to enter to_state.';
 COMMENT ON COLUMN iso28000.workflow_next_step.leads_to_terminal IS 'True when to_state takes the record out of the active set.';
 GRANT SELECT ON iso28000.workflow_next_step TO PUBLIC;
-
-/*
- * Seeded rules: the nonconformity and corrective-action workflows of clause
- * 10.2.  Their guards are functions over the register tables, so
- * sql/clauses/clause10_improvement.sql sets them once the tables exist.
- */
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('nonconformity', 'ISO 28000 10.2: a nonconformity from report to closure (react, evaluate the cause, act, review effectiveness, change the SMS if needed).'),
-  ('corrective_action', 'ISO 28000 10.2 c: a corrective action of a nonconformity, from plan to completion.');
-
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('nonconformity', 'reported',       true,  false, false, true,  'Reported, not yet dealt with.'),
-  ('nonconformity', 'rejected',       false, true,  true,  false, 'Not a nonconformity (with the reason).'),
-  ('nonconformity', 'contained',      false, false, false, false, '10.2 a: reacted: action taken to control and correct it and to deal with the consequences.'),
-  ('nonconformity', 'cause_analysed', false, false, false, false, '10.2 b: causes determined, and whether similar nonconformities exist or could occur.'),
-  ('nonconformity', 'action_planned', false, false, false, false, '10.2 c: corrective actions planned, each with an owner and a due date.'),
-  ('nonconformity', 'action_taken',   false, false, false, false, '10.2 c: every live corrective action done.'),
-  ('nonconformity', 'verified',       false, false, false, false, '10.2 d: effectiveness reviewed by someone who owns none of its corrective actions.'),
-  ('nonconformity', 'closed',         false, true,  true,  false, '10.2 e: closed with the decision whether the SMS must change; frozen until reopened.'),
-  ('corrective_action', 'planned',     true,  false, false, true,  'Planned with an owner and a due date.'),
-  ('corrective_action', 'in_progress', false, false, false, false, 'Being implemented.'),
-  ('corrective_action', 'done',        false, false, false, false, 'Completed, with the completion date and the evidence.'),
-  ('corrective_action', 'cancelled',   false, true,  true,  false, 'Cancelled, with the reason.');
-
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, note) VALUES
-  ('nonconformity', 'reported',       'contained',      'write', '10.2 a: correction taken.'),
-  ('nonconformity', 'reported',       'rejected',       'audit', 'Not a nonconformity.'),
-  ('nonconformity', 'contained',      'cause_analysed', 'write', '10.2 b: cause analysed.'),
-  ('nonconformity', 'cause_analysed', 'action_planned', 'write', '10.2 c: corrective actions planned.'),
-  ('nonconformity', 'action_planned', 'action_taken',   'write', '10.2 c: corrective actions done.'),
-  ('nonconformity', 'action_taken',   'verified',       'audit', '10.2 d: effectiveness reviewed.'),
-  ('nonconformity', 'action_taken',   'cause_analysed', 'audit', '10.2 d: actions found ineffective: back to the analysis (a recurrence).'),
-  ('nonconformity', 'verified',       'closed',         'audit', '10.2 e: closed with the decision on SMS changes.'),
-  ('nonconformity', 'closed',         'cause_analysed', 'manage', 'Reopened.'),
-  ('corrective_action', 'planned',     'in_progress', 'write', 'Work started.'),
-  ('corrective_action', 'planned',     'done',        'write', 'Completed at once.'),
-  ('corrective_action', 'in_progress', 'done',        'write', 'Completed.'),
-  ('corrective_action', 'planned',     'cancelled',   'write', 'Cancelled with a reason.'),
-  ('corrective_action', 'in_progress', 'cancelled',   'write', 'Cancelled with a reason.'),
-  ('corrective_action', 'done',        'in_progress', 'write', 'Reopened: its nonconformity''s verification found it ineffective.');
-
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('nonconformity', 'rejected',       'rejection_reason',      'why it is not a nonconformity'),
-  ('nonconformity', 'contained',      'correction',            '10.2 a: what was done to control and correct it and deal with the consequences'),
-  ('nonconformity', 'cause_analysed', 'root_cause',            '10.2 b: the cause'),
-  ('nonconformity', 'cause_analysed', 'analysis_method',       '10.2 b: the method of the cause analysis'),
-  ('nonconformity', 'cause_analysed', 'similar_nonconformities', '10.2 b: whether similar nonconformities exist or could occur'),
-  ('nonconformity', 'verified',       'effectiveness_review',  '10.2 d: the review of the effectiveness of the actions'),
-  ('nonconformity', 'verified',       'verified_by',           '10.2 d: the person who reviewed effectiveness'),
-  ('nonconformity', 'verified',       'verified_on',           '10.2 d: the date of the review'),
-  ('nonconformity', 'closed',         'sms_change_needed',     '10.2 e: the decision whether the SMS must change'),
-  ('corrective_action', 'planned',     'owner_id',     'the owner'),
-  ('corrective_action', 'planned',     'due_on',       'the due date'),
-  ('corrective_action', 'done',        'completed_on', 'the completion date'),
-  ('corrective_action', 'done',        'evidence',     'the evidence of completion'),
-  ('corrective_action', 'cancelled',   'cancel_reason', 'the reason for cancelling');

@@ -1,5 +1,5 @@
 /*
- * sql/core/09_distribution.sql
+ * sql/core/10_distribution.sql
  *		Distribution with Citus: iso28000.distribute() makes the catalogs, the
  *		rule tables and the tenant directory reference tables and distributes
  *		every other table of the extension by org_id, all co-located.

@@ -1,8 +1,9 @@
 /*
- * sql/core/02_tenant.sql
- *		The tenant model: organisations, their people, membership of database
- *		roles in organisations at a level, and the row-level security pattern
- *		that every register copies through register_table().
+ * sql/core/04_tenant.sql
+ *		The tenant model: organisations, membership of database roles in
+ *		organisations at a level, and the functions behind the row-level
+ *		security pattern that every register gets through register_table()
+ *		(sql/core/07_register.sql, after the engines).
  *
  * Who sees what.  Every register row carries org_id.  A role sees and changes
  * the rows of the organisations it is a member of (directly, or through a role
@@ -219,56 +220,6 @@ $$;
 COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
   'Revokes a database role''s membership of an organisation; returns false when it was not a member. The caller must manage the organisation; the last manager cannot be removed.';
 
--- Enables and forces row-level security on a register with the standard
--- policies, grants daily use to PUBLIC (the policies decide which rows), has
--- pg_dump keep its rows, and attaches the history chain.  One call per register.
-CREATE FUNCTION iso28000.register_table(tbl regclass)
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-    seq regclass;
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_attribute
-                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
-        RAISE EXCEPTION 'table % has no org_id column', tbl
-              USING ERRCODE = 'IS005',
-                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
-    END IF;
-    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
-    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
-    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
-                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''read''))::bigint[]))', tbl);
-    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
-                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
-    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
-                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))
-                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
-    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
-                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
-
-    -- pg_dump keeps the rows of the extension's own registers (and the state of
-    -- their identity sequences); a user's table attached here is dumped anyway.
-    IF EXISTS (SELECT FROM pg_depend
-                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
-        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
-        FOR seq IN
-            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
-              FROM pg_attribute
-             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
-        LOOP
-            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
-        END LOOP;
-    END IF;
-
-    -- history: the history chain's trigger is attached here (sql/core/06_history.sql).
-    IF to_regprocedure('iso28000.attach_history(regclass)') IS NOT NULL THEN PERFORM iso28000.attach_history(tbl); END IF;
-END
-$$;
-COMMENT ON FUNCTION iso28000.register_table(regclass) IS
-  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table needs an org_id column.';
-
 -- organization: members see their organisations; managers change them; new
 -- organisations come only from create_organization().
 ALTER TABLE iso28000.organization ENABLE ROW LEVEL SECURITY;
@@ -295,37 +246,3 @@ CREATE POLICY manager_delete ON iso28000.membership FOR DELETE
   USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
 GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.membership TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.membership', '');
-
--- People of an organisation: owners, auditors, verifiers, approvers.
-CREATE TABLE iso28000.person (
-    org_id      bigint NOT NULL REFERENCES iso28000.organization,
-    person_id   bigint GENERATED ALWAYS AS IDENTITY,
-    full_name   text NOT NULL CONSTRAINT person_full_name_present CHECK (btrim(full_name) <> ''),
-    email       text CONSTRAINT person_email_format CHECK (email ~ '^[^@[:space:]]+@[^@[:space:]]+$'),
-    job_title   text,
-    db_role     name,
-    active      boolean NOT NULL DEFAULT true,
-    PRIMARY KEY (org_id, person_id),
-    CONSTRAINT person_db_role_unique UNIQUE (org_id, db_role)
-);
-COMMENT ON TABLE iso28000.person IS
-  'ISO 28000 5.3, 7.2: People of the organisation who own, perform, audit, verify or approve; a person may have a database login.';
-COMMENT ON COLUMN iso28000.person.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.person.person_id IS 'Surrogate key within the organisation.';
-COMMENT ON COLUMN iso28000.person.full_name IS 'Full name.';
-COMMENT ON COLUMN iso28000.person.email IS 'E-mail address.';
-COMMENT ON COLUMN iso28000.person.job_title IS 'Job title or function.';
-COMMENT ON COLUMN iso28000.person.db_role IS 'Database role this person logs in as, if any; current_person() maps the session to the person.';
-COMMENT ON COLUMN iso28000.person.active IS 'False once the person has left; their records are kept.';
-SELECT iso28000.register_table('iso28000.person');
-
--- The person of the organisation whose database role is the current role.
-CREATE FUNCTION iso28000.current_person(org bigint)
-RETURNS bigint
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-AS $$
-    SELECT person_id FROM iso28000.person
-     WHERE org_id = org AND db_role = current_user AND active
-$$;
-COMMENT ON FUNCTION iso28000.current_person(bigint) IS
-  'The active person of the organisation whose db_role is the current role, or NULL.';

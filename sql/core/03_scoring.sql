@@ -1,5 +1,5 @@
 /*
- * sql/core/05_scoring.sql
+ * sql/core/03_scoring.sql
  *		Conformity scoring: the conformity_grade enum, the conformity_tally type
  *		and the scoring aggregates (C in src/conformity_tally.c and
  *		src/conformity_agg.c; reference in doc/scoring.md).
