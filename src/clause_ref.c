@@ -8,7 +8,7 @@
  * headers); the planner support (index conditions, selectivity) lives in
  * clause_ref_planner.c.
  */
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "fmgr.h"
 #include "libpq/pqformat.h"
@@ -21,12 +21,6 @@
 
 /* Longest part of a bad input quoted in an error message, in bytes. */
 #define CLAUSE_REF_QUOTE_MAX	64
-
-#if PG_VERSION_NUM >= 160000
-#define CLAUSE_REF_REPORT(escontext, rest) errsave(escontext, rest)
-#else
-#define CLAUSE_REF_REPORT(escontext, rest) ereport(ERROR, rest)
-#endif
 
 /* The input as quoted in an error message: clipped when very long. */
 static char *
@@ -110,21 +104,21 @@ clause_ref_parse_text(const char *s, size_t len, struct Node *escontext,
 	}
 
 	if (clause_ref_status_is_range(e.status))
-		CLAUSE_REF_REPORT(escontext,
-						  (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						   errmsg("value \"%s\" is out of range for type clause_ref",
-								  quoted_input(s, len)),
-						   errdetail_internal("%s", parse_error_detail(s, &e))));
+		errsave(escontext,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value \"%s\" is out of range for type clause_ref",
+						quoted_input(s, len)),
+				 errdetail_internal("%s", parse_error_detail(s, &e))));
 	else
-		CLAUSE_REF_REPORT(escontext,
-						  (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						   errmsg("invalid input syntax for type clause_ref: \"%s\"",
-								  quoted_input(s, len)),
-						   errdetail_internal("%s", parse_error_detail(s, &e)),
-						   errhint("A clause reference looks like \"4\", \"8.6.4\" or \"A.5.1\": "
-								   "up to %d levels, each from 1 to %d, with an optional "
-								   "upper-case annex letter first.",
-								   CLAUSE_REF_MAX_DEPTH, CLAUSE_REF_MAX_LEVEL)));
+		errsave(escontext,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type clause_ref: \"%s\"",
+						quoted_input(s, len)),
+				 errdetail_internal("%s", parse_error_detail(s, &e)),
+				 errhint("A clause reference looks like \"4\", \"8.6.4\" or \"A.5.1\": "
+						 "up to %d levels, each from 1 to %d, with an optional "
+						 "upper-case annex letter first.",
+						 CLAUSE_REF_MAX_DEPTH, CLAUSE_REF_MAX_LEVEL)));
 	return false;
 }
 
@@ -146,12 +140,8 @@ clause_ref_in(PG_FUNCTION_ARGS)
 	char	   *s = PG_GETARG_CSTRING(0);
 	ClauseRef	v;
 
-#if PG_VERSION_NUM >= 160000
 	if (!clause_ref_parse_text(s, strlen(s), fcinfo->context, &v))
 		PG_RETURN_NULL();
-#else
-	clause_ref_parse_text(s, strlen(s), NULL, &v);
-#endif
 	PG_RETURN_CLAUSE_REF(v);
 }
 
@@ -294,7 +284,7 @@ clause_ref_larger(PG_FUNCTION_ARGS)
 	PG_RETURN_CLAUSE_REF(a > b ? a : b);
 }
 
-#if !(PG_VERSION_NUM >= 150000 && SIZEOF_DATUM >= 8)
+#if SIZEOF_DATUM < 8
 /* Sort comparator on Datums, for servers without ssup_datum_signed_cmp. */
 static int
 clause_ref_fastcmp(Datum a, Datum b, SortSupport ssup)
@@ -314,7 +304,7 @@ clause_ref_sortsupport(PG_FUNCTION_ARGS)
 {
 	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
 
-#if PG_VERSION_NUM >= 150000 && SIZEOF_DATUM >= 8
+#if SIZEOF_DATUM >= 8
 	ssup->comparator = ssup_datum_signed_cmp;
 #else
 	ssup->comparator = clause_ref_fastcmp;

@@ -110,11 +110,7 @@ pseudo_constant_for(PlannerInfo *root, Node *expr, IndexOptInfo *index)
 {
 	if (contain_volatile_functions(expr))
 		return false;
-#if PG_VERSION_NUM >= 140000
 	return !bms_is_member(index->rel->relid, pull_varnos(root, expr));
-#else
-	return !bms_is_member(index->rel->relid, pull_varnos(expr));
-#endif
 }
 
 /* Index conditions for a SupportRequestIndexCondition, or NIL. */

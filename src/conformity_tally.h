@@ -6,7 +6,7 @@
 #ifndef CONFORMITY_TALLY_H
 #define CONFORMITY_TALLY_H
 
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "fmgr.h"
 
@@ -40,7 +40,7 @@ typedef struct GradeCache
 extern GradeCache *ct_grade_cache_build(FmgrInfo *flinfo);
 
 /* Raises the error for an enum value that is not a conformity grade. */
-extern void ct_grade_unknown(Oid value) pg_attribute_noreturn();
+pg_noreturn extern void ct_grade_unknown(Oid value);
 
 /* The tally slot of the conformity_grade value d. */
 static inline int

@@ -189,11 +189,7 @@ sha256_bytes(pg_cryptohash_ctx *ctx, const char *data, size_t len, uint8 *out)
 	if (pg_cryptohash_init(ctx) < 0 ||
 		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
 		pg_cryptohash_final(ctx, out, HISTORY_HASH_LEN) < 0)
-#if PG_VERSION_NUM >= 150000
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-#else
-		elog(ERROR, "could not compute SHA-256");
-#endif
 }
 
 /* Text of a jsonb datum in PostgreSQL's canonical jsonb output form. */

@@ -8,7 +8,7 @@
  * invalidation callbacks lazily, the first time they build their cache, so no
  * _PG_init is needed and the library can be loaded on demand.
  */
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "fmgr.h"
 

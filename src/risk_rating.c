@@ -8,7 +8,7 @@
  * rating at all, 22003 for a well-formed rating whose numbers are outside 1 to
  * 10.  The receive function validates exactly as the input function does.
  */
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -21,16 +21,6 @@
 #define RR_BAND_MEDIUM_FROM		16
 #define RR_BAND_HIGH_FROM		36
 #define RR_BAND_CRITICAL_FROM	64
-
-/*
- * Input errors: soft (reported to the caller's ErrorSaveContext, so that
- * pg_input_is_valid works) from PostgreSQL 16 on, hard before.
- */
-#if PG_VERSION_NUM >= 160000
-#define RR_INPUT_ERROR(fcinfo, ...) ereturn((fcinfo)->context, (Datum) 0, __VA_ARGS__)
-#else
-#define RR_INPUT_ERROR(fcinfo, ...) ereport(ERROR, __VA_ARGS__)
-#endif
 
 /* Raises 22003 unless likelihood and consequence both lie in 1..10. */
 static inline void
@@ -84,18 +74,18 @@ risk_rating_in(PG_FUNCTION_ARGS)
 		case RR_PARSE_EMPTY:
 		case RR_PARSE_SYNTAX:
 		case RR_PARSE_LEADING_ZERO:
-			RR_INPUT_ERROR(fcinfo,
-						   errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						   errmsg("invalid input syntax for type risk_rating: \"%s\"", str),
-						   errdetail("%s", risk_rating_parse_message(r.status)),
-						   errhint("Write the likelihood after L and the consequence after C, each from 1 to 10, for example L4C3."));
+			ereturn(fcinfo->context, (Datum) 0,
+					errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					errmsg("invalid input syntax for type risk_rating: \"%s\"", str),
+					errdetail("%s", risk_rating_parse_message(r.status)),
+					errhint("Write the likelihood after L and the consequence after C, each from 1 to 10, for example L4C3."));
 			break;
 		case RR_PARSE_LIKELIHOOD_RANGE:
 		case RR_PARSE_CONSEQUENCE_RANGE:
-			RR_INPUT_ERROR(fcinfo,
-						   errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						   errmsg("value \"%s\" is out of range for type risk_rating", str),
-						   errdetail("%s", risk_rating_parse_message(r.status)));
+			ereturn(fcinfo->context, (Datum) 0,
+					errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					errmsg("value \"%s\" is out of range for type risk_rating", str),
+					errdetail("%s", risk_rating_parse_message(r.status)));
 			break;
 	}
 	PG_RETURN_RISK_RATING(risk_rating_pack(r.likelihood, r.consequence));
