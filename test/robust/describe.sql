@@ -13,7 +13,10 @@
 -- casts, comments and initial privileges; the extension's configuration
 -- tables (pg_extension_config_dump); and the rows of every member table
 -- (the seeded catalogue and rules), with time columns left out because they
--- record when the install ran.
+-- record when the install ran.  Of a configuration table it shows only the
+-- rows pg_dump leaves out (its condition false): the rest is users' data, so
+-- an install that holds data describes like an empty one (test/suite.d/upgrade
+-- upgrades one with data and compares it with a fresh install).
 \set ON_ERROR_STOP 1
 CREATE TEMP TABLE describe_line (line text);
 
@@ -24,6 +27,7 @@ DECLARE
     line text;
     rows text;
     cols text;
+    filter text;
 BEGIN
     FOR obj IN
         SELECT d.classid, d.objid, pg_describe_object(d.classid, d.objid, 0) AS what
@@ -95,18 +99,27 @@ BEGIN
                           obj.what, seqtypid::regtype, seqstart, seqincrement, seqmin, seqmax, seqcache, seqcycle)
               FROM pg_sequence WHERE seqrelid = obj.objid;
 
-            -- the rows the install script put in the table (catalogue, rules, seeds)
+            -- the rows the install script put in the table (catalogue, rules, seeds):
+            -- of a configuration table, those that pg_dump leaves out (users'
+            -- rows are data, so an install with data describes like one without)
             IF EXISTS (SELECT FROM pg_class WHERE oid = obj.objid AND relkind IN ('r', 'p')) THEN
+                SELECT CASE WHEN c.cond IS NULL THEN ''
+                            WHEN btrim(c.cond) = '' THEN 'WHERE false'
+                            ELSE format('WHERE NOT coalesce((%s), false)', regexp_replace(c.cond, '^\s*WHERE\s+', '', 'i'))
+                       END
+                  INTO filter
+                  FROM (SELECT (SELECT cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond)
+                                 WHERE e.extname = 'iso28000' AND x.tbl = obj.objid) AS cond) c;
                 SELECT string_agg(quote_literal(a.attname), ', ')
                   INTO cols
                   FROM pg_attribute a
                  WHERE a.attrelid = obj.objid AND a.attnum > 0 AND NOT a.attisdropped
                    AND a.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype);
                 EXECUTE format('SELECT coalesce(string_agg(r, %L ORDER BY r), %L) FROM
-                                  (SELECT (to_jsonb(t) %s)::text AS r FROM %s t) s',
+                                  (SELECT (to_jsonb(t) %s)::text AS r FROM %s t %s) s',
                                E'\n    ', '(none)',
                                CASE WHEN cols IS NULL THEN '' ELSE format('- ARRAY[%s]::text[]', cols) END,
-                               obj.objid::regclass)
+                               obj.objid::regclass, filter)
                    INTO rows;
                 INSERT INTO describe_line VALUES (format('rows %s:%s    %s', obj.what, E'\n', rows));
             END IF;
