@@ -73,7 +73,7 @@ SELECT results_eq(format($$SELECT seq, operation, row_key->>'item_id', coalesce(
   'one record per row, in statement order, with gapless sequence numbers');
 SELECT is((SELECT array_agg(DISTINCT session_role || '/' || acting_role) FROM iso28000.history
             WHERE org_id = :a AND table_name = 'public.h_item'),
-          ARRAY['postgres/tap_h_writer'], 'the actor is recorded as session user and current user');
+          ARRAY[session_user || '/tap_h_writer'], 'the actor is recorded as session user and current user');
 SELECT is((SELECT (before_image->>'qty') || '->' || (after_image->>'qty') FROM iso28000.history
             WHERE org_id = :a AND operation = 'UPDATE' AND after_image->>'label' = 'seal'),
           '10->11', 'an UPDATE keeps the before and after image of the same row');

@@ -39,16 +39,18 @@ SELECT throws_ok($$SELECT iso28000.conformity_tally(g, w) FROM (VALUES ('conform
 CREATE TEMP TABLE tally_bin (t iso28000.conformity_tally);
 CREATE TEMP TABLE tally_raw (b bytea);
 INSERT INTO tally_bin VALUES ('{conforming=3/5,minor_nc=1/2,not_assessed=4/0}');
-COPY tally_bin TO '/tmp/iso28000_scoring_tally.bin' (FORMAT binary);
-COPY tally_bin FROM '/tmp/iso28000_scoring_tally.bin' (FORMAT binary);
+-- (the files go into the cluster's own data directory, never a shared path)
+SELECT current_setting('data_directory') || '/iso28000_scoring_tally.bin' AS tally_file \gset
+COPY tally_bin TO :'tally_file' (FORMAT binary);
+COPY tally_bin FROM :'tally_file' (FORMAT binary);
 SELECT is((SELECT count(DISTINCT t::text) FROM tally_bin), 1::bigint, 'binary send then receive gives the same tally');
 -- A bytea column's binary form is its raw bytes, so it can feed receive any bytes.
 CREATE FUNCTION pg_temp.recv_bytes(bytes bytea) RETURNS void LANGUAGE plpgsql AS $f$
 BEGIN
   DELETE FROM tally_raw;
   INSERT INTO tally_raw VALUES (bytes);
-  COPY tally_raw TO '/tmp/iso28000_scoring_raw.bin' (FORMAT binary);
-  COPY tally_bin FROM '/tmp/iso28000_scoring_raw.bin' (FORMAT binary);
+  EXECUTE format('COPY tally_raw TO %L (FORMAT binary)', current_setting('data_directory') || '/iso28000_scoring_raw.bin');
+  EXECUTE format('COPY tally_bin FROM %L (FORMAT binary)', current_setting('data_directory') || '/iso28000_scoring_raw.bin');
 END $f$;
 SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x0100')$$, '22P03', NULL, 'receive refuses a truncated tally');
 SELECT throws_ok($$SELECT pg_temp.recv_bytes('\x02' || decode(repeat('00', 112), 'hex'))$$, '22P03', NULL,

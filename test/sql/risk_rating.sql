@@ -118,9 +118,12 @@ RESET enable_hashjoin; RESET enable_nestloop;
 
 -- Binary send and receive: the two bytes, and a binary COPY round trip.
 SELECT risk_rating_send('L4C3'), risk_rating_send('L10C10');
-COPY (SELECT r FROM rr_test ORDER BY id) TO '/tmp/iso28000_risk_rating.bin' (FORMAT binary);
+-- the files go into the cluster's own data directory, never a shared path
+SELECT current_setting('data_directory') || '/iso28000_risk_rating.bin' AS rr_file,
+       current_setting('data_directory') || '/iso28000_risk_rating_bad.bin' AS rr_bad_file \gset
+COPY (SELECT r FROM rr_test ORDER BY id) TO :'rr_file' (FORMAT binary);
 CREATE TABLE rr_copy (r risk_rating);
-COPY rr_copy FROM '/tmp/iso28000_risk_rating.bin' (FORMAT binary);
+COPY rr_copy FROM :'rr_file' (FORMAT binary);
 SELECT count(*) AS copied, count(*) FILTER (WHERE r IN (SELECT r FROM rr_test)) AS matching FROM rr_copy;
 -- receive refuses what input refuses: binary COPY files holding L11C3, then L4C0.
 CREATE FUNCTION pg_temp.write_copy_file(path text, field bytea) RETURNS void LANGUAGE plpgsql AS $$
@@ -131,12 +134,12 @@ BEGIN
   PERFORM lo_export(lo, path);
   PERFORM lo_unlink(lo);
 END $$;
-SELECT pg_temp.write_copy_file('/tmp/iso28000_risk_rating_bad.bin', '\x0b03');
-COPY rr_copy FROM '/tmp/iso28000_risk_rating_bad.bin' (FORMAT binary);
-SELECT pg_temp.write_copy_file('/tmp/iso28000_risk_rating_bad.bin', '\x0400');
-COPY rr_copy FROM '/tmp/iso28000_risk_rating_bad.bin' (FORMAT binary);
-SELECT pg_temp.write_copy_file('/tmp/iso28000_risk_rating_bad.bin', '\x0a0a');
-COPY rr_copy FROM '/tmp/iso28000_risk_rating_bad.bin' (FORMAT binary);
+SELECT pg_temp.write_copy_file(:'rr_bad_file', '\x0b03');
+COPY rr_copy FROM :'rr_bad_file' (FORMAT binary);
+SELECT pg_temp.write_copy_file(:'rr_bad_file', '\x0400');
+COPY rr_copy FROM :'rr_bad_file' (FORMAT binary);
+SELECT pg_temp.write_copy_file(:'rr_bad_file', '\x0a0a');
+COPY rr_copy FROM :'rr_bad_file' (FORMAT binary);
 SELECT count(*) FILTER (WHERE r = 'L10C10') AS received_l10c10 FROM rr_copy;
 
 DROP TABLE rr_test, rr_copy;
