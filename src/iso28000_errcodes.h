@@ -30,6 +30,13 @@
 /* a table without org_id cannot be made a register */
 #define ERRCODE_ISO28000_NOT_A_REGISTER			MAKE_SQLSTATE('I','S','0','0','5')
 
+/* IS020-IS029: the acting person and who-is-who (src/actor.c, sql/core/07_register.sql) */
+
+/* act_as(): the current role is not delegated to act for the organisation's people */
+#define ERRCODE_ISO28000_NOT_DELEGATED			MAKE_SQLSTATE('I','S','0','2','0')
+/* act_as(): the person is not an active person of the organisation */
+#define ERRCODE_ISO28000_NOT_A_PERSON			MAKE_SQLSTATE('I','S','0','2','1')
+
 /* IS05x: distribution with Citus (raised from sql/core/10_distribution.sql) */
 
 /* distribute() was asked to distribute but Citus is not installed in the database */

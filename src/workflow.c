@@ -43,6 +43,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "actor.h"
 #include "iso28000_errcodes.h"
 #include "workflow.h"
 
@@ -114,18 +115,6 @@ static Oid	wf_event_owner = InvalidOid;
 /* Saved plans of the event INSERT and the level check; the plan cache keeps them valid. */
 static SPIPlanPtr wf_event_plan = NULL;
 static SPIPlanPtr wf_level_plan = NULL;
-static SPIPlanPtr wf_person_plan = NULL;
-
-/* The actor's person in the organisation, valid for one statement of one user. */
-static struct
-{
-	LocalTransactionId lxid;
-	CommandId	cid;
-	Oid			userid;
-	int64		org;
-	bool		found;
-	int64		person;
-}			wf_person_cache;
 
 /* The last level check, valid for one statement of one user. */
 static struct
@@ -800,8 +789,7 @@ wf_has_level(int64 org, int level)
 
 /*
  * The event INSERT advances the command counter; nothing else happened since
- * the level check and the person look-up, so their results still hold for
- * the rest of the statement.
+ * the level check, so its result still holds for the rest of the statement.
  */
 static void
 wf_level_cache_carry(CommandId before)
@@ -810,8 +798,6 @@ wf_level_cache_carry(CommandId before)
 
 	if (wf_level_cache.lxid == lxid && wf_level_cache.cid == before)
 		wf_level_cache.cid = GetCurrentCommandId(false);
-	if (wf_person_cache.lxid == lxid && wf_person_cache.cid == before)
-		wf_person_cache.cid = GetCurrentCommandId(false);
 }
 
 /* Calls a guard: NULL when it allows the transition, else what is missing. */
@@ -836,46 +822,6 @@ wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, const char *from, const 
 	if (fcinfo->isnull)
 		return NULL;
 	return TextDatumGetCString(result);
-}
-
-/*
- * The person of the organisation whose db_role is the current user, looked
- * up once per statement (SPI connected, running as the log's owner).
- */
-static bool
-wf_actor_person(int64 org, Oid userid, const char *username, int64 *person)
-{
-	LocalTransactionId lxid = wf_local_xid();
-	CommandId	cid = GetCurrentCommandId(false);
-
-	if (!(wf_person_cache.lxid == lxid && wf_person_cache.cid == cid &&
-		  wf_person_cache.userid == userid && wf_person_cache.org == org))
-	{
-		Oid			argtypes[2] = {INT8OID, NAMEOID};
-		Datum		values[2];
-		bool		isnull;
-		int			rc;
-
-		values[0] = Int64GetDatum(org);
-		values[1] = CStringGetDatum(username);
-		rc = SPI_execute_plan(wf_keep_plan(&wf_person_plan,
-										   "SELECT p.person_id FROM iso28000.person p "
-										   "WHERE p.org_id = $1 AND p.db_role = $2 AND p.active "
-										   "ORDER BY p.person_id LIMIT 1", 2, argtypes),
-							  values, NULL, true, 1);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "person look-up failed: %s", SPI_result_code_string(rc));
-		wf_person_cache.found = SPI_processed == 1;
-		if (wf_person_cache.found)
-			wf_person_cache.person = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-																 SPI_tuptable->tupdesc, 1, &isnull));
-		wf_person_cache.lxid = lxid;
-		wf_person_cache.cid = cid;
-		wf_person_cache.userid = userid;
-		wf_person_cache.org = org;
-	}
-	*person = wf_person_cache.person;
-	return wf_person_cache.found;
 }
 
 /* Appends one event to iso28000.workflow_event, as the log's owner. */
@@ -927,6 +873,12 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 			nulls[10] = ' ';
 	}
 
+	/* The acting person, as a fact at write time (src/actor.c). */
+	if (iso28000_acting_person(DatumGetInt64(values[0]), &person))
+		values[8] = Int64GetDatum(person);
+	else
+		nulls[8] = 'n';
+
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -936,10 +888,6 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (wf_actor_person(DatumGetInt64(values[0]), save_userid, DatumGetCString(values[7]), &person))
-		values[8] = Int64GetDatum(person);
-	else
-		nulls[8] = 'n';
 	rc = SPI_execute_plan(wf_keep_plan(&wf_event_plan,
 									   "INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, "
 									   "record_id, record_key, from_state, to_state, actor, actor_person, "

@@ -403,3 +403,97 @@ BEGIN
     RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
 END
 $$;
+-- trust-identity (issue 11): the acting person.  The delegation register, its
+-- grant and revoke functions, act_as() and acting_person() (src/actor.c), and
+-- current_person() answering the acting person.
+COMMENT ON COLUMN iso28000.person.db_role IS 'Database role this person logs in as, if any; acting_person() maps the session to the person.';
+-- Application roles that a manager lets act for the organisation's people.
+CREATE TABLE iso28000.delegation (
+    org_id      bigint NOT NULL REFERENCES iso28000.organization,
+    delegate    regrole NOT NULL,
+    note        text,
+    granted_by  name NOT NULL DEFAULT current_user,
+    granted_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (org_id, delegate)
+);
+COMMENT ON TABLE iso28000.delegation IS
+  'ISO 28000 5.3, 7.5.3: Database roles (typically an application''s pooled login) that a manager of the organisation lets act for its people with act_as(); change it with grant_delegation() and revoke_delegation(); every change is chained in the history.';
+COMMENT ON COLUMN iso28000.delegation.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.delegation.delegate IS 'The delegated database role; roles that have its privileges may act through it.';
+COMMENT ON COLUMN iso28000.delegation.note IS 'Why the role is delegated (for example the application it serves).';
+COMMENT ON COLUMN iso28000.delegation.granted_by IS 'Role that granted the delegation.';
+COMMENT ON COLUMN iso28000.delegation.granted_at IS 'When the delegation was granted or last changed.';
+ALTER TABLE iso28000.delegation ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.delegation FORCE ROW LEVEL SECURITY;
+CREATE POLICY member_read ON iso28000.delegation FOR SELECT
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('read'))::bigint[]));
+CREATE POLICY manager_insert ON iso28000.delegation FOR INSERT
+  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+CREATE POLICY manager_update ON iso28000.delegation FOR UPDATE
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]))
+  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+CREATE POLICY manager_delete ON iso28000.delegation FOR DELETE
+  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.delegation TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.delegation', '');
+
+-- Lets a role act for the organisation's people (needs manage).
+CREATE FUNCTION iso28000.grant_delegation(org bigint, role regrole, note text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    INSERT INTO iso28000.delegation AS d (org_id, delegate, note)
+         VALUES (org, role, grant_delegation.note)
+    ON CONFLICT (org_id, delegate)
+      DO UPDATE SET note = excluded.note, granted_by = current_user, granted_at = now();
+END
+$$;
+COMMENT ON FUNCTION iso28000.grant_delegation(bigint, regrole, text) IS
+  'Lets a database role (an application''s login) act for the people of the organisation with act_as(); the caller must manage the organisation (IS001).';
+
+-- Ends a role's delegation; false when it had none.
+CREATE FUNCTION iso28000.revoke_delegation(org bigint, role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    DELETE FROM iso28000.delegation d WHERE d.org_id = org AND d.delegate = role;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
+COMMENT ON FUNCTION iso28000.revoke_delegation(bigint, regrole) IS
+  'Ends a role''s delegation in the organisation; returns false when it had none. The caller must manage the organisation (IS001). A declaration already made with act_as() stops counting at the next statement.';
+
+-- Declares the person the current transaction acts for.
+CREATE FUNCTION iso28000.act_as(org bigint, person bigint)
+RETURNS void
+LANGUAGE c VOLATILE PARALLEL UNSAFE
+AS 'MODULE_PATHNAME', 'iso28000_act_as';
+COMMENT ON FUNCTION iso28000.act_as(bigint, bigint) IS
+  'Declares, for the rest of the current transaction (or until its savepoint is rolled back), that the current role acts for the person in the organisation. Refused unless a manager delegated the role there (IS020) and the person is an active person of the organisation (IS021). Kept in backend memory, not in a setting: safe behind a transaction pooler.';
+
+-- The person the current transaction acts for in the organisation.
+CREATE FUNCTION iso28000.acting_person(org bigint)
+RETURNS bigint
+LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'iso28000_acting_person_sql';
+COMMENT ON FUNCTION iso28000.acting_person(bigint) IS
+  'The acting person of the current transaction in the organisation: the person named with act_as() while the current role is still the delegated role that named it, else the active person whose db_role is the current role; NULL when there is none.';
+
+-- The acting person, under its 0.1.0 name.
+CREATE OR REPLACE FUNCTION iso28000.current_person(org bigint)
+RETURNS bigint
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT iso28000.acting_person(org) $$;
+COMMENT ON FUNCTION iso28000.current_person(bigint) IS
+  'The acting person of the organisation (acting_person()): the person named with act_as() by a delegated role, else the active person whose db_role is the current role, or NULL.';
+SELECT iso28000.attach_history('iso28000.delegation');

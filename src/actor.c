@@ -1,0 +1,401 @@
+/*
+ * actor.c
+ *		The acting person (see actor.h): iso28000.act_as(), acting_person()
+ *		and the C entry point the engines call.
+ *
+ * Why backend memory and not a setting.  A custom setting (SET LOCAL
+ * iso28000.person = ...) can be set by any user, so it would be a claim, not
+ * a fact.  Here the declaration is accepted only after the database checked
+ * it (the current user is delegated in the organisation, the person is one of
+ * its active people) and is kept in static memory of this backend, tagged
+ * with the user who made it and the subtransaction that made it:
+ *
+ *	- a transaction callback forgets every declaration at commit, abort and
+ *	  prepare, so the next transaction of a pooled connection (PgBouncer in
+ *	  transaction mode hands it to another client) starts with none;
+ *	- a subtransaction callback forgets the declarations made inside a
+ *	  savepoint that is rolled back, and hands those of a released savepoint
+ *	  to its parent;
+ *	- at use the declaration counts only while the current user is still the
+ *	  role that made it (SET LOCAL ROLE to another role falls back to that
+ *	  role's own person) and that role is still delegated in the organisation
+ *	  and the person still active (re-checked once per statement).
+ *
+ * Distribution.  On a Citus cluster the triggers run in the workers'
+ * backends, which do not share this memory.  The state and its checks are
+ * kept in this one module so that a later change can carry the declaration to
+ * the workers in a form they can verify (DESIGN.md, Distribution); until then
+ * an engine running in a worker finds no declaration and falls back to the
+ * role's own person.
+ */
+#include "postgres.h"
+
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/proc.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "actor.h"
+#include "iso28000_errcodes.h"
+
+/* Declarations one transaction may hold at once (one per organisation and savepoint level). */
+#define ACTOR_MAX_DECL 32
+
+/* One act_as() declaration. */
+typedef struct ActorDecl
+{
+	int64		org;
+	int64		person;
+	Oid			userid;			/* the current user that declared it */
+	SubTransactionId subxid;	/* the (sub)transaction that owns it */
+} ActorDecl;
+
+/* The declarations of the current transaction, oldest first. */
+static ActorDecl actor_decl[ACTOR_MAX_DECL];
+static int	actor_ndecl = 0;
+static bool actor_callbacks_registered = false;
+
+/* Bumped at every change of the declarations; part of the cache key. */
+static uint64 actor_generation = 0;
+
+/* The last answer of iso28000_acting_person(), valid for one statement. */
+static struct
+{
+	bool		valid;
+	LocalTransactionId lxid;
+	CommandId	cid;
+	Oid			userid;
+	int64		org;
+	uint64		generation;
+	bool		found;
+	int64		person;
+}			actor_cache;
+
+/* Saved plans, prepared and run as the owner of iso28000.person. */
+static SPIPlanPtr actor_role_plan = NULL;
+static SPIPlanPtr actor_check_plan = NULL;
+
+/* The local transaction id of this backend, across PostgreSQL versions. */
+static inline LocalTransactionId
+actor_local_xid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
+}
+
+/* Forgets every declaration (end of transaction). */
+static void
+actor_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			actor_ndecl = 0;
+			actor_generation++;
+			actor_cache.valid = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Drops the declarations of an aborted savepoint; hands a released one's to its parent. */
+static void
+actor_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					   SubTransactionId parentSubid, void *arg)
+{
+	int			i,
+				n;
+
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
+		for (i = 0, n = 0; i < actor_ndecl; i++)
+			if (actor_decl[i].subxid != mySubid)
+				actor_decl[n++] = actor_decl[i];
+		actor_ndecl = n;
+		actor_generation++;
+		actor_cache.valid = false;
+	}
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+	{
+		for (i = 0; i < actor_ndecl; i++)
+			if (actor_decl[i].subxid == mySubid)
+				actor_decl[i].subxid = parentSubid;
+	}
+}
+
+/* The owner of iso28000.person, as whom the look-ups run (row-level security aside). */
+static Oid
+actor_owner(void)
+{
+	Oid			relid = get_relname_relid("person", get_namespace_oid("iso28000", false));
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "iso28000.person does not exist");
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* A plan kept for the life of the backend (SPI connected). */
+static SPIPlanPtr
+actor_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
+
+		if (p == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(p);
+		*slot = p;
+	}
+	return *slot;
+}
+
+/*
+ * Runs one fixed query as the owner of iso28000.person and returns its first
+ * row's boolean or bigint columns.  The queries name every relation, function
+ * and operator with its schema and take only bigint, name and oid
+ * parameters: nothing the caller can shape runs under the owner's rights.
+ */
+static bool
+actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *values,
+			int ncols, Datum *out, bool *outnull)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			rc;
+	int			i;
+	bool		found;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(actor_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	rc = SPI_execute_plan(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, true, 1);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "acting person look-up failed: %s", SPI_result_code_string(rc));
+	found = SPI_processed == 1;
+	for (i = 0; i < ncols; i++)
+	{
+		out[i] = (Datum) 0;
+		outnull[i] = true;
+		if (found)
+			out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &outnull[i]);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* Whether role userid is delegated in the organisation, and whether person is an active person of it. */
+static void
+actor_check(int64 org, Oid userid, int64 person, bool *delegated, bool *active)
+{
+	Oid			argtypes[3] = {INT8OID, OIDOID, INT8OID};
+	Datum		values[3];
+	Datum		out[2];
+	bool		outnull[2];
+
+	values[0] = Int64GetDatum(org);
+	values[1] = ObjectIdGetDatum(userid);
+	values[2] = Int64GetDatum(person);
+	actor_query(&actor_check_plan,
+				"SELECT EXISTS (SELECT FROM iso28000.delegation d "
+				"WHERE d.org_id OPERATOR(pg_catalog.=) $1 "
+				"AND pg_catalog.pg_has_role($2, d.delegate::pg_catalog.oid, 'USAGE')), "
+				"EXISTS (SELECT FROM iso28000.person p "
+				"WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
+				"AND p.person_id OPERATOR(pg_catalog.=) $3 AND p.active)",
+				3, argtypes, values, 2, out, outnull);
+	*delegated = !outnull[0] && DatumGetBool(out[0]);
+	*active = !outnull[1] && DatumGetBool(out[1]);
+}
+
+/* The active person of the organisation whose db_role is the role userid. */
+static bool
+actor_role_person(int64 org, Oid userid, int64 *person)
+{
+	Oid			argtypes[2] = {INT8OID, NAMEOID};
+	Datum		values[2];
+	NameData	name;
+	Datum		out[1];
+	bool		outnull[1];
+
+	namestrcpy(&name, GetUserNameFromId(userid, false));
+	values[0] = Int64GetDatum(org);
+	values[1] = NameGetDatum(&name);
+	if (!actor_query(&actor_role_plan,
+					 "SELECT p.person_id FROM iso28000.person p "
+					 "WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
+					 "AND p.db_role OPERATOR(pg_catalog.=) $2 AND p.active "
+					 "ORDER BY p.person_id LIMIT 1",
+					 2, argtypes, values, 1, out, outnull) || outnull[0])
+		return false;
+	*person = DatumGetInt64(out[0]);
+	return true;
+}
+
+/* The latest declaration for the organisation, or NULL. */
+static const ActorDecl *
+actor_declared(int64 org)
+{
+	int			i;
+
+	for (i = actor_ndecl - 1; i >= 0; i--)
+		if (actor_decl[i].org == org)
+			return &actor_decl[i];
+	return NULL;
+}
+
+/* See actor.h. */
+bool
+iso28000_acting_person(int64 org_id, int64 *person_id)
+{
+	Oid			userid = GetUserId();
+	LocalTransactionId lxid = actor_local_xid();
+	CommandId	cid = GetCurrentCommandId(false);
+	const ActorDecl *d;
+	bool		found = false;
+	int64		person = 0;
+
+	if (actor_cache.valid && actor_cache.lxid == lxid && actor_cache.cid == cid &&
+		actor_cache.userid == userid && actor_cache.org == org_id &&
+		actor_cache.generation == actor_generation)
+	{
+		*person_id = actor_cache.person;
+		return actor_cache.found;
+	}
+
+	d = actor_declared(org_id);
+	if (d != NULL && d->userid == userid)
+	{
+		bool		delegated,
+					active;
+
+		actor_check(org_id, userid, d->person, &delegated, &active);
+		if (delegated && active)
+		{
+			found = true;
+			person = d->person;
+		}
+	}
+	if (!found)
+		found = actor_role_person(org_id, userid, &person);
+
+	actor_cache.valid = true;
+	actor_cache.lxid = lxid;
+	actor_cache.cid = cid;
+	actor_cache.userid = userid;
+	actor_cache.org = org_id;
+	actor_cache.generation = actor_generation;
+	actor_cache.found = found;
+	actor_cache.person = person;
+	*person_id = person;
+	return found;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_act_as);
+/* act_as(org, person): the current transaction acts for the person, if the current role is delegated. */
+Datum
+iso28000_act_as(PG_FUNCTION_ARGS)
+{
+	Oid			userid = GetUserId();
+	SubTransactionId subxid = GetCurrentSubTransactionId();
+	int64		org;
+	int64		person;
+	bool		delegated,
+				active;
+	int			i;
+
+	if (IsParallelWorker())
+		elog(ERROR, "iso28000.act_as() cannot run in a parallel worker");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOT_A_PERSON),
+				 errmsg("act_as needs an organisation and a person"),
+				 errhint("Call iso28000.act_as(org_id, person_id).")));
+	org = PG_GETARG_INT64(0);
+	person = PG_GETARG_INT64(1);
+
+	actor_check(org, userid, person, &delegated, &active);
+	if (!delegated)
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOT_DELEGATED),
+				 errmsg("role \"%s\" may not act for the people of organisation %lld",
+						GetUserNameFromId(userid, false), (long long) org),
+				 errdetail("No delegation of organisation %lld names the role or a role whose privileges it has.",
+						   (long long) org),
+				 errhint("A manager of the organisation delegates with iso28000.grant_delegation(org, role)."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "delegation")));
+	if (!active)
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOT_A_PERSON),
+				 errmsg("person %lld is not an active person of organisation %lld",
+						(long long) person, (long long) org),
+				 errdetail("A delegated role acts only for the active people of the organisation that delegated it."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "person")));
+
+	if (!actor_callbacks_registered)
+	{
+		RegisterXactCallback(actor_xact_callback, NULL);
+		RegisterSubXactCallback(actor_subxact_callback, NULL);
+		actor_callbacks_registered = true;
+	}
+
+	/* A new declaration in the same savepoint replaces the earlier one. */
+	for (i = actor_ndecl - 1; i >= 0; i--)
+		if (actor_decl[i].org == org && actor_decl[i].subxid == subxid)
+			break;
+	if (i < 0)
+	{
+		if (actor_ndecl >= ACTOR_MAX_DECL)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many act_as declarations in one transaction (at most %d)", ACTOR_MAX_DECL)));
+		i = actor_ndecl++;
+	}
+	actor_decl[i].org = org;
+	actor_decl[i].person = person;
+	actor_decl[i].userid = userid;
+	actor_decl[i].subxid = subxid;
+	actor_generation++;
+	actor_cache.valid = false;
+	PG_RETURN_VOID();
+}
+
+PG_FUNCTION_INFO_V1(iso28000_acting_person_sql);
+/* acting_person(org): the acting person of the current transaction in the organisation, or NULL. */
+Datum
+iso28000_acting_person_sql(PG_FUNCTION_ARGS)
+{
+	int64		person;
+
+	if (IsParallelWorker())
+		elog(ERROR, "iso28000.acting_person() cannot run in a parallel worker");
+	if (!iso28000_acting_person(PG_GETARG_INT64(0), &person))
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(person);
+}
