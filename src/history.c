@@ -91,6 +91,9 @@ typedef struct ChangedRow
 	int			pos;			/* position in the statement, for a stable sort */
 	HeapTuple	oldtup;			/* NULL for INSERT */
 	HeapTuple	newtup;			/* NULL for DELETE */
+	Jsonb	   *before;			/* images and key, converted as the caller */
+	Jsonb	   *after;
+	Jsonb	   *key;
 } ChangedRow;
 
 /* Per-statement state of the recorder. */
@@ -619,15 +622,29 @@ move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
 					&held->tid);
 }
 
-/* Appends the history record of one changed row to the output batch. */
+/*
+ * Converts a changed row into its images and key, as the caller.  to_jsonb()
+ * calls the casts to json and the output functions of the row's column types,
+ * which their owners wrote: this must run before record_rows() switches to the
+ * history's owner, never inside (doc/security.md, raised rights).
+ */
+static void
+convert_row(Recorder *r, ChangedRow *row)
+{
+	row->before = row->oldtup ? row_image(r, row->oldtup) : NULL;
+	row->after = row->newtup ? row_image(r, row->newtup) : NULL;
+	row->key = row_key(r, row->after ? row->after : row->before);
+}
+
+/* Appends the history record of one changed row (images already made) to the output batch. */
 static void
 record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 {
 	MemoryContext old = MemoryContextSwitchTo(r->rowcxt);
 	HistoryRecord rec;
-	Jsonb	   *before = row->oldtup ? row_image(r, row->oldtup) : NULL;
-	Jsonb	   *after = row->newtup ? row_image(r, row->newtup) : NULL;
-	Jsonb	   *key = row_key(r, after ? after : before);
+	Jsonb	   *before = row->before;
+	Jsonb	   *after = row->after;
+	Jsonb	   *key = row->key;
 	Datum		values[HISTORY_NCOLS];
 	bool		nulls[HISTORY_NCOLS];
 	uint8		hash[HISTORY_HASH_LEN];
@@ -718,7 +735,16 @@ history_owner(void)
 	return owner;
 }
 
-/* Chains the changed rows (sorted by organisation) and inserts the batch. */
+/*
+ * Chains the changed rows (sorted by organisation, images made) and inserts
+ * the batch.  Only this runs as the history's owner: the head lock and moves
+ * and the inserts, all through SPI statements that name every relation,
+ * function and operator with its schema and whose parameters have the
+ * columns' own types (no cast), plus hashing in C.  No code of the caller's
+ * choosing runs under the switch: the images were made before it, as the
+ * caller, and SECURITY_RESTRICTED_OPERATION forbids what could change the
+ * session's state meanwhile.
+ */
 static void
 record_rows(Recorder *r, ChangedRow *rows, int n)
 {
@@ -893,6 +919,10 @@ history_record(PG_FUNCTION_ARGS)
 	}
 	if (n > 1)
 		qsort(rows, n, sizeof(ChangedRow), changed_row_cmp);
+
+	/* Everything that can run the caller's code, as the caller, first. */
+	for (i = 0; i < n; i++)
+		convert_row(&r, &rows[i]);
 
 	record_rows(&r, rows, n);
 
