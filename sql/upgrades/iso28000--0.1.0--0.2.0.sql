@@ -497,3 +497,12 @@ AS $$ SELECT iso28000.acting_person(org) $$;
 COMMENT ON FUNCTION iso28000.current_person(bigint) IS
   'The acting person of the organisation (acting_person()): the person named with act_as() by a delegated role, else the active person whose db_role is the current role, or NULL.';
 SELECT iso28000.attach_history('iso28000.delegation');
+
+-- graph-verify (issue 13): single_points_of_failure in C over a dominator tree (src/spof.c),
+-- same signature, rules and answers as the PL/pgSQL function of 0.1.0.
+CREATE OR REPLACE FUNCTION iso28000.single_points_of_failure(org_id bigint)
+RETURNS TABLE (node_id bigint, sms_process_id bigint, nodes_lost integer)
+AS 'MODULE_PATHNAME', 'single_points_of_failure' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION iso28000.single_points_of_failure(bigint) IS
+  'ISO 28000 8.1, 8.2: For one organisation, every node whose loss alone cuts a critical process in use (sms_process.critical, not retired), with the number of nodes that stop with it; node_loss_impact''s rules (cycles included), computed in C for all nodes in one pass over a dominator tree, near-linear on chains and trees of needs. Reads as the caller, through row-level security.';
