@@ -40,6 +40,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
 ifneq ($(PGXS),)
 include $(PGXS)
+# src/history_verify.c hashes with OpenSSL directly where PostgreSQL does.
+ifeq ($(with_ssl),openssl)
+SHLIB_LINK += -lcrypto
+endif
 
 # The two halves of installcheck, so that test/suites can count each apart.
 installcheck-regress: submake $(REGRESS_PREP)

@@ -197,6 +197,17 @@ $$;
 COMMENT ON FUNCTION iso28000.history_digest(bigint) IS
   'Head of the organisation''s history chain: last sequence number, its hash, and both as one digest text "org_id:seq:hash" to keep outside the database and pass to verify_history() later. Needs level audit (IS001).';
 
+-- The walk of verify_history(): every record of a chain in seq order, streamed in C.
+CREATE FUNCTION iso28000.history_verify_chain(org bigint, kept_seq bigint, kept_hash bytea,
+    OUT records_checked bigint, OUT first_broken_seq bigint, OUT problem text, OUT detail text,
+    OUT last_hash bytea)
+RETURNS record
+LANGUAGE c STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'history_verify_chain';
+COMMENT ON FUNCTION iso28000.history_verify_chain(bigint, bigint, bytea) IS
+  'The records walk of verify_history(), in C (src/history_verify.c): reads the organisation''s history in seq order through one cursor, as the caller (row-level security applies), recomputes each hash over the canonical serialisation and returns the records checked and the first broken link (missing, reordered, inserted, altered, digest_mismatch against kept_seq and kept_hash), or the hash of the last record when none is broken. verify_history() adds the level check and the chain head.';
+
 -- Recomputes an organisation's chain and names the first broken link.
 CREATE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,
     OUT valid boolean, OUT records_checked bigint, OUT first_broken_seq bigint,
@@ -206,9 +217,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    r record;
-    expect_seq bigint := 1;
-    prev bytea := decode(repeat('00', 32), 'hex');
+    prev bytea;
     head_seq bigint;
     head_hash bytea;
     kept text[];
@@ -233,60 +242,12 @@ BEGIN
     END IF;
 
     valid := false;
-    records_checked := 0;
-    FOR r IN
-        SELECT h.*, lead(h.prev_hash) OVER (ORDER BY h.seq) AS next_prev_hash
-          FROM iso28000.history h
-         WHERE h.org_id = org
-         ORDER BY h.seq
-    LOOP
-        IF r.seq <> expect_seq THEN
-            first_broken_seq := expect_seq;
-            problem := 'missing';
-            detail := format('record %s is missing: the chain goes from %s to %s',
-                             expect_seq, expect_seq - 1, r.seq);
-            RETURN;
-        END IF;
-        IF r.prev_hash IS DISTINCT FROM prev
-           AND EXISTS (SELECT FROM iso28000.history l
-                        WHERE l.org_id = org AND l.seq > r.seq AND l.hash = r.prev_hash) THEN
-            first_broken_seq := r.seq;
-            problem := 'reordered';
-            detail := format('record %s links to a record that comes after it in the chain', r.seq);
-            RETURN;
-        END IF;
-        IF r.next_prev_hash IS NOT DISTINCT FROM prev AND r.hash IS DISTINCT FROM prev THEN
-            first_broken_seq := r.seq;
-            problem := 'inserted';
-            detail := format('record %s is not part of the chain: record %s links past it to record %s',
-                             r.seq, r.seq + 1, r.seq - 1);
-            RETURN;
-        END IF;
-        IF r.prev_hash IS DISTINCT FROM prev THEN
-            first_broken_seq := r.seq;
-            problem := 'altered';
-            detail := format('record %s does not link to record %s: its prev_hash was changed', r.seq, r.seq - 1);
-            RETURN;
-        END IF;
-        IF iso28000.history_hash(r.org_id, r.seq, r.recorded_at, r.session_role, r.acting_role,
-                                 r.txid, r.table_name, r.operation, r.row_key,
-                                 r.before_image, r.after_image, r.prev_hash)
-           IS DISTINCT FROM r.hash THEN
-            first_broken_seq := r.seq;
-            problem := 'altered';
-            detail := format('record %s does not match its hash: its content was changed', r.seq);
-            RETURN;
-        END IF;
-        IF r.seq = kept_seq AND r.hash <> kept_hash THEN
-            first_broken_seq := r.seq;
-            problem := 'digest_mismatch';
-            detail := format('record %s no longer has the hash of the kept digest: the chain up to it was rewritten', r.seq);
-            RETURN;
-        END IF;
-        records_checked := records_checked + 1;
-        prev := r.hash;
-        expect_seq := expect_seq + 1;
-    END LOOP;
+    SELECT c.records_checked, c.first_broken_seq, c.problem, c.detail, c.last_hash
+      INTO records_checked, first_broken_seq, problem, detail, prev
+      FROM iso28000.history_verify_chain(org, kept_seq, kept_hash) c;
+    IF problem IS NOT NULL THEN
+        RETURN;
+    END IF;
 
     SELECT h.seq, h.hash INTO head_seq, head_hash FROM iso28000.history_head h WHERE h.org_id = org;
     IF NOT FOUND THEN

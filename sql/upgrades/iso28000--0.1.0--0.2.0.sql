@@ -506,3 +506,93 @@ AS 'MODULE_PATHNAME', 'single_points_of_failure' LANGUAGE C STABLE STRICT PARALL
 
 COMMENT ON FUNCTION iso28000.single_points_of_failure(bigint) IS
   'ISO 28000 8.1, 8.2: For one organisation, every node whose loss alone cuts a critical process in use (sms_process.critical, not retired), with the number of nodes that stop with it; node_loss_impact''s rules (cycles included), computed in C for all nodes in one pass over a dominator tree, near-linear on chains and trees of needs. Reads as the caller, through row-level security.';
+
+-- graph-verify (issue 13): verify_history walks the chain in C (src/history_verify.c),
+-- same checks, order and reports as 0.1.0's PL/pgSQL loop.
+-- The walk of verify_history(): every record of a chain in seq order, streamed in C.
+CREATE FUNCTION iso28000.history_verify_chain(org bigint, kept_seq bigint, kept_hash bytea,
+    OUT records_checked bigint, OUT first_broken_seq bigint, OUT problem text, OUT detail text,
+    OUT last_hash bytea)
+RETURNS record
+LANGUAGE c STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'history_verify_chain';
+COMMENT ON FUNCTION iso28000.history_verify_chain(bigint, bigint, bytea) IS
+  'The records walk of verify_history(), in C (src/history_verify.c): reads the organisation''s history in seq order through one cursor, as the caller (row-level security applies), recomputes each hash over the canonical serialisation and returns the records checked and the first broken link (missing, reordered, inserted, altered, digest_mismatch against kept_seq and kept_hash), or the hash of the last record when none is broken. verify_history() adds the level check and the chain head.';
+
+-- Recomputes an organisation's chain and names the first broken link.
+CREATE OR REPLACE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,
+    OUT valid boolean, OUT records_checked bigint, OUT first_broken_seq bigint,
+    OUT problem text, OUT detail text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev bytea;
+    head_seq bigint;
+    head_hash bytea;
+    kept text[];
+    kept_seq bigint;
+    kept_hash bytea;
+BEGIN
+    PERFORM iso28000.require_level(org, 'audit');
+    IF kept_digest IS NOT NULL THEN
+        kept := regexp_match(kept_digest, '^([0-9]+):([0-9]+):([0-9a-f]{64})$');
+        IF kept IS NULL THEN
+            RAISE EXCEPTION 'invalid input syntax for a history digest: "%"', kept_digest
+                  USING ERRCODE = '22P02',
+                        HINT = 'A digest is "org_id:seq:hash" as returned by iso28000.history_digest().';
+        END IF;
+        IF kept[1]::bigint <> org THEN
+            RAISE EXCEPTION 'digest "%" is of organisation %, not of organisation %', kept_digest, kept[1], org
+                  USING ERRCODE = 'IS204',
+                        DETAIL = 'A kept digest only vouches for the chain of its own organisation.';
+        END IF;
+        kept_seq := kept[2]::bigint;
+        kept_hash := decode(kept[3], 'hex');
+    END IF;
+
+    valid := false;
+    SELECT c.records_checked, c.first_broken_seq, c.problem, c.detail, c.last_hash
+      INTO records_checked, first_broken_seq, problem, detail, prev
+      FROM iso28000.history_verify_chain(org, kept_seq, kept_hash) c;
+    IF problem IS NOT NULL THEN
+        RETURN;
+    END IF;
+
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM iso28000.history_head h WHERE h.org_id = org;
+    IF NOT FOUND THEN
+        head_seq := 0;
+        head_hash := decode(repeat('00', 32), 'hex');
+    END IF;
+    IF head_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the chain ends at record %s but its head is at record %s: records were removed',
+                         records_checked, head_seq);
+        RETURN;
+    ELSIF head_seq < records_checked THEN
+        first_broken_seq := head_seq + 1;
+        problem := 'inserted';
+        detail := format('records %s to %s lie beyond the chain head (record %s)',
+                         head_seq + 1, records_checked, head_seq);
+        RETURN;
+    ELSIF head_hash IS DISTINCT FROM prev THEN
+        first_broken_seq := head_seq;
+        problem := 'altered';
+        detail := format('the chain head does not carry the hash of record %s', head_seq);
+        RETURN;
+    END IF;
+    IF kept_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the kept digest names record %s but the chain ends at record %s',
+                         kept_seq, records_checked);
+        RETURN;
+    END IF;
+    valid := true;
+END
+$$;
+COMMENT ON FUNCTION iso28000.verify_history(bigint, text) IS
+  'Recomputes the organisation''s history chain and checks it against its head and, if given, a digest kept from history_digest(). Returns valid, the records checked before the first broken link, and that link: its seq, the problem (missing, altered, reordered, inserted, digest_mismatch) and a sentence. Needs level audit (IS001).';

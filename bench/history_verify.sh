@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Benchmark of history verification (make bench BENCH=history_verify).
+#
+# One organisation's chain of BENCH_HV_RECORDS (default 1,000,000) records,
+# written by the real recorder: a seven-column register filled by INSERT
+# statements of 100,000 rows, then one UPDATE of every tenth row.  Side by side
+# in one run:
+#   verify (C)      iso28000.verify_history(org): the records walked in C
+#                   (src/history_verify.c), median of BENCH_REPS runs;
+#   verify (0.1.0)  the PL/pgSQL verify_history of release 0.1.0, taken at run
+#                   time from the frozen sql/upgrades/iso28000--0.1.0.sql (kept
+#                   in this benchmark only), one run;
+#   scan            the floor of any verifier in the database: reading the
+#                   chain in seq order (count(*) over the ordered rows, OFFSET 0
+#                   so that they are produced);
+#   text_sha        every record's jsonb written as text and hashed in SQL
+#                   (no chaining, no checks): what the jsonb text costs.
+# Writes bench/results/history_verify.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${BENCH_HV_RECORDS:-1000000}
+REPS=${BENCH_REPS:-3}
+DB=iso28000_bench_hv
+OUT=bench/results/history_verify.md
+
+psql -qX -d postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+export PGDATABASE=$DB
+psql -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION iso28000"
+
+# the 0.1.0 verifier, renamed, from the frozen install script
+awk '/^CREATE FUNCTION iso28000.verify_history\(/ { on = 1 } on { print } on && /^\$\$;/ { exit }' \
+    sql/upgrades/iso28000--0.1.0.sql | sed 's/^CREATE FUNCTION iso28000.verify_history(/CREATE FUNCTION public.verify_history_0_1_0(/' \
+  | psql -qX -v ON_ERROR_STOP=1
+
+echo "writing a chain of $N records..."
+t0=$(date +%s)
+ORG=$(psql -qXAt -v ON_ERROR_STOP=1 <<SQL | tail -1
+SELECT iso28000.create_organization('HV', 'Verify Ltd') AS org \gset
+CREATE TABLE public.bench_item (
+    org_id  bigint NOT NULL REFERENCES iso28000.organization,
+    item_id bigint GENERATED ALWAYS AS IDENTITY,
+    label   text NOT NULL,
+    qty     integer NOT NULL,
+    price   numeric(12,2),
+    due_on  date,
+    note    text,
+    PRIMARY KEY (org_id, item_id));
+SELECT iso28000.register_table('public.bench_item');
+SELECT :org;
+SQL
+)
+inserts=$(( N * 10 / 11 / 100000 ))
+[ "$inserts" -ge 1 ] || inserts=1
+per=$(( N * 10 / 11 / inserts ))
+for ((k = 0; k < inserts; k++)); do
+  psql -qX -v ON_ERROR_STOP=1 -c "INSERT INTO public.bench_item (org_id, label, qty, price, due_on, note)
+    SELECT $ORG, 'item ' || i, i, i / 3.0, date '2026-01-01' + i % 365, 'note ' || md5(i::text)
+      FROM generate_series($((k * per + 1)), $(((k + 1) * per))) i"
+done
+psql -qX -v ON_ERROR_STOP=1 -c "UPDATE public.bench_item SET qty = qty + 1, note = 'checked' WHERE item_id % 10 = 0"
+psql -qX -c "VACUUM ANALYZE iso28000.history"
+gen_s=$(( $(date +%s) - t0 ))
+records=$(psql -qXAt -c "SELECT count(*) FROM iso28000.history WHERE org_id = $ORG")
+avg_bytes=$(psql -qXAt -c "SELECT round(avg(coalesce(length(before_image::text), 0) + coalesce(length(after_image::text), 0) + length(row_key::text))) FROM iso28000.history WHERE org_id = $ORG")
+echo "written in ${gen_s}s: $records records (jsonb text ${avg_bytes} bytes per record on average)"
+
+psql -qX -v ON_ERROR_STOP=1 <<'SQL'
+CREATE FUNCTION public.bench_median(q text, reps integer, OUT median_ms numeric, OUT result text)
+LANGUAGE plpgsql AS $f$
+DECLARE t timestamptz; ms numeric[] := '{}';
+BEGIN
+  FOR i IN 1 .. reps LOOP
+    t := clock_timestamp();
+    EXECUTE q INTO result;
+    ms := ms || round(extract(epoch FROM clock_timestamp() - t) * 1000, 1);
+  END LOOP;
+  SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY x) INTO median_ms FROM unnest(ms) x;
+END $f$;
+SQL
+
+declare -A MS RES
+run() {  # run(name, query, reps)
+  local line
+  line=$(psql -qXAt -F '|' -c "SELECT median_ms, result FROM public.bench_median(\$q\$$2\$q\$, $3)" | tail -1)
+  MS[$1]=${line%%|*}; RES[$1]=${line#*|}
+  printf '  %-16s %10s ms  %s\n' "$1" "${MS[$1]}" "${RES[$1]}"
+}
+echo "medians:"
+run verify_c "SELECT row(v.*)::text FROM iso28000.verify_history($ORG) v" "$REPS"
+run scan "SELECT count(*)::text FROM (SELECT * FROM iso28000.history h WHERE h.org_id = $ORG ORDER BY h.seq OFFSET 0) s" "$REPS"
+run text_sha "SELECT sum(get_byte(sha256(convert_to(concat(h.row_key::text, h.before_image::text, h.after_image::text), 'UTF8')), 0))::text FROM iso28000.history h WHERE h.org_id = $ORG" "$REPS"
+run verify_0_1_0 "SELECT row(v.*)::text FROM public.verify_history_0_1_0($ORG) v" 1
+
+rate() { awk -v n="$records" -v ms="$1" 'BEGIN { if (ms > 0) printf "%.0f", n / (ms / 1000); else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
+met=$(awk -v r="$(rate "${MS[verify_c]}")" 'BEGIN { print (r >= 1000000) ? "met" : "not met" }')
+
+{
+  echo "# History verification benchmark"
+  echo
+  echo "Generated by \`bench/history_verify.sh\` (\`make bench BENCH=history_verify\`) on $(date -u +%Y-%m-%d),"
+  echo "PostgreSQL $(psql -qXAt -c 'SHOW server_version'), $(nproc) cores shared with other work"
+  echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)). Medians of $REPS runs in one session;"
+  echo "the 0.1.0 verifier one run."
+  echo
+  echo "One chain of $records records written by the recorder (a seven-column register:"
+  echo "$(( inserts * per )) inserted by $inserts statements, every tenth row updated once; written in ${gen_s} s;"
+  echo "row key and images ${avg_bytes} bytes of jsonb text per record on average)."
+  echo
+  echo "| variant | median ms | records/s | time / verify (C) | result |"
+  echo "|---|---:|---:|---:|---|"
+  for v in verify_c verify_0_1_0 scan text_sha; do
+    echo "| $v | ${MS[$v]} | $(rate "${MS[$v]}") | $(ratio "${MS[$v]}" "${MS[verify_c]}") | \`${RES[$v]}\` |"
+  done
+  echo
+  echo "Target ≥ 1,000,000 records/s: $met ($(rate "${MS[verify_c]}") records/s)."
+  echo "verify (C) is $(ratio "${MS[verify_0_1_0]}" "${MS[verify_c]}")× faster than the 0.1.0 verifier."
+  echo
+  echo "- **verify_c**: \`iso28000.verify_history(org)\`, the walk in C (\`src/history_verify.c\`):"
+  echo "  one SPI cursor in seq order, batches of 256 records deformed in place, each"
+  echo "  record's jsonb written by \`JsonbToCString\` and serialised by the recorder's"
+  echo "  \`history_canonical_text()\` into reused buffers, SHA-256, the checks of 0.1.0."
+  echo "- **verify_0_1_0**: the PL/pgSQL loop of 0.1.0 (a window function for the next"
+  echo "  link, one \`history_hash()\` call per record with its arguments built as text)."
+  echo "- **scan**: reading the records in seq order, nothing else: the floor."
+  echo "- **text_sha**: jsonb to text and SHA-256 in SQL over the same rows."
+} > "$OUT"
+echo "wrote $OUT"
+psql -qX -d postgres -c "DROP DATABASE $DB"

@@ -1,0 +1,509 @@
+/*
+ * history_verify.c
+ *		Streamed verification of an organisation's history chain:
+ *		iso28000.history_verify_chain(), the loop of verify_history().
+ *
+ * verify_history() (sql/core/06_history.sql) checks the caller's level and
+ * the kept digest, calls this function for the records, then checks the chain
+ * head.  This function reads the organisation's records in seq order through
+ * one SPI cursor, fetched in batches, as the caller (row-level security
+ * applies), and for each record recomputes the hash over the canonical
+ * serialisation that the recorder hashed: history_canonical_text() of
+ * history.c over netstring fields (history_canon.c), with each jsonb column
+ * written by JsonbToCString, as the recorder writes it.  Nothing is allocated
+ * per record: the jsonb texts, the serialisation and the hash context are
+ * reused, and the tuples are deformed in place.
+ *
+ * The checks, per record r in seq order, with prev the hash of the last good
+ * record (32 zero bytes before the first), are those of 0.1.0, in its order:
+ *   missing       r.seq is not the next number;
+ *   reordered     r.prev_hash is not prev, and a later record has that hash;
+ *   inserted      the next record links to prev, and r.hash is not prev;
+ *   altered       r.prev_hash is not prev (its link was changed), or the hash
+ *                 recomputed from r's fields is not r.hash (its content was);
+ *   digest_mismatch  r is the record of the kept digest and its hash differs.
+ * The first failure ends the walk.  "inserted" needs the next record's
+ * prev_hash, so a record is checked once the next one is read; "reordered"
+ * looks for a later record with one SPI query, only when a link is broken.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "common/cryptohash.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "history.h"
+
+/*
+ * SHA-256.  The recorder hashes through pg_cryptohash, which with OpenSSL 3
+ * looks the digest up again (under a lock) at every init: a quarter of the
+ * walk's time.  Where PostgreSQL is built with OpenSSL and its headers are at
+ * hand, the walk fetches the digest once and reuses it; the hash is the same.
+ */
+#if defined(USE_OPENSSL) && defined(__has_include)
+#if __has_include(<openssl/evp.h>)
+#define HV_OPENSSL 1
+#include <openssl/evp.h>
+#endif
+#endif
+
+typedef struct HvSha
+{
+#ifdef HV_OPENSSL
+	EVP_MD_CTX *ctx;
+	EVP_MD	   *md;				/* fetched once (OpenSSL 3), else static */
+#else
+	pg_cryptohash_ctx *ctx;
+#endif
+} HvSha;
+
+/* Sets up the hash; hv_sha_free() must follow, on error too. */
+static void
+hv_sha_init(HvSha *h)
+{
+#ifdef HV_OPENSSL
+	h->ctx = EVP_MD_CTX_new();
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	h->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+#else
+	h->md = (EVP_MD *) EVP_sha256();
+#endif
+	if (h->ctx == NULL || h->md == NULL)
+		elog(ERROR, "could not create a SHA-256 context");
+#else
+	h->ctx = pg_cryptohash_create(PG_SHA256);
+	if (h->ctx == NULL)
+		elog(ERROR, "could not create a SHA-256 context");
+#endif
+}
+
+/* SHA-256 of len bytes into out. */
+static inline void
+hv_sha(HvSha *h, const char *data, size_t len, uint8 *out)
+{
+#ifdef HV_OPENSSL
+	unsigned int outlen = 0;
+
+	if (EVP_DigestInit_ex(h->ctx, h->md, NULL) != 1 ||
+		EVP_DigestUpdate(h->ctx, data, len) != 1 ||
+		EVP_DigestFinal_ex(h->ctx, out, &outlen) != 1 || outlen != HISTORY_HASH_LEN)
+		elog(ERROR, "could not compute SHA-256");
+#else
+	if (pg_cryptohash_init(h->ctx) < 0 ||
+		pg_cryptohash_update(h->ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(h->ctx, out, HISTORY_HASH_LEN) < 0)
+		elog(ERROR, "could not compute SHA-256");
+#endif
+}
+
+/* Releases the hash. */
+static void
+hv_sha_free(HvSha *h)
+{
+#ifdef HV_OPENSSL
+	if (h->ctx)
+		EVP_MD_CTX_free(h->ctx);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	if (h->md)
+		EVP_MD_free(h->md);
+#endif
+#else
+	if (h->ctx)
+		pg_cryptohash_free(h->ctx);
+#endif
+	h->ctx = NULL;
+#ifdef HV_OPENSSL
+	h->md = NULL;
+#endif
+}
+
+/* Records fetched from the cursor at a time: small batches reuse the same memory. */
+#define HV_BATCH 256
+
+/* Columns of the cursor's query, 0-based. */
+enum
+{
+	HV_SEQ, HV_RECORDED_AT, HV_SESSION_ROLE, HV_ACTING_ROLE, HV_TXID, HV_TABLE_NAME,
+	HV_OPERATION, HV_ROW_KEY, HV_BEFORE, HV_AFTER, HV_PREV_HASH, HV_HASH, HV_NCOLS
+};
+
+static const char *const HV_CURSOR_SQL =
+"SELECT h.seq, h.recorded_at, h.session_role, h.acting_role, h.txid, h.table_name,"
+"       h.operation, h.row_key, h.before_image, h.after_image, h.prev_hash, h.hash"
+"  FROM iso28000.history h"
+" WHERE h.org_id OPERATOR(pg_catalog.=) $1"
+" ORDER BY h.seq";
+
+static const char *const HV_LATER_SQL =
+"SELECT 1 FROM iso28000.history l"
+" WHERE l.org_id OPERATOR(pg_catalog.=) $1 AND l.seq OPERATOR(pg_catalog.>) $2"
+"   AND l.hash OPERATOR(pg_catalog.=) $3"
+" LIMIT 1";
+
+/* A bytea value kept across batches (a hash is 32 bytes; tampered ones may not be). */
+typedef struct HvBytes
+{
+	bool		null;
+	int			len;
+	uint8	   *data;			/* palloc'd, grown as needed */
+	int			cap;
+} HvBytes;
+
+/* The record waiting for its successor's prev_hash. */
+typedef struct HvPending
+{
+	bool		present;
+	int64		seq;
+	HvBytes		prev_hash;
+	HvBytes		hash;
+	bool		content_ok;		/* recomputed hash equals hash */
+} HvPending;
+
+/* The walk's state and its result. */
+typedef struct HvState
+{
+	int64		org_id;
+	bool		has_kept;
+	int64		kept_seq;
+	HvBytes		kept_hash;
+	int64		expect_seq;
+	uint8		prev[HISTORY_HASH_LEN];
+	int64		records_checked;
+	int64		broken_seq;		/* 0: none yet */
+	const char *problem;
+	char	   *detail;
+} HvState;
+
+/* Copies len bytes (or NULL) into a kept value. */
+static void
+hv_set(HvBytes *b, const void *data, int len, bool null)
+{
+	b->null = null;
+	b->len = null ? 0 : len;
+	if (null)
+		return;
+	if (b->data == NULL || b->cap < len)
+	{
+		b->cap = Max(len, 64);
+		b->data = b->data ? repalloc(b->data, b->cap) : palloc(b->cap);
+	}
+	memcpy(b->data, data, len);
+}
+
+/* True when a kept value is exactly the 32 bytes h (IS NOT DISTINCT FROM). */
+static inline bool
+hv_equals(const HvBytes *b, const uint8 *h)
+{
+	return !b->null && b->len == HISTORY_HASH_LEN && memcmp(b->data, h, HISTORY_HASH_LEN) == 0;
+}
+
+/* Reports the first broken link and stops the walk. */
+static void
+hv_fail(HvState *st, int64 seq, const char *problem, char *detail)
+{
+	st->broken_seq = seq;
+	st->problem = problem;
+	st->detail = detail;
+}
+
+/* True when a record after seq carries hash h (the target of a reordered link). */
+static bool
+hv_later_has_hash(HvState *st, int64 seq, const HvBytes *h)
+{
+	Oid			types[3] = {INT8OID, INT8OID, BYTEAOID};
+	Datum		args[3];
+	bytea	   *b = palloc(VARHDRSZ + h->len);
+	int			rc;
+
+	SET_VARSIZE(b, VARHDRSZ + h->len);
+	memcpy(VARDATA(b), h->data, h->len);
+	args[0] = Int64GetDatum(st->org_id);
+	args[1] = Int64GetDatum(seq);
+	args[2] = PointerGetDatum(b);
+	rc = SPI_execute_with_args(HV_LATER_SQL, 3, types, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "history_verify_chain: query failed: %s", SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
+/*
+ * Checks the pending record, now that the next record's prev_hash is known
+ * (next_prev NULL at the end of the chain).  Returns false once a link is broken.
+ */
+static bool
+hv_check_pending(HvState *st, HvPending *p, const HvBytes *next_prev)
+{
+	bool		linked = hv_equals(&p->prev_hash, st->prev);
+
+	if (!linked && !p->prev_hash.null && hv_later_has_hash(st, p->seq, &p->prev_hash))
+	{
+		hv_fail(st, p->seq, "reordered",
+				psprintf("record " INT64_FORMAT " links to a record that comes after it in the chain",
+						 p->seq));
+		return false;
+	}
+	if (next_prev != NULL && hv_equals(next_prev, st->prev) && !hv_equals(&p->hash, st->prev))
+	{
+		hv_fail(st, p->seq, "inserted",
+				psprintf("record " INT64_FORMAT " is not part of the chain: record " INT64_FORMAT
+						 " links past it to record " INT64_FORMAT,
+						 p->seq, p->seq + 1, p->seq - 1));
+		return false;
+	}
+	if (!linked)
+	{
+		hv_fail(st, p->seq, "altered",
+				psprintf("record " INT64_FORMAT " does not link to record " INT64_FORMAT
+						 ": its prev_hash was changed", p->seq, p->seq - 1));
+		return false;
+	}
+	if (!p->content_ok)
+	{
+		hv_fail(st, p->seq, "altered",
+				psprintf("record " INT64_FORMAT " does not match its hash: its content was changed",
+						 p->seq));
+		return false;
+	}
+	if (st->has_kept && p->seq == st->kept_seq && !p->hash.null &&
+		!(p->hash.len == st->kept_hash.len &&
+		  memcmp(p->hash.data, st->kept_hash.data, p->hash.len) == 0))
+	{
+		hv_fail(st, p->seq, "digest_mismatch",
+				psprintf("record " INT64_FORMAT " no longer has the hash of the kept digest:"
+						 " the chain up to it was rewritten", p->seq));
+		return false;
+	}
+	st->records_checked++;
+	memcpy(st->prev, p->hash.data, HISTORY_HASH_LEN);	/* content_ok: 32 bytes */
+	st->expect_seq++;
+	p->present = false;
+	return true;
+}
+
+/* Text of a text datum as a NUL-terminated string in a reused buffer. */
+static const char *
+hv_cstring(StringInfo buf, Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+
+	resetStringInfo(buf);
+	appendBinaryStringInfo(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	if ((Pointer) t != DatumGetPointer(d))
+		pfree(t);
+	return buf->data;
+}
+
+/* Text of a jsonb datum, written as the recorder writes it, in a reused buffer. */
+static const char *
+hv_jsonb(StringInfo buf, Datum d, bool isnull)
+{
+	Jsonb	   *jb;
+
+	if (isnull)
+		return NULL;
+	jb = DatumGetJsonbP(d);
+	resetStringInfo(buf);
+	JsonbToCString(buf, &jb->root, VARSIZE(jb));
+	if ((Pointer) jb != DatumGetPointer(d))
+		pfree(jb);
+	return buf->data;
+}
+
+PG_FUNCTION_INFO_V1(history_verify_chain);
+/* Walks an organisation's history chain in seq order and names the first broken link. */
+Datum
+history_verify_chain(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	HvState		st;
+	HvPending	pend;
+	HvBytes		next_prev;
+	MemoryContext callcxt = CurrentMemoryContext;
+	MemoryContext rowcxt;
+	StringInfoData s_session, s_acting, s_table, s_op, s_key, s_before, s_after, canon;
+	HvSha		sha = {0};
+	SPIPlanPtr	plan;
+	Portal		portal;
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1];
+	Datum		values[HV_NCOLS];
+	bool		nulls[HV_NCOLS];
+	Datum		out[5];
+	bool		outnull[5] = {false, false, false, false, false};
+	volatile bool going = true;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "history_verify_chain: return type must be a row type");
+
+	memset(&st, 0, sizeof(st));
+	memset(&pend, 0, sizeof(pend));
+	memset(&next_prev, 0, sizeof(next_prev));
+	st.org_id = PG_GETARG_INT64(0);
+	st.expect_seq = 1;
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		bytea	   *k = PG_GETARG_BYTEA_PP(2);
+
+		st.has_kept = true;
+		st.kept_seq = PG_GETARG_INT64(1);
+		hv_set(&st.kept_hash, VARDATA_ANY(k), VARSIZE_ANY_EXHDR(k), false);
+	}
+
+	initStringInfo(&s_session);
+	initStringInfo(&s_acting);
+	initStringInfo(&s_table);
+	initStringInfo(&s_op);
+	initStringInfo(&s_key);
+	initStringInfo(&s_before);
+	initStringInfo(&s_after);
+	initStringInfo(&canon);
+	rowcxt = AllocSetContextCreate(callcxt, "history_verify_chain rows", ALLOCSET_DEFAULT_SIZES);
+	/* kept values live in this call's context; repalloc keeps them there */
+	hv_set(&pend.prev_hash, "", 0, false);
+	hv_set(&pend.hash, "", 0, false);
+	hv_set(&next_prev, "", 0, false);
+
+	hv_sha_init(&sha);
+	PG_TRY();
+	{
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "history_verify_chain: SPI_connect failed");
+	plan = SPI_prepare(HV_CURSOR_SQL, 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "history_verify_chain: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	args[0] = Int64GetDatum(st.org_id);
+	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+
+	while (going)
+	{
+		SPITupleTable *tt;
+
+		SPI_cursor_fetch(portal, true, HV_BATCH);
+		tt = SPI_tuptable;
+		if (SPI_processed == 0)
+		{
+			/* end of the chain: the pending record has no successor */
+			MemoryContextSwitchTo(callcxt);
+			if (pend.present)
+				hv_check_pending(&st, &pend, NULL);
+			break;
+		}
+		for (uint64 i = 0; i < SPI_processed && going; i++)
+		{
+			HistoryRecord rec;
+			uint8		computed[HISTORY_HASH_LEN];
+			bytea	   *b;
+			int64		seq;
+
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextSwitchTo(rowcxt);
+			heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
+			seq = DatumGetInt64(values[HV_SEQ]);
+
+			/* the record before this one gets its successor's prev_hash */
+			if (nulls[HV_PREV_HASH])
+				hv_set(&next_prev, NULL, 0, true);
+			else
+			{
+				b = DatumGetByteaPP(values[HV_PREV_HASH]);
+				hv_set(&next_prev, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
+			}
+			MemoryContextSwitchTo(callcxt);
+			if (pend.present && !hv_check_pending(&st, &pend, &next_prev))
+			{
+				going = false;
+				break;
+			}
+			if (seq != st.expect_seq)
+			{
+				hv_fail(&st, st.expect_seq, "missing",
+						psprintf("record " INT64_FORMAT " is missing: the chain goes from "
+								 INT64_FORMAT " to " INT64_FORMAT,
+								 st.expect_seq, st.expect_seq - 1, seq));
+				going = false;
+				break;
+			}
+
+			/* this record: recompute its hash now, check it once the next one is read */
+			MemoryContextSwitchTo(rowcxt);
+			pend.present = true;
+			pend.seq = seq;
+			hv_set(&pend.prev_hash, next_prev.data, next_prev.len, next_prev.null);
+			if (nulls[HV_HASH])
+				hv_set(&pend.hash, NULL, 0, true);
+			else
+			{
+				b = DatumGetByteaPP(values[HV_HASH]);
+				hv_set(&pend.hash, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
+			}
+			pend.content_ok = false;
+			if (!pend.prev_hash.null && pend.prev_hash.len == HISTORY_HASH_LEN &&
+				!pend.hash.null && pend.hash.len == HISTORY_HASH_LEN &&
+				!nulls[HV_RECORDED_AT] && !nulls[HV_SESSION_ROLE] && !nulls[HV_ACTING_ROLE] &&
+				!nulls[HV_TXID] && !nulls[HV_TABLE_NAME] && !nulls[HV_OPERATION])
+			{
+				rec.org_id = st.org_id;
+				rec.seq = seq;
+				rec.recorded_at = DatumGetTimestampTz(values[HV_RECORDED_AT]);
+				rec.session_role = hv_cstring(&s_session, values[HV_SESSION_ROLE]);
+				rec.acting_role = hv_cstring(&s_acting, values[HV_ACTING_ROLE]);
+				rec.txid = DatumGetInt64(values[HV_TXID]);
+				rec.table_name = hv_cstring(&s_table, values[HV_TABLE_NAME]);
+				rec.operation = hv_cstring(&s_op, values[HV_OPERATION]);
+				rec.row_key = hv_jsonb(&s_key, values[HV_ROW_KEY], nulls[HV_ROW_KEY]);
+				rec.before_image = hv_jsonb(&s_before, values[HV_BEFORE], nulls[HV_BEFORE]);
+				rec.after_image = hv_jsonb(&s_after, values[HV_AFTER], nulls[HV_AFTER]);
+				memcpy(rec.prev_hash, pend.prev_hash.data, HISTORY_HASH_LEN);
+				resetStringInfo(&canon);
+				history_canonical_text(&canon, &rec);
+				hv_sha(&sha, canon.data, canon.len, computed);
+				pend.content_ok = memcmp(computed, pend.hash.data, HISTORY_HASH_LEN) == 0;
+			}
+			MemoryContextSwitchTo(callcxt);
+		}
+		MemoryContextReset(rowcxt);
+		SPI_freetuptable(tt);
+	}
+	SPI_cursor_close(portal);
+	if (st.detail != NULL)
+		st.detail = MemoryContextStrdup(callcxt, st.detail);	/* SPI_finish frees its own */
+	SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		hv_sha_free(&sha);
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(callcxt);
+
+	out[0] = Int64GetDatum(st.records_checked);
+	if (st.problem != NULL)
+	{
+		out[1] = Int64GetDatum(st.broken_seq);
+		out[2] = CStringGetTextDatum(st.problem);
+		out[3] = CStringGetTextDatum(st.detail);
+		outnull[4] = true;
+		out[4] = (Datum) 0;
+	}
+	else
+	{
+		bytea	   *h = palloc(VARHDRSZ + HISTORY_HASH_LEN);
+
+		SET_VARSIZE(h, VARHDRSZ + HISTORY_HASH_LEN);
+		memcpy(VARDATA(h), st.prev, HISTORY_HASH_LEN);
+		outnull[1] = outnull[2] = outnull[3] = true;
+		out[1] = out[2] = out[3] = (Datum) 0;
+		out[4] = PointerGetDatum(h);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), out, outnull)));
+}
