@@ -26,7 +26,7 @@
  * prev_hash, so a record is checked once the next one is read; "reordered"
  * looks for a later record with one SPI query, only when a link is broken.
  */
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"

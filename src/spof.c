@@ -52,7 +52,7 @@
  * in C).  Links and processes are read as the caller, through row-level
  * security, with two SPI queries; nothing outlives the call.
  */
-#include "postgres.h"
+#include "iso28000_compat.h"
 
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
