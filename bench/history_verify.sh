@@ -118,7 +118,7 @@ met=$(awk -v r="$(rate "${MS[verify_c]}")" 'BEGIN { print (r >= 1000000) ? "met"
   echo "verify (C) is $(ratio "${MS[verify_0_1_0]}" "${MS[verify_c]}")× faster than the 0.1.0 verifier."
   echo
   echo "- **verify_c**: \`iso28000.verify_history(org)\`, the walk in C (\`src/history_verify.c\`):"
-  echo "  one SPI cursor in seq order, batches of 256 records deformed in place, each"
+  echo "  one query in seq order whose rows it receives as the executor produces them, each"
   echo "  record's jsonb written by \`JsonbToCString\` and serialised by the recorder's"
   echo "  \`history_canonical_text()\` into reused buffers, SHA-256, the checks of 0.1.0."
   echo "- **verify_0_1_0**: the PL/pgSQL loop of 0.1.0 (a window function for the next"

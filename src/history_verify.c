@@ -3,16 +3,18 @@
  *		Streamed verification of an organisation's history chain:
  *		iso28000.history_verify_chain(), the loop of verify_history().
  *
- * verify_history() (sql/core/06_history.sql) checks the caller's level and
+ * verify_history() (sql/core/05_history.sql) checks the caller's level and
  * the kept digest, calls this function for the records, then checks the chain
- * head.  This function reads the organisation's records in seq order through
- * one SPI cursor, fetched in batches, as the caller (row-level security
- * applies), and for each record recomputes the hash over the canonical
- * serialisation that the recorder hashed: history_canonical_text() of
- * history.c over netstring fields (history_canon.c), with each jsonb column
- * written by JsonbToCString, as the recorder writes it.  Nothing is allocated
- * per record: the jsonb texts, the serialisation and the hash context are
- * reused, and the tuples are deformed in place.
+ * head.  This function runs one query for the organisation's records in seq
+ * order, as the caller (row-level security applies), with itself as the
+ * query's receiver: each row is checked as the executor produces it, with no
+ * copy of the row and no result set.  For each record it recomputes the hash
+ * over the canonical serialisation that the recorder hashed:
+ * history_canonical_text() of history.c over netstring fields
+ * (history_canon.c), with each jsonb column written by JsonbToCString, as the
+ * recorder writes it.  Nothing is allocated per record: the jsonb texts, the
+ * serialisation and the hash context are reused, and per-record scraps are
+ * freed every HV_BATCH records.
  *
  * The checks, per record r in seq order, with prev the hash of the last good
  * record (32 zero bytes before the first), are those of 0.1.0, in its order:
@@ -23,8 +25,10 @@
  *                 recomputed from r's fields is not r.hash (its content was);
  *   digest_mismatch  r is the record of the kept digest and its hash differs.
  * The first failure ends the walk.  "inserted" needs the next record's
- * prev_hash, so a record is checked once the next one is read; "reordered"
- * looks for a later record with one SPI query, only when a link is broken.
+ * prev_hash, so a record is checked once the next one is read.  A broken
+ * link stops the scan; "reordered" then looks for a later record carrying the
+ * hash the link names, with one more query, after the scan (a receiver may
+ * not run queries of its own).
  */
 #include "iso28000_compat.h"
 
@@ -32,6 +36,8 @@
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "nodes/params.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -125,17 +131,17 @@ hv_sha_free(HvSha *h)
 #endif
 }
 
-/* Records fetched from the cursor at a time: small batches reuse the same memory. */
+/* Records between two resets of the per-record memory. */
 #define HV_BATCH 256
 
-/* Columns of the cursor's query, 0-based. */
+/* Columns of the records query, 0-based. */
 enum
 {
 	HV_SEQ, HV_RECORDED_AT, HV_SESSION_ROLE, HV_ACTING_ROLE, HV_TXID, HV_TABLE_NAME,
 	HV_OPERATION, HV_ROW_KEY, HV_BEFORE, HV_AFTER, HV_PREV_HASH, HV_HASH, HV_NCOLS
 };
 
-static const char *const HV_CURSOR_SQL =
+static const char *const HV_RECORDS_SQL =
 "SELECT h.seq, h.recorded_at, h.session_role, h.acting_role, h.txid, h.table_name,"
 "       h.operation, h.row_key, h.before_image, h.after_image, h.prev_hash, h.hash"
 "  FROM iso28000.history h"
@@ -180,6 +186,8 @@ typedef struct HvState
 	int64		broken_seq;		/* 0: none yet */
 	const char *problem;
 	char	   *detail;
+	bool		unlinked;		/* the pending record's link is broken: finish after the scan */
+	bool		unlinked_has_next;
 } HvState;
 
 /* Copies len bytes (or NULL) into a kept value. */
@@ -205,6 +213,8 @@ hv_equals(const HvBytes *b, const uint8 *h)
 	return !b->null && b->len == HISTORY_HASH_LEN && memcmp(b->data, h, HISTORY_HASH_LEN) == 0;
 }
 
+static bool hv_check_rest(HvState *st, HvPending *p, const HvBytes *next_prev, bool linked);
+
 /* Reports the first broken link and stops the walk. */
 static void
 hv_fail(HvState *st, int64 seq, const char *problem, char *detail)
@@ -214,42 +224,31 @@ hv_fail(HvState *st, int64 seq, const char *problem, char *detail)
 	st->detail = detail;
 }
 
-/* True when a record after seq carries hash h (the target of a reordered link). */
-static bool
-hv_later_has_hash(HvState *st, int64 seq, const HvBytes *h)
-{
-	Oid			types[3] = {INT8OID, INT8OID, BYTEAOID};
-	Datum		args[3];
-	bytea	   *b = palloc(VARHDRSZ + h->len);
-	int			rc;
-
-	SET_VARSIZE(b, VARHDRSZ + h->len);
-	memcpy(VARDATA(b), h->data, h->len);
-	args[0] = Int64GetDatum(st->org_id);
-	args[1] = Int64GetDatum(seq);
-	args[2] = PointerGetDatum(b);
-	rc = SPI_execute_with_args(HV_LATER_SQL, 3, types, args, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "history_verify_chain: query failed: %s", SPI_result_code_string(rc));
-	return SPI_processed > 0;
-}
-
 /*
  * Checks the pending record, now that the next record's prev_hash is known
- * (next_prev NULL at the end of the chain).  Returns false once a link is broken.
+ * (next_prev NULL at the end of the chain).  Returns false once a link is
+ * broken; a broken link (not linked) is only noted in st->unlinked: whether a
+ * later record carries the hash it links to (reordered) needs a query, which
+ * runs after the scan, and hv_check_unlinked() finishes the check then.
  */
 static bool
 hv_check_pending(HvState *st, HvPending *p, const HvBytes *next_prev)
 {
 	bool		linked = hv_equals(&p->prev_hash, st->prev);
 
-	if (!linked && !p->prev_hash.null && hv_later_has_hash(st, p->seq, &p->prev_hash))
+	if (!linked)
 	{
-		hv_fail(st, p->seq, "reordered",
-				psprintf("record " INT64_FORMAT " links to a record that comes after it in the chain",
-						 p->seq));
+		st->unlinked = true;
+		st->unlinked_has_next = (next_prev != NULL);
 		return false;
 	}
+	return hv_check_rest(st, p, next_prev, linked);
+}
+
+/* The checks after "reordered", in 0.1.0's order. */
+static bool
+hv_check_rest(HvState *st, HvPending *p, const HvBytes *next_prev, bool linked)
+{
 	if (next_prev != NULL && hv_equals(next_prev, st->prev) && !hv_equals(&p->hash, st->prev))
 	{
 		hv_fail(st, p->seq, "inserted",
@@ -317,6 +316,152 @@ hv_jsonb(StringInfo buf, Datum d, bool isnull)
 	return buf->data;
 }
 
+/* The walk as the receiver of the records query: each row is checked as the executor produces it. */
+typedef struct HvWalk
+{
+	DestReceiver pub;
+	HvState    *st;
+	HvPending	pend;
+	HvBytes		next_prev;
+	HvSha		sha;
+	MemoryContext callcxt;		/* kept values, results */
+	MemoryContext rowcxt;		/* per-record work, reset every HV_BATCH records */
+	uint32		since_reset;
+	StringInfoData s_session, s_acting, s_table, s_op, s_key, s_before, s_after, canon;
+} HvWalk;
+
+/* Checks one record (and its predecessor, now that its successor is known). */
+static bool
+hv_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	HvWalk	   *w = (HvWalk *) self;
+	HvState    *st = w->st;
+	HvPending  *pend = &w->pend;
+	MemoryContext oldcxt;
+	Datum	   *values;
+	bool	   *nulls;
+	bytea	   *b;
+	int64		seq;
+
+	CHECK_FOR_INTERRUPTS();
+	slot_getallattrs(slot);
+	values = slot->tts_values;
+	nulls = slot->tts_isnull;
+	oldcxt = MemoryContextSwitchTo(w->rowcxt);
+	seq = DatumGetInt64(values[HV_SEQ]);
+
+	/* the record before this one gets its successor's prev_hash */
+	if (nulls[HV_PREV_HASH])
+		hv_set(&w->next_prev, NULL, 0, true);
+	else
+	{
+		b = DatumGetByteaPP(values[HV_PREV_HASH]);
+		hv_set(&w->next_prev, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
+	}
+	MemoryContextSwitchTo(w->callcxt);
+	if (pend->present && !hv_check_pending(st, pend, &w->next_prev))
+	{
+		MemoryContextSwitchTo(oldcxt);
+		return false;			/* stops the executor */
+	}
+	if (seq != st->expect_seq)
+	{
+		hv_fail(st, st->expect_seq, "missing",
+				psprintf("record " INT64_FORMAT " is missing: the chain goes from "
+						 INT64_FORMAT " to " INT64_FORMAT,
+						 st->expect_seq, st->expect_seq - 1, seq));
+		MemoryContextSwitchTo(oldcxt);
+		return false;
+	}
+
+	/* this record: recompute its hash now, check it once the next one is read */
+	MemoryContextSwitchTo(w->rowcxt);
+	pend->present = true;
+	pend->seq = seq;
+	hv_set(&pend->prev_hash, w->next_prev.data, w->next_prev.len, w->next_prev.null);
+	if (nulls[HV_HASH])
+		hv_set(&pend->hash, NULL, 0, true);
+	else
+	{
+		b = DatumGetByteaPP(values[HV_HASH]);
+		hv_set(&pend->hash, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
+	}
+	pend->content_ok = false;
+	if (!pend->prev_hash.null && pend->prev_hash.len == HISTORY_HASH_LEN &&
+		!pend->hash.null && pend->hash.len == HISTORY_HASH_LEN &&
+		!nulls[HV_RECORDED_AT] && !nulls[HV_SESSION_ROLE] && !nulls[HV_ACTING_ROLE] &&
+		!nulls[HV_TXID] && !nulls[HV_TABLE_NAME] && !nulls[HV_OPERATION])
+	{
+		HistoryRecord rec;
+		uint8		computed[HISTORY_HASH_LEN];
+
+		rec.org_id = st->org_id;
+		rec.seq = seq;
+		rec.recorded_at = DatumGetTimestampTz(values[HV_RECORDED_AT]);
+		rec.session_role = hv_cstring(&w->s_session, values[HV_SESSION_ROLE]);
+		rec.acting_role = hv_cstring(&w->s_acting, values[HV_ACTING_ROLE]);
+		rec.txid = DatumGetInt64(values[HV_TXID]);
+		rec.table_name = hv_cstring(&w->s_table, values[HV_TABLE_NAME]);
+		rec.operation = hv_cstring(&w->s_op, values[HV_OPERATION]);
+		rec.row_key = hv_jsonb(&w->s_key, values[HV_ROW_KEY], nulls[HV_ROW_KEY]);
+		rec.before_image = hv_jsonb(&w->s_before, values[HV_BEFORE], nulls[HV_BEFORE]);
+		rec.after_image = hv_jsonb(&w->s_after, values[HV_AFTER], nulls[HV_AFTER]);
+		memcpy(rec.prev_hash, pend->prev_hash.data, HISTORY_HASH_LEN);
+		resetStringInfo(&w->canon);
+		history_canonical_text(&w->canon, &rec);
+		hv_sha(&w->sha, w->canon.data, w->canon.len, computed);
+		pend->content_ok = memcmp(computed, pend->hash.data, HISTORY_HASH_LEN) == 0;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	if (++w->since_reset >= HV_BATCH)
+	{
+		MemoryContextReset(w->rowcxt);
+		w->since_reset = 0;
+	}
+	return true;
+}
+
+/* The receiver's start, end and destruction: nothing to do. */
+static void
+hv_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+hv_shutdown(DestReceiver *self)
+{
+}
+
+static void
+hv_destroy(DestReceiver *self)
+{
+}
+
+/* Finishes a record whose link is broken: reordered when a later record has the hash it links to. */
+static void
+hv_check_unlinked(HvState *st, HvPending *p, const HvBytes *next_prev)
+{
+	Oid			types[3] = {INT8OID, INT8OID, BYTEAOID};
+	Datum		args[3];
+	bytea	   *b = palloc(VARHDRSZ + p->prev_hash.len);
+	int			rc;
+
+	SET_VARSIZE(b, VARHDRSZ + p->prev_hash.len);
+	memcpy(VARDATA(b), p->prev_hash.data, p->prev_hash.len);
+	args[0] = Int64GetDatum(st->org_id);
+	args[1] = Int64GetDatum(p->seq);
+	args[2] = PointerGetDatum(b);
+	rc = SPI_execute_with_args(HV_LATER_SQL, 3, types, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "history_verify_chain: query failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed > 0 && !p->prev_hash.null)
+		hv_fail(st, p->seq, "reordered",
+				psprintf("record " INT64_FORMAT " links to a record that comes after it in the chain",
+						 p->seq));
+	else
+		(void) hv_check_rest(st, p, next_prev, false);
+}
+
 PG_FUNCTION_INFO_V1(history_verify_chain);
 /* Walks an organisation's history chain in seq order and names the first broken link. */
 Datum
@@ -324,21 +469,13 @@ history_verify_chain(PG_FUNCTION_ARGS)
 {
 	TupleDesc	tupdesc;
 	HvState		st;
-	HvPending	pend;
-	HvBytes		next_prev;
-	MemoryContext callcxt = CurrentMemoryContext;
-	MemoryContext rowcxt;
-	StringInfoData s_session, s_acting, s_table, s_op, s_key, s_before, s_after, canon;
-	HvSha		sha = {0};
+	HvWalk		w;
 	SPIPlanPtr	plan;
-	Portal		portal;
+	SPIExecuteOptions options;
 	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1];
-	Datum		values[HV_NCOLS];
-	bool		nulls[HV_NCOLS];
 	Datum		out[5];
 	bool		outnull[5] = {false, false, false, false, false};
-	volatile bool going = true;
+	int			rc;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -346,8 +483,7 @@ history_verify_chain(PG_FUNCTION_ARGS)
 		elog(ERROR, "history_verify_chain: return type must be a row type");
 
 	memset(&st, 0, sizeof(st));
-	memset(&pend, 0, sizeof(pend));
-	memset(&next_prev, 0, sizeof(next_prev));
+	memset(&w, 0, sizeof(w));
 	st.org_id = PG_GETARG_INT64(0);
 	st.expect_seq = 1;
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
@@ -359,132 +495,65 @@ history_verify_chain(PG_FUNCTION_ARGS)
 		hv_set(&st.kept_hash, VARDATA_ANY(k), VARSIZE_ANY_EXHDR(k), false);
 	}
 
-	initStringInfo(&s_session);
-	initStringInfo(&s_acting);
-	initStringInfo(&s_table);
-	initStringInfo(&s_op);
-	initStringInfo(&s_key);
-	initStringInfo(&s_before);
-	initStringInfo(&s_after);
-	initStringInfo(&canon);
-	rowcxt = AllocSetContextCreate(callcxt, "history_verify_chain rows", ALLOCSET_DEFAULT_SIZES);
+	w.pub.receiveSlot = hv_receive;
+	w.pub.rStartup = hv_startup;
+	w.pub.rShutdown = hv_shutdown;
+	w.pub.rDestroy = hv_destroy;
+	w.pub.mydest = DestNone;
+	w.st = &st;
+	w.callcxt = CurrentMemoryContext;
+	w.rowcxt = AllocSetContextCreate(w.callcxt, "history_verify_chain rows", ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&w.s_session);
+	initStringInfo(&w.s_acting);
+	initStringInfo(&w.s_table);
+	initStringInfo(&w.s_op);
+	initStringInfo(&w.s_key);
+	initStringInfo(&w.s_before);
+	initStringInfo(&w.s_after);
+	initStringInfo(&w.canon);
 	/* kept values live in this call's context; repalloc keeps them there */
-	hv_set(&pend.prev_hash, "", 0, false);
-	hv_set(&pend.hash, "", 0, false);
-	hv_set(&next_prev, "", 0, false);
+	hv_set(&w.pend.prev_hash, "", 0, false);
+	hv_set(&w.pend.hash, "", 0, false);
+	hv_set(&w.next_prev, "", 0, false);
 
-	hv_sha_init(&sha);
+	hv_sha_init(&w.sha);
 	PG_TRY();
 	{
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "history_verify_chain: SPI_connect failed");
-	plan = SPI_prepare(HV_CURSOR_SQL, 1, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "history_verify_chain: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	args[0] = Int64GetDatum(st.org_id);
-	portal = SPI_cursor_open(NULL, plan, args, NULL, true);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "history_verify_chain: SPI_connect failed");
+		plan = SPI_prepare(HV_RECORDS_SQL, 1, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "history_verify_chain: SPI_prepare failed: %s",
+				 SPI_result_code_string(SPI_result));
+		memset(&options, 0, sizeof(options));
+		options.params = makeParamList(1);
+		options.params->params[0].value = Int64GetDatum(st.org_id);
+		options.params->params[0].isnull = false;
+		options.params->params[0].pflags = PARAM_FLAG_CONST;
+		options.params->params[0].ptype = INT8OID;
+		options.read_only = true;
+		options.dest = &w.pub;
+		rc = SPI_execute_plan_extended(plan, &options);
+		if (rc < 0)
+			elog(ERROR, "history_verify_chain: query failed: %s", SPI_result_code_string(rc));
 
-	while (going)
-	{
-		SPITupleTable *tt;
-
-		SPI_cursor_fetch(portal, true, HV_BATCH);
-		tt = SPI_tuptable;
-		if (SPI_processed == 0)
-		{
-			/* end of the chain: the pending record has no successor */
-			MemoryContextSwitchTo(callcxt);
-			if (pend.present)
-				hv_check_pending(&st, &pend, NULL);
-			break;
-		}
-		for (uint64 i = 0; i < SPI_processed && going; i++)
-		{
-			HistoryRecord rec;
-			uint8		computed[HISTORY_HASH_LEN];
-			bytea	   *b;
-			int64		seq;
-
-			CHECK_FOR_INTERRUPTS();
-			MemoryContextSwitchTo(rowcxt);
-			heap_deform_tuple(tt->vals[i], tt->tupdesc, values, nulls);
-			seq = DatumGetInt64(values[HV_SEQ]);
-
-			/* the record before this one gets its successor's prev_hash */
-			if (nulls[HV_PREV_HASH])
-				hv_set(&next_prev, NULL, 0, true);
-			else
-			{
-				b = DatumGetByteaPP(values[HV_PREV_HASH]);
-				hv_set(&next_prev, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
-			}
-			MemoryContextSwitchTo(callcxt);
-			if (pend.present && !hv_check_pending(&st, &pend, &next_prev))
-			{
-				going = false;
-				break;
-			}
-			if (seq != st.expect_seq)
-			{
-				hv_fail(&st, st.expect_seq, "missing",
-						psprintf("record " INT64_FORMAT " is missing: the chain goes from "
-								 INT64_FORMAT " to " INT64_FORMAT,
-								 st.expect_seq, st.expect_seq - 1, seq));
-				going = false;
-				break;
-			}
-
-			/* this record: recompute its hash now, check it once the next one is read */
-			MemoryContextSwitchTo(rowcxt);
-			pend.present = true;
-			pend.seq = seq;
-			hv_set(&pend.prev_hash, next_prev.data, next_prev.len, next_prev.null);
-			if (nulls[HV_HASH])
-				hv_set(&pend.hash, NULL, 0, true);
-			else
-			{
-				b = DatumGetByteaPP(values[HV_HASH]);
-				hv_set(&pend.hash, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), false);
-			}
-			pend.content_ok = false;
-			if (!pend.prev_hash.null && pend.prev_hash.len == HISTORY_HASH_LEN &&
-				!pend.hash.null && pend.hash.len == HISTORY_HASH_LEN &&
-				!nulls[HV_RECORDED_AT] && !nulls[HV_SESSION_ROLE] && !nulls[HV_ACTING_ROLE] &&
-				!nulls[HV_TXID] && !nulls[HV_TABLE_NAME] && !nulls[HV_OPERATION])
-			{
-				rec.org_id = st.org_id;
-				rec.seq = seq;
-				rec.recorded_at = DatumGetTimestampTz(values[HV_RECORDED_AT]);
-				rec.session_role = hv_cstring(&s_session, values[HV_SESSION_ROLE]);
-				rec.acting_role = hv_cstring(&s_acting, values[HV_ACTING_ROLE]);
-				rec.txid = DatumGetInt64(values[HV_TXID]);
-				rec.table_name = hv_cstring(&s_table, values[HV_TABLE_NAME]);
-				rec.operation = hv_cstring(&s_op, values[HV_OPERATION]);
-				rec.row_key = hv_jsonb(&s_key, values[HV_ROW_KEY], nulls[HV_ROW_KEY]);
-				rec.before_image = hv_jsonb(&s_before, values[HV_BEFORE], nulls[HV_BEFORE]);
-				rec.after_image = hv_jsonb(&s_after, values[HV_AFTER], nulls[HV_AFTER]);
-				memcpy(rec.prev_hash, pend.prev_hash.data, HISTORY_HASH_LEN);
-				resetStringInfo(&canon);
-				history_canonical_text(&canon, &rec);
-				hv_sha(&sha, canon.data, canon.len, computed);
-				pend.content_ok = memcmp(computed, pend.hash.data, HISTORY_HASH_LEN) == 0;
-			}
-			MemoryContextSwitchTo(callcxt);
-		}
-		MemoryContextReset(rowcxt);
-		SPI_freetuptable(tt);
-	}
-	SPI_cursor_close(portal);
-	if (st.detail != NULL)
-		st.detail = MemoryContextStrdup(callcxt, st.detail);	/* SPI_finish frees its own */
-	SPI_finish();
+		MemoryContextSwitchTo(w.callcxt);
+		/* the end of the chain: the pending record has no successor */
+		if (st.problem == NULL && !st.unlinked && w.pend.present)
+			(void) hv_check_pending(&st, &w.pend, NULL);
+		if (st.unlinked)
+			hv_check_unlinked(&st, &w.pend, st.unlinked_has_next ? &w.next_prev : NULL);
+		if (st.detail != NULL)
+			st.detail = MemoryContextStrdup(w.callcxt, st.detail);	/* SPI_finish frees its own */
+		SPI_finish();
 	}
 	PG_FINALLY();
 	{
-		hv_sha_free(&sha);
+		hv_sha_free(&w.sha);
 	}
 	PG_END_TRY();
-	MemoryContextSwitchTo(callcxt);
+	MemoryContextSwitchTo(w.callcxt);
+	MemoryContextDelete(w.rowcxt);
 
 	out[0] = Int64GetDatum(st.records_checked);
 	if (st.problem != NULL)

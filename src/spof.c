@@ -521,34 +521,6 @@ dominators(int n, const int *s_start, const int *s_adj, const int *p_start, cons
 	return idom;
 }
 
-/* Sets up the tuplestore that a materialising set-returning function fills. */
-static Tuplestorestate *
-spof_init_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	Tuplestorestate *ts;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("single_points_of_failure must be called where a set is accepted"),
-				 errhint("Call it in the FROM clause.")));
-	if (get_call_result_type(fcinfo, NULL, tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "single_points_of_failure: return type must be a row type");
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	*tupdesc = CreateTupleDescCopy(*tupdesc);
-	ts = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(oldcxt);
-
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = ts;
-	rsinfo->setDesc = *tupdesc;
-	return ts;
-}
-
 static const char *const SUPPLY_GROUPS_SQL =
 "SELECT d.node_id, pg_catalog.array_agg(d.depends_on_id),"
 "       pg_catalog.array_agg(d.depends_on_id)"
@@ -579,8 +551,7 @@ Datum
 single_points_of_failure(PG_FUNCTION_ARGS)
 {
 	int64		org_id = PG_GETARG_INT64(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *ts = spof_init_srf(fcinfo, &tupdesc);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	MemoryContext work = AllocSetContextCreate(CurrentMemoryContext, "single_points_of_failure",
 											   ALLOCSET_DEFAULT_SIZES);
 	MemoryContext oldcxt = MemoryContextSwitchTo(work);
@@ -601,6 +572,7 @@ single_points_of_failure(PG_FUNCTION_ARGS)
 	int			nrows = 0,
 				rowcap = 0;
 
+	InitMaterializedSRF(fcinfo, 0);
 	memset(&g, 0, sizeof(g));
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int64);
@@ -878,7 +850,7 @@ done:
 		values[0] = Int64GetDatum(rows[i].node_id);
 		values[1] = Int64GetDatum(rows[i].process_id);
 		values[2] = Int32GetDatum(rows[i].lost);
-		tuplestore_putvalues(ts, tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(work);
 	return (Datum) 0;

@@ -206,7 +206,7 @@ LANGUAGE c STABLE
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'history_verify_chain';
 COMMENT ON FUNCTION iso28000.history_verify_chain(bigint, bigint, bytea) IS
-  'The records walk of verify_history(), in C (src/history_verify.c): reads the organisation''s history in seq order through one cursor, as the caller (row-level security applies), recomputes each hash over the canonical serialisation and returns the records checked and the first broken link (missing, reordered, inserted, altered, digest_mismatch against kept_seq and kept_hash), or the hash of the last record when none is broken. verify_history() adds the level check and the chain head.';
+  'The records walk of verify_history(), in C (src/history_verify.c): reads the organisation''s history in seq order with one query whose rows it checks as the executor produces them, as the caller (row-level security applies), recomputes each hash over the canonical serialisation and returns the records checked and the first broken link (missing, reordered, inserted, altered, digest_mismatch against kept_seq and kept_hash), or the hash of the last record when none is broken. verify_history() adds the level check and the chain head.';
 
 -- Recomputes an organisation's chain and names the first broken link.
 CREATE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,

@@ -1,5 +1,5 @@
--- verify_history walks the chain in C (src/history_verify.c, streamed in
--- batches of 256 records): on a chain of over 4,200 records, every kind of
+-- verify_history walks the chain in C (src/history_verify.c, its per-record
+-- memory reset every 256 records): on a chain of over 4,200 records, every kind of
 -- tampering at the first records, around the batch boundary and at the last
 -- record gives exactly the row (valid, records_checked, first_broken_seq,
 -- problem, detail) of the PL/pgSQL verifier of 0.1.0, kept here as reference.
