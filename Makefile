@@ -61,7 +61,7 @@ $(DATA_built): $(SQL_PARTS) sql/install-order META.json
 	@mkdir -p build
 	cat $(SQL_PARTS) > $@
 
-.PHONY: installcheck-regress installcheck-isolation setup demo test bench fuzz soak sqlsmith dist check-version
+.PHONY: installcheck-regress installcheck-isolation setup demo test bench fuzz soak sqlsmith dist check-version release
 
 # Installs the packages the build and the tests need (needs root or sudo).
 setup:
@@ -113,3 +113,10 @@ dist: check-version
 	@mkdir -p $(DISTDIR)
 	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip HEAD
 	@echo "dist: wrote $(DISTDIR)/$(EXTENSION)-$(EXTVERSION).zip"
+
+# Releases the version in META.json (tools/release): checks, the upgrade
+# suite (FULL=1: make test), CHANGELOG.md and debian/changelog dated, commit
+# and tag vVERSION, dist/ archive and .deb; NEXT=X.Y.Z then starts the next
+# version (tools/freeze-release).  Pushes nothing.
+release: setup
+	./tools/release $(if $(NEXT),--next $(NEXT)) $(if $(FULL),--full)
