@@ -126,10 +126,10 @@ supply_chain_reach(PG_FUNCTION_ARGS)
 	const char *sql = downstream
 		? "SELECT d.node_id, iso28000.criticality_rank(d.criticality)"
 		"  FROM iso28000.supply_chain_dependency d"
-		" WHERE d.org_id = $1 AND d.depends_on_id = ANY ($2)"
+		" WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.depends_on_id OPERATOR(pg_catalog.=) ANY ($2)"
 		: "SELECT d.depends_on_id, iso28000.criticality_rank(d.criticality)"
 		"  FROM iso28000.supply_chain_dependency d"
-		" WHERE d.org_id = $1 AND d.node_id = ANY ($2)";
+		" WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.node_id OPERATOR(pg_catalog.=) ANY ($2)";
 	HASH_SEQ_STATUS it;
 	ScEntry    *e;
 

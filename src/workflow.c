@@ -415,7 +415,7 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 			elog(ERROR, "SPI_connect failed");
 		args[0] = CStringGetTextDatum(tab.workflow);
 
-		if (SPI_execute_with_args("SELECT log_events FROM iso28000.workflow WHERE workflow = $1",
+		if (SPI_execute_with_args("SELECT log_events FROM iso28000.workflow WHERE workflow OPERATOR(pg_catalog.=) $1",
 								  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed");
 		if (SPI_processed == 0)
@@ -423,7 +423,7 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 		tab.log_events = wf_spi_bool(SPI_tuptable->vals[0], 1);
 
 		if (SPI_execute_with_args("SELECT state, is_initial, is_terminal, is_frozen, deletable "
-								  "FROM iso28000.workflow_state WHERE workflow = $1",
+								  "FROM iso28000.workflow_state WHERE workflow OPERATOR(pg_catalog.=) $1",
 								  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed");
 		for (i = 0; i < SPI_processed; i++)
@@ -452,8 +452,8 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 		if (ninitial != 1)
 			tab.initial[0] = '\0';
 
-		if (SPI_execute_with_args("SELECT state, column_name::text, coalesce(description, column_name::text) "
-								  "FROM iso28000.workflow_required_column WHERE workflow = $1 "
+		if (SPI_execute_with_args("SELECT state, column_name::pg_catalog.text, coalesce(description, column_name::pg_catalog.text) "
+								  "FROM iso28000.workflow_required_column WHERE workflow OPERATOR(pg_catalog.=) $1 "
 								  "ORDER BY state, column_name",
 								  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed");
@@ -485,8 +485,8 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 			s->required_desc[s->nrequired++] = wf_spi_text(tup, 3);
 		}
 
-		if (SPI_execute_with_args("SELECT from_state, to_state, required_level, guard::oid "
-								  "FROM iso28000.workflow_transition WHERE workflow = $1",
+		if (SPI_execute_with_args("SELECT from_state, to_state, required_level, guard::pg_catalog.oid "
+								  "FROM iso28000.workflow_transition WHERE workflow OPERATOR(pg_catalog.=) $1",
 								  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "SPI_execute failed");
 		for (i = 0; i < SPI_processed; i++)
@@ -758,17 +758,17 @@ wf_has_level(int64 org, int level)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	values[0] = Int64GetDatum(org);
 	values[1] = ObjectIdGetDatum(userid);
 	values[2] = CStringGetTextDatum(wf_level_names[level]);
 	rc = SPI_execute_plan(wf_keep_plan(&wf_level_plan,
 									   "SELECT pg_catalog.pg_has_role(pg_catalog.session_user(), $2, 'MEMBER') "
 									   "AND EXISTS (SELECT 1 FROM iso28000.membership m "
-									   "JOIN iso28000.access_level l ON l.level = m.level "
-									   "WHERE m.org_id = $1 "
-									   "AND l.rank >= (SELECT a.rank FROM iso28000.access_level a WHERE a.level = $3) "
-									   "AND pg_catalog.pg_has_role($2, m.member::oid, 'USAGE'))",
+									   "JOIN iso28000.access_level l ON l.level OPERATOR(pg_catalog.=) m.level "
+									   "WHERE m.org_id OPERATOR(pg_catalog.=) $1 "
+									   "AND l.rank OPERATOR(pg_catalog.>=) (SELECT a.rank FROM iso28000.access_level a WHERE a.level OPERATOR(pg_catalog.=) $3) "
+									   "AND pg_catalog.pg_has_role($2, m.member::pg_catalog.oid, 'USAGE'))",
 									   3, argtypes),
 						  values, NULL, true, 1);
 	SetUserIdAndSecContext(save_userid, save_sec);
@@ -887,11 +887,11 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	 * under another role (row-level security), so both use the same one.
 	 */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	rc = SPI_execute_plan(wf_keep_plan(&wf_event_plan,
 									   "INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, "
 									   "record_id, record_key, from_state, to_state, actor, actor_person, "
-									   "occurred_at, note) VALUES ($1, $2, $3::regclass, $4, $5, $6, $7, $8, "
+									   "occurred_at, note) VALUES ($1, $2, $3::pg_catalog.regclass, $4, $5, $6, $7, $8, "
 									   "$9, $10, $11)", 11, argtypes),
 						  values, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);

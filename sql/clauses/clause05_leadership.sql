@@ -116,6 +116,7 @@ COMMENT ON COLUMN iso28000.role_assignment.assigned_by IS 'Person who made the a
 CREATE FUNCTION iso28000.may_accept_risk(org bigint, person bigint, rating iso28000.risk_rating,
                                          on_date date DEFAULT current_date) RETURNS boolean
   LANGUAGE sql STABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN EXISTS (
     SELECT FROM iso28000.role_assignment a
       JOIN iso28000.sms_role r ON r.org_id = a.org_id AND r.sms_role_id = a.sms_role_id

@@ -352,7 +352,9 @@ COMMENT ON COLUMN iso28000.document_version.status_note IS 'Reason given with th
 -- What an approval of a document version still lacks: an approver independent of the author.
 CREATE FUNCTION iso28000.document_version_approval_guard(v iso28000.document_version, from_state text, to_state text)
 RETURNS text
-LANGUAGE plpgsql VOLATILE AS $$
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
   me bigint := iso28000.current_person(v.org_id);
 BEGIN
@@ -372,7 +374,9 @@ COMMENT ON FUNCTION iso28000.document_version_approval_guard(iso28000.document_v
 
 -- Approving a version supersedes the version that was approved before it.
 CREATE FUNCTION iso28000.document_version_supersede_previous() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
   IF NEW.status = 'approved' AND OLD.status IS DISTINCT FROM 'approved' THEN
     -- Approvals of one document queue on its row: the later one then sees the

@@ -27,7 +27,9 @@
 -- Rank of a criticality label: low 1, medium 2, high 3, critical 4, else NULL.
 -- Not STRICT, so that the planner inlines it (array_position is not strict).
 CREATE FUNCTION iso28000.criticality_rank(criticality text) RETURNS integer
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS
 $$ SELECT array_position(ARRAY['low', 'medium', 'high', 'critical'], criticality) $$;
 
 COMMENT ON FUNCTION iso28000.criticality_rank(text) IS
@@ -35,7 +37,9 @@ COMMENT ON FUNCTION iso28000.criticality_rank(text) IS
 
 -- Label of a criticality rank: the inverse of criticality_rank.
 CREATE FUNCTION iso28000.criticality_label(rank integer) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS
 $$ SELECT (ARRAY['low', 'medium', 'high', 'critical'])[rank] $$;
 
 COMMENT ON FUNCTION iso28000.criticality_label(integer) IS
@@ -191,7 +195,9 @@ COMMENT ON COLUMN iso28000.process_dependency.description IS 'What the process n
 
 -- The activity named in a process dependency must belong to that process.
 CREATE FUNCTION iso28000.process_dependency_check_activity() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
 BEGIN
   IF NEW.activity_id IS NOT NULL AND NOT EXISTS (
        SELECT 1 FROM iso28000.activity a
@@ -234,7 +240,9 @@ COMMENT ON FUNCTION iso28000.supply_chain_reach(bigint, bigint, boolean) IS
 -- Every node one node depends on, transitively, with the strongest path's criticality.
 CREATE FUNCTION iso28000.node_upstream(org_id bigint, node_id bigint)
 RETURNS TABLE (upstream_node_id bigint, criticality text)
-LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
   SELECT r.reached_node_id, iso28000.criticality_label(r.rank)
     FROM iso28000.supply_chain_reach($1, $2, false) r
 $$;
@@ -245,7 +253,9 @@ COMMENT ON FUNCTION iso28000.node_upstream(bigint, bigint) IS
 -- Every node that depends on one node, transitively, with the strongest path's criticality.
 CREATE FUNCTION iso28000.node_downstream(org_id bigint, node_id bigint)
 RETURNS TABLE (downstream_node_id bigint, criticality text)
-LANGUAGE sql STABLE PARALLEL RESTRICTED AS $$
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
   SELECT r.reached_node_id, iso28000.criticality_label(r.rank)
     FROM iso28000.supply_chain_reach($1, $2, true) r
 $$;
@@ -317,7 +327,9 @@ COMMENT ON COLUMN iso28000.supply_chain_interdependency.criticality IS 'Critical
 -- Nodes and processes that stop when the given nodes are lost, by propagation over critical needs.
 CREATE FUNCTION iso28000.node_loss_impact(org_id bigint, lost_node_ids bigint[])
 RETURNS TABLE (kind text, id bigint)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
   failed bigint[] := lost_node_ids;
   added  bigint[];

@@ -202,6 +202,7 @@ COMMENT ON COLUMN iso28000.control_test_due.reason IS 'never_tested or overdue.'
 -- Guard of treatment_planned: reduce, transfer and exploit need a live treatment.
 CREATE FUNCTION iso28000.risk_treatment_planned_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
   LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
   RETURN CASE
            WHEN r.treatment IN ('reduce', 'transfer', 'exploit')
                 AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
@@ -214,6 +215,7 @@ COMMENT ON FUNCTION iso28000.risk_treatment_planned_guard(iso28000.risk, text, t
 -- Guard of treated: every live treatment of the risk is implemented.
 CREATE FUNCTION iso28000.risk_treated_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
   LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
   RETURN (SELECT format('every live treatment implemented (%s of %s are not)', count(*) FILTER (WHERE t.implemented_on IS NULL), count(*))
             FROM iso28000.risk_treatment t
            WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL
@@ -224,6 +226,7 @@ COMMENT ON FUNCTION iso28000.risk_treated_guard(iso28000.risk, text, text) IS
 -- Guard of accepted: the acceptor is the acting person and holds the authority.
 CREATE FUNCTION iso28000.risk_acceptance_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
   LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
   rating iso28000.risk_rating := coalesce(r.residual_rating, r.inherent_rating);

@@ -178,6 +178,7 @@ COMMENT ON COLUMN iso28000.audit_finding.nonconformity_id IS 'Nonconformity rais
 CREATE FUNCTION iso28000.scope_covers(scope iso28000.clause_ref[], c iso28000.clause_ref)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 RETURN EXISTS (SELECT FROM unnest(scope) s WHERE s OPERATOR(iso28000.@>) c);
 COMMENT ON FUNCTION iso28000.scope_covers(iso28000.clause_ref[], iso28000.clause_ref) IS
   'True when a clause of the scope is the clause or one of its ancestors (8.6 covers 8.6.4); an empty scope covers nothing.';
@@ -186,6 +187,7 @@ COMMENT ON FUNCTION iso28000.scope_covers(iso28000.clause_ref[], iso28000.clause
 CREATE FUNCTION iso28000.audit_finding_in_scope()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     audit_scope iso28000.clause_ref[];
@@ -218,6 +220,7 @@ CREATE TRIGGER audit_finding_in_scope
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
 LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
     WITH auditors AS (
         SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
@@ -243,6 +246,7 @@ COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
 CREATE FUNCTION iso28000.audit_check_independence()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
@@ -279,6 +283,7 @@ CREATE CONSTRAINT TRIGGER audit_independence
 CREATE FUNCTION iso28000.audit_guard(a iso28000.audit, from_state text, to_state text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     missing text;

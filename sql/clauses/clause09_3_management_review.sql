@@ -160,6 +160,7 @@ COMMENT ON COLUMN iso28000.review_input_item.summary IS 'What the review noted a
 CREATE FUNCTION iso28000.management_review_checklist()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     INSERT INTO iso28000.review_input_item (org_id, review_id, input_code, title, required, seq)
@@ -216,6 +217,7 @@ COMMENT ON COLUMN iso28000.review_output.status IS 'open, done or cancelled; the
 CREATE FUNCTION iso28000.management_review_guard(r iso28000.management_review, from_state text, to_state text)
 RETURNS text
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     missing text;

@@ -121,6 +121,7 @@ SELECT iso28000.register_table('iso28000.corrective_action');
 CREATE FUNCTION iso28000.nonconformity_actions_planned(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN NOT EXISTS (
            SELECT 1 FROM iso28000.corrective_action ca
@@ -135,6 +136,7 @@ COMMENT ON FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformit
 CREATE FUNCTION iso28000.nonconformity_actions_done(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE
            WHEN count(*) FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) > 0
@@ -154,6 +156,7 @@ COMMENT ON FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity, 
 CREATE FUNCTION iso28000.nonconformity_verifier_independent(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT 'a verifier who owns none of its corrective actions (person ' || r.verified_by
          || ' owns corrective action ' || min(ca.corrective_action_id) || ')'
@@ -169,6 +172,7 @@ COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconf
 CREATE FUNCTION iso28000.nonconformity_sms_decision(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN r.sms_change_needed AND coalesce(btrim(r.sms_change_note), '') = ''
               THEN 'the change to make to the SMS (sms_change_note), since sms_change_needed is true' END
@@ -181,6 +185,7 @@ COMMENT ON FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity, 
 CREATE FUNCTION iso28000.corrective_action_reopen_allowed(r iso28000.corrective_action, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN n.status NOT IN ('cause_analysed', 'action_planned')
               THEN 'its nonconformity sent back to cause_analysed as ineffective (it is ' || n.status || ')' END
@@ -328,6 +333,7 @@ CREATE FUNCTION iso28000.raise_nonconformity(
   description text DEFAULT NULL, detected_on date DEFAULT current_date)
 RETURNS bigint
 LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
   INSERT INTO iso28000.nonconformity (org_id, title, severity, source, source_ref, clause, description,
                                       detected_on, reported_by)
@@ -583,6 +589,7 @@ ALTER TABLE iso28000.audit_finding
 CREATE FUNCTION iso28000.audit_finding_raise_nonconformity()
 RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     lead bigint;

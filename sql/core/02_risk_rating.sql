@@ -59,6 +59,7 @@ COMMENT ON FUNCTION iso28000.band(iso28000.risk_rating) IS
 
 CREATE FUNCTION iso28000.band_rank(band text) RETURNS integer
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN CASE band WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 WHEN 'critical' THEN 4 END;
 COMMENT ON FUNCTION iso28000.band_rank(text) IS
   'Rank of a risk band, for comparing bands: low 1, medium 2, high 3, critical 4; NULL for anything else.';

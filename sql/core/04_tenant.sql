@@ -104,6 +104,7 @@ COMMENT ON FUNCTION iso28000._role_orgs(regrole, text) IS
 CREATE FUNCTION iso28000.member_orgs(min_level text DEFAULT 'read')
 RETURNS bigint[]
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT iso28000._role_orgs(current_user::regrole, min_level) $$;
 COMMENT ON FUNCTION iso28000.member_orgs(text) IS
   'Organisations in which the current role has at least the given access level (read, write, audit, manage).';
@@ -112,6 +113,7 @@ COMMENT ON FUNCTION iso28000.member_orgs(text) IS
 CREATE FUNCTION iso28000.has_level(org bigint, min_level text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$ SELECT org = ANY (iso28000.member_orgs(min_level)) $$;
 COMMENT ON FUNCTION iso28000.has_level(bigint, text) IS
   'True when the current role has at least the given access level in the organisation.';
@@ -120,6 +122,7 @@ COMMENT ON FUNCTION iso28000.has_level(bigint, text) IS
 CREATE FUNCTION iso28000.require_level(org bigint, min_level text)
 RETURNS void
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT coalesce(iso28000.has_level(org, min_level), false) THEN
@@ -162,6 +165,7 @@ COMMENT ON FUNCTION iso28000.create_organization(text, text, regrole) IS
 CREATE FUNCTION iso28000._keep_a_manager(org bigint, role regrole)
 RETURNS void
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF EXISTS (SELECT FROM iso28000.membership
@@ -182,6 +186,7 @@ COMMENT ON FUNCTION iso28000._keep_a_manager(bigint, regrole) IS
 CREATE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
@@ -206,6 +211,7 @@ COMMENT ON FUNCTION iso28000.grant_access(bigint, regrole, text) IS
 CREATE FUNCTION iso28000.revoke_access(org bigint, role regrole)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     n bigint;

@@ -18,6 +18,7 @@
 -- The membership levels a transition may require, in increasing order.
 CREATE FUNCTION iso28000.workflow_level_ok(level text) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN level IN ('read', 'write', 'audit', 'manage');
 COMMENT ON FUNCTION iso28000.workflow_level_ok(text) IS
   'True when the text is a membership level a workflow transition may require: read, write, audit or manage.';

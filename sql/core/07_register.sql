@@ -15,6 +15,7 @@
 CREATE FUNCTION iso28000.register_table(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     seq regclass;

@@ -56,6 +56,7 @@ COMMENT ON COLUMN iso28000.risk_appetite.approved_on IS 'Date of approval; not a
 -- The band of a rating for an organisation: its own cell if set, else the default.
 CREATE FUNCTION iso28000.band(org bigint, rating iso28000.risk_rating) RETURNS text
   LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN coalesce((SELECT c.band FROM iso28000.risk_band_cell c WHERE c.org_id = org AND c.rating = band.rating),
                   iso28000.band(rating));
 COMMENT ON FUNCTION iso28000.band(bigint, iso28000.risk_rating) IS
@@ -64,6 +65,7 @@ COMMENT ON FUNCTION iso28000.band(bigint, iso28000.risk_rating) IS
 -- The highest acceptable band of an organisation on a date (NULL if none set).
 CREATE FUNCTION iso28000.appetite_band(org bigint, on_date date DEFAULT current_date) RETURNS text
   LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN (SELECT a.max_band FROM iso28000.risk_appetite a
            WHERE a.org_id = org AND a.effective_on <= on_date
            ORDER BY a.effective_on DESC LIMIT 1);
@@ -73,6 +75,7 @@ COMMENT ON FUNCTION iso28000.appetite_band(bigint, date) IS
 -- Whether a rating is within the organisation's appetite today.
 CREATE FUNCTION iso28000.within_appetite(org bigint, rating iso28000.risk_rating) RETURNS boolean
   LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   RETURN iso28000.band_rank(iso28000.band(org, rating)) <= iso28000.band_rank(iso28000.appetite_band(org, current_date));
 COMMENT ON FUNCTION iso28000.within_appetite(bigint, iso28000.risk_rating) IS
   'True when the rating''s band for the organisation is not above its current risk appetite; NULL when the organisation has set no appetite.';

@@ -30,6 +30,7 @@
 CREATE FUNCTION iso28000.html_escape(t text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT replace(replace(replace(replace(replace(t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                    '"', '&quot;'), '''', '&#39;')
@@ -42,6 +43,7 @@ COMMENT ON FUNCTION iso28000.html_escape(text) IS
 CREATE FUNCTION iso28000._facts_html(facts jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce(string_agg(
              format('%s: <b>%s</b>', iso28000.html_escape(replace(k, '_', ' ')),
@@ -75,6 +77,7 @@ COMMENT ON FUNCTION iso28000._facts_html(jsonb) IS
 CREATE FUNCTION iso28000._band_colour(band text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE band WHEN 'low' THEN '#8fcf8f' WHEN 'medium' THEN '#ffd966'
                      WHEN 'high' THEN '#f4a259' WHEN 'critical' THEN '#e0524a' ELSE '#d9d9d9' END
@@ -86,6 +89,7 @@ COMMENT ON FUNCTION iso28000._band_colour(text) IS
 CREATE FUNCTION iso28000._heat_map_svg(org bigint, kind text)
 RETURNS text
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     svg  text;
@@ -128,6 +132,7 @@ COMMENT ON FUNCTION iso28000._heat_map_svg(bigint, text) IS
 CREATE FUNCTION iso28000._objective_chart_svg(org bigint, objective bigint, from_on date, to_on date)
 RETURNS text
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     w constant numeric := 240;

@@ -597,3 +597,51 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.verify_history(bigint, text) IS
   'Recomputes the organisation''s history chain and checks it against its head and, if given, a digest kept from history_digest(). Returns valid, the records checked before the first broken link, and that link: its seq, the problem (missing, altered, reordered, inserted, digest_mismatch) and a sentence. Needs level audit (IS001).';
+
+-- Issue 11 (attack 3): every SQL and PL/pgSQL function pins its search_path, so
+-- that an operator or function that the caller put first in search_path never
+-- runs inside them (policies, guards and triggers run them for the caller).
+ALTER FUNCTION iso28000._band_colour(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000._facts_html(jsonb) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000._has_columns(text,text[]) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000._heat_map_svg(bigint,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000._keep_a_manager(bigint,regrole) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000._objective_chart_svg(bigint,bigint,date,date) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.appetite_band(bigint,date) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.audit_check_independence() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.audit_finding_in_scope() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.audit_finding_raise_nonconformity() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.audit_guard(iso28000.audit,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.audit_independence_conflict(bigint,bigint) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.band(bigint,iso28000.risk_rating) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.band_rank(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.criticality_label(integer) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.criticality_rank(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.document_version_approval_guard(iso28000.document_version,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.document_version_supersede_previous() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.grant_access(bigint,regrole,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.has_level(bigint,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.html_escape(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.management_review_checklist() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.management_review_guard(iso28000.management_review,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.may_accept_risk(bigint,bigint,iso28000.risk_rating,date) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.member_orgs(text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.node_downstream(bigint,bigint) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.node_loss_impact(bigint,bigint[]) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.node_upstream(bigint,bigint) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformity,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconformity,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.process_dependency_check_activity() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.raise_nonconformity(bigint,text,text,text,text,text,text,date) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.register_table(regclass) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.require_level(bigint,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.revoke_access(bigint,regrole) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.risk_acceptance_guard(iso28000.risk,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.risk_treated_guard(iso28000.risk,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.risk_treatment_planned_guard(iso28000.risk,text,text) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.scope_covers(iso28000.clause_ref[],iso28000.clause_ref) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.within_appetite(bigint,iso28000.risk_rating) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION iso28000.workflow_level_ok(text) SET search_path = pg_catalog, pg_temp;

@@ -12,6 +12,7 @@
 CREATE FUNCTION iso28000._has_columns(tbl text, cols text[])
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 RETURN to_regclass(tbl) IS NOT NULL
    AND (SELECT count(*) FROM pg_attribute
          WHERE attrelid = to_regclass(tbl) AND attname = ANY (cols) AND attnum > 0 AND NOT attisdropped)

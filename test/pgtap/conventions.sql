@@ -5,7 +5,7 @@
 -- search_path.  Each test lists the offenders, so a failure names them.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(11);
+SELECT plan(13);
 
 CREATE TEMP VIEW ext_obj AS
 SELECT d.classid, d.objid
@@ -86,6 +86,25 @@ SELECT is(
      JOIN ext_obj o ON o.classid = 'pg_proc'::regclass AND o.objid = p.oid
     WHERE p.prosecdef AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')),
   NULL, 'every SECURITY DEFINER function pins its search_path');
+
+-- Every SQL and PL/pgSQL function pins it too (issue 11, attack 3): a policy,
+-- a guard or a trigger runs them with the caller's search_path otherwise, and
+-- an operator or function of the caller's, found first, would run in them.
+-- C functions name every schema in their SPI queries instead.
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+     JOIN ext_obj o ON o.classid = 'pg_proc'::regclass AND o.objid = p.oid
+     JOIN pg_language l ON l.oid = p.prolang
+    WHERE l.lanname NOT IN ('c', 'internal')
+      AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c
+                       WHERE c IN ('search_path=pg_catalog, pg_temp', 'search_path=iso28000, pg_catalog, pg_temp'))),
+  NULL, 'every SQL and PL/pgSQL function pins its search_path to pg_catalog (or iso28000, pg_catalog) and pg_temp last');
+SELECT is(
+  (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
+     JOIN ext_obj o ON o.classid = 'pg_proc'::regclass AND o.objid = p.oid
+     JOIN pg_language l ON l.oid = p.prolang
+    WHERE l.lanname NOT IN ('c', 'internal', 'sql', 'plpgsql')),
+  NULL, 'the extension has functions in C, SQL and PL/pgSQL only (the search_path test covers them all)');
 
 SELECT * FROM finish();
 ROLLBACK;
