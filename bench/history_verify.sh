@@ -37,7 +37,7 @@ echo "writing a chain of $N records..."
 t0=$(date +%s)
 ORG=$(psql -qXAt -v ON_ERROR_STOP=1 <<SQL | tail -1
 SELECT iso28000.create_organization('HV', 'Verify Ltd') AS org \gset
-CREATE TABLE public.bench_item (
+CREATE TABLE iso28000.bench_item (
     org_id  bigint NOT NULL REFERENCES iso28000.organization,
     item_id bigint GENERATED ALWAYS AS IDENTITY,
     label   text NOT NULL,
@@ -46,7 +46,7 @@ CREATE TABLE public.bench_item (
     due_on  date,
     note    text,
     PRIMARY KEY (org_id, item_id));
-SELECT iso28000.register_table('public.bench_item');
+SELECT iso28000.register_table('iso28000.bench_item');
 SELECT :org;
 SQL
 )
@@ -54,11 +54,11 @@ inserts=$(( N * 10 / 11 / 100000 ))
 [ "$inserts" -ge 1 ] || inserts=1
 per=$(( N * 10 / 11 / inserts ))
 for ((k = 0; k < inserts; k++)); do
-  psql -qX -v ON_ERROR_STOP=1 -c "INSERT INTO public.bench_item (org_id, label, qty, price, due_on, note)
+  psql -qX -v ON_ERROR_STOP=1 -c "INSERT INTO iso28000.bench_item (org_id, label, qty, price, due_on, note)
     SELECT $ORG, 'item ' || i, i, i / 3.0, date '2026-01-01' + i % 365, 'note ' || md5(i::text)
       FROM generate_series($((k * per + 1)), $(((k + 1) * per))) i"
 done
-psql -qX -v ON_ERROR_STOP=1 -c "UPDATE public.bench_item SET qty = qty + 1, note = 'checked' WHERE item_id % 10 = 0"
+psql -qX -v ON_ERROR_STOP=1 -c "UPDATE iso28000.bench_item SET qty = qty + 1, note = 'checked' WHERE item_id % 10 = 0"
 psql -qX -c "VACUUM ANALYZE iso28000.history"
 gen_s=$(( $(date +%s) - t0 ))
 records=$(psql -qXAt -c "SELECT count(*) FROM iso28000.history WHERE org_id = $ORG")

@@ -36,6 +36,9 @@ chmod 755 "$BUILD/workflow_empty_trigger.so"
 
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
+# The engines serve only tables of schema iso28000 made by its owner (issue 11):
+# the benchmark's tables are created there.
+command psql -X -q -d "$DB" -c "ALTER DATABASE $DB SET search_path = iso28000, public" >/dev/null
 psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 
 psql -v so="$BUILD/workflow_empty_trigger.so" <<'SQL'

@@ -24,10 +24,22 @@
  *
  * Restore.  pg_dump and pg_restore run with row_security = off, and the history
  * and its heads are restored as data.  Recording is skipped while row_security
- * is off: in that mode only a role that bypasses row-level security (superuser,
- * BYPASSRLS, the extension owner) can write a register at all, and such a role
- * could disable the trigger anyway.  Verification still catches any change made
- * that way.
+ * is off only when the session's role (the outer user, which a SECURITY
+ * DEFINER function does not change) has the privileges of the registers'
+ * owner: such a role could disable the trigger anyway.  Any other role that
+ * turns row_security off is still recorded (issue 11, attack 6: a role that
+ * set it and called a SECURITY DEFINER function of the extension used to
+ * write unrecorded).  Verification still catches any change made that way.
+ *
+ * Who may record what (doc/security.md).  The recorder serves only the
+ * extension's registers (iso28000_is_extension_table(): a permanent table of
+ * schema iso28000 owned by its owner; anything else is refused with IS210),
+ * records a row only into the chain of an organisation in which the current
+ * role may write (IS211, unless the role has the privileges of the registers'
+ * owner, as the extension's SECURITY DEFINER functions and foreign-key
+ * actions do), and refuses an UPDATE that moves a row to another organisation
+ * (IS212).  Everything that can run code of the caller's choosing (the jsonb
+ * images) runs as the caller, before the switch to the owner.
  */
 #include "postgres.h"
 
@@ -45,6 +57,7 @@
 #include "nodes/bitmapset.h"
 #include "nodes/makefuncs.h"
 #include "storage/itemptr.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -62,6 +75,7 @@
 #include "history.h"
 #include "history_canon.h"
 #include "iso28000_errcodes.h"
+#include "workflow.h"
 
 /* Name under which a batch of new history rows is visible to the INSERT. */
 #define HISTORY_BATCH_ENR "iso28000_history_batch"
@@ -820,12 +834,25 @@ history_record(PG_FUNCTION_ARGS)
 	int			nnew = 0;
 	int			n;
 	int			i;
+	Oid			owner;
+	bool		owner_rights;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"history_record\" must be fired as a trigger")));
 	td = (TriggerData *) fcinfo->context;
+
+	owner = history_owner();
+	if (!iso28000_is_extension_table(td->tg_relation))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_HISTORY_NOT_EXTENSION),
+				 errmsg("table \"%s\" is not a register of the extension: the history does not record it",
+						quote_qualified_identifier(get_namespace_name(RelationGetNamespace(td->tg_relation)),
+												   RelationGetRelationName(td->tg_relation))),
+				 errdetail("The history records only permanent tables of schema iso28000 owned by the extension's owner."),
+				 errhint("A register is created in schema iso28000 by the extension's owner and made one with iso28000.register_table()."),
+				 errtable(td->tg_relation)));
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		ereport(ERROR,
@@ -840,8 +867,11 @@ history_record(PG_FUNCTION_ARGS)
 						td->tg_trigger->tgname, RelationGetRelationName(td->tg_relation)),
 				 errhint("Attach the history with iso28000.attach_history().")));
 
-	/* pg_restore (row_security off) loads the history as data: record nothing. */
-	if (!row_security)
+	/*
+	 * pg_restore (row_security off) loads the history as data: record nothing,
+	 * but only for a session whose role could disable this trigger anyway.
+	 */
+	if (!row_security && has_privs_of_role(GetOuterUserId(), owner))
 		return PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
@@ -916,9 +946,48 @@ history_record(PG_FUNCTION_ARGS)
 		rows[i].newtup = nnew ? news[i] : NULL;
 		/* An UPDATE goes to the chain of the organisation the row now belongs to. */
 		rows[i].org_id = row_org(&r, rows[i].newtup ? rows[i].newtup : rows[i].oldtup, org_attnum);
+		/* org_id never changes: a record does not move between organisations' chains. */
+		if (rows[i].oldtup && rows[i].newtup)
+		{
+			int64		old_org = row_org(&r, rows[i].oldtup, org_attnum);
+
+			if (old_org != rows[i].org_id)
+			{
+				convert_row(&r, &rows[i]);
+				ereport(ERROR,
+						(errcode(ERRCODE_ISO28000_ORG_ID_CHANGED),
+						 errmsg("org_id of a row of register \"%s\" cannot change (from " INT64_FORMAT " to " INT64_FORMAT ")",
+								r.table_name, old_org, rows[i].org_id),
+						 errdetail("Row %s belongs to organisation " INT64_FORMAT " for good: its chain holds its history.",
+								   rows[i].key ? jsonb_text(rows[i].key) : "(no key)", old_org),
+						 errhint("To move a record, insert a new one in the other organisation and close this one."),
+						 errtablecol(td->tg_relation, org_attnum)));
+			}
+		}
 	}
 	if (n > 1)
 		qsort(rows, n, sizeof(ChangedRow), changed_row_cmp);
+
+	/*
+	 * Each organisation's chain takes rows only from a role that may write in
+	 * it: neither an append to nor a lock on the chain of another.  A role
+	 * with the owner's privileges (the extension's SECURITY DEFINER functions,
+	 * foreign-key actions) writes anyway.
+	 */
+	owner_rights = has_privs_of_role(GetUserId(), owner);
+	for (i = 0; i < n && !owner_rights; i++)
+	{
+		if (i > 0 && rows[i].org_id == rows[i - 1].org_id)
+			continue;
+		if (!iso28000_has_level(rows[i].org_id, WF_LEVEL_WRITE))
+			ereport(ERROR,
+					(errcode(ERRCODE_ISO28000_HISTORY_ORG_DENIED),
+					 errmsg("role \"%s\" cannot write in organisation " INT64_FORMAT ": the history does not record its change of \"%s\"",
+							GetUserNameFromId(GetUserId(), false), rows[i].org_id, r.table_name),
+					 errdetail("A change is chained into the history of its row's organisation only for a role with write access there."),
+					 errhint("A manager of the organisation grants access with iso28000.grant_access()."),
+					 errtable(td->tg_relation)));
+	}
 
 	/* Everything that can run the caller's code, as the caller, first. */
 	for (i = 0; i < n; i++)

@@ -29,6 +29,8 @@
 #define ERRCODE_ISO28000_LAST_MANAGER			MAKE_SQLSTATE('I','S','0','0','4')
 /* a table without org_id cannot be made a register */
 #define ERRCODE_ISO28000_NOT_A_REGISTER			MAKE_SQLSTATE('I','S','0','0','5')
+/* register_table() on a table outside schema iso28000 or not owned by its owner (issue 11) */
+#define ERRCODE_ISO28000_REGISTER_NOT_EXTENSION	MAKE_SQLSTATE('I','S','0','1','0')
 
 /* IS020-IS029: the acting person and who-is-who (src/actor.c, sql/core/07_register.sql) */
 
@@ -62,6 +64,8 @@
 #define ERRCODE_ISO28000_LEVEL_INSUFFICIENT			MAKE_SQLSTATE('I','S','1','0','6')
 /* the record's state does not allow deleting it */
 #define ERRCODE_ISO28000_DELETE_REFUSED				MAKE_SQLSTATE('I','S','1','0','7')
+/* the engine governs only registers of the extension (schema iso28000, its owner's, permanent) */
+#define ERRCODE_ISO28000_WORKFLOW_NOT_REGISTER		MAKE_SQLSTATE('I','S','1','1','0')
 /* clause 10.2: a corrective action of a verified or closed nonconformity */
 #define ERRCODE_ISO28000_NONCONFORMITY_LOCKED		MAKE_SQLSTATE('I','S','1','5','0')
 /* clause 10.2: a corrective action reopened or added while its nonconformity is past action_planned */
@@ -79,6 +83,12 @@
 #define ERRCODE_ISO28000_HISTORY_DIGEST_ORG		MAKE_SQLSTATE('I','S','2','0','4')
 /* attach_history() on a table without an org_id column or a primary key */
 #define ERRCODE_ISO28000_HISTORY_NOT_A_REGISTER	MAKE_SQLSTATE('I','S','2','0','5')
+/* the history records only registers of the extension (schema iso28000, its owner's, permanent) */
+#define ERRCODE_ISO28000_HISTORY_NOT_EXTENSION	MAKE_SQLSTATE('I','S','2','1','0')
+/* a row of an organisation in which the current role may not write */
+#define ERRCODE_ISO28000_HISTORY_ORG_DENIED		MAKE_SQLSTATE('I','S','2','1','1')
+/* an UPDATE that changes the org_id of a register row */
+#define ERRCODE_ISO28000_ORG_ID_CHANGED			MAKE_SQLSTATE('I','S','2','1','2')
 
 /* IS3xx: scoring, audits and management reviews */
 

@@ -26,6 +26,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -381,6 +382,14 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 	status_col = trigger->tgnargs > 1 ? trigger->tgargs[1] : "status";
 	relname = wf_relname(rel);
 
+	if (!iso28000_is_extension_table(rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_WORKFLOW_NOT_REGISTER),
+				 errmsg("workflow \"%s\" cannot govern table %s: it is not a register of the extension",
+						tab.workflow, relname),
+				 errdetail("The workflow engine governs only permanent tables of schema iso28000 owned by the extension's owner."),
+				 errhint("A register is created in schema iso28000 by the extension's owner and made one with iso28000.register_table()."),
+				 errtable(rel)));
 	tab.status_att = wf_column(desc, status_col, TEXTOID, VARCHAROID, NULL, relname, tab.workflow);
 	if (tab.status_att == 0)
 		wf_misconfigured(relname, tab.workflow, psprintf("no status column \"%s\"", status_col));
@@ -787,6 +796,41 @@ wf_has_level(int64 org, int level)
 	return ok;
 }
 
+/* Does the current user have the level in the organisation?  For the history recorder. */
+bool
+iso28000_has_level(int64 org, int level)
+{
+	if (!wf_valid)
+		wf_reset_cache();
+	return wf_has_level(org, level);
+}
+
+/*
+ * Is the relation one the engines serve?  A permanent table of schema
+ * iso28000 owned by the owner of that schema: only the extension's owner (or
+ * a superuser) can make one, so a table of a user's, a temporary table or a
+ * view never qualifies (doc/security.md, accepted tables).
+ */
+bool
+iso28000_is_extension_table(Relation rel)
+{
+	Oid			nsp = get_namespace_oid("iso28000", true);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(nsp) || RelationGetNamespace(rel) != nsp)
+		return false;
+	if (rel->rd_rel->relpersistence != RELPERSISTENCE_PERMANENT ||
+		(rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
+		return false;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for namespace %u", nsp);
+	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+	ReleaseSysCache(tup);
+	return rel->rd_rel->relowner == owner;
+}
+
 /*
  * The event INSERT advances the command counter; nothing else happened since
  * the level check, so its result still holds for the rest of the statement.
@@ -964,7 +1008,9 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	TimestampTz when;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "iso28000.workflow_guard() must be called as a trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"workflow_guard\" must be fired as a trigger")));
 	if (!TRIGGER_FIRED_BEFORE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_WORKFLOW_MISCONFIGURED),
@@ -1149,7 +1195,9 @@ iso28000_workflow_rules_changed(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "iso28000.workflow_rules_changed() must be called as a trigger");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"workflow_rules_changed\" must be fired as a trigger")));
 	CacheInvalidateRelcache(td->tg_relation);
 	return PointerGetDatum(NULL);
 }

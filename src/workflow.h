@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/rel.h"
 
 /* Membership levels, in increasing order (sql/core/04_tenant.sql). */
 typedef enum WfLevel
@@ -25,6 +26,12 @@ typedef enum WfLevel
 	WF_LEVEL_AUDIT,
 	WF_LEVEL_MANAGE
 } WfLevel;
+
+/* Does the current user have the level in the organisation?  (workflow.c) */
+extern bool iso28000_has_level(int64 org, int level);
+
+/* Is the relation one the engines serve: a permanent table of schema iso28000 owned by its owner? */
+extern bool iso28000_is_extension_table(Relation rel);
 
 extern Datum iso28000_workflow_guard(PG_FUNCTION_ARGS);
 extern Datum iso28000_workflow_rules_changed(PG_FUNCTION_ARGS);

@@ -226,6 +226,22 @@ $$;
 COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
   'Revokes a database role''s membership of an organisation; returns false when it was not a member. The caller must manage the organisation; the last manager cannot be removed.';
 
+-- Whether a table is one the extension's engines serve: a permanent table of
+-- schema iso28000 owned by the owner of that schema.  Only the extension's
+-- owner (or a superuser) can make one; the C engines apply the same test
+-- (iso28000_is_extension_table in src/workflow.c).
+CREATE FUNCTION iso28000._is_extension_table(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = tbl AND n.nspname = 'iso28000' AND c.relowner = n.nspowner
+                      AND c.relpersistence = 'p' AND c.relkind IN ('r', 'p'))
+$$;
+COMMENT ON FUNCTION iso28000._is_extension_table(regclass) IS
+  'Internal: true when the table is a permanent table of schema iso28000 owned by the extension''s owner, the only tables register_table(), the history and the workflow engine accept.';
+
 -- organization: members see their organisations; managers change them; new
 -- organisations come only from create_organization().
 ALTER TABLE iso28000.organization ENABLE ROW LEVEL SECURITY;

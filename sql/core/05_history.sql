@@ -85,6 +85,7 @@ CREATE FUNCTION iso28000.history_record()
 RETURNS trigger
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'history_record';
+REVOKE ALL ON FUNCTION iso28000.history_record() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.history_record() IS
   'Trigger: appends one history record per changed row to the chain of the row''s organisation (statement level, with transition tables); refuses TRUNCATE of a register (IS202). Attach it with attach_history().';
 
@@ -133,6 +134,14 @@ SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
 AS $$
 BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot have a history: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS210',
+                    DETAIL = 'The history records only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_attribute
                     WHERE attrelid = tbl AND attname = 'org_id' AND attnum > 0 AND NOT attisdropped) THEN
         RAISE EXCEPTION 'table % has no org_id column', tbl
@@ -168,8 +177,9 @@ BEGIN
                       FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
 END
 $$;
+REVOKE ALL ON FUNCTION iso28000.attach_history(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.attach_history(regclass) IS
-  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table needs org_id bigint NOT NULL and a primary key (IS205). register_table() calls it.';
+  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS210) with org_id bigint NOT NULL and a primary key (IS205). register_table() calls it. Not granted to PUBLIC.';
 
 -- The two tables of the tenant model (sql/core/04_tenant.sql) are recorded
 -- too; every register after this file is recorded by register_table().

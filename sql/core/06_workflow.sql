@@ -150,6 +150,7 @@ SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.work
 -- The trigger: the engine itself (src/workflow.c).
 CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_guard';
+REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.workflow_guard() IS
   'Workflow engine trigger (BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW): arguments are the workflow name and optionally the status column (default status). Enforces the rules of iso28000.workflow_* and logs transitions in iso28000.workflow_event.';
 
@@ -180,6 +181,14 @@ DECLARE
   coltype regtype;
   missing text;
 BEGIN
+  IF NOT iso28000._is_extension_table(tbl) THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: it is not a permanent table of schema iso28000 owned by the extension''s owner', workflow, tbl
+      USING ERRCODE = 'IS110',
+            DETAIL = 'The workflow engine governs only the extension''s own registers.',
+            HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+            SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+            TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
     RAISE EXCEPTION 'workflow "%" is not defined', workflow
       USING ERRCODE = 'IS100',
@@ -213,6 +222,7 @@ BEGIN
                  'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
 END
 $$;
+REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
   'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column.';
 
@@ -228,6 +238,7 @@ BEGIN
                       ELSE 'workflow_guard_' || status_column END, tbl);
 END
 $$;
+REVOKE ALL ON FUNCTION iso28000.detach_workflow(regclass, name) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.detach_workflow(regclass, name) IS
   'Drops the workflow trigger that attach_workflow created on the table for that status column.';
 

@@ -20,6 +20,14 @@ AS $$
 DECLARE
     seq regclass;
 BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS010',
+                    DETAIL = 'The history and the workflow engine serve only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_attribute
                     WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
         RAISE EXCEPTION 'table % has no org_id column', tbl
@@ -57,8 +65,9 @@ BEGIN
     PERFORM iso28000.attach_history(tbl);
 END
 $$;
+REVOKE ALL ON FUNCTION iso28000.register_table(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.register_table(regclass) IS
-  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table needs an org_id column.';
+  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS010) and have an org_id column (IS005). Not granted to PUBLIC.';
 
 -- People of an organisation: owners, auditors, verifiers, approvers.
 CREATE TABLE iso28000.person (

@@ -645,3 +645,185 @@ ALTER FUNCTION iso28000.risk_treatment_planned_guard(iso28000.risk,text,text) SE
 ALTER FUNCTION iso28000.scope_covers(iso28000.clause_ref[],iso28000.clause_ref) SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION iso28000.within_appetite(bigint,iso28000.risk_rating) SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION iso28000.workflow_level_ok(text) SET search_path = pg_catalog, pg_temp;
+
+-- Issue 11 (attack 2): the engines serve the extension's registers only.
+-- register_table(), attach_history() and attach_workflow() refuse a table that
+-- is not a permanent table of schema iso28000 owned by the extension's owner
+-- (IS010, IS210, IS110); none of them, nor the engines' trigger functions, is
+-- granted to PUBLIC any more.
+CREATE OR REPLACE FUNCTION iso28000._is_extension_table(tbl regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.oid = tbl AND n.nspname = 'iso28000' AND c.relowner = n.nspowner
+                      AND c.relpersistence = 'p' AND c.relkind IN ('r', 'p'))
+$$;
+COMMENT ON FUNCTION iso28000._is_extension_table(regclass) IS
+  'Internal: true when the table is a permanent table of schema iso28000 owned by the extension''s owner, the only tables register_table(), the history and the workflow engine accept.';
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS010',
+                    DETAIL = 'The history and the workflow engine serve only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+    END IF;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''read''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+COMMENT ON FUNCTION iso28000.register_table(regclass) IS
+  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS010) and have an org_id column (IS005). Not granted to PUBLIC.';
+REVOKE ALL ON FUNCTION iso28000.register_table(regclass) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION iso28000.attach_history(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot have a history: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS210',
+                    DETAIL = 'The history records only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'The history chains each row into the chain of the organisation named by its org_id.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND atttypid = 'bigint'::regtype AND attnotnull) THEN
+        RAISE EXCEPTION 'column org_id of table % is not bigint NOT NULL', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'org_id refers to iso28000.organization, whose key is bigint; every row belongs to one organisation.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
+        RAISE EXCEPTION 'table % has no primary key', tbl
+              USING ERRCODE = 'IS205',
+                    DETAIL = 'A history record names the changed row by its primary key.';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_insert ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_update ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_delete ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_truncate ON %s', tbl);
+    -- A trigger with transition tables fires for one event only: three of them.
+    EXECUTE format('CREATE TRIGGER iso28000_history_insert AFTER INSERT ON %s
+                      REFERENCING NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_update AFTER UPDATE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_delete AFTER DELETE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_truncate BEFORE TRUNCATE ON %s
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+END
+$$;
+COMMENT ON FUNCTION iso28000.attach_history(regclass) IS
+  'Attaches the history chain to a register: every INSERT, UPDATE and DELETE is recorded, TRUNCATE is refused (IS202). The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS210) with org_id bigint NOT NULL and a primary key (IS205). register_table() calls it. Not granted to PUBLIC.';
+REVOKE ALL ON FUNCTION iso28000.attach_history(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION iso28000.history_record() FROM PUBLIC;
+CREATE OR REPLACE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  trg name := CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                   ELSE 'workflow_guard_' || status_column END;
+  coltype regtype;
+  missing text;
+BEGIN
+  IF NOT iso28000._is_extension_table(tbl) THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: it is not a permanent table of schema iso28000 owned by the extension''s owner', workflow, tbl
+      USING ERRCODE = 'IS110',
+            DETAIL = 'The workflow engine governs only the extension''s own registers.',
+            HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+            SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+            TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    RAISE EXCEPTION 'workflow "%" is not defined', workflow
+      USING ERRCODE = 'IS100',
+            HINT = 'Insert it into iso28000.workflow with its states and transitions first.';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = status_column AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS NULL OR coltype NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+    RAISE EXCEPTION 'table % has no text column "%" to hold the state of workflow "%"', tbl, status_column, workflow
+      USING ERRCODE = 'IS100';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'org_id' AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS DISTINCT FROM 'bigint'::regtype THEN
+    RAISE EXCEPTION 'table % has no bigint column org_id', tbl
+      USING ERRCODE = 'IS100',
+            DETAIL = 'The engine checks the member''s level and logs events per organisation.';
+  END IF;
+  SELECT string_agg(format('%s (state %s)', r.column_name, r.state), ', ' ORDER BY r.state, r.column_name)
+    INTO missing
+    FROM iso28000.workflow_required_column r
+   WHERE r.workflow = attach_workflow.workflow
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = tbl AND a.attname = r.column_name
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'table % lacks columns that workflow "%" requires: %', tbl, workflow, missing
+      USING ERRCODE = 'IS100';
+  END IF;
+  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
+                 'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION iso28000.detach_workflow(regclass, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;

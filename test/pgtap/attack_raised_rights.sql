@@ -8,7 +8,7 @@
 -- ran as the attacker and that no role gained a privilege.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(18);
+SELECT plan(21);
 
 CREATE ROLE tap_x_boss NOLOGIN;      -- manages A
 CREATE ROLE tap_x_mallory NOLOGIN;   -- writes A: the attacker
@@ -98,10 +98,20 @@ SELECT is((SELECT valid FROM iso28000.verify_history(:b)), true, 'B''s chain ver
 SET SESSION AUTHORIZATION tap_x_mallory;
 SELECT throws_ok($$CREATE TYPE tap_x_evil.base (INPUT = pg_catalog.textin, OUTPUT = pg_catalog.textout)$$,
                  '42501', NULL, 'a non-superuser cannot give a type an output function of its own');
--- The recorder cannot be called as a function.
-SELECT throws_ok($$SELECT iso28000.history_record()$$, '39P01', NULL,
-                 'history_record() cannot be called outside a trigger');
+-- The recorder is not granted to PUBLIC: it can be neither called nor put on a table.
+SELECT throws_ok($$SELECT iso28000.history_record()$$, '42501', NULL,
+                 'history_record() cannot be called');
+-- The attack as reported: a temporary table with a column of the attacker's
+-- type, attached to the history.
+CREATE TABLE pg_temp.t (org_id bigint NOT NULL, id bigint NOT NULL, v tap_x_evil.e, PRIMARY KEY (org_id, id));
+SELECT throws_ok($$SELECT iso28000.attach_history('pg_temp.t')$$, '42501', NULL,
+                 'attach_history() is not granted to the attacker');
+SELECT throws_ok($$CREATE TRIGGER t_hist AFTER INSERT ON pg_temp.t REFERENCING NEW TABLE AS n
+                   FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()$$, '42501', NULL,
+                 'nor may the attacker put the recorder on a table of its own');
 RESET SESSION AUTHORIZATION;
+SELECT throws_ok($$SELECT iso28000.attach_history('pg_temp.t')$$, 'IS210', NULL,
+                 'even a superuser cannot attach the history to a temporary table (IS210)');
 
 SELECT * FROM finish();
 ROLLBACK;

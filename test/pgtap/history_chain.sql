@@ -14,14 +14,14 @@ SELECT iso28000.create_organization('H-A', 'History A', 'tap_h_boss') AS a \gset
 SELECT iso28000.create_organization('H-B', 'History B', 'tap_h_other') AS b \gset
 
 -- A register of this test, attached through register_table() like any other.
-CREATE TABLE public.h_item (
+CREATE TABLE iso28000.h_item (
     org_id  bigint NOT NULL REFERENCES iso28000.organization,
     item_id bigint GENERATED ALWAYS AS IDENTITY,
     label   text NOT NULL,
     qty     integer,
     PRIMARY KEY (org_id, item_id)
 );
-SELECT iso28000.register_table('public.h_item');
+SELECT iso28000.register_table('iso28000.h_item');
 
 -- Every register is attached: each table of the extension's schema that has an
 -- org_id carries the four triggers.  The only exceptions are append-only logs
@@ -44,7 +44,7 @@ SELECT ok((SELECT count(*) FROM pg_class c
               AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = c.oid
                            AND t.tgfoid = 'iso28000.history_record()'::regprocedure)) >= 3,
           'organization, membership and person at least are attached');
-SELECT is((SELECT count(*)::int FROM pg_trigger WHERE tgrelid = 'public.h_item'::regclass
+SELECT is((SELECT count(*)::int FROM pg_trigger WHERE tgrelid = 'iso28000.h_item'::regclass
              AND tgfoid = 'iso28000.history_record()'::regprocedure), 4,
           'register_table() attaches the history to a new register');
 
@@ -58,21 +58,21 @@ SELECT results_eq(format($$SELECT seq, table_name, operation FROM iso28000.histo
 SELECT iso28000.grant_access(:a, 'tap_h_writer', 'write');
 SELECT iso28000.grant_access(:a, 'tap_h_auditor', 'audit');
 SET ROLE tap_h_writer;
-INSERT INTO public.h_item (org_id, label, qty) VALUES (:a, 'seal', 10), (:a, 'lock', 5), (:a, 'tag', 1);
-UPDATE public.h_item SET qty = qty + 1 WHERE label IN ('seal', 'lock');
-DELETE FROM public.h_item WHERE label = 'tag';
+INSERT INTO iso28000.h_item (org_id, label, qty) VALUES (:a, 'seal', 10), (:a, 'lock', 5), (:a, 'tag', 1);
+UPDATE iso28000.h_item SET qty = qty + 1 WHERE label IN ('seal', 'lock');
+DELETE FROM iso28000.h_item WHERE label = 'tag';
 RESET ROLE;
 
 SELECT results_eq(format($$SELECT seq, operation, row_key->>'item_id', coalesce(after_image, before_image)->>'label'
-                             FROM iso28000.history WHERE org_id = %s AND table_name = 'public.h_item' ORDER BY seq$$, :a),
+                             FROM iso28000.history WHERE org_id = %s AND table_name = 'iso28000.h_item' ORDER BY seq$$, :a),
   format($$SELECT * FROM (VALUES (5::bigint, 'INSERT'::text, '%1$s'::text, 'seal'::text), (6, 'INSERT', '%2$s', 'lock'),
                            (7, 'INSERT', '%3$s', 'tag'), (8, 'UPDATE', '%1$s', 'seal'), (9, 'UPDATE', '%2$s', 'lock'),
                            (10, 'DELETE', '%3$s', 'tag')) v$$,
-         (SELECT min(item_id) FROM public.h_item), (SELECT min(item_id) + 1 FROM public.h_item),
-         (SELECT min(item_id) + 2 FROM public.h_item)),
+         (SELECT min(item_id) FROM iso28000.h_item), (SELECT min(item_id) + 1 FROM iso28000.h_item),
+         (SELECT min(item_id) + 2 FROM iso28000.h_item)),
   'one record per row, in statement order, with gapless sequence numbers');
 SELECT is((SELECT array_agg(DISTINCT session_role || '/' || acting_role) FROM iso28000.history
-            WHERE org_id = :a AND table_name = 'public.h_item'),
+            WHERE org_id = :a AND table_name = 'iso28000.h_item'),
           ARRAY[session_user || '/tap_h_writer'], 'the actor is recorded as session user and current user');
 SELECT is((SELECT (before_image->>'qty') || '->' || (after_image->>'qty') FROM iso28000.history
             WHERE org_id = :a AND operation = 'UPDATE' AND after_image->>'label' = 'seal'),
@@ -102,16 +102,16 @@ SELECT alike(iso28000.history_canonical(org_id, seq, recorded_at, session_role, 
   FROM iso28000.history WHERE org_id = :a AND seq = 1;
 
 -- Chains are per organisation; one statement touching two organisations extends both.
-INSERT INTO public.h_item (org_id, label, qty) VALUES (:b, 'b1', 1), (:a, 'a1', 1), (:b, 'b2', 2);
+INSERT INTO iso28000.h_item (org_id, label, qty) VALUES (:b, 'b1', 1), (:a, 'a1', 1), (:b, 'b2', 2);
 SELECT results_eq(format($$SELECT org_id, seq, after_image->>'label' FROM iso28000.history
-                            WHERE table_name = 'public.h_item' AND after_image->>'label' IN ('a1', 'b1', 'b2') ORDER BY org_id, seq$$),
+                            WHERE table_name = 'iso28000.h_item' AND after_image->>'label' IN ('a1', 'b1', 'b2') ORDER BY org_id, seq$$),
   format($$VALUES (%1$s::bigint, 11::bigint, 'a1'::text), (%2$s, 3, 'b1'), (%2$s, 4, 'b2')$$, :a, :b),
   'a statement touching two organisations extends each chain in statement order');
 SELECT results_eq('SELECT org_id, seq FROM iso28000.history_head ORDER BY org_id',
   format($$VALUES (%s::bigint, 11::bigint), (%s, 4)$$, :a, :b), 'each organisation has its own head');
 SELECT is((SELECT count(*)::int FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'nothing'), 0,
           'a statement that changes no row records nothing');
-UPDATE public.h_item SET qty = 0 WHERE false;
+UPDATE iso28000.h_item SET qty = 0 WHERE false;
 SELECT is((SELECT seq FROM iso28000.history_head WHERE org_id = :a), 11::bigint, 'and does not move the head');
 
 -- Verification and the digest.
@@ -130,7 +130,7 @@ SELECT throws_ok(format($$SELECT * FROM iso28000.verify_history(%s, 'not-a-diges
 -- Views.
 SELECT is((SELECT changed_columns FROM iso28000.history_log WHERE org_id = :a AND seq = 8), ARRAY['qty'],
           'history_log names the columns an UPDATE changed');
-SELECT is((SELECT max(version)::int FROM iso28000.record_version WHERE org_id = :a AND table_name = 'public.h_item'
+SELECT is((SELECT max(version)::int FROM iso28000.record_version WHERE org_id = :a AND table_name = 'iso28000.h_item'
              AND row_key = (SELECT row_key FROM iso28000.history WHERE org_id = :a AND seq = 7)), 2,
           'record_version lists a deleted row''s two versions');
 SELECT ok((SELECT deleted AND valid_to IS NULL FROM iso28000.record_version WHERE org_id = :a AND seq = 10),
@@ -163,30 +163,30 @@ SELECT throws_ok('DELETE FROM iso28000.history', 'IS201', NULL, 'DELETE of the h
 SELECT throws_ok('TRUNCATE iso28000.history', 'IS201', NULL, 'TRUNCATE of the history is refused');
 SELECT throws_ok('DELETE FROM iso28000.history_head', 'IS201', NULL, 'DELETE of the chain heads is refused');
 SELECT throws_ok('TRUNCATE iso28000.history_head', 'IS201', NULL, 'TRUNCATE of the chain heads is refused');
-SELECT throws_ok('TRUNCATE public.h_item', 'IS202', NULL, 'TRUNCATE of a register is refused');
+SELECT throws_ok('TRUNCATE iso28000.h_item', 'IS202', NULL, 'TRUNCATE of a register is refused');
 
 -- attach_history() only takes registers; a history trigger must be AFTER with transition tables.
-CREATE TABLE public.h_no_org (id int PRIMARY KEY);
-CREATE TABLE public.h_no_pk (org_id bigint NOT NULL, x int);
-SELECT throws_ok($$SELECT iso28000.attach_history('public.h_no_org')$$, 'IS205', NULL, 'a table without org_id cannot be attached');
-SELECT throws_ok($$SELECT iso28000.attach_history('public.h_no_pk')$$, 'IS205', NULL, 'a table without a primary key cannot be attached');
-CREATE TABLE public.h_int_org (org_id integer NOT NULL, id int, PRIMARY KEY (org_id, id));
-SELECT throws_ok($$SELECT iso28000.attach_history('public.h_int_org')$$, 'IS205', NULL, 'a table whose org_id is not bigint cannot be attached');
-CREATE TABLE public.h_bad (org_id bigint NOT NULL, id int, PRIMARY KEY (org_id, id));
-CREATE TRIGGER h_before BEFORE INSERT ON public.h_bad FOR EACH ROW EXECUTE FUNCTION iso28000.history_record();
-SELECT throws_ok(format('INSERT INTO public.h_bad VALUES (%s, 1)', :a), 'IS203', NULL, 'a BEFORE history trigger is refused');
-DROP TRIGGER h_before ON public.h_bad;
-CREATE TRIGGER h_plain AFTER INSERT ON public.h_bad FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record();
-SELECT throws_ok(format('INSERT INTO public.h_bad VALUES (%s, 1)', :a), 'IS203', NULL,
+CREATE TABLE iso28000.h_no_org (id int PRIMARY KEY);
+CREATE TABLE iso28000.h_no_pk (org_id bigint NOT NULL, x int);
+SELECT throws_ok($$SELECT iso28000.attach_history('iso28000.h_no_org')$$, 'IS205', NULL, 'a table without org_id cannot be attached');
+SELECT throws_ok($$SELECT iso28000.attach_history('iso28000.h_no_pk')$$, 'IS205', NULL, 'a table without a primary key cannot be attached');
+CREATE TABLE iso28000.h_int_org (org_id integer NOT NULL, id int, PRIMARY KEY (org_id, id));
+SELECT throws_ok($$SELECT iso28000.attach_history('iso28000.h_int_org')$$, 'IS205', NULL, 'a table whose org_id is not bigint cannot be attached');
+CREATE TABLE iso28000.h_bad (org_id bigint NOT NULL, id int, PRIMARY KEY (org_id, id));
+CREATE TRIGGER h_before BEFORE INSERT ON iso28000.h_bad FOR EACH ROW EXECUTE FUNCTION iso28000.history_record();
+SELECT throws_ok(format('INSERT INTO iso28000.h_bad VALUES (%s, 1)', :a), 'IS203', NULL, 'a BEFORE history trigger is refused');
+DROP TRIGGER h_before ON iso28000.h_bad;
+CREATE TRIGGER h_plain AFTER INSERT ON iso28000.h_bad FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record();
+SELECT throws_ok(format('INSERT INTO iso28000.h_bad VALUES (%s, 1)', :a), 'IS203', NULL,
                  'a statement history trigger without transition tables is refused');
-DROP TRIGGER h_plain ON public.h_bad;
+DROP TRIGGER h_plain ON iso28000.h_bad;
 
 -- A row-level history trigger records the same way (the benchmark compares the two).
-CREATE TRIGGER h_row AFTER INSERT OR UPDATE OR DELETE ON public.h_bad FOR EACH ROW EXECUTE FUNCTION iso28000.history_record();
-INSERT INTO public.h_bad VALUES (:a, 1), (:a, 2);
-UPDATE public.h_bad SET id = id + 10;
+CREATE TRIGGER h_row AFTER INSERT OR UPDATE OR DELETE ON iso28000.h_bad FOR EACH ROW EXECUTE FUNCTION iso28000.history_record();
+INSERT INTO iso28000.h_bad VALUES (:a, 1), (:a, 2);
+UPDATE iso28000.h_bad SET id = id + 10;
 SELECT is((SELECT array_agg(operation || ':' || (after_image->>'id') ORDER BY seq) FROM iso28000.history
-            WHERE org_id = :a AND table_name = 'public.h_bad'),
+            WHERE org_id = :a AND table_name = 'iso28000.h_bad'),
           ARRAY['INSERT:1', 'INSERT:2', 'UPDATE:11', 'UPDATE:12'], 'a row-level history trigger records each row');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'and the chain still verifies');
 
@@ -196,18 +196,18 @@ SELECT set_config('h.org_a', :'a', false);
 DO $$
 BEGIN
     FOR i IN 1..300 LOOP
-        INSERT INTO public.h_item (org_id, label) VALUES (current_setting('h.org_a')::bigint, 'loop ' || i);
+        INSERT INTO iso28000.h_item (org_id, label) VALUES (current_setting('h.org_a')::bigint, 'loop ' || i);
     END LOOP;
 END
 $$;
 SAVEPOINT sp_undone;
-INSERT INTO public.h_item (org_id, label) VALUES (:a, 'undone');
-UPDATE public.h_item SET qty = 7 WHERE org_id = :a AND label LIKE 'loop 1%';
+INSERT INTO iso28000.h_item (org_id, label) VALUES (:a, 'undone');
+UPDATE iso28000.h_item SET qty = 7 WHERE org_id = :a AND label LIKE 'loop 1%';
 ROLLBACK TO SAVEPOINT sp_undone;
 SAVEPOINT sp_kept;
-INSERT INTO public.h_item (org_id, label) VALUES (:a, 'kept');
+INSERT INTO iso28000.h_item (org_id, label) VALUES (:a, 'kept');
 RELEASE SAVEPOINT sp_kept;
-INSERT INTO public.h_item (org_id, label) VALUES (:a, 'after savepoints');
+INSERT INTO iso28000.h_item (org_id, label) VALUES (:a, 'after savepoints');
 SELECT is((SELECT count(*)::int FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'undone'), 0,
           'a rolled-back savepoint leaves no record');
 SELECT is((SELECT array_agg(after_image->>'label' ORDER BY seq) FROM iso28000.history
@@ -219,7 +219,7 @@ SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain of many st
 
 -- pg_restore runs with row_security off and loads the history as data: nothing is recorded then.
 SET row_security = off;
-INSERT INTO public.h_item (org_id, label) VALUES (:a, 'restored');
+INSERT INTO iso28000.h_item (org_id, label) VALUES (:a, 'restored');
 RESET row_security;
 SELECT is((SELECT count(*)::int FROM iso28000.history WHERE after_image->>'label' = 'restored'), 0,
           'with row_security off (pg_restore) nothing is recorded');

@@ -7,20 +7,20 @@ BEGIN;
 CREATE EXTENSION iso28000;
 SELECT plan(24);
 
-CREATE TABLE public.ht_item (
+CREATE TABLE iso28000.ht_item (
     org_id  bigint NOT NULL REFERENCES iso28000.organization,
     item_id bigint GENERATED ALWAYS AS IDENTITY,
     label   text NOT NULL,
     qty     integer,
     PRIMARY KEY (org_id, item_id)
 );
-SELECT iso28000.register_table('public.ht_item');
+SELECT iso28000.register_table('iso28000.ht_item');
 
 -- Ten organisations, each with a chain of 6 records: the organisation, its
 -- manager's membership, and four items.
 CREATE TEMP TABLE t (n int PRIMARY KEY, org bigint);
 INSERT INTO t SELECT n, iso28000.create_organization('T' || n, 'Tamper ' || n) FROM generate_series(1, 10) n;
-INSERT INTO public.ht_item (org_id, label, qty)
+INSERT INTO iso28000.ht_item (org_id, label, qty)
 SELECT t.org, 'item ' || i, i FROM t, generate_series(1, 4) i ORDER BY t.org, i;
 
 -- "valid/first_broken_seq/problem" of an organisation's chain, optionally against a digest.
@@ -112,13 +112,13 @@ RESET session_replication_role;
 -- Tampering with one organisation's chain leaves the others sound.
 SELECT is(pg_temp.vh(8), 't//', 'an untouched chain still verifies');
 SELECT is(pg_temp.vh(8, :'kept8'), 't//', 'and against its kept digest');
-INSERT INTO public.ht_item (org_id, label) VALUES (pg_temp.o(8), 'later');
+INSERT INTO iso28000.ht_item (org_id, label) VALUES (pg_temp.o(8), 'later');
 SELECT is(pg_temp.vh(8, :'kept8'), 't//', 'a digest kept earlier still vouches for the chain after it grows');
 SELECT is(pg_temp.vh(8, format('%s:99:%s', pg_temp.o(8), repeat('0', 64))), 'f/8/missing',
           'a digest beyond the chain is found missing');
 
 -- The chains go on after tampering (the head is the truth for new records).
-INSERT INTO public.ht_item (org_id, label) VALUES (pg_temp.o(1), 'after');
+INSERT INTO iso28000.ht_item (org_id, label) VALUES (pg_temp.o(1), 'after');
 SELECT is((SELECT max(seq) FROM iso28000.history WHERE org_id = pg_temp.o(1)), 7::bigint, 'recording goes on');
 SELECT is(pg_temp.vh(1), 'f/4/altered', 'and the old break is still reported');
 

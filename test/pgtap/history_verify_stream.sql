@@ -132,7 +132,7 @@ BEGIN
 END
 $$;
 
-CREATE TABLE public.hs_item (
+CREATE TABLE iso28000.hs_item (
     org_id  bigint NOT NULL REFERENCES iso28000.organization,
     item_id bigint GENERATED ALWAYS AS IDENTITY,
     label   text NOT NULL,
@@ -140,14 +140,14 @@ CREATE TABLE public.hs_item (
     price   numeric(12,2),
     PRIMARY KEY (org_id, item_id)
 );
-SELECT iso28000.register_table('public.hs_item');
+SELECT iso28000.register_table('iso28000.hs_item');
 SELECT iso28000.create_organization('HS', 'Stream Ltd') AS org \gset
 SELECT iso28000.create_organization('HS2', 'Other Ltd') AS org2 \gset
-INSERT INTO public.hs_item (org_id, label, qty, price)
+INSERT INTO iso28000.hs_item (org_id, label, qty, price)
 SELECT :org, 'item "' || i || E'"\n', i, i / 7.0 FROM generate_series(1, 4200) i;
-UPDATE public.hs_item SET qty = qty + 1 WHERE org_id = :org AND item_id % 100 = 0;
-DELETE FROM public.hs_item WHERE org_id = :org AND item_id % 1000 = 0;
-INSERT INTO public.hs_item (org_id, label) VALUES (:org2, 'other');
+UPDATE iso28000.hs_item SET qty = qty + 1 WHERE org_id = :org AND item_id % 100 = 0;
+DELETE FROM iso28000.hs_item WHERE org_id = :org AND item_id % 1000 = 0;
+INSERT INTO iso28000.hs_item (org_id, label) VALUES (:org2, 'other');
 SELECT max(seq) AS last FROM iso28000.history WHERE org_id = :org \gset
 
 SELECT cmp_ok(:last::bigint, '>', 4200::bigint, 'the chain is longer than one batch of 4096');
@@ -183,8 +183,8 @@ BEGIN
     UPDATE iso28000.history SET seq = -seq WHERE org_id = org AND seq >= pos;
     UPDATE iso28000.history SET seq = 1 - seq WHERE org_id = org AND seq < 0;
     INSERT INTO iso28000.history
-    SELECT org, pos, now(), 'mallory', 'mallory', 1, 'public.hs_item', 'INSERT', '{"org_id": 0}', NULL, '{"forged": true}',
-           p, iso28000.history_hash(org, pos, now(), 'mallory', 'mallory', 1, 'public.hs_item', 'INSERT',
+    SELECT org, pos, now(), 'mallory', 'mallory', 1, 'iso28000.hs_item', 'INSERT', '{"org_id": 0}', NULL, '{"forged": true}',
+           p, iso28000.history_hash(org, pos, now(), 'mallory', 'mallory', 1, 'iso28000.hs_item', 'INSERT',
                                     '{"org_id": 0}', NULL, '{"forged": true}', p)
       FROM (SELECT coalesce((SELECT hash FROM iso28000.history WHERE org_id = org AND seq = pos - 1),
                             decode(repeat('00', 32), 'hex')) AS p) x;

@@ -97,8 +97,8 @@ SELECT throws_ok(format($$INSERT INTO iso28000.person (org_id, full_name, email)
 SELECT throws_ok(format($$INSERT INTO iso28000.person (org_id, full_name) VALUES (%s, '')$$, :a),
                  '23514', NULL, 'a person needs a name');
 
-CREATE TABLE public.tap_no_org (id int);
-SELECT throws_ok($$SELECT iso28000.register_table('public.tap_no_org')$$, 'IS005', NULL,
+CREATE TABLE iso28000.tap_no_org (id int);
+SELECT throws_ok($$SELECT iso28000.register_table('iso28000.tap_no_org')$$, 'IS005', NULL,
                  'a table without org_id cannot be a register');
 SELECT lives_ok(format($$SELECT iso28000.revoke_access(%s, 'tap_carol')$$, :a), 'revoke_access removes a member');
 SET SESSION AUTHORIZATION tap_carol;

@@ -4,6 +4,9 @@
 -- levels, restores in replica mode, and attach_workflow's checks.
 BEGIN;
 CREATE EXTENSION iso28000;
+-- The engine governs only registers of the extension (IS110): this test's
+-- tables go into schema iso28000, made by its owner (the superuser here).
+SET LOCAL search_path = iso28000, public;
 SELECT plan(45);
 
 SELECT iso28000.create_organization('WFE', 'Workflow engine test') AS org \gset
@@ -23,7 +26,7 @@ INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, des
   ('wf_test', 'review',   'summary',  'a summary'),
   ('wf_test', 'approved', 'approver', 'the approver');
 
-CREATE TABLE wft (
+CREATE TABLE iso28000.wft (
   org_id bigint NOT NULL REFERENCES iso28000.organization,
   wft_id bigint GENERATED ALWAYS AS IDENTITY,
   status text,
@@ -41,14 +44,14 @@ SELECT throws_ok($$SELECT iso28000.attach_workflow('wft', 'no_such_workflow')$$,
   'attach_workflow refuses an unknown workflow');
 SELECT throws_ok($$SELECT iso28000.attach_workflow('wft', 'wf_test', 'summary_x')$$, 'IS100', NULL,
   'attach_workflow refuses a missing status column');
-CREATE TABLE wft_noorg (id int PRIMARY KEY, status text, summary text, approver text);
+CREATE TABLE iso28000.wft_noorg (id int PRIMARY KEY, status text, summary text, approver text);
 SELECT throws_ok($$SELECT iso28000.attach_workflow('wft_noorg', 'wf_test')$$, 'IS100', NULL,
   'attach_workflow refuses a table without org_id');
-CREATE TABLE wft_nocol (org_id bigint, id int, status text, PRIMARY KEY (org_id, id));
+CREATE TABLE iso28000.wft_nocol (org_id bigint, id int, status text, PRIMARY KEY (org_id, id));
 SELECT throws_ok($$SELECT iso28000.attach_workflow('wft_nocol', 'wf_test')$$, 'IS100', NULL,
   'attach_workflow refuses a table without the required columns');
 SELECT lives_ok($$SELECT iso28000.attach_workflow('wft', 'wf_test')$$, 'attach_workflow attaches');
-SELECT has_trigger('public', 'wft', 'workflow_guard', 'the trigger is named workflow_guard');
+SELECT has_trigger('iso28000', 'wft', 'workflow_guard', 'the trigger is named workflow_guard');
 
 -- INSERT
 INSERT INTO wft (org_id, author) VALUES (:org, 'ann');
@@ -66,7 +69,7 @@ SELECT throws_ok($$UPDATE wft SET status = 'review'$$, 'IS103', NULL,
 SELECT throws_ok($$UPDATE wft SET status = 'review', summary = '   '$$, 'IS103', NULL,
   'a blank text does not fill a required column');
 SELECT throws_ok($$UPDATE wft SET status = 'review', summary = NULL$$,
-  'IS103', 'public.wft (org_id, wft_id)=(' || :org || ', 1) cannot move from "draft" to "review" without summary',
+  'IS103', 'iso28000.wft (org_id, wft_id)=(' || :org || ', 1) cannot move from "draft" to "review" without summary',
   'the message names the table, the key, both states and the missing column');
 SELECT throws_ok($$UPDATE wft SET status = 'approved', summary = 's', approver = 'b'$$, 'IS102', NULL,
   'a transition that is not in the rules is refused');
@@ -147,7 +150,7 @@ CREATE FUNCTION wft_guard(r wft, from_state text, to_state text) RETURNS text
 UPDATE iso28000.workflow_transition SET guard = 'wft_guard(wft, text, text)'
  WHERE workflow = 'wf_test' AND from_state = 'approved' AND to_state = 'review';
 SELECT throws_ok($$UPDATE wft SET status = 'review', approver = author WHERE wft_id = 1$$, 'IS104',
-  'public.wft (org_id, wft_id)=(' || :org || ', 1) cannot move from "approved" to "review": an approver who is not the author',
+  'iso28000.wft (org_id, wft_id)=(' || :org || ', 1) cannot move from "approved" to "review": an approver who is not the author',
   'a guard refuses with its reason in the message');
 SELECT lives_ok($$UPDATE wft SET status = 'review', approver = 'zed' WHERE wft_id = 1$$, 'the guard allows when its rule holds');
 CREATE FUNCTION wft_bad_guard(r int, from_state text, to_state text) RETURNS text LANGUAGE sql AS $$ SELECT NULL::text $$;
