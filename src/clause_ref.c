@@ -355,6 +355,18 @@ clause_ref_depth(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(cref_depth(PG_GETARG_CLAUSE_REF(0)));
 }
 
+/*
+ * A bigint that sorts like the clause (the packed value without its reserved
+ * byte, so never negative): for views that give the clause as text to BI
+ * tools, which sort text character by character (10 before 9).
+ */
+PG_FUNCTION_INFO_V1(clause_ref_sort_key);
+Datum
+clause_ref_sort_key(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64((int64) (((uint64) PG_GETARG_CLAUSE_REF(0)) >> 8));
+}
+
 /* The clause one level up, or NULL for a top-level clause. */
 PG_FUNCTION_INFO_V1(clause_ref_parent);
 Datum

@@ -14,7 +14,7 @@ SELECT likelihood AS "L \ C",
 
 \echo '=== top risks, and those above the appetite (medium)'
 SELECT risk_rank, reference, title, status, current_rating, band FROM iso28000.top_risk WHERE risk_rank <= 5 ORDER BY risk_rank;
-SELECT reference, title, current_rating, band, appetite_band, accepted FROM iso28000.risk_above_appetite ORDER BY current_rating DESC;
+SELECT reference, title, current_rating, band, appetite_band, accepted FROM iso28000.risk_above_appetite ORDER BY score DESC, current_consequence DESC;
 \echo '=== risks without treatment, and past their review date'
 SELECT reference, title, status, reason FROM iso28000.risk_without_treatment ORDER BY reference;
 SELECT reference, title, review_on, days_overdue FROM iso28000.risk_past_review ORDER BY days_overdue DESC;

@@ -26,8 +26,8 @@ SELECT c.clause, rpad(c.title, 44) AS title,
        rpad(repeat('#', coalesce(round(c.score::numeric / 5)::int, 0)), 20, '.') AS "score bar",
        coalesce(c.verdict::text, 'not assessed') AS verdict
   FROM iso28000.conformity_by_clause c
- WHERE iso28000.depth(c.clause) = 1
- ORDER BY c.clause;
+ WHERE c.depth = 1
+ ORDER BY c.clause_sort;
 \endif
 
 \if :has_nc

@@ -3,7 +3,7 @@
 SET ROLE npl_viewer;
 SELECT clause, title, grade, round(score::numeric, 1) AS score, round(coverage::numeric, 1) AS coverage, verdict
   FROM iso28000.conformity_by_clause
- WHERE iso28000.depth(clause) = 1 OR grade IS NOT NULL ORDER BY seq;
+ WHERE depth = 1 OR grade IS NOT NULL ORDER BY seq;
 \echo '=== conformity trend across self-assessments (moving window of three)'
 SELECT title, assessed_on, round(score::numeric, 1) AS score, round(score_change::numeric, 1) AS change,
        round(moving_score::numeric, 1) AS moving_score, verdict
@@ -13,9 +13,9 @@ SELECT name, last_value, target, on_target, past_threshold, measurement_overdue 
 
 \echo
 \echo '=== ISO 28000 9.2: audit coverage of the cycle (clauses of the programme scope not yet audited)'
-SELECT clause, title, audits, covered FROM iso28000.audit_coverage WHERE NOT covered AND iso28000.depth(clause) <= 2 ORDER BY seq;
+SELECT clause, title, audits, covered FROM iso28000.audit_coverage WHERE NOT covered AND depth <= 2 ORDER BY seq;
 \echo '=== findings by clause and grade'
-SELECT clause, title, grade, findings, with_nonconformity FROM iso28000.findings_by_clause ORDER BY clause, grade;
+SELECT clause, title, grade, findings, with_nonconformity FROM iso28000.findings_by_clause ORDER BY clause_sort, grade;
 RESET ROLE;
 
 \echo

@@ -237,7 +237,7 @@ WITH counts AS (
        AND r.residual_rating IS NOT NULL
      GROUP BY r.org_id, r.residual_rating
 )
-SELECT o.org_id, k.rating_kind, cell.rating,
+SELECT o.org_id, k.rating_kind, cell.rating::text AS rating,
        iso28000.likelihood(cell.rating) AS likelihood,
        iso28000.consequence(cell.rating) AS consequence,
        iso28000.score(cell.rating) AS score,
@@ -254,7 +254,7 @@ COMMENT ON VIEW iso28000.risk_heat_map IS
 GRANT SELECT ON iso28000.risk_heat_map TO PUBLIC;
 COMMENT ON COLUMN iso28000.risk_heat_map.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.risk_heat_map.rating_kind IS 'inherent (before treatment) or residual (after treatment).';
-COMMENT ON COLUMN iso28000.risk_heat_map.rating IS 'The cell as a risk_rating.';
+COMMENT ON COLUMN iso28000.risk_heat_map.rating IS 'The cell as the text of a risk_rating (likelihood x consequence, e.g. 3x4).';
 COMMENT ON COLUMN iso28000.risk_heat_map.likelihood IS 'Likelihood of the cell, 1 to 10 (one axis of the map).';
 COMMENT ON COLUMN iso28000.risk_heat_map.consequence IS 'Consequence of the cell, 1 to 10 (the other axis).';
 COMMENT ON COLUMN iso28000.risk_heat_map.score IS 'Likelihood x consequence.';
@@ -264,13 +264,27 @@ COMMENT ON COLUMN iso28000.risk_heat_map.risk_count IS 'Number of open risks and
 -- 6.1, 8.3 Every open risk with its current rating and band.
 CREATE VIEW iso28000.open_risk WITH (security_invoker = true) AS
 SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
-       r.inherent_rating, r.residual_rating, cur.rating AS current_rating,
+       r.inherent_rating::text AS inherent_rating,
+       iso28000.likelihood(r.inherent_rating) AS inherent_likelihood,
+       iso28000.consequence(r.inherent_rating) AS inherent_consequence,
+       iso28000.score(r.inherent_rating) AS inherent_score,
+       coalesce(bi.band, iso28000.band(r.inherent_rating)) AS inherent_band,
+       r.residual_rating::text AS residual_rating,
+       iso28000.likelihood(r.residual_rating) AS residual_likelihood,
+       iso28000.consequence(r.residual_rating) AS residual_consequence,
+       iso28000.score(r.residual_rating) AS residual_score,
+       coalesce(br.band, iso28000.band(r.residual_rating)) AS residual_band,
+       cur.rating::text AS current_rating,
+       iso28000.likelihood(cur.rating) AS current_likelihood,
+       iso28000.consequence(cur.rating) AS current_consequence,
        iso28000.score(cur.rating) AS score,
        coalesce(bc.band, iso28000.band(cur.rating)) AS band,
        r.review_on, r.accepted_by
   FROM iso28000.risk r
  CROSS JOIN LATERAL (SELECT coalesce(r.residual_rating, r.inherent_rating) AS rating) cur
   LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = r.org_id AND bc.rating = cur.rating
+  LEFT JOIN iso28000.risk_band_cell bi ON bi.org_id = r.org_id AND bi.rating = r.inherent_rating
+  LEFT JOIN iso28000.risk_band_cell br ON br.org_id = r.org_id AND br.rating = r.residual_rating
  WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal);
 COMMENT ON VIEW iso28000.open_risk IS
   'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not a terminal state of the risk workflow, i.e. not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
@@ -282,9 +296,19 @@ COMMENT ON COLUMN iso28000.open_risk.title IS 'Short statement.';
 COMMENT ON COLUMN iso28000.open_risk.owner_id IS 'Owner.';
 COMMENT ON COLUMN iso28000.open_risk.status IS 'Workflow state.';
 COMMENT ON COLUMN iso28000.open_risk.treatment IS 'Treatment decision, if taken.';
-COMMENT ON COLUMN iso28000.open_risk.inherent_rating IS 'Rating before treatment.';
-COMMENT ON COLUMN iso28000.open_risk.residual_rating IS 'Rating after treatment, if assessed.';
-COMMENT ON COLUMN iso28000.open_risk.current_rating IS 'Residual rating if assessed, else inherent; NULL before assessment.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.open_risk.inherent_likelihood IS 'Likelihood of the inherent rating.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_consequence IS 'Consequence of the inherent rating.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_score IS 'Score of the inherent rating (likelihood x consequence).';
+COMMENT ON COLUMN iso28000.open_risk.inherent_band IS 'Band of the inherent rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.open_risk.residual_rating IS 'Rating after treatment, if assessed, as text.';
+COMMENT ON COLUMN iso28000.open_risk.residual_likelihood IS 'Likelihood of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_consequence IS 'Consequence of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_score IS 'Score of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_band IS 'Band of the residual rating for the organisation.';
+COMMENT ON COLUMN iso28000.open_risk.current_rating IS 'Residual rating if assessed, else inherent, as text; NULL before assessment. Sort ratings by score, then current_consequence.';
+COMMENT ON COLUMN iso28000.open_risk.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.open_risk.current_consequence IS 'Consequence of the current rating.';
 COMMENT ON COLUMN iso28000.open_risk.score IS 'Score of the current rating.';
 COMMENT ON COLUMN iso28000.open_risk.band IS 'Band of the current rating for the organisation (its own matrix, else the default).';
 COMMENT ON COLUMN iso28000.open_risk.review_on IS 'Date of the next review.';
@@ -294,8 +318,10 @@ GRANT SELECT ON iso28000.open_risk TO PUBLIC;
 -- 6.1.2, 8.3 Open risks ranked by current rating.
 CREATE VIEW iso28000.top_risk WITH (security_invoker = true) AS
 SELECT org_id, risk_id, reference, title, owner_id, status, treatment,
-       inherent_rating, residual_rating, current_rating, score, band,
-       rank() OVER (PARTITION BY org_id ORDER BY current_rating DESC) AS risk_rank
+       inherent_rating, inherent_likelihood, inherent_consequence, inherent_score, inherent_band,
+       residual_rating, residual_likelihood, residual_consequence, residual_score, residual_band,
+       current_rating, current_likelihood, current_consequence, score, band,
+       rank() OVER (PARTITION BY org_id ORDER BY score DESC, current_consequence DESC) AS risk_rank
   FROM iso28000.open_risk
  WHERE kind = 'risk' AND current_rating IS NOT NULL;
 COMMENT ON VIEW iso28000.top_risk IS
@@ -308,9 +334,19 @@ COMMENT ON COLUMN iso28000.top_risk.title IS 'Short statement of the risk.';
 COMMENT ON COLUMN iso28000.top_risk.owner_id IS 'Risk owner.';
 COMMENT ON COLUMN iso28000.top_risk.status IS 'Workflow state.';
 COMMENT ON COLUMN iso28000.top_risk.treatment IS 'Treatment decision, if taken.';
-COMMENT ON COLUMN iso28000.top_risk.inherent_rating IS 'Rating before treatment.';
-COMMENT ON COLUMN iso28000.top_risk.residual_rating IS 'Rating after treatment, if assessed.';
-COMMENT ON COLUMN iso28000.top_risk.current_rating IS 'Residual rating if assessed, else inherent.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.top_risk.inherent_likelihood IS 'Likelihood of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_consequence IS 'Consequence of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_score IS 'Score of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_band IS 'Band of the inherent rating for the organisation.';
+COMMENT ON COLUMN iso28000.top_risk.residual_rating IS 'Rating after treatment, if assessed, as text.';
+COMMENT ON COLUMN iso28000.top_risk.residual_likelihood IS 'Likelihood of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_consequence IS 'Consequence of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_score IS 'Score of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_band IS 'Band of the residual rating for the organisation.';
+COMMENT ON COLUMN iso28000.top_risk.current_rating IS 'Residual rating if assessed, else inherent, as text.';
+COMMENT ON COLUMN iso28000.top_risk.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.top_risk.current_consequence IS 'Consequence of the current rating (ranks ratings of equal score).';
 COMMENT ON COLUMN iso28000.top_risk.score IS 'Score of the current rating.';
 COMMENT ON COLUMN iso28000.top_risk.band IS 'Band of the current rating for the organisation.';
 COMMENT ON COLUMN iso28000.top_risk.risk_rank IS 'Rank within the organisation, 1 for the highest current rating (ties share a rank).';
@@ -318,7 +354,8 @@ COMMENT ON COLUMN iso28000.top_risk.risk_rank IS 'Rank within the organisation, 
 -- 6.1.3 Open risks whose current rating is above the organisation's appetite.
 CREATE VIEW iso28000.risk_above_appetite WITH (security_invoker = true) AS
 SELECT o.org_id, o.risk_id, o.reference, o.title, o.owner_id, o.status, o.treatment,
-       o.current_rating, o.band, a.max_band AS appetite_band,
+       o.current_rating, o.current_likelihood, o.current_consequence, o.score,
+       o.band, a.max_band AS appetite_band,
        o.accepted_by IS NOT NULL AS accepted
   FROM iso28000.open_risk o
   JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
@@ -336,7 +373,10 @@ COMMENT ON COLUMN iso28000.risk_above_appetite.title IS 'Short statement of the 
 COMMENT ON COLUMN iso28000.risk_above_appetite.owner_id IS 'Risk owner.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.status IS 'Workflow state.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.treatment IS 'Treatment decision, if taken.';
-COMMENT ON COLUMN iso28000.risk_above_appetite.current_rating IS 'Residual rating if assessed, else inherent.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_rating IS 'Residual rating if assessed, else inherent, as text (likelihood x consequence).';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.score IS 'Score of the current rating.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.band IS 'Band of the current rating for the organisation.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.appetite_band IS 'Highest band the organisation currently accepts.';
 COMMENT ON COLUMN iso28000.risk_above_appetite.accepted IS 'True when the risk was nevertheless formally accepted.';

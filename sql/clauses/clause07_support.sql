@@ -48,10 +48,10 @@ COMMENT ON COLUMN iso28000.operation_setting.assessment_interval IS
 
 CREATE VIEW iso28000.operation_settings WITH (security_invoker = true) AS
 SELECT o.org_id,
-       coalesce(s.document_review_interval, interval '1 year')  AS document_review_interval,
-       coalesce(s.exercise_interval,        interval '1 year')  AS exercise_interval,
-       coalesce(s.evidence_warning,         interval '60 days') AS evidence_warning,
-       coalesce(s.assessment_interval,      interval '1 year')  AS assessment_interval,
+       coalesce(s.document_review_interval, interval '1 year')::text  AS document_review_interval,
+       coalesce(s.exercise_interval,        interval '1 year')::text  AS exercise_interval,
+       coalesce(s.evidence_warning,         interval '60 days')::text AS evidence_warning,
+       coalesce(s.assessment_interval,      interval '1 year')::text  AS assessment_interval,
        s.org_id IS NULL                                         AS defaulted
   FROM iso28000.organization o
   LEFT JOIN iso28000.operation_setting s ON s.org_id = o.org_id;
@@ -60,10 +60,10 @@ COMMENT ON VIEW iso28000.operation_settings IS
   'ISO 28000 7.5.3, 8.6.1, 8.1: The periods in force for each organisation: its operation_setting row, or the defaults where it has none.';
 GRANT SELECT ON iso28000.operation_settings TO PUBLIC;
 COMMENT ON COLUMN iso28000.operation_settings.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.operation_settings.document_review_interval IS 'Default interval between document reviews.';
-COMMENT ON COLUMN iso28000.operation_settings.exercise_interval IS 'Longest time a security plan may go unexercised.';
-COMMENT ON COLUMN iso28000.operation_settings.evidence_warning IS 'How far ahead provider evidence expiry is reported.';
-COMMENT ON COLUMN iso28000.operation_settings.assessment_interval IS 'How long a provider assessment stays current.';
+COMMENT ON COLUMN iso28000.operation_settings.document_review_interval IS 'Default interval between document reviews, as the text of an interval (1 year).';
+COMMENT ON COLUMN iso28000.operation_settings.exercise_interval IS 'Longest time a security plan may go unexercised, as the text of an interval.';
+COMMENT ON COLUMN iso28000.operation_settings.evidence_warning IS 'How far ahead provider evidence expiry is reported, as the text of an interval (60 days).';
+COMMENT ON COLUMN iso28000.operation_settings.assessment_interval IS 'How long a provider assessment stays current, as the text of an interval.';
 COMMENT ON COLUMN iso28000.operation_settings.defaulted IS 'True when the organisation has no operation_setting row and every value is a default.';
 
 ------------------------------------------------------------------------------
@@ -432,7 +432,7 @@ SELECT d.org_id, d.document_id, d.code, d.title, d.doc_type, d.classification,
        d.owner_id, p.full_name AS owner_name,
        v.document_version_id, v.version_label, v.approved_on, v.effective_on,
        coalesce(d.next_review_on,
-                (v.approved_on + coalesce(d.review_interval, s.document_review_interval))::date)
+                (v.approved_on + coalesce(d.review_interval, s.document_review_interval::interval))::date)
          AS review_due_on
   FROM iso28000.document d
   JOIN iso28000.person p ON p.org_id = d.org_id AND p.person_id = d.owner_id

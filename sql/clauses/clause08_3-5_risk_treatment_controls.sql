@@ -129,7 +129,7 @@ COMMENT ON COLUMN iso28000.control_test.next_test_on IS 'Date of the next test, 
 -- 6.1.3, 8.5 Open risks that need a treatment and have none.
 CREATE VIEW iso28000.risk_without_treatment WITH (security_invoker = true) AS
 SELECT o.org_id, o.risk_id, o.reference, o.kind, o.title, o.owner_id, o.status, o.treatment,
-       o.current_rating,
+       o.current_rating, o.current_likelihood, o.current_consequence, o.score, o.band,
        CASE WHEN o.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
   FROM iso28000.open_risk o
  WHERE o.treatment IS NULL
@@ -148,7 +148,11 @@ COMMENT ON COLUMN iso28000.risk_without_treatment.title IS 'Short statement.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.owner_id IS 'Owner.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.status IS 'Workflow state.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.treatment IS 'Treatment decision, if taken.';
-COMMENT ON COLUMN iso28000.risk_without_treatment.current_rating IS 'Residual rating if assessed, else inherent.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_rating IS 'Residual rating if assessed, else inherent, as text (likelihood x consequence); NULL before assessment.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.band IS 'Band of the current rating for the organisation.';
 COMMENT ON COLUMN iso28000.risk_without_treatment.reason IS 'no_decision (no treatment decided) or no_control (reduce, transfer or exploit decided but no live treatment).';
 
 -- 8.4, 9.1 Controls in operation whose test is due or was never done.

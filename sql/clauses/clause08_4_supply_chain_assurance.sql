@@ -188,7 +188,8 @@ applicable AS (
   SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
          iso28000.criticality_label(p.reliance) AS reliance,
          r.requirement_id, r.code AS requirement_code, r.kind AS requirement_kind, r.min_score,
-         s.evidence_warning, s.assessment_interval
+         s.evidence_warning::interval AS evidence_warning,
+         s.assessment_interval::interval AS assessment_interval
     FROM provider p
     JOIN iso28000.security_requirement r
       ON r.org_id = p.org_id AND r.active
@@ -292,7 +293,7 @@ COMMENT ON COLUMN iso28000.provider_assurance_gap.last_score IS 'Its score.';
 CREATE VIEW iso28000.critical_dependency_on_gap_provider WITH (security_invoker = true) AS
 WITH gap AS (
   SELECT g.org_id, g.node_id, g.node_code, g.node_name,
-         array_agg(g.requirement_code || ':' || g.status ORDER BY g.requirement_code) AS gaps
+         string_agg(g.requirement_code || ':' || g.status, ', ' ORDER BY g.requirement_code) AS gaps
     FROM iso28000.provider_assurance_gap g
    GROUP BY g.org_id, g.node_id, g.node_code, g.node_name
 ),
@@ -340,4 +341,4 @@ COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_node_id 
 COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_code IS 'Its code.';
 COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_name IS 'Its name.';
 COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.direct IS 'True when the dependency is a direct link.';
-COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.gaps IS 'The provider''s shortfalls, as requirement_code:status.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.gaps IS 'The provider''s shortfalls, as requirement_code:status, in code order, separated by a comma and a space.';

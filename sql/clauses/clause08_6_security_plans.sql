@@ -108,9 +108,9 @@ COMMENT ON COLUMN iso28000.plan_exercise.lessons IS 'Lessons learned and changes
 CREATE VIEW iso28000.security_plan_exercise_due WITH (security_invoker = true) AS
 SELECT p.org_id, p.security_plan_id, p.title, p.status, p.owner_id, o.full_name AS owner_name,
        last.held_on AS last_exercised_on, last.outcome AS last_outcome,
-       (last.held_on + s.exercise_interval)::date AS due_on,
+       (last.held_on + s.exercise_interval::interval)::date AS due_on,
        CASE WHEN last.held_on IS NULL THEN 'never_exercised' ELSE 'overdue' END AS reason,
-       current_date - (last.held_on + s.exercise_interval)::date AS days_overdue
+       current_date - (last.held_on + s.exercise_interval::interval)::date AS days_overdue
   FROM iso28000.security_plan p
   JOIN iso28000.person o ON o.org_id = p.org_id AND o.person_id = p.owner_id
   JOIN iso28000.operation_settings s ON s.org_id = p.org_id
@@ -122,7 +122,7 @@ SELECT p.org_id, p.security_plan_id, p.title, p.status, p.owner_id, o.full_name 
      ORDER BY e.held_on DESC, e.exercise_id DESC
      LIMIT 1) last ON true
  WHERE p.status = 'active'
-   AND (last.held_on IS NULL OR last.held_on + s.exercise_interval < current_date);
+   AND (last.held_on IS NULL OR last.held_on + s.exercise_interval::interval < current_date);
 
 COMMENT ON VIEW iso28000.security_plan_exercise_due IS
   'ISO 28000 8.6.1: Active security plans never exercised, or whose last exercise is older than the organisation''s exercise interval (operation_settings.exercise_interval).';

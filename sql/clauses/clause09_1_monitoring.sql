@@ -129,7 +129,7 @@ COMMENT ON COLUMN iso28000.indicator_measurement.measured_by IS 'Person who meas
 COMMENT ON COLUMN iso28000.indicator_measurement.note IS 'Free note.';
 
 CREATE VIEW iso28000.indicator_status WITH (security_invoker = true) AS
-SELECT i.org_id, i.indicator_id, i.name, i.clause, i.unit, i.direction, i.target, i.threshold,
+SELECT i.org_id, i.indicator_id, i.name, i.clause::text AS clause, iso28000.sort_key(i.clause) AS clause_sort, i.unit, i.direction, i.target, i.threshold,
        m.measured_on AS last_measured_on, m.value AS last_value, p.value AS previous_value,
        m.value - p.value AS change,
        CASE WHEN m.value IS NULL OR i.target IS NULL THEN NULL
@@ -154,7 +154,8 @@ COMMENT ON VIEW iso28000.indicator_status IS
 COMMENT ON COLUMN iso28000.indicator_status.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.indicator_status.indicator_id IS 'The indicator.';
 COMMENT ON COLUMN iso28000.indicator_status.name IS 'Name of the indicator.';
-COMMENT ON COLUMN iso28000.indicator_status.clause IS 'Clause the indicator monitors.';
+COMMENT ON COLUMN iso28000.indicator_status.clause IS 'Clause the indicator monitors, as text.';
+COMMENT ON COLUMN iso28000.indicator_status.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.indicator_status.unit IS 'Unit of the values.';
 COMMENT ON COLUMN iso28000.indicator_status.direction IS 'Which way is better.';
 COMMENT ON COLUMN iso28000.indicator_status.target IS 'Value aimed at.';

@@ -388,7 +388,8 @@ SELECT iso28000.register_table('iso28000.nonconformity_deadline');
  * ------------------------------------------------------------------------- */
 
 CREATE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
-SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source, n.clause, n.status,
+SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
+       n.clause::text AS clause, iso28000.sort_key(n.clause) AS clause_sort, n.status,
        n.owner_id, n.detected_on,
        current_date - n.detected_on AS age_days,
        (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
@@ -417,7 +418,8 @@ COMMENT ON COLUMN iso28000.nonconformity_open.nonconformity_id IS 'The nonconfor
 COMMENT ON COLUMN iso28000.nonconformity_open.title IS 'Short statement.';
 COMMENT ON COLUMN iso28000.nonconformity_open.severity IS 'minor or major.';
 COMMENT ON COLUMN iso28000.nonconformity_open.source IS 'Where it came from.';
-COMMENT ON COLUMN iso28000.nonconformity_open.clause IS 'Clause not fulfilled.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.nonconformity_open.status IS 'Current workflow state.';
 COMMENT ON COLUMN iso28000.nonconformity_open.owner_id IS 'Person responsible.';
 COMMENT ON COLUMN iso28000.nonconformity_open.detected_on IS 'Date detected.';
@@ -480,7 +482,8 @@ COMMENT ON COLUMN iso28000.nonconformity_cycle_time.p90_days IS '90th percentile
 GRANT SELECT ON iso28000.nonconformity_cycle_time TO PUBLIC;
 
 CREATE VIEW iso28000.nonconformity_recurrence WITH (security_invoker = true) AS
-SELECT n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status,
+SELECT n.org_id, n.nonconformity_id, n.title, n.clause::text AS clause,
+       iso28000.sort_key(n.clause) AS clause_sort, n.severity, n.status,
        count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
        count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
        max(e.occurred_at) AS last_recurrence_at
@@ -495,7 +498,8 @@ COMMENT ON VIEW iso28000.nonconformity_recurrence IS
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
-COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.severity IS 'minor or major.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';

@@ -260,6 +260,10 @@ CREATE FUNCTION iso28000.ancestor(iso28000.clause_ref, integer) RETURNS iso28000
   AS 'MODULE_PATHNAME', 'clause_ref_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION iso28000.annex(iso28000.clause_ref) RETURNS text
   AS 'MODULE_PATHNAME', 'clause_ref_annex' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION iso28000.sort_key(iso28000.clause_ref) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'clause_ref_sort_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION iso28000.sort_key(iso28000.clause_ref) IS
+  'A bigint that sorts like the clause (4 < 4.1 < 9.3.3 < 10 < A.1): the clause_sort column of the views, which give the clause itself as text.';
 COMMENT ON FUNCTION iso28000.depth(iso28000.clause_ref) IS
   'Number of numeric levels: 1 for 8 and for A.5, 3 for 8.6.4.';
 COMMENT ON FUNCTION iso28000.parent(iso28000.clause_ref) IS

@@ -245,10 +245,13 @@ COMMENT ON FUNCTION iso28000.detach_workflow(regclass, name) IS
 -- The transitions out of a state, for applications that show the next steps.
 CREATE VIEW iso28000.workflow_next_step WITH (security_invoker = true) AS
 SELECT t.workflow, t.from_state, t.to_state, t.required_level,
-       t.guard, t.note,
-       coalesce((SELECT array_agg(r.column_name ORDER BY r.column_name)
+       (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
+          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.oid = t.guard) AS guard,
+       t.note,
+       coalesce((SELECT string_agg(r.column_name::text, ', ' ORDER BY r.column_name)
                    FROM iso28000.workflow_required_column r
-                  WHERE r.workflow = t.workflow AND r.state = t.to_state), '{}') AS required_columns,
+                  WHERE r.workflow = t.workflow AND r.state = t.to_state), '') AS required_columns,
        s.is_terminal AS leads_to_terminal
   FROM iso28000.workflow_transition t
   JOIN iso28000.workflow_state s ON s.workflow = t.workflow AND s.state = t.to_state;
@@ -258,8 +261,8 @@ COMMENT ON COLUMN iso28000.workflow_next_step.workflow IS 'The workflow.';
 COMMENT ON COLUMN iso28000.workflow_next_step.from_state IS 'State the record leaves.';
 COMMENT ON COLUMN iso28000.workflow_next_step.to_state IS 'State the record enters.';
 COMMENT ON COLUMN iso28000.workflow_next_step.required_level IS 'Membership level the transition needs.';
-COMMENT ON COLUMN iso28000.workflow_next_step.guard IS 'Guard function, if any.';
+COMMENT ON COLUMN iso28000.workflow_next_step.guard IS 'Guard function, if any, as schema.name.';
 COMMENT ON COLUMN iso28000.workflow_next_step.note IS 'Why the transition exists.';
-COMMENT ON COLUMN iso28000.workflow_next_step.required_columns IS 'Columns that must be filled to enter to_state.';
+COMMENT ON COLUMN iso28000.workflow_next_step.required_columns IS 'Columns that must be filled to enter to_state, in name order, separated by a comma and a space (empty when none).';
 COMMENT ON COLUMN iso28000.workflow_next_step.leads_to_terminal IS 'True when to_state takes the record out of the active set.';
 GRANT SELECT ON iso28000.workflow_next_step TO PUBLIC;

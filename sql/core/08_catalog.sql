@@ -84,7 +84,8 @@ SELECT iso28000.register_table('iso28000.clause_wording');
 
 -- The catalog with the organisation's licensed wording, one row per organisation and clause.
 CREATE VIEW iso28000.clause_catalog WITH (security_invoker = true) AS
-SELECT o.org_id, c.standard, c.clause, c.title, c.pdca, c.parent, c.seq,
+SELECT o.org_id, c.standard, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
+       c.title, c.pdca, c.parent::text AS parent, c.seq,
        iso28000.depth(c.clause) AS depth,
        w.requirement_text
   FROM iso28000.organization o
@@ -95,10 +96,11 @@ COMMENT ON VIEW iso28000.clause_catalog IS
   'ISO 28000 4 to 10: Every catalog clause for each organisation the reader is a member of, with the requirement wording the organisation has licensed (NULL where none is loaded).';
 COMMENT ON COLUMN iso28000.clause_catalog.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.clause_catalog.standard IS 'The standard.';
-COMMENT ON COLUMN iso28000.clause_catalog.clause IS 'Clause number.';
+COMMENT ON COLUMN iso28000.clause_catalog.clause IS 'Clause number, as text.';
+COMMENT ON COLUMN iso28000.clause_catalog.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.clause_catalog.title IS 'Clause title.';
 COMMENT ON COLUMN iso28000.clause_catalog.pdca IS 'Plan-do-check-act phase (project convention).';
-COMMENT ON COLUMN iso28000.clause_catalog.parent IS 'Enclosing clause.';
+COMMENT ON COLUMN iso28000.clause_catalog.parent IS 'Enclosing clause, as text (NULL for a top-level clause).';
 COMMENT ON COLUMN iso28000.clause_catalog.seq IS 'Position in the table of contents.';
 COMMENT ON COLUMN iso28000.clause_catalog.depth IS 'Depth in the clause hierarchy (1 for a top-level clause).';
 COMMENT ON COLUMN iso28000.clause_catalog.requirement_text IS 'Licensed requirement wording, or NULL.';

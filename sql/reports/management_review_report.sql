@@ -252,10 +252,10 @@ BEGIN
                              coalesce(round(c.score::numeric, 1), 0),
                              CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
                              coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
-                             iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause)
+                             iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort)
       INTO rows
       FROM iso28000.conformity_by_clause c
-     WHERE c.org_id = org AND iso28000.depth(c.clause) <= 2;
+     WHERE c.org_id = org AND c.depth <= 2;
     part := part || coalesce('<table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
                              || rows || '</table>',
                              '<p class="muted">No self-assessment recorded yet.</p>');

@@ -10,6 +10,10 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION iso28000 UPDATE TO '0.2.0'" to load this file. \quit
 
+-- As in the install script (sql/core/00_header.sql): unqualified names, the
+-- operators of the view definitions among them, resolve in iso28000.
+SET LOCAL search_path = iso28000;
+
 -- Issue 17, one install order (sql/install-order): the install script no
 -- longer probes for its own objects at run time.  register_table() attaches
 -- the history unconditionally (the recorder is created before it); the
@@ -827,3 +831,1020 @@ $$;
 REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION iso28000.detach_workflow(regclass, name) FROM PUBLIC;
 REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;
+
+-- Issue 14, BI views speak plain SQL: a clause_ref sorts through sort_key()
+-- (the views' clause_sort columns), and every view column a BI tool reads is
+-- text, integer, bigint, numeric, boolean, date or timestamptz.  Views hold
+-- no data: those whose column types change are dropped and created again,
+-- with the comments and grants of a fresh install.
+CREATE FUNCTION iso28000.sort_key(iso28000.clause_ref) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'clause_ref_sort_key' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION iso28000.sort_key(iso28000.clause_ref) IS
+  'A bigint that sorts like the clause (4 < 4.1 < 9.3.3 < 10 < A.1): the clause_sort column of the views, which give the clause itself as text.';
+DROP VIEW iso28000.nonconformity_recurrence, iso28000.nonconformity_open, iso28000.findings_by_clause, iso28000.audit_coverage, iso28000.conformity_trend, iso28000.conformity_by_clause, iso28000.indicator_status, iso28000.critical_dependency_on_gap_provider, iso28000.provider_assurance_gap, iso28000.provider_requirement_status, iso28000.security_plan_exercise_due, iso28000.document_review_overdue, iso28000.document_current, iso28000.operation_settings, iso28000.risk_without_treatment, iso28000.risk_past_review, iso28000.risk_above_appetite, iso28000.top_risk, iso28000.open_risk, iso28000.risk_heat_map, iso28000.workflow_next_step, iso28000.record_version, iso28000.history_log, iso28000.clause_catalog;
+CREATE VIEW iso28000.clause_catalog WITH (security_invoker = true) AS
+SELECT o.org_id, c.standard, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
+       c.title, c.pdca, c.parent::text AS parent, c.seq,
+       iso28000.depth(c.clause) AS depth,
+       w.requirement_text
+  FROM iso28000.organization o
+ CROSS JOIN iso28000.clause c
+  LEFT JOIN iso28000.clause_wording w
+         ON w.org_id = o.org_id AND w.standard = c.standard AND w.clause = c.clause;
+COMMENT ON VIEW iso28000.clause_catalog IS
+  'ISO 28000 4 to 10: Every catalog clause for each organisation the reader is a member of, with the requirement wording the organisation has licensed (NULL where none is loaded).';
+COMMENT ON COLUMN iso28000.clause_catalog.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.clause_catalog.standard IS 'The standard.';
+COMMENT ON COLUMN iso28000.clause_catalog.clause IS 'Clause number, as text.';
+COMMENT ON COLUMN iso28000.clause_catalog.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.clause_catalog.title IS 'Clause title.';
+COMMENT ON COLUMN iso28000.clause_catalog.pdca IS 'Plan-do-check-act phase (project convention).';
+COMMENT ON COLUMN iso28000.clause_catalog.parent IS 'Enclosing clause, as text (NULL for a top-level clause).';
+COMMENT ON COLUMN iso28000.clause_catalog.seq IS 'Position in the table of contents.';
+COMMENT ON COLUMN iso28000.clause_catalog.depth IS 'Depth in the clause hierarchy (1 for a top-level clause).';
+COMMENT ON COLUMN iso28000.clause_catalog.requirement_text IS 'Licensed requirement wording, or NULL.';
+GRANT SELECT ON iso28000.clause_catalog TO PUBLIC;
+CREATE VIEW iso28000.history_log WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       h.recorded_at,
+       h.session_role,
+       h.acting_role,
+       p.person_id,
+       p.full_name AS person_name,
+       h.table_name,
+       h.operation,
+       h.row_key::text AS row_key,
+       (SELECT string_agg(k, ', ' ORDER BY k)
+          FROM (SELECT jsonb_object_keys(coalesce(h.before_image, '{}'))
+                UNION
+                SELECT jsonb_object_keys(coalesce(h.after_image, '{}'))) AS keys (k)
+         WHERE h.before_image -> k IS DISTINCT FROM h.after_image -> k) AS changed_columns,
+       h.txid
+  FROM iso28000.history h
+  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.db_role = h.session_role;
+COMMENT ON VIEW iso28000.history_log IS
+  'ISO 28000 7.5.3, 9.2: Who changed what and when, one row per history record, with the columns each change touched; auditors (level audit) see their organisations.';
+COMMENT ON COLUMN iso28000.history_log.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.history_log.seq IS 'Position in the organisation''s history chain.';
+COMMENT ON COLUMN iso28000.history_log.recorded_at IS 'Start time of the transaction that made the change.';
+COMMENT ON COLUMN iso28000.history_log.session_role IS 'Login that made the change.';
+COMMENT ON COLUMN iso28000.history_log.acting_role IS 'Current user when the change was made.';
+COMMENT ON COLUMN iso28000.history_log.person_id IS 'Person of the organisation whose db_role is the login, if any.';
+COMMENT ON COLUMN iso28000.history_log.person_name IS 'Full name of that person.';
+COMMENT ON COLUMN iso28000.history_log.table_name IS 'Register that changed.';
+COMMENT ON COLUMN iso28000.history_log.operation IS 'INSERT, UPDATE or DELETE.';
+COMMENT ON COLUMN iso28000.history_log.row_key IS 'Primary key of the changed row, as the text of a JSON object.';
+COMMENT ON COLUMN iso28000.history_log.changed_columns IS 'Columns whose value differs between the before and after images (all columns for INSERT and DELETE), in name order, separated by a comma and a space.';
+COMMENT ON COLUMN iso28000.history_log.txid IS 'Transaction id of the change; records with the same txid were made together.';
+GRANT SELECT ON iso28000.history_log TO PUBLIC;
+CREATE VIEW iso28000.record_version WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.table_name,
+       h.row_key::text AS row_key,
+       row_number() OVER w AS version,
+       h.seq,
+       h.operation,
+       h.recorded_at AS valid_from,
+       lead(h.recorded_at) OVER w AS valid_to,
+       h.after_image IS NULL AS deleted,
+       coalesce(h.after_image, h.before_image)::text AS image,
+       h.session_role AS changed_by
+  FROM iso28000.history h
+WINDOW w AS (PARTITION BY h.org_id, h.table_name, h.row_key ORDER BY h.seq);
+COMMENT ON VIEW iso28000.record_version IS
+  'ISO 28000 7.5.3: Every version of every register row over time, from the history chain; filter on table_name and row_key to follow one record.';
+COMMENT ON COLUMN iso28000.record_version.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.record_version.table_name IS 'Register of the row.';
+COMMENT ON COLUMN iso28000.record_version.row_key IS 'Primary key of the row, as the text of a JSON object.';
+COMMENT ON COLUMN iso28000.record_version.version IS 'Version number of the row: 1 for its insertion, then one per change.';
+COMMENT ON COLUMN iso28000.record_version.seq IS 'History record of this version.';
+COMMENT ON COLUMN iso28000.record_version.operation IS 'INSERT, UPDATE or DELETE that made this version.';
+COMMENT ON COLUMN iso28000.record_version.valid_from IS 'When this version was written (transaction start).';
+COMMENT ON COLUMN iso28000.record_version.valid_to IS 'When the next version was written; NULL for the current one.';
+COMMENT ON COLUMN iso28000.record_version.deleted IS 'True for the version that records the row''s deletion.';
+COMMENT ON COLUMN iso28000.record_version.image IS 'The row as of this version (its last image for a deletion), as the text of a JSON object (cast it to jsonb to pick a column).';
+COMMENT ON COLUMN iso28000.record_version.changed_by IS 'Login that wrote this version.';
+GRANT SELECT ON iso28000.record_version TO PUBLIC;
+CREATE VIEW iso28000.workflow_next_step WITH (security_invoker = true) AS
+SELECT t.workflow, t.from_state, t.to_state, t.required_level,
+       (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname)
+          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+         WHERE p.oid = t.guard) AS guard,
+       t.note,
+       coalesce((SELECT string_agg(r.column_name::text, ', ' ORDER BY r.column_name)
+                   FROM iso28000.workflow_required_column r
+                  WHERE r.workflow = t.workflow AND r.state = t.to_state), '') AS required_columns,
+       s.is_terminal AS leads_to_terminal
+  FROM iso28000.workflow_transition t
+  JOIN iso28000.workflow_state s ON s.workflow = t.workflow AND s.state = t.to_state;
+COMMENT ON VIEW iso28000.workflow_next_step IS
+  'ISO 28000 7.5.3, 10.2: Each allowed transition with the level it needs, its guard and the columns that must be filled to make it.';
+COMMENT ON COLUMN iso28000.workflow_next_step.workflow IS 'The workflow.';
+COMMENT ON COLUMN iso28000.workflow_next_step.from_state IS 'State the record leaves.';
+COMMENT ON COLUMN iso28000.workflow_next_step.to_state IS 'State the record enters.';
+COMMENT ON COLUMN iso28000.workflow_next_step.required_level IS 'Membership level the transition needs.';
+COMMENT ON COLUMN iso28000.workflow_next_step.guard IS 'Guard function, if any, as schema.name.';
+COMMENT ON COLUMN iso28000.workflow_next_step.note IS 'Why the transition exists.';
+COMMENT ON COLUMN iso28000.workflow_next_step.required_columns IS 'Columns that must be filled to enter to_state, in name order, separated by a comma and a space (empty when none).';
+COMMENT ON COLUMN iso28000.workflow_next_step.leads_to_terminal IS 'True when to_state takes the record out of the active set.';
+GRANT SELECT ON iso28000.workflow_next_step TO PUBLIC;
+CREATE VIEW iso28000.risk_heat_map WITH (security_invoker = true) AS
+WITH counts AS (
+    SELECT r.org_id, 'inherent'::text AS rating_kind, r.inherent_rating AS rating, count(*) AS risk_count
+      FROM iso28000.risk r
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.inherent_rating IS NOT NULL
+     GROUP BY r.org_id, r.inherent_rating
+    UNION ALL
+    SELECT r.org_id, 'residual'::text, r.residual_rating, count(*)
+      FROM iso28000.risk r
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.residual_rating IS NOT NULL
+     GROUP BY r.org_id, r.residual_rating
+)
+SELECT o.org_id, k.rating_kind, cell.rating::text AS rating,
+       iso28000.likelihood(cell.rating) AS likelihood,
+       iso28000.consequence(cell.rating) AS consequence,
+       iso28000.score(cell.rating) AS score,
+       coalesce(bc.band, iso28000.band(cell.rating)) AS band,
+       coalesce(c.risk_count, 0) AS risk_count
+  FROM iso28000.organization o
+ CROSS JOIN (VALUES ('inherent'::text), ('residual'::text)) AS k (rating_kind)
+ CROSS JOIN (SELECT iso28000.risk_rating(l, c) AS rating
+               FROM generate_series(1, 10) AS l, generate_series(1, 10) AS c) AS cell
+  LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = o.org_id AND bc.rating = cell.rating
+  LEFT JOIN counts c ON c.org_id = o.org_id AND c.rating_kind = k.rating_kind AND c.rating = cell.rating;
+COMMENT ON VIEW iso28000.risk_heat_map IS
+  'ISO 28000 6.1.2, 8.3, 9.1: Risk heat map: for every organisation, every one of the 100 likelihood x consequence cells, inherent and residual, the number of open risks and the cell''s band.';
+COMMENT ON COLUMN iso28000.risk_heat_map.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_heat_map.rating_kind IS 'inherent (before treatment) or residual (after treatment).';
+COMMENT ON COLUMN iso28000.risk_heat_map.rating IS 'The cell as the text of a risk_rating (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.risk_heat_map.likelihood IS 'Likelihood of the cell, 1 to 10 (one axis of the map).';
+COMMENT ON COLUMN iso28000.risk_heat_map.consequence IS 'Consequence of the cell, 1 to 10 (the other axis).';
+COMMENT ON COLUMN iso28000.risk_heat_map.score IS 'Likelihood x consequence.';
+COMMENT ON COLUMN iso28000.risk_heat_map.band IS 'Band of the cell for the organisation (its own matrix, else the default): the colour of the cell.';
+COMMENT ON COLUMN iso28000.risk_heat_map.risk_count IS 'Number of open risks and opportunities rated in this cell (0 for an empty cell).';
+GRANT SELECT ON iso28000.risk_heat_map TO PUBLIC;
+CREATE VIEW iso28000.open_risk WITH (security_invoker = true) AS
+SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
+       r.inherent_rating::text AS inherent_rating,
+       iso28000.likelihood(r.inherent_rating) AS inherent_likelihood,
+       iso28000.consequence(r.inherent_rating) AS inherent_consequence,
+       iso28000.score(r.inherent_rating) AS inherent_score,
+       coalesce(bi.band, iso28000.band(r.inherent_rating)) AS inherent_band,
+       r.residual_rating::text AS residual_rating,
+       iso28000.likelihood(r.residual_rating) AS residual_likelihood,
+       iso28000.consequence(r.residual_rating) AS residual_consequence,
+       iso28000.score(r.residual_rating) AS residual_score,
+       coalesce(br.band, iso28000.band(r.residual_rating)) AS residual_band,
+       cur.rating::text AS current_rating,
+       iso28000.likelihood(cur.rating) AS current_likelihood,
+       iso28000.consequence(cur.rating) AS current_consequence,
+       iso28000.score(cur.rating) AS score,
+       coalesce(bc.band, iso28000.band(cur.rating)) AS band,
+       r.review_on, r.accepted_by
+  FROM iso28000.risk r
+ CROSS JOIN LATERAL (SELECT coalesce(r.residual_rating, r.inherent_rating) AS rating) cur
+  LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = r.org_id AND bc.rating = cur.rating
+  LEFT JOIN iso28000.risk_band_cell bi ON bi.org_id = r.org_id AND bi.rating = r.inherent_rating
+  LEFT JOIN iso28000.risk_band_cell br ON br.org_id = r.org_id AND br.rating = r.residual_rating
+ WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal);
+COMMENT ON VIEW iso28000.open_risk IS
+  'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not a terminal state of the risk workflow, i.e. not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
+COMMENT ON COLUMN iso28000.open_risk.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.open_risk.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.open_risk.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.open_risk.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.open_risk.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.open_risk.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.open_risk.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.open_risk.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.open_risk.inherent_likelihood IS 'Likelihood of the inherent rating.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_consequence IS 'Consequence of the inherent rating.';
+COMMENT ON COLUMN iso28000.open_risk.inherent_score IS 'Score of the inherent rating (likelihood x consequence).';
+COMMENT ON COLUMN iso28000.open_risk.inherent_band IS 'Band of the inherent rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.open_risk.residual_rating IS 'Rating after treatment, if assessed, as text.';
+COMMENT ON COLUMN iso28000.open_risk.residual_likelihood IS 'Likelihood of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_consequence IS 'Consequence of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_score IS 'Score of the residual rating.';
+COMMENT ON COLUMN iso28000.open_risk.residual_band IS 'Band of the residual rating for the organisation.';
+COMMENT ON COLUMN iso28000.open_risk.current_rating IS 'Residual rating if assessed, else inherent, as text; NULL before assessment. Sort ratings by score, then current_consequence.';
+COMMENT ON COLUMN iso28000.open_risk.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.open_risk.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.open_risk.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.open_risk.band IS 'Band of the current rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.open_risk.review_on IS 'Date of the next review.';
+COMMENT ON COLUMN iso28000.open_risk.accepted_by IS 'Person who accepted the residual risk, if accepted.';
+GRANT SELECT ON iso28000.open_risk TO PUBLIC;
+CREATE VIEW iso28000.top_risk WITH (security_invoker = true) AS
+SELECT org_id, risk_id, reference, title, owner_id, status, treatment,
+       inherent_rating, inherent_likelihood, inherent_consequence, inherent_score, inherent_band,
+       residual_rating, residual_likelihood, residual_consequence, residual_score, residual_band,
+       current_rating, current_likelihood, current_consequence, score, band,
+       rank() OVER (PARTITION BY org_id ORDER BY score DESC, current_consequence DESC) AS risk_rank
+  FROM iso28000.open_risk
+ WHERE kind = 'risk' AND current_rating IS NOT NULL;
+COMMENT ON VIEW iso28000.top_risk IS
+  'ISO 28000 6.1.2, 8.3, 9.3.2: Open risks ranked within each organisation by current rating (residual if assessed, else inherent), highest first; filter on risk_rank <= 10 for a top ten.';
+COMMENT ON COLUMN iso28000.top_risk.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.top_risk.risk_id IS 'The risk.';
+COMMENT ON COLUMN iso28000.top_risk.reference IS 'The organisation''s reference of the risk.';
+COMMENT ON COLUMN iso28000.top_risk.title IS 'Short statement of the risk.';
+COMMENT ON COLUMN iso28000.top_risk.owner_id IS 'Risk owner.';
+COMMENT ON COLUMN iso28000.top_risk.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.top_risk.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.top_risk.inherent_likelihood IS 'Likelihood of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_consequence IS 'Consequence of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_score IS 'Score of the inherent rating.';
+COMMENT ON COLUMN iso28000.top_risk.inherent_band IS 'Band of the inherent rating for the organisation.';
+COMMENT ON COLUMN iso28000.top_risk.residual_rating IS 'Rating after treatment, if assessed, as text.';
+COMMENT ON COLUMN iso28000.top_risk.residual_likelihood IS 'Likelihood of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_consequence IS 'Consequence of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_score IS 'Score of the residual rating.';
+COMMENT ON COLUMN iso28000.top_risk.residual_band IS 'Band of the residual rating for the organisation.';
+COMMENT ON COLUMN iso28000.top_risk.current_rating IS 'Residual rating if assessed, else inherent, as text.';
+COMMENT ON COLUMN iso28000.top_risk.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.top_risk.current_consequence IS 'Consequence of the current rating (ranks ratings of equal score).';
+COMMENT ON COLUMN iso28000.top_risk.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.top_risk.band IS 'Band of the current rating for the organisation.';
+COMMENT ON COLUMN iso28000.top_risk.risk_rank IS 'Rank within the organisation, 1 for the highest current rating (ties share a rank).';
+GRANT SELECT ON iso28000.top_risk TO PUBLIC;
+CREATE VIEW iso28000.risk_above_appetite WITH (security_invoker = true) AS
+SELECT o.org_id, o.risk_id, o.reference, o.title, o.owner_id, o.status, o.treatment,
+       o.current_rating, o.current_likelihood, o.current_consequence, o.score,
+       o.band, a.max_band AS appetite_band,
+       o.accepted_by IS NOT NULL AS accepted
+  FROM iso28000.open_risk o
+  JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
+                 WHERE ra.org_id = o.org_id AND ra.effective_on <= current_date
+                 ORDER BY ra.effective_on DESC LIMIT 1) a ON true
+ WHERE o.kind = 'risk' AND o.current_rating IS NOT NULL
+   AND iso28000.band_rank(o.band) > iso28000.band_rank(a.max_band);
+COMMENT ON VIEW iso28000.risk_above_appetite IS
+  'ISO 28000 6.1.3, 8.3, 9.3.2: Open risks whose current rating (residual if assessed, else inherent) falls in a band above the organisation''s current risk appetite; organisations without an appetite have none here.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.risk_id IS 'The risk.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.reference IS 'The organisation''s reference of the risk.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.title IS 'Short statement of the risk.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.owner_id IS 'Risk owner.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_rating IS 'Residual rating if assessed, else inherent, as text (likelihood x consequence).';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.band IS 'Band of the current rating for the organisation.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.appetite_band IS 'Highest band the organisation currently accepts.';
+COMMENT ON COLUMN iso28000.risk_above_appetite.accepted IS 'True when the risk was nevertheless formally accepted.';
+GRANT SELECT ON iso28000.risk_above_appetite TO PUBLIC;
+CREATE VIEW iso28000.risk_past_review WITH (security_invoker = true) AS
+SELECT org_id, risk_id, reference, kind, title, owner_id, status,
+       review_on, current_date - review_on AS days_overdue
+  FROM iso28000.open_risk
+ WHERE review_on < current_date;
+COMMENT ON VIEW iso28000.risk_past_review IS
+  'ISO 28000 6.1, 8.3, 9.1: Open risks and opportunities whose review date has passed.';
+COMMENT ON COLUMN iso28000.risk_past_review.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_past_review.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_past_review.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.risk_past_review.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_past_review.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.risk_past_review.owner_id IS 'Owner, who should review it.';
+COMMENT ON COLUMN iso28000.risk_past_review.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.risk_past_review.review_on IS 'Date the review was due.';
+COMMENT ON COLUMN iso28000.risk_past_review.days_overdue IS 'Days since the review fell due.';
+GRANT SELECT ON iso28000.risk_past_review TO PUBLIC;
+CREATE VIEW iso28000.risk_without_treatment WITH (security_invoker = true) AS
+SELECT o.org_id, o.risk_id, o.reference, o.kind, o.title, o.owner_id, o.status, o.treatment,
+       o.current_rating, o.current_likelihood, o.current_consequence, o.score, o.band,
+       CASE WHEN o.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
+  FROM iso28000.open_risk o
+ WHERE o.treatment IS NULL
+    OR (o.treatment IN ('reduce', 'transfer', 'exploit')
+        AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                         WHERE t.org_id = o.org_id AND t.risk_id = o.risk_id
+                           AND t.cancelled_on IS NULL));
+COMMENT ON VIEW iso28000.risk_without_treatment IS
+  'ISO 28000 6.1.3, 8.3, 8.5: Open risks and opportunities without a treatment: no treatment decision yet, or a decision to reduce, transfer or exploit with no live treatment linking a control.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_rating IS 'Residual rating if assessed, else inherent, as text (likelihood x consequence); NULL before assessment.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.band IS 'Band of the current rating for the organisation.';
+COMMENT ON COLUMN iso28000.risk_without_treatment.reason IS 'no_decision (no treatment decided) or no_control (reduce, transfer or exploit decided but no live treatment).';
+GRANT SELECT ON iso28000.risk_without_treatment TO PUBLIC;
+CREATE VIEW iso28000.operation_settings WITH (security_invoker = true) AS
+SELECT o.org_id,
+       coalesce(s.document_review_interval, interval '1 year')::text  AS document_review_interval,
+       coalesce(s.exercise_interval,        interval '1 year')::text  AS exercise_interval,
+       coalesce(s.evidence_warning,         interval '60 days')::text AS evidence_warning,
+       coalesce(s.assessment_interval,      interval '1 year')::text  AS assessment_interval,
+       s.org_id IS NULL                                         AS defaulted
+  FROM iso28000.organization o
+  LEFT JOIN iso28000.operation_setting s ON s.org_id = o.org_id;
+COMMENT ON VIEW iso28000.operation_settings IS
+  'ISO 28000 7.5.3, 8.6.1, 8.1: The periods in force for each organisation: its operation_setting row, or the defaults where it has none.';
+COMMENT ON COLUMN iso28000.operation_settings.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.operation_settings.document_review_interval IS 'Default interval between document reviews, as the text of an interval (1 year).';
+COMMENT ON COLUMN iso28000.operation_settings.exercise_interval IS 'Longest time a security plan may go unexercised, as the text of an interval.';
+COMMENT ON COLUMN iso28000.operation_settings.evidence_warning IS 'How far ahead provider evidence expiry is reported, as the text of an interval (60 days).';
+COMMENT ON COLUMN iso28000.operation_settings.assessment_interval IS 'How long a provider assessment stays current, as the text of an interval.';
+COMMENT ON COLUMN iso28000.operation_settings.defaulted IS 'True when the organisation has no operation_setting row and every value is a default.';
+GRANT SELECT ON iso28000.operation_settings TO PUBLIC;
+CREATE VIEW iso28000.document_current WITH (security_invoker = true) AS
+SELECT d.org_id, d.document_id, d.code, d.title, d.doc_type, d.classification,
+       d.owner_id, p.full_name AS owner_name,
+       v.document_version_id, v.version_label, v.approved_on, v.effective_on,
+       coalesce(d.next_review_on,
+                (v.approved_on + coalesce(d.review_interval, s.document_review_interval::interval))::date)
+         AS review_due_on
+  FROM iso28000.document d
+  JOIN iso28000.person p ON p.org_id = d.org_id AND p.person_id = d.owner_id
+  JOIN iso28000.operation_settings s ON s.org_id = d.org_id
+  LEFT JOIN iso28000.document_version v
+    ON v.org_id = d.org_id AND v.document_id = d.document_id AND v.status = 'approved';
+COMMENT ON VIEW iso28000.document_current IS
+  'ISO 28000 7.5.2, 7.5.3: Every document with its current approved version (NULL columns when none is approved) and the date its review is due.';
+COMMENT ON COLUMN iso28000.document_current.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.document_current.document_id IS 'The document.';
+COMMENT ON COLUMN iso28000.document_current.code IS 'Document code.';
+COMMENT ON COLUMN iso28000.document_current.title IS 'Document title.';
+COMMENT ON COLUMN iso28000.document_current.doc_type IS 'Document type.';
+COMMENT ON COLUMN iso28000.document_current.classification IS 'Classification.';
+COMMENT ON COLUMN iso28000.document_current.owner_id IS 'Owner (person).';
+COMMENT ON COLUMN iso28000.document_current.owner_name IS 'Owner''s name.';
+COMMENT ON COLUMN iso28000.document_current.document_version_id IS 'The approved version, NULL if none.';
+COMMENT ON COLUMN iso28000.document_current.version_label IS 'Label of the approved version.';
+COMMENT ON COLUMN iso28000.document_current.approved_on IS 'When the current version was approved.';
+COMMENT ON COLUMN iso28000.document_current.effective_on IS 'When the current version took effect.';
+COMMENT ON COLUMN iso28000.document_current.review_due_on IS
+  'next_review_on if set, else approval date plus the review interval (the document''s, or the organisation''s default).';
+GRANT SELECT ON iso28000.document_current TO PUBLIC;
+CREATE VIEW iso28000.document_review_overdue WITH (security_invoker = true) AS
+SELECT c.org_id, c.document_id, c.code, c.title, c.owner_id, c.owner_name,
+       c.version_label, c.approved_on, c.review_due_on,
+       current_date - c.review_due_on AS days_overdue
+  FROM iso28000.document_current c
+ WHERE c.review_due_on < current_date
+   AND c.document_version_id IS NOT NULL;
+COMMENT ON VIEW iso28000.document_review_overdue IS
+  'ISO 28000 7.5.2, 7.5.3: Documents in force (with an approved version) whose review date has passed.';
+COMMENT ON COLUMN iso28000.document_review_overdue.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.document_review_overdue.document_id IS 'The document.';
+COMMENT ON COLUMN iso28000.document_review_overdue.code IS 'Document code.';
+COMMENT ON COLUMN iso28000.document_review_overdue.title IS 'Document title.';
+COMMENT ON COLUMN iso28000.document_review_overdue.owner_id IS 'Owner (person) who must review it.';
+COMMENT ON COLUMN iso28000.document_review_overdue.owner_name IS 'Owner''s name.';
+COMMENT ON COLUMN iso28000.document_review_overdue.version_label IS 'The approved version in force.';
+COMMENT ON COLUMN iso28000.document_review_overdue.approved_on IS 'When it was approved.';
+COMMENT ON COLUMN iso28000.document_review_overdue.review_due_on IS 'When its review was due.';
+COMMENT ON COLUMN iso28000.document_review_overdue.days_overdue IS 'Days since the review date.';
+GRANT SELECT ON iso28000.document_review_overdue TO PUBLIC;
+CREATE VIEW iso28000.security_plan_exercise_due WITH (security_invoker = true) AS
+SELECT p.org_id, p.security_plan_id, p.title, p.status, p.owner_id, o.full_name AS owner_name,
+       last.held_on AS last_exercised_on, last.outcome AS last_outcome,
+       (last.held_on + s.exercise_interval::interval)::date AS due_on,
+       CASE WHEN last.held_on IS NULL THEN 'never_exercised' ELSE 'overdue' END AS reason,
+       current_date - (last.held_on + s.exercise_interval::interval)::date AS days_overdue
+  FROM iso28000.security_plan p
+  JOIN iso28000.person o ON o.org_id = p.org_id AND o.person_id = p.owner_id
+  JOIN iso28000.operation_settings s ON s.org_id = p.org_id
+  LEFT JOIN LATERAL (
+    SELECT e.held_on, e.outcome
+      FROM iso28000.plan_exercise e
+     WHERE e.org_id = p.org_id AND e.security_plan_id = p.security_plan_id
+       AND e.held_on IS NOT NULL
+     ORDER BY e.held_on DESC, e.exercise_id DESC
+     LIMIT 1) last ON true
+ WHERE p.status = 'active'
+   AND (last.held_on IS NULL OR last.held_on + s.exercise_interval::interval < current_date);
+COMMENT ON VIEW iso28000.security_plan_exercise_due IS
+  'ISO 28000 8.6.1: Active security plans never exercised, or whose last exercise is older than the organisation''s exercise interval (operation_settings.exercise_interval).';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.security_plan_id IS 'The plan.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.title IS 'Its title.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.status IS 'Its status (always active here).';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.owner_id IS 'Its owner.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.owner_name IS 'The owner''s name.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.last_exercised_on IS 'Day of the last exercise held, NULL if never.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.last_outcome IS 'Outcome of that exercise.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.due_on IS 'Day the next exercise was due, NULL if never exercised.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.reason IS 'never_exercised or overdue.';
+COMMENT ON COLUMN iso28000.security_plan_exercise_due.days_overdue IS 'Days since due_on, NULL if never exercised.';
+GRANT SELECT ON iso28000.security_plan_exercise_due TO PUBLIC;
+CREATE VIEW iso28000.provider_requirement_status WITH (security_invoker = true) AS
+WITH provider AS (
+  SELECT n.*,
+         greatest((SELECT max(iso28000.criticality_rank(d.criticality))
+                     FROM iso28000.supply_chain_dependency d
+                    WHERE d.org_id = n.org_id AND d.depends_on_id = n.node_id),
+                  (SELECT max(iso28000.criticality_rank(pd.criticality))
+                     FROM iso28000.process_dependency pd
+                    WHERE pd.org_id = n.org_id AND pd.node_id = n.node_id)) AS reliance
+    FROM iso28000.supply_chain_node n
+   WHERE n.external AND n.active
+),
+applicable AS (
+  SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
+         iso28000.criticality_label(p.reliance) AS reliance,
+         r.requirement_id, r.code AS requirement_code, r.kind AS requirement_kind, r.min_score,
+         s.evidence_warning::interval AS evidence_warning,
+         s.assessment_interval::interval AS assessment_interval
+    FROM provider p
+    JOIN iso28000.security_requirement r
+      ON r.org_id = p.org_id AND r.active
+     AND (r.applies_to_kinds IS NULL OR p.kind = ANY (r.applies_to_kinds))
+     AND (r.min_criticality IS NULL
+          OR p.reliance >= iso28000.criticality_rank(r.min_criticality))
+    JOIN iso28000.operation_settings s ON s.org_id = p.org_id
+),
+judged AS (
+  SELECT a.*, ev.valid_until, ev.any_evidence, pa.assessed_on, pa.score,
+         CASE
+           WHEN a.requirement_kind = 'assessment_score' THEN
+             CASE WHEN pa.assessed_on IS NULL THEN 'not_assessed'
+                  WHEN pa.assessed_on + a.assessment_interval < current_date THEN 'expired'
+                  WHEN pa.score IS NULL OR pa.score < a.min_score THEN 'score_below_minimum'
+                  WHEN (pa.assessed_on + a.assessment_interval)::date < current_date + a.evidence_warning
+                    THEN 'expiring'
+                  ELSE 'met' END
+           ELSE
+             CASE WHEN NOT ev.any_evidence THEN 'missing'
+                  WHEN NOT ev.current THEN 'expired'
+                  WHEN ev.valid_until < current_date + a.evidence_warning THEN 'expiring'
+                  ELSE 'met' END
+         END AS status,
+         CASE WHEN a.requirement_kind = 'assessment_score'
+              THEN (pa.assessed_on + a.assessment_interval)::date
+              ELSE ev.valid_until END AS expires_on
+    FROM applicable a
+    -- Non-revoked evidence in force today; the latest expiry wins, open-ended beats any date.
+    CROSS JOIN LATERAL (
+      SELECT EXISTS (SELECT 1 FROM iso28000.provider_evidence e
+                      WHERE e.org_id = a.org_id AND e.node_id = a.node_id
+                        AND e.requirement_id = a.requirement_id
+                        AND e.valid_from <= current_date) AS any_evidence,
+             c.current, c.valid_until
+        FROM (SELECT count(*) > 0 AS current,
+                     CASE WHEN bool_or(e.valid_until IS NULL AND e.revoked_on IS NULL) THEN NULL
+                          ELSE max(least(e.valid_until, e.revoked_on - 1)) END AS valid_until
+                FROM iso28000.provider_evidence e
+               WHERE e.org_id = a.org_id AND e.node_id = a.node_id
+                 AND e.requirement_id = a.requirement_id
+                 AND e.valid_from <= current_date
+                 AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+                 AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) c
+    ) ev
+    LEFT JOIN LATERAL (
+      SELECT x.assessed_on, x.score
+        FROM iso28000.provider_assessment x
+       WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date
+       ORDER BY x.assessed_on DESC, x.assessment_id DESC
+       LIMIT 1) pa ON true
+)
+SELECT j.org_id, j.node_id, j.node_code, j.node_name, j.node_kind, j.reliance,
+       j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+       j.expires_on - current_date AS days_left, j.assessed_on AS last_assessed_on,
+       j.score AS last_score
+  FROM judged j;
+COMMENT ON VIEW iso28000.provider_requirement_status IS
+  'ISO 28000 8.1, 8.4: Every requirement that applies to every active provider, judged today: met, expiring (within the organisation''s evidence_warning), expired, missing, not_assessed or score_below_minimum.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.node_id IS 'The provider.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.node_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.reliance IS 'The strongest criticality with which a node or process depends on it directly, NULL if nothing does.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.requirement_id IS 'The requirement.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.requirement_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.requirement_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.status IS
+  'met; expiring (met today, but the evidence or assessment lapses within evidence_warning); expired (evidence took effect before, none is in force now, or the last assessment is older than assessment_interval); missing (no evidence that has taken effect); not_assessed; score_below_minimum.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.expires_on IS 'Last day the evidence (or assessment) in force counts; NULL if open-ended or none.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.days_left IS 'Days from today to expires_on.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.last_assessed_on IS 'Day of the provider''s latest assessment.';
+COMMENT ON COLUMN iso28000.provider_requirement_status.last_score IS 'Its score.';
+GRANT SELECT ON iso28000.provider_requirement_status TO PUBLIC;
+CREATE VIEW iso28000.provider_assurance_gap WITH (security_invoker = true) AS
+SELECT s.*
+  FROM iso28000.provider_requirement_status s
+ WHERE s.status <> 'met';
+COMMENT ON VIEW iso28000.provider_assurance_gap IS
+  'ISO 28000 8.1, 8.4: Providers that do not meet a requirement, or whose evidence or assessment expires within the organisation''s warning period (operation_settings.evidence_warning). Columns as provider_requirement_status.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.node_id IS 'The provider.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.node_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.reliance IS 'Strongest direct criticality with which something depends on it.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.requirement_id IS 'The requirement not met.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.requirement_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.requirement_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.status IS 'expiring, expired, missing, not_assessed or score_below_minimum.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.expires_on IS 'Last day the evidence in force counts.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.days_left IS 'Days from today to expires_on.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.last_assessed_on IS 'Day of the latest assessment.';
+COMMENT ON COLUMN iso28000.provider_assurance_gap.last_score IS 'Its score.';
+GRANT SELECT ON iso28000.provider_assurance_gap TO PUBLIC;
+CREATE VIEW iso28000.critical_dependency_on_gap_provider WITH (security_invoker = true) AS
+WITH gap AS (
+  SELECT g.org_id, g.node_id, g.node_code, g.node_name,
+         string_agg(g.requirement_code || ':' || g.status, ', ' ORDER BY g.requirement_code) AS gaps
+    FROM iso28000.provider_assurance_gap g
+   GROUP BY g.org_id, g.node_id, g.node_code, g.node_name
+),
+node_dep AS (
+  SELECT c.org_id, 'node'::text AS dependent_kind, c.node_id AS dependent_id,
+         n.name AS dependent_name, c.upstream_node_id AS provider_node_id, c.direct
+    FROM iso28000.supply_chain_closure c
+    JOIN iso28000.supply_chain_node n ON n.org_id = c.org_id AND n.node_id = c.node_id
+   WHERE c.criticality = 'critical' AND c.node_id <> c.upstream_node_id
+),
+process_dep AS (
+  -- A process depends on a provider critically when it needs it critically, or
+  -- needs critically a node that depends on the provider critically.
+  SELECT pd.org_id, 'process'::text AS dependent_kind, pd.sms_process_id AS dependent_id,
+         pr.name AS dependent_name, pd.node_id AS provider_node_id, true AS direct
+    FROM iso28000.process_dependency pd
+    JOIN iso28000.sms_process pr ON pr.org_id = pd.org_id AND pr.sms_process_id = pd.sms_process_id
+   WHERE pd.criticality = 'critical'
+  UNION
+  SELECT pd.org_id, 'process', pd.sms_process_id, pr.name, c.upstream_node_id, false
+    FROM iso28000.process_dependency pd
+    JOIN iso28000.sms_process pr ON pr.org_id = pd.org_id AND pr.sms_process_id = pd.sms_process_id
+    JOIN iso28000.supply_chain_closure c ON c.org_id = pd.org_id AND c.node_id = pd.node_id
+   WHERE pd.criticality = 'critical' AND c.criticality = 'critical'
+),
+dep AS (
+  SELECT org_id, dependent_kind, dependent_id, dependent_name, provider_node_id, bool_or(direct) AS direct
+    FROM (SELECT * FROM node_dep UNION ALL SELECT * FROM process_dep) u
+   GROUP BY org_id, dependent_kind, dependent_id, dependent_name, provider_node_id
+)
+SELECT d.org_id, d.dependent_kind, d.dependent_id, d.dependent_name,
+       g.node_id AS provider_node_id, g.node_code AS provider_code, g.node_name AS provider_name,
+       d.direct, g.gaps
+  FROM dep d
+  JOIN gap g ON g.org_id = d.org_id AND g.node_id = d.provider_node_id;
+COMMENT ON VIEW iso28000.critical_dependency_on_gap_provider IS
+  'ISO 28000 8.1, 8.2, 8.4: Critical dependencies on providers listed in provider_assurance_gap: every node or process that depends on such a provider through links that are all critical, directly or transitively.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.dependent_kind IS 'node or process.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.dependent_id IS 'The dependent node_id or sms_process_id.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.dependent_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_node_id IS 'The provider that falls short.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.provider_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.direct IS 'True when the dependency is a direct link.';
+COMMENT ON COLUMN iso28000.critical_dependency_on_gap_provider.gaps IS 'The provider''s shortfalls, as requirement_code:status, in code order, separated by a comma and a space.';
+GRANT SELECT ON iso28000.critical_dependency_on_gap_provider TO PUBLIC;
+CREATE VIEW iso28000.indicator_status WITH (security_invoker = true) AS
+SELECT i.org_id, i.indicator_id, i.name, i.clause::text AS clause, iso28000.sort_key(i.clause) AS clause_sort, i.unit, i.direction, i.target, i.threshold,
+       m.measured_on AS last_measured_on, m.value AS last_value, p.value AS previous_value,
+       m.value - p.value AS change,
+       CASE WHEN m.value IS NULL OR i.target IS NULL THEN NULL
+            WHEN i.direction = 'increase' THEN m.value >= i.target
+            WHEN i.direction = 'decrease' THEN m.value <= i.target
+            ELSE m.value = i.target END AS on_target,
+       CASE WHEN m.value IS NULL OR i.threshold IS NULL THEN NULL
+            WHEN i.direction = 'decrease' THEN m.value > i.threshold
+            ELSE m.value < i.threshold END AS past_threshold,
+       m.measured_on IS NULL OR m.measured_on + i.frequency < current_date AS measurement_overdue
+  FROM iso28000.indicator i
+  LEFT JOIN LATERAL (SELECT measured_on, value FROM iso28000.indicator_measurement x
+                      WHERE x.org_id = i.org_id AND x.indicator_id = i.indicator_id
+                      ORDER BY measured_on DESC LIMIT 1) m ON true
+  LEFT JOIN LATERAL (SELECT value FROM iso28000.indicator_measurement x
+                      WHERE x.org_id = i.org_id AND x.indicator_id = i.indicator_id
+                        AND x.measured_on < m.measured_on
+                      ORDER BY measured_on DESC LIMIT 1) p ON true
+ WHERE i.active;
+COMMENT ON VIEW iso28000.indicator_status IS
+  'ISO 28000 9.1, 9.3.2: Each active indicator with its latest and previous value, the change, whether it is on target or past its threshold, and whether a measurement is overdue.';
+COMMENT ON COLUMN iso28000.indicator_status.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.indicator_status.indicator_id IS 'The indicator.';
+COMMENT ON COLUMN iso28000.indicator_status.name IS 'Name of the indicator.';
+COMMENT ON COLUMN iso28000.indicator_status.clause IS 'Clause the indicator monitors, as text.';
+COMMENT ON COLUMN iso28000.indicator_status.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.indicator_status.unit IS 'Unit of the values.';
+COMMENT ON COLUMN iso28000.indicator_status.direction IS 'Which way is better.';
+COMMENT ON COLUMN iso28000.indicator_status.target IS 'Value aimed at.';
+COMMENT ON COLUMN iso28000.indicator_status.threshold IS 'Value past which action is needed.';
+COMMENT ON COLUMN iso28000.indicator_status.last_measured_on IS 'Date of the latest measurement.';
+COMMENT ON COLUMN iso28000.indicator_status.last_value IS 'Latest value.';
+COMMENT ON COLUMN iso28000.indicator_status.previous_value IS 'Value of the measurement before it.';
+COMMENT ON COLUMN iso28000.indicator_status.change IS 'Latest minus previous value.';
+COMMENT ON COLUMN iso28000.indicator_status.on_target IS 'Latest value meets the target in the indicator''s direction (NULL without target or value).';
+COMMENT ON COLUMN iso28000.indicator_status.past_threshold IS 'Latest value is past the threshold (NULL without threshold or value).';
+COMMENT ON COLUMN iso28000.indicator_status.measurement_overdue IS 'No measurement yet, or the latest is older than the frequency.';
+GRANT SELECT ON iso28000.indicator_status TO PUBLIC;
+CREATE VIEW iso28000.conformity_by_clause WITH (security_invoker = true) AS
+WITH latest AS (
+    -- the latest self-assessment grade of each clause of each organisation
+    SELECT DISTINCT ON (r.org_id, r.clause)
+           r.org_id, r.clause, r.grade, r.weight, s.assessed_on
+      FROM iso28000.assessment_result r
+      JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+     ORDER BY r.org_id, r.clause, s.assessed_on DESC, s.assessment_id DESC),
+catalog AS (
+    SELECT c.clause, c.title, c.seq,
+           NOT EXISTS (SELECT FROM iso28000.clause k
+                        WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
+      FROM iso28000.clause c
+     WHERE c.standard = 'ISO 28000:2022' AND c.pdca IS NOT NULL),
+orgs AS (
+    SELECT DISTINCT org_id FROM iso28000.self_assessment),
+items AS (
+    -- graded clauses with their latest grade; leaf clauses never graded count as not_assessed
+    SELECT org_id, clause, grade, weight, assessed_on FROM latest
+    UNION ALL
+    SELECT o.org_id, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
+      FROM orgs o CROSS JOIN catalog c
+     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause)),
+rolled AS (
+    -- each item counts for its clause and every ancestor: one pass, grouped
+    SELECT i.org_id, iso28000.ancestor(i.clause, d) AS clause,
+           iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
+      FROM items i
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
+     GROUP BY 1, 2)
+SELECT o.org_id, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
+       c.title, c.seq, iso28000.depth(c.clause) AS depth, l.grade::text AS grade,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(r.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.last_assessed_on
+  FROM orgs o
+ CROSS JOIN catalog c
+  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.clause OPERATOR(iso28000.=) c.clause
+  LEFT JOIN latest l ON l.org_id = o.org_id AND l.clause OPERATOR(iso28000.=) c.clause;
+COMMENT ON VIEW iso28000.conformity_by_clause IS
+  'ISO 28000 9.1, 9.1.2: Conformity of every clause of ISO 28000:2022 per organisation: the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of ISO 28000:2022, as text.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.seq IS 'Position of the clause in the standard (sort by it).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.grade IS 'Latest grade given to the clause itself (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed), NULL if never graded.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.score IS 'Weighted conformity score of the latest grades of the clause and its sub-clauses, in percent, to two decimals (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.coverage IS 'Share of applicable clauses graded, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.minor_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is minor_nc.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.major_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is major_nc.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.last_assessed_on IS 'Date of the most recent grade counted.';
+GRANT SELECT ON iso28000.conformity_by_clause TO PUBLIC;
+CREATE VIEW iso28000.conformity_trend WITH (security_invoker = true) AS
+SELECT x.org_id, x.assessment_id, x.title, x.assessed_on,
+       round(iso28000.score(x.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(x.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(x.tally) AS verdict,
+       round((iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id))::numeric, 2) AS score_change,
+       round(iso28000.score(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_score,
+       round(iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_coverage,
+       count(*) OVER w AS moving_assessments
+  FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on,
+               iso28000.conformity_tally(r.grade, r.weight) AS tally
+          FROM iso28000.self_assessment s
+          LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+         GROUP BY s.org_id, s.assessment_id) x
+WINDOW w AS (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
+COMMENT ON VIEW iso28000.conformity_trend IS
+  'ISO 28000 9.1, 9.3.2: Conformity across self-assessments per organisation, in date order: each assessment''s score, coverage and verdict, the change from the previous one, and a moving window over the last three assessments (their tallies merged).';
+COMMENT ON COLUMN iso28000.conformity_trend.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessment_id IS 'The self-assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.title IS 'Name of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessed_on IS 'Date of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.score IS 'Weighted conformity score of the assessment, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.coverage IS 'Coverage of the assessment, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.verdict IS 'Verdict of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the previous assessment''s score (percentage points, to two decimals).';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together (their tallies merged), to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_assessments IS 'Number of assessments in the moving window (up to 3).';
+GRANT SELECT ON iso28000.conformity_trend TO PUBLIC;
+CREATE VIEW iso28000.audit_coverage WITH (security_invoker = true) AS
+SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_end,
+       c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort, c.title, c.seq,
+       iso28000.depth(c.clause) AS depth,
+       count(a.audit_id) AS audits,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) AS audits_done,
+       max(coalesce(a.ended_on, a.started_on)) FILTER (WHERE a.status IN ('in_progress', 'reported', 'closed')) AS last_audited_on,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) > 0 AS covered,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) = 0 AND p.period_end < current_date AS missed
+  FROM iso28000.audit_programme p
+  JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND iso28000.scope_covers(p.scope, c.clause)
+  LEFT JOIN iso28000.audit a
+         ON a.org_id = p.org_id AND a.programme_id = p.programme_id
+        AND a.status <> 'cancelled' AND iso28000.scope_covers(a.scope, c.clause)
+ GROUP BY p.org_id, p.programme_id, c.clause, c.title, c.seq;
+COMMENT ON VIEW iso28000.audit_coverage IS
+  'ISO 28000 9.2.2: Which clauses of its scope an audit programme audited in its cycle and which it missed: per programme and clause, the audits whose scope covers the clause (a clause covers its sub-clauses).';
+COMMENT ON COLUMN iso28000.audit_coverage.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme_id IS 'The audit programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme IS 'Name of the programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_start IS 'First day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_end IS 'Last day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause IS 'Clause in the programme scope, as text.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.audit_coverage.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.seq IS 'Position of the clause in the standard.';
+COMMENT ON COLUMN iso28000.audit_coverage.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
+COMMENT ON COLUMN iso28000.audit_coverage.audits IS 'Audits of the programme (not cancelled) whose scope covers the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.audits_done IS 'Of those, audits reported or closed.';
+COMMENT ON COLUMN iso28000.audit_coverage.last_audited_on IS 'Last day of fieldwork of the latest audit covering the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.covered IS 'True when a reported or closed audit covered the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.missed IS 'True when the cycle has ended and no audit covered the clause.';
+GRANT SELECT ON iso28000.audit_coverage TO PUBLIC;
+CREATE VIEW iso28000.findings_by_clause WITH (security_invoker = true) AS
+SELECT f.org_id, f.clause::text AS clause, iso28000.sort_key(f.clause) AS clause_sort,
+       c.title, f.grade::text AS grade,
+       count(*) AS findings,
+       count(DISTINCT f.audit_id) AS audits,
+       count(f.nonconformity_id) AS with_nonconformity,
+       min(f.found_on) AS first_found_on,
+       max(f.found_on) AS last_found_on
+  FROM iso28000.audit_finding f
+  JOIN iso28000.audit a USING (org_id, audit_id)
+  LEFT JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND c.clause = f.clause
+ WHERE a.status <> 'cancelled'
+ GROUP BY f.org_id, f.clause, c.title, f.grade;
+COMMENT ON VIEW iso28000.findings_by_clause IS
+  'ISO 28000 9.2.2, 10.2: Audit findings per organisation, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings, as text.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause (NULL for a clause outside the ISO 28000:2022 catalog).';
+COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed).';
+COMMENT ON COLUMN iso28000.findings_by_clause.findings IS 'Number of findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.audits IS 'Number of audits they come from.';
+COMMENT ON COLUMN iso28000.findings_by_clause.with_nonconformity IS 'Findings that raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.first_found_on IS 'Date of the first finding.';
+COMMENT ON COLUMN iso28000.findings_by_clause.last_found_on IS 'Date of the latest finding.';
+GRANT SELECT ON iso28000.findings_by_clause TO PUBLIC;
+CREATE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
+       n.clause::text AS clause, iso28000.sort_key(n.clause) AS clause_sort, n.status,
+       n.owner_id, n.detected_on,
+       current_date - n.detected_on AS age_days,
+       (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
+       n.detected_on + d.days_to_contain AS contain_due_on,
+       n.detected_on + d.days_to_close AS close_due_on,
+       (n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain) AS contain_overdue,
+       (current_date > n.detected_on + d.days_to_close) AS close_overdue,
+       ((n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain + d.escalate_after)
+         OR current_date > n.detected_on + d.days_to_close + d.escalate_after) AS escalated,
+       (SELECT count(*) FROM iso28000.corrective_action ca
+         WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
+           AND ca.status IN ('planned', 'in_progress')) AS open_actions
+  FROM iso28000.nonconformity n
+  CROSS JOIN LATERAL (
+    SELECT coalesce(o.days_to_contain, g.days_to_contain) AS days_to_contain,
+           coalesce(o.days_to_close, g.days_to_close) AS days_to_close,
+           coalesce(o.escalate_after, g.escalate_after) AS escalate_after
+      FROM iso28000.nonconformity_deadline_default g
+      LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = g.severity
+     WHERE g.severity = n.severity) d
+ WHERE n.status NOT IN ('closed', 'rejected');
+COMMENT ON VIEW iso28000.nonconformity_open IS
+  'ISO 28000 10.2, 9.1: Open nonconformities by state, with their age, their deadlines (nonconformity_deadline, else the defaults) and overdue and escalation flags.';
+COMMENT ON COLUMN iso28000.nonconformity_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_open.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_open.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_open.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_open.source IS 'Where it came from.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.nonconformity_open.status IS 'Current workflow state.';
+COMMENT ON COLUMN iso28000.nonconformity_open.owner_id IS 'Person responsible.';
+COMMENT ON COLUMN iso28000.nonconformity_open.detected_on IS 'Date detected.';
+COMMENT ON COLUMN iso28000.nonconformity_open.age_days IS 'Days since detection.';
+COMMENT ON COLUMN iso28000.nonconformity_open.days_in_state IS 'Days since the last transition.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_due_on IS 'Date by which it must be contained.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_due_on IS 'Date by which it must be closed.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_overdue IS 'Still reported past the containment date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_overdue IS 'Still open past the closure date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.escalated IS 'Overdue by more than the escalation days: to be escalated to top management.';
+COMMENT ON COLUMN iso28000.nonconformity_open.open_actions IS 'Corrective actions planned or in progress.';
+GRANT SELECT ON iso28000.nonconformity_open TO PUBLIC;
+CREATE VIEW iso28000.nonconformity_recurrence WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.clause::text AS clause,
+       iso28000.sort_key(n.clause) AS clause_sort, n.severity, n.status,
+       count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
+       count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
+       max(e.occurred_at) AS last_recurrence_at
+  FROM iso28000.nonconformity n
+  JOIN iso28000.workflow_event e
+    ON e.org_id = n.org_id AND e.table_name = 'iso28000.nonconformity'::regclass
+   AND e.record_id = n.nonconformity_id AND e.to_state = 'cause_analysed'
+   AND e.from_state IN ('action_taken', 'closed')
+ GROUP BY n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status;
+COMMENT ON VIEW iso28000.nonconformity_recurrence IS
+  'ISO 28000 10.2: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it was reopened after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
+GRANT SELECT ON iso28000.nonconformity_recurrence TO PUBLIC;
+-- The management-review report reads the clause of conformity_by_clause as
+-- text: it sorts by clause_sort and filters on depth.
+CREATE OR REPLACE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    FOR r IN SELECT mr.*, p.full_name AS chair
+               FROM iso28000.management_review mr
+               LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+              WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+              ORDER BY mr.held_on DESC LIMIT 1 LOOP
+        part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                               iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                               iso28000.html_escape(r.status), r.period_start, r.period_end);
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                 iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                 CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                 CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                 iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+          INTO rows
+          FROM iso28000.review_input_item i
+         WHERE i.org_id = org AND i.review_id = r.review_id;
+        IF rows IS NOT NULL THEN
+            part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                         || rows || '</table>';
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                             iso28000._facts_html(p.facts)), '')
+      INTO rows
+      FROM iso28000.review_input_pack(org, from_on, to_on) p;
+    part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                 || coalesce(rows, '') || '</table>';
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause.
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                             c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                             coalesce(round(c.score::numeric, 1), 0),
+                             CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                             coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                             iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort)
+      INTO rows
+      FROM iso28000.conformity_by_clause c
+     WHERE c.org_id = org AND c.depth <= 2;
+    part := part || coalesce('<table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
+                             || rows || '</table>',
+                             '<p class="muted">No self-assessment recorded yet.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+    part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                 || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                 || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                 || '</figure></div><p class="legend">'
+                 || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                       FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                 || '</p>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                             coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                      '' ORDER BY t.risk_rank, t.risk_id)
+      INTO rows
+      FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+    part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                     ('91-180', 91, 180), ('over 180', 181, 1000000)),
+         s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+    SELECT '<table class="ageing"><tr><th>state</th>'
+           || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+           || '<th class="num">total</th></tr>'
+           || string_agg(row_html, '' ORDER BY ord) || '</table>'
+      INTO rows
+      FROM (SELECT s.status,
+                   (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                'action_taken', 'verified'], s.status)) AS ord,
+                   format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                          (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                    least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                             FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                  WHERE n.org_id = org AND n.status = s.status
+                                                    AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                          (SELECT count(*) FROM iso28000.nonconformity_open n
+                            WHERE n.org_id = org AND n.status = s.status)) AS row_html
+              FROM s) x;
+    part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+    SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+      FROM iso28000.nonconformity WHERE org_id = org;
+    part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                             a.corrective_action_id, iso28000.html_escape(a.title),
+                             iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                      '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+      INTO rows
+      FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+    part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                             || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    SELECT string_agg(format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                             iso28000.html_escape(s.title), s.target, iso28000.html_escape(s.unit), s.direction,
+                             CASE WHEN s.target_met THEN 'ok' WHEN s.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                             coalesce(s.latest_value::text, '-'),
+                             replace(s.schedule_status, '_', ' '),
+                             coalesce(' &middot; ' || s.trend, ''),
+                             iso28000._objective_chart_svg(org, s.objective_id, from_on, to_on)),
+                      '' ORDER BY s.objective_id)
+      INTO rows
+      FROM iso28000.objective_status s WHERE s.org_id = org;
+    part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    doc := doc || part || '</section>';
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;
+-- End of issue 14 BI views.

@@ -39,9 +39,14 @@ rolled AS (
       FROM items i
      CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
      GROUP BY 1, 2)
-SELECT o.org_id, c.clause, c.title, c.seq, l.grade,
-       coalesce(r.tally, '{}') AS tally, iso28000.score(r.tally) AS score, iso28000.coverage(r.tally) AS coverage,
-       iso28000.verdict(r.tally) AS verdict, r.last_assessed_on
+SELECT o.org_id, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
+       c.title, c.seq, iso28000.depth(c.clause) AS depth, l.grade::text AS grade,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(r.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.last_assessed_on
   FROM orgs o
  CROSS JOIN catalog c
   LEFT JOIN rolled r ON r.org_id = o.org_id AND r.clause OPERATOR(iso28000.=) c.clause
@@ -49,23 +54,27 @@ SELECT o.org_id, c.clause, c.title, c.seq, l.grade,
 COMMENT ON VIEW iso28000.conformity_by_clause IS
   'ISO 28000 9.1, 9.1.2: Conformity of every clause of ISO 28000:2022 per organisation: the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of ISO 28000:2022.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of ISO 28000:2022, as text.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.title IS 'Title of the clause.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.seq IS 'Position of the clause in the standard (sort by it).';
-COMMENT ON COLUMN iso28000.conformity_by_clause.grade IS 'Latest grade given to the clause itself, NULL if never graded.';
-COMMENT ON COLUMN iso28000.conformity_by_clause.tally IS 'Tally of the latest grades of the clause and its sub-clauses.';
-COMMENT ON COLUMN iso28000.conformity_by_clause.score IS 'Weighted conformity score in percent (NULL when nothing graded).';
-COMMENT ON COLUMN iso28000.conformity_by_clause.coverage IS 'Share of applicable clauses graded, in percent.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.grade IS 'Latest grade given to the clause itself (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed), NULL if never graded.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.score IS 'Weighted conformity score of the latest grades of the clause and its sub-clauses, in percent, to two decimals (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.coverage IS 'Share of applicable clauses graded, in percent, to two decimals.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.minor_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is minor_nc.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.major_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is major_nc.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.last_assessed_on IS 'Date of the most recent grade counted.';
 
 CREATE VIEW iso28000.conformity_trend WITH (security_invoker = true) AS
-SELECT x.org_id, x.assessment_id, x.title, x.assessed_on, x.tally,
-       iso28000.score(x.tally) AS score, iso28000.coverage(x.tally) AS coverage,
+SELECT x.org_id, x.assessment_id, x.title, x.assessed_on,
+       round(iso28000.score(x.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(x.tally)::numeric, 2) AS coverage,
        iso28000.verdict(x.tally) AS verdict,
-       iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id) AS score_change,
-       iso28000.score(iso28000.conformity_merge(x.tally) OVER w) AS moving_score,
-       iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w) AS moving_coverage,
+       round((iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id))::numeric, 2) AS score_change,
+       round(iso28000.score(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_score,
+       round(iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_coverage,
        count(*) OVER w AS moving_assessments
   FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on,
                iso28000.conformity_tally(r.grade, r.weight) AS tally
@@ -79,18 +88,18 @@ COMMENT ON COLUMN iso28000.conformity_trend.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.conformity_trend.assessment_id IS 'The self-assessment.';
 COMMENT ON COLUMN iso28000.conformity_trend.title IS 'Name of the assessment.';
 COMMENT ON COLUMN iso28000.conformity_trend.assessed_on IS 'Date of the assessment.';
-COMMENT ON COLUMN iso28000.conformity_trend.tally IS 'Tally of the assessment''s results.';
-COMMENT ON COLUMN iso28000.conformity_trend.score IS 'Weighted conformity score of the assessment, in percent.';
-COMMENT ON COLUMN iso28000.conformity_trend.coverage IS 'Coverage of the assessment, in percent.';
+COMMENT ON COLUMN iso28000.conformity_trend.score IS 'Weighted conformity score of the assessment, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.coverage IS 'Coverage of the assessment, in percent, to two decimals.';
 COMMENT ON COLUMN iso28000.conformity_trend.verdict IS 'Verdict of the assessment.';
-COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the previous assessment''s score (percentage points).';
-COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together.';
-COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together.';
+COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the previous assessment''s score (percentage points, to two decimals).';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together (their tallies merged), to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together, to two decimals.';
 COMMENT ON COLUMN iso28000.conformity_trend.moving_assessments IS 'Number of assessments in the moving window (up to 3).';
 
 CREATE VIEW iso28000.audit_coverage WITH (security_invoker = true) AS
 SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_end,
-       c.clause, c.title, c.seq,
+       c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort, c.title, c.seq,
+       iso28000.depth(c.clause) AS depth,
        count(a.audit_id) AS audits,
        count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) AS audits_done,
        max(coalesce(a.ended_on, a.started_on)) FILTER (WHERE a.status IN ('in_progress', 'reported', 'closed')) AS last_audited_on,
@@ -109,9 +118,11 @@ COMMENT ON COLUMN iso28000.audit_coverage.programme_id IS 'The audit programme.'
 COMMENT ON COLUMN iso28000.audit_coverage.programme IS 'Name of the programme.';
 COMMENT ON COLUMN iso28000.audit_coverage.period_start IS 'First day of the programme''s cycle.';
 COMMENT ON COLUMN iso28000.audit_coverage.period_end IS 'Last day of the programme''s cycle.';
-COMMENT ON COLUMN iso28000.audit_coverage.clause IS 'Clause in the programme scope.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause IS 'Clause in the programme scope, as text.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.audit_coverage.title IS 'Title of the clause.';
 COMMENT ON COLUMN iso28000.audit_coverage.seq IS 'Position of the clause in the standard.';
+COMMENT ON COLUMN iso28000.audit_coverage.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
 COMMENT ON COLUMN iso28000.audit_coverage.audits IS 'Audits of the programme (not cancelled) whose scope covers the clause.';
 COMMENT ON COLUMN iso28000.audit_coverage.audits_done IS 'Of those, audits reported or closed.';
 COMMENT ON COLUMN iso28000.audit_coverage.last_audited_on IS 'Last day of fieldwork of the latest audit covering the clause.';
@@ -119,7 +130,8 @@ COMMENT ON COLUMN iso28000.audit_coverage.covered IS 'True when a reported or cl
 COMMENT ON COLUMN iso28000.audit_coverage.missed IS 'True when the cycle has ended and no audit covered the clause.';
 
 CREATE VIEW iso28000.findings_by_clause WITH (security_invoker = true) AS
-SELECT f.org_id, f.clause, c.title, f.grade,
+SELECT f.org_id, f.clause::text AS clause, iso28000.sort_key(f.clause) AS clause_sort,
+       c.title, f.grade::text AS grade,
        count(*) AS findings,
        count(DISTINCT f.audit_id) AS audits,
        count(f.nonconformity_id) AS with_nonconformity,
@@ -133,9 +145,10 @@ SELECT f.org_id, f.clause, c.title, f.grade,
 COMMENT ON VIEW iso28000.findings_by_clause IS
   'ISO 28000 9.2.2, 10.2: Audit findings per organisation, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
 COMMENT ON COLUMN iso28000.findings_by_clause.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings, as text.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause (NULL for a clause outside the ISO 28000:2022 catalog).';
-COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed).';
 COMMENT ON COLUMN iso28000.findings_by_clause.findings IS 'Number of findings.';
 COMMENT ON COLUMN iso28000.findings_by_clause.audits IS 'Number of audits they come from.';
 COMMENT ON COLUMN iso28000.findings_by_clause.with_nonconformity IS 'Findings that raised a nonconformity.';

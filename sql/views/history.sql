@@ -19,8 +19,8 @@ SELECT h.org_id,
        p.full_name AS person_name,
        h.table_name,
        h.operation,
-       h.row_key,
-       (SELECT array_agg(k ORDER BY k)
+       h.row_key::text AS row_key,
+       (SELECT string_agg(k, ', ' ORDER BY k)
           FROM (SELECT jsonb_object_keys(coalesce(h.before_image, '{}'))
                 UNION
                 SELECT jsonb_object_keys(coalesce(h.after_image, '{}'))) AS keys (k)
@@ -39,22 +39,22 @@ COMMENT ON COLUMN iso28000.history_log.person_id IS 'Person of the organisation 
 COMMENT ON COLUMN iso28000.history_log.person_name IS 'Full name of that person.';
 COMMENT ON COLUMN iso28000.history_log.table_name IS 'Register that changed.';
 COMMENT ON COLUMN iso28000.history_log.operation IS 'INSERT, UPDATE or DELETE.';
-COMMENT ON COLUMN iso28000.history_log.row_key IS 'Primary key of the changed row.';
-COMMENT ON COLUMN iso28000.history_log.changed_columns IS 'Columns whose value differs between the before and after images (all columns for INSERT and DELETE).';
+COMMENT ON COLUMN iso28000.history_log.row_key IS 'Primary key of the changed row, as the text of a JSON object.';
+COMMENT ON COLUMN iso28000.history_log.changed_columns IS 'Columns whose value differs between the before and after images (all columns for INSERT and DELETE), in name order, separated by a comma and a space.';
 COMMENT ON COLUMN iso28000.history_log.txid IS 'Transaction id of the change; records with the same txid were made together.';
 
 -- Each record's versions over time.
 CREATE VIEW iso28000.record_version WITH (security_invoker = true) AS
 SELECT h.org_id,
        h.table_name,
-       h.row_key,
+       h.row_key::text AS row_key,
        row_number() OVER w AS version,
        h.seq,
        h.operation,
        h.recorded_at AS valid_from,
        lead(h.recorded_at) OVER w AS valid_to,
        h.after_image IS NULL AS deleted,
-       coalesce(h.after_image, h.before_image) AS image,
+       coalesce(h.after_image, h.before_image)::text AS image,
        h.session_role AS changed_by
   FROM iso28000.history h
 WINDOW w AS (PARTITION BY h.org_id, h.table_name, h.row_key ORDER BY h.seq);
@@ -62,14 +62,14 @@ COMMENT ON VIEW iso28000.record_version IS
   'ISO 28000 7.5.3: Every version of every register row over time, from the history chain; filter on table_name and row_key to follow one record.';
 COMMENT ON COLUMN iso28000.record_version.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.record_version.table_name IS 'Register of the row.';
-COMMENT ON COLUMN iso28000.record_version.row_key IS 'Primary key of the row, as a jsonb object.';
+COMMENT ON COLUMN iso28000.record_version.row_key IS 'Primary key of the row, as the text of a JSON object.';
 COMMENT ON COLUMN iso28000.record_version.version IS 'Version number of the row: 1 for its insertion, then one per change.';
 COMMENT ON COLUMN iso28000.record_version.seq IS 'History record of this version.';
 COMMENT ON COLUMN iso28000.record_version.operation IS 'INSERT, UPDATE or DELETE that made this version.';
 COMMENT ON COLUMN iso28000.record_version.valid_from IS 'When this version was written (transaction start).';
 COMMENT ON COLUMN iso28000.record_version.valid_to IS 'When the next version was written; NULL for the current one.';
 COMMENT ON COLUMN iso28000.record_version.deleted IS 'True for the version that records the row''s deletion.';
-COMMENT ON COLUMN iso28000.record_version.image IS 'The row as of this version (its last image for a deletion).';
+COMMENT ON COLUMN iso28000.record_version.image IS 'The row as of this version (its last image for a deletion), as the text of a JSON object (cast it to jsonb to pick a column).';
 COMMENT ON COLUMN iso28000.record_version.changed_by IS 'Login that wrote this version.';
 
 -- The history in the form the independent verifier reads (tools/verify-history).

@@ -130,9 +130,9 @@ UPDATE iso28000.provider_evidence SET revoked_on = NULL WHERE org_id = :v AND re
 
 SELECT results_eq(
   'SELECT dependent_kind, dependent_name, provider_code, direct, gaps FROM iso28000.critical_dependency_on_gap_provider ORDER BY 1, 2, 3',
-  $$VALUES ('node', 'DC', 'K', false, ARRAY['AEO:expired', 'CERT:expired', 'SCORE:expired']),
-           ('node', 'Factory', 'K', true, ARRAY['AEO:expired', 'CERT:expired', 'SCORE:expired']),
-           ('process', 'Export', 'K', false, ARRAY['AEO:expired', 'CERT:expired', 'SCORE:expired'])$$,
+  $$VALUES ('node', 'DC', 'K', false, 'AEO:expired, CERT:expired, SCORE:expired'),
+           ('node', 'Factory', 'K', true, 'AEO:expired, CERT:expired, SCORE:expired'),
+           ('process', 'Export', 'K', false, 'AEO:expired, CERT:expired, SCORE:expired')$$,
   'critical dependencies, direct and transitive, on the provider that falls short; low links and unused providers are not');
 
 -- controls applied at a node
