@@ -643,6 +643,18 @@ wf_filled(HeapTuple tup, TupleDesc desc, AttrNumber attnum)
 	return true;
 }
 
+/*
+ * The schema and table fields of a refusal, and its column field when att is
+ * a column (> 0): drivers expose them (psycopg2 diag.table_name, column_name;
+ * node-postgres err.table, err.column), so an application learns which column
+ * to fix without parsing the message (doc/sqlstates.md).
+ */
+static int
+wf_errfields(Relation rel, AttrNumber att)
+{
+	return att > 0 ? errtablecol(rel, att) : errtable(rel);
+}
+
 /* Refuses a row that lacks a column its state requires. */
 static void
 wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tup,
@@ -653,10 +665,12 @@ wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tu
 	StringInfoData descs;
 	int			i;
 	int			missing = 0;
+	AttrNumber	one = 0;		/* the missing column when only one is */
 
 	for (i = 0; i < s->nrequired; i++)
 		if (!wf_filled(tup, desc, s->required[i]))
 		{
+			one = missing == 0 ? s->required[i] : 0;
 			if (missing++ == 0)
 			{
 				initStringInfo(&cols);
@@ -681,12 +695,14 @@ wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tu
 						wf_relname(rel), wf_record_key(t, tup, desc),
 						from ? from : "(new record)", s->name, cols.data),
 				 errdetail("State \"%s\" of workflow \"%s\" requires %s.", s->name, t->workflow, descs.data),
-				 errhint("Fill the missing columns in the same statement.")));
+				 errhint("Fill the missing columns in the same statement."),
+				 wf_errfields(rel, one)));
 	ereport(ERROR,
 			(errcode(ERRCODE_ISO28000_REQUIRED_COLUMN_MISSING),
 			 errmsg("%s %s cannot stay in \"%s\" without %s",
 					wf_relname(rel), wf_record_key(t, tup, desc), s->name, cols.data),
-			 errdetail("State \"%s\" of workflow \"%s\" requires %s.", s->name, t->workflow, descs.data)));
+			 errdetail("State \"%s\" of workflow \"%s\" requires %s.", s->name, t->workflow, descs.data),
+			 wf_errfields(rel, one)));
 }
 
 /* The states reachable from a state, for messages: "a, b" or "none". */
@@ -1052,7 +1068,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errmsg("%s %s cannot be deleted in state \"%s\"",
 							wf_relname(rel), wf_record_key(&tab, oldtup, desc), key.from),
 					 errdetail("Workflow \"%s\" lets a record be deleted only in its first state.", tab.workflow),
-					 errhint("A record leaves the active set by a transition (rejected, cancelled...), which the history keeps.")));
+					 errhint("A record leaves the active set by a transition (rejected, cancelled...), which the history keeps."),
+					 wf_errfields(rel, tab.status_att)));
 		return PointerGetDatum(oldtup);
 	}
 
@@ -1076,7 +1093,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errdetail("A record in state \"%s\" of workflow \"%s\" cannot be changed.",
 							   key.from, tab.workflow),
 					 errhint("Move it out of \"%s\" first; allowed next states: %s.",
-							 key.from, wf_next_states(entry->transitions, key.from))));
+							 key.from, wf_next_states(entry->transitions, key.from)),
+					 wf_errfields(rel, tab.status_att)));
 		if (from_state->nrequired > 0)
 			wf_check_required(rel, &tab, from_state, newtup, key.from);
 		return PointerGetDatum(newtup);
@@ -1090,7 +1108,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 						has_to ? key.to : "NULL", tab.workflow),
 				 errdetail("Moving from \"%s\". The states are: %s.",
 						   oldtup ? (has_from ? key.from : "NULL") : "(new record)",
-						   wf_known_states(entry->states))));
+						   wf_known_states(entry->states)),
+				 wf_errfields(rel, tab.status_att)));
 
 	if (oldtup == NULL)
 	{
@@ -1100,7 +1119,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errmsg("%s %s cannot be created in state \"%s\"",
 							wf_relname(rel), wf_record_key(&tab, newtup, desc), key.to),
 					 errdetail("Workflow \"%s\" starts a record in: %s.", tab.workflow,
-							   tab.initial[0] ? tab.initial : "(see iso28000.workflow_state.is_initial)")));
+							   tab.initial[0] ? tab.initial : "(see iso28000.workflow_state.is_initial)"),
+					 wf_errfields(rel, tab.status_att)));
 		level = 0;
 		guard = InvalidOid;
 	}
@@ -1113,7 +1133,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 							wf_relname(rel), wf_record_key(&tab, oldtup, desc),
 							has_from ? key.from : "NULL", tab.workflow),
 					 errdetail("Moving to \"%s\". The states are: %s.", key.to,
-							   wf_known_states(entry->states))));
+							   wf_known_states(entry->states)),
+					 wf_errfields(rel, tab.status_att)));
 		trans = hash_search(entry->transitions, &key, HASH_FIND, NULL);
 		if (trans == NULL)
 			ereport(ERROR,
@@ -1121,7 +1142,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errmsg("%s %s cannot move from \"%s\" to \"%s\"",
 							wf_relname(rel), wf_record_key(&tab, oldtup, desc), key.from, key.to),
 					 errdetail("Workflow \"%s\" allows from \"%s\": %s.", tab.workflow, key.from,
-							   wf_next_states(entry->transitions, key.from))));
+							   wf_next_states(entry->transitions, key.from)),
+					 wf_errfields(rel, tab.status_att)));
 		level = trans->level;
 		guard = trans->guard;
 	}
@@ -1144,7 +1166,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errdetail("Role \"%s\" has a lower level in organisation %lld.",
 							   GetUserNameFromId(GetUserId(), false), (long long) org),
 					 errhint("A member with level %s grants it with iso28000.grant_access().",
-							 wf_level_names[WF_LEVEL_MANAGE])));
+							 wf_level_names[WF_LEVEL_MANAGE]),
+					 wf_errfields(rel, tab.status_att)));
 	}
 
 	if (OidIsValid(guard))
@@ -1157,7 +1180,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 errmsg("%s %s cannot move from \"%s\" to \"%s\": %s",
 							wf_relname(rel), wf_record_key(&tab, oldtup, desc), key.from, key.to, why),
 					 errdetail("Refused by guard %s of workflow \"%s\".", format_procedure(guard),
-							   tab.workflow)));
+							   tab.workflow),
+					 wf_errfields(rel, tab.status_att)));
 	}
 
 	when = GetCurrentStatementStartTimestamp();

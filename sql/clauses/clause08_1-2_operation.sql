@@ -206,7 +206,8 @@ BEGIN
     RAISE EXCEPTION 'activity % does not belong to process %', NEW.activity_id, NEW.sms_process_id
       USING ERRCODE = 'IS451',
             DETAIL = 'A process dependency may name an activity only of the same process.',
-            HINT = 'Use the sms_process_id of the activity, or leave activity_id empty.';
+            HINT = 'Use the sms_process_id of the activity, or leave activity_id empty.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'activity_id';
   END IF;
   RETURN NEW;
 END $$;

@@ -199,13 +199,15 @@ BEGIN
         RAISE EXCEPTION 'audit % is %: its findings cannot change', NEW.audit_id, audit_status
               USING ERRCODE = 'IS304',
                     DETAIL = 'A closed or cancelled audit keeps the findings it had.',
-                    HINT = 'Record a new finding in a new audit.';
+                    HINT = 'Record a new finding in a new audit.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
     END IF;
     IF audit_scope IS NOT NULL AND NOT iso28000.scope_covers(audit_scope, NEW.clause) THEN
         RAISE EXCEPTION 'finding on clause % lies outside the scope of audit %', NEW.clause, NEW.audit_id
               USING ERRCODE = 'IS303',
                     DETAIL = format('The audit scope is %s; a finding must be on one of these clauses or a sub-clause.', audit_scope),
-                    HINT = 'Widen the audit scope first, or record the finding under a clause in scope.';
+                    HINT = 'Widen the audit scope first, or record the finding under a clause in scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'clause';
     END IF;
     RETURN NEW;
 END
@@ -255,7 +257,11 @@ BEGIN
         RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
               USING ERRCODE = 'IS302',
                     DETAIL = conflict || '; an auditor may not audit a process they own (ISO 28000 9.2.2).',
-                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.';
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
     END IF;
     RETURN NULL;
 END

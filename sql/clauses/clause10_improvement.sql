@@ -266,7 +266,9 @@ BEGIN
   IF TG_OP = 'UPDATE' AND (NEW.org_id, NEW.nonconformity_id) IS DISTINCT FROM (OLD.org_id, OLD.nonconformity_id) THEN
     RAISE EXCEPTION 'corrective action % cannot move from nonconformity % to another', OLD.corrective_action_id, OLD.nonconformity_id
       USING ERRCODE = 'IS150',
-            HINT = 'Cancel it and plan a new corrective action on the other nonconformity.';
+            DETAIL = 'A corrective action belongs to the nonconformity it was planned for.',
+            HINT = 'Cancel it and plan a new corrective action on the other nonconformity.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
   END IF;
   SELECT n.status INTO nc_status FROM iso28000.nonconformity n
    WHERE n.org_id = rec.org_id AND n.nonconformity_id = rec.nonconformity_id
@@ -276,7 +278,8 @@ BEGIN
                     coalesce(rec.corrective_action_id::text, '(new)'), rec.nonconformity_id, nc_status
       USING ERRCODE = 'IS150',
             DETAIL = 'The corrective actions of a verified, closed or rejected nonconformity are frozen with it.',
-            HINT = 'Reopen the nonconformity (closed to cause_analysed) first.';
+            HINT = 'Reopen the nonconformity (closed to cause_analysed) first.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
   END IF;
   IF nc_status = 'action_taken' AND TG_OP <> 'DELETE' AND rec.status NOT IN ('done', 'cancelled') THEN
     RAISE EXCEPTION 'corrective action % cannot be % while nonconformity % is action_taken',
@@ -284,7 +287,8 @@ BEGIN
                     CASE WHEN TG_OP = 'INSERT' THEN 'added' ELSE rec.status END, rec.nonconformity_id
       USING ERRCODE = 'IS151',
             DETAIL = 'Every live corrective action of a nonconformity in action_taken is done.',
-            HINT = 'If verification finds the actions ineffective, move the nonconformity back to cause_analysed first.';
+            HINT = 'If verification finds the actions ineffective, move the nonconformity back to cause_analysed first.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
   END IF;
   RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
@@ -312,7 +316,10 @@ BEGIN
     IF why IS NOT NULL THEN
       RAISE EXCEPTION 'iso28000.nonconformity (org_id, nonconformity_id)=(%, %) cannot stay in "verified" with this verifier: %',
                       NEW.org_id, NEW.nonconformity_id, why
-        USING ERRCODE = 'IS104';
+        USING ERRCODE = 'IS104',
+              DETAIL = 'The verifier of a verified nonconformity owns none of its corrective actions (ISO 28000 10.2 d).',
+              HINT = 'Choose a verifier who owns none of its corrective actions.',
+              SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'verified_by';
     END IF;
   END IF;
   RETURN NEW;

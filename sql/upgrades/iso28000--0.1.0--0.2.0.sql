@@ -1848,3 +1848,135 @@ BEGIN
 END
 $$;
 -- End of issue 14 BI views.
+
+-- Issue 14, refusals an application can act on: the PL/pgSQL refusals set
+-- the schema, table and column fields of the error, and a detail, like the
+-- engine's (doc/sqlstates.md).
+CREATE OR REPLACE FUNCTION iso28000.process_dependency_check_activity() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NEW.activity_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM iso28000.activity a
+        WHERE a.org_id = NEW.org_id AND a.activity_id = NEW.activity_id
+          AND a.sms_process_id = NEW.sms_process_id) THEN
+    RAISE EXCEPTION 'activity % does not belong to process %', NEW.activity_id, NEW.sms_process_id
+      USING ERRCODE = 'IS451',
+            DETAIL = 'A process dependency may name an activity only of the same process.',
+            HINT = 'Use the sms_process_id of the activity, or leave activity_id empty.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'activity_id';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_in_scope()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    audit_scope iso28000.clause_ref[];
+    audit_status text;
+BEGIN
+    SELECT scope, status INTO audit_scope, audit_status FROM iso28000.audit
+     WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+    IF audit_status IN ('closed', 'cancelled') THEN
+        RAISE EXCEPTION 'audit % is %: its findings cannot change', NEW.audit_id, audit_status
+              USING ERRCODE = 'IS304',
+                    DETAIL = 'A closed or cancelled audit keeps the findings it had.',
+                    HINT = 'Record a new finding in a new audit.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    IF audit_scope IS NOT NULL AND NOT iso28000.scope_covers(audit_scope, NEW.clause) THEN
+        RAISE EXCEPTION 'finding on clause % lies outside the scope of audit %', NEW.clause, NEW.audit_id
+              USING ERRCODE = 'IS303',
+                    DETAIL = format('The audit scope is %s; a finding must be on one of these clauses or a sub-clause.', audit_scope),
+                    HINT = 'Widen the audit scope first, or record the finding under a clause in scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'clause';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.audit_check_independence()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+BEGIN
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
+              USING ERRCODE = 'IS302',
+                    DETAIL = conflict || '; an auditor may not audit a process they own (ISO 28000 9.2.2).',
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.corrective_action_check_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.corrective_action := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  nc_status text;
+BEGIN
+  IF TG_OP = 'UPDATE' AND (NEW.org_id, NEW.nonconformity_id) IS DISTINCT FROM (OLD.org_id, OLD.nonconformity_id) THEN
+    RAISE EXCEPTION 'corrective action % cannot move from nonconformity % to another', OLD.corrective_action_id, OLD.nonconformity_id
+      USING ERRCODE = 'IS150',
+            DETAIL = 'A corrective action belongs to the nonconformity it was planned for.',
+            HINT = 'Cancel it and plan a new corrective action on the other nonconformity.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+  END IF;
+  SELECT n.status INTO nc_status FROM iso28000.nonconformity n
+   WHERE n.org_id = rec.org_id AND n.nonconformity_id = rec.nonconformity_id
+     FOR SHARE;
+  IF nc_status IN ('verified', 'closed', 'rejected') THEN
+    RAISE EXCEPTION 'corrective action % cannot change: nonconformity % is %',
+                    coalesce(rec.corrective_action_id::text, '(new)'), rec.nonconformity_id, nc_status
+      USING ERRCODE = 'IS150',
+            DETAIL = 'The corrective actions of a verified, closed or rejected nonconformity are frozen with it.',
+            HINT = 'Reopen the nonconformity (closed to cause_analysed) first.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+  END IF;
+  IF nc_status = 'action_taken' AND TG_OP <> 'DELETE' AND rec.status NOT IN ('done', 'cancelled') THEN
+    RAISE EXCEPTION 'corrective action % cannot be % while nonconformity % is action_taken',
+                    coalesce(rec.corrective_action_id::text, '(new)'),
+                    CASE WHEN TG_OP = 'INSERT' THEN 'added' ELSE rec.status END, rec.nonconformity_id
+      USING ERRCODE = 'IS151',
+            DETAIL = 'Every live corrective action of a nonconformity in action_taken is done.',
+            HINT = 'If verification finds the actions ineffective, move the nonconformity back to cause_analysed first.',
+            SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_keep_verifier_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  IF OLD.status = 'verified' AND NEW.status = 'verified' AND NEW.verified_by IS DISTINCT FROM OLD.verified_by THEN
+    why := iso28000.nonconformity_verifier_independent(NEW, OLD.status, NEW.status);
+    IF why IS NOT NULL THEN
+      RAISE EXCEPTION 'iso28000.nonconformity (org_id, nonconformity_id)=(%, %) cannot stay in "verified" with this verifier: %',
+                      NEW.org_id, NEW.nonconformity_id, why
+        USING ERRCODE = 'IS104',
+              DETAIL = 'The verifier of a verified nonconformity owns none of its corrective actions (ISO 28000 10.2 d).',
+              HINT = 'Choose a verifier who owns none of its corrective actions.',
+              SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'verified_by';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- End of issue 14 refusals.
