@@ -7,12 +7,13 @@ close, reopen) the way a web application would: through psycopg2 (Debian's
 python3-psycopg2), from a small connection pool that logs in as one
 application role and acts for a person per transaction.
 
-Acting for a person: the pool role is a member of each person's database
-role, NOINHERIT (on its own it has none of their rights and sees nothing),
-and each transaction starts with SET LOCAL ROLE to the person's role
-(person.db_role = current_user: the extension vouches for the person; see
-doc/applications.md).  A transaction never outlives the person it was opened
-for, so a pooled connection goes back to the pool as the application role.
+Acting for a person, both ways of doc/security.md and doc/applications.md:
+Ann and Vic have no database role; a manager delegated the pool role
+(grant_delegation, level audit) and each of their transactions starts with
+SELECT iso28000.act_as(org, person).  Mia, the manager, has a role of her own
+(person.db_role); the pool is a NOINHERIT member of it and her transactions
+start with SET LOCAL ROLE.  Neither outlives the transaction, so a pooled
+connection goes back to the pool acting for nobody.
 
 Every refusal on the way is asserted the way an application handles it:
 its SQLSTATE (e.pgcode), and the machine-readable fields drivers expose
@@ -36,10 +37,11 @@ import psycopg2.pool
 DB = "iso28000_app"
 POOL_ROLE = "iso28000_app_pool"
 PASSWORD = "app-pool-%d" % os.getpid()
-PEOPLE = {  # role -> (full name, level)
-    "iso28000_app_ann": ("Ann Reporter", "write"),
-    "iso28000_app_vic": ("Vic Verifier", "audit"),
-    "iso28000_app_mia": ("Mia Manager", "manage"),
+MANAGER = "iso28000_app_mia"            # a person with a database role of her own
+PEOPLE = {  # key -> full name; Ann and Vic are acted for with act_as()
+    "ann": "Ann Reporter",
+    "vic": "Vic Verifier",
+    "mia": "Mia Manager",
 }
 
 passed = failed = 0
@@ -72,40 +74,41 @@ def set_up():
     """Database, extension, organisation, the pool role and three people."""
     with contextlib.closing(admin()) as a, a.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS " + DB)
-        for role in list(PEOPLE) + [POOL_ROLE]:
+        for role in (MANAGER, POOL_ROLE):
             cur.execute("DROP ROLE IF EXISTS " + role)
         cur.execute("CREATE DATABASE " + DB)
         cur.execute("CREATE ROLE %s LOGIN NOINHERIT PASSWORD %%s" % POOL_ROLE, (PASSWORD,))
-        for role in PEOPLE:
-            cur.execute("CREATE ROLE %s NOLOGIN" % role)
-            cur.execute("GRANT %s TO %s" % (role, POOL_ROLE))
+        cur.execute("CREATE ROLE %s NOLOGIN" % MANAGER)
+        cur.execute("GRANT %s TO %s" % (MANAGER, POOL_ROLE))
     with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
         cur.execute("CREATE EXTENSION iso28000")
-        cur.execute("SELECT iso28000.create_organization('APP', 'Application test', 'iso28000_app_mia')")
+        cur.execute("SELECT iso28000.create_organization('APP', 'Application test', %s)", (MANAGER,))
         org = cur.fetchone()[0]
         people = {}
-        for role, (name, level) in PEOPLE.items():
+        for key, name in PEOPLE.items():
             cur.execute("INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (%s, %s, %s)"
-                        " RETURNING person_id", (org, name, role))
-            people[role] = cur.fetchone()[0]
-            if level != "manage":
-                cur.execute("SET ROLE iso28000_app_mia")
-                cur.execute("SELECT iso28000.grant_access(%s, %s, %s)", (org, role, level))
-                cur.execute("RESET ROLE")
+                        " RETURNING person_id", (org, name, MANAGER if key == "mia" else None))
+            people[key] = cur.fetchone()[0]
+        # Mia, as the manager, lets the pool in (level audit) and act for the people.
+        cur.execute("SET ROLE " + MANAGER)
+        cur.execute("SELECT iso28000.grant_access(%s, %s, 'audit')", (org, POOL_ROLE))
+        cur.execute("SELECT iso28000.grant_delegation(%s, %s, 'the application suite')", (org, POOL_ROLE))
+        cur.execute("RESET ROLE")
     return org, people
 
 
 def tear_down():
     with contextlib.closing(admin()) as a, a.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS " + DB)
-        for role in list(PEOPLE) + [POOL_ROLE]:
+        for role in (MANAGER, POOL_ROLE):
             cur.execute("DROP ROLE IF EXISTS " + role)
 
 
 class App:
     """The application: a pool of connections as one role, acting for people."""
 
-    def __init__(self):
+    def __init__(self, org, people):
+        self.org, self.people = org, people
         host = os.environ.get("PGHOST", "localhost")
         if host.startswith("/"):
             host = "localhost"
@@ -114,21 +117,24 @@ class App:
             user=POOL_ROLE, password=PASSWORD)
 
     @contextlib.contextmanager
-    def acting_for(self, role):
-        """One transaction acting for the person whose db_role is role."""
+    def acting_for(self, who):
+        """One transaction acting for a person: act_as(), or her own role for Mia."""
         conn = self.pool.getconn()
         try:
             with conn:  # commits on success, rolls back on an exception
                 with conn.cursor() as cur:
-                    cur.execute("SET LOCAL ROLE " + role)
+                    if who == "mia":
+                        cur.execute("SET LOCAL ROLE " + MANAGER)
+                    else:
+                        cur.execute("SELECT iso28000.act_as(%s, %s)", (self.org, self.people[who]))
                     yield cur
         finally:
             self.pool.putconn(conn)
 
-    def refusal(self, role, sql, args=()):
+    def refusal(self, who, sql, args=()):
         """Runs sql for a person; returns the error it raised, or None."""
         try:
-            with self.acting_for(role) as cur:
+            with self.acting_for(who) as cur:
                 cur.execute(sql, args)
         except psycopg2.Error as e:
             return e
@@ -160,8 +166,8 @@ def expect_refusal(app, role, sql, args, sqlstate, what, table=None, column=None
 
 def main():
     org, people = set_up()
-    ann, vic, mia = (people["iso28000_app_" + p] for p in ("ann", "vic", "mia"))
-    app = App()
+    ann, vic, mia = (people[p] for p in ("ann", "vic", "mia"))
+    app = App(org, people)
     try:
         walk(app, org, ann, vic, mia)
     finally:
@@ -172,20 +178,31 @@ def main():
 
 
 def walk(app, org, ann, vic, mia):
-    ANN, VIC, MIA = "iso28000_app_ann", "iso28000_app_vic", "iso28000_app_mia"
+    ANN, VIC, MIA = "ann", "vic", "mia"
     nc_where = "WHERE org_id = %s AND nonconformity_id = %s"
 
-    # The pool role itself acts for nobody: row-level security shows it nothing.
+    # A transaction that names nobody acts for nobody.
     conn = app.pool.getconn()
     with conn, conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM iso28000.person")
-        check(cur.fetchone()[0] == 0, "the pool role, acting for nobody, sees no person of the organisation")
+        cur.execute("SELECT iso28000.acting_person(%s)", (org,))
+        check(cur.fetchone()[0] is None, "a pooled transaction that names nobody acts for nobody")
     app.pool.putconn(conn)
+    conn = app.pool.getconn()
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT iso28000.act_as(%s, %s)", (org, -1))
+        e = None
+    except psycopg2.Error as err:
+        e = err
+    app.pool.putconn(conn)
+    check(e is not None and e.pgcode == "IS021" and bool(e.diag.message_detail or e.diag.message_hint),
+          "act_as for someone who is not a person of the organisation: IS021",
+          e and "%s %s" % (e.pgcode, e.diag.message_primary))
 
     # 10.2: reported.
     with app.acting_for(ANN) as cur:
-        cur.execute("SELECT iso28000.current_person(%s)", (org,))
-        check(cur.fetchone()[0] == ann, "acting for Ann, the extension vouches for Ann (current_person)")
+        cur.execute("SELECT iso28000.acting_person(%s)", (org,))
+        check(cur.fetchone()[0] == ann, "acting for Ann through the pool (act_as), the extension vouches for Ann")
         cur.execute("INSERT INTO iso28000.nonconformity (org_id, title, severity, clause, reported_by, owner_id)"
                     " VALUES (%s, 'Seal missing on container MSKU 1234', 'major', '8.1', %s, %s)"
                     " RETURNING nonconformity_id, status", (org, ann, ann))
@@ -261,8 +278,6 @@ def walk(app, org, ann, vic, mia):
     verify = ("UPDATE iso28000.nonconformity SET status = 'verified', verified_by = %s, verified_on = current_date,"
               " effectiveness_review = 'Gate audit of 40 containers: all sealed' " + nc_where
               + " AND status = 'action_taken'")
-    expect_refusal(app, ANN, verify, (ann, org, nc),
-                   "IS106", "Ann (level write) cannot verify (needs audit)", "nonconformity", "status")
     expect_refusal(app, VIC, verify, (ann, org, nc),
                    "IS104", "the owner of a corrective action cannot be the verifier (10.2 d)",
                    "nonconformity", "status")
@@ -292,7 +307,8 @@ def walk(app, org, ann, vic, mia):
     reopen = ("UPDATE iso28000.nonconformity SET status = 'cause_analysed', status_note = %s "
               + nc_where + " AND status = 'closed'")
     expect_refusal(app, VIC, reopen, ("seal missing again", org, nc),
-                   "IS106", "Vic (level audit) cannot reopen (needs manage)", "nonconformity", "status")
+                   "IS106", "the pool (level audit) acting for Vic cannot reopen (needs manage)",
+                   "nonconformity", "status")
     with app.acting_for(MIA) as cur:
         cur.execute(reopen, ("Seal missing again on MSKU 5678", org, nc))
         first = cur.rowcount
@@ -309,15 +325,21 @@ def walk(app, org, ann, vic, mia):
 
     # What the application reads back: the workflow's events and the BI view.
     with app.acting_for(ANN) as cur:
-        cur.execute("SELECT string_agg(to_state, ' ' ORDER BY occurred_at, event_id) FROM iso28000.workflow_event"
-                    " WHERE org_id = %s AND table_name = 'iso28000.nonconformity'::regclass AND record_id = %s",
+        cur.execute("SELECT string_agg(to_state, ' ' ORDER BY occurred_at, event_id),"
+                    "       string_agg(p.full_name, ', ' ORDER BY occurred_at, event_id)"
+                    "  FROM iso28000.workflow_event e LEFT JOIN iso28000.person p"
+                    "    ON p.org_id = e.org_id AND p.person_id = e.actor_person"
+                    " WHERE e.org_id = %s AND e.table_name = 'iso28000.nonconformity'::regclass AND e.record_id = %s",
                     (org, nc))
-        events = cur.fetchone()[0]
+        events, actors = cur.fetchone()
         cur.execute("SELECT clause, status FROM iso28000.nonconformity_open WHERE org_id = %s AND clause = %s",
                     (org, "8.1"))
         open_row = cur.fetchone()
     check(events == "reported contained cause_analysed action_planned action_taken verified closed cause_analysed",
           "the event log holds every step of 10.2 and the reopening", events)
+    check(actors == "Ann Reporter, Ann Reporter, Ann Reporter, Ann Reporter, Ann Reporter, Vic Verifier, "
+                    "Vic Verifier, Mia Manager",
+          "each event names the person the pool acted for (act_as) or the manager's own role", actors)
     check(open_row == ("8.1", "cause_analysed"),
           "nonconformity_open filters on the clause with a bound string, default search_path", open_row)
 
