@@ -109,9 +109,7 @@ class App:
 
     def __init__(self, org, people):
         self.org, self.people = org, people
-        host = os.environ.get("PGHOST", "localhost")
-        if host.startswith("/"):
-            host = "localhost"
+        host = os.environ.get("PGHOST", "localhost")  # a socket directory works too
         self.pool = psycopg2.pool.SimpleConnectionPool(
             1, 2, host=host, port=os.environ.get("PGPORT", "5432"), dbname=DB,
             user=POOL_ROLE, password=PASSWORD)
