@@ -4,7 +4,7 @@
  *		+ operator, and the figures derived from a tally (score, coverage,
  *		verdict, count_of, weight_of).
  *
- * The scoring model (DESIGN.md, doc/scoring.md): conforming, observation and
+ * The scoring model (doc/scoring.md): conforming, observation and
  * opportunity earn full credit, minor_nc half, major_nc none; not_applicable
  * leaves every denominator; not_assessed counts against coverage but not
  * against the score.  score = sum(weight x credit) / sum(weight) over graded
@@ -108,11 +108,16 @@ ct_sub_from(CtTally *a, const CtTally *b)
 	}
 }
 
-/* Raises the input error that matches a failed parse or check. */
+/*
+ * Reports the input error that matches a failed parse or check, with the one
+ * soft-error idiom of the extension (iso28000_compat.h): saved in escontext
+ * when the caller passed one (text input on PostgreSQL 16 and later, as
+ * pg_input_is_valid does), raised otherwise.
+ */
 static void
-report_bad_tally(CtStatus st, const char *what, const char *detail)
+report_bad_tally(struct Node *escontext, CtStatus st, const char *what, const char *detail)
 {
-	ereport(ERROR,
+	errsave(escontext,
 			(errcode(st == CT_RANGE ? ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
 					 : ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 st == CT_RANGE
@@ -135,7 +140,10 @@ conformity_tally_in(PG_FUNCTION_ARGS)
 	CtStatus	st = ct_parse(s, t, detail, sizeof(detail));
 
 	if (st != CT_OK)
-		report_bad_tally(st, s, detail);
+	{
+		report_bad_tally(fcinfo->context, st, s, detail);
+		PG_RETURN_NULL();		/* the error is saved in fcinfo->context */
+	}
 	PG_RETURN_TALLY_P(t);
 }
 
@@ -184,7 +192,7 @@ conformity_tally_recv(PG_FUNCTION_ARGS)
 		char		text[CT_TEXT_MAX];
 
 		ct_format(t, text, sizeof(text));
-		report_bad_tally(st, text, detail);
+		report_bad_tally(NULL, st, text, detail);
 	}
 	PG_RETURN_TALLY_P(t);
 }

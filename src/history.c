@@ -29,7 +29,9 @@
  * owner: such a role could disable the trigger anyway.  Any other role that
  * turns row_security off is still recorded (issue 11, attack 6: a role that
  * set it and called a SECURITY DEFINER function of the extension used to
- * write unrecorded).  Verification still catches any change made that way.
+ * write unrecorded).  A change made that way is not chained, and
+ * verification cannot see it: it checks the records the chain holds, not the
+ * registers (doc/history.md says so too).
  *
  * Who may record what (doc/security.md).  The recorder serves only the
  * extension's registers (iso28000_is_extension_table(): a permanent table of

@@ -24,7 +24,7 @@
 
 /* Raises 22003 unless likelihood and consequence both lie in 1..10. */
 static inline void
-CheckRiskRatingParts(int likelihood, int consequence)
+check_risk_rating_parts(int likelihood, int consequence)
 {
 	if (likelihood < RISK_RATING_MIN || likelihood > RISK_RATING_MAX)
 		ereport(ERROR,
@@ -113,7 +113,7 @@ risk_rating_recv(PG_FUNCTION_ARGS)
 	int			likelihood = pq_getmsgbyte(buf);
 	int			consequence = pq_getmsgbyte(buf);
 
-	CheckRiskRatingParts(likelihood, consequence);
+	check_risk_rating_parts(likelihood, consequence);
 	PG_RETURN_RISK_RATING(risk_rating_pack(likelihood, consequence));
 }
 
@@ -139,7 +139,7 @@ risk_rating_make(PG_FUNCTION_ARGS)
 	int32		likelihood = PG_GETARG_INT32(0);
 	int32		consequence = PG_GETARG_INT32(1);
 
-	CheckRiskRatingParts(likelihood, consequence);
+	check_risk_rating_parts(likelihood, consequence);
 	PG_RETURN_RISK_RATING(risk_rating_pack(likelihood, consequence));
 }
 

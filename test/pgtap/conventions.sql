@@ -1,4 +1,4 @@
--- Conventions every object of the extension keeps (CONVENTIONS.md, DESIGN.md):
+-- Conventions every object of the extension keeps (doc/tenant.md, doc/dba.md):
 -- nothing in public, comments everywhere (clauses first for tables and views),
 -- row-level security on every register, org_id first in every register key,
 -- views that run with the reader's rights, definer functions with a pinned

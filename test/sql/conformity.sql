@@ -4,7 +4,7 @@
 SET search_path = iso28000, public;
 SET extra_float_digits = 0;
 
--- The grades, in DESIGN.md order.
+-- The grades, in the order of doc/scoring.md.
 SELECT enum_range(NULL::conformity_grade);
 
 -- Text round trip: canonical order, blanks, empty grades omitted.
