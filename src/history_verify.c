@@ -395,6 +395,8 @@ hv_receive(TupleTableSlot *slot, DestReceiver *self)
 		HistoryRecord rec;
 		uint8		computed[HISTORY_HASH_LEN];
 
+		/* a field added to HistoryRecord and not filled here is NULL: no match, no garbage */
+		memset(&rec, 0, sizeof(rec));
 		rec.org_id = st->org_id;
 		rec.seq = seq;
 		rec.recorded_at = DatumGetTimestampTz(values[HV_RECORDED_AT]);

@@ -502,7 +502,6 @@ COMMENT ON FUNCTION iso28000.current_person(bigint) IS
   'The acting person of the organisation (acting_person()): the person named with act_as() by a delegated role, else the active person whose db_role is the current role, or NULL.';
 SELECT iso28000.attach_history('iso28000.delegation');
 
-
 -- graph-verify (issue 13): single_points_of_failure in C over a dominator tree (src/spof.c),
 -- same signature, rules and answers as the PL/pgSQL function of 0.1.0.
 CREATE OR REPLACE FUNCTION iso28000.single_points_of_failure(org_id bigint)
