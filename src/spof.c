@@ -4,7 +4,7 @@
  *		critical process at once: iso28000.single_points_of_failure().
  *
  * The rules are those of iso28000.node_loss_impact() (sql/clauses/
- * clause08b_operation.sql), which 0.1.0 applied once per candidate node:
+ * clause08_1-2_operation.sql), which 0.1.0 applied once per candidate node:
  *
  *   - The links of a dependent node are grouped by alternative_group (a link
  *     with no group is a group of its own).  A group is a critical need when
