@@ -66,6 +66,22 @@
 #define ERRCODE_ISO28000_DELETE_REFUSED				MAKE_SQLSTATE('I','S','1','0','7')
 /* the engine governs only registers of the extension (schema iso28000, its owner's, permanent) */
 #define ERRCODE_ISO28000_WORKFLOW_NOT_REGISTER		MAKE_SQLSTATE('I','S','1','1','0')
+/* define_workflow(): the workflow is defined already */
+#define ERRCODE_ISO28000_WORKFLOW_EXISTS			MAKE_SQLSTATE('I','S','1','3','0')
+/* define_workflow(): a malformed declaration (name, description, not arrays of objects) */
+#define ERRCODE_ISO28000_WORKFLOW_MALFORMED			MAKE_SQLSTATE('I','S','1','3','1')
+/* define_workflow(): an unknown property of a state or transition, or a value of the wrong type */
+#define ERRCODE_ISO28000_WORKFLOW_PROPERTY			MAKE_SQLSTATE('I','S','1','3','2')
+/* define_workflow(): a state name that is not an identifier, or declared twice */
+#define ERRCODE_ISO28000_WORKFLOW_STATE_NAME		MAKE_SQLSTATE('I','S','1','3','3')
+/* define_workflow(): no initial state */
+#define ERRCODE_ISO28000_WORKFLOW_NO_INITIAL		MAKE_SQLSTATE('I','S','1','3','4')
+/* define_workflow(): a transition between undeclared or equal states, or declared twice */
+#define ERRCODE_ISO28000_WORKFLOW_TRANSITION		MAKE_SQLSTATE('I','S','1','3','5')
+/* define_workflow(): a level that is not read, write, audit or manage */
+#define ERRCODE_ISO28000_WORKFLOW_LEVEL				MAKE_SQLSTATE('I','S','1','3','6')
+/* define_workflow(): a guard that is not a function (row, text, text) RETURNS text */
+#define ERRCODE_ISO28000_WORKFLOW_GUARD				MAKE_SQLSTATE('I','S','1','3','7')
 /* clause 10.2: a corrective action of a verified or closed nonconformity */
 #define ERRCODE_ISO28000_NONCONFORMITY_LOCKED		MAKE_SQLSTATE('I','S','1','5','0')
 /* clause 10.2: a corrective action reopened or added while its nonconformity is past action_planned */

@@ -35,8 +35,6 @@ CREATE TABLE iso28000.context_issue (
 SELECT iso28000.register_table('iso28000.context_issue');
 COMMENT ON TABLE iso28000.context_issue IS
   'ISO 28000 4.1: Internal and external issues relevant to the organisation''s purpose that affect its ability to achieve the intended outcomes of its SMS.';
-COMMENT ON COLUMN iso28000.context_issue.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.context_issue.context_issue_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.context_issue.title IS 'Short statement of the issue.';
 COMMENT ON COLUMN iso28000.context_issue.description IS 'Longer description and sources.';
 COMMENT ON COLUMN iso28000.context_issue.origin IS 'internal or external.';
@@ -71,8 +69,6 @@ CREATE TABLE iso28000.interested_party (
 SELECT iso28000.register_table('iso28000.interested_party');
 COMMENT ON TABLE iso28000.interested_party IS
   'ISO 28000 4.2.1: Interested parties relevant to the SMS (regulators, customers, suppliers, employees, communities...).';
-COMMENT ON COLUMN iso28000.interested_party.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.interested_party.interested_party_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.interested_party.name IS 'Name of the party; unique within the organisation.';
 COMMENT ON COLUMN iso28000.interested_party.category IS 'Kind of party: regulator, customs_authority, law_enforcement, customer, supplier, service_provider, employee, shareholder, insurer, community, industry_body, partner, other.';
 COMMENT ON COLUMN iso28000.interested_party.internal IS 'True for parties inside the organisation (staff, works council).';
@@ -101,8 +97,6 @@ CREATE TABLE iso28000.party_requirement (
 SELECT iso28000.register_table('iso28000.party_requirement');
 COMMENT ON TABLE iso28000.party_requirement IS
   'ISO 28000 4.2.1: Needs and expectations (requirements) of interested parties, and which of them the SMS addresses.';
-COMMENT ON COLUMN iso28000.party_requirement.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.party_requirement.party_requirement_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.party_requirement.interested_party_id IS 'The interested party that has the requirement.';
 COMMENT ON COLUMN iso28000.party_requirement.requirement IS 'The need or expectation (required).';
 COMMENT ON COLUMN iso28000.party_requirement.source IS 'Where it comes from (contract, meeting, survey, law...).';
@@ -136,8 +130,6 @@ CREATE TABLE iso28000.obligation (
 SELECT iso28000.register_table('iso28000.obligation');
 COMMENT ON TABLE iso28000.obligation IS
   'ISO 28000 4.2.2: Legal, regulatory and other requirements related to security that the organisation must meet, and how often their compliance is evaluated.';
-COMMENT ON COLUMN iso28000.obligation.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.obligation.obligation_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.obligation.title IS 'Name of the obligation (required).';
 COMMENT ON COLUMN iso28000.obligation.kind IS 'legal, regulatory, contractual, voluntary or other.';
 COMMENT ON COLUMN iso28000.obligation.reference IS 'Citation: act, regulation, article, contract clause, standard.';
@@ -173,8 +165,6 @@ SELECT iso28000.register_table('iso28000.compliance_evaluation');
 CREATE INDEX compliance_evaluation_latest ON iso28000.compliance_evaluation (org_id, obligation_id, evaluated_on DESC);
 COMMENT ON TABLE iso28000.compliance_evaluation IS
   'ISO 28000 4.2.2, 9.1: Dated evaluations of compliance with legal, regulatory and other obligations.';
-COMMENT ON COLUMN iso28000.compliance_evaluation.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.compliance_evaluation.compliance_evaluation_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.compliance_evaluation.obligation_id IS 'The obligation evaluated.';
 COMMENT ON COLUMN iso28000.compliance_evaluation.evaluated_on IS 'Date of the evaluation.';
 COMMENT ON COLUMN iso28000.compliance_evaluation.evaluator_id IS 'Person who evaluated.';
@@ -207,8 +197,6 @@ CREATE TABLE iso28000.sms_scope (
 SELECT iso28000.register_table('iso28000.sms_scope');
 COMMENT ON TABLE iso28000.sms_scope IS
   'ISO 28000 4.3: Versions of the scope of the SMS: boundaries, sites, supply-chain segments and activities covered; exclusions are in scope_exclusion.';
-COMMENT ON COLUMN iso28000.sms_scope.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.sms_scope.sms_scope_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.sms_scope.version IS 'Version number, unique within the organisation (positive).';
 COMMENT ON COLUMN iso28000.sms_scope.statement IS 'The scope statement as published (required).';
 COMMENT ON COLUMN iso28000.sms_scope.boundaries IS 'Organisational, physical and supply-chain boundaries (required).';
@@ -233,8 +221,6 @@ CREATE TABLE iso28000.scope_exclusion (
 SELECT iso28000.register_table('iso28000.scope_exclusion');
 COMMENT ON TABLE iso28000.scope_exclusion IS
   'ISO 28000 4.3: What a scope version excludes (sites, activities, supply-chain segments), each with its justification.';
-COMMENT ON COLUMN iso28000.scope_exclusion.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.scope_exclusion.scope_exclusion_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.scope_exclusion.sms_scope_id IS 'The scope version.';
 COMMENT ON COLUMN iso28000.scope_exclusion.excluded IS 'What is excluded (required).';
 COMMENT ON COLUMN iso28000.scope_exclusion.justification IS 'Why the exclusion does not affect the SMS''s ability to achieve its outcomes (required).';
@@ -264,8 +250,6 @@ CREATE TABLE iso28000.sms_process (
 SELECT iso28000.register_table('iso28000.sms_process');
 COMMENT ON TABLE iso28000.sms_process IS
   'ISO 28000 4.4, 8.1: Processes of the security management system, each with an owner (audits check that an auditor does not audit a process they own).';
-COMMENT ON COLUMN iso28000.sms_process.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.sms_process.sms_process_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.sms_process.code IS 'Short code, unique within the organisation when given.';
 COMMENT ON COLUMN iso28000.sms_process.name IS 'Name, unique within the organisation (required).';
 COMMENT ON COLUMN iso28000.sms_process.purpose IS 'What the process achieves.';

@@ -39,8 +39,6 @@ CREATE TABLE iso28000.security_policy (
 SELECT iso28000.register_table('iso28000.security_policy');
 COMMENT ON TABLE iso28000.security_policy IS
   'ISO 28000 5.2, 5.2.1, 5.2.2: Versions of the security policy, with the commitments 5.2.1 requires, approval by someone other than the author, and communication.';
-COMMENT ON COLUMN iso28000.security_policy.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.security_policy.security_policy_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.security_policy.version IS 'Version number, unique within the organisation (positive).';
 COMMENT ON COLUMN iso28000.security_policy.title IS 'Title (required).';
 COMMENT ON COLUMN iso28000.security_policy.body IS 'Text of the policy (required).';
@@ -74,8 +72,6 @@ CREATE TABLE iso28000.sms_role (
 SELECT iso28000.register_table('iso28000.sms_role');
 COMMENT ON TABLE iso28000.sms_role IS
   'ISO 28000 5.3: Roles of the SMS, their responsibilities and authorities, including the authority to accept risks.';
-COMMENT ON COLUMN iso28000.sms_role.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.sms_role.sms_role_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.sms_role.name IS 'Name of the role, unique within the organisation (required).';
 COMMENT ON COLUMN iso28000.sms_role.responsibilities IS 'What the holder is responsible for (required).';
 COMMENT ON COLUMN iso28000.sms_role.authorities IS 'What the holder may decide.';
@@ -104,8 +100,6 @@ SELECT iso28000.register_table('iso28000.role_assignment');
 CREATE INDEX role_assignment_person ON iso28000.role_assignment (org_id, person_id);
 COMMENT ON TABLE iso28000.role_assignment IS
   'ISO 28000 5.3: Assignment of SMS roles to people over time.';
-COMMENT ON COLUMN iso28000.role_assignment.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.role_assignment.role_assignment_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.role_assignment.sms_role_id IS 'The role.';
 COMMENT ON COLUMN iso28000.role_assignment.person_id IS 'The person who holds it.';
 COMMENT ON COLUMN iso28000.role_assignment.assigned_on IS 'First day the person holds the role.';

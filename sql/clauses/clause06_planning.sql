@@ -62,8 +62,6 @@ SELECT iso28000.register_table('iso28000.risk');
 CREATE INDEX risk_owner ON iso28000.risk (org_id, owner_id);
 COMMENT ON TABLE iso28000.risk IS
   'ISO 28000 6.1, 6.1.2, 6.1.3, 8.3: The risk register: security-related risks (threat, vulnerability, affected asset, process or supply-chain node) and opportunities, with inherent and residual rating, owner, treatment decision and acceptance.';
-COMMENT ON COLUMN iso28000.risk.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.risk.risk_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.risk.reference IS 'The organisation''s own reference (for example R-042), unique when given.';
 COMMENT ON COLUMN iso28000.risk.kind IS 'risk (a threat to the SMS outcomes) or opportunity.';
 COMMENT ON COLUMN iso28000.risk.title IS 'Short statement of the risk (required).';
@@ -124,8 +122,6 @@ CREATE TABLE iso28000.objective (
 SELECT iso28000.register_table('iso28000.objective');
 COMMENT ON TABLE iso28000.objective IS
   'ISO 28000 6.2, 6.2.1, 6.2.2: Security objectives: what will be achieved (target, unit, direction, baseline), by when, by whom, with what resources, and how results are evaluated.';
-COMMENT ON COLUMN iso28000.objective.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.objective.objective_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.objective.title IS 'Statement of the objective (required).';
 COMMENT ON COLUMN iso28000.objective.description IS 'Longer description.';
 COMMENT ON COLUMN iso28000.objective.security_policy_id IS 'Policy version the objective is consistent with (6.2.1 a).';
@@ -160,8 +156,6 @@ CREATE TABLE iso28000.objective_measurement (
 SELECT iso28000.register_table('iso28000.objective_measurement');
 COMMENT ON TABLE iso28000.objective_measurement IS
   'ISO 28000 6.2, 9.1: Measurements of a security objective over time, one per objective and day.';
-COMMENT ON COLUMN iso28000.objective_measurement.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.objective_measurement.objective_measurement_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.objective_measurement.objective_id IS 'The objective measured.';
 COMMENT ON COLUMN iso28000.objective_measurement.measured_on IS 'Date of the measurement; one per objective and day.';
 COMMENT ON COLUMN iso28000.objective_measurement.value IS 'Measured value, in the objective''s unit.';
@@ -196,8 +190,6 @@ CREATE TABLE iso28000.planned_change (
 SELECT iso28000.register_table('iso28000.planned_change');
 COMMENT ON TABLE iso28000.planned_change IS
   'ISO 28000 6.3: Changes to the SMS carried out in a planned manner: purpose and potential consequences, integrity of the SMS, resources, responsibilities.';
-COMMENT ON COLUMN iso28000.planned_change.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.planned_change.planned_change_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.planned_change.title IS 'The change (required).';
 COMMENT ON COLUMN iso28000.planned_change.description IS 'What changes.';
 COMMENT ON COLUMN iso28000.planned_change.purpose IS 'Purpose of the change (required).';

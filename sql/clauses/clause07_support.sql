@@ -96,7 +96,6 @@ SELECT iso28000.register_table('iso28000.resource');
 COMMENT ON TABLE iso28000.resource IS
   'ISO 28000 7.1: Resources the organisation determines and provides for its security management system: people, infrastructure, equipment, technology, information, money and external services.';
 COMMENT ON COLUMN iso28000.resource.org_id IS 'The organisation that provides the resource.';
-COMMENT ON COLUMN iso28000.resource.resource_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.resource.name IS 'What the resource is (required, not blank).';
 COMMENT ON COLUMN iso28000.resource.kind IS 'people, infrastructure, equipment, technology, information, financial, external_service or other.';
 COMMENT ON COLUMN iso28000.resource.description IS 'What the resource is for and where it is used.';
@@ -134,8 +133,6 @@ SELECT iso28000.register_table('iso28000.competence_requirement');
 
 COMMENT ON TABLE iso28000.competence_requirement IS
   'ISO 28000 7.2: The competence a role or function that affects security performance needs, the level required and how often it must be renewed.';
-COMMENT ON COLUMN iso28000.competence_requirement.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.competence_requirement.competence_requirement_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.competence_requirement.title IS 'The competence (required, not blank), e.g. "cargo screening".';
 COMMENT ON COLUMN iso28000.competence_requirement.description IS 'What the competence covers and how it is demonstrated.';
 COMMENT ON COLUMN iso28000.competence_requirement.role_name IS 'The role or function that needs the competence (required, not blank); unique with the title.';
@@ -178,8 +175,6 @@ SELECT iso28000.register_table('iso28000.training_record');
 
 COMMENT ON TABLE iso28000.training_record IS
   'ISO 28000 7.2, 7.3: Evidence of competence and awareness: training, qualifications, certifications and awareness briefings each person completed, with outcome and validity.';
-COMMENT ON COLUMN iso28000.training_record.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.training_record.training_record_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.training_record.person_id IS 'The person trained or briefed.';
 COMMENT ON COLUMN iso28000.training_record.competence_requirement_id IS 'The competence requirement this record satisfies, if any.';
 COMMENT ON COLUMN iso28000.training_record.kind IS 'training, awareness, qualification, certification, briefing or on_the_job.';
@@ -228,8 +223,6 @@ SELECT iso28000.register_table('iso28000.communication');
 
 COMMENT ON TABLE iso28000.communication IS
   'ISO 28000 7.4: The communication plan: on what, when, with whom, how and by whom the organisation communicates internally and externally, and how sensitive the information is.';
-COMMENT ON COLUMN iso28000.communication.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.communication.communication_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.communication.subject IS 'On what it communicates (required, not blank).';
 COMMENT ON COLUMN iso28000.communication.audience IS 'With whom: staff, interested parties, authorities, providers (required, not blank).';
 COMMENT ON COLUMN iso28000.communication.direction IS 'internal, external or both.';
@@ -278,8 +271,6 @@ SELECT iso28000.register_table('iso28000.document');
 
 COMMENT ON TABLE iso28000.document IS
   'ISO 28000 7.5.1, 7.5.2, 7.5.3: Documented information the SMS requires or the organisation decides it needs: identification, owner, classification, review cycle and retention. Its content lives in versions (document_version).';
-COMMENT ON COLUMN iso28000.document.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.document.document_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.document.code IS 'Identification, unique within the organisation (required, not blank), e.g. "SMS-PR-007".';
 COMMENT ON COLUMN iso28000.document.title IS 'Title (required, not blank).';
 COMMENT ON COLUMN iso28000.document.doc_type IS 'policy, procedure, plan, record, form, manual, instruction, specification, contract or other.';
@@ -332,8 +323,6 @@ CREATE UNIQUE INDEX document_version_one_approved
 
 COMMENT ON TABLE iso28000.document_version IS
   'ISO 28000 7.5.2, 7.5.3: Versions of a document with their review and approval: draft, in_review, approved (by someone who is not the author), superseded, withdrawn. At most one version of a document is approved at a time.';
-COMMENT ON COLUMN iso28000.document_version.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.document_version.document_version_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.document_version.document_id IS 'The document this is a version of.';
 COMMENT ON COLUMN iso28000.document_version.version_label IS 'Version identification, unique within the document (required, not blank), e.g. "3.1".';
 COMMENT ON COLUMN iso28000.document_version.status IS 'draft, in_review, approved, superseded or withdrawn.';
@@ -403,28 +392,25 @@ CREATE TRIGGER document_version_supersede_previous
   FOR EACH ROW EXECUTE FUNCTION iso28000.document_version_supersede_previous();
 
 -- 7.5.2 and 7.5.3: the document workflow.
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('document', 'ISO 28000 7.5.2, 7.5.3: a version of a document (iso28000.document_version) from draft through review and approval, by someone who is not the author, to superseded or withdrawn.');
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('document', 'draft',      true,  false, false, true,  'Being written; may still be deleted.'),
-  ('document', 'in_review',  false, false, false, false, 'Submitted for review and approval.'),
-  ('document', 'approved',   false, false, true,  false, 'Approved and in force; its content can no longer change.'),
-  ('document', 'superseded', false, true,  true,  false, 'Replaced by a later approved version; kept for its retention period.'),
-  ('document', 'withdrawn',  false, true,  true,  false, 'No longer valid and not replaced, or abandoned before approval.');
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
-  ('document', 'draft',     'in_review',  'write', NULL, 'The author submits the version for review.'),
-  ('document', 'in_review', 'draft',      'write', NULL, 'The reviewer sends it back for changes.'),
-  ('document', 'in_review', 'approved',   'write',
-   'iso28000.document_version_approval_guard(iso28000.document_version, text, text)',
-   '7.5.2: approval for suitability and adequacy, by someone who is not the author.'),
-  ('document', 'approved',  'superseded', 'write', NULL, 'A later version was approved (done automatically when it is).'),
-  ('document', 'draft',     'withdrawn',  'write', NULL, 'The draft is abandoned.'),
-  ('document', 'in_review', 'withdrawn',  'write', NULL, 'The version is abandoned in review.'),
-  ('document', 'approved',  'withdrawn',  'write', NULL, '7.5.3: the document is withdrawn from use without replacement.');
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('document', 'approved',   'approver_id',   'the approver (a person who is not the author)'),
-  ('document', 'approved',   'approved_on',   'the approval date'),
-  ('document', 'superseded', 'superseded_on', 'the date it was superseded');
+SELECT iso28000.define_workflow('document',
+  'ISO 28000 7.5.2, 7.5.3: a version of a document (iso28000.document_version) from draft through review and approval, by someone who is not the author, to superseded or withdrawn.',
+  states => $wf$[
+    {"state": "draft", "initial": true, "deletable": true, "description": "Being written; may still be deleted."},
+    {"state": "in_review", "description": "Submitted for review and approval."},
+    {"state": "approved", "frozen": true, "requires": {"approver_id": "the approver (a person who is not the author)", "approved_on": "the approval date"}, "description": "Approved and in force; its content can no longer change."},
+    {"state": "superseded", "terminal": true, "frozen": true, "requires": {"superseded_on": "the date it was superseded"}, "description": "Replaced by a later approved version; kept for its retention period."},
+    {"state": "withdrawn", "terminal": true, "frozen": true, "description": "No longer valid and not replaced, or abandoned before approval."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "draft", "to": "in_review", "level": "write", "note": "The author submits the version for review."},
+    {"from": "in_review", "to": "draft", "level": "write", "note": "The reviewer sends it back for changes."},
+    {"from": "in_review", "to": "approved", "level": "write", "guard": "iso28000.document_version_approval_guard(iso28000.document_version, text, text)", "note": "7.5.2: approval for suitability and adequacy, by someone who is not the author."},
+    {"from": "approved", "to": "superseded", "level": "write", "note": "A later version was approved (done automatically when it is)."},
+    {"from": "draft", "to": "withdrawn", "level": "write", "note": "The draft is abandoned."},
+    {"from": "in_review", "to": "withdrawn", "level": "write", "note": "The version is abandoned in review."},
+    {"from": "approved", "to": "withdrawn", "level": "write", "note": "7.5.3: the document is withdrawn from use without replacement."}
+  ]$wf$,
+  builtin => true);
 SELECT iso28000.attach_workflow('iso28000.document_version', 'document');
 
 CREATE VIEW iso28000.document_current WITH (security_invoker = true) AS

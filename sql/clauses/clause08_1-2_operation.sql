@@ -72,7 +72,6 @@ SELECT iso28000.register_table('iso28000.supply_chain_node');
 COMMENT ON TABLE iso28000.supply_chain_node IS
   'ISO 28000 8.1, 8.2: Nodes of the supply chain: the organisation''s own sites and the suppliers, manufacturers, carriers, forwarders, warehouses, ports, customers, service providers and authorities it deals with. External nodes are providers or customers run by another party.';
 COMMENT ON COLUMN iso28000.supply_chain_node.org_id IS 'The organisation whose supply chain this is.';
-COMMENT ON COLUMN iso28000.supply_chain_node.node_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.supply_chain_node.code IS 'Short identification, unique within the organisation (required, not blank).';
 COMMENT ON COLUMN iso28000.supply_chain_node.name IS 'Name (required, not blank).';
 COMMENT ON COLUMN iso28000.supply_chain_node.kind IS
@@ -113,8 +112,6 @@ CREATE INDEX supply_chain_dependency_reverse
 
 COMMENT ON TABLE iso28000.supply_chain_dependency IS
   'ISO 28000 8.1, 8.2: Dependency links of the supply chain: node_id needs depends_on_id, with a criticality (critical: cannot operate without it) and an optional alternative_group (links of one node in the same group can replace each other).';
-COMMENT ON COLUMN iso28000.supply_chain_dependency.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.supply_chain_dependency.dependency_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.supply_chain_dependency.node_id IS 'The dependent node (downstream end).';
 COMMENT ON COLUMN iso28000.supply_chain_dependency.depends_on_id IS 'The node it depends on (upstream end); never node_id itself.';
 COMMENT ON COLUMN iso28000.supply_chain_dependency.criticality IS
@@ -150,8 +147,6 @@ SELECT iso28000.register_table('iso28000.activity');
 
 COMMENT ON TABLE iso28000.activity IS
   'ISO 28000 8.1, 8.2: Activities of the SMS processes (the processes are in iso28000.sms_process, clause 4.4), where they are performed and who owns them.';
-COMMENT ON COLUMN iso28000.activity.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.activity.activity_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.activity.sms_process_id IS 'The process the activity belongs to.';
 COMMENT ON COLUMN iso28000.activity.name IS 'Name, unique within the process (required, not blank).';
 COMMENT ON COLUMN iso28000.activity.description IS 'What is done, and the security-relevant controls applied.';
@@ -184,8 +179,6 @@ CREATE UNIQUE INDEX process_dependency_unique
 
 COMMENT ON TABLE iso28000.process_dependency IS
   'ISO 28000 8.1, 8.2: The supply-chain nodes a process (or one of its activities) depends on, with criticality and alternatives as in supply_chain_dependency. A process stops when one of its critical dependencies has lost every alternative.';
-COMMENT ON COLUMN iso28000.process_dependency.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.process_dependency.process_dependency_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.process_dependency.sms_process_id IS 'The dependent process.';
 COMMENT ON COLUMN iso28000.process_dependency.activity_id IS 'The activity of that process that needs the node, if the dependency is that specific.';
 COMMENT ON COLUMN iso28000.process_dependency.node_id IS 'The node the process depends on.';

@@ -33,8 +33,6 @@ CREATE TABLE iso28000.control (
 SELECT iso28000.register_table('iso28000.control');
 COMMENT ON TABLE iso28000.control IS
   'ISO 28000 8.4, 8.5: Security controls (physical, technical, procedural, personnel, contractual) that the organisation implements, with their owner and how often they are tested.';
-COMMENT ON COLUMN iso28000.control.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.control.control_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.control.code IS 'The organisation''s code of the control (required, unique), for example PHY-03 or an ISO/IEC 27001 Annex A number.';
 COMMENT ON COLUMN iso28000.control.title IS 'Name of the control (required).';
 COMMENT ON COLUMN iso28000.control.description IS 'What the control does and how.';
@@ -75,8 +73,6 @@ SELECT iso28000.register_table('iso28000.risk_treatment');
 CREATE INDEX risk_treatment_control ON iso28000.risk_treatment (org_id, control_id);
 COMMENT ON TABLE iso28000.risk_treatment IS
   'ISO 28000 6.1.3, 8.3, 8.5.1, 8.5.3: Risk treatments: the control that treats a risk, with owner, resources (8.5.2), due date and implementation.';
-COMMENT ON COLUMN iso28000.risk_treatment.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.risk_treatment.risk_treatment_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.risk_treatment.risk_id IS 'The risk (or opportunity) treated.';
 COMMENT ON COLUMN iso28000.risk_treatment.control_id IS 'The control that treats it; one row per risk and control.';
 COMMENT ON COLUMN iso28000.risk_treatment.description IS 'How the control is applied to this risk.';
@@ -114,8 +110,6 @@ SELECT iso28000.register_table('iso28000.control_test');
 CREATE INDEX control_test_latest ON iso28000.control_test (org_id, control_id, tested_on DESC);
 COMMENT ON TABLE iso28000.control_test IS
   'ISO 28000 8.4, 9.1: Tests of security controls: method, sample, exceptions, result and findings.';
-COMMENT ON COLUMN iso28000.control_test.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.control_test.control_test_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.control_test.control_id IS 'The control tested.';
 COMMENT ON COLUMN iso28000.control_test.tested_on IS 'Date of the test.';
 COMMENT ON COLUMN iso28000.control_test.tester_id IS 'Person who tested.';
@@ -248,49 +242,32 @@ $$;
 COMMENT ON FUNCTION iso28000.risk_acceptance_guard(iso28000.risk, text, text) IS
   'Workflow guard of risk -> accepted: accepted_by is the person of the current role, and holds on accepted_on a role that may accept risks of the current rating''s band (may_accept_risk).';
 
-INSERT INTO iso28000.workflow (workflow, description)
-VALUES ('risk', 'ISO 28000 6.1.3, 8.3: a risk or opportunity from identification through assessment and treatment to acceptance and closure.');
-
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('risk', 'identified',        true,  false, false, true,  'Recorded, not yet assessed; may still be deleted.'),
-  ('risk', 'assessed',          false, false, false, false, 'Rated (inherent) with an owner.'),
-  ('risk', 'treatment_planned', false, false, false, false, 'Treatment decided and, where it needs controls, planned.'),
-  ('risk', 'treated',           false, false, false, false, 'Treatments implemented and residual rating assessed.'),
-  ('risk', 'accepted',          false, false, false, false, 'Residual risk accepted by someone with the authority.'),
-  ('risk', 'closed',            false, true,  true,  false, 'No longer relevant; frozen until reopened.');
-
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
-  ('risk', 'identified',        'assessed',          'write', NULL, 'first assessment'),
-  ('risk', 'assessed',          'treatment_planned', 'write', 'iso28000.risk_treatment_planned_guard(iso28000.risk, text, text)', 'treatment decided'),
-  ('risk', 'assessed',          'accepted',          'write', 'iso28000.risk_acceptance_guard(iso28000.risk, text, text)', 'accepted without further treatment'),
-  ('risk', 'treatment_planned', 'treated',           'write', 'iso28000.risk_treated_guard(iso28000.risk, text, text)', 'treatments implemented'),
-  ('risk', 'treatment_planned', 'assessed',          'write', NULL, 'treatment decision revised'),
-  ('risk', 'treated',           'accepted',          'write', 'iso28000.risk_acceptance_guard(iso28000.risk, text, text)', 'residual risk accepted'),
-  ('risk', 'treated',           'assessed',          'write', NULL, 're-assessment'),
-  ('risk', 'accepted',          'assessed',          'write', NULL, 're-assessment at review'),
-  ('risk', 'identified',        'closed',            'write', NULL, 'not a risk after all'),
-  ('risk', 'assessed',          'closed',            'write', NULL, 'no longer relevant'),
-  ('risk', 'treatment_planned', 'closed',            'write', NULL, 'no longer relevant'),
-  ('risk', 'treated',           'closed',            'write', NULL, 'no longer relevant'),
-  ('risk', 'accepted',          'closed',            'write', NULL, 'no longer relevant'),
-  ('risk', 'closed',            'assessed',          'manage', NULL, 'reopened by a manager');
-
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('risk', 'assessed',          'inherent_rating', 'the inherent rating'),
-  ('risk', 'assessed',          'owner_id',        'the risk owner'),
-  ('risk', 'assessed',          'assessed_on',     'the date of assessment'),
-  ('risk', 'treatment_planned', 'inherent_rating', 'the inherent rating'),
-  ('risk', 'treatment_planned', 'owner_id',        'the risk owner'),
-  ('risk', 'treatment_planned', 'treatment',       'the treatment decision'),
-  ('risk', 'treatment_planned', 'review_on',       'the next review date'),
-  ('risk', 'treated',           'residual_rating', 'the residual rating'),
-  ('risk', 'treated',           'owner_id',        'the risk owner'),
-  ('risk', 'treated',           'treatment',       'the treatment decision'),
-  ('risk', 'accepted',          'inherent_rating', 'the inherent rating'),
-  ('risk', 'accepted',          'owner_id',        'the risk owner'),
-  ('risk', 'accepted',          'accepted_by',     'the person who accepts the risk'),
-  ('risk', 'accepted',          'accepted_on',     'the date of acceptance'),
-  ('risk', 'accepted',          'review_on',       'the next review date'),
-  ('risk', 'closed',            'closed_on',       'the closing date');
+SELECT iso28000.define_workflow('risk',
+  'ISO 28000 6.1.3, 8.3: a risk or opportunity from identification through assessment and treatment to acceptance and closure.',
+  states => $wf$[
+    {"state": "identified", "initial": true, "deletable": true, "description": "Recorded, not yet assessed; may still be deleted."},
+    {"state": "assessed", "requires": {"inherent_rating": "the inherent rating", "owner_id": "the risk owner", "assessed_on": "the date of assessment"}, "description": "Rated (inherent) with an owner."},
+    {"state": "treatment_planned", "requires": {"inherent_rating": "the inherent rating", "owner_id": "the risk owner", "treatment": "the treatment decision", "review_on": "the next review date"}, "description": "Treatment decided and, where it needs controls, planned."},
+    {"state": "treated", "requires": {"residual_rating": "the residual rating", "owner_id": "the risk owner", "treatment": "the treatment decision"}, "description": "Treatments implemented and residual rating assessed."},
+    {"state": "accepted", "requires": {"inherent_rating": "the inherent rating", "owner_id": "the risk owner", "accepted_by": "the person who accepts the risk", "accepted_on": "the date of acceptance", "review_on": "the next review date"}, "description": "Residual risk accepted by someone with the authority."},
+    {"state": "closed", "terminal": true, "frozen": true, "requires": {"closed_on": "the closing date"}, "description": "No longer relevant; frozen until reopened."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "identified", "to": "assessed", "level": "write", "note": "first assessment"},
+    {"from": "assessed", "to": "treatment_planned", "level": "write", "guard": "iso28000.risk_treatment_planned_guard(iso28000.risk, text, text)", "note": "treatment decided"},
+    {"from": "assessed", "to": "accepted", "level": "write", "guard": "iso28000.risk_acceptance_guard(iso28000.risk, text, text)", "note": "accepted without further treatment"},
+    {"from": "treatment_planned", "to": "treated", "level": "write", "guard": "iso28000.risk_treated_guard(iso28000.risk, text, text)", "note": "treatments implemented"},
+    {"from": "treatment_planned", "to": "assessed", "level": "write", "note": "treatment decision revised"},
+    {"from": "treated", "to": "accepted", "level": "write", "guard": "iso28000.risk_acceptance_guard(iso28000.risk, text, text)", "note": "residual risk accepted"},
+    {"from": "treated", "to": "assessed", "level": "write", "note": "re-assessment"},
+    {"from": "accepted", "to": "assessed", "level": "write", "note": "re-assessment at review"},
+    {"from": "identified", "to": "closed", "level": "write", "note": "not a risk after all"},
+    {"from": "assessed", "to": "closed", "level": "write", "note": "no longer relevant"},
+    {"from": "treatment_planned", "to": "closed", "level": "write", "note": "no longer relevant"},
+    {"from": "treated", "to": "closed", "level": "write", "note": "no longer relevant"},
+    {"from": "accepted", "to": "closed", "level": "write", "note": "no longer relevant"},
+    {"from": "closed", "to": "assessed", "level": "manage", "note": "reopened by a manager"}
+  ]$wf$,
+  builtin => true);
 
 SELECT iso28000.attach_workflow('iso28000.risk', 'risk');

@@ -48,7 +48,6 @@ SELECT iso28000.register_table('iso28000.security_requirement');
 COMMENT ON TABLE iso28000.security_requirement IS
   'ISO 28000 8.1, 8.4: Security requirements the organisation sets for its providers as a condition of being in its supply chain: a certification (ISO 28000...), an authorised-operator status (AEO, C-TPAT...), contract clauses, a minimum assessment score.';
 COMMENT ON COLUMN iso28000.security_requirement.org_id IS 'The organisation that sets the requirement.';
-COMMENT ON COLUMN iso28000.security_requirement.requirement_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.security_requirement.code IS 'Short identification, unique within the organisation (required, not blank).';
 COMMENT ON COLUMN iso28000.security_requirement.title IS 'What is required (required, not blank).';
 COMMENT ON COLUMN iso28000.security_requirement.kind IS
@@ -88,8 +87,6 @@ SELECT iso28000.register_table('iso28000.provider_evidence');
 
 COMMENT ON TABLE iso28000.provider_evidence IS
   'ISO 28000 8.1, 8.4: Evidence that a provider meets a security requirement: certificate, authorisation or signed contract clause, with its validity and who verified it.';
-COMMENT ON COLUMN iso28000.provider_evidence.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.provider_evidence.evidence_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.provider_evidence.node_id IS 'The provider (supply-chain node).';
 COMMENT ON COLUMN iso28000.provider_evidence.requirement_id IS 'The requirement it satisfies.';
 COMMENT ON COLUMN iso28000.provider_evidence.reference IS 'Certificate, authorisation or contract number (required, not blank).';
@@ -126,8 +123,6 @@ SELECT iso28000.register_table('iso28000.provider_assessment');
 
 COMMENT ON TABLE iso28000.provider_assessment IS
   'ISO 28000 8.1, 9.1: Periodic security assessments of providers: method, score (0 to 100), result and findings.';
-COMMENT ON COLUMN iso28000.provider_assessment.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.provider_assessment.assessment_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.provider_assessment.node_id IS 'The provider assessed.';
 COMMENT ON COLUMN iso28000.provider_assessment.assessed_on IS 'Day of the assessment.';
 COMMENT ON COLUMN iso28000.provider_assessment.assessor_id IS 'Who assessed.';
@@ -158,8 +153,6 @@ SELECT iso28000.register_table('iso28000.node_control');
 
 COMMENT ON TABLE iso28000.node_control IS
   'ISO 28000 8.4, 8.1: Controls (iso28000.control) applied at a supply-chain node, to what comes from upstream (inbound screening, seal checks), at the node itself, or to what goes downstream (outbound sealing, manifests).';
-COMMENT ON COLUMN iso28000.node_control.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.node_control.node_control_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.node_control.node_id IS 'The node where the control applies.';
 COMMENT ON COLUMN iso28000.node_control.control_id IS 'The control.';
 COMMENT ON COLUMN iso28000.node_control.direction IS 'upstream (on inbound flows), at_node, or downstream (on outbound flows).';

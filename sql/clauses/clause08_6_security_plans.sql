@@ -45,8 +45,6 @@ SELECT iso28000.register_table('iso28000.security_plan');
 
 COMMENT ON TABLE iso28000.security_plan IS
   'ISO 28000 8.6.1, 8.6.2, 8.6.3, 8.6.4, 8.6.5: Security plans for the disruptions and security incidents the risk assessment identified: response structure, warning and communication, content (the actions) and recovery. An active or retired plan has been approved.';
-COMMENT ON COLUMN iso28000.security_plan.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.security_plan.security_plan_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.security_plan.title IS 'Title, unique within the organisation (required, not blank).';
 COMMENT ON COLUMN iso28000.security_plan.scenario IS 'The security incident, threat or disruption the plan responds to (required, not blank).';
 COMMENT ON COLUMN iso28000.security_plan.status IS 'draft, active (approved and in force) or retired.';
@@ -92,8 +90,6 @@ SELECT iso28000.register_table('iso28000.plan_exercise');
 
 COMMENT ON TABLE iso28000.plan_exercise IS
   'ISO 28000 8.6.1, 9.1: Exercises and tests of security plans (and real activations), with outcome, findings and lessons. Held exercises have an outcome; a plan that was not fully effective records its lessons.';
-COMMENT ON COLUMN iso28000.plan_exercise.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.plan_exercise.exercise_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.plan_exercise.security_plan_id IS 'The plan exercised.';
 COMMENT ON COLUMN iso28000.plan_exercise.kind IS 'walkthrough, tabletop, simulation, drill, full_scale, or activation (the plan was used for real).';
 COMMENT ON COLUMN iso28000.plan_exercise.planned_on IS 'Day it is planned for; planned_on or held_on is required.';

@@ -29,8 +29,6 @@ CREATE TABLE iso28000.self_assessment (
 SELECT iso28000.register_table('iso28000.self_assessment');
 COMMENT ON TABLE iso28000.self_assessment IS
   'ISO 28000 9.1, 9.1.2: Conformity self-assessments: an organisation grades the clauses of its SMS on a date; the results hold one grade per clause.';
-COMMENT ON COLUMN iso28000.self_assessment.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.self_assessment.assessment_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.self_assessment.title IS 'Name of the assessment.';
 COMMENT ON COLUMN iso28000.self_assessment.assessed_on IS 'Date of the assessment; the trend and the latest grade per clause follow it.';
 COMMENT ON COLUMN iso28000.self_assessment.scope IS 'Clauses assessed (each covers its sub-clauses); empty means the whole SMS.';
@@ -54,8 +52,6 @@ CREATE TABLE iso28000.assessment_result (
 SELECT iso28000.register_table('iso28000.assessment_result');
 COMMENT ON TABLE iso28000.assessment_result IS
   'ISO 28000 9.1, 9.1.2: Results of a self-assessment: one grade per clause, with a weight, the evidence and a note.';
-COMMENT ON COLUMN iso28000.assessment_result.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.assessment_result.result_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.assessment_result.assessment_id IS 'The self-assessment.';
 COMMENT ON COLUMN iso28000.assessment_result.clause IS 'Clause graded.';
 COMMENT ON COLUMN iso28000.assessment_result.grade IS 'Grade given to the clause.';
@@ -90,8 +86,6 @@ CREATE TABLE iso28000.indicator (
 SELECT iso28000.register_table('iso28000.indicator');
 COMMENT ON TABLE iso28000.indicator IS
   'ISO 28000 9.1, 9.1.1: Indicators of security performance: what is measured, how, how often, by whom, and the target to evaluate it against.';
-COMMENT ON COLUMN iso28000.indicator.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.indicator.indicator_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.indicator.name IS 'Name of the indicator (unique in the organisation).';
 COMMENT ON COLUMN iso28000.indicator.description IS 'What the indicator shows.';
 COMMENT ON COLUMN iso28000.indicator.clause IS 'Clause the indicator monitors (default 9.1).';
@@ -120,8 +114,6 @@ CREATE TABLE iso28000.indicator_measurement (
 SELECT iso28000.register_table('iso28000.indicator_measurement');
 COMMENT ON TABLE iso28000.indicator_measurement IS
   'ISO 28000 9.1, 9.1.1: Measurements of the indicators over time (one per indicator per day).';
-COMMENT ON COLUMN iso28000.indicator_measurement.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.indicator_measurement.measurement_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.indicator_measurement.indicator_id IS 'The indicator.';
 COMMENT ON COLUMN iso28000.indicator_measurement.measured_on IS 'Date of the measurement.';
 COMMENT ON COLUMN iso28000.indicator_measurement.value IS 'Measured value, in the indicator''s unit.';

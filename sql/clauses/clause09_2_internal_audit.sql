@@ -35,8 +35,6 @@ CREATE TABLE iso28000.audit_programme (
 SELECT iso28000.register_table('iso28000.audit_programme');
 COMMENT ON TABLE iso28000.audit_programme IS
   'ISO 28000 9.2.1, 9.2.2: Internal audit programmes: the cycle (period and frequency), the clauses the cycle must cover, methods and criteria.';
-COMMENT ON COLUMN iso28000.audit_programme.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.audit_programme.programme_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit_programme.title IS 'Name of the programme.';
 COMMENT ON COLUMN iso28000.audit_programme.period_start IS 'First day of the audit cycle.';
 COMMENT ON COLUMN iso28000.audit_programme.period_end IS 'Last day of the audit cycle.';
@@ -79,8 +77,6 @@ CREATE TABLE iso28000.audit (
 SELECT iso28000.register_table('iso28000.audit');
 COMMENT ON TABLE iso28000.audit IS
   'ISO 28000 9.2.1, 9.2.2: Internal audits: scope as clause references (a clause covers its sub-clauses), lead auditor, dates, report; workflow planned, in_progress, reported, closed (or cancelled).';
-COMMENT ON COLUMN iso28000.audit.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.audit.audit_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit.programme_id IS 'Programme the audit belongs to, if any.';
 COMMENT ON COLUMN iso28000.audit.title IS 'Name of the audit.';
 COMMENT ON COLUMN iso28000.audit.scope IS 'Clauses audited; each covers its sub-clauses (8.6 covers 8.6.4). Findings must fall inside it.';
@@ -115,8 +111,6 @@ CREATE TABLE iso28000.audit_team_member (
 SELECT iso28000.register_table('iso28000.audit_team_member');
 COMMENT ON TABLE iso28000.audit_team_member IS
   'ISO 28000 9.2.2: Auditors of an audit besides the lead auditor; none may audit a process they own.';
-COMMENT ON COLUMN iso28000.audit_team_member.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.audit_team_member.team_member_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit_team_member.audit_id IS 'The audit.';
 COMMENT ON COLUMN iso28000.audit_team_member.person_id IS 'The auditor.';
 COMMENT ON COLUMN iso28000.audit_team_member.role IS 'auditor, technical_expert, observer or trainee.';
@@ -137,8 +131,6 @@ CREATE TABLE iso28000.audit_auditee (
 SELECT iso28000.register_table('iso28000.audit_auditee');
 COMMENT ON TABLE iso28000.audit_auditee IS
   'ISO 28000 9.2.2: What an audit examines: SMS processes (4.4) and the people interviewed. An auditor may not audit a process they own.';
-COMMENT ON COLUMN iso28000.audit_auditee.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.audit_auditee.auditee_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit_auditee.audit_id IS 'The audit.';
 COMMENT ON COLUMN iso28000.audit_auditee.process_id IS 'SMS process audited (4.4 register iso28000.sms_process).';
 COMMENT ON COLUMN iso28000.audit_auditee.person_id IS 'Person audited or interviewed.';
@@ -163,8 +155,6 @@ CREATE TABLE iso28000.audit_finding (
 SELECT iso28000.register_table('iso28000.audit_finding');
 COMMENT ON TABLE iso28000.audit_finding IS
   'ISO 28000 9.2.2, 10.2: Audit findings, each with a clause inside the audit scope, a grade and evidence; a minor_nc or major_nc finding raises its nonconformity by itself.';
-COMMENT ON COLUMN iso28000.audit_finding.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.audit_finding.finding_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.audit_finding.audit_id IS 'The audit.';
 COMMENT ON COLUMN iso28000.audit_finding.clause IS 'Clause the finding is about; must lie inside the audit scope (IS303).';
 COMMENT ON COLUMN iso28000.audit_finding.grade IS 'conforming, observation, opportunity, minor_nc or major_nc.';
@@ -314,30 +304,23 @@ $$;
 COMMENT ON FUNCTION iso28000.audit_guard(iso28000.audit, text, text) IS
   'ISO 28000 9.2.2, 10.2: Workflow guard of audits: to start, no auditor may own a process the audit examines; to close, every minor_nc or major_nc finding must have its nonconformity.';
 
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('audit', 'ISO 28000 9.2: an internal audit from plan to closure (fieldwork, report, closure once every nonconforming finding has its nonconformity).');
-
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('audit', 'planned',     true,  false, false, true,  'Planned in the programme, not started.'),
-  ('audit', 'in_progress', false, false, false, false, 'Fieldwork under way.'),
-  ('audit', 'reported',    false, false, false, false, 'Report issued with its conclusion; nonconformities being raised.'),
-  ('audit', 'closed',      false, true,  true,  false, 'Closed: every nonconforming finding has its nonconformity.'),
-  ('audit', 'cancelled',   false, true,  true,  false, 'Cancelled (with the reason).');
-
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
-  ('audit', 'planned',     'in_progress', 'write', 'iso28000.audit_guard(iso28000.audit, text, text)', '9.2.2: fieldwork starts; auditors independent of the processes audited.'),
-  ('audit', 'planned',     'cancelled',   'write', NULL, 'Audit dropped from the programme.'),
-  ('audit', 'in_progress', 'reported',    'write', NULL, '9.2.2: report and conclusion issued.'),
-  ('audit', 'in_progress', 'cancelled',   'write', NULL, 'Audit abandoned.'),
-  ('audit', 'reported',    'in_progress', 'write', NULL, 'More fieldwork needed.'),
-  ('audit', 'reported',    'closed',      'audit', 'iso28000.audit_guard(iso28000.audit, text, text)', '9.2.2, 10.2: closed once every nonconforming finding has its nonconformity.');
-
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('audit', 'in_progress', 'started_on',  'the first day of fieldwork'),
-  ('audit', 'reported',    'reported_on', 'the date of the report'),
-  ('audit', 'reported',    'report',      'the audit report or where it is kept'),
-  ('audit', 'reported',    'conclusion',  'the audit conclusion'),
-  ('audit', 'closed',      'closed_on',   'the closing date'),
-  ('audit', 'cancelled',   'status_note', 'why the audit was cancelled');
+SELECT iso28000.define_workflow('audit',
+  'ISO 28000 9.2: an internal audit from plan to closure (fieldwork, report, closure once every nonconforming finding has its nonconformity).',
+  states => $wf$[
+    {"state": "planned", "initial": true, "deletable": true, "description": "Planned in the programme, not started."},
+    {"state": "in_progress", "requires": {"started_on": "the first day of fieldwork"}, "description": "Fieldwork under way."},
+    {"state": "reported", "requires": {"reported_on": "the date of the report", "report": "the audit report or where it is kept", "conclusion": "the audit conclusion"}, "description": "Report issued with its conclusion; nonconformities being raised."},
+    {"state": "closed", "terminal": true, "frozen": true, "requires": {"closed_on": "the closing date"}, "description": "Closed: every nonconforming finding has its nonconformity."},
+    {"state": "cancelled", "terminal": true, "frozen": true, "requires": {"status_note": "why the audit was cancelled"}, "description": "Cancelled (with the reason)."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "planned", "to": "in_progress", "level": "write", "guard": "iso28000.audit_guard(iso28000.audit, text, text)", "note": "9.2.2: fieldwork starts; auditors independent of the processes audited."},
+    {"from": "planned", "to": "cancelled", "level": "write", "note": "Audit dropped from the programme."},
+    {"from": "in_progress", "to": "reported", "level": "write", "note": "9.2.2: report and conclusion issued."},
+    {"from": "in_progress", "to": "cancelled", "level": "write", "note": "Audit abandoned."},
+    {"from": "reported", "to": "in_progress", "level": "write", "note": "More fieldwork needed."},
+    {"from": "reported", "to": "closed", "level": "audit", "guard": "iso28000.audit_guard(iso28000.audit, text, text)", "note": "9.2.2, 10.2: closed once every nonconforming finding has its nonconformity."}
+  ]$wf$,
+  builtin => true);
 
 SELECT iso28000.attach_workflow('iso28000.audit', 'audit');

@@ -61,8 +61,6 @@ CREATE TABLE iso28000.review_input_custom (
 SELECT iso28000.register_table('iso28000.review_input_custom');
 COMMENT ON TABLE iso28000.review_input_custom IS
   'ISO 28000 9.3.2: An organisation''s own management review inputs, added to the shared checklist of every later review.';
-COMMENT ON COLUMN iso28000.review_input_custom.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.review_input_custom.custom_input_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.review_input_custom.input_code IS 'Short code of the input (must not be a shared code).';
 COMMENT ON COLUMN iso28000.review_input_custom.clause IS 'Clause the input serves.';
 COMMENT ON COLUMN iso28000.review_input_custom.title IS 'What the review considers.';
@@ -93,8 +91,6 @@ CREATE TABLE iso28000.management_review (
 SELECT iso28000.register_table('iso28000.management_review');
 COMMENT ON TABLE iso28000.management_review IS
   'ISO 28000 9.3.1, 9.3.2, 9.3.3: Management reviews: date, chair, the period reviewed, minutes; workflow planned, held, closed (or cancelled); closing needs every required input addressed and results recorded.';
-COMMENT ON COLUMN iso28000.management_review.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.management_review.review_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.management_review.title IS 'Name of the review.';
 COMMENT ON COLUMN iso28000.management_review.held_on IS 'Date of the meeting.';
 COMMENT ON COLUMN iso28000.management_review.period_start IS 'First day of the period reviewed (the input pack covers it).';
@@ -122,8 +118,6 @@ CREATE TABLE iso28000.review_attendee (
 SELECT iso28000.register_table('iso28000.review_attendee');
 COMMENT ON TABLE iso28000.review_attendee IS
   'ISO 28000 9.3.1: People who attended a management review.';
-COMMENT ON COLUMN iso28000.review_attendee.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.review_attendee.attendee_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.review_attendee.review_id IS 'The review.';
 COMMENT ON COLUMN iso28000.review_attendee.person_id IS 'The attendee.';
 COMMENT ON COLUMN iso28000.review_attendee.role IS 'Role at the review (top management, SMS manager, process owner...).';
@@ -146,8 +140,6 @@ CREATE TABLE iso28000.review_input_item (
 SELECT iso28000.register_table('iso28000.review_input_item');
 COMMENT ON TABLE iso28000.review_input_item IS
   'ISO 28000 9.3.2: The input checklist of one management review, copied from the shared and the organisation''s own inputs when the review is created; each input is addressed with a summary.';
-COMMENT ON COLUMN iso28000.review_input_item.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.review_input_item.input_item_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.review_input_item.review_id IS 'The review.';
 COMMENT ON COLUMN iso28000.review_input_item.input_code IS 'Code of the input (review_input or review_input_custom).';
 COMMENT ON COLUMN iso28000.review_input_item.title IS 'What the review considers.';
@@ -199,8 +191,6 @@ CREATE TABLE iso28000.review_output (
 SELECT iso28000.register_table('iso28000.review_output');
 COMMENT ON TABLE iso28000.review_output IS
   'ISO 28000 9.3.3: Results of a management review: decisions, actions (with an owner and a due date), changes needed to the SMS, improvements and resource needs.';
-COMMENT ON COLUMN iso28000.review_output.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.review_output.output_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.review_output.review_id IS 'The review.';
 COMMENT ON COLUMN iso28000.review_output.kind IS 'decision, action, sms_change, improvement or resource.';
 COMMENT ON COLUMN iso28000.review_output.description IS 'What was decided or is to be done.';
@@ -241,24 +231,19 @@ $$;
 COMMENT ON FUNCTION iso28000.management_review_guard(iso28000.management_review, text, text) IS
   'ISO 28000 9.3.2, 9.3.3: Workflow guard of management reviews: to close, every required input of the checklist is addressed and at least one result is recorded.';
 
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('management_review', 'ISO 28000 9.3: a management review from plan to closure (held, then closed once every required input is addressed and results are recorded).');
-
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('management_review', 'planned',   true,  false, false, true,  'Planned, not held yet.'),
-  ('management_review', 'held',      false, false, false, false, 'Held; inputs being addressed and results recorded.'),
-  ('management_review', 'closed',    false, true,  true,  false, 'Closed: every required input addressed, results recorded.'),
-  ('management_review', 'cancelled', false, true,  true,  false, 'Cancelled (with the reason).');
-
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
-  ('management_review', 'planned', 'held',      'write', NULL, '9.3.1: the review took place.'),
-  ('management_review', 'planned', 'cancelled', 'write', NULL, 'Review cancelled.'),
-  ('management_review', 'held',    'closed',    'manage', 'iso28000.management_review_guard(iso28000.management_review, text, text)', '9.3.2, 9.3.3: every required input addressed and results recorded.');
-
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('management_review', 'held',      'minutes',     'the minutes of the review'),
-  ('management_review', 'closed',    'conclusion',  'the conclusion on the suitability, adequacy and effectiveness of the SMS'),
-  ('management_review', 'closed',    'closed_on',   'the closing date'),
-  ('management_review', 'cancelled', 'status_note', 'why the review was cancelled');
+SELECT iso28000.define_workflow('management_review',
+  'ISO 28000 9.3: a management review from plan to closure (held, then closed once every required input is addressed and results are recorded).',
+  states => $wf$[
+    {"state": "planned", "initial": true, "deletable": true, "description": "Planned, not held yet."},
+    {"state": "held", "requires": {"minutes": "the minutes of the review"}, "description": "Held; inputs being addressed and results recorded."},
+    {"state": "closed", "terminal": true, "frozen": true, "requires": {"conclusion": "the conclusion on the suitability, adequacy and effectiveness of the SMS", "closed_on": "the closing date"}, "description": "Closed: every required input addressed, results recorded."},
+    {"state": "cancelled", "terminal": true, "frozen": true, "requires": {"status_note": "why the review was cancelled"}, "description": "Cancelled (with the reason)."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "planned", "to": "held", "level": "write", "note": "9.3.1: the review took place."},
+    {"from": "planned", "to": "cancelled", "level": "write", "note": "Review cancelled."},
+    {"from": "held", "to": "closed", "level": "manage", "guard": "iso28000.management_review_guard(iso28000.management_review, text, text)", "note": "9.3.2, 9.3.3: every required input addressed and results recorded."}
+  ]$wf$,
+  builtin => true);
 
 SELECT iso28000.attach_workflow('iso28000.management_review', 'management_review');

@@ -2,9 +2,9 @@
  * sql/clauses/clause10_improvement.sql
  *		ISO 28000 clause 10: improvement.
  *
- * This is the last file of the install script that seeds workflow rules
- * (sql/install-order); it ends by marking every rule seeded so far as
- * builtin (see sql/core/06_workflow.sql).
+ * The improvement register of 10.1, the nonconformities and corrective
+ * actions of 10.2 with their workflows, and what links 9.2 audit findings to
+ * the nonconformities they raise.
  */
 
 
@@ -49,8 +49,6 @@ CREATE TABLE iso28000.nonconformity (
 CREATE INDEX nonconformity_status_idx ON iso28000.nonconformity (org_id, status);
 COMMENT ON TABLE iso28000.nonconformity IS
   'ISO 28000 10.2: Nonconformities: reaction (correction), cause analysis, corrective actions, review of their effectiveness and the decision on changes to the SMS. Workflow "nonconformity", enforced by iso28000.workflow_guard().';
-COMMENT ON COLUMN iso28000.nonconformity.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.nonconformity.nonconformity_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.nonconformity.title IS 'Short statement of the nonconformity.';
 COMMENT ON COLUMN iso28000.nonconformity.description IS 'What was found, where and how (the evidence).';
 COMMENT ON COLUMN iso28000.nonconformity.source IS 'Where it came from: audit_finding, incident, monitoring, complaint, management_review or other.';
@@ -100,8 +98,6 @@ CREATE TABLE iso28000.corrective_action (
 CREATE INDEX corrective_action_nonconformity_idx ON iso28000.corrective_action (org_id, nonconformity_id);
 COMMENT ON TABLE iso28000.corrective_action IS
   'ISO 28000 10.2: Corrective actions of a nonconformity, each with an owner, a due date, completion and evidence. Workflow "corrective_action"; frozen once its nonconformity is verified or closed.';
-COMMENT ON COLUMN iso28000.corrective_action.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.corrective_action.corrective_action_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.corrective_action.nonconformity_id IS 'The nonconformity it corrects.';
 COMMENT ON COLUMN iso28000.corrective_action.title IS 'What is to be done.';
 COMMENT ON COLUMN iso28000.corrective_action.description IS 'Details of the action.';
@@ -196,56 +192,48 @@ COMMENT ON FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.correctiv
   'Workflow guard (10.2 d): a done corrective action goes back to in_progress only while its nonconformity is back in cause_analysed or action_planned after an ineffective verification.';
 
 -- The nonconformity and corrective-action workflows (engine: sql/core/06_workflow.sql).
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('nonconformity', 'ISO 28000 10.2: a nonconformity from report to closure (react, evaluate the cause, act, review effectiveness, change the SMS if needed).'),
-  ('corrective_action', 'ISO 28000 10.2 c: a corrective action of a nonconformity, from plan to completion.');
+SELECT iso28000.define_workflow('nonconformity',
+  'ISO 28000 10.2: a nonconformity from report to closure (react, evaluate the cause, act, review effectiveness, change the SMS if needed).',
+  states => $wf$[
+    {"state": "reported", "initial": true, "deletable": true, "description": "Reported, not yet dealt with."},
+    {"state": "rejected", "terminal": true, "frozen": true, "requires": {"rejection_reason": "why it is not a nonconformity"}, "description": "Not a nonconformity (with the reason)."},
+    {"state": "contained", "requires": {"correction": "10.2 a: what was done to control and correct it and deal with the consequences"}, "description": "10.2 a: reacted: action taken to control and correct it and to deal with the consequences."},
+    {"state": "cause_analysed", "requires": {"root_cause": "10.2 b: the cause", "analysis_method": "10.2 b: the method of the cause analysis", "similar_nonconformities": "10.2 b: whether similar nonconformities exist or could occur"}, "description": "10.2 b: causes determined, and whether similar nonconformities exist or could occur."},
+    {"state": "action_planned", "description": "10.2 c: corrective actions planned, each with an owner and a due date."},
+    {"state": "action_taken", "description": "10.2 c: every live corrective action done."},
+    {"state": "verified", "requires": {"effectiveness_review": "10.2 d: the review of the effectiveness of the actions", "verified_by": "10.2 d: the person who reviewed effectiveness", "verified_on": "10.2 d: the date of the review"}, "description": "10.2 d: effectiveness reviewed by someone who owns none of its corrective actions."},
+    {"state": "closed", "terminal": true, "frozen": true, "requires": {"sms_change_needed": "10.2 e: the decision whether the SMS must change"}, "description": "10.2 e: closed with the decision whether the SMS must change; frozen until reopened."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "reported", "to": "contained", "level": "write", "note": "10.2 a: correction taken."},
+    {"from": "reported", "to": "rejected", "level": "audit", "note": "Not a nonconformity."},
+    {"from": "contained", "to": "cause_analysed", "level": "write", "note": "10.2 b: cause analysed."},
+    {"from": "cause_analysed", "to": "action_planned", "level": "write", "guard": "iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions planned."},
+    {"from": "action_planned", "to": "action_taken", "level": "write", "guard": "iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions done."},
+    {"from": "action_taken", "to": "verified", "level": "audit", "guard": "iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)", "note": "10.2 d: effectiveness reviewed."},
+    {"from": "action_taken", "to": "cause_analysed", "level": "audit", "note": "10.2 d: actions found ineffective: back to the analysis (a recurrence)."},
+    {"from": "verified", "to": "closed", "level": "audit", "guard": "iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)", "note": "10.2 e: closed with the decision on SMS changes."},
+    {"from": "closed", "to": "cause_analysed", "level": "manage", "note": "Reopened."}
+  ]$wf$,
+  builtin => true);
 
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('nonconformity', 'reported',       true,  false, false, true,  'Reported, not yet dealt with.'),
-  ('nonconformity', 'rejected',       false, true,  true,  false, 'Not a nonconformity (with the reason).'),
-  ('nonconformity', 'contained',      false, false, false, false, '10.2 a: reacted: action taken to control and correct it and to deal with the consequences.'),
-  ('nonconformity', 'cause_analysed', false, false, false, false, '10.2 b: causes determined, and whether similar nonconformities exist or could occur.'),
-  ('nonconformity', 'action_planned', false, false, false, false, '10.2 c: corrective actions planned, each with an owner and a due date.'),
-  ('nonconformity', 'action_taken',   false, false, false, false, '10.2 c: every live corrective action done.'),
-  ('nonconformity', 'verified',       false, false, false, false, '10.2 d: effectiveness reviewed by someone who owns none of its corrective actions.'),
-  ('nonconformity', 'closed',         false, true,  true,  false, '10.2 e: closed with the decision whether the SMS must change; frozen until reopened.'),
-  ('corrective_action', 'planned',     true,  false, false, true,  'Planned with an owner and a due date.'),
-  ('corrective_action', 'in_progress', false, false, false, false, 'Being implemented.'),
-  ('corrective_action', 'done',        false, false, false, false, 'Completed, with the completion date and the evidence.'),
-  ('corrective_action', 'cancelled',   false, true,  true,  false, 'Cancelled, with the reason.');
-
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note) VALUES
-  ('nonconformity',     'reported',       'contained',      'write',  NULL, '10.2 a: correction taken.'),
-  ('nonconformity',     'reported',       'rejected',       'audit',  NULL, 'Not a nonconformity.'),
-  ('nonconformity',     'contained',      'cause_analysed', 'write',  NULL, '10.2 b: cause analysed.'),
-  ('nonconformity',     'cause_analysed', 'action_planned', 'write',  'iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)', '10.2 c: corrective actions planned.'),
-  ('nonconformity',     'action_planned', 'action_taken',   'write',  'iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)', '10.2 c: corrective actions done.'),
-  ('nonconformity',     'action_taken',   'verified',       'audit',  'iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)', '10.2 d: effectiveness reviewed.'),
-  ('nonconformity',     'action_taken',   'cause_analysed', 'audit',  NULL, '10.2 d: actions found ineffective: back to the analysis (a recurrence).'),
-  ('nonconformity',     'verified',       'closed',         'audit',  'iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)', '10.2 e: closed with the decision on SMS changes.'),
-  ('nonconformity',     'closed',         'cause_analysed', 'manage', NULL, 'Reopened.'),
-  ('corrective_action', 'planned',        'in_progress',    'write',  NULL, 'Work started.'),
-  ('corrective_action', 'planned',        'done',           'write',  NULL, 'Completed at once.'),
-  ('corrective_action', 'in_progress',    'done',           'write',  NULL, 'Completed.'),
-  ('corrective_action', 'planned',        'cancelled',      'write',  NULL, 'Cancelled with a reason.'),
-  ('corrective_action', 'in_progress',    'cancelled',      'write',  NULL, 'Cancelled with a reason.'),
-  ('corrective_action', 'done',           'in_progress',    'write',  'iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)', 'Reopened: its nonconformity''s verification found it ineffective.');
-
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('nonconformity', 'rejected',       'rejection_reason',      'why it is not a nonconformity'),
-  ('nonconformity', 'contained',      'correction',            '10.2 a: what was done to control and correct it and deal with the consequences'),
-  ('nonconformity', 'cause_analysed', 'root_cause',            '10.2 b: the cause'),
-  ('nonconformity', 'cause_analysed', 'analysis_method',       '10.2 b: the method of the cause analysis'),
-  ('nonconformity', 'cause_analysed', 'similar_nonconformities', '10.2 b: whether similar nonconformities exist or could occur'),
-  ('nonconformity', 'verified',       'effectiveness_review',  '10.2 d: the review of the effectiveness of the actions'),
-  ('nonconformity', 'verified',       'verified_by',           '10.2 d: the person who reviewed effectiveness'),
-  ('nonconformity', 'verified',       'verified_on',           '10.2 d: the date of the review'),
-  ('nonconformity', 'closed',         'sms_change_needed',     '10.2 e: the decision whether the SMS must change'),
-  ('corrective_action', 'planned',     'owner_id',     'the owner'),
-  ('corrective_action', 'planned',     'due_on',       'the due date'),
-  ('corrective_action', 'done',        'completed_on', 'the completion date'),
-  ('corrective_action', 'done',        'evidence',     'the evidence of completion'),
-  ('corrective_action', 'cancelled',   'cancel_reason', 'the reason for cancelling');
+SELECT iso28000.define_workflow('corrective_action',
+  'ISO 28000 10.2 c: a corrective action of a nonconformity, from plan to completion.',
+  states => $wf$[
+    {"state": "planned", "initial": true, "deletable": true, "requires": {"owner_id": "the owner", "due_on": "the due date"}, "description": "Planned with an owner and a due date."},
+    {"state": "in_progress", "description": "Being implemented."},
+    {"state": "done", "requires": {"completed_on": "the completion date", "evidence": "the evidence of completion"}, "description": "Completed, with the completion date and the evidence."},
+    {"state": "cancelled", "terminal": true, "frozen": true, "requires": {"cancel_reason": "the reason for cancelling"}, "description": "Cancelled, with the reason."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "planned", "to": "in_progress", "level": "write", "note": "Work started."},
+    {"from": "planned", "to": "done", "level": "write", "note": "Completed at once."},
+    {"from": "in_progress", "to": "done", "level": "write", "note": "Completed."},
+    {"from": "planned", "to": "cancelled", "level": "write", "note": "Cancelled with a reason."},
+    {"from": "in_progress", "to": "cancelled", "level": "write", "note": "Cancelled with a reason."},
+    {"from": "done", "to": "in_progress", "level": "write", "guard": "iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)", "note": "Reopened: its nonconformity's verification found it ineffective."}
+  ]$wf$,
+  builtin => true);
 
 /*
  * A corrective action changes only while its nonconformity is open to it.
@@ -382,8 +370,6 @@ CREATE TABLE iso28000.nonconformity_deadline (
 );
 COMMENT ON TABLE iso28000.nonconformity_deadline IS
   'ISO 28000 10.2: Deadlines an organisation sets for its nonconformities by severity: days to contain, days to close, and days past a deadline before escalation.';
-COMMENT ON COLUMN iso28000.nonconformity_deadline.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.nonconformity_deadline.nonconformity_deadline_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.nonconformity_deadline.severity IS 'minor or major.';
 COMMENT ON COLUMN iso28000.nonconformity_deadline.days_to_contain IS 'Days from detection to containment (contained).';
 COMMENT ON COLUMN iso28000.nonconformity_deadline.days_to_close IS 'Days from detection to closure.';
@@ -545,8 +531,6 @@ CREATE TABLE iso28000.improvement (
 );
 COMMENT ON TABLE iso28000.improvement IS
   'ISO 28000 10.1: Opportunities to improve the suitability, adequacy and effectiveness of the SMS, from proposal to the review of their outcome. Workflow "improvement".';
-COMMENT ON COLUMN iso28000.improvement.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.improvement.improvement_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.improvement.title IS 'The improvement.';
 COMMENT ON COLUMN iso28000.improvement.description IS 'Details.';
 COMMENT ON COLUMN iso28000.improvement.source IS 'Where it came from: audit_finding, management_review, monitoring, nonconformity, suggestion or other.';
@@ -565,26 +549,23 @@ COMMENT ON COLUMN iso28000.improvement.status_note IS 'Note of the last transiti
 COMMENT ON COLUMN iso28000.improvement.created_at IS 'When the record was created.';
 SELECT iso28000.register_table('iso28000.improvement');
 
-INSERT INTO iso28000.workflow (workflow, description) VALUES
-  ('improvement', 'ISO 28000 10.1: an improvement from proposal to the review of its outcome.');
-INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description) VALUES
-  ('improvement', 'proposed',    true,  false, false, true,  'Proposed.'),
-  ('improvement', 'approved',    false, false, false, false, 'Approved, with an owner and the expected benefit.'),
-  ('improvement', 'implemented', false, false, false, false, 'Implemented.'),
-  ('improvement', 'reviewed',    false, true,  true,  false, 'Outcome reviewed.'),
-  ('improvement', 'rejected',    false, true,  true,  false, 'Not pursued, with the reason.');
-INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, note) VALUES
-  ('improvement', 'proposed',    'approved',    'manage', 'Approved by management.'),
-  ('improvement', 'proposed',    'rejected',    'manage', 'Not pursued.'),
-  ('improvement', 'approved',    'implemented', 'write',  'Implemented.'),
-  ('improvement', 'approved',    'rejected',    'manage', 'Dropped after approval.'),
-  ('improvement', 'implemented', 'reviewed',    'audit',  'Outcome reviewed.');
-INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description) VALUES
-  ('improvement', 'approved',    'owner_id',         'the owner'),
-  ('improvement', 'approved',    'expected_benefit', 'the expected benefit'),
-  ('improvement', 'implemented', 'implemented_on',   'the date implemented'),
-  ('improvement', 'reviewed',    'outcome',          'the review of the outcome'),
-  ('improvement', 'rejected',    'rejection_reason', 'why it is not pursued');
+SELECT iso28000.define_workflow('improvement',
+  'ISO 28000 10.1: an improvement from proposal to the review of its outcome.',
+  states => $wf$[
+    {"state": "proposed", "initial": true, "deletable": true, "description": "Proposed."},
+    {"state": "approved", "requires": {"owner_id": "the owner", "expected_benefit": "the expected benefit"}, "description": "Approved, with an owner and the expected benefit."},
+    {"state": "implemented", "requires": {"implemented_on": "the date implemented"}, "description": "Implemented."},
+    {"state": "reviewed", "terminal": true, "frozen": true, "requires": {"outcome": "the review of the outcome"}, "description": "Outcome reviewed."},
+    {"state": "rejected", "terminal": true, "frozen": true, "requires": {"rejection_reason": "why it is not pursued"}, "description": "Not pursued, with the reason."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "proposed", "to": "approved", "level": "manage", "note": "Approved by management."},
+    {"from": "proposed", "to": "rejected", "level": "manage", "note": "Not pursued."},
+    {"from": "approved", "to": "implemented", "level": "write", "note": "Implemented."},
+    {"from": "approved", "to": "rejected", "level": "manage", "note": "Dropped after approval."},
+    {"from": "implemented", "to": "reviewed", "level": "audit", "note": "Outcome reviewed."}
+  ]$wf$,
+  builtin => true);
 SELECT iso28000.attach_workflow('iso28000.improvement', 'improvement');
 
 /* ---------------------------------------------------------------------------
@@ -628,11 +609,3 @@ COMMENT ON FUNCTION iso28000.audit_finding_raise_nonconformity() IS
 CREATE TRIGGER audit_finding_raise_nonconformity
     BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
-
--- Every workflow rule the install script seeded is builtin: pg_dump keeps only
--- the rows a DBA adds later.  Keep this after the last workflow seeded (the
--- views and reports that sql/install-order lists after this file seed none).
-UPDATE iso28000.workflow SET builtin = true;
-UPDATE iso28000.workflow_state SET builtin = true;
-UPDATE iso28000.workflow_transition SET builtin = true;
-UPDATE iso28000.workflow_required_column SET builtin = true;

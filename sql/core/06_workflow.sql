@@ -9,10 +9,9 @@
  * it is attached to, and appends every transition to iso28000.workflow_event.
  *
  * The rules are catalog data (no org_id): every organisation of the database
- * follows the same rules.  Each register's file seeds its own workflow; the
- * rows seeded by the install script are marked builtin after the last of them
- * (sql/clauses/clause10_improvement.sql) so that pg_dump keeps only the rows
- * a DBA added.  See doc/workflow.md.
+ * follows the same rules.  Each register's file declares its own workflow with
+ * define_workflow(..., builtin => true), so that pg_dump keeps only the rows a
+ * DBA added.  See doc/workflow.md.
  */
 
 -- The membership levels a transition may require, in increasing order.
@@ -168,6 +167,168 @@ CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCA
   ON iso28000.workflow_transition FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
 CREATE TRIGGER workflow_rules_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON iso28000.workflow_required_column FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_rules_changed();
+
+-- Declares a workflow in one call, every property of a rule named: its states
+-- (initial, terminal, frozen, deletable, the columns each requires) and its
+-- transitions (from, to, level, guard, note).  A misconfigured rule is refused
+-- here, where it is declared, with its SQLSTATE (IS130-IS137), and nothing is
+-- written; nothing is skipped or given a default the declaration did not say.
+CREATE FUNCTION iso28000.define_workflow(workflow text, description text,
+                                         states jsonb, transitions jsonb,
+                                         builtin boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st jsonb;
+    tr jsonb;
+    k text;
+    bad text;
+    names text[] := '{}';
+    pairs text[] := '{}';
+    initials int := 0;
+    g regprocedure;
+    rettype oid;
+    argtypes oidvector;
+    nargs int;
+BEGIN
+    IF EXISTS (SELECT FROM iso28000.workflow w WHERE w.workflow = define_workflow.workflow) THEN
+        RAISE EXCEPTION 'workflow "%" is already defined', define_workflow.workflow
+              USING ERRCODE = 'IS130', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'workflow',
+                    HINT = 'Change its rows in iso28000.workflow_state and iso28000.workflow_transition, or delete it first.';
+    END IF;
+    IF define_workflow.workflow IS NULL OR define_workflow.workflow !~ '^[a-z][a-z0-9_]*$'
+       OR length(define_workflow.workflow) >= 64 THEN
+        RAISE EXCEPTION 'workflow name "%" is not a lower-case identifier of fewer than 64 characters', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'workflow';
+    END IF;
+    IF define_workflow.description IS NULL OR btrim(define_workflow.description) = '' THEN
+        RAISE EXCEPTION 'workflow "%" has no description', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'description';
+    END IF;
+    IF jsonb_typeof(states) IS DISTINCT FROM 'array' OR jsonb_array_length(states) = 0 THEN
+        RAISE EXCEPTION 'the states of workflow "%" are not a non-empty JSON array of objects', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+    END IF;
+    IF jsonb_typeof(transitions) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'the transitions of workflow "%" are not a JSON array of objects', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+    END IF;
+
+    -- The states: named once each, known properties only, booleans as booleans.
+    FOR st IN SELECT value FROM jsonb_array_elements(states) LOOP
+        IF jsonb_typeof(st) <> 'object' THEN
+            RAISE EXCEPTION 'workflow "%": a state is not a JSON object: %', define_workflow.workflow, st
+                  USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+        END IF;
+        SELECT string_agg(key, ', ' ORDER BY key) INTO bad FROM jsonb_object_keys(st) AS key
+         WHERE key NOT IN ('state', 'description', 'initial', 'terminal', 'frozen', 'deletable', 'requires');
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'workflow "%", state "%": unknown properties %', define_workflow.workflow, st->>'state', bad
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state',
+                        HINT = 'A state has: state, description, initial, terminal, frozen, deletable (true or false) and requires (an object of column: description).';
+        END IF;
+        IF jsonb_typeof(st->'state') IS DISTINCT FROM 'string' OR st->>'state' !~ '^[a-z][a-z0-9_]*$'
+           OR length(st->>'state') >= 64 THEN
+            RAISE EXCEPTION 'workflow "%": state name % is not a lower-case identifier of fewer than 64 characters',
+                  define_workflow.workflow, coalesce((st->'state')::text, 'missing')
+                  USING ERRCODE = 'IS133', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'state';
+        END IF;
+        IF st->>'state' = ANY (names) THEN
+            RAISE EXCEPTION 'workflow "%": state "%" is declared twice', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS133', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'state';
+        END IF;
+        names := names || (st->>'state');
+        FOREACH k IN ARRAY ARRAY['initial', 'terminal', 'frozen', 'deletable'] LOOP
+            IF st ? k AND jsonb_typeof(st->k) <> 'boolean' THEN
+                RAISE EXCEPTION 'workflow "%", state "%": % is %, not true or false', define_workflow.workflow, st->>'state', k, st->k
+                      USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+            END IF;
+        END LOOP;
+        IF st ? 'description' AND jsonb_typeof(st->'description') <> 'string' THEN
+            RAISE EXCEPTION 'workflow "%", state "%": the description is not a string', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'description';
+        END IF;
+        IF st ? 'requires' AND (jsonb_typeof(st->'requires') <> 'object'
+                                OR EXISTS (SELECT FROM jsonb_each(st->'requires') r
+                                            WHERE jsonb_typeof(r.value) <> 'string' OR r.key = '')) THEN
+            RAISE EXCEPTION 'workflow "%", state "%": requires is not an object of column name: description', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_required_column';
+        END IF;
+        IF coalesce((st->>'initial')::boolean, false) THEN
+            initials := initials + 1;
+        END IF;
+    END LOOP;
+    IF initials = 0 THEN
+        RAISE EXCEPTION 'workflow "%" has no initial state: no record could ever be inserted', define_workflow.workflow
+              USING ERRCODE = 'IS134', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'is_initial',
+                    HINT = 'Mark the state a new record starts in with "initial": true.';
+    END IF;
+
+    -- The transitions: between declared states, once each, with a level and a
+    -- guard that exists and has the guard's signature.
+    FOR tr IN SELECT value FROM jsonb_array_elements(transitions) LOOP
+        IF jsonb_typeof(tr) <> 'object' THEN
+            RAISE EXCEPTION 'workflow "%": a transition is not a JSON object: %', define_workflow.workflow, tr
+                  USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        SELECT string_agg(key, ', ' ORDER BY key) INTO bad FROM jsonb_object_keys(tr) AS key
+         WHERE key NOT IN ('from', 'to', 'level', 'guard', 'note');
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'workflow "%", transition % -> %: unknown properties %', define_workflow.workflow, tr->>'from', tr->>'to', bad
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_transition',
+                        HINT = 'A transition has: from, to, level (read, write, audit or manage), guard and note.';
+        END IF;
+        IF NOT (tr->>'from' = ANY (names)) OR NOT (tr->>'to' = ANY (names)) OR tr->>'from' = tr->>'to' THEN
+            RAISE EXCEPTION 'workflow "%": transition % -> % does not join two different states it declares',
+                  define_workflow.workflow, coalesce(tr->>'from', 'missing'), coalesce(tr->>'to', 'missing')
+                  USING ERRCODE = 'IS135', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        IF (tr->>'from') || ' -> ' || (tr->>'to') = ANY (pairs) THEN
+            RAISE EXCEPTION 'workflow "%": transition % -> % is declared twice', define_workflow.workflow, tr->>'from', tr->>'to'
+                  USING ERRCODE = 'IS135', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        pairs := pairs || ((tr->>'from') || ' -> ' || (tr->>'to'));
+        IF NOT coalesce(iso28000.workflow_level_ok(tr->>'level'), false) THEN
+            RAISE EXCEPTION 'workflow "%", transition % -> %: level % is not read, write, audit or manage',
+                  define_workflow.workflow, tr->>'from', tr->>'to', coalesce((tr->'level')::text, 'missing')
+                  USING ERRCODE = 'IS136', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'required_level';
+        END IF;
+        IF tr ? 'guard' AND jsonb_typeof(tr->'guard') <> 'null' THEN
+            g := CASE WHEN jsonb_typeof(tr->'guard') = 'string' THEN to_regprocedure(tr->>'guard') END;
+            IF g IS NOT NULL THEN
+                SELECT p.prorettype, p.proargtypes, p.pronargs INTO rettype, argtypes, nargs
+                  FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) g;
+            END IF;
+            IF g IS NULL OR nargs <> 3 OR rettype <> 'text'::regtype
+               OR argtypes[1] <> 'text'::regtype OR argtypes[2] <> 'text'::regtype THEN
+                RAISE EXCEPTION 'workflow "%", transition % -> %: guard % is not a function (row, from_state text, to_state text) RETURNS text',
+                      define_workflow.workflow, tr->>'from', tr->>'to', tr->'guard'
+                      USING ERRCODE = 'IS137', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'guard';
+            END IF;
+        END IF;
+    END LOOP;
+
+    INSERT INTO iso28000.workflow (workflow, description, builtin)
+    VALUES (define_workflow.workflow, define_workflow.description, define_workflow.builtin);
+    INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description, builtin)
+    SELECT define_workflow.workflow, s.value->>'state',
+           coalesce((s.value->>'initial')::boolean, false), coalesce((s.value->>'terminal')::boolean, false),
+           coalesce((s.value->>'frozen')::boolean, false), coalesce((s.value->>'deletable')::boolean, false),
+           s.value->>'description', define_workflow.builtin
+      FROM jsonb_array_elements(states) s;
+    INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description, builtin)
+    SELECT define_workflow.workflow, s.value->>'state', r.key, r.value #>> '{}', define_workflow.builtin
+      FROM jsonb_array_elements(states) s, jsonb_each(coalesce(s.value->'requires', '{}')) r;
+    INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note, builtin)
+    SELECT define_workflow.workflow, t.value->>'from', t.value->>'to', t.value->>'level',
+           to_regprocedure(t.value->>'guard'), t.value->>'note', define_workflow.builtin
+      FROM jsonb_array_elements(transitions) t;
+END
+$$;
+COMMENT ON FUNCTION iso28000.define_workflow(text, text, jsonb, jsonb, boolean) IS
+  'Declares a workflow in one call: states as a JSON array of {state, description, initial, terminal, frozen, deletable, requires: {column: description}} (unset booleans false), transitions as a JSON array of {from, to, level, guard, note}. Refuses a workflow already defined (IS130), a malformed declaration (IS131), an unknown property or a value of the wrong type (IS132), a bad or repeated state name (IS133), no initial state (IS134), a transition between undeclared or equal states or declared twice (IS135), a level that is not read, write, audit or manage (IS136), a guard that is not a function (row, text, text) RETURNS text (IS137); nothing is written then. builtin marks the rows the install script seeds.';
 
 -- Attaches a workflow to a table: checks the table and creates the trigger.
 CREATE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')

@@ -11,7 +11,9 @@
 
 -- Enables and forces row-level security on a register with the standard
 -- policies, grants daily use to PUBLIC (the policies decide which rows), has
--- pg_dump keep its rows, and attaches the history chain.  One call per register.
+-- pg_dump keep its rows (the extension's own registers), attaches the history
+-- chain, and comments the standard columns (org_id, the identity key) that an
+-- own register leaves uncommented.  One call per register.
 CREATE FUNCTION iso28000.register_table(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -19,6 +21,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     seq regclass;
+    col record;
 BEGIN
     IF NOT iso28000._is_extension_table(tbl) THEN
         RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
@@ -34,6 +37,25 @@ BEGIN
               USING ERRCODE = 'IS005',
                     DETAIL = 'Every register belongs to an organisation through its org_id column.';
     END IF;
+
+    -- The standard columns of the extension's own registers say what they
+    -- are, unless the register commented them itself (before this call, or
+    -- after it, which overrides): org_id, and the identity column that keys a
+    -- row within its organisation.  A user's table keeps its own comments:
+    -- nothing of the extension stays on it after DROP EXTENSION.
+    FOR col IN
+        SELECT a.attname,
+               CASE WHEN a.attname = 'org_id' THEN 'The organisation.'
+                    ELSE 'Surrogate key within the organisation.' END AS comment
+          FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attname = 'org_id' OR a.attidentity <> '')
+           AND col_description(tbl, a.attnum) IS NULL
+           AND EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', tbl, col.attname, col.comment);
+    END LOOP;
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
     EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
@@ -67,7 +89,7 @@ END
 $$;
 REVOKE ALL ON FUNCTION iso28000.register_table(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.register_table(regclass) IS
-  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, and attaches the history chain. The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS010) and have an org_id column (IS005). Not granted to PUBLIC.';
+  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, attaches the history chain, and comments org_id and the identity key column unless the register comments them itself. The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS010) and have an org_id column (IS005). Not granted to PUBLIC.';
 
 -- People of an organisation: owners, auditors, verifiers, approvers.
 CREATE TABLE iso28000.person (
@@ -83,8 +105,6 @@ CREATE TABLE iso28000.person (
 );
 COMMENT ON TABLE iso28000.person IS
   'ISO 28000 5.3, 7.2: People of the organisation who own, perform, audit, verify or approve; a person may have a database login.';
-COMMENT ON COLUMN iso28000.person.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.person.person_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.person.full_name IS 'Full name.';
 COMMENT ON COLUMN iso28000.person.email IS 'E-mail address.';
 COMMENT ON COLUMN iso28000.person.job_title IS 'Job title or function.';

@@ -74,7 +74,6 @@ CREATE TABLE iso28000.clause_wording (
 COMMENT ON TABLE iso28000.clause_wording IS
   'ISO 28000 7.5: Requirement wording of catalog clauses that the organisation has licensed and loaded; the extension ships none.';
 COMMENT ON COLUMN iso28000.clause_wording.org_id IS 'The organisation that holds the licence.';
-COMMENT ON COLUMN iso28000.clause_wording.wording_id IS 'Surrogate key.';
 COMMENT ON COLUMN iso28000.clause_wording.standard IS 'Standard of the clause.';
 COMMENT ON COLUMN iso28000.clause_wording.clause IS 'Clause number.';
 COMMENT ON COLUMN iso28000.clause_wording.requirement_text IS 'The licensed requirement wording.';

@@ -23,8 +23,6 @@ CREATE TABLE iso28000.risk_band_cell (
 SELECT iso28000.register_table('iso28000.risk_band_cell');
 COMMENT ON TABLE iso28000.risk_band_cell IS
   'ISO 28000 6.1.2: The organisation''s own risk matrix: the band of a likelihood x consequence cell, replacing the default band of that cell.';
-COMMENT ON COLUMN iso28000.risk_band_cell.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.risk_band_cell.risk_band_cell_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.risk_band_cell.rating IS 'The matrix cell (likelihood and consequence); one row per cell and organisation.';
 COMMENT ON COLUMN iso28000.risk_band_cell.band IS 'Band of the cell: low, medium, high or critical.';
 
@@ -45,8 +43,6 @@ CREATE TABLE iso28000.risk_appetite (
 SELECT iso28000.register_table('iso28000.risk_appetite');
 COMMENT ON TABLE iso28000.risk_appetite IS
   'ISO 28000 6.1.2, 6.1.3: The organisation''s risk appetite over time: the highest band of residual risk it accepts; the row with the latest effective_on not after today applies.';
-COMMENT ON COLUMN iso28000.risk_appetite.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.risk_appetite.risk_appetite_id IS 'Surrogate key within the organisation.';
 COMMENT ON COLUMN iso28000.risk_appetite.statement IS 'The appetite statement as approved (required).';
 COMMENT ON COLUMN iso28000.risk_appetite.max_band IS 'Highest acceptable band of residual risk: low, medium, high or critical.';
 COMMENT ON COLUMN iso28000.risk_appetite.effective_on IS 'First day this appetite applies; one row per day and organisation.';

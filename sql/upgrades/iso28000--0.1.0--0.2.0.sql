@@ -1979,3 +1979,260 @@ BEGIN
 END
 $$;
 -- End of issue 14 refusals.
+
+-- Issue 17, boilerplate said once: register_table() comments org_id and the
+-- identity key of a register that leaves them uncommented; the registers no
+-- longer repeat those comments, and the seventeen keys that said only
+-- 'Surrogate key.' now say what every other key says.
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+    col record;
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS010',
+                    DETAIL = 'The history and the workflow engine serve only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+    END IF;
+
+    -- The standard columns of the extension's own registers say what they
+    -- are, unless the register commented them itself (before this call, or
+    -- after it, which overrides): org_id, and the identity column that keys a
+    -- row within its organisation.  A user's table keeps its own comments:
+    -- nothing of the extension stays on it after DROP EXTENSION.
+    FOR col IN
+        SELECT a.attname,
+               CASE WHEN a.attname = 'org_id' THEN 'The organisation.'
+                    ELSE 'Surrogate key within the organisation.' END AS comment
+          FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attname = 'org_id' OR a.attidentity <> '')
+           AND col_description(tbl, a.attnum) IS NULL
+           AND EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', tbl, col.attname, col.comment);
+    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''read''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))
+                      WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY ((SELECT iso28000.member_orgs(''write''))::bigint[]))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+COMMENT ON FUNCTION iso28000.register_table(regclass) IS
+  'Makes a table a register: enables and forces row-level security with the standard member policies, grants DML to PUBLIC (the policies filter rows), has pg_dump keep its rows, attaches the history chain, and comments org_id and the identity key column unless the register comments them itself. The table must be a permanent table of schema iso28000 owned by the extension''s owner (IS010) and have an org_id column (IS005). Not granted to PUBLIC.';
+COMMENT ON COLUMN iso28000.clause_wording.wording_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.resource.resource_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.competence_requirement.competence_requirement_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.training_record.training_record_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.communication.communication_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.document.document_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.document_version.document_version_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_node.node_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_dependency.dependency_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.activity.activity_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.process_dependency.process_dependency_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.security_requirement.requirement_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.provider_evidence.evidence_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.provider_assessment.assessment_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.node_control.node_control_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.security_plan.security_plan_id IS 'Surrogate key within the organisation.';
+COMMENT ON COLUMN iso28000.plan_exercise.exercise_id IS 'Surrogate key within the organisation.';
+
+-- Issue 17: define_workflow() declares a workflow with named properties and
+-- refuses a misconfigured rule (IS130-IS137); the seeded rules are the same
+-- rows as in 0.1.0.
+CREATE FUNCTION iso28000.define_workflow(workflow text, description text,
+                                         states jsonb, transitions jsonb,
+                                         builtin boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    st jsonb;
+    tr jsonb;
+    k text;
+    bad text;
+    names text[] := '{}';
+    pairs text[] := '{}';
+    initials int := 0;
+    g regprocedure;
+    rettype oid;
+    argtypes oidvector;
+    nargs int;
+BEGIN
+    IF EXISTS (SELECT FROM iso28000.workflow w WHERE w.workflow = define_workflow.workflow) THEN
+        RAISE EXCEPTION 'workflow "%" is already defined', define_workflow.workflow
+              USING ERRCODE = 'IS130', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'workflow',
+                    HINT = 'Change its rows in iso28000.workflow_state and iso28000.workflow_transition, or delete it first.';
+    END IF;
+    IF define_workflow.workflow IS NULL OR define_workflow.workflow !~ '^[a-z][a-z0-9_]*$'
+       OR length(define_workflow.workflow) >= 64 THEN
+        RAISE EXCEPTION 'workflow name "%" is not a lower-case identifier of fewer than 64 characters', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'workflow';
+    END IF;
+    IF define_workflow.description IS NULL OR btrim(define_workflow.description) = '' THEN
+        RAISE EXCEPTION 'workflow "%" has no description', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow', COLUMN = 'description';
+    END IF;
+    IF jsonb_typeof(states) IS DISTINCT FROM 'array' OR jsonb_array_length(states) = 0 THEN
+        RAISE EXCEPTION 'the states of workflow "%" are not a non-empty JSON array of objects', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+    END IF;
+    IF jsonb_typeof(transitions) IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'the transitions of workflow "%" are not a JSON array of objects', define_workflow.workflow
+              USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+    END IF;
+
+    -- The states: named once each, known properties only, booleans as booleans.
+    FOR st IN SELECT value FROM jsonb_array_elements(states) LOOP
+        IF jsonb_typeof(st) <> 'object' THEN
+            RAISE EXCEPTION 'workflow "%": a state is not a JSON object: %', define_workflow.workflow, st
+                  USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+        END IF;
+        SELECT string_agg(key, ', ' ORDER BY key) INTO bad FROM jsonb_object_keys(st) AS key
+         WHERE key NOT IN ('state', 'description', 'initial', 'terminal', 'frozen', 'deletable', 'requires');
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'workflow "%", state "%": unknown properties %', define_workflow.workflow, st->>'state', bad
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state',
+                        HINT = 'A state has: state, description, initial, terminal, frozen, deletable (true or false) and requires (an object of column: description).';
+        END IF;
+        IF jsonb_typeof(st->'state') IS DISTINCT FROM 'string' OR st->>'state' !~ '^[a-z][a-z0-9_]*$'
+           OR length(st->>'state') >= 64 THEN
+            RAISE EXCEPTION 'workflow "%": state name % is not a lower-case identifier of fewer than 64 characters',
+                  define_workflow.workflow, coalesce((st->'state')::text, 'missing')
+                  USING ERRCODE = 'IS133', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'state';
+        END IF;
+        IF st->>'state' = ANY (names) THEN
+            RAISE EXCEPTION 'workflow "%": state "%" is declared twice', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS133', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'state';
+        END IF;
+        names := names || (st->>'state');
+        FOREACH k IN ARRAY ARRAY['initial', 'terminal', 'frozen', 'deletable'] LOOP
+            IF st ? k AND jsonb_typeof(st->k) <> 'boolean' THEN
+                RAISE EXCEPTION 'workflow "%", state "%": % is %, not true or false', define_workflow.workflow, st->>'state', k, st->k
+                      USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state';
+            END IF;
+        END LOOP;
+        IF st ? 'description' AND jsonb_typeof(st->'description') <> 'string' THEN
+            RAISE EXCEPTION 'workflow "%", state "%": the description is not a string', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'description';
+        END IF;
+        IF st ? 'requires' AND (jsonb_typeof(st->'requires') <> 'object'
+                                OR EXISTS (SELECT FROM jsonb_each(st->'requires') r
+                                            WHERE jsonb_typeof(r.value) <> 'string' OR r.key = '')) THEN
+            RAISE EXCEPTION 'workflow "%", state "%": requires is not an object of column name: description', define_workflow.workflow, st->>'state'
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_required_column';
+        END IF;
+        IF coalesce((st->>'initial')::boolean, false) THEN
+            initials := initials + 1;
+        END IF;
+    END LOOP;
+    IF initials = 0 THEN
+        RAISE EXCEPTION 'workflow "%" has no initial state: no record could ever be inserted', define_workflow.workflow
+              USING ERRCODE = 'IS134', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'is_initial',
+                    HINT = 'Mark the state a new record starts in with "initial": true.';
+    END IF;
+
+    -- The transitions: between declared states, once each, with a level and a
+    -- guard that exists and has the guard's signature.
+    FOR tr IN SELECT value FROM jsonb_array_elements(transitions) LOOP
+        IF jsonb_typeof(tr) <> 'object' THEN
+            RAISE EXCEPTION 'workflow "%": a transition is not a JSON object: %', define_workflow.workflow, tr
+                  USING ERRCODE = 'IS131', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        SELECT string_agg(key, ', ' ORDER BY key) INTO bad FROM jsonb_object_keys(tr) AS key
+         WHERE key NOT IN ('from', 'to', 'level', 'guard', 'note');
+        IF bad IS NOT NULL THEN
+            RAISE EXCEPTION 'workflow "%", transition % -> %: unknown properties %', define_workflow.workflow, tr->>'from', tr->>'to', bad
+                  USING ERRCODE = 'IS132', SCHEMA = 'iso28000', TABLE = 'workflow_transition',
+                        HINT = 'A transition has: from, to, level (read, write, audit or manage), guard and note.';
+        END IF;
+        IF NOT (tr->>'from' = ANY (names)) OR NOT (tr->>'to' = ANY (names)) OR tr->>'from' = tr->>'to' THEN
+            RAISE EXCEPTION 'workflow "%": transition % -> % does not join two different states it declares',
+                  define_workflow.workflow, coalesce(tr->>'from', 'missing'), coalesce(tr->>'to', 'missing')
+                  USING ERRCODE = 'IS135', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        IF (tr->>'from') || ' -> ' || (tr->>'to') = ANY (pairs) THEN
+            RAISE EXCEPTION 'workflow "%": transition % -> % is declared twice', define_workflow.workflow, tr->>'from', tr->>'to'
+                  USING ERRCODE = 'IS135', SCHEMA = 'iso28000', TABLE = 'workflow_transition';
+        END IF;
+        pairs := pairs || ((tr->>'from') || ' -> ' || (tr->>'to'));
+        IF NOT coalesce(iso28000.workflow_level_ok(tr->>'level'), false) THEN
+            RAISE EXCEPTION 'workflow "%", transition % -> %: level % is not read, write, audit or manage',
+                  define_workflow.workflow, tr->>'from', tr->>'to', coalesce((tr->'level')::text, 'missing')
+                  USING ERRCODE = 'IS136', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'required_level';
+        END IF;
+        IF tr ? 'guard' AND jsonb_typeof(tr->'guard') <> 'null' THEN
+            g := CASE WHEN jsonb_typeof(tr->'guard') = 'string' THEN to_regprocedure(tr->>'guard') END;
+            IF g IS NOT NULL THEN
+                SELECT p.prorettype, p.proargtypes, p.pronargs INTO rettype, argtypes, nargs
+                  FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.=) g;
+            END IF;
+            IF g IS NULL OR nargs <> 3 OR rettype <> 'text'::regtype
+               OR argtypes[1] <> 'text'::regtype OR argtypes[2] <> 'text'::regtype THEN
+                RAISE EXCEPTION 'workflow "%", transition % -> %: guard % is not a function (row, from_state text, to_state text) RETURNS text',
+                      define_workflow.workflow, tr->>'from', tr->>'to', tr->'guard'
+                      USING ERRCODE = 'IS137', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'guard';
+            END IF;
+        END IF;
+    END LOOP;
+
+    INSERT INTO iso28000.workflow (workflow, description, builtin)
+    VALUES (define_workflow.workflow, define_workflow.description, define_workflow.builtin);
+    INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description, builtin)
+    SELECT define_workflow.workflow, s.value->>'state',
+           coalesce((s.value->>'initial')::boolean, false), coalesce((s.value->>'terminal')::boolean, false),
+           coalesce((s.value->>'frozen')::boolean, false), coalesce((s.value->>'deletable')::boolean, false),
+           s.value->>'description', define_workflow.builtin
+      FROM jsonb_array_elements(states) s;
+    INSERT INTO iso28000.workflow_required_column (workflow, state, column_name, description, builtin)
+    SELECT define_workflow.workflow, s.value->>'state', r.key, r.value #>> '{}', define_workflow.builtin
+      FROM jsonb_array_elements(states) s, jsonb_each(coalesce(s.value->'requires', '{}')) r;
+    INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state, required_level, guard, note, builtin)
+    SELECT define_workflow.workflow, t.value->>'from', t.value->>'to', t.value->>'level',
+           to_regprocedure(t.value->>'guard'), t.value->>'note', define_workflow.builtin
+      FROM jsonb_array_elements(transitions) t;
+END
+$$;
+COMMENT ON FUNCTION iso28000.define_workflow(text, text, jsonb, jsonb, boolean) IS
+  'Declares a workflow in one call: states as a JSON array of {state, description, initial, terminal, frozen, deletable, requires: {column: description}} (unset booleans false), transitions as a JSON array of {from, to, level, guard, note}. Refuses a workflow already defined (IS130), a malformed declaration (IS131), an unknown property or a value of the wrong type (IS132), a bad or repeated state name (IS133), no initial state (IS134), a transition between undeclared or equal states or declared twice (IS135), a level that is not read, write, audit or manage (IS136), a guard that is not a function (row, text, text) RETURNS text (IS137); nothing is written then. builtin marks the rows the install script seeds.';
