@@ -77,6 +77,7 @@
 #include "history.h"
 #include "history_canon.h"
 #include "iso28000_errcodes.h"
+#include "membership.h"
 #include "workflow.h"
 
 /* Name under which a batch of new history rows is visible to the INSERT. */
@@ -981,7 +982,7 @@ history_record(PG_FUNCTION_ARGS)
 	{
 		if (i > 0 && rows[i].org_id == rows[i - 1].org_id)
 			continue;
-		if (!iso28000_has_level(rows[i].org_id, WF_LEVEL_WRITE))
+		if (!membership_has_level(GetUserId(), rows[i].org_id, "write"))
 			ereport(ERROR,
 					(errcode(ERRCODE_ISO28000_HISTORY_ORG_DENIED),
 					 errmsg("role \"%s\" cannot write in organisation " INT64_FORMAT ": the history does not record its change of \"%s\"",

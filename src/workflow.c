@@ -46,6 +46,7 @@
 
 #include "actor.h"
 #include "iso28000_errcodes.h"
+#include "membership.h"
 #include "workflow.h"
 
 #define WF_MAX_KEY 4			/* primary key columns shown in messages */
@@ -113,20 +114,8 @@ static bool wf_callback_registered = false;
 static Oid	wf_rule_relids[5];
 static Oid	wf_event_owner = InvalidOid;
 
-/* Saved plans of the event INSERT and the level check; the plan cache keeps them valid. */
+/* Saved plan of the event INSERT; the plan cache keeps it valid. */
 static SPIPlanPtr wf_event_plan = NULL;
-static SPIPlanPtr wf_level_plan = NULL;
-
-/* The last level check, valid for one statement of one user. */
-static struct
-{
-	LocalTransactionId lxid;
-	CommandId	cid;
-	Oid			userid;
-	int64		org;
-	int			level;
-	bool		ok;
-}			wf_level_cache;
 
 static const char *const wf_level_names[] = {"", "read", "write", "audit", "manage"};
 
@@ -754,71 +743,13 @@ wf_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 }
 
 /*
- * Does current_user have the level in the organisation?  The same rule as
- * iso28000.has_level() (sql/core/04_tenant.sql), run as one saved plan as
- * the event log's owner (membership is protected by row-level security):
- * has_level() goes through two SQL functions that are parsed and planned
- * again in every transaction, which would cost a single-row transition more
- * than the rest of the engine.  Cached for the rest of the statement.
+ * Does current_user have the level in the organisation?  The extension's one
+ * membership rule, from its per-backend cache (src/membership.c).
  */
-static bool
+static inline bool
 wf_has_level(int64 org, int level)
 {
-	LocalTransactionId lxid = wf_local_xid();
-	CommandId	cid = GetCurrentCommandId(false);
-	Oid			userid = GetUserId();
-	Oid			save_userid;
-	int			save_sec;
-	Datum		values[3];
-	Oid			argtypes[3] = {INT8OID, OIDOID, TEXTOID};
-	bool		isnull;
-	bool		ok;
-	int			rc;
-
-	if (wf_level_cache.lxid == lxid && wf_level_cache.cid == cid &&
-		wf_level_cache.userid == userid && wf_level_cache.org == org &&
-		wf_level_cache.level == level)
-		return wf_level_cache.ok;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(wf_event_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	values[0] = Int64GetDatum(org);
-	values[1] = ObjectIdGetDatum(userid);
-	values[2] = CStringGetTextDatum(wf_level_names[level]);
-	rc = SPI_execute_plan(wf_keep_plan(&wf_level_plan,
-									   "SELECT pg_catalog.pg_has_role(pg_catalog.session_user(), $2, 'MEMBER') "
-									   "AND EXISTS (SELECT 1 FROM iso28000.membership m "
-									   "JOIN iso28000.access_level l ON l.level OPERATOR(pg_catalog.=) m.level "
-									   "WHERE m.org_id OPERATOR(pg_catalog.=) $1 "
-									   "AND l.rank OPERATOR(pg_catalog.>=) (SELECT a.rank FROM iso28000.access_level a WHERE a.level OPERATOR(pg_catalog.=) $3) "
-									   "AND pg_catalog.pg_has_role($2, m.member::pg_catalog.oid, 'USAGE'))",
-									   3, argtypes),
-						  values, NULL, true, 1);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "membership check failed: %s", SPI_result_code_string(rc));
-	ok = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	ok = ok && !isnull;
-	SPI_finish();
-
-	wf_level_cache.ok = ok;
-	wf_level_cache.lxid = lxid;
-	wf_level_cache.cid = cid;
-	wf_level_cache.userid = userid;
-	wf_level_cache.org = org;
-	wf_level_cache.level = level;
-	return ok;
-}
-
-/* Does the current user have the level in the organisation?  For the history recorder. */
-bool
-iso28000_has_level(int64 org, int level)
-{
-	if (!wf_valid)
-		wf_reset_cache();
-	return wf_has_level(org, level);
+	return membership_has_level(GetUserId(), org, wf_level_names[level]);
 }
 
 /*
@@ -845,19 +776,6 @@ iso28000_is_extension_table(Relation rel)
 	owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 	ReleaseSysCache(tup);
 	return rel->rd_rel->relowner == owner;
-}
-
-/*
- * The event INSERT advances the command counter; nothing else happened since
- * the level check, so its result still holds for the rest of the statement.
- */
-static void
-wf_level_cache_carry(CommandId before)
-{
-	LocalTransactionId lxid = wf_local_xid();
-
-	if (wf_level_cache.lxid == lxid && wf_level_cache.cid == before)
-		wf_level_cache.cid = GetCurrentCommandId(false);
 }
 
 /* Calls a guard: NULL when it allows the transition, else what is missing. */
@@ -1202,12 +1120,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 			return PointerGetDatum(newtup);
 	}
 	if (tab.log_events)
-	{
-		CommandId	before = GetCurrentCommandId(false);
-
 		wf_log_event(&tab, rel, newtup, oldtup ? key.from : NULL, key.to, when);
-		wf_level_cache_carry(before);
-	}
 	return PointerGetDatum(newtup);
 }
 

@@ -27,9 +27,6 @@ typedef enum WfLevel
 	WF_LEVEL_MANAGE
 } WfLevel;
 
-/* Does the current user have the level in the organisation?  (workflow.c) */
-extern bool iso28000_has_level(int64 org, int level);
-
 /* Is the relation one the engines serve: a permanent table of schema iso28000 owned by its owner? */
 extern bool iso28000_is_extension_table(Relation rel);
 

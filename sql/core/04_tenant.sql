@@ -11,13 +11,15 @@
  * level including the ones below it.  The extension creates no roles; the
  * DBA creates them and a manager of an organisation grants them access.
  *
- * Why the membership lookup is SECURITY DEFINER with the role as an argument.
- * Policies run with the privileges of the querying role, and the membership
- * table is itself protected; a definer function cannot know its caller's
- * current_user, so the caller passes it (member_orgs() does that) and the
- * function refuses to answer for a role that the session could not become.
- * It is evaluated once per statement (policies wrap it in a sub-select), so
- * row-level security costs one array lookup per row.
+ * How membership is decided.  In C (src/membership.c), from a per-backend
+ * cache of membership and access_level that every session drops when either
+ * changes (a statement trigger) or when roles or role membership change, so a
+ * revoke counts from the next statement.  The C code answers for the role it
+ * is asked about (the current role) and only when the session user could
+ * become that role.  Policies call policy_orgs(), which the planner uses as
+ * an index condition on org_id (evaluated once per scan) or, in a filter,
+ * costs a hash look-up and an array copy per row; they contain no sub-select,
+ * which Citus refuses in a policy.
  */
 
 -- Access levels, ordered: each includes the ones below it.
@@ -80,60 +82,67 @@ COMMENT ON COLUMN iso28000.membership.level IS 'Access level: read, write, audit
 COMMENT ON COLUMN iso28000.membership.granted_by IS 'Role that granted the access.';
 COMMENT ON COLUMN iso28000.membership.granted_at IS 'When the access was granted or last changed.';
 
--- The organisations in which role r has at least level min_level.
--- The workflow engine applies the same rule in its own saved query
--- (wf_has_level in src/workflow.c: SQL functions are planned again in every
--- transaction, too slow per transition); test/pgtap/workflow_level_agreement.sql
--- fails when the two disagree, so change both together.
+-- Membership is decided in C (src/membership.c) from a per-backend cache of
+-- this table and of access_level, which every session drops when they change
+-- (this trigger) or when roles or role membership change.  The same C code
+-- answers the functions below, every policy and the workflow engine: one rule
+-- in one place (test/pgtap/workflow_level_agreement.sql, membership_cache.sql).
+CREATE FUNCTION iso28000.membership_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_membership_changed';
+COMMENT ON FUNCTION iso28000.membership_changed() IS
+  'Statement trigger on membership and access_level: sends a relcache invalidation so that every session drops its cached membership (this one at its next command, the others when the change commits).';
+CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.membership FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
+CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.access_level FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
+
+-- The organisations in which role r has at least level min_level, for a role
+-- the session user can become (else none).
 CREATE FUNCTION iso28000._role_orgs(r regrole, min_level text)
 RETURNS bigint[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE c STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT coalesce(array_agg(m.org_id ORDER BY m.org_id), '{}')
-      FROM iso28000.membership m
-      JOIN iso28000.access_level l ON l.level = m.level
-     WHERE pg_has_role(session_user, r, 'MEMBER')
-       AND pg_has_role(r, m.member, 'USAGE')
-       AND l.rank >= (SELECT rank FROM iso28000.access_level WHERE level = min_level)
-$$;
+AS 'MODULE_PATHNAME', 'iso28000_role_orgs';
 COMMENT ON FUNCTION iso28000._role_orgs(regrole, text) IS
   'Internal: organisations in which the role has at least the level; answers only for roles the session user can become. Use member_orgs().';
 
 -- The organisations in which the current role has at least the level.
 CREATE FUNCTION iso28000.member_orgs(min_level text DEFAULT 'read')
 RETURNS bigint[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE c STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT iso28000._role_orgs(current_user::regrole, min_level) $$;
+AS 'MODULE_PATHNAME', 'iso28000_member_orgs';
 COMMENT ON FUNCTION iso28000.member_orgs(text) IS
   'Organisations in which the current role has at least the given access level (read, write, audit, manage).';
 
 -- Whether the current role has at least the level in the organisation.
 CREATE FUNCTION iso28000.has_level(org bigint, min_level text)
 RETURNS boolean
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE c STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT org = ANY (iso28000.member_orgs(min_level)) $$;
+AS 'MODULE_PATHNAME', 'iso28000_has_level';
 COMMENT ON FUNCTION iso28000.has_level(bigint, text) IS
   'True when the current role has at least the given access level in the organisation.';
 
 -- Refuses with IS001 unless the current role has the level in the organisation.
 CREATE FUNCTION iso28000.require_level(org bigint, min_level text)
 RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE c STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF NOT coalesce(iso28000.has_level(org, min_level), false) THEN
-        RAISE EXCEPTION 'role "%" does not have % access to organisation %', current_user, min_level, org
-              USING ERRCODE = 'IS001',
-                    HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
-    END IF;
-END
-$$;
+AS 'MODULE_PATHNAME', 'iso28000_require_level';
 COMMENT ON FUNCTION iso28000.require_level(bigint, text) IS
   'Raises IS001 unless the current role has at least the given access level in the organisation.';
+
+-- member_orgs() for row-level security policies.  Without a SET clause: a C
+-- function resolves no name through search_path, and a SET costs a
+-- configuration save and restore per call, which a policy in a filter pays
+-- per row (3.1 us against 0.33 us in bench/results/rls.md).
+CREATE FUNCTION iso28000.policy_orgs(min_level text)
+RETURNS bigint[]
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'iso28000_member_orgs';
+COMMENT ON FUNCTION iso28000.policy_orgs(text) IS
+  'Organisations in which the current role has at least the given access level: member_orgs() in the form row-level security policies call (org_id = ANY (iso28000.policy_orgs(level))).';
 
 -- Creates an organisation; the calling role becomes its manager.
 CREATE FUNCTION iso28000.create_organization(code text, name text, manager regrole DEFAULT current_user::regrole)
@@ -246,10 +255,10 @@ COMMENT ON FUNCTION iso28000._is_extension_table(regclass) IS
 -- organisations come only from create_organization().
 ALTER TABLE iso28000.organization ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_read ON iso28000.organization FOR SELECT
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('read'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
 CREATE POLICY manager_update ON iso28000.organization FOR UPDATE
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]))
-  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('manage')))
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
 GRANT SELECT, UPDATE (name, legal_name, country, sector, active) ON iso28000.organization TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.organization', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.organization', 'org_id'), '');
@@ -258,13 +267,13 @@ SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.orga
 -- change it (grant_access and revoke_access are the friendly way).
 ALTER TABLE iso28000.membership ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_read ON iso28000.membership FOR SELECT
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('read'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
 CREATE POLICY manager_insert ON iso28000.membership FOR INSERT
-  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
 CREATE POLICY manager_update ON iso28000.membership FOR UPDATE
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]))
-  WITH CHECK (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('manage')))
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
 CREATE POLICY manager_delete ON iso28000.membership FOR DELETE
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('manage'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('manage')));
 GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.membership TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.membership', '');

@@ -75,10 +75,10 @@ REVOKE ALL ON iso28000.history, iso28000.history_head FROM PUBLIC;
 GRANT SELECT ON iso28000.history, iso28000.history_head TO PUBLIC;
 ALTER TABLE iso28000.history ENABLE ROW LEVEL SECURITY;
 CREATE POLICY auditor_read ON iso28000.history FOR SELECT
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('audit'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('audit')));
 ALTER TABLE iso28000.history_head ENABLE ROW LEVEL SECURITY;
 CREATE POLICY auditor_read ON iso28000.history_head FOR SELECT
-  USING (org_id = ANY ((SELECT iso28000.member_orgs('audit'))::bigint[]));
+  USING (org_id = ANY (iso28000.policy_orgs('audit')));
 
 -- Records the changed rows of a register into their organisations' chains.
 CREATE FUNCTION iso28000.history_record()

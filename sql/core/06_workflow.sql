@@ -141,7 +141,7 @@ COMMENT ON COLUMN iso28000.workflow_event.note IS 'The record''s status_note col
 ALTER TABLE iso28000.workflow_event ENABLE ROW LEVEL SECURITY;
 ALTER TABLE iso28000.workflow_event FORCE ROW LEVEL SECURITY;
 CREATE POLICY workflow_event_read ON iso28000.workflow_event FOR SELECT
-  USING (iso28000.has_level(org_id, 'read'));
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
 GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.workflow_event', 'event_id'), '');

@@ -2236,3 +2236,180 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.define_workflow(text, text, jsonb, jsonb, boolean) IS
   'Declares a workflow in one call: states as a JSON array of {state, description, initial, terminal, frozen, deletable, requires: {column: description}} (unset booleans false), transitions as a JSON array of {from, to, level, guard, note}. Refuses a workflow already defined (IS130), a malformed declaration (IS131), an unknown property or a value of the wrong type (IS132), a bad or repeated state name (IS133), no initial state (IS134), a transition between undeclared or equal states or declared twice (IS135), a level that is not read, write, audit or manage (IS136), a guard that is not a function (row, text, text) RETURNS text (IS137); nothing is written then. builtin marks the rows the install script seeds.';
+
+-- Issue 13, membership decided in C from a per-backend cache
+-- (src/membership.c): the trigger that drops every session's cache, the
+-- C-backed functions (same names and signatures as 0.1.0), and policy_orgs()
+-- for the policies.
+-- Membership is decided in C (src/membership.c) from a per-backend cache of
+-- this table and of access_level, which every session drops when they change
+-- (this trigger) or when roles or role membership change.  The same C code
+-- answers the functions below, every policy and the workflow engine: one rule
+-- in one place (test/pgtap/workflow_level_agreement.sql, membership_cache.sql).
+CREATE FUNCTION iso28000.membership_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_membership_changed';
+COMMENT ON FUNCTION iso28000.membership_changed() IS
+  'Statement trigger on membership and access_level: sends a relcache invalidation so that every session drops its cached membership (this one at its next command, the others when the change commits).';
+CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.membership FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
+CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.access_level FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
+
+-- The organisations in which role r has at least level min_level, for a role
+-- the session user can become (else none).
+CREATE OR REPLACE FUNCTION iso28000._role_orgs(r regrole, min_level text)
+RETURNS bigint[]
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_role_orgs';
+COMMENT ON FUNCTION iso28000._role_orgs(regrole, text) IS
+  'Internal: organisations in which the role has at least the level; answers only for roles the session user can become. Use member_orgs().';
+
+-- The organisations in which the current role has at least the level.
+CREATE OR REPLACE FUNCTION iso28000.member_orgs(min_level text DEFAULT 'read')
+RETURNS bigint[]
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_member_orgs';
+COMMENT ON FUNCTION iso28000.member_orgs(text) IS
+  'Organisations in which the current role has at least the given access level (read, write, audit, manage).';
+
+-- Whether the current role has at least the level in the organisation.
+CREATE OR REPLACE FUNCTION iso28000.has_level(org bigint, min_level text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_has_level';
+COMMENT ON FUNCTION iso28000.has_level(bigint, text) IS
+  'True when the current role has at least the given access level in the organisation.';
+
+-- Refuses with IS001 unless the current role has the level in the organisation.
+CREATE OR REPLACE FUNCTION iso28000.require_level(org bigint, min_level text)
+RETURNS void
+LANGUAGE c STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_require_level';
+COMMENT ON FUNCTION iso28000.require_level(bigint, text) IS
+  'Raises IS001 unless the current role has at least the given access level in the organisation.';
+
+-- member_orgs() for row-level security policies.  Without a SET clause: a C
+-- function resolves no name through search_path, and a SET costs a
+-- configuration save and restore per call, which a policy in a filter pays
+-- per row (3.1 us against 0.33 us in bench/results/rls.md).
+CREATE FUNCTION iso28000.policy_orgs(min_level text)
+RETURNS bigint[]
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'iso28000_member_orgs';
+COMMENT ON FUNCTION iso28000.policy_orgs(text) IS
+  'Organisations in which the current role has at least the given access level: member_orgs() in the form row-level security policies call (org_id = ANY (iso28000.policy_orgs(level))).';
+
+-- register_table() creates policies without a sub-select.
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+    col record;
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
+              USING ERRCODE = 'IS010',
+                    DETAIL = 'The history and the workflow engine serve only the extension''s own registers.',
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+    END IF;
+
+    -- The standard columns of the extension's own registers say what they
+    -- are, unless the register commented them itself (before this call, or
+    -- after it, which overrides): org_id, and the identity column that keys a
+    -- row within its organisation.  A user's table keeps its own comments:
+    -- nothing of the extension stays on it after DROP EXTENSION.
+    FOR col IN
+        SELECT a.attname,
+               CASE WHEN a.attname = 'org_id' THEN 'The organisation.'
+                    ELSE 'Surrogate key within the organisation.' END AS comment
+          FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attname = 'org_id' OR a.attidentity <> '')
+           AND col_description(tbl, a.attnum) IS NULL
+           AND EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', tbl, col.attname, col.comment);
+    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY (iso28000.policy_orgs(''read'')))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))
+                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+
+-- Every policy of 0.1.0's form org_id = ANY ((SELECT member_orgs(l))::bigint[]),
+-- on the extension's tables and on every table register_table() made, becomes
+-- org_id = ANY (policy_orgs(l)), in place (ALTER POLICY keeps roles and
+-- commands).  The event log's policy called has_level() per row.
+DO $upgrade$
+DECLARE
+    p record;
+    old_form constant text := '\(\( SELECT (iso28000\.)?member_orgs\(''(\w+)''::text\) AS member_orgs\)::bigint\[\]\)';
+    new_form constant text := '(iso28000.policy_orgs(''\2''::text))';
+    q text;
+    c text;
+    prev_path constant text := pg_catalog.current_setting('search_path');
+BEGIN
+    -- deparse with every name qualified, whatever the script's search_path
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+    FOR p IN
+        SELECT pol.polname, pol.polrelid::regclass AS tbl,
+               pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS qual,
+               pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS wcheck
+          FROM pg_catalog.pg_policy pol
+    LOOP
+        q := pg_catalog.regexp_replace(p.qual, old_form, new_form, 'g');
+        c := pg_catalog.regexp_replace(p.wcheck, old_form, new_form, 'g');
+        IF q IS DISTINCT FROM p.qual THEN
+            EXECUTE pg_catalog.format('ALTER POLICY %I ON %s USING (%s)', p.polname, p.tbl, q);
+        END IF;
+        IF c IS DISTINCT FROM p.wcheck THEN
+            EXECUTE pg_catalog.format('ALTER POLICY %I ON %s WITH CHECK (%s)', p.polname, p.tbl, c);
+        END IF;
+    END LOOP;
+    PERFORM pg_catalog.set_config('search_path', prev_path, true);
+END
+$upgrade$;
+ALTER POLICY workflow_event_read ON iso28000.workflow_event
+  USING (org_id = ANY (iso28000.policy_orgs('read')));

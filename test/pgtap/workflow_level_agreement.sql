@@ -1,9 +1,9 @@
--- The workflow engine checks membership levels with its own saved query
--- (wf_has_level in src/workflow.c, for speed) instead of calling has_level(),
--- so the two must apply the same rule: direct and inherited membership, the
--- level order, and the session-user guard of _role_orgs().  For every role and
--- every level, a transition that needs the level succeeds exactly when
--- has_level() says the role has it.
+-- The workflow engine and has_level() must apply the same membership rule:
+-- direct and inherited membership, the level order, and the session-user
+-- guard.  Both ask src/membership.c now (the engine calls
+-- membership_has_level() from C, has_level() is its SQL face); this test
+-- keeps them honest.  For every role and every level, a transition that needs
+-- the level succeeds exactly when has_level() says the role has it.
 BEGIN;
 CREATE EXTENSION iso28000;
 -- The engine governs only registers of the extension (IS110): this test's
