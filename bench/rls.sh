@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Benchmark of row-level security alone (doc/tenant.md, src/membership.c).
+#
+# The same 20,000-row register of schema iso28000 (register_table accepts no
+# other; 4 organisations, every trigger disabled, so only row-level security
+# differs) in four copies, one per policy form:
+#   shipped   org_id = ANY (iso28000.policy_orgs(level))   (what register_table makes)
+#   per_row   bench_may(org_id, level): the same C cache asked per row
+#   pinned    org_id = ANY (iso28000.member_orgs(level)): member_orgs has SET search_path
+#   v010      org_id = ANY ((SELECT member_orgs(level))::bigint[]) over 0.1.0's SQL
+#             functions (copied here): the form and the functions as released
+# 1. pgbench, one client, simple protocol: single-row UPDATE and single-row
+#    SELECT by primary key, as a LOGIN role that is a write member of the
+#    four organisations and as the superuser on the same table, back to back,
+#    interleaved over the forms, ROUNDS rounds; medians and ratios.
+# 2. A 1M-row count as the member and as the superuser: the policy in a
+#    filter, once per row (per-row cost of each form).
+# 3. The plans of the member's statements.
+#
+# Runs inside the cluster that bench/run starts (PGHOST etc. set); run alone
+# with `make bench BENCH=rls`.  Takes about four minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${ROWS:-20000}
+SCAN_ROWS=${SCAN_ROWS:-1000000}
+ROUNDS=${ROUNDS:-3}
+PGB_SECONDS=${PGB_SECONDS:-5}
+DB=iso28000_bench_rls
+MEMBER=iso28000_bench_rls_member
+OUT=bench/results/rls.md
+TMP=$(mktemp -d)
+mkdir -p bench/results
+FORMS="shipped per_row pinned v010"
+
+dropdb --if-exists "$DB" >/dev/null 2>&1
+createdb "$DB"
+MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v scan_rows="$SCAN_ROWS" >/dev/null <<'SQL'
+CREATE EXTENSION iso28000;
+DROP ROLE IF EXISTS :"member";
+CREATE ROLE :"member" LOGIN PASSWORD :'pw';
+SELECT iso28000.create_organization('RLS' || n, 'RLS bench ' || n) FROM generate_series(1, 4) n;
+SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 4) o;
+ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;   -- one core per statement
+
+-- The per-row form: the C function behind has_level(), without SET search_path
+-- (from the library the extension loads).
+DO $$ BEGIN
+  EXECUTE format('CREATE FUNCTION bench_may(org bigint, min_level text) RETURNS boolean
+                    LANGUAGE c STABLE STRICT PARALLEL SAFE AS %L, %L',
+                 (SELECT probin FROM pg_proc WHERE oid = 'iso28000.has_level(bigint, text)'::regprocedure),
+                 'iso28000_has_level');
+END $$;
+-- 0.1.0's membership functions, as released (sql/upgrades/iso28000--0.1.0.sql).
+CREATE FUNCTION v010_role_orgs(r regrole, min_level text) RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(m.org_id ORDER BY m.org_id), '{}')
+      FROM iso28000.membership m
+      JOIN iso28000.access_level l ON l.level = m.level
+     WHERE pg_has_role(session_user, r, 'MEMBER')
+       AND pg_has_role(r, m.member, 'USAGE')
+       AND l.rank >= (SELECT rank FROM iso28000.access_level WHERE level = min_level)
+$$;
+CREATE FUNCTION v010_member_orgs(min_level text DEFAULT 'read') RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+AS $$ SELECT public.v010_role_orgs(current_user::regrole, min_level) $$;
+
+CREATE FUNCTION bench_table(name text, form text, n bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    expr text := CASE form
+        WHEN 'shipped' THEN NULL
+        WHEN 'per_row' THEN 'public.bench_may(org_id, %L)'
+        WHEN 'pinned'  THEN 'org_id = ANY (iso28000.member_orgs(%L))'
+        WHEN 'v010'    THEN 'org_id = ANY ((SELECT public.v010_member_orgs(%L))::bigint[])' END;
+BEGIN
+    EXECUTE format('CREATE TABLE iso28000.%I (
+        org_id  bigint NOT NULL REFERENCES iso28000.organization,
+        item_id bigint GENERATED ALWAYS AS IDENTITY,
+        label   text NOT NULL,
+        qty     integer NOT NULL,
+        note    text,
+        PRIMARY KEY (org_id, item_id))', name);
+    PERFORM iso28000.register_table(('iso28000.' || quote_ident(name))::regclass);
+    EXECUTE format('ALTER TABLE iso28000.%I DISABLE TRIGGER USER', name);   -- row-level security alone
+    IF expr IS NOT NULL THEN
+        EXECUTE format('ALTER POLICY member_read ON iso28000.%I USING (' || expr || ')', name, 'read');
+        EXECUTE format('ALTER POLICY member_insert ON iso28000.%I WITH CHECK (' || expr || ')', name, 'write');
+        EXECUTE format('ALTER POLICY member_update ON iso28000.%I USING (' || expr || ') WITH CHECK (' || expr || ')', name, 'write', 'write');
+        EXECUTE format('ALTER POLICY member_delete ON iso28000.%I USING (' || expr || ')', name, 'write');
+    END IF;
+    EXECUTE format('INSERT INTO iso28000.%I (org_id, label, qty, note)
+                    SELECT 1 + g %% 4, ''item '' || g, g %% 1000, ''bench'' FROM generate_series(0, %s - 1) g', name, n);
+END $$;
+SELECT bench_table('rls_' || f, f, :rows) FROM unnest(ARRAY['shipped', 'per_row', 'pinned', 'v010']) f;
+SELECT bench_table('scan_' || f, f, :scan_rows) FROM unnest(ARRAY['shipped', 'per_row', 'pinned', 'v010']) f;
+
+CREATE TABLE timing (part text, form text, who text, rep int, value numeric);
+GRANT INSERT ON timing TO PUBLIC;
+-- Milliseconds that one statement takes.
+CREATE FUNCTION bench_ms(sql text) RETURNS numeric LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz;
+BEGIN
+    t0 := clock_timestamp();
+    EXECUTE sql;
+    RETURN round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1);
+END $$;
+SQL
+psql -c "VACUUM ANALYZE" >/dev/null
+
+for f in $FORMS; do
+  cat > "$TMP/update_$f.sql" <<EOF
+\set id random(1, $ROWS)
+UPDATE iso28000.rls_$f SET qty = qty + 1 WHERE org_id = 1 + (:id - 1) % 4 AND item_id = :id;
+EOF
+  cat > "$TMP/select_$f.sql" <<EOF
+\set id random(1, $ROWS)
+SELECT label, qty FROM iso28000.rls_$f WHERE org_id = 1 + (:id - 1) % 4 AND item_id = :id;
+EOF
+done
+
+as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+tps() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+
+echo "pgbench, one client, ${PGB_SECONDS}s per run, $ROUNDS rounds"
+for rep in $(seq 1 "$ROUNDS"); do
+  for kind in update select; do
+    for f in $FORMS; do
+      m=$(as_member pgbench -n -T "$PGB_SECONDS" -f "$TMP/${kind}_$f.sql" "$DB" 2>/dev/null | tps)
+      s=$(pgbench -n -T "$PGB_SECONDS" -f "$TMP/${kind}_$f.sql" "$DB" 2>/dev/null | tps)
+      echo "  round $rep $kind $f: member ${m:-0} tps, superuser ${s:-0} tps"
+      psql -c "INSERT INTO timing VALUES ('$kind', '$f', 'member', $rep, ${m:-0}), ('$kind', '$f', 'superuser', $rep, ${s:-0})"
+    done
+  done
+done
+
+echo "$SCAN_ROWS-row count, $ROUNDS rounds"
+for rep in $(seq 1 "$ROUNDS"); do
+  for f in $FORMS; do
+    for who in member superuser; do
+      cmd=(psql -c "INSERT INTO timing SELECT 'scan', '$f', '$who', $rep, bench_ms('SELECT count(*) FROM iso28000.scan_$f WHERE qty >= 0')")
+      if [ "$who" = member ]; then as_member "${cmd[@]}"; else "${cmd[@]}"; fi
+    done
+  done
+done
+
+# Plans, as the member (the superuser bypasses row-level security).
+for f in $FORMS; do
+  {
+    echo "-- $f, single-row UPDATE"
+    as_member psql -At -c "EXPLAIN (COSTS OFF) UPDATE iso28000.rls_$f SET qty = qty + 1 WHERE org_id = 2 AND item_id = 5"
+    echo "-- $f, single-row SELECT"
+    as_member psql -At -c "EXPLAIN (COSTS OFF) SELECT label, qty FROM iso28000.rls_$f WHERE org_id = 2 AND item_id = 5"
+    echo "-- $f, $SCAN_ROWS-row count"
+    as_member psql -At -c "SET max_parallel_workers_per_gather = 0" -c "EXPLAIN (COSTS OFF) SELECT count(*) FROM iso28000.scan_$f WHERE qty >= 0"
+  } >> "$TMP/plans"
+done
+{
+  echo "-- superuser, single-row UPDATE (no row-level security)"
+  psql -At -c "EXPLAIN (COSTS OFF) UPDATE iso28000.rls_shipped SET qty = qty + 1 WHERE org_id = 2 AND item_id = 5"
+} >> "$TMP/plans"
+
+psql -At > "$TMP/report" <<'SQL'
+CREATE TEMP VIEW med AS
+  SELECT part, form, who, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med, count(*) AS n
+    FROM timing GROUP BY part, form, who;
+CREATE TEMP VIEW form_name (form, label, pos) AS VALUES
+  ('shipped', '**`org_id = ANY (policy_orgs(l))` (shipped)**', 1),
+  ('per_row', '`bench_may(org_id, l)`, C per row', 2),
+  ('pinned',  '`org_id = ANY (member_orgs(l))`, SET search_path', 3),
+  ('v010',    '0.1.0: `org_id = ANY ((SELECT member_orgs(l))::bigint[])`, SQL functions', 4);
+SELECT '| statement | policy form | member tps | superuser tps | member × superuser |';
+SELECT '|---|---|---:|---:|---:|';
+SELECT format('| single-row %s | %s | %s | %s | %s× |', upper(m.part), n.label, round(m.med::numeric), round(s.med::numeric),
+              round((m.med / nullif(s.med, 0))::numeric, 2))
+  FROM med m JOIN med s ON s.part = m.part AND s.form = m.form AND s.who = 'superuser'
+  JOIN form_name n ON n.form = m.form
+ WHERE m.who = 'member' AND m.part IN ('update', 'select')
+ ORDER BY m.part DESC, n.pos;
+SELECT '';
+SELECT '| count over every row, policy in a filter | member ms | superuser ms | member × superuser | policy cost per row |';
+SELECT '|---|---:|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s× | %s ns |', n.label, round(m.med::numeric, 1), round(s.med::numeric, 1),
+              round((s.med / nullif(m.med, 0))::numeric, 2),
+              round(((m.med - s.med) * 1e6 / (SELECT count(*) FROM iso28000.scan_shipped))::numeric))
+  FROM med m JOIN med s ON s.part = m.part AND s.form = m.form AND s.who = 'superuser'
+  JOIN form_name n ON n.form = m.form
+ WHERE m.who = 'member' AND m.part = 'scan'
+ ORDER BY n.pos;
+SQL
+
+{
+  echo "# Row-level security benchmark"
+  echo
+  echo "Run by \`make bench BENCH=rls\` (bench/rls.sh) on $(nproc) cores, $(date -u +%Y-%m-%d),"
+  echo "PostgreSQL $(psql -At -c 'SHOW server_version'), settings of bench/run (synchronous_commit off)."
+  echo "Every number is a median of $ROUNDS rounds measured side by side in this one run, the member"
+  echo "and the superuser back to back on the same table, interleaved over the policy forms."
+  echo "The machine is shared: load average at the end of the run $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "on $(nproc) cores, so absolute numbers are inflated and noisy; read the ratios."
+  echo
+  echo "A register of $ROWS rows over 4 organisations with every trigger disabled"
+  echo "(\`ALTER TABLE ... DISABLE TRIGGER USER\`), so only row-level security differs; four"
+  echo "copies, one per policy form. The member is a LOGIN role with \`write\` in the four"
+  echo "organisations; the superuser bypasses row-level security on the same table."
+  echo "pgbench: one client, simple protocol, ${PGB_SECONDS} s per run, a random row by primary key."
+  echo
+  echo "## Single-row statements (pgbench)"
+  echo
+  sed -n '1,/^$/p' "$TMP/report" | sed '/^$/d'
+  echo
+  echo "## The policy per row: a $SCAN_ROWS-row count"
+  echo
+  echo "\`SELECT count(*) FROM t WHERE qty >= 0\` over $SCAN_ROWS rows: the member's policy is a"
+  echo "filter evaluated on every row (the cost per row is (member − superuser) / rows)."
+  echo
+  sed -n '/^| count over every row/,$p' "$TMP/report"
+  echo
+  echo "## Plans (as the member)"
+  echo
+  echo '```'
+  cat "$TMP/plans"
+  echo '```'
+} > "$OUT"
+cat "$OUT"
