@@ -74,6 +74,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "actor.h"
 #include "history.h"
 #include "history_canon.h"
 #include "iso28000_errcodes.h"
@@ -83,7 +84,7 @@
 /* Name under which a batch of new history rows is visible to the INSERT. */
 #define HISTORY_BATCH_ENR "iso28000_history_batch"
 /* Number of columns of iso28000.history that the recorder fills. */
-#define HISTORY_NCOLS 13
+#define HISTORY_NCOLS 14
 /*
  * Batches up to this many rows are inserted row by row through a kept plan;
  * larger ones in one INSERT ... SELECT from the batch, whose parse and plan
@@ -94,11 +95,11 @@
 /* Columns of iso28000.history that the recorder fills, and their types. */
 static const char *const history_colnames[HISTORY_NCOLS] = {
 	"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
-	"operation", "row_key", "before_image", "after_image", "prev_hash", "hash"
+	"operation", "row_key", "before_image", "after_image", "prev_hash", "hash", "acting_person"
 };
 static Oid	history_coltypes[HISTORY_NCOLS] = {
 	INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, TEXTOID,
-	TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID
+	TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID, INT8OID
 };
 
 /* One changed row of a register, with the organisation whose chain gets it. */
@@ -111,6 +112,8 @@ typedef struct ChangedRow
 	Jsonb	   *before;			/* images and key, converted as the caller */
 	Jsonb	   *after;
 	Jsonb	   *key;
+	bool		has_person;		/* the acting person in org_id (src/actor.c) */
+	int64		person;
 } ChangedRow;
 
 /* Per-statement state of the recorder. */
@@ -132,6 +135,7 @@ typedef struct Recorder
 	TupleDesc	outdesc;
 	Tuplestorestate *out;		/* the batch, when not direct */
 	bool		direct;			/* insert each record through a kept plan */
+	int			ncols;			/* HISTORY_NCOLS, or one less on a 0.1.0 schema */
 	MemoryContext rowcxt;
 } Recorder;
 
@@ -140,6 +144,14 @@ static SPIPlanPtr plan_lock_head = NULL;
 static SPIPlanPtr plan_new_head = NULL;
 static SPIPlanPtr plan_move_head = NULL;
 static SPIPlanPtr plan_insert_record = NULL;
+static SPIPlanPtr plan_insert_record_v1 = NULL;
+
+/* The INSERT of records, with acting_person (0.2.0 on) or without (a 0.1.0 schema). */
+#define HISTORY_INSERT_COLS \
+	"INSERT INTO iso28000.history" \
+	" (org_id, seq, recorded_at, session_role, acting_role, txid, table_name," \
+	"  operation, row_key, before_image, after_image, prev_hash, hash"
+#define HISTORY_INSERT_VALUES "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
 
 /* Appends one netstring field (or "~" for NULL) to buf. */
 static void
@@ -189,6 +201,9 @@ history_canonical_text(StringInfo buf, const HistoryRecord *rec)
 	put_field(buf, rec->after_image);
 	*hc_put_hex32(hex, rec->prev_hash) = '\0';
 	put_field(buf, hex);
+	/* Since 0.2.0: the acting person, only when there is one (doc/history.md). */
+	if (rec->has_person)
+		put_int_field(buf, rec->acting_person);
 }
 
 /* Creates a SHA-256 context, reporting failure as an error. */
@@ -262,6 +277,8 @@ record_from_args(FunctionCallInfo fcinfo, HistoryRecord *rec)
 	rec->row_key = PG_ARGISNULL(8) ? NULL : jsonb_text(PG_GETARG_JSONB_P(8));
 	rec->before_image = PG_ARGISNULL(9) ? NULL : jsonb_text(PG_GETARG_JSONB_P(9));
 	rec->after_image = PG_ARGISNULL(10) ? NULL : jsonb_text(PG_GETARG_JSONB_P(10));
+	rec->has_person = PG_NARGS() > 12 && !PG_ARGISNULL(12);
+	rec->acting_person = rec->has_person ? PG_GETARG_INT64(12) : 0;
 	return hash_from_bytea(PG_GETARG_BYTEA_PP(11), rec->prev_hash);
 }
 
@@ -425,10 +442,18 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 	/* A small batch goes straight through a kept plan: no tuple store. */
 	r->direct = (n <= HISTORY_DIRECT_ROWS);
 	r->out = NULL;
+
+	/*
+	 * Between installing this library and ALTER EXTENSION UPDATE, the history
+	 * table may still be 0.1.0's, without acting_person: then records are
+	 * written (and hashed) without it, as 0.1.0 did.
+	 */
+	r->ncols = get_attnum(get_relname_relid("history", get_namespace_oid("iso28000", false)),
+						  "acting_person") != InvalidAttrNumber ? HISTORY_NCOLS : HISTORY_NCOLS - 1;
 	if (!r->direct)
 	{
-		r->outdesc = CreateTemplateTupleDesc(HISTORY_NCOLS);
-		for (i = 0; i < HISTORY_NCOLS; i++)
+		r->outdesc = CreateTemplateTupleDesc(r->ncols);
+		for (i = 0; i < r->ncols; i++)
 			TupleDescInitEntry(r->outdesc, (AttrNumber) (i + 1), history_colnames[i],
 							   history_coltypes[i], -1, 0);
 		r->out = tuplestore_begin_heap(false, false, work_mem);
@@ -678,6 +703,8 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	rec.before_image = before ? jsonb_text(before) : NULL;
 	rec.after_image = after ? jsonb_text(after) : NULL;
 	memcpy(rec.prev_hash, prev_hash, HISTORY_HASH_LEN);
+	rec.has_person = row->has_person;
+	rec.acting_person = row->person;
 
 	resetStringInfo(&r->canon);
 	history_canonical_text(&r->canon, &rec);
@@ -700,27 +727,30 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	nulls[10] = (after == NULL);
 	values[11] = hash_datum(prev_hash);
 	values[12] = hash_datum(hash);
+	values[13] = Int64GetDatum(rec.acting_person);
+	nulls[13] = !rec.has_person;
 
 	if (r->direct)
 	{
 		char		spinulls[HISTORY_NCOLS];
 		int			i;
 
+		SPIPlanPtr *slot = r->ncols == HISTORY_NCOLS ? &plan_insert_record : &plan_insert_record_v1;
+
 		for (i = 0; i < HISTORY_NCOLS; i++)
 			spinulls[i] = nulls[i] ? 'n' : ' ';
-		if (plan_insert_record == NULL)
+		if (*slot == NULL)
 		{
-			SPIPlanPtr	p = SPI_prepare("INSERT INTO iso28000.history"
-										" (org_id, seq, recorded_at, session_role, acting_role, txid, table_name,"
-										"  operation, row_key, before_image, after_image, prev_hash, hash)"
-										" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-										HISTORY_NCOLS, history_coltypes);
+			SPIPlanPtr	p = SPI_prepare(r->ncols == HISTORY_NCOLS ?
+										HISTORY_INSERT_COLS ", acting_person) VALUES (" HISTORY_INSERT_VALUES ", $14)" :
+										HISTORY_INSERT_COLS ") VALUES (" HISTORY_INSERT_VALUES ")",
+										r->ncols, history_coltypes);
 
 			if (p == NULL || SPI_keepplan(p) != 0)
 				elog(ERROR, "could not prepare the insertion of a history record");
-			plan_insert_record = p;
+			*slot = p;
 		}
-		if (SPI_execute_plan(plan_insert_record, values, spinulls, false, 0) != SPI_OK_INSERT)
+		if (SPI_execute_plan(*slot, values, spinulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not append a history record");
 		MemoryContextSwitchTo(old);
 	}
@@ -776,6 +806,21 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		held_heads = NULL;
 	held_heads_relid = head_relid;
 
+	/* The acting person of each organisation, as the caller, before any switch of user. */
+	for (i = 0; i < n; i++)
+	{
+		if (r->ncols < HISTORY_NCOLS)
+			rows[i].has_person = false;
+		else if (i > 0 && rows[i].org_id == rows[i - 1].org_id)
+		{
+			rows[i].has_person = rows[i - 1].has_person;
+			rows[i].person = rows[i - 1].person;
+		}
+		else
+			rows[i].has_person = iso28000_acting_person(rows[i].org_id, &rows[i].person);
+	}
+	i = 0;
+
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(history_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
@@ -808,10 +853,9 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		enr->reldata = r->out;
 		if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
 			elog(ERROR, "could not register the history batch");
-		rc = SPI_execute("INSERT INTO iso28000.history"
-						 " (org_id, seq, recorded_at, session_role, acting_role, txid, table_name,"
-						 "  operation, row_key, before_image, after_image, prev_hash, hash)"
-						 " SELECT * FROM " HISTORY_BATCH_ENR, false, 0);
+		rc = SPI_execute(r->ncols == HISTORY_NCOLS ?
+						 HISTORY_INSERT_COLS ", acting_person) SELECT * FROM " HISTORY_BATCH_ENR :
+						 HISTORY_INSERT_COLS ") SELECT * FROM " HISTORY_BATCH_ENR, false, 0);
 		if (rc != SPI_OK_INSERT || SPI_processed != (uint64) n)
 			elog(ERROR, "could not append %d history records: %s", n, SPI_result_code_string(rc));
 	}

@@ -33,6 +33,8 @@ typedef struct HistoryRecord
 	const char *before_image;	/* jsonb text, or NULL */
 	const char *after_image;	/* jsonb text, or NULL */
 	uint8		prev_hash[HISTORY_HASH_LEN];
+	bool		has_person;		/* an acting person is recorded (0.2.0 on) */
+	int64		acting_person;
 } HistoryRecord;
 
 /* Appends the canonical serialisation of a record to buf. */

@@ -138,12 +138,12 @@ hv_sha_free(HvSha *h)
 enum
 {
 	HV_SEQ, HV_RECORDED_AT, HV_SESSION_ROLE, HV_ACTING_ROLE, HV_TXID, HV_TABLE_NAME,
-	HV_OPERATION, HV_ROW_KEY, HV_BEFORE, HV_AFTER, HV_PREV_HASH, HV_HASH, HV_NCOLS
+	HV_OPERATION, HV_ROW_KEY, HV_BEFORE, HV_AFTER, HV_PREV_HASH, HV_HASH, HV_PERSON, HV_NCOLS
 };
 
 static const char *const HV_RECORDS_SQL =
 "SELECT h.seq, h.recorded_at, h.session_role, h.acting_role, h.txid, h.table_name,"
-"       h.operation, h.row_key, h.before_image, h.after_image, h.prev_hash, h.hash"
+"       h.operation, h.row_key, h.before_image, h.after_image, h.prev_hash, h.hash, h.acting_person"
 "  FROM iso28000.history h"
 " WHERE h.org_id OPERATOR(pg_catalog.=) $1"
 " ORDER BY h.seq";
@@ -409,6 +409,9 @@ hv_receive(TupleTableSlot *slot, DestReceiver *self)
 		rec.before_image = hv_jsonb(&w->s_before, values[HV_BEFORE], nulls[HV_BEFORE]);
 		rec.after_image = hv_jsonb(&w->s_after, values[HV_AFTER], nulls[HV_AFTER]);
 		memcpy(rec.prev_hash, pend->prev_hash.data, HISTORY_HASH_LEN);
+		/* since 0.2.0: the acting person, a last field only when present (doc/history.md) */
+		rec.has_person = !nulls[HV_PERSON];
+		rec.acting_person = rec.has_person ? DatumGetInt64(values[HV_PERSON]) : 0;
 		resetStringInfo(&w->canon);
 		history_canonical_text(&w->canon, &rec);
 		hv_sha(&w->sha, w->canon.data, w->canon.len, computed);

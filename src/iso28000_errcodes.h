@@ -38,6 +38,8 @@
 #define ERRCODE_ISO28000_NOT_DELEGATED			MAKE_SQLSTATE('I','S','0','2','0')
 /* act_as(): the person is not an active person of the organisation */
 #define ERRCODE_ISO28000_NOT_A_PERSON			MAKE_SQLSTATE('I','S','0','2','1')
+/* who-is-who (a person's db_role or active flag, a role carrying an authority, its assignment) changes only at manage */
+#define ERRCODE_ISO28000_IDENTITY_NEEDS_MANAGE	MAKE_SQLSTATE('I','S','0','2','2')
 
 /* IS05x: distribution with Citus (raised from sql/core/10_distribution.sql) */
 
@@ -82,6 +84,13 @@
 #define ERRCODE_ISO28000_WORKFLOW_LEVEL				MAKE_SQLSTATE('I','S','1','3','6')
 /* define_workflow(): a guard that is not a function (row, text, text) RETURNS text */
 #define ERRCODE_ISO28000_WORKFLOW_GUARD				MAKE_SQLSTATE('I','S','1','3','7')
+
+/* IS120-IS129: stamps from the acting person (src/workflow.c, sql/core/07_register.sql) */
+
+/* a who/when stamp given by the client differs from the one the engine writes (the acting person, the current role, the statement time) */
+#define ERRCODE_ISO28000_STAMP_FORGED				MAKE_SQLSTATE('I','S','1','2','0')
+/* a stamp changed by an UPDATE that makes no transition */
+#define ERRCODE_ISO28000_STAMP_REWRITTEN			MAKE_SQLSTATE('I','S','1','2','1')
 /* clause 10.2: a corrective action of a verified or closed nonconformity */
 #define ERRCODE_ISO28000_NONCONFORMITY_LOCKED		MAKE_SQLSTATE('I','S','1','5','0')
 /* clause 10.2: a corrective action reopened or added while its nonconformity is past action_planned */

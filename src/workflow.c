@@ -878,6 +878,97 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	SPI_finish();
 }
 
+/* The text of a stamp column's value (name or text). */
+static char *
+wf_stamp_text(const WfTable *t, Datum v)
+{
+	if (t->changed_by_type == NAMEOID)
+		return pstrdup(NameStr(*DatumGetName(v)));
+	return TextDatumGetCString(v);
+}
+
+/* Whether a stamp column of the new row differs from the old row (NULLs equal). */
+static bool
+wf_stamp_changed(const WfTable *t, TupleDesc desc, AttrNumber att, HeapTuple oldtup, HeapTuple newtup)
+{
+	bool		on,
+				nn;
+	Datum		ov = heap_getattr(oldtup, att, desc, &on);
+	Datum		nv = heap_getattr(newtup, att, desc, &nn);
+
+	if (on || nn)
+		return on != nn;
+	if (att == t->changed_by_att)
+		return strcmp(wf_stamp_text(t, ov), wf_stamp_text(t, nv)) != 0;
+	return DatumGetTimestampTz(ov) != DatumGetTimestampTz(nv);
+}
+
+/*
+ * The who/when stamps (status_changed_by, status_changed_at) are the
+ * engine's: an UPDATE that keeps the state cannot change them (IS121), and a
+ * transition or a new record takes a value from the client only when it is
+ * the one the engine writes (IS120).  A value the client did not touch (an
+ * UPDATE that leaves the column as it was) is simply overwritten.
+ */
+static void
+wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newtup,
+				bool transition, const char *state, TimestampTz when)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	AttrNumber	atts[2] = {t->changed_by_att, t->changed_at_att};
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		AttrNumber	att = atts[i];
+		const char *col;
+		bool		isnull;
+		Datum		v;
+		char	   *given;
+		const char *stamp;
+
+		if (att == 0)
+			continue;
+		col = NameStr(TupleDescAttr(desc, att - 1)->attname);
+		if (!transition)
+		{
+			if (wf_stamp_changed(t, desc, att, oldtup, newtup))
+				ereport(ERROR,
+						(errcode(ERRCODE_ISO28000_STAMP_REWRITTEN),
+						 errmsg("%s %s: %s cannot change while the record stays in state \"%s\"",
+								wf_relname(rel), wf_record_key(t, oldtup, desc), col, state),
+						 errdetail("The workflow engine stamps %s at each transition; the stamp of the last one stays as written.",
+								   col),
+						 errtablecol(rel, att)));
+			continue;
+		}
+		v = heap_getattr(newtup, att, desc, &isnull);
+		if (isnull || (oldtup != NULL && !wf_stamp_changed(t, desc, att, oldtup, newtup)))
+			continue;
+		if (att == t->changed_by_att)
+		{
+			given = wf_stamp_text(t, v);
+			stamp = wf_user_name();
+			if (strcmp(given, stamp) == 0)
+				continue;
+		}
+		else
+		{
+			if (DatumGetTimestampTz(v) == when)
+				continue;
+			given = DatumGetCString(DirectFunctionCall1(timestamptz_out, v));
+			stamp = timestamptz_to_str(when);
+		}
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_STAMP_FORGED),
+				 errmsg("%s %s: %s is stamped by the workflow engine, not given by the client",
+						wf_relname(rel), wf_record_key(t, oldtup ? oldtup : newtup, desc), col),
+				 errdetail("The statement gave \"%s\"; the engine writes \"%s\".", given, stamp),
+				 errhint("Leave %s out of the statement.", col),
+				 errtablecol(rel, att)));
+	}
+}
+
 /* Sets the stamp columns (and a defaulted status) of the row being written. */
 static HeapTuple
 wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const char *fill_status, TimestampTz when)
@@ -1015,6 +1106,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 					 wf_errfields(rel, tab.status_att)));
 		if (from_state->nrequired > 0)
 			wf_check_required(rel, &tab, from_state, newtup, key.from);
+		wf_check_stamps(rel, &tab, oldtup, newtup, false, key.from, 0);
 		return PointerGetDatum(newtup);
 	}
 
@@ -1103,6 +1195,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	}
 
 	when = GetCurrentStatementStartTimestamp();
+	wf_check_stamps(rel, &tab, oldtup, newtup, true, key.to, when);
 	newtup = wf_stamp(&tab, rel, newtup, fill, when);
 
 	/*

@@ -9,3 +9,12 @@ SELECT iso28000.grant_access(org_id, 'npl_director', 'manage') FROM iso28000.org
 UPDATE iso28000.person SET db_role = 'npl_director'
  WHERE full_name = 'Lotte de Boer' AND org_id = (SELECT org_id FROM iso28000.organization WHERE code = 'NPL');
 RESET ROLE;
+
+-- NPL's intranet is an application with one pooled login for many people: the
+-- security manager delegates it (doc/security.md), and each of its transactions
+-- names the person it acts for with iso28000.act_as(org, person).
+CREATE ROLE npl_intranet NOLOGIN;
+SET ROLE npl_security_manager;
+SELECT iso28000.grant_access(org_id, 'npl_intranet', 'audit') FROM iso28000.organization WHERE code = 'NPL';
+SELECT iso28000.grant_delegation(org_id, 'npl_intranet', 'NPL intranet (pooled login)') FROM iso28000.organization WHERE code = 'NPL';
+RESET ROLE;

@@ -14,6 +14,7 @@ SELECT o.org_id, max(person_id) FILTER (WHERE full_name = 'Marit de Vries') AS m
        max(person_id) FILTER (WHERE full_name = 'Daan Mulder') AS daan,
        max(person_id) FILTER (WHERE full_name = 'Lotte de Boer') AS lotte
   FROM organization o JOIN person USING (org_id) WHERE o.code = 'NPL' GROUP BY o.org_id;
+GRANT SELECT ON p TO npl_director;
 
 -- 4.1 context
 INSERT INTO context_issue (org_id, title, origin, category, effect_on_sms, effect_direction, owner_id, identified_on, review_on)
@@ -51,10 +52,10 @@ SELECT o.org_id, o.obligation_id, current_date - v.ago, p.joost, v.res, 'Interna
     ON v.t = o.title;
 
 -- 4.3 scope, 4.4 processes
-INSERT INTO sms_scope (org_id, version, statement, boundaries, sites, supply_chain_segments, effective_from, approved_by, approved_on)
+INSERT INTO sms_scope (org_id, version, statement, boundaries, sites, supply_chain_segments, effective_from)
 SELECT org_id, 1, 'Security management of container handling, storage and gate operations at the Northsea terminal.',
        'Terminal fence line and the inland depot; excludes head office.', '{Quay North,Inland depot}',
-       '{ocean freight inbound,hinterland trucking}', current_date - 365, lotte, current_date - 370 FROM p;
+       '{ocean freight inbound,hinterland trucking}', current_date - 365 FROM p;
 INSERT INTO scope_exclusion (org_id, sms_scope_id, excluded, justification)
 SELECT org_id, sms_scope_id, 'Head office administration', 'No cargo, no access to the terminal systems' FROM sms_scope;
 INSERT INTO sms_process (org_id, code, name, owner_id, critical, purpose)
@@ -66,9 +67,9 @@ SELECT org_id, c, n, o, crit, pur FROM p,
 
 -- 5.2 policy, 5.3 roles
 INSERT INTO security_policy (org_id, version, title, body, commits_to_requirements, commits_to_improvement,
-                             author_id, approved_by, approved_on, effective_from, communicated_on, review_on)
+                             author_id, review_on)
 SELECT org_id, 1, 'Security policy', 'NPL protects people, cargo and information across its terminal and supply chain.',
-       true, true, marit, lotte, current_date - 300, current_date - 290, current_date - 280, current_date + 65 FROM p;
+       true, true, marit, current_date + 65 FROM p;
 INSERT INTO sms_role (org_id, name, responsibilities, authorities, may_accept_risks, accept_up_to_band, reports_on_performance)
 VALUES ((SELECT org_id FROM p), 'Security manager', 'Runs the SMS day to day', 'Accepts residual risks up to high', true, 'high', true),
        ((SELECT org_id FROM p), 'Management board', 'Sets policy and appetite', 'Accepts any residual risk', true, NULL, false),
@@ -81,9 +82,22 @@ SELECT r.org_id, r.sms_role_id, CASE r.name WHEN 'Security manager' THEN p.marit
 -- 6.1.2 risk criteria: rare catastrophic events are high, not low; appetite medium
 INSERT INTO risk_band_cell (org_id, rating, band)
 SELECT org_id, risk_rating(l, 10), 'high' FROM p, generate_series(1, 3) l;
-INSERT INTO risk_appetite (org_id, statement, max_band, effective_on, approved_by, approved_on)
+INSERT INTO risk_appetite (org_id, statement, max_band, effective_on)
 SELECT org_id, 'NPL accepts residual security risk up to medium; anything higher needs treatment or board acceptance.',
-       'medium', current_date - 300, lotte, current_date - 300 FROM p;
+       'medium', current_date - 300 FROM p;
+
+-- The managing director approves the scope, the policy and the appetite
+-- herself: approved_by is stamped from the acting person (her own role,
+-- person.db_role), so nobody can record an approval in her name.
+SET ROLE npl_director;
+UPDATE sms_scope SET approved_by = (SELECT lotte FROM p), approved_on = current_date - 370
+ WHERE org_id = (SELECT org_id FROM p) AND version = 1;
+UPDATE security_policy SET approved_by = (SELECT lotte FROM p), approved_on = current_date - 300,
+       effective_from = current_date - 290, communicated_on = current_date - 280
+ WHERE org_id = (SELECT org_id FROM p) AND version = 1;
+UPDATE risk_appetite SET approved_by = (SELECT lotte FROM p), approved_on = current_date - 300
+ WHERE org_id = (SELECT org_id FROM p);
+SET ROLE npl_security_manager;
 
 -- 8.4 controls
 INSERT INTO control (org_id, code, title, control_type, nature, owner_id, sms_process_id, test_interval, implemented_on)

@@ -79,12 +79,20 @@ UPDATE iso28000.nonconformity SET status = 'action_taken'
  WHERE org_id = :npl AND nonconformity_id IN (SELECT nonconformity_id FROM demo_nc WHERE n % 8 >= 5);
 RESET ROLE;
 
--- 10.2 d: the internal auditor, who owns none of the actions, reviews effectiveness.
-SET ROLE npl_auditor;
+-- 10.2 d: the internal auditor, who owns none of the actions, reviews
+-- effectiveness through the intranet: its pooled login acts for him in this
+-- transaction (act_as), and verified_by is stamped with the acting person.
+GRANT SELECT ON demo_nc TO npl_intranet;
+SET ROLE npl_intranet;
+BEGIN;
+SELECT iso28000.act_as(:npl, :joost);
 UPDATE iso28000.nonconformity SET status = 'verified',
        effectiveness_review = 'Sampled 20 cases after the actions: no recurrence.',
-       verified_by = :joost, verified_on = current_date - 5
+       verified_on = current_date - 5
  WHERE org_id = :npl AND nonconformity_id IN (SELECT nonconformity_id FROM demo_nc WHERE n % 8 >= 6);
+COMMIT;
+RESET ROLE;
+SET ROLE npl_auditor;
 -- 10.2 e: closed with the decision whether the SMS must change.
 UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = (nonconformity_id % 2 = 0),
        sms_change_note = CASE WHEN nonconformity_id % 2 = 0 THEN 'Gate procedure GP-03 revised.' END

@@ -195,6 +195,9 @@ CREATE TABLE iso28000.sms_scope (
     CONSTRAINT sms_scope_approved_before_effective CHECK (approved_on <= effective_from)
 );
 SELECT iso28000.register_table('iso28000.sms_scope');
+-- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.sms_scope
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
 COMMENT ON TABLE iso28000.sms_scope IS
   'ISO 28000 4.3: Versions of the scope of the SMS: boundaries, sites, supply-chain segments and activities covered; exclusions are in scope_exclusion.';
 COMMENT ON COLUMN iso28000.sms_scope.version IS 'Version number, unique within the organisation (positive).';

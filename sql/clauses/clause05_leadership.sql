@@ -37,6 +37,9 @@ CREATE TABLE iso28000.security_policy (
     CONSTRAINT security_policy_review_after_approval CHECK (review_on >= approved_on)
 );
 SELECT iso28000.register_table('iso28000.security_policy');
+-- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.security_policy
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
 COMMENT ON TABLE iso28000.security_policy IS
   'ISO 28000 5.2, 5.2.1, 5.2.2: Versions of the security policy, with the commitments 5.2.1 requires, approval by someone other than the author, and communication.';
 COMMENT ON COLUMN iso28000.security_policy.version IS 'Version number, unique within the organisation (positive).';
@@ -105,6 +108,68 @@ COMMENT ON COLUMN iso28000.role_assignment.person_id IS 'The person who holds it
 COMMENT ON COLUMN iso28000.role_assignment.assigned_on IS 'First day the person holds the role.';
 COMMENT ON COLUMN iso28000.role_assignment.ended_on IS 'Last day the person holds the role; NULL while they do; not before assigned_on.';
 COMMENT ON COLUMN iso28000.role_assignment.assigned_by IS 'Person who made the assignment.';
+
+-- Roles that carry an authority (may_accept_risks) are a manager's business:
+-- creating or changing such a role, and assigning it to a person or ending the
+-- assignment, need manage (IS022), so a writer cannot give himself the
+-- authority to accept risks.
+CREATE FUNCTION iso28000.sms_role_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.sms_role := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF ((TG_OP IN ('INSERT', 'UPDATE') AND NEW.may_accept_risks)
+      OR (TG_OP IN ('UPDATE', 'DELETE') AND OLD.may_accept_risks))
+     AND (TG_OP <> 'UPDATE' OR (NEW.may_accept_risks, NEW.accept_up_to_band, NEW.retired_on, NEW.established_on)
+                               IS DISTINCT FROM (OLD.may_accept_risks, OLD.accept_up_to_band, OLD.retired_on, OLD.established_on))
+     AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot change the authority of SMS role "%" of organisation %: that needs level manage',
+                    current_user, rec.name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'sms_role', COLUMN = 'may_accept_risks',
+            DETAIL = 'The authority to accept risks, its band limit and its validity are decided by a manager.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.sms_role_authority_guard() IS
+  'Trigger on sms_role: creating, changing (authority, band, validity) or deleting a role that may accept risks needs level manage (IS022).';
+CREATE TRIGGER sms_role_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.sms_role
+  FOR EACH ROW EXECUTE FUNCTION iso28000.sms_role_authority_guard();
+
+CREATE FUNCTION iso28000.role_assignment_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.role_assignment := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  role_name text;
+BEGIN
+  SELECT r.name INTO role_name FROM iso28000.sms_role r
+   WHERE r.may_accept_risks AND r.org_id = rec.org_id
+     AND r.sms_role_id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.sms_role_id END,
+                           CASE WHEN TG_OP <> 'INSERT' THEN OLD.sms_role_id END)
+   LIMIT 1;
+  IF role_name IS NOT NULL AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot assign SMS role "%" of organisation %: it carries the authority to accept risks, which needs level manage',
+                    current_user, role_name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'role_assignment', COLUMN = 'sms_role_id',
+            DETAIL = 'Who holds an authority is decided by a manager.',
+            HINT = 'A manager of the organisation makes the assignment.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.role_assignment_authority_guard() IS
+  'Trigger on role_assignment: assigning, changing or deleting the assignment of an SMS role that may accept risks needs level manage (IS022).';
+CREATE TRIGGER role_assignment_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.role_assignment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.role_assignment_authority_guard();
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.role_assignment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('assigned_by');
 
 -- Whether a person may accept a risk of the given rating on a date.
 CREATE FUNCTION iso28000.may_accept_risk(org bigint, person bigint, rating iso28000.risk_rating,

@@ -59,6 +59,9 @@ CREATE TABLE iso28000.risk (
     CONSTRAINT risk_closed_after_identified CHECK (closed_on >= identified_on)
 );
 SELECT iso28000.register_table('iso28000.risk');
+-- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.risk
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('accepted_by:accepted');
 CREATE INDEX risk_owner ON iso28000.risk (org_id, owner_id);
 COMMENT ON TABLE iso28000.risk IS
   'ISO 28000 6.1, 6.1.2, 6.1.3, 8.3: The risk register: security-related risks (threat, vulnerability, affected asset, process or supply-chain node) and opportunities, with inherent and residual rating, owner, treatment decision and acceptance.';

@@ -349,6 +349,9 @@ DECLARE
 BEGIN
   IF v.approver_id = v.author_id THEN
     RETURN 'an approver who is not the author';
+  ELSIF me IS NULL THEN
+    RETURN format('the approval of person %s, the approver named (the current session acts for nobody in the organisation)',
+                  v.approver_id);
   ELSIF me = v.author_id THEN
     RETURN 'an approver who is not the author (the current session is the author''s)';
   ELSIF me <> v.approver_id THEN
@@ -359,7 +362,7 @@ BEGIN
 END $$;
 
 COMMENT ON FUNCTION iso28000.document_version_approval_guard(iso28000.document_version, text, text) IS
-  'ISO 28000 7.5.2: Workflow guard of in_review -> approved: the approver is not the author, and a session that is a person of the organisation (person.db_role) approves only as the approver it names and never as the author. NULL when the approval may go ahead.';
+  'ISO 28000 7.5.2: Workflow guard of in_review -> approved: the approver is not the author, and the acting person (acting_person(): a delegated application''s act_as() or the person of the current role) is the approver named and not the author; a session that acts for nobody cannot approve. NULL when the approval may go ahead.';
 
 -- Approving a version supersedes the version that was approved before it.
 CREATE FUNCTION iso28000.document_version_supersede_previous() RETURNS trigger

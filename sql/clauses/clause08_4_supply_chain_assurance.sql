@@ -84,6 +84,9 @@ CREATE TABLE iso28000.provider_evidence (
   CONSTRAINT provider_evidence_verified_check CHECK ((verified_by IS NULL) = (verified_on IS NULL))
 );
 SELECT iso28000.register_table('iso28000.provider_evidence');
+-- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.provider_evidence
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by');
 
 COMMENT ON TABLE iso28000.provider_evidence IS
   'ISO 28000 8.1, 8.4: Evidence that a provider meets a security requirement: certificate, authorisation or signed contract clause, with its validity and who verified it.';

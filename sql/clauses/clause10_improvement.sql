@@ -74,6 +74,9 @@ COMMENT ON COLUMN iso28000.nonconformity.status_changed_by IS 'Role that last ch
 COMMENT ON COLUMN iso28000.nonconformity.status_note IS 'Note of the last transition, copied into the workflow event log.';
 COMMENT ON COLUMN iso28000.nonconformity.created_at IS 'When the record was created.';
 SELECT iso28000.register_table('iso28000.nonconformity');
+-- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.nonconformity
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by:verified');
 
 CREATE TABLE iso28000.corrective_action (
   org_id               bigint NOT NULL REFERENCES iso28000.organization,

@@ -35,6 +35,7 @@ CREATE TABLE iso28000.history (
     after_image  jsonb,
     prev_hash    bytea NOT NULL,
     hash         bytea NOT NULL,
+    acting_person bigint,
     PRIMARY KEY (org_id, seq)
 );
 COMMENT ON TABLE iso28000.history IS
@@ -52,6 +53,7 @@ COMMENT ON COLUMN iso28000.history.before_image IS 'The row before the change (U
 COMMENT ON COLUMN iso28000.history.after_image IS 'The row after the change (INSERT, UPDATE), as jsonb; NULL for DELETE.';
 COMMENT ON COLUMN iso28000.history.prev_hash IS 'Hash of the previous record of the chain; 32 zero bytes for the first.';
 COMMENT ON COLUMN iso28000.history.hash IS 'SHA-256 over the canonical serialisation of this record, prev_hash included (doc/history.md).';
+COMMENT ON COLUMN iso28000.history.acting_person IS 'The acting person of the organisation when the change was made (acting_person(): act_as() of a delegated role, or the person whose db_role was the current role), recorded as a fact at write time and covered by the hash; NULL when nobody acted as a person, and for every record written before 0.2.0.';
 
 -- The head of each organisation's chain, and its lock.
 CREATE TABLE iso28000.history_head (
@@ -109,21 +111,21 @@ CREATE TRIGGER history_head_kept_truncate BEFORE TRUNCATE ON iso28000.history_he
 -- The canonical serialisation of a history record (what its hash covers).
 CREATE FUNCTION iso28000.history_canonical(org_id bigint, seq bigint, recorded_at timestamptz,
     session_role text, acting_role text, txid bigint, table_name text, operation text,
-    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea)
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea, acting_person bigint DEFAULT NULL)
 RETURNS text
 LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'history_canonical';
-COMMENT ON FUNCTION iso28000.history_canonical(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea) IS
-  'Canonical serialisation of a history record: netstring fields, as documented in doc/history.md. NULL when a required field is NULL or prev_hash is not 32 bytes.';
+COMMENT ON FUNCTION iso28000.history_canonical(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea, bigint) IS
+  'Canonical serialisation of a history record: netstring fields, as documented in doc/history.md; the acting person is a last field only when it is not NULL. NULL when a required field is NULL or prev_hash is not 32 bytes.';
 
 -- SHA-256 over the canonical serialisation of a history record.
 CREATE FUNCTION iso28000.history_hash(org_id bigint, seq bigint, recorded_at timestamptz,
     session_role text, acting_role text, txid bigint, table_name text, operation text,
-    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea)
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea, acting_person bigint DEFAULT NULL)
 RETURNS bytea
 LANGUAGE c IMMUTABLE PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'history_hash';
-COMMENT ON FUNCTION iso28000.history_hash(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea) IS
+COMMENT ON FUNCTION iso28000.history_hash(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea, bigint) IS
   'SHA-256 of history_canonical() of the same fields: the hash a history record must carry.';
 
 -- Attaches the history chain to a register (register_table() calls it).

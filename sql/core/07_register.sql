@@ -212,3 +212,97 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT iso28000.acting_person(org) $$;
 COMMENT ON FUNCTION iso28000.current_person(bigint) IS
   'The acting person of the organisation (acting_person()): the person named with act_as() by a delegated role, else the active person whose db_role is the current role, or NULL.';
+
+-- Who-is-who is a manager's business: linking a person to a database role
+-- (db_role), or making a person active or inactive, needs manage (IS022), so a
+-- writer can neither borrow another person's identity nor shed his own.
+CREATE FUNCTION iso28000.person_identity_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.person := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF ((TG_OP = 'INSERT' AND NEW.db_role IS NOT NULL)
+      OR (TG_OP = 'UPDATE' AND (NEW.db_role IS DISTINCT FROM OLD.db_role OR NEW.active IS DISTINCT FROM OLD.active))
+      OR (TG_OP = 'DELETE' AND OLD.db_role IS NOT NULL))
+     AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot change who person % of organisation % is: that needs level manage',
+                    current_user, coalesce(rec.person_id::text, '(new)'), rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'person',
+            COLUMN = CASE WHEN TG_OP = 'UPDATE' AND NEW.db_role IS NOT DISTINCT FROM OLD.db_role THEN 'active' ELSE 'db_role' END,
+            DETAIL = 'Linking a person to a database role, and activating or deactivating a person, decide who acts as whom.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.person_identity_guard() IS
+  'Trigger on person: setting or changing db_role, changing active, or deleting a person who has a db_role needs level manage (IS022).';
+CREATE TRIGGER person_identity_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.person
+  FOR EACH ROW EXECUTE FUNCTION iso28000.person_identity_guard();
+
+-- The person stamps of a register (verified_by, accepted_by, approved_by ...):
+-- a column that names who did something names the acting person
+-- (acting_person(), src/actor.c), never someone the client chose.  Trigger
+-- arguments: one per column, "column" or "column:state".  A value the client
+-- writes (on INSERT, or changed by an UPDATE) must be the acting person
+-- (IS120).  With ":state", entering that state of the status column fills the
+-- column with the acting person when the client left it empty or as it was,
+-- and an UPDATE that keeps the status cannot change it (IS121).  Named so that
+-- it fires before the workflow engine's trigger (sql/core/06_workflow.sql), whose required
+-- columns then see the stamp.
+CREATE FUNCTION iso28000.stamp_acting_person()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  arg text;
+  col text;
+  state text;
+  n jsonb := to_jsonb(NEW);
+  o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  newv bigint;
+  oldv bigint;
+  me bigint;
+  entering boolean;
+  fill jsonb := '{}';
+BEGIN
+  FOREACH arg IN ARRAY TG_ARGV LOOP
+    col := split_part(arg, ':', 1);
+    state := nullif(split_part(arg, ':', 2), '');
+    newv := (n ->> col)::bigint;
+    oldv := (o ->> col)::bigint;
+    entering := state IS NOT NULL AND n ->> 'status' = state
+                AND (TG_OP = 'INSERT' OR (o ->> 'status') IS DISTINCT FROM state);
+    IF state IS NOT NULL AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
+       AND (n ->> 'status') IS NOT DISTINCT FROM (o ->> 'status') THEN
+      RAISE EXCEPTION '%.% of organisation %: % cannot change while the record stays in state "%"',
+                      TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, n ->> 'status'
+        USING ERRCODE = 'IS121', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+              DETAIL = format('%s is stamped with the acting person when the record enters "%s"; it was %s, the statement gives %s.',
+                              col, state, coalesce(oldv::text, 'empty'), coalesce(newv::text, 'empty'));
+    END IF;
+    IF newv IS NOT NULL AND (TG_OP = 'INSERT' OR newv IS DISTINCT FROM oldv) THEN
+      me := iso28000.acting_person(NEW.org_id);
+      IF me IS DISTINCT FROM newv THEN
+        RAISE EXCEPTION '%.% of organisation %: % names person %, but the acting person is %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, newv, coalesce('person ' || me, 'nobody')
+          USING ERRCODE = 'IS120', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+                DETAIL = format('%s records who did it: the database writes the acting person, never one the client names.', col),
+                HINT = 'A person acts through their own role (person.db_role) or through a delegated application that calls iso28000.act_as(org, person) in the transaction.';
+      END IF;
+    ELSIF entering THEN
+      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
+    END IF;
+  END LOOP;
+  IF fill <> '{}' THEN
+    NEW := jsonb_populate_record(NEW, fill);
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
+  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column" or "column:state"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121).';

@@ -41,6 +41,9 @@ CREATE TABLE iso28000.risk_appetite (
     CONSTRAINT risk_appetite_approved_before_effective CHECK (approved_on <= effective_on)
 );
 SELECT iso28000.register_table('iso28000.risk_appetite');
+-- Who approved the appetite is the acting person (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.risk_appetite
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
 COMMENT ON TABLE iso28000.risk_appetite IS
   'ISO 28000 6.1.2, 6.1.3: The organisation''s risk appetite over time: the highest band of residual risk it accepts; the row with the latest effective_on not after today applies.';
 COMMENT ON COLUMN iso28000.risk_appetite.statement IS 'The appetite statement as approved (required).';

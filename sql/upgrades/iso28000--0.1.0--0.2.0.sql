@@ -2413,3 +2413,269 @@ END
 $upgrade$;
 ALTER POLICY workflow_event_read ON iso28000.workflow_event
   USING (org_id = ANY (iso28000.policy_orgs('read')));
+
+-- trust-identity (issue 11): stamps from the acting person, who-is-who at
+-- manage (IS022), and segregation of duties by acting person.
+-- The person stamps of a register (verified_by, accepted_by, approved_by ...):
+-- a column that names who did something names the acting person
+-- (acting_person(), src/actor.c), never someone the client chose.  Trigger
+-- arguments: one per column, "column" or "column:state".  A value the client
+-- writes (on INSERT, or changed by an UPDATE) must be the acting person
+-- (IS120).  With ":state", entering that state of the status column fills the
+-- column with the acting person when the client left it empty or as it was,
+-- and an UPDATE that keeps the status cannot change it (IS121).  Named so that
+-- it fires before the workflow engine's trigger, whose required columns then
+-- see the stamp.
+CREATE FUNCTION iso28000.stamp_acting_person()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  arg text;
+  col text;
+  state text;
+  n jsonb := to_jsonb(NEW);
+  o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  newv bigint;
+  oldv bigint;
+  me bigint;
+  entering boolean;
+  fill jsonb := '{}';
+BEGIN
+  FOREACH arg IN ARRAY TG_ARGV LOOP
+    col := split_part(arg, ':', 1);
+    state := nullif(split_part(arg, ':', 2), '');
+    newv := (n ->> col)::bigint;
+    oldv := (o ->> col)::bigint;
+    entering := state IS NOT NULL AND n ->> 'status' = state
+                AND (TG_OP = 'INSERT' OR (o ->> 'status') IS DISTINCT FROM state);
+    IF state IS NOT NULL AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
+       AND (n ->> 'status') IS NOT DISTINCT FROM (o ->> 'status') THEN
+      RAISE EXCEPTION '%.% of organisation %: % cannot change while the record stays in state "%"',
+                      TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, n ->> 'status'
+        USING ERRCODE = 'IS121', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+              DETAIL = format('%s is stamped with the acting person when the record enters "%s"; it was %s, the statement gives %s.',
+                              col, state, coalesce(oldv::text, 'empty'), coalesce(newv::text, 'empty'));
+    END IF;
+    IF newv IS NOT NULL AND (TG_OP = 'INSERT' OR newv IS DISTINCT FROM oldv) THEN
+      me := iso28000.acting_person(NEW.org_id);
+      IF me IS DISTINCT FROM newv THEN
+        RAISE EXCEPTION '%.% of organisation %: % names person %, but the acting person is %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, newv, coalesce('person ' || me, 'nobody')
+          USING ERRCODE = 'IS120', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+                DETAIL = format('%s records who did it: the database writes the acting person, never one the client names.', col),
+                HINT = 'A person acts through their own role (person.db_role) or through a delegated application that calls iso28000.act_as(org, person) in the transaction.';
+      END IF;
+    ELSIF entering THEN
+      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
+    END IF;
+  END LOOP;
+  IF fill <> '{}' THEN
+    NEW := jsonb_populate_record(NEW, fill);
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
+  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column" or "column:state"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121).';
+
+-- Who approved / verified / accepted / assigned is the acting person.
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.risk_appetite
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.sms_scope
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.security_policy
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.role_assignment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('assigned_by');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.risk
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('accepted_by:accepted');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.provider_evidence
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.nonconformity
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by:verified');
+
+-- Who-is-who is a manager's business: linking a person to a database role
+-- (db_role), or making a person active or inactive, needs manage (IS022), so a
+-- writer can neither borrow another person's identity nor shed his own.
+CREATE FUNCTION iso28000.person_identity_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.person := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF ((TG_OP = 'INSERT' AND NEW.db_role IS NOT NULL)
+      OR (TG_OP = 'UPDATE' AND (NEW.db_role IS DISTINCT FROM OLD.db_role OR NEW.active IS DISTINCT FROM OLD.active))
+      OR (TG_OP = 'DELETE' AND OLD.db_role IS NOT NULL))
+     AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot change who person % of organisation % is: that needs level manage',
+                    current_user, coalesce(rec.person_id::text, '(new)'), rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'person',
+            COLUMN = CASE WHEN TG_OP = 'UPDATE' AND NEW.db_role IS NOT DISTINCT FROM OLD.db_role THEN 'active' ELSE 'db_role' END,
+            DETAIL = 'Linking a person to a database role, and activating or deactivating a person, decide who acts as whom.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.person_identity_guard() IS
+  'Trigger on person: setting or changing db_role, changing active, or deleting a person who has a db_role needs level manage (IS022).';
+CREATE TRIGGER person_identity_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.person
+  FOR EACH ROW EXECUTE FUNCTION iso28000.person_identity_guard();
+
+-- Roles that carry an authority (may_accept_risks) are a manager's business:
+-- creating or changing such a role, and assigning it to a person or ending the
+-- assignment, need manage (IS022), so a writer cannot give himself the
+-- authority to accept risks.
+CREATE FUNCTION iso28000.sms_role_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.sms_role := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF ((TG_OP IN ('INSERT', 'UPDATE') AND NEW.may_accept_risks)
+      OR (TG_OP IN ('UPDATE', 'DELETE') AND OLD.may_accept_risks))
+     AND (TG_OP <> 'UPDATE' OR (NEW.may_accept_risks, NEW.accept_up_to_band, NEW.retired_on, NEW.established_on)
+                               IS DISTINCT FROM (OLD.may_accept_risks, OLD.accept_up_to_band, OLD.retired_on, OLD.established_on))
+     AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot change the authority of SMS role "%" of organisation %: that needs level manage',
+                    current_user, rec.name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'sms_role', COLUMN = 'may_accept_risks',
+            DETAIL = 'The authority to accept risks, its band limit and its validity are decided by a manager.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.sms_role_authority_guard() IS
+  'Trigger on sms_role: creating, changing (authority, band, validity) or deleting a role that may accept risks needs level manage (IS022).';
+CREATE TRIGGER sms_role_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.sms_role
+  FOR EACH ROW EXECUTE FUNCTION iso28000.sms_role_authority_guard();
+
+CREATE FUNCTION iso28000.role_assignment_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.role_assignment := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  role_name text;
+BEGIN
+  SELECT r.name INTO role_name FROM iso28000.sms_role r
+   WHERE r.may_accept_risks AND r.org_id = rec.org_id
+     AND r.sms_role_id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.sms_role_id END,
+                           CASE WHEN TG_OP <> 'INSERT' THEN OLD.sms_role_id END)
+   LIMIT 1;
+  IF role_name IS NOT NULL AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot assign SMS role "%" of organisation %: it carries the authority to accept risks, which needs level manage',
+                    current_user, role_name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'role_assignment', COLUMN = 'sms_role_id',
+            DETAIL = 'Who holds an authority is decided by a manager.',
+            HINT = 'A manager of the organisation makes the assignment.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.role_assignment_authority_guard() IS
+  'Trigger on role_assignment: assigning, changing or deleting the assignment of an SMS role that may accept risks needs level manage (IS022).';
+CREATE TRIGGER role_assignment_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.role_assignment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.role_assignment_authority_guard();
+
+-- What an approval of a document version still lacks: an approver independent of the author.
+CREATE OR REPLACE FUNCTION iso28000.document_version_approval_guard(v iso28000.document_version, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.current_person(v.org_id);
+BEGIN
+  IF v.approver_id = v.author_id THEN
+    RETURN 'an approver who is not the author';
+  ELSIF me IS NULL THEN
+    RETURN format('the approval of person %s, the approver named (the current session acts for nobody in the organisation)',
+                  v.approver_id);
+  ELSIF me = v.author_id THEN
+    RETURN 'an approver who is not the author (the current session is the author''s)';
+  ELSIF me <> v.approver_id THEN
+    RETURN format('the approval of person %s, the approver named (the current session is person %s''s)',
+                  v.approver_id, me);
+  END IF;
+  RETURN NULL;
+END $$;
+
+COMMENT ON FUNCTION iso28000.document_version_approval_guard(iso28000.document_version, text, text) IS
+  'ISO 28000 7.5.2: Workflow guard of in_review -> approved: the approver is not the author, and the acting person (acting_person(): a delegated application''s act_as() or the person of the current role) is the approver named and not the author; a session that acts for nobody cannot approve. NULL when the approval may go ahead.';
+
+
+-- trust-identity (issue 11): the acting person recorded in the history as a
+-- fact at write time, hashed as a 14th field only when present (doc/history.md).
+-- Records written by 0.1.0 keep NULL and are not rewritten; they still verify.
+ALTER TABLE iso28000.history ADD COLUMN acting_person bigint;
+COMMENT ON COLUMN iso28000.history.acting_person IS 'The acting person of the organisation when the change was made (acting_person(): act_as() of a delegated role, or the person whose db_role was the current role), recorded as a fact at write time and covered by the hash; NULL when nobody acted as a person, and for every record written before 0.2.0.';
+DROP FUNCTION iso28000.history_canonical(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea);
+DROP FUNCTION iso28000.history_hash(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea);
+-- The canonical serialisation of a history record (what its hash covers).
+CREATE FUNCTION iso28000.history_canonical(org_id bigint, seq bigint, recorded_at timestamptz,
+    session_role text, acting_role text, txid bigint, table_name text, operation text,
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea, acting_person bigint DEFAULT NULL)
+RETURNS text
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_canonical';
+COMMENT ON FUNCTION iso28000.history_canonical(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea, bigint) IS
+  'Canonical serialisation of a history record: netstring fields, as documented in doc/history.md; the acting person is a last field only when it is not NULL. NULL when a required field is NULL or prev_hash is not 32 bytes.';
+
+-- SHA-256 over the canonical serialisation of a history record.
+CREATE FUNCTION iso28000.history_hash(org_id bigint, seq bigint, recorded_at timestamptz,
+    session_role text, acting_role text, txid bigint, table_name text, operation text,
+    row_key jsonb, before_image jsonb, after_image jsonb, prev_hash bytea, acting_person bigint DEFAULT NULL)
+RETURNS bytea
+LANGUAGE c IMMUTABLE PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_hash';
+COMMENT ON FUNCTION iso28000.history_hash(bigint, bigint, timestamptz, text, text, bigint, text, text, jsonb, jsonb, jsonb, bytea, bigint) IS
+  'SHA-256 of history_canonical() of the same fields: the hash a history record must carry.';
+
+-- Who changed what and when.
+CREATE OR REPLACE VIEW iso28000.history_log WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       h.recorded_at,
+       h.session_role,
+       h.acting_role,
+       h.acting_person AS person_id,
+       p.full_name AS person_name,
+       h.table_name,
+       h.operation,
+       h.row_key::text AS row_key,
+       (SELECT string_agg(k, ', ' ORDER BY k)
+          FROM (SELECT jsonb_object_keys(coalesce(h.before_image, '{}'))
+                UNION
+                SELECT jsonb_object_keys(coalesce(h.after_image, '{}'))) AS keys (k)
+         WHERE h.before_image -> k IS DISTINCT FROM h.after_image -> k) AS changed_columns,
+       h.txid
+  FROM iso28000.history h
+  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.person_id = h.acting_person;
+COMMENT ON COLUMN iso28000.history_log.person_id IS 'The acting person recorded with the change (history.acting_person): a fact at write time, not moved by later changes of person.db_role; NULL when nobody acted as a person and for records written before 0.2.0.';
+-- The history in the form the independent verifier reads (tools/verify-history).
+CREATE OR REPLACE VIEW iso28000.history_export WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       ((extract(epoch FROM h.recorded_at) * 1000000)::numeric)::bigint AS recorded_at_us,
+       h.session_role,
+       h.acting_role,
+       h.txid,
+       h.table_name,
+       h.operation,
+       h.row_key::text AS row_key,
+       h.before_image::text AS before_image,
+       h.after_image::text AS after_image,
+       encode(h.prev_hash, 'hex') AS prev_hash,
+       encode(h.hash, 'hex') AS hash,
+       h.acting_person
+  FROM iso28000.history h;
+COMMENT ON COLUMN iso28000.history_export.acting_person IS 'The acting person recorded with the change (empty when none); hashed as a last field only when present.';

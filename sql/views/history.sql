@@ -15,7 +15,7 @@ SELECT h.org_id,
        h.recorded_at,
        h.session_role,
        h.acting_role,
-       p.person_id,
+       h.acting_person AS person_id,
        p.full_name AS person_name,
        h.table_name,
        h.operation,
@@ -27,7 +27,7 @@ SELECT h.org_id,
          WHERE h.before_image -> k IS DISTINCT FROM h.after_image -> k) AS changed_columns,
        h.txid
   FROM iso28000.history h
-  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.db_role = h.session_role;
+  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.person_id = h.acting_person;
 COMMENT ON VIEW iso28000.history_log IS
   'ISO 28000 7.5.3, 9.2: Who changed what and when, one row per history record, with the columns each change touched; auditors (level audit) see their organisations.';
 COMMENT ON COLUMN iso28000.history_log.org_id IS 'The organisation.';
@@ -35,7 +35,7 @@ COMMENT ON COLUMN iso28000.history_log.seq IS 'Position in the organisation''s h
 COMMENT ON COLUMN iso28000.history_log.recorded_at IS 'Start time of the transaction that made the change.';
 COMMENT ON COLUMN iso28000.history_log.session_role IS 'Login that made the change.';
 COMMENT ON COLUMN iso28000.history_log.acting_role IS 'Current user when the change was made.';
-COMMENT ON COLUMN iso28000.history_log.person_id IS 'Person of the organisation whose db_role is the login, if any.';
+COMMENT ON COLUMN iso28000.history_log.person_id IS 'The acting person recorded with the change (history.acting_person): a fact at write time, not moved by later changes of person.db_role; NULL when nobody acted as a person and for records written before 0.2.0.';
 COMMENT ON COLUMN iso28000.history_log.person_name IS 'Full name of that person.';
 COMMENT ON COLUMN iso28000.history_log.table_name IS 'Register that changed.';
 COMMENT ON COLUMN iso28000.history_log.operation IS 'INSERT, UPDATE or DELETE.';
@@ -86,7 +86,8 @@ SELECT h.org_id,
        h.before_image::text AS before_image,
        h.after_image::text AS after_image,
        encode(h.prev_hash, 'hex') AS prev_hash,
-       encode(h.hash, 'hex') AS hash
+       encode(h.hash, 'hex') AS hash,
+       h.acting_person
   FROM iso28000.history h;
 COMMENT ON VIEW iso28000.history_export IS
   'ISO 28000 7.5.3, 9.2: The history as text, field by field as the canonical serialisation uses it, for tools/verify-history: export with COPY (SELECT * FROM iso28000.history_export WHERE org_id = ... ORDER BY seq) TO STDOUT (FORMAT csv, HEADER).';
@@ -103,5 +104,6 @@ COMMENT ON COLUMN iso28000.history_export.before_image IS 'Row before the change
 COMMENT ON COLUMN iso28000.history_export.after_image IS 'Row after the change, jsonb text (empty when NULL).';
 COMMENT ON COLUMN iso28000.history_export.prev_hash IS 'Hash of the previous record, 64 hex digits.';
 COMMENT ON COLUMN iso28000.history_export.hash IS 'Hash of this record, 64 hex digits.';
+COMMENT ON COLUMN iso28000.history_export.acting_person IS 'The acting person recorded with the change (empty when none); hashed as a last field only when present.';
 
 GRANT SELECT ON iso28000.history_log, iso28000.record_version, iso28000.history_export TO PUBLIC;

@@ -277,6 +277,9 @@ def walk(app, org, ann, vic, mia):
               " effectiveness_review = 'Gate audit of 40 containers: all sealed' " + nc_where
               + " AND status = 'action_taken'")
     expect_refusal(app, VIC, verify, (ann, org, nc),
+                   "IS120", "acting for Vic, the application cannot name Ann as the verifier",
+                   "nonconformity", "verified_by")
+    expect_refusal(app, ANN, verify, (ann, org, nc),
                    "IS104", "the owner of a corrective action cannot be the verifier (10.2 d)",
                    "nonconformity", "status")
     with app.acting_for(VIC) as cur:

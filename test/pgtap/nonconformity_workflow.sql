@@ -5,13 +5,17 @@
 -- frozen states, deletes, levels, segregation of duties and the event log.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(131);
+SELECT plan(132);
 
 SELECT iso28000.create_organization('NCW', 'Nonconformity workflow test') AS org \gset
 INSERT INTO iso28000.person (org_id, full_name) VALUES (:org, 'Ann Owner') RETURNING person_id AS ann \gset
 INSERT INTO iso28000.person (org_id, full_name) VALUES (:org, 'Vic Verifier') RETURNING person_id AS vic \gset
 
 CREATE TEMP TABLE ctx AS SELECT :org::bigint AS org, :ann::bigint AS ann, :vic::bigint AS vic;
+-- The test's own role acts for Vic (delegated like an application): the
+-- verifier is stamped from the acting person, never named by the statement.
+SELECT iso28000.grant_delegation(:org, current_user::regrole);
+SELECT iso28000.act_as(:org, :vic);
 
 -- A new nonconformity with every column filled, moved along the main path to
 -- the given state (its one corrective action done on the way).
@@ -24,9 +28,9 @@ DECLARE
 BEGIN
   SELECT * INTO c FROM ctx;
   INSERT INTO iso28000.nonconformity (org_id, title, severity, rejection_reason, correction, root_cause,
-         analysis_method, similar_nonconformities, effectiveness_review, verified_by, verified_on, sms_change_needed)
+         analysis_method, similar_nonconformities, effectiveness_review, verified_on, sms_change_needed)
   VALUES (c.org, 'nc to ' || target, 'minor', 'not an nc', 'fixed', 'cause', '5 whys', 'none elsewhere',
-          'effective', c.vic, current_date, false)
+          'effective', current_date, false)
   RETURNING nonconformity_id INTO id;
   IF target = 'rejected' THEN
     UPDATE iso28000.nonconformity SET status = 'rejected' WHERE org_id = c.org AND nonconformity_id = id;
@@ -102,8 +106,16 @@ SELECT throws_ok(format('UPDATE iso28000.nonconformity SET status = %L, %I = NUL
   FROM iso28000.workflow_required_column r
   JOIN LATERAL (SELECT t.from_state FROM iso28000.workflow_transition t
                  WHERE t.workflow = r.workflow AND t.to_state = r.state ORDER BY t.from_state LIMIT 1) f ON true
- WHERE r.workflow = 'nonconformity'
+ WHERE r.workflow = 'nonconformity' AND r.column_name <> 'verified_by'
  ORDER BY r.state, r.column_name;
+-- verified_by is stamped with the acting person: a role that acts for nobody leaves it empty.
+CREATE ROLE ncw_ghost;
+SELECT iso28000.grant_access(:org, 'ncw_ghost', 'audit');
+SELECT pg_temp.nc_at('action_taken') AS nc_ghost \gset
+SET ROLE ncw_ghost;
+SELECT throws_ok(format('UPDATE iso28000.nonconformity SET status = %L WHERE nonconformity_id = %s', 'verified', :nc_ghost),
+                 'IS103', NULL, 'nonconformity: verified needs verified_by (an acting person)');
+RESET ROLE;
 
 SELECT throws_ok(format('UPDATE iso28000.corrective_action SET status = %L, %I = NULL WHERE corrective_action_id = %s',
                         r.state, r.column_name, pg_temp.ca_at(f.from_state)),
@@ -145,17 +157,21 @@ UPDATE iso28000.corrective_action SET status = 'done', completed_on = current_da
 SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'action_taken' WHERE nonconformity_id = %s$$, :nc1),
   'action_taken once every live action is done (cancelled ones aside)');
 
--- Segregation of duties: the verifier owns none of the corrective actions.
+-- Segregation of duties: the verifier (the acting person) owns none of the corrective actions.
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', verified_by = %s WHERE nonconformity_id = %s$$, :ann, :nc1),
+  'IS120', NULL, 'the verifier cannot be named by the statement: it is the acting person');
+SELECT iso28000.act_as(:org, :ann);
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified' WHERE nonconformity_id = %s$$, :nc1),
   'IS104', NULL, 'the owner of a corrective action cannot verify its nonconformity');
-SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', verified_by = %s WHERE nonconformity_id = %s$$, :ann, :nc1),
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified' WHERE nonconformity_id = %s$$, :nc1),
   'IS104', format('iso28000.nonconformity (org_id, nonconformity_id)=(%s, %s) cannot move from "action_taken" to "verified": a verifier who owns none of its corrective actions (person %s owns corrective action %s)',
                   :org, :nc1, :ann, (SELECT min(corrective_action_id) FROM iso28000.corrective_action WHERE nonconformity_id = :nc1)),
   'the refusal names the record, both states and the conflict');
-SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', verified_by = %s WHERE nonconformity_id = %s$$, :vic, :nc1),
+SELECT iso28000.act_as(:org, :vic);
+SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified' WHERE nonconformity_id = %s$$, :nc1),
   'an independent verifier verifies');
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET verified_by = %s WHERE nonconformity_id = %s$$, :ann, :nc1),
-  'IS104', NULL, 'a verified nonconformity cannot take the owner of one of its actions as verifier afterwards');
+  'IS121', NULL, 'a verified nonconformity cannot take the owner of one of its actions as verifier afterwards');
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = true, sms_change_note = NULL WHERE nonconformity_id = %s$$, :nc1),
   'IS104', NULL, 'closing with an SMS change needs the change described');
 
@@ -212,6 +228,7 @@ CREATE ROLE ncw_auditor;
 SELECT iso28000.grant_access(:org, 'ncw_writer', 'write');
 SELECT iso28000.grant_access(:org, 'ncw_auditor', 'audit');
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:org, 'Wes Writer', 'ncw_writer') RETURNING person_id AS wes \gset
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:org, 'Ada Auditor', 'ncw_auditor');
 SELECT pg_temp.nc_at('action_taken') AS nc3 \gset
 SELECT pg_temp.nc_at('closed') AS nc4 \gset
 SET ROLE ncw_writer;

@@ -208,10 +208,16 @@ INSERT INTO check_case VALUES
   ('control_test_exceptions_within_sample', 'control_test', $$INSERT INTO iso28000.control_test (org_id, control_id, tested_on, method, result, sample_size, exceptions, findings) VALUES (tap_rk.id('a'), tap_rk.id('ctl'), '2026-03-02', 'inspection', 'partially_effective', 5, 6, 'f')$$),
   ('control_test_next_after_tested', 'control_test', $$INSERT INTO iso28000.control_test (org_id, control_id, tested_on, method, result, next_test_on) VALUES (tap_rk.id('a'), tap_rk.id('ctl'), '2026-03-02', 'inspection', 'effective', '2026-03-01')$$);
 
+-- A statement naming an approver or acceptor runs as that acting person
+-- (stamp_acting_person refuses any other with IS120 before the CHECK runs).
+SELECT iso28000.grant_delegation(tap_rk.id('a'), current_user::regrole);
 SELECT throws_ok(stmt, '23514',
                  format('new row for relation "%s" violates check constraint "%s"', tbl, split_part(con, '/', 1)),
                  'check ' || con || ' refuses')
-  FROM check_case ORDER BY con;
+  FROM check_case c
+ CROSS JOIN LATERAL (SELECT iso28000.act_as(tap_rk.id('a'),
+                                            tap_rk.id(CASE WHEN c.stmt LIKE '%''pa2''%' THEN 'pa2' ELSE 'pa' END))) AS acting
+ ORDER BY con;
 
 SELECT is(
   (SELECT array_agg(conname::text ORDER BY 1) FROM pg_constraint k

@@ -74,10 +74,10 @@ SELECT throws_like($$UPDATE iso28000.risk SET status = 'accepted', accepted_by =
                    '%authority to accept medium risks%', 'the refusal names the band of the residual rating');
 SELECT throws_ok($$UPDATE iso28000.risk SET status = 'accepted', accepted_by = tap_rw.id('alice'), accepted_on = current_date
                    WHERE risk_id = tap_rw.id('r1')$$,
-                 'IS104', NULL, 'nor record someone else''s acceptance');
+                 'IS120', NULL, 'nor record someone else''s acceptance');
 SELECT throws_like($$UPDATE iso28000.risk SET status = 'accepted', accepted_by = tap_rw.id('alice'), accepted_on = current_date
                      WHERE risk_id = tap_rw.id('r1')$$,
-                   '%accepted_by must be the person of role "tap_rw_carol"%', 'the refusal names the acting role');
+                   '%accepted_by names person %, but the acting person is person %', 'the refusal names both persons');
 RESET ROLE;
 
 SET ROLE tap_rw_alice;

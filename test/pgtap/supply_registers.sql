@@ -64,6 +64,9 @@ INSERT INTO iso28000.document (org_id, code, title, doc_type, owner_id, review_i
 INSERT INTO iso28000.document_version (org_id, document_id, version_label, author_id, content_sha256)
   VALUES (:a, :doc, '1.0', :ann, repeat('ab', 32));
 UPDATE iso28000.document_version SET status = 'in_review' WHERE org_id = :a;
+-- The test's own role acts like a delegated application: as Paul to approve, as Ann to verify evidence.
+SELECT iso28000.grant_delegation(:a, current_user::regrole);
+SELECT iso28000.act_as(:a, :paul);
 UPDATE iso28000.document_version SET status = 'approved', approver_id = :paul, approved_on = '2026-01-10',
        effective_on = '2026-01-15' WHERE org_id = :a;
 INSERT INTO iso28000.supply_chain_node (org_id, code, name, kind, external, country)
@@ -85,6 +88,7 @@ INSERT INTO iso28000.plan_exercise (org_id, security_plan_id, kind, planned_on, 
 INSERT INTO iso28000.security_requirement (org_id, code, title, kind, applies_to_kinds, min_criticality)
   VALUES (:a, 'ISO28000', 'ISO 28000 certificate', 'certification', '{supplier}', 'high')
   RETURNING requirement_id AS req \gset
+SELECT iso28000.act_as(:a, :ann);
 INSERT INTO iso28000.provider_evidence (org_id, node_id, requirement_id, reference, valid_from, valid_until,
                                         revoked_on, verified_by, verified_on)
   VALUES (:a, :n1, :req, 'CERT-1', '2026-01-01', '2029-01-01', NULL, :ann, '2026-01-02');

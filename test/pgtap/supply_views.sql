@@ -30,6 +30,8 @@ INSERT INTO iso28000.document_version (org_id, document_id, version_label, autho
 SELECT :v, document_id, '1', :ann FROM iso28000.document WHERE org_id = :v;
 UPDATE iso28000.document_version v SET status = 'in_review'
   FROM iso28000.document d WHERE d.org_id = v.org_id AND d.document_id = v.document_id AND d.code <> 'D4';
+SELECT iso28000.grant_delegation(:v, current_user::regrole);   -- the test acts for Paul, who approves
+SELECT iso28000.act_as(:v, :paul);
 UPDATE iso28000.document_version v SET status = x.status, approver_id = :paul, approved_on = x.approved
   FROM iso28000.document d, (VALUES ('D1', 'approved', current_date - 400), ('D2', 'approved', current_date - 100),
                ('D3', 'approved', current_date - 30), ('D4', 'draft', NULL::date),

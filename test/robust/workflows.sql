@@ -37,9 +37,12 @@ UPDATE iso28000.nonconformity SET status = 'action_planned'
 UPDATE iso28000.corrective_action SET status = 'done', completed_on = current_date, evidence = 'photo of the new lock'
  WHERE title = 'replace the lock of Restore check: closed';
 UPDATE iso28000.nonconformity SET status = 'action_taken' WHERE title = 'Restore check: closed';
+-- 10.2 d: the auditor verifies as herself (verified_by is the acting person).
+SET ROLE npl_auditor;
 UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'no recurrence in 30 days',
-       verified_by = rc.verifier, verified_on = current_date
-  FROM rc WHERE title = 'Restore check: closed';
+       verified_on = current_date
+ WHERE title = 'Restore check: closed';
+SET ROLE npl_security_manager;
 UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE title = 'Restore check: closed';
 RESET ROLE;
 \endif
