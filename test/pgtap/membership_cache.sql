@@ -9,7 +9,9 @@ BEGIN;
 CREATE EXTENSION iso28000;
 SELECT plan(40);
 
-CREATE ROLE mc_alice NOLOGIN;                 -- the session user of most tests
+-- NOINHERIT before the grant: from PostgreSQL 16 a grant keeps the inherit
+-- option the member had when it was granted, whatever ALTER ROLE says later.
+CREATE ROLE mc_alice NOLOGIN NOINHERIT;       -- the session user of most tests
 CREATE ROLE mc_team NOLOGIN;                  -- alice may SET ROLE to it, does not inherit it
 CREATE ROLE mc_group NOLOGIN;
 CREATE ROLE mc_inheritor NOLOGIN IN ROLE mc_group;
@@ -17,7 +19,6 @@ CREATE ROLE mc_noinherit NOLOGIN NOINHERIT IN ROLE mc_group;
 CREATE ROLE mc_owner NOLOGIN;                 -- owns a SECURITY DEFINER function
 CREATE ROLE mc_boss NOLOGIN;
 GRANT mc_team TO mc_alice;
-ALTER ROLE mc_alice NOINHERIT;
 SELECT iso28000.create_organization('MCA', 'Membership A', 'mc_boss') AS a \gset
 SELECT iso28000.create_organization('MCB', 'Membership B', 'mc_boss') AS b \gset
 SET SESSION AUTHORIZATION mc_boss;
