@@ -18,7 +18,6 @@ CREATE ROLE mc_inheritor NOLOGIN IN ROLE mc_group;
 CREATE ROLE mc_noinherit NOLOGIN NOINHERIT IN ROLE mc_group;
 CREATE ROLE mc_owner NOLOGIN;                 -- owns a SECURITY DEFINER function
 CREATE ROLE mc_boss NOLOGIN;
-ALTER ROLE mc_alice NOINHERIT;                -- before the GRANT: on 16+ a grant takes its INHERIT from it
 GRANT mc_team TO mc_alice;
 SELECT iso28000.create_organization('MCA', 'Membership A', 'mc_boss') AS a \gset
 SELECT iso28000.create_organization('MCB', 'Membership B', 'mc_boss') AS b \gset
