@@ -91,6 +91,11 @@ INSERT INTO iso28000.person (org_id, full_name, db_role)
 SELECT org_id, 'Soak client ' || client, role FROM soak.client;
 INSERT INTO iso28000.person (org_id, full_name)
 SELECT DISTINCT org_id, 'Soak verifier' FROM soak.client;
+-- Each client role is also a delegated application role of its organisation,
+-- so that it can act for the organisation's verifier (act_as) when it
+-- verifies: a verifier must be the acting person (IS120), and the soak's
+-- verifier has no login of its own.
+SELECT iso28000.grant_delegation(org_id, role::regrole, 'soak client') FROM soak.client;
 UPDATE soak.client c SET
   owner_id = (SELECT person_id FROM iso28000.person p WHERE p.org_id = c.org_id AND p.db_role = c.role),
   verifier_id = (SELECT person_id FROM iso28000.person p WHERE p.org_id = c.org_id AND p.full_name = 'Soak verifier');
@@ -190,6 +195,7 @@ BEGIN
       PERFORM soak.try(c.client, c.org_id, 'nonconformity action_taken -> cause_analysed (ineffective)', 'ok',
         format('UPDATE iso28000.nonconformity SET status = ''cause_analysed'' WHERE %s', key));
     ELSE
+      PERFORM iso28000.act_as(c.org_id, c.verifier_id);   -- for the rest of this transaction
       PERFORM soak.try(c.client, c.org_id, 'nonconformity action_taken -> verified', 'ok',
         format('UPDATE iso28000.nonconformity SET status = ''verified'', effectiveness_review = ''no recurrence'',
                        verified_by = %s, verified_on = current_date WHERE %s', c.verifier_id, key));
