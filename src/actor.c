@@ -334,7 +334,11 @@ iso28000_act_as(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_NOT_A_PERSON),
 				 errmsg("act_as needs an organisation and a person"),
-				 errhint("Call iso28000.act_as(org_id, person_id).")));
+				 errdetail("A delegated role acts for one person of one organisation at a time."),
+				 errhint("Call iso28000.act_as(org_id, person_id)."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "person"),
+				 err_generic_string(PG_DIAG_COLUMN_NAME, PG_ARGISNULL(0) ? "org_id" : "person_id")));
 	org = PG_GETARG_INT64(0);
 	person = PG_GETARG_INT64(1);
 
@@ -356,7 +360,8 @@ iso28000_act_as(PG_FUNCTION_ARGS)
 						(long long) person, (long long) org),
 				 errdetail("A delegated role acts only for the active people of the organisation that delegated it."),
 				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
-				 err_generic_string(PG_DIAG_TABLE_NAME, "person")));
+				 err_generic_string(PG_DIAG_TABLE_NAME, "person"),
+				 err_generic_string(PG_DIAG_COLUMN_NAME, "person_id")));
 
 	if (!actor_callbacks_registered)
 	{

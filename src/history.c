@@ -933,7 +933,9 @@ history_record(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_HISTORY_NOT_A_REGISTER),
 				 errmsg("table \"%s\" has no org_id column", RelationGetRelationName(td->tg_relation)),
-				 errdetail("The history chains each row into the chain of the organisation named by its org_id.")));
+				 errdetail("The history chains each row into the chain of the organisation named by its org_id."),
+				 errtable(td->tg_relation),
+				 err_generic_string(PG_DIAG_COLUMN_NAME, "org_id")));
 
 	memset(&r, 0, sizeof(r));
 	r.reldesc = RelationGetDescr(td->tg_relation);
@@ -1033,7 +1035,7 @@ history_record(PG_FUNCTION_ARGS)
 							GetUserNameFromId(GetUserId(), false), rows[i].org_id, r.table_name),
 					 errdetail("A change is chained into the history of its row's organisation only for a role with write access there."),
 					 errhint("A manager of the organisation grants access with iso28000.grant_access()."),
-					 errtable(td->tg_relation)));
+					 errtablecol(td->tg_relation, org_attnum)));
 	}
 
 	/* Everything that can run the caller's code, as the caller, first. */

@@ -643,7 +643,11 @@ iso28000_require_level(PG_FUNCTION_ARGS)
 						GetUserNameFromId(role, false),
 						level ? text_to_cstring(level) : "<NULL>",
 						PG_ARGISNULL(0) ? "<NULL>" : psprintf(INT64_FORMAT, PG_GETARG_INT64(0))),
-				 errhint("A manager of the organisation grants access with iso28000.grant_access().")));
+				 errdetail("Levels rise from read to write, audit and manage; the action needs at least the level named."),
+				 errhint("A manager of the organisation grants access with iso28000.grant_access()."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "membership"),
+				 err_generic_string(PG_DIAG_COLUMN_NAME, "level")));
 	PG_RETURN_VOID();
 }
 

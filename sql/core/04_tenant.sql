@@ -155,8 +155,9 @@ DECLARE
 BEGIN
     IF NOT pg_has_role(session_user, manager, 'MEMBER') THEN
         RAISE EXCEPTION 'role "%" cannot make role "%" the manager of a new organisation', session_user, manager
-              USING ERRCODE = 'IS002',
-                    DETAIL = 'The manager of a new organisation must be a role the session user can become.';
+              USING ERRCODE = 'IS002', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'member',
+                    DETAIL = 'The manager of a new organisation must be a role the session user can become.',
+                    HINT = 'Name a role the session user is a member of, or leave manager out to manage it yourself.';
     END IF;
     INSERT INTO iso28000.organization (code, name, created_by)
          VALUES (create_organization.code, create_organization.name, manager::text)
@@ -182,7 +183,7 @@ BEGIN
        AND NOT EXISTS (SELECT FROM iso28000.membership
                         WHERE org_id = org AND member <> role AND level = 'manage') THEN
         RAISE EXCEPTION 'role "%" is the last manager of organisation %', role, org
-              USING ERRCODE = 'IS004',
+              USING ERRCODE = 'IS004', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
                     DETAIL = 'An organisation keeps at least one manager.',
                     HINT = 'Grant manage to another role first.';
     END IF;
@@ -201,7 +202,8 @@ BEGIN
     PERFORM iso28000.require_level(org, 'manage');
     IF NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level = grant_access.level) THEN
         RAISE EXCEPTION 'unknown access level "%"', level
-              USING ERRCODE = 'IS003',
+              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
                     HINT = 'Levels are read, write, audit and manage.';
     END IF;
     IF level <> 'manage' THEN
@@ -250,6 +252,29 @@ AS $$
 $$;
 COMMENT ON FUNCTION iso28000._is_extension_table(regclass) IS
   'Internal: true when the table is a permanent table of schema iso28000 owned by the extension''s owner, the only tables register_table(), the history and the workflow engine accept.';
+
+-- The one refusal of a table _is_extension_table() does not accept, shared by
+-- register_table() (IS010), attach_history() (IS210) and attach_workflow()
+-- (IS110): the caller says what was refused, its SQLSTATE and its rule; the
+-- error names the table in its schema and table fields.
+CREATE FUNCTION iso28000._require_extension_table(tbl regclass, sqlstate text, refusal text, rule text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION '%: it is not a permanent table of schema iso28000 owned by the extension''s owner', refusal
+              USING ERRCODE = sqlstate,
+                    DETAIL = rule,
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION iso28000._require_extension_table(regclass, text, text, text) IS
+  'Internal: raises the given SQLSTATE (IS010, IS110, IS210), with the refusal as the message, the rule as the detail and the table in the schema and table fields, unless _is_extension_table() accepts the table.';
 
 -- organization: members see their organisations; managers change them; new
 -- organisations come only from create_organization().

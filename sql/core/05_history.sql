@@ -136,29 +136,25 @@ SET search_path = pg_catalog, pg_temp
 SET client_min_messages = warning
 AS $$
 BEGIN
-    IF NOT iso28000._is_extension_table(tbl) THEN
-        RAISE EXCEPTION 'table % cannot have a history: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
-              USING ERRCODE = 'IS210',
-                    DETAIL = 'The history records only the extension''s own registers.',
-                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
-                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
-                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
-    END IF;
+    PERFORM iso28000._require_extension_table(tbl, 'IS210', format('table %s cannot have a history', tbl),
+                'The history records only the extension''s own registers.');
     IF NOT EXISTS (SELECT FROM pg_attribute
                     WHERE attrelid = tbl AND attname = 'org_id' AND attnum > 0 AND NOT attisdropped) THEN
         RAISE EXCEPTION 'table % has no org_id column', tbl
-              USING ERRCODE = 'IS205',
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id',
                     DETAIL = 'The history chains each row into the chain of the organisation named by its org_id.';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_attribute
                     WHERE attrelid = tbl AND attname = 'org_id' AND atttypid = 'bigint'::regtype AND attnotnull) THEN
         RAISE EXCEPTION 'column org_id of table % is not bigint NOT NULL', tbl
-              USING ERRCODE = 'IS205',
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id',
                     DETAIL = 'org_id refers to iso28000.organization, whose key is bigint; every row belongs to one organisation.';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
         RAISE EXCEPTION 'table % has no primary key', tbl
-              USING ERRCODE = 'IS205',
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
                     DETAIL = 'A history record names the changed row by its primary key.';
     END IF;
     EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_insert ON %s', tbl);
@@ -246,8 +242,9 @@ BEGIN
         END IF;
         IF kept[1]::bigint <> org THEN
             RAISE EXCEPTION 'digest "%" is of organisation %, not of organisation %', kept_digest, kept[1], org
-                  USING ERRCODE = 'IS204',
-                        DETAIL = 'A kept digest only vouches for the chain of its own organisation.';
+                  USING ERRCODE = 'IS204', SCHEMA = 'iso28000', TABLE = 'history_head', COLUMN = 'org_id',
+                        DETAIL = 'A kept digest only vouches for the chain of its own organisation.',
+                        HINT = 'Pass the digest that iso28000.history_digest() returned for this organisation.';
         END IF;
         kept_seq := kept[2]::bigint;
         kept_hash := decode(kept[3], 'hex');

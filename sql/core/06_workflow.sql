@@ -342,14 +342,8 @@ DECLARE
   coltype regtype;
   missing text;
 BEGIN
-  IF NOT iso28000._is_extension_table(tbl) THEN
-    RAISE EXCEPTION 'workflow "%" cannot govern table %: it is not a permanent table of schema iso28000 owned by the extension''s owner', workflow, tbl
-      USING ERRCODE = 'IS110',
-            DETAIL = 'The workflow engine governs only the extension''s own registers.',
-            HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
-            SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
-            TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
-  END IF;
+  PERFORM iso28000._require_extension_table(tbl, 'IS110', format('workflow "%s" cannot govern table %s', workflow, tbl),
+              'The workflow engine governs only the extension''s own registers.');
   IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
     RAISE EXCEPTION 'workflow "%" is not defined', workflow
       USING ERRCODE = 'IS100',

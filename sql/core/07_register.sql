@@ -23,19 +23,16 @@ DECLARE
     seq regclass;
     col record;
 BEGIN
-    IF NOT iso28000._is_extension_table(tbl) THEN
-        RAISE EXCEPTION 'table % cannot be made a register: it is not a permanent table of schema iso28000 owned by the extension''s owner', tbl
-              USING ERRCODE = 'IS010',
-                    DETAIL = 'The history and the workflow engine serve only the extension''s own registers.',
-                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
-                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
-                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
-    END IF;
+    PERFORM iso28000._require_extension_table(tbl, 'IS010', format('table %s cannot be made a register', tbl),
+                'The history and the workflow engine serve only the extension''s own registers.');
     IF NOT EXISTS (SELECT FROM pg_attribute
                     WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
         RAISE EXCEPTION 'table % has no org_id column', tbl
               USING ERRCODE = 'IS005',
-                    DETAIL = 'Every register belongs to an organisation through its org_id column.';
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.',
+                    HINT = 'Add org_id bigint NOT NULL REFERENCES iso28000.organization, first in the primary key.',
+                    SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id';
     END IF;
 
     -- The standard columns of the extension's own registers say what they

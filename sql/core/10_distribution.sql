@@ -127,6 +127,7 @@ AS $$
 DECLARE
     anchor   regclass;
     problems text;
+    first_bad regclass;
     citus    boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
     done     boolean;
     p        record;
@@ -136,19 +137,22 @@ BEGIN
               USING ERRCODE = '22023';
     END IF;
 
-    SELECT string_agg(format('%s: %s', q.relation, q.problem), E'\n' ORDER BY q.step)
-      INTO problems
+    SELECT string_agg(format('%s: %s', q.relation, q.problem), E'\n' ORDER BY q.step),
+           (array_agg(q.relation ORDER BY q.step))[1]
+      INTO problems, first_bad
       FROM iso28000._distribution_plan() q WHERE q.problem IS NOT NULL;
     IF problems IS NOT NULL THEN
+        -- The table field names the first table at fault; the detail lists every one.
         RAISE EXCEPTION 'the tables of iso28000 cannot be distributed by org_id as they stand'
-              USING ERRCODE = 'IS051',
+              USING ERRCODE = 'IS051', SCHEMA = 'iso28000',
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = first_bad),
                     DETAIL = problems,
                     HINT = 'Every register keeps org_id NOT NULL, first in its primary key, in every unique constraint, and in every foreign key to another register.';
     END IF;
 
     IF NOT dry_run AND NOT citus THEN
         RAISE EXCEPTION 'citus is not installed in this database'
-              USING ERRCODE = 'IS050',
+              USING ERRCODE = 'IS050', SCHEMA = 'iso28000',
                     DETAIL = 'iso28000.distribute() makes the catalogs reference tables and distributes the registers by org_id with Citus.',
                     HINT = 'Install Citus on every node, add citus to shared_preload_libraries, run CREATE EXTENSION citus and add the worker nodes, then call iso28000.distribute() again. iso28000.distribute(dry_run => true) shows the plan without Citus.';
     END IF;

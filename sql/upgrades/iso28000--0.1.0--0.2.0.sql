@@ -2750,3 +2750,398 @@ ALTER TABLE iso28000.risk
       REFERENCES iso28000.threat_scenario (org_id, threat_scenario_id);
 CREATE INDEX risk_threat_scenario ON iso28000.risk (org_id, threat_scenario_id);
 COMMENT ON COLUMN iso28000.risk.threat_scenario_id IS 'The threat scenario of the organisation''s catalog (threat_scenario) the risk is about, if any; threat keeps the free text.';
+
+-- Issue 14, every refusal has its fields: the tenant model's refusals
+-- (IS002 to IS004) name the membership column at fault, register_table()
+-- (IS005), attach_history() (IS205), verify_history() (IS204) and
+-- distribute() (IS050, IS051) their schema, table and column; the one
+-- refusal of a table that is not the extension's (IS010, IS110, IS210) is
+-- said once, in _require_extension_table().  (IS001, IS021, IS205 and IS211
+-- raised from C take their fields from the new module.)
+CREATE OR REPLACE FUNCTION iso28000.create_organization(code text, name text, manager regrole DEFAULT current_user::regrole)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    new_id bigint;
+BEGIN
+    IF NOT pg_has_role(session_user, manager, 'MEMBER') THEN
+        RAISE EXCEPTION 'role "%" cannot make role "%" the manager of a new organisation', session_user, manager
+              USING ERRCODE = 'IS002', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'member',
+                    DETAIL = 'The manager of a new organisation must be a role the session user can become.',
+                    HINT = 'Name a role the session user is a member of, or leave manager out to manage it yourself.';
+    END IF;
+    INSERT INTO iso28000.organization (code, name, created_by)
+         VALUES (create_organization.code, create_organization.name, manager::text)
+      RETURNING org_id INTO new_id;
+    INSERT INTO iso28000.membership (org_id, member, level, granted_by)
+         VALUES (new_id, manager, 'manage', session_user);
+    RETURN new_id;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000._keep_a_manager(org bigint, role regrole)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT FROM iso28000.membership
+                WHERE org_id = org AND member = role AND level = 'manage')
+       AND NOT EXISTS (SELECT FROM iso28000.membership
+                        WHERE org_id = org AND member <> role AND level = 'manage') THEN
+        RAISE EXCEPTION 'role "%" is the last manager of organisation %', role, org
+              USING ERRCODE = 'IS004', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'An organisation keeps at least one manager.',
+                    HINT = 'Grant manage to another role first.';
+    END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    IF NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level = grant_access.level) THEN
+        RAISE EXCEPTION 'unknown access level "%"', level
+              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
+                    HINT = 'Levels are read, write, audit and manage.';
+    END IF;
+    IF level <> 'manage' THEN
+        PERFORM iso28000._keep_a_manager(org, role);
+    END IF;
+    INSERT INTO iso28000.membership AS m (org_id, member, level)
+         VALUES (org, role, grant_access.level)
+    ON CONFLICT (org_id, member)
+      DO UPDATE SET level = excluded.level, granted_by = current_user, granted_at = now();
+END
+$$;
+
+-- The one refusal of a table _is_extension_table() does not accept, shared by
+-- register_table() (IS010), attach_history() (IS210) and attach_workflow()
+-- (IS110): the caller says what was refused, its SQLSTATE and its rule; the
+-- error names the table in its schema and table fields.
+CREATE FUNCTION iso28000._require_extension_table(tbl regclass, sqlstate text, refusal text, rule text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT iso28000._is_extension_table(tbl) THEN
+        RAISE EXCEPTION '%: it is not a permanent table of schema iso28000 owned by the extension''s owner', refusal
+              USING ERRCODE = sqlstate,
+                    DETAIL = rule,
+                    HINT = 'The extension''s owner creates the table in schema iso28000 and calls register_table().',
+                    SCHEMA = (SELECT c.relnamespace::regnamespace::text FROM pg_class c WHERE c.oid = tbl),
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION iso28000._require_extension_table(regclass, text, text, text) IS
+  'Internal: raises the given SQLSTATE (IS010, IS110, IS210), with the refusal as the message, the rule as the detail and the table in the schema and table fields, unless _is_extension_table() accepts the table.';
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+    col record;
+BEGIN
+    PERFORM iso28000._require_extension_table(tbl, 'IS010', format('table %s cannot be made a register', tbl),
+                'The history and the workflow engine serve only the extension''s own registers.');
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.',
+                    HINT = 'Add org_id bigint NOT NULL REFERENCES iso28000.organization, first in the primary key.',
+                    SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id';
+    END IF;
+
+    -- The standard columns of the extension's own registers say what they
+    -- are, unless the register commented them itself (before this call, or
+    -- after it, which overrides): org_id, and the identity column that keys a
+    -- row within its organisation.  A user's table keeps its own comments:
+    -- nothing of the extension stays on it after DROP EXTENSION.
+    FOR col IN
+        SELECT a.attname,
+               CASE WHEN a.attname = 'org_id' THEN 'The organisation.'
+                    ELSE 'Surrogate key within the organisation.' END AS comment
+          FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attname = 'org_id' OR a.attidentity <> '')
+           AND col_description(tbl, a.attnum) IS NULL
+           AND EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', tbl, col.attname, col.comment);
+    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (org_id = ANY (iso28000.policy_orgs(''read'')))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))
+                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.attach_history(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $$
+BEGIN
+    PERFORM iso28000._require_extension_table(tbl, 'IS210', format('table %s cannot have a history', tbl),
+                'The history records only the extension''s own registers.');
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND attnum > 0 AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id',
+                    DETAIL = 'The history chains each row into the chain of the organisation named by its org_id.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND atttypid = 'bigint'::regtype AND attnotnull) THEN
+        RAISE EXCEPTION 'column org_id of table % is not bigint NOT NULL', tbl
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id',
+                    DETAIL = 'org_id refers to iso28000.organization, whose key is bigint; every row belongs to one organisation.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_constraint WHERE conrelid = tbl AND contype = 'p') THEN
+        RAISE EXCEPTION 'table % has no primary key', tbl
+              USING ERRCODE = 'IS205', SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    DETAIL = 'A history record names the changed row by its primary key.';
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_insert ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_update ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_delete ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS iso28000_history_truncate ON %s', tbl);
+    -- A trigger with transition tables fires for one event only: three of them.
+    EXECUTE format('CREATE TRIGGER iso28000_history_insert AFTER INSERT ON %s
+                      REFERENCING NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_update AFTER UPDATE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old NEW TABLE AS iso28000_new
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_delete AFTER DELETE ON %s
+                      REFERENCING OLD TABLE AS iso28000_old
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+    EXECUTE format('CREATE TRIGGER iso28000_history_truncate BEFORE TRUNCATE ON %s
+                      FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record()', tbl);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,
+    OUT valid boolean, OUT records_checked bigint, OUT first_broken_seq bigint,
+    OUT problem text, OUT detail text)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev bytea;
+    head_seq bigint;
+    head_hash bytea;
+    kept text[];
+    kept_seq bigint;
+    kept_hash bytea;
+BEGIN
+    PERFORM iso28000.require_level(org, 'audit');
+    IF kept_digest IS NOT NULL THEN
+        kept := regexp_match(kept_digest, '^([0-9]+):([0-9]+):([0-9a-f]{64})$');
+        IF kept IS NULL THEN
+            RAISE EXCEPTION 'invalid input syntax for a history digest: "%"', kept_digest
+                  USING ERRCODE = '22P02',
+                        HINT = 'A digest is "org_id:seq:hash" as returned by iso28000.history_digest().';
+        END IF;
+        IF kept[1]::bigint <> org THEN
+            RAISE EXCEPTION 'digest "%" is of organisation %, not of organisation %', kept_digest, kept[1], org
+                  USING ERRCODE = 'IS204', SCHEMA = 'iso28000', TABLE = 'history_head', COLUMN = 'org_id',
+                        DETAIL = 'A kept digest only vouches for the chain of its own organisation.',
+                        HINT = 'Pass the digest that iso28000.history_digest() returned for this organisation.';
+        END IF;
+        kept_seq := kept[2]::bigint;
+        kept_hash := decode(kept[3], 'hex');
+    END IF;
+
+    valid := false;
+    SELECT c.records_checked, c.first_broken_seq, c.problem, c.detail, c.last_hash
+      INTO records_checked, first_broken_seq, problem, detail, prev
+      FROM iso28000.history_verify_chain(org, kept_seq, kept_hash) c;
+    IF problem IS NOT NULL THEN
+        RETURN;
+    END IF;
+
+    SELECT h.seq, h.hash INTO head_seq, head_hash FROM iso28000.history_head h WHERE h.org_id = org;
+    IF NOT FOUND THEN
+        head_seq := 0;
+        head_hash := decode(repeat('00', 32), 'hex');
+    END IF;
+    IF head_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the chain ends at record %s but its head is at record %s: records were removed',
+                         records_checked, head_seq);
+        RETURN;
+    ELSIF head_seq < records_checked THEN
+        first_broken_seq := head_seq + 1;
+        problem := 'inserted';
+        detail := format('records %s to %s lie beyond the chain head (record %s)',
+                         head_seq + 1, records_checked, head_seq);
+        RETURN;
+    ELSIF head_hash IS DISTINCT FROM prev THEN
+        first_broken_seq := head_seq;
+        problem := 'altered';
+        detail := format('the chain head does not carry the hash of record %s', head_seq);
+        RETURN;
+    END IF;
+    IF kept_seq > records_checked THEN
+        first_broken_seq := records_checked + 1;
+        problem := 'missing';
+        detail := format('the kept digest names record %s but the chain ends at record %s',
+                         kept_seq, records_checked);
+        RETURN;
+    END IF;
+    valid := true;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  trg name := CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                   ELSE 'workflow_guard_' || status_column END;
+  coltype regtype;
+  missing text;
+BEGIN
+  PERFORM iso28000._require_extension_table(tbl, 'IS110', format('workflow "%s" cannot govern table %s', workflow, tbl),
+              'The workflow engine governs only the extension''s own registers.');
+  IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    RAISE EXCEPTION 'workflow "%" is not defined', workflow
+      USING ERRCODE = 'IS100',
+            HINT = 'Insert it into iso28000.workflow with its states and transitions first.';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = status_column AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS NULL OR coltype NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+    RAISE EXCEPTION 'table % has no text column "%" to hold the state of workflow "%"', tbl, status_column, workflow
+      USING ERRCODE = 'IS100';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'org_id' AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS DISTINCT FROM 'bigint'::regtype THEN
+    RAISE EXCEPTION 'table % has no bigint column org_id', tbl
+      USING ERRCODE = 'IS100',
+            DETAIL = 'The engine checks the member''s level and logs events per organisation.';
+  END IF;
+  SELECT string_agg(format('%s (state %s)', r.column_name, r.state), ', ' ORDER BY r.state, r.column_name)
+    INTO missing
+    FROM iso28000.workflow_required_column r
+   WHERE r.workflow = attach_workflow.workflow
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = tbl AND a.attname = r.column_name
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'table % lacks columns that workflow "%" requires: %', tbl, workflow, missing
+      USING ERRCODE = 'IS100';
+  END IF;
+  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
+                 'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.distribute(dry_run boolean DEFAULT false, shard_count integer DEFAULT NULL)
+RETURNS TABLE (step integer, relation regclass, method text, command text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anchor   regclass;
+    problems text;
+    first_bad regclass;
+    citus    boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
+    done     boolean;
+    p        record;
+BEGIN
+    IF shard_count IS NOT NULL AND shard_count NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+              USING ERRCODE = '22023';
+    END IF;
+
+    SELECT string_agg(format('%s: %s', q.relation, q.problem), E'\n' ORDER BY q.step),
+           (array_agg(q.relation ORDER BY q.step))[1]
+      INTO problems, first_bad
+      FROM iso28000._distribution_plan() q WHERE q.problem IS NOT NULL;
+    IF problems IS NOT NULL THEN
+        -- The table field names the first table at fault; the detail lists every one.
+        RAISE EXCEPTION 'the tables of iso28000 cannot be distributed by org_id as they stand'
+              USING ERRCODE = 'IS051', SCHEMA = 'iso28000',
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = first_bad),
+                    DETAIL = problems,
+                    HINT = 'Every register keeps org_id NOT NULL, first in its primary key, in every unique constraint, and in every foreign key to another register.';
+    END IF;
+
+    IF NOT dry_run AND NOT citus THEN
+        RAISE EXCEPTION 'citus is not installed in this database'
+              USING ERRCODE = 'IS050', SCHEMA = 'iso28000',
+                    DETAIL = 'iso28000.distribute() makes the catalogs reference tables and distributes the registers by org_id with Citus.',
+                    HINT = 'Install Citus on every node, add citus to shared_preload_libraries, run CREATE EXTENSION citus and add the worker nodes, then call iso28000.distribute() again. iso28000.distribute(dry_run => true) shows the plan without Citus.';
+    END IF;
+
+    FOR p IN SELECT * FROM iso28000._distribution_plan() ORDER BY 1 LOOP
+        step := p.step;
+        relation := p.relation;
+        method := p.method;
+        IF p.method = 'reference' THEN
+            command := format('SELECT create_reference_table(%L)', p.relation::text);
+        ELSIF anchor IS NULL THEN
+            anchor := p.relation;
+            command := format('SELECT create_distributed_table(%L, %L%s)', p.relation::text, 'org_id',
+                              CASE WHEN shard_count IS NULL THEN ''
+                                   ELSE format(', shard_count => %s', shard_count) END);
+        ELSE
+            command := format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                              p.relation::text, 'org_id', anchor::text);
+        END IF;
+        IF NOT dry_run THEN
+            -- Skip what an earlier run already converted.
+            EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = $1)'
+               INTO done USING p.relation;
+            IF NOT done THEN
+                -- Triggers (workflow guard, history chain) stay on the shards.
+                PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                EXECUTE command;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;

@@ -3,10 +3,11 @@
 -- and a detail, whether the refusal comes from the workflow engine (C) or a
 -- register's trigger (PL/pgSQL).  test/suite.d/psycopg2 checks the same
 -- through a driver for the refusals of the 10.2 walk; this file covers the
--- others.
+-- others: the engine's, the registers' triggers', and those of the tenant
+-- model, the acting person, register_table(), the history and distribute().
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(13);
+SELECT plan(35);
 SET LOCAL search_path = iso28000, public;
 
 -- 'SQLSTATE schema.table.column detail [constraint name]' of the error a statement raises.
@@ -80,6 +81,94 @@ SELECT is(pg_temp.fields(format($$DELETE FROM iso28000.audit WHERE audit_id = %s
 -- PostgreSQL's own refusals of the registers name their constraint.
 SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.nonconformity (org_id, title, severity) VALUES (%s, ' ', 'minor')$$, :acme)),
           '23514 iso28000.nonconformity. detail constraint nonconformity_title_present', 'a CHECK refusal names the table and its constraint');
+
+-- The tenant model (IS001 from C, IS002 to IS004 from PL/pgSQL): the
+-- membership's column at fault.
+CREATE ROLE tap_ef_nobody;
+CREATE ROLE tap_ef_writer;
+CREATE ROLE tap_ef_maker;
+SELECT grant_access(:acme, 'tap_ef_writer', 'write');
+GRANT EXECUTE ON FUNCTION iso28000.create_organization(text, text, regrole) TO tap_ef_maker;
+SET SESSION AUTHORIZATION tap_ef_nobody;
+SELECT is(pg_temp.fields(format($$SELECT iso28000.require_level(%s, 'read')$$, :acme)),
+          'IS001 iso28000.membership.level detail', 'IS001 names membership.level');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_ef_maker;
+SELECT is(pg_temp.fields($$SELECT iso28000.create_organization('EF-X', 'X', 'tap_ef_nobody')$$),
+          'IS002 iso28000.membership.member detail', 'IS002 names membership.member');
+RESET SESSION AUTHORIZATION;
+SELECT is(pg_temp.fields(format($$SELECT iso28000.grant_access(%s, 'tap_ef_nobody', 'admin')$$, :acme)),
+          'IS003 iso28000.membership.level detail', 'IS003 names membership.level');
+SELECT is(pg_temp.fields(format($$SELECT iso28000.revoke_access(%s, current_user::regrole)$$, :acme)),
+          'IS004 iso28000.membership.level detail', 'IS004 names membership.level');
+
+-- The acting person (C) and who-is-who (PL/pgSQL).
+SET SESSION AUTHORIZATION tap_ef_writer;
+SELECT is(pg_temp.fields(format($$SELECT iso28000.act_as(%s, %s)$$, :acme, :ann)),
+          'IS020 iso28000.delegation. detail', 'IS020 names delegation (no one row is at fault)');
+RESET SESSION AUTHORIZATION;
+SELECT grant_delegation(:acme, 'tap_ef_writer');
+SET SESSION AUTHORIZATION tap_ef_writer;
+SELECT is(pg_temp.fields(format($$SELECT iso28000.act_as(%s, NULL)$$, :acme)),
+          'IS021 iso28000.person.person_id detail', 'IS021 without a person names person.person_id');
+SELECT is(pg_temp.fields(format($$SELECT iso28000.act_as(%s, -1)$$, :acme)),
+          'IS021 iso28000.person.person_id detail', 'IS021 for no active person names person.person_id');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.person SET db_role = 'tap_ef_writer' WHERE person_id = %s$$, :bob)),
+          'IS022 iso28000.person.db_role detail', 'IS022 names person.db_role');
+RESET SESSION AUTHORIZATION;
+
+-- register_table() and attach_workflow() (PL/pgSQL): the table refused.
+CREATE TABLE public.tap_ef_public (org_id bigint NOT NULL, id bigint PRIMARY KEY, status text);
+CREATE TABLE iso28000.tap_ef_no_org (id bigint PRIMARY KEY);
+CREATE TABLE iso28000.tap_ef_int_org (org_id integer, id bigint PRIMARY KEY);
+CREATE TABLE iso28000.tap_ef_no_key (org_id bigint NOT NULL, id bigint);
+SELECT is(pg_temp.fields($$SELECT iso28000.register_table('public.tap_ef_public')$$),
+          'IS010 public.tap_ef_public. detail', 'IS010 names the schema and table refused');
+SELECT is(pg_temp.fields($$SELECT iso28000.register_table('iso28000.tap_ef_no_org')$$),
+          'IS005 iso28000.tap_ef_no_org.org_id detail', 'IS005 names the table and the missing org_id');
+SELECT is(pg_temp.fields($$SELECT iso28000.attach_workflow('public.tap_ef_public', 'nonconformity')$$),
+          'IS110 public.tap_ef_public. detail', 'IS110 names the schema and table refused');
+
+-- The history (PL/pgSQL attach_history(), C history_record()).
+SELECT is(pg_temp.fields($$SELECT iso28000.attach_history('public.tap_ef_public')$$),
+          'IS210 public.tap_ef_public. detail', 'IS210 from attach_history names the schema and table refused');
+SELECT is(pg_temp.fields($$SELECT iso28000.attach_history('iso28000.tap_ef_no_org')$$),
+          'IS205 iso28000.tap_ef_no_org.org_id detail', 'IS205 without org_id names org_id');
+SELECT is(pg_temp.fields($$SELECT iso28000.attach_history('iso28000.tap_ef_int_org')$$),
+          'IS205 iso28000.tap_ef_int_org.org_id detail', 'IS205 with org_id not bigint NOT NULL names org_id');
+SELECT is(pg_temp.fields($$SELECT iso28000.attach_history('iso28000.tap_ef_no_key')$$),
+          'IS205 iso28000.tap_ef_no_key. detail', 'IS205 without a primary key names the table only');
+CREATE TRIGGER tap_ef_rec AFTER INSERT ON public.tap_ef_public REFERENCING NEW TABLE AS n
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record();
+CREATE TRIGGER tap_ef_rec AFTER INSERT ON iso28000.tap_ef_no_org REFERENCING NEW TABLE AS n
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.history_record();
+SELECT is(pg_temp.fields($$INSERT INTO public.tap_ef_public VALUES (1, 1)$$),
+          'IS210 public.tap_ef_public. detail', 'IS210 from the recorder names the schema and table refused');
+SELECT is(pg_temp.fields($$INSERT INTO iso28000.tap_ef_no_org VALUES (1)$$),
+          'IS205 iso28000.tap_ef_no_org.org_id detail', 'IS205 from the recorder names org_id');
+CREATE TABLE iso28000.tap_ef_open (org_id bigint NOT NULL REFERENCES iso28000.organization, id bigint, PRIMARY KEY (org_id, id));
+SELECT register_table('iso28000.tap_ef_open');
+CREATE POLICY tap_ef_anyone ON iso28000.tap_ef_open FOR INSERT WITH CHECK (true);
+SET SESSION AUTHORIZATION tap_ef_nobody;
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.tap_ef_open VALUES (%s, 1)$$, :acme)),
+          'IS211 iso28000.tap_ef_open.org_id detail', 'IS211 names the register and org_id');
+RESET SESSION AUTHORIZATION;
+SELECT create_organization('EF-B', 'Other') AS other \gset
+INSERT INTO person (org_id, full_name) VALUES (:acme, 'Cy Clerk') RETURNING person_id AS cy \gset
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.person SET org_id = %s WHERE person_id = %s$$, :other, :cy)),
+          'IS212 iso28000.person.org_id detail', 'IS212 names the register and org_id');
+SELECT is(pg_temp.fields(format($$SELECT * FROM iso28000.verify_history(%s, '%s:0:%s')$$, :acme, :other, repeat('0', 64))),
+          'IS204 iso28000.history_head.org_id detail', 'IS204 names history_head.org_id');
+
+-- distribute() (PL/pgSQL): IS050 concerns the database, so the schema only;
+-- IS051 names the first table at fault (the detail lists all of them).
+SELECT is(pg_temp.fields($$SELECT * FROM iso28000.distribute()$$),
+          'IS050 iso28000.. detail', 'IS050 names the schema');
+CREATE TABLE iso28000.tap_ef_dist (org_id bigint NOT NULL REFERENCES iso28000.organization, probe_id bigint PRIMARY KEY);
+ALTER EXTENSION iso28000 ADD TABLE iso28000.tap_ef_dist;
+SELECT is(pg_temp.fields($$SELECT * FROM iso28000.distribute(dry_run => true)$$),
+          'IS051 iso28000.tap_ef_dist. detail', 'IS051 names the table that cannot be distributed');
+ALTER EXTENSION iso28000 DROP TABLE iso28000.tap_ef_dist;
 
 SELECT * FROM finish();
 ROLLBACK;
