@@ -48,6 +48,17 @@
 /* a table of the extension could not be distributed by org_id as it stands */
 #define ERRCODE_ISO28000_NOT_DISTRIBUTABLE		MAKE_SQLSTATE('I','S','0','5','1')
 
+/* IS060-IS069: transition(), a workflow move for applications (sql/core/06_workflow_transition.sql) */
+
+/* the record is no longer in the state the caller expected: someone moved it first */
+#define ERRCODE_ISO28000_STALE_STATE			MAKE_SQLSTATE('I','S','0','6','0')
+/* the record does not exist, or the caller cannot see or change it */
+#define ERRCODE_ISO28000_RECORD_NOT_FOUND		MAKE_SQLSTATE('I','S','0','6','1')
+/* the changes of a transition name a column the register lacks, or its state, org_id or key */
+#define ERRCODE_ISO28000_TRANSITION_COLUMN		MAKE_SQLSTATE('I','S','0','6','2')
+/* no workflow governs that column of that table */
+#define ERRCODE_ISO28000_NO_WORKFLOW			MAKE_SQLSTATE('I','S','0','6','3')
+
 /* IS1xx: workflow engine (src/workflow.c, sql/core/06_workflow.sql, sql/clauses/clause10_improvement.sql) */
 
 /* workflow not defined, or the table or its rules do not fit the engine */

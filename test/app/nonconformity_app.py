@@ -20,7 +20,8 @@ its SQLSTATE (e.pgcode), and the machine-readable fields drivers expose
 (e.diag.schema_name, table_name, column_name, constraint_name), plus a
 detail; see doc/sqlstates.md.  Optimistic concurrency (doc/applications.md):
 a transition names the state it expects in its WHERE clause and checks the
-row count, so a second, stale copy of the same transition changes nothing.
+row count, so a second, stale copy of the same transition changes nothing;
+or it calls iso28000.transition(), which refuses the stale copy with IS060.
 
 Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
 PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
@@ -193,9 +194,11 @@ def walk(app, org, ann, vic, mia):
     except psycopg2.Error as err:
         e = err
     app.pool.putconn(conn)
-    check(e is not None and e.pgcode == "IS021" and bool(e.diag.message_detail or e.diag.message_hint),
-          "act_as for someone who is not a person of the organisation: IS021",
-          e and "%s %s" % (e.pgcode, e.diag.message_primary))
+    check(e is not None and e.pgcode == "IS021" and bool(e.diag.message_detail)
+          and (e.diag.schema_name, e.diag.table_name, e.diag.column_name) == ("iso28000", "person", "person_id"),
+          "act_as for someone who is not a person of the organisation: IS021, table person, column person_id",
+          e and "%s %s %s.%s.%s" % (e.pgcode, e.diag.message_primary, e.diag.schema_name,
+                                   e.diag.table_name, e.diag.column_name))
 
     # 10.2: reported.
     with app.acting_for(ANN) as cur:
@@ -216,11 +219,20 @@ def walk(app, org, ann, vic, mia):
     # 10.2 a: contained needs the correction.
     expect_refusal(app, ANN, "UPDATE iso28000.nonconformity SET status = 'contained' " + nc_where, key,
                    "IS103", "contained without the correction (10.2 a)", "nonconformity", "correction")
+    # Two screens showed it reported: Ann's transition() wins, Vic's stale one is refused (IS060).
+    contain = ("SELECT iso28000.transition('iso28000.nonconformity', %s, %s, 'reported', 'contained',"
+               " json_build_object('correction', %s::text)::jsonb) ->> 'status'")
     with app.acting_for(ANN) as cur:
-        cur.execute("UPDATE iso28000.nonconformity SET status = 'contained',"
-                    " correction = 'Container held, seal replaced, shipper told' " + nc_where
-                    + " AND status = 'reported'", key)
-        check(cur.rowcount == 1, "Ann contains it (10.2 a), the expected state in the WHERE clause")
+        cur.execute(contain, key + ("Container held, seal replaced, shipper told",))
+        check(cur.fetchone()[0] == "contained",
+              "Ann contains it (10.2 a) with transition(), naming the state she saw")
+    expect_refusal(app, VIC, contain, key + ("stale screen: held again",),
+                   "IS060", "the same containment from a stale screen is refused by transition()",
+                   "nonconformity", "status")
+    with app.acting_for(ANN) as cur:
+        cur.execute("SELECT correction FROM iso28000.nonconformity " + nc_where, key)
+        check(cur.fetchone()[0] == "Container held, seal replaced, shipper told",
+              "the stale containment wrote nothing: Ann's correction is kept")
     expect_refusal(app, ANN, "UPDATE iso28000.nonconformity SET correction = ' ' " + nc_where, key,
                    "IS103", "a contained nonconformity keeps its correction", "nonconformity", "correction")
 
