@@ -75,6 +75,7 @@
 #include "utils/tuplestore.h"
 
 #include "actor.h"
+#include "citus_compat.h"
 #include "history.h"
 #include "history_canon.h"
 #include "iso28000_errcodes.h"
@@ -409,12 +410,15 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 
 	r->rel = td->tg_relation;
 	r->reldesc = RelationGetDescr(r->rel);
+	/* On a Citus shard: the name of its table, not of the shard (citus_compat.c). */
 	r->table_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(r->rel)),
-											   RelationGetRelationName(r->rel));
+											   get_rel_name(iso28000_logical_relid(r->rel)));
 	r->operation = operation;
 	r->session_role = GetUserNameFromId(GetSessionUserId(), false);
 	r->acting_role = GetUserNameFromId(GetUserId(), false);
 	r->txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
+	if (iso28000_is_shard(r->rel) && iso28000_distributed_txid() > 0)
+		r->txid = iso28000_distributed_txid();	/* the same on every node */
 	r->recorded_at = GetCurrentTransactionStartTimestamp();
 
 	/* The row key: the primary key columns, in column order. */
@@ -440,7 +444,7 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 	initStringInfo(&r->canon);
 
 	/* A small batch goes straight through a kept plan: no tuple store. */
-	r->direct = (n <= HISTORY_DIRECT_ROWS);
+	r->direct = (n <= HISTORY_DIRECT_ROWS) || iso28000_is_shard(r->rel);	/* Citus cannot ship a tuple store */
 	r->out = NULL;
 
 	/*
@@ -644,16 +648,17 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 static void
 move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
 {
-	Oid			argtypes[4] = {INT8OID, INT8OID, BYTEAOID, TIDOID};
-	Datum		values[4] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
-	PointerGetDatum(tid)};
+	Oid			argtypes[5] = {INT8OID, INT8OID, BYTEAOID, TIDOID, TIMESTAMPTZOID};
+	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
+	Datum		values[5] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
+	PointerGetDatum(tid), TimestampTzGetDatum(GetCurrentTimestamp())};
 	HeldHead   *held;
 	bool		isnull;
 
 	run_plan(&plan_move_head,
-			 "UPDATE iso28000.history_head SET seq = $2, hash = $3, moved_at = pg_catalog.clock_timestamp()"
+			 "UPDATE iso28000.history_head SET seq = $2, hash = $3, moved_at = $5"
 			 " WHERE ctid OPERATOR(pg_catalog.=) $4 AND org_id OPERATOR(pg_catalog.=) $1 RETURNING ctid",
-			 4, argtypes, values, SPI_OK_UPDATE_RETURNING);
+			 5, argtypes, values, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed != 1)
 		elog(ERROR, "history head of organisation " INT64_FORMAT " moved under a held lock", org_id);
 
@@ -865,6 +870,31 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
+/*
+ * On Citus, a reference table (organization, membership) has a placement on
+ * every node and each fires its triggers: only the node that holds the
+ * organisation's chain records the change.  Keeps those rows (sorted by
+ * organisation), returns how many.
+ */
+static int
+iso28000_keep_local_chains(Relation rel, ChangedRow *rows, int n)
+{
+	int			kept = 0;
+	int			i;
+	bool		local = false;
+
+	if (!iso28000_is_reference_placement(rel))
+		return n;
+	for (i = 0; i < n; i++)
+	{
+		if (i == 0 || rows[i].org_id != rows[i - 1].org_id)
+			local = iso28000_chain_is_local(rows[i].org_id);
+		if (local)
+			rows[kept++] = rows[i];
+	}
+	return kept;
+}
+
 /* Records every row a statement (or one row) changed into its organisation's chain. */
 PG_FUNCTION_INFO_V1(history_record);
 Datum
@@ -1016,6 +1046,7 @@ history_record(PG_FUNCTION_ARGS)
 	}
 	if (n > 1)
 		qsort(rows, n, sizeof(ChangedRow), changed_row_cmp);
+	n = iso28000_keep_local_chains(td->tg_relation, rows, n);
 
 	/*
 	 * Each organisation's chain takes rows only from a role that may write in
@@ -1042,7 +1073,8 @@ history_record(PG_FUNCTION_ARGS)
 	for (i = 0; i < n; i++)
 		convert_row(&r, &rows[i]);
 
-	record_rows(&r, rows, n);
+	if (n > 0)
+		record_rows(&r, rows, n);
 
 	pg_cryptohash_free(r.sha);
 	if (r.out != NULL)

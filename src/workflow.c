@@ -46,6 +46,7 @@
 
 #include "actor.h"
 #include "iso28000_errcodes.h"
+#include "citus_compat.h"
 #include "membership.h"
 #include "workflow.h"
 
@@ -252,8 +253,9 @@ wf_reset_cache(void)
 static const char *
 wf_relname(Relation rel)
 {
+	/* On a Citus shard: the name of its table (citus_compat.c). */
 	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-									  RelationGetRelationName(rel));
+									  get_rel_name(iso28000_logical_relid(rel)));
 }
 
 /* Refuses a table or rules that do not fit the engine. */
@@ -515,12 +517,12 @@ wf_build_trigger(Trigger *trigger, Relation rel)
 
 				rettype = get_func_signature(tr->guard, &gargs, &gnargs);
 				if (rettype != TEXTOID || gnargs != 3 ||
-					(gargs[0] != rel->rd_rel->reltype && gargs[0] != RECORDOID) ||
+					(gargs[0] != get_rel_type_id(iso28000_logical_relid(rel)) && gargs[0] != RECORDOID) ||
 					gargs[1] != TEXTOID || gargs[2] != TEXTOID)
 					wf_misconfigured(relname, tab.workflow,
 									 psprintf("guard %s of \"%s\" to \"%s\" must take (%s, text, text) and return text",
 											  format_procedure(tr->guard), from, to,
-											  format_type_be(rel->rd_rel->reltype)));
+											  format_type_be(get_rel_type_id(iso28000_logical_relid(rel)))));
 			}
 		}
 		SPI_finish();
@@ -780,7 +782,7 @@ iso28000_is_extension_table(Relation rel)
 
 /* Calls a guard: NULL when it allows the transition, else what is missing. */
 static char *
-wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, const char *from, const char *to)
+wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, Oid rowtype, const char *from, const char *to)
 {
 	FmgrInfo	flinfo;
 	LOCAL_FCINFO(fcinfo, 3);
@@ -789,6 +791,9 @@ wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, const char *from, const 
 	fmgr_info(guard, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
 	fcinfo->args[0].value = heap_copy_tuple_as_datum(tup, desc);
+	/* On a Citus shard the row has the shard's type: give it its table's. */
+	if (OidIsValid(rowtype) && rowtype != desc->tdtypeid)
+		HeapTupleHeaderSetTypeId(DatumGetHeapTupleHeader(fcinfo->args[0].value), rowtype);
 	fcinfo->args[0].isnull = false;
 	fcinfo->args[1].value = from ? CStringGetTextDatum(from) : (Datum) 0;
 	fcinfo->args[1].isnull = (from == NULL);
@@ -821,7 +826,7 @@ wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, co
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = heap_getattr(tup, t->org_att, desc, &isnull);
 	values[1] = CStringGetTextDatum(t->workflow);
-	values[2] = ObjectIdGetDatum(RelationGetRelid(rel));
+	values[2] = ObjectIdGetDatum(iso28000_logical_relid(rel));
 	if (t->key_is_id)
 	{
 		Datum		id = heap_getattr(tup, t->key_att[1], desc, &isnull);
@@ -1182,7 +1187,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 
 	if (OidIsValid(guard))
 	{
-		char	   *why = wf_call_guard(guard, newtup, desc, key.from, key.to);
+		char	   *why = wf_call_guard(guard, newtup, desc,
+										 get_rel_type_id(iso28000_logical_relid(rel)), key.from, key.to);
 
 		if (why != NULL)
 			ereport(ERROR,

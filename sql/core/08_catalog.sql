@@ -44,7 +44,11 @@ CREATE TABLE iso28000.clause (
     PRIMARY KEY (standard, clause),
     CONSTRAINT clause_seq_unique UNIQUE (standard, seq),
     CONSTRAINT clause_parent_fk FOREIGN KEY (standard, parent) REFERENCES iso28000.clause (standard, clause),
-    CONSTRAINT clause_parent_is_parent CHECK (parent IS NOT DISTINCT FROM iso28000.parent(clause))
+    -- Written with = rather than IS NOT DISTINCT FROM: Citus rebuilds the DDL of
+    -- a reference table on every node from the catalog, where only = can be
+    -- schema-qualified (OPERATOR(iso28000.=)).
+    CONSTRAINT clause_parent_is_parent CHECK (CASE WHEN parent IS NULL THEN iso28000.parent(clause) IS NULL
+                                                   ELSE coalesce(parent = iso28000.parent(clause), false) END)
 );
 COMMENT ON TABLE iso28000.clause IS
   'ISO 28000 4 to 10: Catalog of the clauses of each standard (number, title, PDCA phase, parent); numbers and titles only.';

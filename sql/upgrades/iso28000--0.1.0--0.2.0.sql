@@ -3257,3 +3257,9 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.transition(regclass, bigint, bigint, text, text, jsonb, name) IS
   'Moves one record of a register with a workflow from expected_status to new_status, setting the columns named in changes (a JSON object) in the same UPDATE, as the caller (row-level security and the workflow engine apply), and returns the record after the move as JSON. Refuses a record no longer in expected_status (IS060: someone moved it first; nothing is written), a record the caller cannot see or change (IS061), changes naming a column the register lacks or the state, org_id or key (IS062), and a table no workflow governs (IS063).';
+-- citus: the clause catalog's parent check without IS NOT DISTINCT FROM, which
+-- Citus cannot rebuild on the workers (the operator cannot be qualified there).
+ALTER TABLE iso28000.clause DROP CONSTRAINT clause_parent_is_parent;
+ALTER TABLE iso28000.clause ADD CONSTRAINT clause_parent_is_parent
+  CHECK (CASE WHEN parent IS NULL THEN iso28000.parent(clause) IS NULL
+              ELSE coalesce(parent = iso28000.parent(clause), false) END);

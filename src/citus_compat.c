@@ -1,0 +1,312 @@
+/*
+ * citus_compat.c
+ *		What the engines need to know when they run on a Citus cluster
+ *		(citus_compat.h, doc/distribution.md).
+ *
+ * Citus names a shard after its table and its shard id (person_102008, in
+ * the table's schema) and keeps the map in its catalogs, pg_dist_shard and
+ * pg_dist_partition, present on every node with metadata.  The helpers read
+ * those catalogs through SPI, with every name qualified, and never link
+ * against Citus: without Citus (or for a relation whose name does not end in
+ * "_<digits>") they answer at once that a relation is itself.  Answers about
+ * a relation are cached per backend until the relation's relcache entry is
+ * invalidated (a shard move or a DROP sends that invalidation).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "citus_compat.h"
+
+/* What is known of one relation. */
+typedef struct CitusRelInfo
+{
+	Oid			relid;			/* hash key */
+	Oid			logical;		/* its distributed table, or relid itself */
+	bool		reference;		/* a placement of a reference table */
+	Oid			placement;		/* for a reference table: its local placement */
+	bool		placement_known;
+} CitusRelInfo;
+
+static HTAB *citus_rels = NULL;
+static bool citus_callback_registered = false;
+
+/* Drops what is known of an invalidated relation (or of all). */
+static void
+citus_relcache_callback(Datum arg, Oid relid)
+{
+	if (citus_rels == NULL)
+		return;
+	if (OidIsValid(relid))
+		hash_search(citus_rels, &relid, HASH_REMOVE, NULL);
+	else
+	{
+		hash_destroy(citus_rels);
+		citus_rels = NULL;
+	}
+}
+
+/* The cache entry of a relation, made empty when new. */
+static CitusRelInfo *
+citus_rel_entry(Oid relid, bool *found)
+{
+	if (citus_rels == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(CitusRelInfo);
+		ctl.hcxt = TopMemoryContext;
+		citus_rels = hash_create("iso28000 citus relations", 32, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		if (!citus_callback_registered)
+		{
+			CacheRegisterRelcacheCallback(citus_relcache_callback, (Datum) 0);
+			citus_callback_registered = true;
+		}
+	}
+	return hash_search(citus_rels, &relid, HASH_ENTER, found);
+}
+
+/* True when Citus's catalogs are there to ask. */
+static bool
+citus_present(void)
+{
+	return OidIsValid(get_extension_oid("citus", true));
+}
+
+/* The shard id at the end of a shard's name ("person_102008"), or 0. */
+static int64
+shard_id_of_name(const char *relname)
+{
+	const char *us = strrchr(relname, '_');
+	const char *p;
+	int64		id = 0;
+
+	if (us == NULL || us == relname || us[1] == '\0')
+		return 0;
+	for (p = us + 1; *p; p++)
+	{
+		if (*p < '0' || *p > '9' || id > (PG_INT64_MAX - 9) / 10)
+			return 0;
+		id = id * 10 + (*p - '0');
+	}
+	return id;
+}
+
+/* Runs one query of at most one row with one int8 or oid argument; true when a row came. */
+static bool
+citus_query_row(const char *sql, Oid argtype, Datum arg, Datum *out, int nout, bool *nulls)
+{
+	int			rc;
+	bool		got = false;
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the Citus catalogs failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 1)
+	{
+		got = true;
+		for (i = 0; i < nout; i++)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+			Oid			typ = SPI_gettypeid(SPI_tuptable->tupdesc, i + 1);
+
+			/* Only by-value results: oid, int8, bool, char. */
+			Assert(typ == OIDOID || typ == INT8OID || typ == BOOLOID || typ == CHAROID);
+			(void) typ;
+			out[i] = d;
+		}
+	}
+	SPI_finish();
+	return got;
+}
+
+/* What is known of a relation, looked up once. */
+static CitusRelInfo *
+citus_rel_info(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	CitusRelInfo *info;
+	bool		found;
+	int64		shardid;
+
+	info = citus_rel_entry(relid, &found);
+	if (found)
+		return info;
+	info->logical = relid;
+	info->reference = false;
+	info->placement = InvalidOid;
+	info->placement_known = false;
+
+	shardid = shard_id_of_name(RelationGetRelationName(rel));
+	if (shardid > 0 && citus_present())
+	{
+		Datum		out[2];
+		bool		nulls[2];
+
+		if (citus_query_row("SELECT s.logicalrelid::pg_catalog.oid,"
+							" p.partmethod OPERATOR(pg_catalog.=) 'n'"
+							" FROM pg_catalog.pg_dist_shard s"
+							" JOIN pg_catalog.pg_dist_partition p"
+							"   ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+							" WHERE s.shardid OPERATOR(pg_catalog.=) $1",
+							INT8OID, Int64GetDatum(shardid), out, 2, nulls) &&
+			!nulls[0])
+		{
+			Oid			logical = DatumGetObjectId(out[0]);
+			char	   *name = get_rel_name(logical);
+
+			/* Trust the map only when the names agree: <table>_<shardid>, same schema. */
+			if (name != NULL &&
+				get_rel_namespace(logical) == RelationGetNamespace(rel) &&
+				strcmp(psprintf("%s_" INT64_FORMAT, name, shardid),
+					   RelationGetRelationName(rel)) == 0)
+			{
+				/* The entry may have moved if the lookup invalidated others. */
+				info = citus_rel_entry(relid, &found);
+				info->logical = logical;
+				info->reference = !nulls[1] && DatumGetBool(out[1]);
+				info->placement = InvalidOid;
+				info->placement_known = false;
+			}
+		}
+		info = citus_rel_entry(relid, &found);
+		if (!found)
+		{
+			info->logical = relid;
+			info->reference = false;
+			info->placement = InvalidOid;
+			info->placement_known = false;
+		}
+	}
+	return info;
+}
+
+/* The table a relation stands for: the distributed table of a shard, else itself. */
+Oid
+iso28000_logical_relid(Relation rel)
+{
+	return citus_rel_info(rel)->logical;
+}
+
+/* True when rel is a shard or placement of a Citus table. */
+bool
+iso28000_is_shard(Relation rel)
+{
+	return citus_rel_info(rel)->logical != RelationGetRelid(rel);
+}
+
+/* True when rel is a placement of a Citus reference table. */
+bool
+iso28000_is_reference_placement(Relation rel)
+{
+	return citus_rel_info(rel)->reference;
+}
+
+/* For a reference table with a placement on this node, that placement; else relid. */
+Oid
+iso28000_local_placement(Oid relid)
+{
+	CitusRelInfo *info;
+	bool		found;
+	Oid			placement = relid;
+
+	info = citus_rel_entry(relid, &found);
+	if (!found)
+	{
+		info->logical = relid;
+		info->reference = false;
+		info->placement_known = false;
+	}
+	if (info->placement_known)
+		return info->placement;
+
+	if (citus_present())
+	{
+		Datum		out[1];
+		bool		nulls[1];
+
+		if (citus_query_row("SELECT s.shardid FROM pg_catalog.pg_dist_partition p"
+							" JOIN pg_catalog.pg_dist_shard s"
+							"   ON s.logicalrelid OPERATOR(pg_catalog.=) p.logicalrelid"
+							" WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1"
+							"   AND p.partmethod OPERATOR(pg_catalog.=) 'n'",
+							OIDOID, ObjectIdGetDatum(relid), out, 1, nulls) && !nulls[0])
+		{
+			char	   *name = get_rel_name(relid);
+			Oid			shard;
+
+			if (name != NULL)
+			{
+				shard = get_relname_relid(psprintf("%s_" INT64_FORMAT, name, DatumGetInt64(out[0])),
+										  get_rel_namespace(relid));
+				if (OidIsValid(shard))
+					placement = shard;
+			}
+		}
+	}
+	info = citus_rel_entry(relid, &found);
+	if (!found)
+	{
+		info->logical = relid;
+		info->reference = false;
+	}
+	info->placement = placement;
+	info->placement_known = true;
+	return placement;
+}
+
+/* True when the shard of iso28000.history that holds the organisation is on this node. */
+bool
+iso28000_chain_is_local(int64 org_id)
+{
+	Datum		out[1];
+	bool		nulls[1];
+
+	if (!citus_present())
+		return true;
+	if (!citus_query_row("SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition p"
+						 "   WHERE p.logicalrelid OPERATOR(pg_catalog.=) 'iso28000.history'::pg_catalog.regclass)"
+						 " OR EXISTS (SELECT FROM pg_catalog.pg_dist_shard s"
+						 "   JOIN pg_catalog.pg_dist_placement pl ON pl.shardid OPERATOR(pg_catalog.=) s.shardid"
+						 "  WHERE s.logicalrelid OPERATOR(pg_catalog.=) 'iso28000.history'::pg_catalog.regclass"
+						 "    AND pg_catalog.worker_hash($1) OPERATOR(pg_catalog.>=) s.shardminvalue::pg_catalog.int4"
+						 "    AND pg_catalog.worker_hash($1) OPERATOR(pg_catalog.<=) s.shardmaxvalue::pg_catalog.int4"
+						 "    AND pl.groupid OPERATOR(pg_catalog.=)"
+						 "        (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g))",
+						 INT8OID, Int64GetDatum(org_id), out, 1, nulls))
+		return true;
+	return nulls[0] || DatumGetBool(out[0]);
+}
+
+/* The Citus distributed transaction number of the current transaction, or 0. */
+int64
+iso28000_distributed_txid(void)
+{
+	Datum		out[1];
+	bool		nulls[1];
+
+	if (!citus_present())
+		return 0;
+	if (!citus_query_row("SELECT t.transaction_number FROM pg_catalog.get_current_transaction_id() t"
+						 " WHERE $1 OPERATOR(pg_catalog.=) $1",
+						 INT8OID, Int64GetDatum(0), out, 1, nulls) || nulls[0])
+		return 0;
+	return DatumGetInt64(out[0]);
+}

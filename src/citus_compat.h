@@ -1,0 +1,44 @@
+/*
+ * citus_compat.h
+ *		What the engines need to know when they run on a Citus cluster.
+ *
+ * On a cluster the triggers of a register fire on its shards, in the workers'
+ * backends: the relation a trigger sees is a shard (iso28000.person_102008),
+ * with a row type of its own, and a reference table has one placement per
+ * node, each firing its own triggers.  These helpers answer, without linking
+ * against Citus and at no cost when Citus is not installed, which table a
+ * shard belongs to, where the organisation's chain lives, and which
+ * transaction a change belongs to across nodes.  doc/distribution.md.
+ */
+#ifndef ISO28000_CITUS_COMPAT_H
+#define ISO28000_CITUS_COMPAT_H
+
+#include "postgres.h"
+
+#include "utils/relcache.h"
+
+/* The table a relation stands for: the distributed table of a shard, else itself. */
+extern Oid	iso28000_logical_relid(Relation rel);
+
+/* True when rel is a shard or placement of a Citus table. */
+extern bool iso28000_is_shard(Relation rel);
+
+/* True when rel is a placement of a Citus reference table. */
+extern bool iso28000_is_reference_placement(Relation rel);
+
+/*
+ * For a reference table with a placement on this node, that placement (a
+ * plain local table, which a query on a shard may read); else relid itself.
+ */
+extern Oid	iso28000_local_placement(Oid relid);
+
+/* True when the shard of iso28000.history that holds the organisation is on this node. */
+extern bool iso28000_chain_is_local(int64 org_id);
+
+/*
+ * The Citus distributed transaction number of the current transaction (the
+ * same on every node it touches), or 0 outside a distributed transaction.
+ */
+extern int64 iso28000_distributed_txid(void);
+
+#endif							/* ISO28000_CITUS_COMPAT_H */
