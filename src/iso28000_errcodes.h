@@ -144,4 +144,15 @@
 /* clause 8.2: a process dependency names an activity of another process */
 #define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')
 
+/* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
+
+/* raise_due_items() or mark_delivered() in an organisation where the caller does not write */
+#define ERRCODE_ISO28000_NOTIFY_NEEDS_WRITE		MAKE_SQLSTATE('I','S','5','6','0')
+/* raise_due_items() with a horizon outside 0 to 366 days */
+#define ERRCODE_ISO28000_DUE_HORIZON			MAKE_SQLSTATE('I','S','5','6','1')
+/* a notification marked delivered again, or un-delivered */
+#define ERRCODE_ISO28000_NOTIFY_DELIVERED		MAKE_SQLSTATE('I','S','5','6','2')
+/* mark_delivered() given an id that does not exist or is not visible */
+#define ERRCODE_ISO28000_NOTIFY_UNKNOWN			MAKE_SQLSTATE('I','S','5','6','3')
+
 #endif							/* ISO28000_ERRCODES_H */

@@ -3263,3 +3263,503 @@ ALTER TABLE iso28000.clause DROP CONSTRAINT clause_parent_is_parent;
 ALTER TABLE iso28000.clause ADD CONSTRAINT clause_parent_is_parent
   CHECK (CASE WHEN parent IS NULL THEN iso28000.parent(clause) IS NULL
               ELSE coalesce(parent = iso28000.parent(clause), false) END);
+
+-- 0.2.0 (duebox, issue 16): iso28000.due_item, one view of everything falling due across the registers (sql/views/due_items.sql).
+CREATE VIEW iso28000.due_item WITH (security_invoker = true) AS
+WITH items (org_id, register, record_id, record_code, record_title, item, reason, responsible_id, due_on) AS (
+    -- 4.2.2 the next compliance evaluation of an obligation in force
+    SELECT o.org_id, 'obligation', o.obligation_id, o.reference, o.title, 'compliance_evaluation',
+           CASE WHEN e.evaluated_on IS NULL THEN 'never_done' ELSE 'due' END,
+           o.owner_id,
+           CASE WHEN e.evaluated_on IS NULL THEN o.applies_from
+                ELSE coalesce(e.next_due_on, (e.evaluated_on + o.evaluation_interval)::date) END
+      FROM iso28000.obligation o
+      LEFT JOIN LATERAL (
+            SELECT ce.evaluated_on, ce.next_due_on
+              FROM iso28000.compliance_evaluation ce
+             WHERE ce.org_id = o.org_id AND ce.obligation_id = o.obligation_id
+             ORDER BY ce.evaluated_on DESC, ce.compliance_evaluation_id DESC
+             LIMIT 1) e ON true
+     WHERE (o.applies_until IS NULL OR o.applies_until >= current_date)
+       AND (e.evaluated_on IS NULL OR e.next_due_on IS NOT NULL OR o.evaluation_interval IS NOT NULL)
+    UNION ALL
+    -- 4.1 the review of a context issue still open
+    SELECT ci.org_id, 'context_issue', ci.context_issue_id, NULL, ci.title, 'context_review', 'due',
+           ci.owner_id, ci.review_on
+      FROM iso28000.context_issue ci
+     WHERE ci.review_on IS NOT NULL AND ci.closed_on IS NULL
+    UNION ALL
+    -- 6.1, 8.3 the review of a risk not closed
+    SELECT r.org_id, 'risk', r.risk_id, r.reference, r.title, 'risk_review', 'due', r.owner_id, r.review_on
+      FROM iso28000.risk r
+     WHERE r.review_on IS NOT NULL AND r.status <> 'closed'
+    UNION ALL
+    -- 6.2 a security objective not yet achieved nor cancelled
+    SELECT ob.org_id, 'objective', ob.objective_id, NULL, ob.title, 'objective', 'due', ob.owner_id, ob.due_on
+      FROM iso28000.objective ob
+     WHERE ob.achieved_on IS NULL AND ob.cancelled_on IS NULL
+    UNION ALL
+    -- 7.2 the renewal of a training or qualification (the latest of each person and requirement)
+    SELECT t.org_id, 'training_record', t.training_record_id, NULL, t.title, 'training_validity', 'expires',
+           t.person_id, t.valid_until
+      FROM iso28000.training_record t
+     WHERE t.valid_until IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.training_record l
+                        WHERE l.org_id = t.org_id AND l.person_id = t.person_id
+                          AND (l.competence_requirement_id = t.competence_requirement_id
+                               OR (t.competence_requirement_id IS NULL AND l.competence_requirement_id IS NULL
+                                   AND l.title = t.title))
+                          AND l.training_record_id <> t.training_record_id
+                          AND (l.valid_until IS NULL OR l.valid_until > t.valid_until))
+    UNION ALL
+    -- 7.4 the next communication of the plan
+    SELECT c.org_id, 'communication', c.communication_id, NULL, c.subject, 'communication', 'due',
+           c.owner_id, c.next_due_on
+      FROM iso28000.communication c
+     WHERE c.active AND c.next_due_on IS NOT NULL
+    UNION ALL
+    -- 7.5.2 the review of a document
+    SELECT d.org_id, 'document', d.document_id, d.code, d.title, 'document_review', 'due', d.owner_id, d.review_due_on
+      FROM iso28000.document_current d
+     WHERE d.review_due_on IS NOT NULL
+    UNION ALL
+    -- 8.4, 9.1 the next test of a control in operation
+    SELECT c.org_id, 'control', c.control_id, c.code, c.title, 'control_test',
+           CASE WHEN t.tested_on IS NULL THEN 'never_done' ELSE 'due' END,
+           c.owner_id,
+           CASE WHEN t.tested_on IS NULL THEN c.implemented_on
+                ELSE coalesce(t.next_test_on, (t.tested_on + c.test_interval)::date) END
+      FROM iso28000.control c
+      LEFT JOIN LATERAL (
+            SELECT ct.tested_on, ct.next_test_on
+              FROM iso28000.control_test ct
+             WHERE ct.org_id = c.org_id AND ct.control_id = c.control_id
+             ORDER BY ct.tested_on DESC, ct.control_test_id DESC
+             LIMIT 1) t ON true
+     WHERE c.implemented_on IS NOT NULL AND c.retired_on IS NULL
+       AND (c.test_interval IS NOT NULL OR t.next_test_on IS NOT NULL)
+    UNION ALL
+    -- 8.3, 8.5 a risk treatment not implemented yet
+    SELECT rt.org_id, 'risk_treatment', rt.risk_treatment_id, NULL, r.title, 'risk_treatment', 'due',
+           rt.owner_id, rt.due_on
+      FROM iso28000.risk_treatment rt
+      JOIN iso28000.risk r ON r.org_id = rt.org_id AND r.risk_id = rt.risk_id
+     WHERE rt.due_on IS NOT NULL AND rt.implemented_on IS NULL AND rt.cancelled_on IS NULL
+    UNION ALL
+    -- 8.4 supply chain: a provider's evidence that expires and is not yet replaced
+    SELECT e.org_id, 'provider_evidence', e.evidence_id, n.code || '/' || q.code, q.title || ': ' || n.name,
+           'provider_evidence', 'expires', n.owner_id, e.valid_until
+      FROM iso28000.provider_evidence e
+      JOIN iso28000.supply_chain_node n ON n.org_id = e.org_id AND n.node_id = e.node_id
+      JOIN iso28000.security_requirement q ON q.org_id = e.org_id AND q.requirement_id = e.requirement_id
+     WHERE e.valid_until IS NOT NULL AND e.revoked_on IS NULL AND n.active AND q.active
+       AND NOT EXISTS (SELECT FROM iso28000.provider_evidence l
+                        WHERE l.org_id = e.org_id AND l.node_id = e.node_id
+                          AND l.requirement_id = e.requirement_id AND l.revoked_on IS NULL
+                          AND l.evidence_id <> e.evidence_id
+                          AND (l.valid_until IS NULL OR l.valid_until > e.valid_until))
+    UNION ALL
+    -- 8.4 supply chain: a provider's next assessment (the latest assessment of each node)
+    SELECT a.org_id, 'provider_assessment', a.assessment_id, n.code, n.name, 'provider_assessment', 'due',
+           n.owner_id, a.next_due_on
+      FROM iso28000.provider_assessment a
+      JOIN iso28000.supply_chain_node n ON n.org_id = a.org_id AND n.node_id = a.node_id
+     WHERE a.next_due_on IS NOT NULL AND n.active
+       AND NOT EXISTS (SELECT FROM iso28000.provider_assessment l
+                        WHERE l.org_id = a.org_id AND l.node_id = a.node_id
+                          AND (l.assessed_on, l.assessment_id) > (a.assessed_on, a.assessment_id))
+    UNION ALL
+    -- 8.6 the next exercise of an active security plan (never exercised: due since its approval)
+    SELECT x.org_id, 'security_plan', x.security_plan_id, NULL, x.title, 'plan_exercise',
+           CASE WHEN x.last_exercised_on IS NULL THEN 'never_done' ELSE 'due' END,
+           x.owner_id, coalesce(x.due_on, p.approved_on)
+      FROM iso28000.security_plan_exercise_due x
+      JOIN iso28000.security_plan p ON p.org_id = x.org_id AND p.security_plan_id = x.security_plan_id
+    UNION ALL
+    -- 8.6 an exercise planned and not yet held
+    SELECT e.org_id, 'plan_exercise', e.exercise_id, NULL, p.title || ' (' || e.kind || ')', 'exercise_planned', 'due',
+           e.lead_id, e.planned_on
+      FROM iso28000.plan_exercise e
+      JOIN iso28000.security_plan p ON p.org_id = e.org_id AND p.security_plan_id = e.security_plan_id
+     WHERE e.planned_on IS NOT NULL AND e.held_on IS NULL
+    UNION ALL
+    -- 8.6 the review of an active security plan
+    SELECT p.org_id, 'security_plan', p.security_plan_id, NULL, p.title, 'plan_review', 'due', p.owner_id, p.next_review_on
+      FROM iso28000.security_plan p
+     WHERE p.status = 'active' AND p.next_review_on IS NOT NULL
+    UNION ALL
+    -- 9.3.3 an action or decision of a management review still open
+    SELECT o.org_id, 'review_output', o.output_id, NULL, o.description, 'review_output', 'due', o.owner_id, o.due_on
+      FROM iso28000.review_output o
+     WHERE o.status = 'open' AND o.due_on IS NOT NULL
+    UNION ALL
+    -- 10.2 the closing deadline of an open nonconformity
+    SELECT n.org_id, 'nonconformity', n.nonconformity_id, NULL, n.title, 'nonconformity_closure', 'due',
+           n.owner_id, n.close_due_on
+      FROM iso28000.nonconformity_open n
+    UNION ALL
+    -- 10.2 a corrective action planned or in progress
+    SELECT ca.org_id, 'corrective_action', ca.corrective_action_id, NULL, ca.title, 'corrective_action', 'due',
+           ca.owner_id, ca.due_on
+      FROM iso28000.corrective_action ca
+     WHERE ca.status IN ('planned', 'in_progress') AND ca.due_on IS NOT NULL
+    UNION ALL
+    -- 10.1 an improvement approved and not yet implemented
+    SELECT i.org_id, 'improvement', i.improvement_id, NULL, i.title, 'improvement', 'due', i.owner_id, i.due_on
+      FROM iso28000.improvement i
+     WHERE i.due_on IS NOT NULL AND i.status IN ('proposed', 'approved'))
+SELECT it.org_id,
+       g.code AS org_code,
+       it.register::text AS register,
+       it.record_id::bigint AS record_id,
+       it.record_code::text AS record_code,
+       it.record_title::text AS record_title,
+       it.item::text AS item,
+       it.reason::text AS reason,
+       it.responsible_id::bigint AS responsible_id,
+       p.full_name AS responsible_name,
+       p.email AS responsible_email,
+       it.due_on::date AS due_on,
+       (it.due_on IS NULL OR it.due_on < current_date) AS overdue,
+       (current_date - it.due_on)::integer AS days_overdue
+  FROM items it
+  JOIN iso28000.organization g ON g.org_id = it.org_id
+  LEFT JOIN iso28000.person p ON p.org_id = it.org_id AND p.person_id = it.responsible_id;
+COMMENT ON VIEW iso28000.due_item IS
+  'ISO 28000 4.2.2, 6.1, 6.2, 7.2, 7.4, 7.5.2, 8.4, 8.5, 8.6, 9.3.3, 10.1, 10.2: Everything that falls due or is overdue across the registers: the record it comes from, what is due, the person responsible and the date.';
+COMMENT ON COLUMN iso28000.due_item.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.due_item.org_code IS 'Short code of the organisation.';
+COMMENT ON COLUMN iso28000.due_item.register IS 'Register (table of schema iso28000) of the record the item comes from.';
+COMMENT ON COLUMN iso28000.due_item.record_id IS 'Surrogate key of the record in its register (with org_id and register, the link back to it).';
+COMMENT ON COLUMN iso28000.due_item.record_code IS 'The record''s code or reference in the organisation, when the register has one.';
+COMMENT ON COLUMN iso28000.due_item.record_title IS 'Title, subject or description of the record.';
+COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement.';
+COMMENT ON COLUMN iso28000.due_item.reason IS 'due (a date is set), expires (a validity ends) or never_done (a periodic task never performed; due since the record came into force, or undated).';
+COMMENT ON COLUMN iso28000.due_item.responsible_id IS 'Person responsible (the record''s owner, the trainee, the exercise lead or the provider node''s owner).';
+COMMENT ON COLUMN iso28000.due_item.responsible_name IS 'Full name of the person responsible.';
+COMMENT ON COLUMN iso28000.due_item.responsible_email IS 'E-mail address of the person responsible.';
+COMMENT ON COLUMN iso28000.due_item.due_on IS 'Date it falls due; NULL for a periodic task never performed with no start date.';
+COMMENT ON COLUMN iso28000.due_item.overdue IS 'True when the due date is past (or the task was never performed and has no date).';
+COMMENT ON COLUMN iso28000.due_item.days_overdue IS 'Days past the due date; negative while still ahead; NULL without a date.';
+GRANT SELECT ON iso28000.due_item TO PUBLIC;
+
+-- 0.2.0 (duebox, issue 16): the notification outbox, its pg_notify channel, the registers' notification triggers, raise_due_items() and mark_delivered() (sql/interfaces/notification.sql).
+CREATE TABLE iso28000.notification (
+    org_id          bigint NOT NULL REFERENCES iso28000.organization,
+    notification_id bigint GENERATED ALWAYS AS IDENTITY,
+    kind            text NOT NULL CONSTRAINT notification_kind_known
+                         CHECK (kind IN ('transition', 'assignment', 'due')),
+    recipient_id    bigint,
+    register        text NOT NULL,
+    record_id       bigint NOT NULL,
+    record_code     text,
+    record_title    text,
+    subject         text NOT NULL,
+    reason          text NOT NULL,
+    from_state      text,
+    to_state        text,
+    item            text,
+    due_on          date,
+    actor           name NOT NULL DEFAULT current_user,
+    actor_person    bigint,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    delivered_at    timestamptz,
+    delivered_by    name,
+    PRIMARY KEY (org_id, notification_id),
+    CONSTRAINT notification_due_has_item CHECK (kind <> 'due' OR item IS NOT NULL)
+);
+-- An item is raised once per due date (raise_due_items is idempotent).
+CREATE UNIQUE INDEX notification_due_once ON iso28000.notification
+    (org_id, register, record_id, item, coalesce(due_on, '-infinity'::date)) WHERE kind = 'due';
+CREATE INDEX notification_undelivered ON iso28000.notification (org_id, notification_id)
+    WHERE delivered_at IS NULL;
+COMMENT ON TABLE iso28000.notification IS
+  'ISO 28000 7.4, 9.1: The notification outbox: a row per transition, assignment of a record to a person, or item falling due, written in the transaction that caused it and announced with pg_notify on channel iso28000_notification (payload: notification_id). A mailer marks rows delivered with mark_delivered().';
+COMMENT ON COLUMN iso28000.notification.org_id IS 'Organisation of the record.';
+COMMENT ON COLUMN iso28000.notification.notification_id IS 'Surrogate key, increasing in the order rows were written; the payload of the pg_notify.';
+COMMENT ON COLUMN iso28000.notification.kind IS 'Why it was written: transition (the record changed state), assignment (a person was named on the record) or due (the record has something falling due).';
+COMMENT ON COLUMN iso28000.notification.recipient_id IS 'Person to notify (the record''s owner or the person assigned); NULL when the record names nobody.';
+COMMENT ON COLUMN iso28000.notification.register IS 'Register (table of schema iso28000) of the record.';
+COMMENT ON COLUMN iso28000.notification.record_id IS 'Surrogate key of the record in its register: with org_id and register, the link back to it.';
+COMMENT ON COLUMN iso28000.notification.record_code IS 'The record''s code or reference, when the register has one.';
+COMMENT ON COLUMN iso28000.notification.record_title IS 'Title of the record.';
+COMMENT ON COLUMN iso28000.notification.subject IS 'One line saying what happened, for a mail subject.';
+COMMENT ON COLUMN iso28000.notification.reason IS 'Why the recipient gets it: the role in which the record names them, or what falls due.';
+COMMENT ON COLUMN iso28000.notification.from_state IS 'For a transition: the state left.';
+COMMENT ON COLUMN iso28000.notification.to_state IS 'For a transition: the state entered.';
+COMMENT ON COLUMN iso28000.notification.item IS 'For a due item: what falls due (the item column of due_item).';
+COMMENT ON COLUMN iso28000.notification.due_on IS 'For a due item: the date it falls due.';
+COMMENT ON COLUMN iso28000.notification.actor IS 'Database role that wrote the row (current_user), stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.actor_person IS 'Acting person of the transaction that wrote the row (acting_person()), stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.created_at IS 'Start of the transaction that wrote the row, stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.delivered_at IS 'When a consumer marked it delivered (mark_delivered); NULL while waiting.';
+COMMENT ON COLUMN iso28000.notification.delivered_by IS 'Database role that marked it delivered.';
+
+ALTER TABLE iso28000.notification ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.notification FORCE ROW LEVEL SECURITY;
+CREATE POLICY member_read ON iso28000.notification FOR SELECT
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
+CREATE POLICY member_insert ON iso28000.notification FOR INSERT
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('write')));
+CREATE POLICY member_update ON iso28000.notification FOR UPDATE
+  USING (org_id = ANY (iso28000.policy_orgs('write')))
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('write')));
+GRANT SELECT, INSERT ON iso28000.notification TO PUBLIC;
+GRANT UPDATE (delivered_at) ON iso28000.notification TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.notification', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.notification', 'notification_id'), '');
+
+-- Stamps every row written: who wrote it and when, nothing delivered yet; an
+-- update only marks it delivered, once (IS562), stamped with the role.
+CREATE FUNCTION iso28000.notification_stamp()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.actor := current_user;
+    NEW.actor_person := iso28000.acting_person(NEW.org_id);
+    NEW.created_at := now();
+    NEW.delivered_at := NULL;
+    NEW.delivered_by := NULL;
+    RETURN NEW;
+  END IF;
+  IF OLD.delivered_at IS NOT NULL THEN
+    RAISE EXCEPTION 'notification % of organisation % was already delivered at %', OLD.notification_id, OLD.org_id, OLD.delivered_at
+      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at',
+            DETAIL = 'A notification is marked delivered once.';
+  END IF;
+  IF NEW.delivered_at IS NULL THEN
+    RAISE EXCEPTION 'notification % of organisation %: delivered_at cannot be set to NULL', OLD.notification_id, OLD.org_id
+      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at';
+  END IF;
+  NEW.delivered_by := current_user;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notification_stamp() IS
+  'Trigger on notification: an insert is stamped with the writing role, the acting person and the time, undelivered; an update only marks a row delivered once (IS562), stamped with the role.';
+CREATE TRIGGER notification_stamp BEFORE INSERT OR UPDATE ON iso28000.notification
+  FOR EACH ROW EXECUTE FUNCTION iso28000.notification_stamp();
+
+-- Announces every row written on channel iso28000_notification; the payload
+-- is the notification_id.  Listeners hear it only when the transaction commits.
+CREATE FUNCTION iso28000.notification_announce()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('iso28000_notification', n.notification_id::text)
+     FROM new_rows n ORDER BY n.notification_id;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notification_announce() IS
+  'Statement trigger on notification: pg_notify(''iso28000_notification'', notification_id) for every row written, delivered to listeners when the transaction commits.';
+CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notification_announce();
+
+/*
+ * The registers' side: one statement trigger function for all of them,
+ * attached by attach_notifications(register, id column, code column, title
+ * column, status column, person columns).  After an INSERT it writes an
+ * assignment for every person column filled; after an UPDATE a transition for
+ * every row whose status changed (to each person the row names, or to nobody)
+ * and an assignment for every person column that changed to a person.  It
+ * reads the statement's transition tables, so a statement that changes a
+ * thousand rows runs it once.
+ */
+CREATE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id_col text := TG_ARGV[0];
+  code_expr text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL::text' ELSE format('n.%I::text', TG_ARGV[1]) END;
+  title_expr text := format('n.%I::text', TG_ARGV[2]);
+  status_col text := TG_ARGV[3];
+  persons text[] := TG_ARGV[4:];
+  p text;
+  people text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    FOREACH p IN ARRAY persons LOOP
+      EXECUTE format(
+        'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
+         SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
+                %6$L, %7$s
+           FROM new_rows n WHERE n.%1$I IS NOT NULL',
+        p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
+        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+    END LOOP;
+    RETURN NULL;
+  END IF;
+
+  -- UPDATE: transitions, to every person the record names.
+  IF status_col <> '' THEN
+    SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
+    EXECUTE format(
+      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
+       SELECT n.org_id, ''transition'', r.person, %1$L, n.%2$I, %3$s, %4$s,
+              pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I),
+              CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END,
+              o.%5$I, n.%5$I
+         FROM new_rows n
+         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
+         CROSS JOIN LATERAL (
+               SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
+                WHERE x.person IS NOT NULL
+               UNION ALL
+               SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
+        WHERE o.%5$I IS DISTINCT FROM n.%5$I',
+      TG_TABLE_NAME, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
+  END IF;
+
+  -- UPDATE: assignments, to each person newly named.
+  FOREACH p IN ARRAY persons LOOP
+    EXECUTE format(
+      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
+       SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
+              pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
+              %6$L, %7$s
+         FROM new_rows n
+         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
+        WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
+      p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
+      CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notify_register_change() IS
+  'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
+
+-- Puts the notification triggers on a register.
+CREATE FUNCTION iso28000.attach_notifications(tbl regclass, id_column name, code_column name,
+                                              title_column name, status_column name,
+                                              person_columns name[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  args text := format('%L, %L, %L, %L', id_column, coalesce(code_column, ''), title_column, coalesce(status_column, ''))
+               || coalesce((SELECT string_agg(format(', %L', c), '' ORDER BY o) FROM unnest(person_columns) WITH ORDINALITY AS u(c, o)), '');
+BEGIN
+  EXECUTE format('CREATE TRIGGER notify_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notify_register_change(%s)', tbl, args);
+  EXECUTE format('CREATE TRIGGER notify_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notify_register_change(%s)', tbl, args);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.attach_notifications(regclass, name, name, name, name, name[]) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.attach_notifications(regclass, name, name, name, name, name[]) IS
+  'Puts the notification triggers (notify_insert, notify_update) on a register: its identity column, code column (or NULL), title column, status column (or NULL) and the columns that assign the record to a person. Not granted to PUBLIC.';
+
+-- The registers whose transitions and assignments are notified.
+SELECT iso28000.attach_notifications(t.tbl, t.id_col, t.code_col, t.title_col, t.status_col, t.persons)
+  FROM (VALUES
+    ('iso28000.context_issue'::regclass, 'context_issue_id'::name, NULL::name, 'title'::name, NULL::name, '{owner_id}'::name[]),
+    ('iso28000.obligation', 'obligation_id', 'reference', 'title', NULL, '{owner_id}'),
+    ('iso28000.sms_process', 'sms_process_id', 'code', 'name', NULL, '{owner_id}'),
+    ('iso28000.role_assignment', 'role_assignment_id', NULL, 'role_assignment_id', NULL, '{person_id}'),
+    ('iso28000.risk', 'risk_id', 'reference', 'title', 'status', '{owner_id}'),
+    ('iso28000.objective', 'objective_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.planned_change', 'planned_change_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.resource', 'resource_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.communication', 'communication_id', NULL, 'subject', NULL, '{owner_id}'),
+    ('iso28000.document', 'document_id', 'code', 'title', NULL, '{owner_id}'),
+    ('iso28000.document_version', 'document_version_id', NULL, 'version_label', 'status', '{approver_id}'),
+    ('iso28000.supply_chain_node', 'node_id', 'code', 'name', NULL, '{owner_id}'),
+    ('iso28000.activity', 'activity_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.control', 'control_id', 'code', 'title', NULL, '{owner_id}'),
+    ('iso28000.risk_treatment', 'risk_treatment_id', NULL, 'description', NULL, '{owner_id}'),
+    ('iso28000.security_plan', 'security_plan_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.plan_exercise', 'exercise_id', NULL, 'kind', NULL, '{lead_id}'),
+    ('iso28000.indicator', 'indicator_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.audit_programme', 'programme_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.audit', 'audit_id', NULL, 'title', 'status', '{lead_auditor_id}'),
+    ('iso28000.audit_team_member', 'team_member_id', NULL, 'team_member_id', NULL, '{person_id}'),
+    ('iso28000.management_review', 'review_id', NULL, 'title', 'status', '{chair_id}'),
+    ('iso28000.review_output', 'output_id', NULL, 'description', 'status', '{owner_id}'),
+    ('iso28000.nonconformity', 'nonconformity_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.corrective_action', 'corrective_action_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.improvement', 'improvement_id', NULL, 'title', 'status', '{owner_id}')
+  ) AS t(tbl, id_col, code_col, title_col, status_col, persons);
+
+-- Raises the due items that fell due, once each.
+CREATE FUNCTION iso28000.raise_due_items(org bigint DEFAULT NULL, horizon_days integer DEFAULT 0)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  IF horizon_days IS NULL OR horizon_days < 0 OR horizon_days > 366 THEN
+    RAISE EXCEPTION 'raise_due_items: horizon_days must be between 0 and 366, not %', coalesce(horizon_days::text, 'NULL')
+      USING ERRCODE = 'IS561', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'due_on';
+  END IF;
+  IF org IS NOT NULL AND NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot raise the due items of organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'org_id',
+            HINT = 'A manager grants the scheduler''s role write access with iso28000.grant_access(org, role, ''write'').';
+  END IF;
+  INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
+                                           subject, reason, item, due_on)
+  SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
+         pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
+                           replace(d.item, '_', ' '),
+                           CASE WHEN d.due_on IS NULL THEN 'never done'
+                                WHEN d.overdue THEN 'overdue since ' || d.due_on::text
+                                ELSE 'due on ' || d.due_on::text END),
+         d.reason, d.item, d.due_on
+    FROM iso28000.due_item d
+   WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
+     AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
+     AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION iso28000.raise_due_items(bigint, integer) IS
+  'Writes a due notification for every item of due_item that falls due within horizon_days (0: today or overdue) in the given organisation (NULL: every organisation where the caller writes), once per item and due date; returns how many it wrote. For a scheduler: cron or pg_cron. Needs level write (IS560); horizon_days between 0 and 366 (IS561).';
+
+-- The consumer's side: marks notifications delivered.
+CREATE FUNCTION iso28000.mark_delivered(org bigint, ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+  missing bigint;
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot mark notifications of organisation % delivered: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at';
+  END IF;
+  SELECT x INTO missing
+    FROM unnest(ids) AS x
+   WHERE x IS NULL OR NOT EXISTS (SELECT FROM iso28000.notification nt
+                                   WHERE nt.org_id OPERATOR(pg_catalog.=) org
+                                     AND nt.notification_id OPERATOR(pg_catalog.=) x)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'notification % of organisation % does not exist or is not visible to role "%"', coalesce(missing::text, 'NULL'), org, current_user
+      USING ERRCODE = 'IS563', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'notification_id';
+  END IF;
+  UPDATE iso28000.notification nt SET delivered_at = pg_catalog.clock_timestamp()
+   WHERE nt.org_id OPERATOR(pg_catalog.=) org AND nt.notification_id OPERATOR(pg_catalog.=) ANY (ids) AND nt.delivered_at IS NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION iso28000.mark_delivered(bigint, bigint[]) IS
+  'Marks notifications of an organisation delivered (stamped with the time and the role) and returns how many it marked; those already delivered are left as they are. Under row-level security: needs level write (IS560); a notification that does not exist or that the caller cannot see is refused (IS563).';

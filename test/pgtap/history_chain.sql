@@ -27,12 +27,14 @@ SELECT iso28000.register_table('iso28000.h_item');
 -- org_id carries the four triggers.  The only exceptions are append-only logs
 -- that no member writes, which are not registers: the history's own tables and
 -- the workflow engine's event log (written by the engine as a consequence of a
--- register change, which the history records).  A new table with org_id makes
+-- register change, which the history records), and the notification outbox
+-- (sql/interfaces/notification.sql: messages about register changes, stamped
+-- by the database, consumed and marked delivered).  A new table with org_id makes
 -- this test fail until it is attached (register_table) or listed here.
 SELECT is(
   (SELECT array_agg(c.relname ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'iso28000'::regnamespace AND c.relkind IN ('r', 'p')
-      AND c.relname NOT IN ('history', 'history_head', 'workflow_event')
+      AND c.relname NOT IN ('history', 'history_head', 'workflow_event', 'notification')
       AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
       AND (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = c.oid AND t.tgfoid = 'iso28000.history_record()'::regprocedure

@@ -1,0 +1,338 @@
+/*
+ * sql/interfaces/notification.sql
+ *		The notification outbox: transitions, assignments of a record to a
+ *		person and items falling due become rows of iso28000.notification,
+ *		written in the transaction that caused them (and rolled back with
+ *		it), and each row is announced with pg_notify on the channel
+ *		iso28000_notification, the payload being the row's notification_id.
+ *		A mailer or chat bridge LISTENs, reads the row, sends it and marks it
+ *		delivered (iso28000.mark_delivered).  Nothing runs in the background:
+ *		a scheduler (cron, pg_cron) calls iso28000.raise_due_items() to raise
+ *		the items of iso28000.due_item that fell due; raising twice writes
+ *		nothing twice.
+ *
+ *		Everything runs with the caller's rights: a register's statement
+ *		trigger writes the outbox as the member who changed the register,
+ *		under the outbox's row-level security (write level); the database
+ *		stamps who wrote each row.  Reference: doc/due-and-notify.md.
+ */
+
+CREATE TABLE iso28000.notification (
+    org_id          bigint NOT NULL REFERENCES iso28000.organization,
+    notification_id bigint GENERATED ALWAYS AS IDENTITY,
+    kind            text NOT NULL CONSTRAINT notification_kind_known
+                         CHECK (kind IN ('transition', 'assignment', 'due')),
+    recipient_id    bigint,
+    register        text NOT NULL,
+    record_id       bigint NOT NULL,
+    record_code     text,
+    record_title    text,
+    subject         text NOT NULL,
+    reason          text NOT NULL,
+    from_state      text,
+    to_state        text,
+    item            text,
+    due_on          date,
+    actor           name NOT NULL DEFAULT current_user,
+    actor_person    bigint,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    delivered_at    timestamptz,
+    delivered_by    name,
+    PRIMARY KEY (org_id, notification_id),
+    CONSTRAINT notification_due_has_item CHECK (kind <> 'due' OR item IS NOT NULL)
+);
+-- An item is raised once per due date (raise_due_items is idempotent).
+CREATE UNIQUE INDEX notification_due_once ON iso28000.notification
+    (org_id, register, record_id, item, coalesce(due_on, '-infinity'::date)) WHERE kind = 'due';
+CREATE INDEX notification_undelivered ON iso28000.notification (org_id, notification_id)
+    WHERE delivered_at IS NULL;
+COMMENT ON TABLE iso28000.notification IS
+  'ISO 28000 7.4, 9.1: The notification outbox: a row per transition, assignment of a record to a person, or item falling due, written in the transaction that caused it and announced with pg_notify on channel iso28000_notification (payload: notification_id). A mailer marks rows delivered with mark_delivered().';
+COMMENT ON COLUMN iso28000.notification.org_id IS 'Organisation of the record.';
+COMMENT ON COLUMN iso28000.notification.notification_id IS 'Surrogate key, increasing in the order rows were written; the payload of the pg_notify.';
+COMMENT ON COLUMN iso28000.notification.kind IS 'Why it was written: transition (the record changed state), assignment (a person was named on the record) or due (the record has something falling due).';
+COMMENT ON COLUMN iso28000.notification.recipient_id IS 'Person to notify (the record''s owner or the person assigned); NULL when the record names nobody.';
+COMMENT ON COLUMN iso28000.notification.register IS 'Register (table of schema iso28000) of the record.';
+COMMENT ON COLUMN iso28000.notification.record_id IS 'Surrogate key of the record in its register: with org_id and register, the link back to it.';
+COMMENT ON COLUMN iso28000.notification.record_code IS 'The record''s code or reference, when the register has one.';
+COMMENT ON COLUMN iso28000.notification.record_title IS 'Title of the record.';
+COMMENT ON COLUMN iso28000.notification.subject IS 'One line saying what happened, for a mail subject.';
+COMMENT ON COLUMN iso28000.notification.reason IS 'Why the recipient gets it: the role in which the record names them, or what falls due.';
+COMMENT ON COLUMN iso28000.notification.from_state IS 'For a transition: the state left.';
+COMMENT ON COLUMN iso28000.notification.to_state IS 'For a transition: the state entered.';
+COMMENT ON COLUMN iso28000.notification.item IS 'For a due item: what falls due (the item column of due_item).';
+COMMENT ON COLUMN iso28000.notification.due_on IS 'For a due item: the date it falls due.';
+COMMENT ON COLUMN iso28000.notification.actor IS 'Database role that wrote the row (current_user), stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.actor_person IS 'Acting person of the transaction that wrote the row (acting_person()), stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.created_at IS 'Start of the transaction that wrote the row, stamped by the database.';
+COMMENT ON COLUMN iso28000.notification.delivered_at IS 'When a consumer marked it delivered (mark_delivered); NULL while waiting.';
+COMMENT ON COLUMN iso28000.notification.delivered_by IS 'Database role that marked it delivered.';
+
+ALTER TABLE iso28000.notification ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.notification FORCE ROW LEVEL SECURITY;
+CREATE POLICY member_read ON iso28000.notification FOR SELECT
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
+CREATE POLICY member_insert ON iso28000.notification FOR INSERT
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('write')));
+CREATE POLICY member_update ON iso28000.notification FOR UPDATE
+  USING (org_id = ANY (iso28000.policy_orgs('write')))
+  WITH CHECK (org_id = ANY (iso28000.policy_orgs('write')));
+GRANT SELECT, INSERT ON iso28000.notification TO PUBLIC;
+GRANT UPDATE (delivered_at) ON iso28000.notification TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.notification', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.notification', 'notification_id'), '');
+
+-- Stamps every row written: who wrote it and when, nothing delivered yet; an
+-- update only marks it delivered, once (IS562), stamped with the role.
+CREATE FUNCTION iso28000.notification_stamp()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    NEW.actor := current_user;
+    NEW.actor_person := iso28000.acting_person(NEW.org_id);
+    NEW.created_at := now();
+    NEW.delivered_at := NULL;
+    NEW.delivered_by := NULL;
+    RETURN NEW;
+  END IF;
+  IF OLD.delivered_at IS NOT NULL THEN
+    RAISE EXCEPTION 'notification % of organisation % was already delivered at %', OLD.notification_id, OLD.org_id, OLD.delivered_at
+      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at',
+            DETAIL = 'A notification is marked delivered once.';
+  END IF;
+  IF NEW.delivered_at IS NULL THEN
+    RAISE EXCEPTION 'notification % of organisation %: delivered_at cannot be set to NULL', OLD.notification_id, OLD.org_id
+      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at';
+  END IF;
+  NEW.delivered_by := current_user;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notification_stamp() IS
+  'Trigger on notification: an insert is stamped with the writing role, the acting person and the time, undelivered; an update only marks a row delivered once (IS562), stamped with the role.';
+CREATE TRIGGER notification_stamp BEFORE INSERT OR UPDATE ON iso28000.notification
+  FOR EACH ROW EXECUTE FUNCTION iso28000.notification_stamp();
+
+-- Announces every row written on channel iso28000_notification; the payload
+-- is the notification_id.  Listeners hear it only when the transaction commits.
+CREATE FUNCTION iso28000.notification_announce()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  PERFORM pg_catalog.pg_notify('iso28000_notification', n.notification_id::text)
+     FROM new_rows n ORDER BY n.notification_id;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notification_announce() IS
+  'Statement trigger on notification: pg_notify(''iso28000_notification'', notification_id) for every row written, delivered to listeners when the transaction commits.';
+CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notification_announce();
+
+/*
+ * The registers' side: one statement trigger function for all of them,
+ * attached by attach_notifications(register, id column, code column, title
+ * column, status column, person columns).  After an INSERT it writes an
+ * assignment for every person column filled; after an UPDATE a transition for
+ * every row whose status changed (to each person the row names, or to nobody)
+ * and an assignment for every person column that changed to a person.  It
+ * reads the statement's transition tables, so a statement that changes a
+ * thousand rows runs it once.
+ */
+CREATE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id_col text := TG_ARGV[0];
+  code_expr text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL::text' ELSE format('n.%I::text', TG_ARGV[1]) END;
+  title_expr text := format('n.%I::text', TG_ARGV[2]);
+  status_col text := TG_ARGV[3];
+  persons text[] := TG_ARGV[4:];
+  p text;
+  people text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    FOREACH p IN ARRAY persons LOOP
+      EXECUTE format(
+        'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
+         SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
+                %6$L, %7$s
+           FROM new_rows n WHERE n.%1$I IS NOT NULL',
+        p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
+        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+    END LOOP;
+    RETURN NULL;
+  END IF;
+
+  -- UPDATE: transitions, to every person the record names.
+  IF status_col <> '' THEN
+    SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
+    EXECUTE format(
+      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
+       SELECT n.org_id, ''transition'', r.person, %1$L, n.%2$I, %3$s, %4$s,
+              pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I),
+              CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END,
+              o.%5$I, n.%5$I
+         FROM new_rows n
+         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
+         CROSS JOIN LATERAL (
+               SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
+                WHERE x.person IS NOT NULL
+               UNION ALL
+               SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
+        WHERE o.%5$I IS DISTINCT FROM n.%5$I',
+      TG_TABLE_NAME, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
+  END IF;
+
+  -- UPDATE: assignments, to each person newly named.
+  FOREACH p IN ARRAY persons LOOP
+    EXECUTE format(
+      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
+       SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
+              pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
+              %6$L, %7$s
+         FROM new_rows n
+         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
+        WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
+      p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
+      CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notify_register_change() IS
+  'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
+
+-- Puts the notification triggers on a register.
+CREATE FUNCTION iso28000.attach_notifications(tbl regclass, id_column name, code_column name,
+                                              title_column name, status_column name,
+                                              person_columns name[])
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  args text := format('%L, %L, %L, %L', id_column, coalesce(code_column, ''), title_column, coalesce(status_column, ''))
+               || coalesce((SELECT string_agg(format(', %L', c), '' ORDER BY o) FROM unnest(person_columns) WITH ORDINALITY AS u(c, o)), '');
+BEGIN
+  EXECUTE format('CREATE TRIGGER notify_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notify_register_change(%s)', tbl, args);
+  EXECUTE format('CREATE TRIGGER notify_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+                  FOR EACH STATEMENT EXECUTE FUNCTION iso28000.notify_register_change(%s)', tbl, args);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.attach_notifications(regclass, name, name, name, name, name[]) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.attach_notifications(regclass, name, name, name, name, name[]) IS
+  'Puts the notification triggers (notify_insert, notify_update) on a register: its identity column, code column (or NULL), title column, status column (or NULL) and the columns that assign the record to a person. Not granted to PUBLIC.';
+
+-- The registers whose transitions and assignments are notified.
+SELECT iso28000.attach_notifications(t.tbl, t.id_col, t.code_col, t.title_col, t.status_col, t.persons)
+  FROM (VALUES
+    ('iso28000.context_issue'::regclass, 'context_issue_id'::name, NULL::name, 'title'::name, NULL::name, '{owner_id}'::name[]),
+    ('iso28000.obligation', 'obligation_id', 'reference', 'title', NULL, '{owner_id}'),
+    ('iso28000.sms_process', 'sms_process_id', 'code', 'name', NULL, '{owner_id}'),
+    ('iso28000.role_assignment', 'role_assignment_id', NULL, 'role_assignment_id', NULL, '{person_id}'),
+    ('iso28000.risk', 'risk_id', 'reference', 'title', 'status', '{owner_id}'),
+    ('iso28000.objective', 'objective_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.planned_change', 'planned_change_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.resource', 'resource_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.communication', 'communication_id', NULL, 'subject', NULL, '{owner_id}'),
+    ('iso28000.document', 'document_id', 'code', 'title', NULL, '{owner_id}'),
+    ('iso28000.document_version', 'document_version_id', NULL, 'version_label', 'status', '{approver_id}'),
+    ('iso28000.supply_chain_node', 'node_id', 'code', 'name', NULL, '{owner_id}'),
+    ('iso28000.activity', 'activity_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.control', 'control_id', 'code', 'title', NULL, '{owner_id}'),
+    ('iso28000.risk_treatment', 'risk_treatment_id', NULL, 'description', NULL, '{owner_id}'),
+    ('iso28000.security_plan', 'security_plan_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.plan_exercise', 'exercise_id', NULL, 'kind', NULL, '{lead_id}'),
+    ('iso28000.indicator', 'indicator_id', NULL, 'name', NULL, '{owner_id}'),
+    ('iso28000.audit_programme', 'programme_id', NULL, 'title', NULL, '{owner_id}'),
+    ('iso28000.audit', 'audit_id', NULL, 'title', 'status', '{lead_auditor_id}'),
+    ('iso28000.audit_team_member', 'team_member_id', NULL, 'team_member_id', NULL, '{person_id}'),
+    ('iso28000.management_review', 'review_id', NULL, 'title', 'status', '{chair_id}'),
+    ('iso28000.review_output', 'output_id', NULL, 'description', 'status', '{owner_id}'),
+    ('iso28000.nonconformity', 'nonconformity_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.corrective_action', 'corrective_action_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.improvement', 'improvement_id', NULL, 'title', 'status', '{owner_id}')
+  ) AS t(tbl, id_col, code_col, title_col, status_col, persons);
+
+-- Raises the due items that fell due, once each.
+CREATE FUNCTION iso28000.raise_due_items(org bigint DEFAULT NULL, horizon_days integer DEFAULT 0)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+BEGIN
+  IF horizon_days IS NULL OR horizon_days < 0 OR horizon_days > 366 THEN
+    RAISE EXCEPTION 'raise_due_items: horizon_days must be between 0 and 366, not %', coalesce(horizon_days::text, 'NULL')
+      USING ERRCODE = 'IS561', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'due_on';
+  END IF;
+  IF org IS NOT NULL AND NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot raise the due items of organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'org_id',
+            HINT = 'A manager grants the scheduler''s role write access with iso28000.grant_access(org, role, ''write'').';
+  END IF;
+  INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
+                                           subject, reason, item, due_on)
+  SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
+         pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
+                           replace(d.item, '_', ' '),
+                           CASE WHEN d.due_on IS NULL THEN 'never done'
+                                WHEN d.overdue THEN 'overdue since ' || d.due_on::text
+                                ELSE 'due on ' || d.due_on::text END),
+         d.reason, d.item, d.due_on
+    FROM iso28000.due_item d
+   WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
+     AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
+     AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION iso28000.raise_due_items(bigint, integer) IS
+  'Writes a due notification for every item of due_item that falls due within horizon_days (0: today or overdue) in the given organisation (NULL: every organisation where the caller writes), once per item and due date; returns how many it wrote. For a scheduler: cron or pg_cron. Needs level write (IS560); horizon_days between 0 and 366 (IS561).';
+
+-- The consumer's side: marks notifications delivered.
+CREATE FUNCTION iso28000.mark_delivered(org bigint, ids bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+  missing bigint;
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot mark notifications of organisation % delivered: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at';
+  END IF;
+  SELECT x INTO missing
+    FROM unnest(ids) AS x
+   WHERE x IS NULL OR NOT EXISTS (SELECT FROM iso28000.notification nt
+                                   WHERE nt.org_id OPERATOR(pg_catalog.=) org
+                                     AND nt.notification_id OPERATOR(pg_catalog.=) x)
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'notification % of organisation % does not exist or is not visible to role "%"', coalesce(missing::text, 'NULL'), org, current_user
+      USING ERRCODE = 'IS563', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'notification_id';
+  END IF;
+  UPDATE iso28000.notification nt SET delivered_at = pg_catalog.clock_timestamp()
+   WHERE nt.org_id OPERATOR(pg_catalog.=) org AND nt.notification_id OPERATOR(pg_catalog.=) ANY (ids) AND nt.delivered_at IS NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION iso28000.mark_delivered(bigint, bigint[]) IS
+  'Marks notifications of an organisation delivered (stamped with the time and the role) and returns how many it marked; those already delivered are left as they are. Under row-level security: needs level write (IS560); a notification that does not exist or that the caller cannot see is refused (IS563).';

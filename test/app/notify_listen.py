@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""test/app/notify_listen.py: a mailer LISTENing on the notification outbox.
+
+doc/due-and-notify.md promises that every row of iso28000.notification is
+announced with pg_notify on channel iso28000_notification (payload: the
+notification_id) when, and only when, the transaction that wrote it commits.
+This suite checks it with two connections through psycopg2: a listener (the
+mailer) and a writer (a non-superuser member at level write, as an
+application would be).  The writer assigns records to a person (an
+assignment notification), moves one through a transition, and raises due
+items, committing some transactions and rolling back others (whole, and to a
+savepoint); the listener must hear exactly the ids of the committed rows,
+which must be in the outbox, and nothing of the rolled-back ones.  Then the
+mailer marks what it heard delivered.
+
+Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
+PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
+drops them at the end.  Prints "ok N - ..." / "not ok N - ..." lines and
+ends with "N passed, N failed".
+"""
+import contextlib
+import os
+import select
+import sys
+import time
+
+import psycopg2
+
+DB = "iso28000_listen"
+WRITER = "iso28000_listen_writer"
+MAILER = "iso28000_listen_mailer"
+PASSWORD = "listen-%d" % os.getpid()
+CHANNEL = "iso28000_notification"
+
+passed = failed = 0
+number = 0
+
+
+def check(good, what, extra=None):
+    """Prints one TAP-like line and counts it."""
+    global passed, failed, number
+    number += 1
+    if good:
+        passed += 1
+        print("ok %d - %s" % (number, what))
+    else:
+        failed += 1
+        print("not ok %d - %s" % (number, what))
+        if extra:
+            for line in str(extra).splitlines():
+                print("#   " + line)
+
+
+def admin(dbname="postgres"):
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True
+    return conn
+
+
+def login(role):
+    return psycopg2.connect(dbname=DB, user=role, password=PASSWORD)
+
+
+def drop_all(cur):
+    cur.execute("DROP DATABASE IF EXISTS " + DB)
+    for role in (WRITER, MAILER):
+        cur.execute("DROP ROLE IF EXISTS " + role)
+
+
+def set_up():
+    with contextlib.closing(admin()) as a, a.cursor() as cur:
+        drop_all(cur)
+        cur.execute("CREATE DATABASE " + DB)
+        for role in (WRITER, MAILER):
+            cur.execute("CREATE ROLE %s LOGIN PASSWORD %%s" % role, (PASSWORD,))
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("CREATE EXTENSION iso28000")
+        cur.execute("SELECT iso28000.create_organization('LSN', 'Listen test', %s)", (WRITER,))
+        org = cur.fetchone()[0]
+        cur.execute("SET ROLE " + WRITER)
+        cur.execute("SELECT iso28000.grant_access(%s, %s, 'write')", (org, MAILER))
+        cur.execute("INSERT INTO iso28000.person (org_id, full_name, email) VALUES (%s, 'Olga Owner', 'olga@lsn.example')"
+                    " RETURNING person_id", (org,))
+        olga = cur.fetchone()[0]
+        cur.execute("RESET ROLE")
+    return org, olga
+
+
+def heard(listener, wait):
+    """The payloads the listener receives within `wait` seconds."""
+    got = []
+    deadline = time.time() + wait
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            break
+        if select.select([listener], [], [], left) == ([], [], []):
+            break
+        listener.poll()
+        while listener.notifies:
+            n = listener.notifies.pop(0)
+            got.append((n.channel, n.payload))
+    return got
+
+
+def outbox_ids(cur, org, since):
+    cur.execute("SELECT notification_id::text FROM iso28000.notification"
+                " WHERE org_id = %s AND notification_id > %s ORDER BY notification_id", (org, since))
+    return [r[0] for r in cur.fetchall()]
+
+
+def objective(cur, org, olga, title, due):
+    cur.execute("INSERT INTO iso28000.objective (org_id, title, target, unit, evaluation_method, set_on, due_on, owner_id)"
+                " VALUES (%s, %s, 1, 'n', 'count', current_date - 30, current_date + %s, %s) RETURNING objective_id",
+                (org, title, due, olga))
+    return cur.fetchone()[0]
+
+
+def main():
+    org, olga = set_up()
+    try:
+        run(org, olga)
+    finally:
+        with contextlib.closing(admin()) as a, a.cursor() as cur:
+            drop_all(cur)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def run(org, olga):
+    listener = login(MAILER)
+    listener.autocommit = True
+    lcur = listener.cursor()
+    lcur.execute("LISTEN " + CHANNEL)
+    writer = login(WRITER)
+    w = writer.cursor()
+    w.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    check(w.fetchone()[0] is False, "the writer is not a superuser")
+
+    # 1. Committed: heard after COMMIT, not before.
+    objective(w, org, olga, "Committed objective", 10)
+    before = heard(listener, 0.5)
+    check(before == [], "nothing is heard while the writing transaction is open", before)
+    writer.commit()
+    got = heard(listener, 5)
+    ids = outbox_ids(lcur, org, 0)
+    check(len(ids) == 1, "the committed insert left one row in the outbox", ids)
+    check(got == [(CHANNEL, i) for i in ids],
+          "after COMMIT the listener hears channel %s with the row's notification_id as payload" % CHANNEL,
+          "heard %r, outbox %r" % (got, ids))
+    last = int(ids[-1])
+
+    # 2. Rolled back: nothing heard, nothing in the outbox.
+    objective(w, org, olga, "Rolled-back objective", 10)
+    writer.rollback()
+    got = heard(listener, 1.0)
+    check(got == [], "after ROLLBACK nothing is heard", got)
+    check(outbox_ids(lcur, org, last) == [], "after ROLLBACK the outbox holds nothing new")
+
+    # 3. A savepoint rolled back inside a committed transaction: only the kept row.
+    objective(w, org, olga, "Kept objective", 10)
+    w.execute("SAVEPOINT s")
+    objective(w, org, olga, "Dropped objective", 10)
+    w.execute("ROLLBACK TO SAVEPOINT s")
+    writer.commit()
+    got = heard(listener, 5)
+    ids = outbox_ids(lcur, org, last)
+    lcur.execute("SELECT record_title FROM iso28000.notification WHERE org_id = %s AND notification_id > %s", (org, last))
+    titles = [r[0] for r in lcur.fetchall()]
+    check(titles == ["Kept objective"], "the savepoint rolled back took its outbox row with it", titles)
+    check(got == [(CHANNEL, i) for i in ids], "only the kept row is heard", "heard %r, outbox %r" % (got, ids))
+    last = int(ids[-1])
+
+    # 4. A transition, committed.
+    w.execute("INSERT INTO iso28000.improvement (org_id, title, owner_id, expected_benefit, due_on)"
+              " VALUES (%s, 'Faster gates', %s, 'shorter queues', current_date - 1) RETURNING improvement_id", (org, olga))
+    imp = w.fetchone()[0]
+    writer.commit()
+    heard(listener, 5)
+    last = int(outbox_ids(lcur, org, 0)[-1])
+    # approving an improvement needs manage: the writer manages the organisation
+    w.execute("UPDATE iso28000.improvement SET status = 'approved' WHERE org_id = %s AND improvement_id = %s", (org, imp))
+    writer.commit()
+    got = heard(listener, 5)
+    lcur.execute("SELECT notification_id::text, kind, from_state, to_state FROM iso28000.notification"
+                 " WHERE org_id = %s AND notification_id > %s", (org, last))
+    rows = lcur.fetchall()
+    check([r[1:] for r in rows] == [("transition", "proposed", "approved")],
+          "a committed transition writes one transition notification", rows)
+    check(got == [(CHANNEL, r[0]) for r in rows], "and it is heard", got)
+    last = int(rows[-1][0])
+
+    # 5. Due items raised by a scheduler: committed once, rolled back, raised again.
+    w.execute("SELECT iso28000.raise_due_items(%s)", (org,))
+    n = w.fetchone()[0]
+    writer.rollback()
+    check(n == 1 and heard(listener, 1.0) == [], "a raise rolled back (1 row) is not heard")
+    w.execute("SELECT iso28000.raise_due_items(%s)", (org,))
+    n1 = w.fetchone()[0]
+    writer.commit()
+    got = heard(listener, 5)
+    w.execute("SELECT iso28000.raise_due_items(%s)", (org,))
+    n2 = w.fetchone()[0]
+    writer.commit()
+    again = heard(listener, 1.0)
+    ids = outbox_ids(lcur, org, last)
+    check(n1 == 1 and n2 == 0, "raise_due_items writes the overdue improvement once, then nothing", (n1, n2))
+    check(got == [(CHANNEL, i) for i in ids] and again == [],
+          "the committed raise is heard once; the second raise is silent", "heard %r then %r, outbox %r" % (got, again, ids))
+
+    # 6. The mailer marks what it heard delivered.
+    all_ids = [int(i) for i in outbox_ids(lcur, org, 0)]
+    lcur.execute("SELECT iso28000.mark_delivered(%s, %s)", (org, all_ids))
+    check(lcur.fetchone()[0] == len(all_ids), "the mailer marks every row it heard delivered")
+    lcur.execute("SELECT count(*) FROM iso28000.notification WHERE org_id = %s AND delivered_at IS NULL", (org,))
+    check(lcur.fetchone()[0] == 0, "nothing is left undelivered")
+    listener.close()
+    writer.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
