@@ -144,6 +144,23 @@
 /* clause 8.2: a process dependency names an activity of another process */
 #define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')
 
+/* IS540-IS559: several standards side by side, clause maps, maturity (sql/core/08_catalog.sql, clause09_*) */
+
+/* load_clauses(): the standard is missing, or unknown and given without a title */
+#define ERRCODE_ISO28000_LOAD_STANDARD			MAKE_SQLSTATE('I','S','5','4','0')
+/* load_clauses(): the clauses are not a JSON array of objects with clause and title (and an optional known pdca) */
+#define ERRCODE_ISO28000_LOAD_MALFORMED			MAKE_SQLSTATE('I','S','5','4','1')
+/* load_clauses(): a clause number is not a clause reference */
+#define ERRCODE_ISO28000_LOAD_CLAUSE_REF		MAKE_SQLSTATE('I','S','5','4','2')
+/* load_clauses(): a clause given twice or already in the catalog */
+#define ERRCODE_ISO28000_LOAD_DUPLICATE			MAKE_SQLSTATE('I','S','5','4','3')
+/* load_clauses(): a clause whose parent is neither in the catalog nor loaded with it */
+#define ERRCODE_ISO28000_LOAD_NO_PARENT			MAKE_SQLSTATE('I','S','5','4','4')
+/* a self-assessment result or audit finding names another standard than its assessment or audit */
+#define ERRCODE_ISO28000_STANDARD_MISMATCH		MAKE_SQLSTATE('I','S','5','4','5')
+/* the standard of a self-assessment or audit changed while it has results or findings */
+#define ERRCODE_ISO28000_STANDARD_KEPT			MAKE_SQLSTATE('I','S','5','4','6')
+
 /* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
 
 /* raise_due_items() or mark_delivered() in an organisation where the caller does not write */

@@ -11,7 +11,7 @@ WITH refs(r) AS (VALUES ('10.1'), ('9.3.3'), ('4.1'), ('10'), ('4'), ('8.6.4'), 
 SELECT string_agg(r, '  ' ORDER BY r::iso28000.clause_ref) AS "as clause_ref",
        string_agg(r, '  ' ORDER BY r COLLATE "C")          AS "as text"
   FROM refs;
-SELECT clause, title FROM iso28000.clause WHERE clause <@ '8.6' ORDER BY clause;
+SELECT clause, title FROM iso28000.clause WHERE standard = 'ISO 28000:2022' AND clause <@ '8.6' ORDER BY clause;
 
 \echo
 \echo '=== tenant isolation: each role sees only its own organisation'

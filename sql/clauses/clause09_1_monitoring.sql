@@ -23,6 +23,8 @@ CREATE TABLE iso28000.self_assessment (
     assessor_id    bigint,
     method         text,
     note           text,
+    standard       text NOT NULL DEFAULT 'ISO 28000:2022'
+                   CONSTRAINT self_assessment_standard_fk REFERENCES iso28000.standard,
     PRIMARY KEY (org_id, assessment_id),
     FOREIGN KEY (org_id, assessor_id) REFERENCES iso28000.person (org_id, person_id)
 );
@@ -35,6 +37,7 @@ COMMENT ON COLUMN iso28000.self_assessment.scope IS 'Clauses assessed (each cove
 COMMENT ON COLUMN iso28000.self_assessment.assessor_id IS 'Person who led the assessment.';
 COMMENT ON COLUMN iso28000.self_assessment.method IS 'How the assessment was done (interviews, document review, sampling...).';
 COMMENT ON COLUMN iso28000.self_assessment.note IS 'Free note.';
+COMMENT ON COLUMN iso28000.self_assessment.standard IS 'Standard assessed (default ISO 28000:2022): its scope and every result name clauses of it.';
 
 CREATE TABLE iso28000.assessment_result (
     org_id         bigint NOT NULL REFERENCES iso28000.organization,
@@ -45,9 +48,11 @@ CREATE TABLE iso28000.assessment_result (
     weight         integer NOT NULL DEFAULT 1 CONSTRAINT assessment_result_weight_not_negative CHECK (weight >= 0),
     evidence       text,
     note           text,
+    standard       text NOT NULL,
     PRIMARY KEY (org_id, result_id),
     CONSTRAINT assessment_result_one_grade_per_clause UNIQUE (org_id, assessment_id, clause),
-    FOREIGN KEY (org_id, assessment_id) REFERENCES iso28000.self_assessment (org_id, assessment_id)
+    FOREIGN KEY (org_id, assessment_id) REFERENCES iso28000.self_assessment (org_id, assessment_id),
+    CONSTRAINT assessment_result_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause)
 );
 SELECT iso28000.register_table('iso28000.assessment_result');
 COMMENT ON TABLE iso28000.assessment_result IS
@@ -58,6 +63,38 @@ COMMENT ON COLUMN iso28000.assessment_result.grade IS 'Grade given to the clause
 COMMENT ON COLUMN iso28000.assessment_result.weight IS 'How much the clause counts in the score (zero or more).';
 COMMENT ON COLUMN iso28000.assessment_result.evidence IS 'Evidence examined (documents, records, interviews).';
 COMMENT ON COLUMN iso28000.assessment_result.note IS 'Free note.';
+COMMENT ON COLUMN iso28000.assessment_result.standard IS 'Standard of the clause: the assessment''s (filled from it when not given; another is refused with IS545).';
+
+-- A result names its assessment's standard: filled in when not given, refused when another (IS545).
+CREATE FUNCTION iso28000.assessment_result_standard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    assessed text;
+BEGIN
+    SELECT s.standard INTO assessed FROM iso28000.self_assessment s
+     WHERE s.org_id OPERATOR(pg_catalog.=) NEW.org_id AND s.assessment_id OPERATOR(pg_catalog.=) NEW.assessment_id;
+    IF NEW.standard IS NULL THEN
+        -- no assessment found: the foreign key refuses the row; ISO 28000:2022 keeps the refusal that one
+        NEW.standard := coalesce(assessed, 'ISO 28000:2022');
+    ELSIF assessed IS NOT NULL AND NEW.standard IS DISTINCT FROM assessed THEN
+        RAISE EXCEPTION 'result on clause % of % does not belong in self-assessment %, which assesses %',
+                        NEW.clause, NEW.standard, NEW.assessment_id, assessed
+              USING ERRCODE = 'IS545',
+                    DETAIL = 'Every result of a self-assessment grades a clause of the standard the assessment assesses.',
+                    HINT = 'Record it in a self-assessment of that standard, or leave standard out to take the assessment''s.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.assessment_result_standard() IS
+  'Trigger on assessment_result: takes the standard of the self-assessment when none is given, and refuses another (IS545).';
+CREATE TRIGGER assessment_result_standard BEFORE INSERT OR UPDATE OF standard, assessment_id ON iso28000.assessment_result
+    FOR EACH ROW EXECUTE FUNCTION iso28000.assessment_result_standard();
+
 
 -- ---------------------------------------------------------------------------
 -- 9.1 Indicators and their measurements

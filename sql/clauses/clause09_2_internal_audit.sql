@@ -28,6 +28,8 @@ CREATE TABLE iso28000.audit_programme (
     criteria       text,
     owner_id       bigint,
     note           text,
+    standard       text NOT NULL DEFAULT 'ISO 28000:2022'
+                   CONSTRAINT audit_programme_standard_fk REFERENCES iso28000.standard,
     PRIMARY KEY (org_id, programme_id),
     CONSTRAINT audit_programme_period_in_order CHECK (period_end >= period_start),
     FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
@@ -44,6 +46,7 @@ COMMENT ON COLUMN iso28000.audit_programme.methods IS 'Audit methods (on site, r
 COMMENT ON COLUMN iso28000.audit_programme.criteria IS 'Audit criteria (ISO 28000:2022, own policies, legal requirements...).';
 COMMENT ON COLUMN iso28000.audit_programme.owner_id IS 'Person responsible for the programme.';
 COMMENT ON COLUMN iso28000.audit_programme.note IS 'Free note.';
+COMMENT ON COLUMN iso28000.audit_programme.standard IS 'Standard whose clauses the scope names (default ISO 28000:2022); audit_coverage counts the audits of the programme of that standard.';
 
 CREATE TABLE iso28000.audit (
     org_id            bigint NOT NULL REFERENCES iso28000.organization,
@@ -67,6 +70,8 @@ CREATE TABLE iso28000.audit (
     status_changed_at timestamptz,
     status_changed_by name,
     status_note       text,
+    standard          text NOT NULL DEFAULT 'ISO 28000:2022'
+                      CONSTRAINT audit_standard_fk REFERENCES iso28000.standard,
     PRIMARY KEY (org_id, audit_id),
     FOREIGN KEY (org_id, programme_id) REFERENCES iso28000.audit_programme (org_id, programme_id),
     FOREIGN KEY (org_id, lead_auditor_id) REFERENCES iso28000.person (org_id, person_id),
@@ -95,6 +100,7 @@ COMMENT ON COLUMN iso28000.audit.status IS 'Workflow state: planned, in_progress
 COMMENT ON COLUMN iso28000.audit.status_changed_at IS 'When the status last changed (stamped by the workflow engine).';
 COMMENT ON COLUMN iso28000.audit.status_changed_by IS 'Who last changed the status (stamped by the workflow engine).';
 COMMENT ON COLUMN iso28000.audit.status_note IS 'Note recorded with the next transition (e.g. why an audit was cancelled).';
+COMMENT ON COLUMN iso28000.audit.standard IS 'Standard audited (default ISO 28000:2022): the scope and every finding name clauses of it; audit_projection reports the audit against another standard through the clause maps.';
 
 CREATE TABLE iso28000.audit_team_member (
     org_id          bigint NOT NULL REFERENCES iso28000.organization,
@@ -148,9 +154,11 @@ CREATE TABLE iso28000.audit_finding (
     process_id        bigint,
     found_on          date NOT NULL DEFAULT current_date,
     nonconformity_id  bigint,
+    standard          text NOT NULL,
     PRIMARY KEY (org_id, finding_id),
     FOREIGN KEY (org_id, audit_id) REFERENCES iso28000.audit (org_id, audit_id),
-    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id)
+    FOREIGN KEY (org_id, process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
+    CONSTRAINT audit_finding_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause)
 );
 SELECT iso28000.register_table('iso28000.audit_finding');
 COMMENT ON TABLE iso28000.audit_finding IS
@@ -163,6 +171,48 @@ COMMENT ON COLUMN iso28000.audit_finding.evidence IS 'Objective evidence.';
 COMMENT ON COLUMN iso28000.audit_finding.process_id IS 'SMS process concerned, if any.';
 COMMENT ON COLUMN iso28000.audit_finding.found_on IS 'Date of the finding.';
 COMMENT ON COLUMN iso28000.audit_finding.nonconformity_id IS 'Nonconformity raised for a minor_nc or major_nc finding (set automatically).';
+COMMENT ON COLUMN iso28000.audit_finding.standard IS 'Standard of the clause: the audit''s (filled from it when not given; another is refused with IS545).';
+
+-- The standard of an assessment or audit stays while it has results or findings (IS546).
+CREATE FUNCTION iso28000.standard_kept()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    id bigint;
+BEGIN
+    IF NEW.standard IS NOT DISTINCT FROM OLD.standard THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'self_assessment' THEN
+        id := OLD.assessment_id;
+        SELECT count(*) INTO n FROM iso28000.assessment_result r
+         WHERE r.org_id OPERATOR(pg_catalog.=) OLD.org_id AND r.assessment_id OPERATOR(pg_catalog.=) id;
+    ELSE
+        id := OLD.audit_id;
+        SELECT count(*) INTO n FROM iso28000.audit_finding f
+         WHERE f.org_id OPERATOR(pg_catalog.=) OLD.org_id AND f.audit_id OPERATOR(pg_catalog.=) id;
+    END IF;
+    IF n > 0 THEN
+        RAISE EXCEPTION '% % cannot change its standard from % to %: it has % %',
+                        TG_TABLE_NAME, id, OLD.standard, NEW.standard, n,
+                        CASE TG_TABLE_NAME WHEN 'self_assessment' THEN 'results' ELSE 'findings' END
+              USING ERRCODE = 'IS546',
+                    DETAIL = 'Results and findings name clauses of the standard their assessment or audit had when they were recorded.',
+                    HINT = 'Record a new assessment or audit of the other standard, or read this one through a clause map (conformity_projection, audit_projection).',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.standard_kept() IS
+  'Trigger on self_assessment and audit: refuses a change of standard while results or findings exist (IS546).';
+CREATE TRIGGER standard_kept BEFORE UPDATE OF standard ON iso28000.self_assessment
+    FOR EACH ROW EXECUTE FUNCTION iso28000.standard_kept();
+CREATE TRIGGER standard_kept BEFORE UPDATE OF standard ON iso28000.audit
+    FOR EACH ROW EXECUTE FUNCTION iso28000.standard_kept();
 
 -- True when one of the clauses of scope covers the clause c (scope @> c).
 CREATE FUNCTION iso28000.scope_covers(scope iso28000.clause_ref[], c iso28000.clause_ref)
@@ -182,9 +232,21 @@ AS $$
 DECLARE
     audit_scope iso28000.clause_ref[];
     audit_status text;
+    audit_standard text;
 BEGIN
-    SELECT scope, status INTO audit_scope, audit_status FROM iso28000.audit
+    SELECT scope, status, standard INTO audit_scope, audit_status, audit_standard FROM iso28000.audit
      WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+    IF NEW.standard IS NULL THEN
+        -- no audit found: the foreign key refuses the row; ISO 28000:2022 keeps the refusal that one
+        NEW.standard := coalesce(audit_standard, 'ISO 28000:2022');
+    ELSIF audit_standard IS NOT NULL AND NEW.standard IS DISTINCT FROM audit_standard THEN
+        RAISE EXCEPTION 'finding on clause % of % does not belong in audit %, which audits %',
+                        NEW.clause, NEW.standard, NEW.audit_id, audit_standard
+              USING ERRCODE = 'IS545',
+                    DETAIL = 'Every finding of an audit is on a clause of the standard the audit audits.',
+                    HINT = 'Record it in an audit of that standard, or leave standard out to take the audit''s.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
     IF audit_status IN ('closed', 'cancelled') THEN
         RAISE EXCEPTION 'audit % is %: its findings cannot change', NEW.audit_id, audit_status
               USING ERRCODE = 'IS304',
@@ -203,7 +265,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_finding_in_scope() IS
-  'Trigger: refuses a finding whose clause lies outside the scope of its audit (IS303), and any new or changed finding of a closed or cancelled audit (IS304).';
+  'Trigger: takes the audit''s standard when the finding names none and refuses another (IS545); refuses a finding whose clause lies outside the scope of its audit (IS303), and any new or changed finding of a closed or cancelled audit (IS304).';
 CREATE TRIGGER audit_finding_in_scope
     BEFORE INSERT OR UPDATE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_in_scope();

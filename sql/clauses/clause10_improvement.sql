@@ -41,7 +41,9 @@ CREATE TABLE iso28000.nonconformity (
   status_changed_by       name,
   status_note             text,
   created_at              timestamptz NOT NULL DEFAULT now(),
+  standard                text NOT NULL DEFAULT 'ISO 28000:2022',
   PRIMARY KEY (org_id, nonconformity_id),
+  CONSTRAINT nonconformity_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause),
   FOREIGN KEY (org_id, reported_by) REFERENCES iso28000.person (org_id, person_id),
   FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
   FOREIGN KEY (org_id, verified_by) REFERENCES iso28000.person (org_id, person_id)
@@ -73,6 +75,7 @@ COMMENT ON COLUMN iso28000.nonconformity.status_changed_at IS 'When the status l
 COMMENT ON COLUMN iso28000.nonconformity.status_changed_by IS 'Role that last changed the status (set by the workflow engine).';
 COMMENT ON COLUMN iso28000.nonconformity.status_note IS 'Note of the last transition, copied into the workflow event log.';
 COMMENT ON COLUMN iso28000.nonconformity.created_at IS 'When the record was created.';
+COMMENT ON COLUMN iso28000.nonconformity.standard IS 'Standard of the clause not fulfilled (default ISO 28000:2022; a nonconformity raised by an audit finding takes the finding''s).';
 SELECT iso28000.register_table('iso28000.nonconformity');
 -- Who approved / verified / accepted is the acting person (stamp_acting_person, sql/core/07_register.sql).
 CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.nonconformity
@@ -397,7 +400,8 @@ SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
          OR current_date > n.detected_on + d.days_to_close + d.escalate_after) AS escalated,
        (SELECT count(*) FROM iso28000.corrective_action ca
          WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
-           AND ca.status IN ('planned', 'in_progress')) AS open_actions
+           AND ca.status IN ('planned', 'in_progress')) AS open_actions,
+       n.standard
   FROM iso28000.nonconformity n
   CROSS JOIN LATERAL (
     SELECT coalesce(o.days_to_contain, g.days_to_contain) AS days_to_contain,
@@ -427,6 +431,7 @@ COMMENT ON COLUMN iso28000.nonconformity_open.contain_overdue IS 'Still reported
 COMMENT ON COLUMN iso28000.nonconformity_open.close_overdue IS 'Still open past the closure date.';
 COMMENT ON COLUMN iso28000.nonconformity_open.escalated IS 'Overdue by more than the escalation days: to be escalated to top management.';
 COMMENT ON COLUMN iso28000.nonconformity_open.open_actions IS 'Corrective actions planned or in progress.';
+COMMENT ON COLUMN iso28000.nonconformity_open.standard IS 'Standard of the clause not fulfilled.';
 GRANT SELECT ON iso28000.nonconformity_open TO PUBLIC;
 
 CREATE VIEW iso28000.corrective_action_overdue WITH (security_invoker = true) AS
@@ -482,7 +487,7 @@ SELECT n.org_id, n.nonconformity_id, n.title, n.clause::text AS clause,
        iso28000.sort_key(n.clause) AS clause_sort, n.severity, n.status,
        count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
        count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
-       max(e.occurred_at) AS last_recurrence_at
+       max(e.occurred_at) AS last_recurrence_at, n.standard
   FROM iso28000.nonconformity n
   JOIN iso28000.workflow_event e
     ON e.org_id = n.org_id AND e.table_name = 'iso28000.nonconformity'::regclass
@@ -501,6 +506,7 @@ COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it was reopened after closure.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.standard IS 'Standard of the clause not fulfilled.';
 GRANT SELECT ON iso28000.nonconformity_recurrence TO PUBLIC;
 
 /* ---------------------------------------------------------------------------
@@ -596,13 +602,13 @@ BEGIN
     SELECT a.lead_auditor_id, a.title INTO lead, audit_title
       FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
     INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
-                                        detected_on, reported_by)
+                                        detected_on, reported_by, standard)
     VALUES (NEW.org_id,
             left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
             concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
             'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
             NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
-            NEW.found_on, lead)
+            NEW.found_on, lead, NEW.standard)
     RETURNING nonconformity_id INTO NEW.nonconformity_id;
     RETURN NEW;
 END

@@ -3763,3 +3763,1001 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.mark_delivered(bigint, bigint[]) IS
   'Marks notifications of an organisation delivered (stamped with the time and the role) and returns how many it marked; those already delivered are left as they are. Under row-level security: needs level write (IS560); a notification that does not exist or that the caller cannot see is refused (IS563).';
+
+-- ---------------------------------------------------------------------------
+-- Issue 16 (standards): several standards side by side.  ISO 22301:2019 and
+-- ISO/IEC 27001:2022 (clauses 4 to 10, numbers and titles) join the catalog,
+-- with the maps between the harmonized clauses of the three standards;
+-- load_clauses() loads others.  Assessments, audits, findings and
+-- nonconformities name their standard (existing rows: ISO 28000:2022); the
+-- views by clause take any standard; projections through the maps.
+-- ---------------------------------------------------------------------------
+
+COMMENT ON TABLE iso28000.standard IS
+  'ISO 28000 4.2.2, 4.4: Standards and other requirement sets whose clauses the catalog holds (ISO 28000:2022, ISO 22301:2019 and ISO/IEC 27001:2022 are seeded).';
+
+INSERT INTO iso28000.standard (standard, title, publisher, seeded) VALUES
+  ('ISO 22301:2019', 'Security and resilience — Business continuity management systems — Requirements', 'ISO', true),
+  ('ISO/IEC 27001:2022', 'Information security, cybersecurity and privacy protection — Information security management systems — Requirements', 'ISO/IEC', true);
+
+INSERT INTO iso28000.clause (standard, clause, title, pdca, parent, seq, seeded) VALUES
+  ('ISO 22301:2019', '4', 'Context of the organization', 'plan', NULL, 1, true),
+  ('ISO 22301:2019', '4.1', 'Understanding the organization and its context', 'plan', '4', 2, true),
+  ('ISO 22301:2019', '4.2', 'Understanding the needs and expectations of interested parties', 'plan', '4', 3, true),
+  ('ISO 22301:2019', '4.2.1', 'General', 'plan', '4.2', 4, true),
+  ('ISO 22301:2019', '4.2.2', 'Legal and regulatory requirements', 'plan', '4.2', 5, true),
+  ('ISO 22301:2019', '4.3', 'Determining the scope of the business continuity management system', 'plan', '4', 6, true),
+  ('ISO 22301:2019', '4.3.1', 'General', 'plan', '4.3', 7, true),
+  ('ISO 22301:2019', '4.3.2', 'Scope of the business continuity management system', 'plan', '4.3', 8, true),
+  ('ISO 22301:2019', '4.4', 'Business continuity management system', 'plan', '4', 9, true),
+  ('ISO 22301:2019', '5', 'Leadership', 'plan', NULL, 10, true),
+  ('ISO 22301:2019', '5.1', 'Leadership and commitment', 'plan', '5', 11, true),
+  ('ISO 22301:2019', '5.2', 'Policy', 'plan', '5', 12, true),
+  ('ISO 22301:2019', '5.2.1', 'Establishing the business continuity policy', 'plan', '5.2', 13, true),
+  ('ISO 22301:2019', '5.2.2', 'Communicating the business continuity policy', 'plan', '5.2', 14, true),
+  ('ISO 22301:2019', '5.3', 'Roles, responsibilities and authorities', 'plan', '5', 15, true),
+  ('ISO 22301:2019', '6', 'Planning', 'plan', NULL, 16, true),
+  ('ISO 22301:2019', '6.1', 'Actions to address risks and opportunities', 'plan', '6', 17, true),
+  ('ISO 22301:2019', '6.1.1', 'Determining risks and opportunities', 'plan', '6.1', 18, true),
+  ('ISO 22301:2019', '6.1.2', 'Addressing risks and opportunities', 'plan', '6.1', 19, true),
+  ('ISO 22301:2019', '6.2', 'Business continuity objectives and planning to achieve them', 'plan', '6', 20, true),
+  ('ISO 22301:2019', '6.2.1', 'Establishing business continuity objectives', 'plan', '6.2', 21, true),
+  ('ISO 22301:2019', '6.2.2', 'Determining business continuity objectives', 'plan', '6.2', 22, true),
+  ('ISO 22301:2019', '6.3', 'Planning changes to the business continuity management system', 'plan', '6', 23, true),
+  ('ISO 22301:2019', '7', 'Support', 'do', NULL, 24, true),
+  ('ISO 22301:2019', '7.1', 'Resources', 'do', '7', 25, true),
+  ('ISO 22301:2019', '7.2', 'Competence', 'do', '7', 26, true),
+  ('ISO 22301:2019', '7.3', 'Awareness', 'do', '7', 27, true),
+  ('ISO 22301:2019', '7.4', 'Communication', 'do', '7', 28, true),
+  ('ISO 22301:2019', '7.5', 'Documented information', 'do', '7', 29, true),
+  ('ISO 22301:2019', '7.5.1', 'General', 'do', '7.5', 30, true),
+  ('ISO 22301:2019', '7.5.2', 'Creating and updating', 'do', '7.5', 31, true),
+  ('ISO 22301:2019', '7.5.3', 'Control of documented information', 'do', '7.5', 32, true),
+  ('ISO 22301:2019', '8', 'Operation', 'do', NULL, 33, true),
+  ('ISO 22301:2019', '8.1', 'Operational planning and control', 'do', '8', 34, true),
+  ('ISO 22301:2019', '8.2', 'Business impact analysis and risk assessment', 'do', '8', 35, true),
+  ('ISO 22301:2019', '8.2.1', 'General', 'do', '8.2', 36, true),
+  ('ISO 22301:2019', '8.2.2', 'Business impact analysis', 'do', '8.2', 37, true),
+  ('ISO 22301:2019', '8.2.3', 'Risk assessment', 'do', '8.2', 38, true),
+  ('ISO 22301:2019', '8.3', 'Business continuity strategies and solutions', 'do', '8', 39, true),
+  ('ISO 22301:2019', '8.3.1', 'General', 'do', '8.3', 40, true),
+  ('ISO 22301:2019', '8.3.2', 'Identification of strategies and solutions', 'do', '8.3', 41, true),
+  ('ISO 22301:2019', '8.3.3', 'Selection of strategies and solutions', 'do', '8.3', 42, true),
+  ('ISO 22301:2019', '8.3.4', 'Resource requirements', 'do', '8.3', 43, true),
+  ('ISO 22301:2019', '8.3.5', 'Implementation of solutions', 'do', '8.3', 44, true),
+  ('ISO 22301:2019', '8.4', 'Business continuity plans and procedures', 'do', '8', 45, true),
+  ('ISO 22301:2019', '8.4.1', 'General', 'do', '8.4', 46, true),
+  ('ISO 22301:2019', '8.4.2', 'Response structure', 'do', '8.4', 47, true),
+  ('ISO 22301:2019', '8.4.3', 'Warning and communication', 'do', '8.4', 48, true),
+  ('ISO 22301:2019', '8.4.4', 'Business continuity plans', 'do', '8.4', 49, true),
+  ('ISO 22301:2019', '8.4.5', 'Recovery', 'do', '8.4', 50, true),
+  ('ISO 22301:2019', '8.5', 'Exercise programme', 'do', '8', 51, true),
+  ('ISO 22301:2019', '8.6', 'Evaluation of business continuity documentation and capabilities', 'do', '8', 52, true),
+  ('ISO 22301:2019', '9', 'Performance evaluation', 'check', NULL, 53, true),
+  ('ISO 22301:2019', '9.1', 'Monitoring, measurement, analysis and evaluation', 'check', '9', 54, true),
+  ('ISO 22301:2019', '9.2', 'Internal audit', 'check', '9', 55, true),
+  ('ISO 22301:2019', '9.2.1', 'General', 'check', '9.2', 56, true),
+  ('ISO 22301:2019', '9.2.2', 'Audit programme(s)', 'check', '9.2', 57, true),
+  ('ISO 22301:2019', '9.3', 'Management review', 'check', '9', 58, true),
+  ('ISO 22301:2019', '9.3.1', 'General', 'check', '9.3', 59, true),
+  ('ISO 22301:2019', '9.3.2', 'Management review input', 'check', '9.3', 60, true),
+  ('ISO 22301:2019', '9.3.3', 'Management review outputs', 'check', '9.3', 61, true),
+  ('ISO 22301:2019', '10', 'Improvement', 'act', NULL, 62, true),
+  ('ISO 22301:2019', '10.1', 'Nonconformity and corrective action', 'act', '10', 63, true),
+  ('ISO 22301:2019', '10.2', 'Continual improvement', 'act', '10', 64, true);
+
+INSERT INTO iso28000.clause (standard, clause, title, pdca, parent, seq, seeded) VALUES
+  ('ISO/IEC 27001:2022', '4', 'Context of the organization', 'plan', NULL, 1, true),
+  ('ISO/IEC 27001:2022', '4.1', 'Understanding the organization and its context', 'plan', '4', 2, true),
+  ('ISO/IEC 27001:2022', '4.2', 'Understanding the needs and expectations of interested parties', 'plan', '4', 3, true),
+  ('ISO/IEC 27001:2022', '4.3', 'Determining the scope of the information security management system', 'plan', '4', 4, true),
+  ('ISO/IEC 27001:2022', '4.4', 'Information security management system', 'plan', '4', 5, true),
+  ('ISO/IEC 27001:2022', '5', 'Leadership', 'plan', NULL, 6, true),
+  ('ISO/IEC 27001:2022', '5.1', 'Leadership and commitment', 'plan', '5', 7, true),
+  ('ISO/IEC 27001:2022', '5.2', 'Policy', 'plan', '5', 8, true),
+  ('ISO/IEC 27001:2022', '5.3', 'Organizational roles, responsibilities and authorities', 'plan', '5', 9, true),
+  ('ISO/IEC 27001:2022', '6', 'Planning', 'plan', NULL, 10, true),
+  ('ISO/IEC 27001:2022', '6.1', 'Actions to address risks and opportunities', 'plan', '6', 11, true),
+  ('ISO/IEC 27001:2022', '6.1.1', 'General', 'plan', '6.1', 12, true),
+  ('ISO/IEC 27001:2022', '6.1.2', 'Information security risk assessment', 'plan', '6.1', 13, true),
+  ('ISO/IEC 27001:2022', '6.1.3', 'Information security risk treatment', 'plan', '6.1', 14, true),
+  ('ISO/IEC 27001:2022', '6.2', 'Information security objectives and planning to achieve them', 'plan', '6', 15, true),
+  ('ISO/IEC 27001:2022', '6.3', 'Planning of changes', 'plan', '6', 16, true),
+  ('ISO/IEC 27001:2022', '7', 'Support', 'do', NULL, 17, true),
+  ('ISO/IEC 27001:2022', '7.1', 'Resources', 'do', '7', 18, true),
+  ('ISO/IEC 27001:2022', '7.2', 'Competence', 'do', '7', 19, true),
+  ('ISO/IEC 27001:2022', '7.3', 'Awareness', 'do', '7', 20, true),
+  ('ISO/IEC 27001:2022', '7.4', 'Communication', 'do', '7', 21, true),
+  ('ISO/IEC 27001:2022', '7.5', 'Documented information', 'do', '7', 22, true),
+  ('ISO/IEC 27001:2022', '7.5.1', 'General', 'do', '7.5', 23, true),
+  ('ISO/IEC 27001:2022', '7.5.2', 'Creating and updating', 'do', '7.5', 24, true),
+  ('ISO/IEC 27001:2022', '7.5.3', 'Control of documented information', 'do', '7.5', 25, true),
+  ('ISO/IEC 27001:2022', '8', 'Operation', 'do', NULL, 26, true),
+  ('ISO/IEC 27001:2022', '8.1', 'Operational planning and control', 'do', '8', 27, true),
+  ('ISO/IEC 27001:2022', '8.2', 'Information security risk assessment', 'do', '8', 28, true),
+  ('ISO/IEC 27001:2022', '8.3', 'Information security risk treatment', 'do', '8', 29, true),
+  ('ISO/IEC 27001:2022', '9', 'Performance evaluation', 'check', NULL, 30, true),
+  ('ISO/IEC 27001:2022', '9.1', 'Monitoring, measurement, analysis and evaluation', 'check', '9', 31, true),
+  ('ISO/IEC 27001:2022', '9.2', 'Internal audit', 'check', '9', 32, true),
+  ('ISO/IEC 27001:2022', '9.2.1', 'General', 'check', '9.2', 33, true),
+  ('ISO/IEC 27001:2022', '9.2.2', 'Internal audit programme', 'check', '9.2', 34, true),
+  ('ISO/IEC 27001:2022', '9.3', 'Management review', 'check', '9', 35, true),
+  ('ISO/IEC 27001:2022', '9.3.1', 'General', 'check', '9.3', 36, true),
+  ('ISO/IEC 27001:2022', '9.3.2', 'Management review inputs', 'check', '9.3', 37, true),
+  ('ISO/IEC 27001:2022', '9.3.3', 'Management review results', 'check', '9.3', 38, true),
+  ('ISO/IEC 27001:2022', '10', 'Improvement', 'act', NULL, 39, true),
+  ('ISO/IEC 27001:2022', '10.1', 'Continual improvement', 'act', '10', 40, true),
+  ('ISO/IEC 27001:2022', '10.2', 'Nonconformity and corrective action', 'act', '10', 41, true);
+
+-- Maps between the clauses of two standards ("assess once, report against several").
+CREATE TABLE iso28000.clause_map (
+    from_standard text NOT NULL,
+    from_clause   iso28000.clause_ref NOT NULL,
+    to_standard   text NOT NULL,
+    to_clause     iso28000.clause_ref NOT NULL,
+    relation      text NOT NULL
+                  CONSTRAINT clause_map_relation_known CHECK (relation IN ('equal', 'subset', 'superset', 'intersects')),
+    note          text,
+    seeded        boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (from_standard, from_clause, to_standard, to_clause),
+    CONSTRAINT clause_map_two_standards CHECK (from_standard <> to_standard),
+    CONSTRAINT clause_map_from_fk FOREIGN KEY (from_standard, from_clause) REFERENCES iso28000.clause (standard, clause),
+    CONSTRAINT clause_map_to_fk FOREIGN KEY (to_standard, to_clause) REFERENCES iso28000.clause (standard, clause)
+);
+CREATE INDEX clause_map_to_idx ON iso28000.clause_map (to_standard, to_clause);
+COMMENT ON TABLE iso28000.clause_map IS
+  'ISO 28000 4.4, 9.1, 9.2: Map between a clause of one standard and a clause of another, with how their requirements relate; read in both directions (clause_crosswalk). The maps between the harmonized clauses of ISO 28000:2022, ISO 22301:2019 and ISO/IEC 27001:2022 are seeded.';
+COMMENT ON COLUMN iso28000.clause_map.from_standard IS 'Standard of the source clause.';
+COMMENT ON COLUMN iso28000.clause_map.from_clause IS 'Source clause; it covers its sub-clauses.';
+COMMENT ON COLUMN iso28000.clause_map.to_standard IS 'Standard of the target clause.';
+COMMENT ON COLUMN iso28000.clause_map.to_clause IS 'Target clause.';
+COMMENT ON COLUMN iso28000.clause_map.relation IS 'How the source clause relates to the target: equal, subset (the source asks part of what the target asks), superset (the source asks all of it and more) or intersects (they overlap).';
+COMMENT ON COLUMN iso28000.clause_map.note IS 'Why the clauses map (short, factual; never requirement wording).';
+COMMENT ON COLUMN iso28000.clause_map.seeded IS 'True for rows the extension installs; rows added by users are false and are kept by pg_dump.';
+SELECT pg_catalog.pg_extension_config_dump('iso28000.clause_map', 'WHERE NOT seeded');
+GRANT SELECT ON iso28000.clause_map TO PUBLIC;
+
+INSERT INTO iso28000.clause_map (from_standard, from_clause, to_standard, to_clause, relation, note, seeded) VALUES
+  ('ISO 28000:2022', '4.1', 'ISO 22301:2019', '4.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.2.1', 'ISO 22301:2019', '4.2.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.3', 'ISO 22301:2019', '4.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.4', 'ISO 22301:2019', '4.4', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.1', 'ISO 22301:2019', '5.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.2.1', 'ISO 22301:2019', '5.2.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.3', 'ISO 22301:2019', '5.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.2.1', 'ISO 22301:2019', '6.2.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.2.2', 'ISO 22301:2019', '6.2.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.3', 'ISO 22301:2019', '6.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.1', 'ISO 22301:2019', '7.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.2', 'ISO 22301:2019', '7.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.3', 'ISO 22301:2019', '7.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.4', 'ISO 22301:2019', '7.4', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.1', 'ISO 22301:2019', '7.5.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.2', 'ISO 22301:2019', '7.5.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.3', 'ISO 22301:2019', '7.5.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.1', 'ISO 22301:2019', '8.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.1', 'ISO 22301:2019', '9.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.2.1', 'ISO 22301:2019', '9.2.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.2.2', 'ISO 22301:2019', '9.2.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.1', 'ISO 22301:2019', '9.3.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.2', 'ISO 22301:2019', '9.3.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.3', 'ISO 22301:2019', '9.3.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.2.2', 'ISO 22301:2019', '4.2.2', 'superset', 'ISO 28000 adds other requirements the organization subscribes to', true),
+  ('ISO 28000:2022', '5.2.2', 'ISO 22301:2019', '5.2.2', 'intersects', 'Policy requirements against communicating the policy', true),
+  ('ISO 28000:2022', '6.1.2', 'ISO 22301:2019', '6.1.1', 'equal', 'Numbered 6.1.1 in ISO 22301', true),
+  ('ISO 28000:2022', '6.1.3', 'ISO 22301:2019', '6.1.2', 'equal', 'Numbered 6.1.2 in ISO 22301', true),
+  ('ISO 28000:2022', '8.2', 'ISO 22301:2019', '8.2.2', 'intersects', 'Processes and activities against business impact analysis', true),
+  ('ISO 28000:2022', '8.3', 'ISO 22301:2019', '8.2.3', 'superset', 'ISO 28000 8.3 covers treatment as well', true),
+  ('ISO 28000:2022', '8.5.1', 'ISO 22301:2019', '8.3.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.5.1', 'ISO 22301:2019', '8.3.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.5.2', 'ISO 22301:2019', '8.3.4', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.5.3', 'ISO 22301:2019', '8.3.5', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.6.1', 'ISO 22301:2019', '8.4.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.6.2', 'ISO 22301:2019', '8.4.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.6.3', 'ISO 22301:2019', '8.4.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.6.4', 'ISO 22301:2019', '8.4.4', 'intersects', 'Security plans against business continuity plans', true),
+  ('ISO 28000:2022', '8.6.5', 'ISO 22301:2019', '8.4.5', 'equal', NULL, true),
+  ('ISO 28000:2022', '10.1', 'ISO 22301:2019', '10.2', 'equal', 'Continual improvement is 10.2 in ISO 22301', true),
+  ('ISO 28000:2022', '10.2', 'ISO 22301:2019', '10.1', 'equal', 'Nonconformity is 10.1 in ISO 22301', true),
+  ('ISO 28000:2022', '4.1', 'ISO/IEC 27001:2022', '4.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.2', 'ISO/IEC 27001:2022', '4.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.3', 'ISO/IEC 27001:2022', '4.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '4.4', 'ISO/IEC 27001:2022', '4.4', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.1', 'ISO/IEC 27001:2022', '5.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.2', 'ISO/IEC 27001:2022', '5.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '5.3', 'ISO/IEC 27001:2022', '5.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.1.1', 'ISO/IEC 27001:2022', '6.1.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.2', 'ISO/IEC 27001:2022', '6.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.3', 'ISO/IEC 27001:2022', '6.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.1', 'ISO/IEC 27001:2022', '7.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.2', 'ISO/IEC 27001:2022', '7.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.3', 'ISO/IEC 27001:2022', '7.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.4', 'ISO/IEC 27001:2022', '7.4', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.1', 'ISO/IEC 27001:2022', '7.5.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.2', 'ISO/IEC 27001:2022', '7.5.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '7.5.3', 'ISO/IEC 27001:2022', '7.5.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '8.1', 'ISO/IEC 27001:2022', '8.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.1', 'ISO/IEC 27001:2022', '9.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.2.1', 'ISO/IEC 27001:2022', '9.2.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.2.2', 'ISO/IEC 27001:2022', '9.2.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.1', 'ISO/IEC 27001:2022', '9.3.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.2', 'ISO/IEC 27001:2022', '9.3.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '9.3.3', 'ISO/IEC 27001:2022', '9.3.3', 'equal', NULL, true),
+  ('ISO 28000:2022', '10.1', 'ISO/IEC 27001:2022', '10.1', 'equal', NULL, true),
+  ('ISO 28000:2022', '10.2', 'ISO/IEC 27001:2022', '10.2', 'equal', NULL, true),
+  ('ISO 28000:2022', '6.1.2', 'ISO/IEC 27001:2022', '6.1.2', 'intersects', 'Security-related risks against information security risks', true),
+  ('ISO 28000:2022', '6.1.3', 'ISO/IEC 27001:2022', '6.1.3', 'intersects', 'Security-related risks against information security risks', true),
+  ('ISO 28000:2022', '8.3', 'ISO/IEC 27001:2022', '8.2', 'intersects', 'Risk assessment in operation', true),
+  ('ISO 28000:2022', '8.3', 'ISO/IEC 27001:2022', '8.3', 'intersects', 'Risk treatment in operation', true),
+  ('ISO 22301:2019', '4.1', 'ISO/IEC 27001:2022', '4.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '4.2', 'ISO/IEC 27001:2022', '4.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '4.3', 'ISO/IEC 27001:2022', '4.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '4.4', 'ISO/IEC 27001:2022', '4.4', 'equal', NULL, true),
+  ('ISO 22301:2019', '5.1', 'ISO/IEC 27001:2022', '5.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '5.2', 'ISO/IEC 27001:2022', '5.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '5.3', 'ISO/IEC 27001:2022', '5.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '6.2', 'ISO/IEC 27001:2022', '6.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '6.3', 'ISO/IEC 27001:2022', '6.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.1', 'ISO/IEC 27001:2022', '7.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.2', 'ISO/IEC 27001:2022', '7.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.3', 'ISO/IEC 27001:2022', '7.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.4', 'ISO/IEC 27001:2022', '7.4', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.5.1', 'ISO/IEC 27001:2022', '7.5.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.5.2', 'ISO/IEC 27001:2022', '7.5.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '7.5.3', 'ISO/IEC 27001:2022', '7.5.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '8.1', 'ISO/IEC 27001:2022', '8.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.1', 'ISO/IEC 27001:2022', '9.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.2.1', 'ISO/IEC 27001:2022', '9.2.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.2.2', 'ISO/IEC 27001:2022', '9.2.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.3.1', 'ISO/IEC 27001:2022', '9.3.1', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.3.2', 'ISO/IEC 27001:2022', '9.3.2', 'equal', NULL, true),
+  ('ISO 22301:2019', '9.3.3', 'ISO/IEC 27001:2022', '9.3.3', 'equal', NULL, true),
+  ('ISO 22301:2019', '6.1.1', 'ISO/IEC 27001:2022', '6.1.1', 'intersects', 'Determining risks and opportunities', true),
+  ('ISO 22301:2019', '6.1.2', 'ISO/IEC 27001:2022', '6.1.1', 'intersects', 'Addressing risks and opportunities', true),
+  ('ISO 22301:2019', '8.2.3', 'ISO/IEC 27001:2022', '8.2', 'intersects', 'Disruption risks against information security risks', true),
+  ('ISO 22301:2019', '10.1', 'ISO/IEC 27001:2022', '10.2', 'equal', 'Nonconformity is 10.2 in ISO/IEC 27001', true),
+  ('ISO 22301:2019', '10.2', 'ISO/IEC 27001:2022', '10.1', 'equal', 'Continual improvement is 10.1 in ISO/IEC 27001', true);
+
+-- Every map in both directions, in plain types.
+CREATE VIEW iso28000.clause_crosswalk WITH (security_invoker = true) AS
+SELECT m.from_standard, m.from_clause::text AS from_clause, iso28000.sort_key(m.from_clause) AS from_clause_sort, f.title AS from_title,
+       m.to_standard, m.to_clause::text AS to_clause, iso28000.sort_key(m.to_clause) AS to_clause_sort, t.title AS to_title,
+       m.relation, m.note, false AS inverse
+  FROM iso28000.clause_map m
+  JOIN iso28000.clause f ON f.standard = m.from_standard AND f.clause OPERATOR(iso28000.=) m.from_clause
+  JOIN iso28000.clause t ON t.standard = m.to_standard AND t.clause OPERATOR(iso28000.=) m.to_clause
+UNION ALL
+SELECT m.to_standard, m.to_clause::text, iso28000.sort_key(m.to_clause), t.title,
+       m.from_standard, m.from_clause::text, iso28000.sort_key(m.from_clause), f.title,
+       CASE m.relation WHEN 'subset' THEN 'superset' WHEN 'superset' THEN 'subset' ELSE m.relation END,
+       m.note, true
+  FROM iso28000.clause_map m
+  JOIN iso28000.clause f ON f.standard = m.from_standard AND f.clause OPERATOR(iso28000.=) m.from_clause
+  JOIN iso28000.clause t ON t.standard = m.to_standard AND t.clause OPERATOR(iso28000.=) m.to_clause;
+COMMENT ON VIEW iso28000.clause_crosswalk IS
+  'ISO 28000 4.4, 9.1, 9.2: Every clause map in both directions (a map read backwards swaps subset and superset), with the titles of both clauses.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.from_standard IS 'Standard read from.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.from_clause IS 'Clause read from, as text.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.from_clause_sort IS 'Sorts from_clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1).';
+COMMENT ON COLUMN iso28000.clause_crosswalk.from_title IS 'Title of the clause read from.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.to_standard IS 'Standard mapped onto.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.to_clause IS 'Clause mapped onto, as text.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.to_clause_sort IS 'Sorts to_clause as the standard does.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.to_title IS 'Title of the clause mapped onto.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.relation IS 'equal, subset, superset or intersects, read from from_clause to to_clause.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.note IS 'Note of the map.';
+COMMENT ON COLUMN iso28000.clause_crosswalk.inverse IS 'True when the row is a map read backwards.';
+GRANT SELECT ON iso28000.clause_crosswalk TO PUBLIC;
+
+-- Loads the clauses of a standard (numbers and titles) into the shared catalog.
+CREATE FUNCTION iso28000.load_clauses(standard text, clauses jsonb, title text DEFAULT NULL, publisher text DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    std text := btrim(load_clauses.standard);
+    entry jsonb;
+    pos integer := 0;
+    key text;
+    txt text;
+    c iso28000.clause_ref;
+    cs iso28000.clause_ref[] := '{}';
+    ts text[] := '{}';
+    ps text[] := '{}';
+    ph text;
+    base integer;
+    missing text;
+BEGIN
+    IF std IS NULL OR std = '' THEN
+        RAISE EXCEPTION 'load_clauses: the standard is missing'
+              USING ERRCODE = 'IS540', DETAIL = 'A standard is named by its designation with edition, e.g. ISO 9001:2015.',
+                    SCHEMA = 'iso28000', TABLE = 'standard', COLUMN = 'standard';
+    END IF;
+    IF NOT EXISTS (SELECT FROM iso28000.standard s WHERE s.standard OPERATOR(pg_catalog.=) std) THEN
+        IF coalesce(btrim(load_clauses.title), '') = '' THEN
+            RAISE EXCEPTION 'load_clauses: standard "%" is not in the catalog and no title was given to add it', std
+                  USING ERRCODE = 'IS540', HINT = 'Pass the title of the standard (title => ...) to add it.',
+                        SCHEMA = 'iso28000', TABLE = 'standard', COLUMN = 'title';
+        END IF;
+    END IF;
+    IF jsonb_typeof(clauses) IS DISTINCT FROM 'array' OR jsonb_array_length(clauses) = 0 THEN
+        RAISE EXCEPTION 'load_clauses: the clauses of "%" must be a non-empty JSON array', std
+              USING ERRCODE = 'IS541', DETAIL = 'Each element is an object {"clause": "A.5.1", "title": "...", "pdca": "do"}; pdca is optional.',
+                    SCHEMA = 'iso28000', TABLE = 'clause';
+    END IF;
+    FOR entry IN SELECT x FROM jsonb_array_elements(clauses) AS x LOOP
+        pos := pos + 1;
+        IF jsonb_typeof(entry) IS DISTINCT FROM 'object' THEN
+            RAISE EXCEPTION 'load_clauses: element % of the clauses of "%" is not a JSON object', pos, std
+                  USING ERRCODE = 'IS541', SCHEMA = 'iso28000', TABLE = 'clause';
+        END IF;
+        SELECT min(k) INTO key FROM jsonb_object_keys(entry) AS k WHERE k NOT IN ('clause', 'title', 'pdca');
+        IF key IS NOT NULL THEN
+            RAISE EXCEPTION 'load_clauses: element % of the clauses of "%" has the unknown key "%"', pos, std, key
+                  USING ERRCODE = 'IS541',
+                        DETAIL = 'An element holds clause, title and pdca only: the catalog keeps numbers and titles, never requirement wording (that goes to clause_wording, per organisation).',
+                        SCHEMA = 'iso28000', TABLE = 'clause';
+        END IF;
+        txt := entry ->> 'clause';
+        IF txt IS NULL THEN
+            RAISE EXCEPTION 'load_clauses: element % of the clauses of "%" has no clause number', pos, std
+                  USING ERRCODE = 'IS541', SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'clause';
+        END IF;
+        BEGIN
+            c := iso28000.clause_ref(txt);
+        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+            RAISE EXCEPTION 'load_clauses: element % of the clauses of "%": "%" is not a clause reference', pos, std, txt
+                  USING ERRCODE = 'IS542', DETAIL = SQLERRM,
+                        HINT = 'A clause reference looks like "4", "8.6.4" or "A.5.1" (doc/clause_ref.md).',
+                        SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'clause';
+        END;
+        IF coalesce(btrim(entry ->> 'title'), '') = '' THEN
+            RAISE EXCEPTION 'load_clauses: clause % of "%" has no title', txt, std
+                  USING ERRCODE = 'IS541', SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'title';
+        END IF;
+        ph := entry ->> 'pdca';
+        IF ph IS NOT NULL AND ph NOT IN ('plan', 'do', 'check', 'act') THEN
+            RAISE EXCEPTION 'load_clauses: clause % of "%" has the PDCA phase "%"', txt, std, ph
+                  USING ERRCODE = 'IS541', DETAIL = 'The phase is plan, do, check or act, or absent.',
+                        SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'pdca';
+        END IF;
+        IF ph IS NULL THEN
+            -- this project's convention: 4 to 6 plan, 7 and 8 do, 9 check, 10 act; annex controls do; 1 to 3 none
+            ph := CASE WHEN iso28000.annex(c) IS NOT NULL THEN 'do'
+                       ELSE CASE iso28000.top_level(c)::text WHEN '4' THEN 'plan' WHEN '5' THEN 'plan' WHEN '6' THEN 'plan'
+                                 WHEN '7' THEN 'do' WHEN '8' THEN 'do' WHEN '9' THEN 'check' WHEN '10' THEN 'act' END END;
+        END IF;
+        IF c OPERATOR(iso28000.=) ANY (cs) THEN
+            RAISE EXCEPTION 'load_clauses: clause % of "%" is given twice', txt, std
+                  USING ERRCODE = 'IS543', SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'clause';
+        END IF;
+        IF EXISTS (SELECT FROM iso28000.clause k WHERE k.standard OPERATOR(pg_catalog.=) std AND k.clause OPERATOR(iso28000.=) c) THEN
+            RAISE EXCEPTION 'load_clauses: clause % of "%" is already in the catalog', txt, std
+                  USING ERRCODE = 'IS543', HINT = 'Load only the clauses the catalog lacks.',
+                        SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'clause';
+        END IF;
+        cs := cs || c;
+        ts := ts || btrim(entry ->> 'title');
+        ps := ps || ph;
+    END LOOP;
+    SELECT min(u.c::text) INTO missing
+      FROM unnest(cs) AS u(c)
+     WHERE iso28000.parent(u.c) IS NOT NULL
+       AND NOT iso28000.parent(u.c) OPERATOR(iso28000.=) ANY (cs)
+       AND NOT EXISTS (SELECT FROM iso28000.clause k
+                        WHERE k.standard OPERATOR(pg_catalog.=) std AND k.clause OPERATOR(iso28000.=) iso28000.parent(u.c));
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'load_clauses: the parent of clause % of "%" is neither in the catalog nor loaded with it', missing, std
+              USING ERRCODE = 'IS544', HINT = 'Load the enclosing clause too (A.5 before A.5.1).',
+                    SCHEMA = 'iso28000', TABLE = 'clause', COLUMN = 'parent';
+    END IF;
+    INSERT INTO iso28000.standard (standard, title, publisher)
+    SELECT std, btrim(load_clauses.title), load_clauses.publisher
+     WHERE NOT EXISTS (SELECT FROM iso28000.standard s WHERE s.standard OPERATOR(pg_catalog.=) std);
+    SELECT coalesce(max(k.seq), 0) INTO base FROM iso28000.clause k WHERE k.standard OPERATOR(pg_catalog.=) std;
+    INSERT INTO iso28000.clause (standard, clause, title, pdca, parent, seq)
+    SELECT std, u.c, u.t, u.p, iso28000.parent(u.c), base OPERATOR(pg_catalog.+) (row_number() OVER (ORDER BY iso28000.sort_key(u.c)))::integer
+      FROM unnest(cs, ts, ps) AS u(c, t, p);
+    RETURN cardinality(cs);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.load_clauses(text, jsonb, text, text) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.load_clauses(text, jsonb, text, text) IS
+  'Adds the clauses of a standard to the shared catalog (numbers and titles only), creating the standard when a title is given: clauses is a JSON array of {"clause": "A.5.1", "title": "...", "pdca": "do"}; pdca defaults to this project''s convention (annex controls do). Refuses bad input with IS540 to IS544; returns the number of clauses added. Runs as the extension''s owner: the DBA grants EXECUTE to the roles that may extend the catalog.';
+
+-- Rows recorded before 0.2.0 name clauses of ISO 28000:2022; the foreign keys
+-- to the catalog need every one of them in it.
+DO $upgrade$
+DECLARE
+    stray text;
+BEGIN
+    SELECT string_agg(DISTINCT format('%s %s', t, c), ', ') INTO stray
+      FROM (SELECT 'assessment_result' AS t, r.clause::text AS c FROM iso28000.assessment_result r
+             WHERE NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = 'ISO 28000:2022' AND k.clause OPERATOR(iso28000.=) r.clause)
+            UNION ALL
+            SELECT 'audit_finding', f.clause::text FROM iso28000.audit_finding f
+             WHERE NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = 'ISO 28000:2022' AND k.clause OPERATOR(iso28000.=) f.clause)
+            UNION ALL
+            SELECT 'nonconformity', n.clause::text FROM iso28000.nonconformity n
+             WHERE n.clause IS NOT NULL
+               AND NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = 'ISO 28000:2022' AND k.clause OPERATOR(iso28000.=) n.clause)) x;
+    IF stray IS NOT NULL THEN
+        RAISE EXCEPTION 'iso28000 0.2.0: rows name clauses outside the ISO 28000:2022 catalog: %', stray
+              USING HINT = 'Correct those clauses (or add them to the catalog as the extension''s owner) and run ALTER EXTENSION iso28000 UPDATE again.';
+    END IF;
+END
+$upgrade$;
+
+ALTER TABLE iso28000.self_assessment
+  ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022' CONSTRAINT self_assessment_standard_fk REFERENCES iso28000.standard;
+ALTER TABLE iso28000.assessment_result ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022';
+ALTER TABLE iso28000.assessment_result ALTER COLUMN standard DROP DEFAULT;
+ALTER TABLE iso28000.assessment_result
+  ADD CONSTRAINT assessment_result_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause);
+ALTER TABLE iso28000.audit_programme
+  ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022' CONSTRAINT audit_programme_standard_fk REFERENCES iso28000.standard;
+ALTER TABLE iso28000.audit
+  ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022' CONSTRAINT audit_standard_fk REFERENCES iso28000.standard;
+ALTER TABLE iso28000.audit_finding ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022';
+ALTER TABLE iso28000.audit_finding ALTER COLUMN standard DROP DEFAULT;
+ALTER TABLE iso28000.audit_finding
+  ADD CONSTRAINT audit_finding_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause);
+ALTER TABLE iso28000.nonconformity ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022';
+ALTER TABLE iso28000.nonconformity
+  ADD CONSTRAINT nonconformity_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause);
+
+COMMENT ON COLUMN iso28000.self_assessment.standard IS 'Standard assessed (default ISO 28000:2022): its scope and every result name clauses of it.';
+
+COMMENT ON COLUMN iso28000.audit_programme.standard IS 'Standard whose clauses the scope names (default ISO 28000:2022); audit_coverage counts the audits of the programme of that standard.';
+
+COMMENT ON COLUMN iso28000.audit_finding.standard IS 'Standard of the clause: the audit''s (filled from it when not given; another is refused with IS545).';
+
+COMMENT ON COLUMN iso28000.nonconformity.standard IS 'Standard of the clause not fulfilled (default ISO 28000:2022; a nonconformity raised by an audit finding takes the finding''s).';
+
+COMMENT ON COLUMN iso28000.audit.standard IS 'Standard audited (default ISO 28000:2022): the scope and every finding name clauses of it; audit_projection reports the audit against another standard through the clause maps.';
+
+COMMENT ON COLUMN iso28000.assessment_result.standard IS 'Standard of the clause: the assessment''s (filled from it when not given; another is refused with IS545).';
+
+-- A result names its assessment's standard: filled in when not given, refused when another (IS545).
+CREATE FUNCTION iso28000.assessment_result_standard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    assessed text;
+BEGIN
+    SELECT s.standard INTO assessed FROM iso28000.self_assessment s
+     WHERE s.org_id OPERATOR(pg_catalog.=) NEW.org_id AND s.assessment_id OPERATOR(pg_catalog.=) NEW.assessment_id;
+    IF NEW.standard IS NULL THEN
+        -- no assessment found: the foreign key refuses the row; ISO 28000:2022 keeps the refusal that one
+        NEW.standard := coalesce(assessed, 'ISO 28000:2022');
+    ELSIF assessed IS NOT NULL AND NEW.standard IS DISTINCT FROM assessed THEN
+        RAISE EXCEPTION 'result on clause % of % does not belong in self-assessment %, which assesses %',
+                        NEW.clause, NEW.standard, NEW.assessment_id, assessed
+              USING ERRCODE = 'IS545',
+                    DETAIL = 'Every result of a self-assessment grades a clause of the standard the assessment assesses.',
+                    HINT = 'Record it in a self-assessment of that standard, or leave standard out to take the assessment''s.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.assessment_result_standard() IS
+  'Trigger on assessment_result: takes the standard of the self-assessment when none is given, and refuses another (IS545).';
+CREATE TRIGGER assessment_result_standard BEFORE INSERT OR UPDATE OF standard, assessment_id ON iso28000.assessment_result
+    FOR EACH ROW EXECUTE FUNCTION iso28000.assessment_result_standard();
+
+-- The standard of an assessment or audit stays while it has results or findings (IS546).
+CREATE FUNCTION iso28000.standard_kept()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    id bigint;
+BEGIN
+    IF NEW.standard IS NOT DISTINCT FROM OLD.standard THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'self_assessment' THEN
+        id := OLD.assessment_id;
+        SELECT count(*) INTO n FROM iso28000.assessment_result r
+         WHERE r.org_id OPERATOR(pg_catalog.=) OLD.org_id AND r.assessment_id OPERATOR(pg_catalog.=) id;
+    ELSE
+        id := OLD.audit_id;
+        SELECT count(*) INTO n FROM iso28000.audit_finding f
+         WHERE f.org_id OPERATOR(pg_catalog.=) OLD.org_id AND f.audit_id OPERATOR(pg_catalog.=) id;
+    END IF;
+    IF n > 0 THEN
+        RAISE EXCEPTION '% % cannot change its standard from % to %: it has % %',
+                        TG_TABLE_NAME, id, OLD.standard, NEW.standard, n,
+                        CASE TG_TABLE_NAME WHEN 'self_assessment' THEN 'results' ELSE 'findings' END
+              USING ERRCODE = 'IS546',
+                    DETAIL = 'Results and findings name clauses of the standard their assessment or audit had when they were recorded.',
+                    HINT = 'Record a new assessment or audit of the other standard, or read this one through a clause map (conformity_projection, audit_projection).',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.standard_kept() IS
+  'Trigger on self_assessment and audit: refuses a change of standard while results or findings exist (IS546).';
+CREATE TRIGGER standard_kept BEFORE UPDATE OF standard ON iso28000.self_assessment
+    FOR EACH ROW EXECUTE FUNCTION iso28000.standard_kept();
+CREATE TRIGGER standard_kept BEFORE UPDATE OF standard ON iso28000.audit
+    FOR EACH ROW EXECUTE FUNCTION iso28000.standard_kept();
+
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_in_scope()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    audit_scope iso28000.clause_ref[];
+    audit_status text;
+    audit_standard text;
+BEGIN
+    SELECT scope, status, standard INTO audit_scope, audit_status, audit_standard FROM iso28000.audit
+     WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+    IF NEW.standard IS NULL THEN
+        -- no audit found: the foreign key refuses the row; ISO 28000:2022 keeps the refusal that one
+        NEW.standard := coalesce(audit_standard, 'ISO 28000:2022');
+    ELSIF audit_standard IS NOT NULL AND NEW.standard IS DISTINCT FROM audit_standard THEN
+        RAISE EXCEPTION 'finding on clause % of % does not belong in audit %, which audits %',
+                        NEW.clause, NEW.standard, NEW.audit_id, audit_standard
+              USING ERRCODE = 'IS545',
+                    DETAIL = 'Every finding of an audit is on a clause of the standard the audit audits.',
+                    HINT = 'Record it in an audit of that standard, or leave standard out to take the audit''s.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+    END IF;
+    IF audit_status IN ('closed', 'cancelled') THEN
+        RAISE EXCEPTION 'audit % is %: its findings cannot change', NEW.audit_id, audit_status
+              USING ERRCODE = 'IS304',
+                    DETAIL = 'A closed or cancelled audit keeps the findings it had.',
+                    HINT = 'Record a new finding in a new audit.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    IF audit_scope IS NOT NULL AND NOT iso28000.scope_covers(audit_scope, NEW.clause) THEN
+        RAISE EXCEPTION 'finding on clause % lies outside the scope of audit %', NEW.clause, NEW.audit_id
+              USING ERRCODE = 'IS303',
+                    DETAIL = format('The audit scope is %s; a finding must be on one of these clauses or a sub-clause.', audit_scope),
+                    HINT = 'Widen the audit scope first, or record the finding under a clause in scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'clause';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+COMMENT ON FUNCTION iso28000.audit_finding_in_scope() IS
+  'Trigger: takes the audit''s standard when the finding names none and refuses another (IS545); refuses a finding whose clause lies outside the scope of its audit (IS303), and any new or changed finding of a closed or cancelled audit (IS304).';
+
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by, standard)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.found_on, lead, NEW.standard)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE VIEW iso28000.conformity_by_clause WITH (security_invoker = true) AS
+WITH latest AS (
+    -- the latest self-assessment grade of each clause of each organisation and standard
+    SELECT DISTINCT ON (r.org_id, r.standard, r.clause)
+           r.org_id, r.standard, r.clause, r.grade, r.weight, s.assessed_on
+      FROM iso28000.assessment_result r
+      JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+     ORDER BY r.org_id, r.standard, r.clause, s.assessed_on DESC, s.assessment_id DESC),
+catalog AS (
+    SELECT c.standard, c.clause, c.title, c.seq,
+           NOT EXISTS (SELECT FROM iso28000.clause k
+                        WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
+      FROM iso28000.clause c
+     WHERE c.pdca IS NOT NULL),
+orgs AS (
+    -- each organisation with each standard it has self-assessed
+    SELECT DISTINCT org_id, standard FROM iso28000.self_assessment),
+items AS (
+    -- graded clauses with their latest grade; leaf clauses never graded count as not_assessed
+    SELECT org_id, standard, clause, grade, weight, assessed_on FROM latest
+    UNION ALL
+    SELECT o.org_id, c.standard, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
+      FROM orgs o JOIN catalog c ON c.standard = o.standard
+     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.standard = c.standard
+                                                         AND l.clause = c.clause)),
+rolled AS (
+    -- each item counts for its clause and every ancestor: one pass, grouped
+    SELECT i.org_id, i.standard, iso28000.ancestor(i.clause, d) AS clause,
+           iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
+      FROM items i
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
+     GROUP BY 1, 2, 3)
+SELECT o.org_id, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
+       c.title, c.seq, iso28000.depth(c.clause) AS depth, l.grade::text AS grade,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(r.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.last_assessed_on, o.standard
+  FROM orgs o
+  JOIN catalog c ON c.standard = o.standard
+  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.standard = o.standard AND r.clause OPERATOR(iso28000.=) c.clause
+  LEFT JOIN latest l ON l.org_id = o.org_id AND l.standard = o.standard AND l.clause OPERATOR(iso28000.=) c.clause;
+
+COMMENT ON VIEW iso28000.conformity_by_clause IS
+  'ISO 28000 9.1, 9.1.2: Conformity of every clause of every standard an organisation has self-assessed (ISO 28000:2022, ISO 22301:2019, ...; column standard): the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of the standard, as text.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.seq IS 'Position of the clause in the standard (sort by it).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.grade IS 'Latest grade given to the clause itself (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed), NULL if never graded.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.score IS 'Weighted conformity score of the latest grades of the clause and its sub-clauses, in percent, to two decimals (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.coverage IS 'Share of applicable clauses graded, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_by_clause.minor_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is minor_nc.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.major_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is major_nc.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.last_assessed_on IS 'Date of the most recent grade counted.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.standard IS 'Standard of the clause (ISO 28000:2022, ISO 22301:2019, ...): filter on it.';
+
+CREATE OR REPLACE VIEW iso28000.conformity_trend WITH (security_invoker = true) AS
+SELECT x.org_id, x.assessment_id, x.title, x.assessed_on,
+       round(iso28000.score(x.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(x.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(x.tally) AS verdict,
+       round((iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id, x.standard ORDER BY x.assessed_on, x.assessment_id))::numeric, 2) AS score_change,
+       round(iso28000.score(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_score,
+       round(iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_coverage,
+       count(*) OVER w AS moving_assessments, x.standard
+  FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on, s.standard,
+               iso28000.conformity_tally(r.grade, r.weight) AS tally
+          FROM iso28000.self_assessment s
+          LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+         GROUP BY s.org_id, s.assessment_id) x
+WINDOW w AS (PARTITION BY x.org_id, x.standard ORDER BY x.assessed_on, x.assessment_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
+
+COMMENT ON VIEW iso28000.conformity_trend IS
+  'ISO 28000 9.1, 9.3.2: Conformity across self-assessments per organisation and standard, in date order: each assessment''s score, coverage and verdict, the change from the previous one of the same standard, and a moving window over the last three (their tallies merged).';
+COMMENT ON COLUMN iso28000.conformity_trend.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessment_id IS 'The self-assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.title IS 'Name of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.assessed_on IS 'Date of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.score IS 'Weighted conformity score of the assessment, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.coverage IS 'Coverage of the assessment, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.verdict IS 'Verdict of the assessment.';
+COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the previous assessment''s score (percentage points, to two decimals).';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together (their tallies merged), to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_trend.moving_assessments IS 'Number of assessments in the moving window (up to 3).';
+COMMENT ON COLUMN iso28000.conformity_trend.standard IS 'Standard assessed; the change and the moving window compare assessments of the same standard.';
+
+CREATE OR REPLACE VIEW iso28000.audit_coverage WITH (security_invoker = true) AS
+SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_end,
+       c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort, c.title, c.seq,
+       iso28000.depth(c.clause) AS depth,
+       count(a.audit_id) AS audits,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) AS audits_done,
+       max(coalesce(a.ended_on, a.started_on)) FILTER (WHERE a.status IN ('in_progress', 'reported', 'closed')) AS last_audited_on,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) > 0 AS covered,
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) = 0 AND p.period_end < current_date AS missed,
+       p.standard
+  FROM iso28000.audit_programme p
+  JOIN iso28000.clause c ON c.standard = p.standard AND iso28000.scope_covers(p.scope, c.clause)
+  LEFT JOIN iso28000.audit a
+         ON a.org_id = p.org_id AND a.programme_id = p.programme_id AND a.standard = p.standard
+        AND a.status <> 'cancelled' AND iso28000.scope_covers(a.scope, c.clause)
+ GROUP BY p.org_id, p.programme_id, c.clause, c.title, c.seq;
+
+COMMENT ON VIEW iso28000.audit_coverage IS
+  'ISO 28000 9.2.2: Which clauses of its scope an audit programme audited in its cycle and which it missed: per programme and clause, the audits whose scope covers the clause (a clause covers its sub-clauses).';
+COMMENT ON COLUMN iso28000.audit_coverage.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme_id IS 'The audit programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.programme IS 'Name of the programme.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_start IS 'First day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.period_end IS 'Last day of the programme''s cycle.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause IS 'Clause in the programme scope, as text.';
+COMMENT ON COLUMN iso28000.audit_coverage.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.audit_coverage.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.seq IS 'Position of the clause in the standard.';
+COMMENT ON COLUMN iso28000.audit_coverage.depth IS 'Depth in the clause hierarchy (1 for a top-level clause such as 8, 2 for 8.1).';
+COMMENT ON COLUMN iso28000.audit_coverage.audits IS 'Audits of the programme (not cancelled) whose scope covers the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.audits_done IS 'Of those, audits reported or closed.';
+COMMENT ON COLUMN iso28000.audit_coverage.last_audited_on IS 'Last day of fieldwork of the latest audit covering the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.covered IS 'True when a reported or closed audit covered the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.missed IS 'True when the cycle has ended and no audit covered the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.standard IS 'Standard of the programme''s scope; only audits of that standard count.';
+
+CREATE OR REPLACE VIEW iso28000.findings_by_clause WITH (security_invoker = true) AS
+SELECT f.org_id, f.clause::text AS clause, iso28000.sort_key(f.clause) AS clause_sort,
+       c.title, f.grade::text AS grade,
+       count(*) AS findings,
+       count(DISTINCT f.audit_id) AS audits,
+       count(f.nonconformity_id) AS with_nonconformity,
+       min(f.found_on) AS first_found_on,
+       max(f.found_on) AS last_found_on, f.standard
+  FROM iso28000.audit_finding f
+  JOIN iso28000.audit a USING (org_id, audit_id)
+  LEFT JOIN iso28000.clause c ON c.standard = f.standard AND c.clause = f.clause
+ WHERE a.status <> 'cancelled'
+ GROUP BY f.org_id, f.standard, f.clause, c.title, f.grade;
+
+COMMENT ON VIEW iso28000.findings_by_clause IS
+  'ISO 28000 9.2.2, 10.2: Audit findings per organisation, standard, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings, as text.';
+COMMENT ON COLUMN iso28000.findings_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause in the catalog of its standard.';
+COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed).';
+COMMENT ON COLUMN iso28000.findings_by_clause.findings IS 'Number of findings.';
+COMMENT ON COLUMN iso28000.findings_by_clause.audits IS 'Number of audits they come from.';
+COMMENT ON COLUMN iso28000.findings_by_clause.with_nonconformity IS 'Findings that raised a nonconformity.';
+COMMENT ON COLUMN iso28000.findings_by_clause.first_found_on IS 'Date of the first finding.';
+COMMENT ON COLUMN iso28000.findings_by_clause.last_found_on IS 'Date of the latest finding.';
+COMMENT ON COLUMN iso28000.findings_by_clause.standard IS 'Standard of the clause (the audit''s).';
+
+CREATE OR REPLACE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
+       n.clause::text AS clause, iso28000.sort_key(n.clause) AS clause_sort, n.status,
+       n.owner_id, n.detected_on,
+       current_date - n.detected_on AS age_days,
+       (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
+       n.detected_on + d.days_to_contain AS contain_due_on,
+       n.detected_on + d.days_to_close AS close_due_on,
+       (n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain) AS contain_overdue,
+       (current_date > n.detected_on + d.days_to_close) AS close_overdue,
+       ((n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain + d.escalate_after)
+         OR current_date > n.detected_on + d.days_to_close + d.escalate_after) AS escalated,
+       (SELECT count(*) FROM iso28000.corrective_action ca
+         WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
+           AND ca.status IN ('planned', 'in_progress')) AS open_actions,
+       n.standard
+  FROM iso28000.nonconformity n
+  CROSS JOIN LATERAL (
+    SELECT coalesce(o.days_to_contain, g.days_to_contain) AS days_to_contain,
+           coalesce(o.days_to_close, g.days_to_close) AS days_to_close,
+           coalesce(o.escalate_after, g.escalate_after) AS escalate_after
+      FROM iso28000.nonconformity_deadline_default g
+      LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = g.severity
+     WHERE g.severity = n.severity) d
+ WHERE n.status NOT IN ('closed', 'rejected');
+
+COMMENT ON VIEW iso28000.nonconformity_open IS
+  'ISO 28000 10.2, 9.1: Open nonconformities by state, with their age, their deadlines (nonconformity_deadline, else the defaults) and overdue and escalation flags.';
+COMMENT ON COLUMN iso28000.nonconformity_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_open.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_open.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_open.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_open.source IS 'Where it came from.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_open.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.nonconformity_open.status IS 'Current workflow state.';
+COMMENT ON COLUMN iso28000.nonconformity_open.owner_id IS 'Person responsible.';
+COMMENT ON COLUMN iso28000.nonconformity_open.detected_on IS 'Date detected.';
+COMMENT ON COLUMN iso28000.nonconformity_open.age_days IS 'Days since detection.';
+COMMENT ON COLUMN iso28000.nonconformity_open.days_in_state IS 'Days since the last transition.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_due_on IS 'Date by which it must be contained.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_due_on IS 'Date by which it must be closed.';
+COMMENT ON COLUMN iso28000.nonconformity_open.contain_overdue IS 'Still reported past the containment date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.close_overdue IS 'Still open past the closure date.';
+COMMENT ON COLUMN iso28000.nonconformity_open.escalated IS 'Overdue by more than the escalation days: to be escalated to top management.';
+COMMENT ON COLUMN iso28000.nonconformity_open.open_actions IS 'Corrective actions planned or in progress.';
+COMMENT ON COLUMN iso28000.nonconformity_open.standard IS 'Standard of the clause not fulfilled.';
+
+CREATE OR REPLACE VIEW iso28000.nonconformity_recurrence WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.clause::text AS clause,
+       iso28000.sort_key(n.clause) AS clause_sort, n.severity, n.status,
+       count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
+       count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
+       max(e.occurred_at) AS last_recurrence_at, n.standard
+  FROM iso28000.nonconformity n
+  JOIN iso28000.workflow_event e
+    ON e.org_id = n.org_id AND e.table_name = 'iso28000.nonconformity'::regclass
+   AND e.record_id = n.nonconformity_id AND e.to_state = 'cause_analysed'
+   AND e.from_state IN ('action_taken', 'closed')
+ GROUP BY n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status;
+
+COMMENT ON VIEW iso28000.nonconformity_recurrence IS
+  'ISO 28000 10.2: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it was reopened after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.standard IS 'Standard of the clause not fulfilled.';
+
+CREATE VIEW iso28000.conformity_projection WITH (security_invoker = true) AS
+WITH target AS (
+    -- each assessment with each standard its own standard has maps to, and that standard's clauses
+    SELECT s.org_id, s.assessment_id, s.title AS assessment_title, s.assessed_on, s.standard AS source_standard,
+           c.standard, c.clause, c.title, c.seq,
+           NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
+      FROM iso28000.self_assessment s
+      JOIN iso28000.clause c
+        ON c.pdca IS NOT NULL
+       AND EXISTS (SELECT FROM iso28000.clause_map m
+                    WHERE (m.from_standard = s.standard AND m.to_standard = c.standard)
+                       OR (m.to_standard = s.standard AND m.from_standard = c.standard))),
+reach AS NOT MATERIALIZED (
+    -- for each catalog clause x, the target clauses of the deepest map rows covering it
+    SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
+      FROM iso28000.clause x
+      JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+            UNION ALL
+            SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+        ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
+     WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
+                        WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
+                               AND x.clause OPERATOR(iso28000.<@) q.from_clause
+                               AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
+                           OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
+                               AND x.clause OPERATOR(iso28000.<@) q.to_clause
+                               AND q.to_clause OPERATOR(iso28000.>) p.from_clause))),
+per_target AS (
+    -- one tally per target clause: the scoring aggregate straight over the results
+    SELECT res.org_id, res.assessment_id, m.to_standard AS standard, m.to_clause AS clause,
+           iso28000.conformity_tally(res.grade, res.weight) AS tally
+      FROM iso28000.assessment_result res
+      JOIN reach m ON m.source_standard = res.standard AND m.source_clause OPERATOR(iso28000.=) res.clause
+     GROUP BY 1, 2, 3, 4),
+leaves AS (
+    SELECT t.org_id, t.assessment_id, t.standard, t.clause,
+           CASE WHEN p.tally IS NOT NULL THEN p.tally
+                WHEN t.leaf THEN '{not_assessed=1/1}'::iso28000.conformity_tally END AS tally
+      FROM target t
+      LEFT JOIN per_target p ON p.org_id = t.org_id AND p.assessment_id = t.assessment_id
+                            AND p.standard = t.standard AND p.clause OPERATOR(iso28000.=) t.clause),
+rolled AS (
+    SELECT l.org_id, l.assessment_id, l.standard, iso28000.ancestor(l.clause, d) AS clause,
+           iso28000.conformity_merge(l.tally) AS tally
+      FROM leaves l
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(l.clause)) AS d
+     WHERE l.tally IS NOT NULL
+     GROUP BY 1, 2, 3, 4)
+SELECT t.org_id, t.assessment_id, t.assessment_title, t.assessed_on, t.source_standard, t.standard,
+       t.clause::text AS clause, iso28000.sort_key(t.clause) AS clause_sort, t.title, t.seq,
+       iso28000.depth(t.clause) AS depth,
+       (SELECT string_agg(p.from_clause::text, ', ' ORDER BY iso28000.sort_key(p.from_clause))
+          FROM (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+                UNION ALL
+                SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+         WHERE p.from_standard = t.source_standard AND p.to_standard = t.standard
+           AND p.to_clause OPERATOR(iso28000.=) t.clause) AS mapped_from,
+       EXISTS (SELECT FROM reach m WHERE m.source_standard = t.source_standard AND m.to_standard = t.standard
+                                      AND m.to_clause OPERATOR(iso28000.<@) t.clause) AS reached,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(r.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.tally::text AS tally
+  FROM target t
+  LEFT JOIN leaves l ON l.org_id = t.org_id AND l.assessment_id = t.assessment_id
+                    AND l.standard = t.standard AND l.clause OPERATOR(iso28000.=) t.clause
+  LEFT JOIN rolled r ON r.org_id = t.org_id AND r.assessment_id = t.assessment_id
+                    AND r.standard = t.standard AND r.clause OPERATOR(iso28000.=) t.clause;
+COMMENT ON VIEW iso28000.conformity_projection IS
+  'ISO 28000 9.1, 9.1.2, 4.4: Each self-assessment read through the clause maps onto every other standard its standard is mapped to: per target clause, the source clauses mapped onto it, whether any source clause reaches it or a sub-clause (reached), and the score, coverage and verdict of the results that reach it, rolled up the target''s hierarchy like conformity_by_clause (a target leaf no result reaches counts as not_assessed).';
+COMMENT ON COLUMN iso28000.conformity_projection.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.conformity_projection.assessment_id IS 'The self-assessment read.';
+COMMENT ON COLUMN iso28000.conformity_projection.assessment_title IS 'Name of the self-assessment.';
+COMMENT ON COLUMN iso28000.conformity_projection.assessed_on IS 'Date of the self-assessment.';
+COMMENT ON COLUMN iso28000.conformity_projection.source_standard IS 'Standard the assessment assessed.';
+COMMENT ON COLUMN iso28000.conformity_projection.standard IS 'Standard reported against (the target of the maps).';
+COMMENT ON COLUMN iso28000.conformity_projection.clause IS 'Clause of the target standard, as text.';
+COMMENT ON COLUMN iso28000.conformity_projection.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.conformity_projection.title IS 'Title of the target clause.';
+COMMENT ON COLUMN iso28000.conformity_projection.seq IS 'Position of the target clause in its standard.';
+COMMENT ON COLUMN iso28000.conformity_projection.depth IS 'Depth of the target clause (1 for a top-level clause).';
+COMMENT ON COLUMN iso28000.conformity_projection.mapped_from IS 'Clauses of the source standard mapped onto this clause (read both ways), comma separated; NULL when none is.';
+COMMENT ON COLUMN iso28000.conformity_projection.reached IS 'True when a map from the source standard reaches this clause or one of its sub-clauses; false marks a gap the source standard does not cover.';
+COMMENT ON COLUMN iso28000.conformity_projection.score IS 'Weighted conformity score of the items of the clause and its sub-clauses, in percent, to two decimals.';
+COMMENT ON COLUMN iso28000.conformity_projection.coverage IS 'Share of applicable items graded, in percent, to two decimals (unreached leaves count as not_assessed).';
+COMMENT ON COLUMN iso28000.conformity_projection.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL when nothing graded).';
+COMMENT ON COLUMN iso28000.conformity_projection.minor_nc_count IS 'Items graded minor_nc among the clause and its sub-clauses.';
+COMMENT ON COLUMN iso28000.conformity_projection.major_nc_count IS 'Items graded major_nc among the clause and its sub-clauses.';
+COMMENT ON COLUMN iso28000.conformity_projection.tally IS 'The merged conformity_tally of the clause, as text ({conforming=3/5,...}), to check the figures by hand.';
+
+CREATE VIEW iso28000.audit_projection WITH (security_invoker = true) AS
+WITH target AS (
+    SELECT a.org_id, a.audit_id, a.title AS audit_title, a.status AS audit_status, a.scope, a.standard AS source_standard,
+           c.standard, c.clause, c.title, c.seq
+      FROM iso28000.audit a
+      JOIN iso28000.clause c
+        ON c.pdca IS NOT NULL
+       AND EXISTS (SELECT FROM iso28000.clause_map m
+                    WHERE (m.from_standard = a.standard AND m.to_standard = c.standard)
+                       OR (m.to_standard = a.standard AND m.from_standard = c.standard))
+     WHERE a.status <> 'cancelled'),
+reach AS NOT MATERIALIZED (
+    SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
+      FROM iso28000.clause x
+      JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+            UNION ALL
+            SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+        ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
+     WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
+                        WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
+                               AND x.clause OPERATOR(iso28000.<@) q.from_clause
+                               AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
+                           OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
+                               AND x.clause OPERATOR(iso28000.<@) q.to_clause
+                               AND q.to_clause OPERATOR(iso28000.>) p.from_clause))),
+per_target AS (
+    -- one tally per target clause of each audit: the findings, each of weight 1
+    SELECT f.org_id, f.audit_id, m.to_standard AS standard, m.to_clause AS clause,
+           iso28000.conformity_tally(f.grade) AS tally, count(*) AS findings
+      FROM iso28000.audit_finding f
+      JOIN reach m ON m.source_standard = f.standard AND m.source_clause OPERATOR(iso28000.=) f.clause
+     GROUP BY 1, 2, 3, 4),
+rolled AS (
+    SELECT p.org_id, p.audit_id, p.standard, iso28000.ancestor(p.clause, d) AS clause,
+           iso28000.conformity_merge(p.tally) AS tally, sum(p.findings)::bigint AS findings
+      FROM per_target p
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(p.clause)) AS d
+     GROUP BY 1, 2, 3, 4)
+SELECT t.org_id, t.audit_id, t.audit_title, t.audit_status, t.source_standard, t.standard,
+       t.clause::text AS clause, iso28000.sort_key(t.clause) AS clause_sort, t.title, t.seq,
+       iso28000.depth(t.clause) AS depth,
+       EXISTS (SELECT FROM reach m
+                WHERE m.source_standard = t.source_standard AND m.to_standard = t.standard
+                  AND m.to_clause OPERATOR(iso28000.<@) t.clause
+                  AND iso28000.scope_covers(t.scope, m.source_clause)) AS reached,
+       coalesce(r.findings, 0) AS findings,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.tally::text AS tally
+  FROM target t
+  LEFT JOIN rolled r ON r.org_id = t.org_id AND r.audit_id = t.audit_id
+                    AND r.standard = t.standard AND r.clause OPERATOR(iso28000.=) t.clause;
+COMMENT ON VIEW iso28000.audit_projection IS
+  'ISO 28000 9.2.2, 4.4: Each audit (not cancelled) reported against every other standard its standard is mapped to: per target clause, whether the audit scope reaches it through the maps (reached; false marks what the audit said nothing about), and the findings that reach it with their score and verdict, rolled up the target''s hierarchy.';
+COMMENT ON COLUMN iso28000.audit_projection.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_projection.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_projection.audit_title IS 'Name of the audit.';
+COMMENT ON COLUMN iso28000.audit_projection.audit_status IS 'Workflow state of the audit.';
+COMMENT ON COLUMN iso28000.audit_projection.source_standard IS 'Standard the audit audited.';
+COMMENT ON COLUMN iso28000.audit_projection.standard IS 'Standard reported against (the target of the maps).';
+COMMENT ON COLUMN iso28000.audit_projection.clause IS 'Clause of the target standard, as text.';
+COMMENT ON COLUMN iso28000.audit_projection.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.audit_projection.title IS 'Title of the target clause.';
+COMMENT ON COLUMN iso28000.audit_projection.seq IS 'Position of the target clause in its standard.';
+COMMENT ON COLUMN iso28000.audit_projection.depth IS 'Depth of the target clause (1 for a top-level clause).';
+COMMENT ON COLUMN iso28000.audit_projection.reached IS 'True when a source clause inside the audit scope maps onto this clause or one of its sub-clauses.';
+COMMENT ON COLUMN iso28000.audit_projection.findings IS 'Findings that reach the clause and its sub-clauses (a finding reaching two sub-clauses counts in each).';
+COMMENT ON COLUMN iso28000.audit_projection.score IS 'Conformity score of those findings, in percent, to two decimals (NULL without findings).';
+COMMENT ON COLUMN iso28000.audit_projection.verdict IS 'nonconforming, conforming_with_findings or conforming (NULL without findings).';
+COMMENT ON COLUMN iso28000.audit_projection.minor_nc_count IS 'Findings graded minor_nc among them.';
+COMMENT ON COLUMN iso28000.audit_projection.major_nc_count IS 'Findings graded major_nc among them.';
+COMMENT ON COLUMN iso28000.audit_projection.tally IS 'The merged conformity_tally, as text.';
+
+GRANT SELECT ON iso28000.conformity_projection, iso28000.audit_projection TO PUBLIC;

@@ -11,34 +11,36 @@
 
 CREATE VIEW iso28000.conformity_by_clause WITH (security_invoker = true) AS
 WITH latest AS (
-    -- the latest self-assessment grade of each clause of each organisation
-    SELECT DISTINCT ON (r.org_id, r.clause)
-           r.org_id, r.clause, r.grade, r.weight, s.assessed_on
+    -- the latest self-assessment grade of each clause of each organisation and standard
+    SELECT DISTINCT ON (r.org_id, r.standard, r.clause)
+           r.org_id, r.standard, r.clause, r.grade, r.weight, s.assessed_on
       FROM iso28000.assessment_result r
       JOIN iso28000.self_assessment s USING (org_id, assessment_id)
-     ORDER BY r.org_id, r.clause, s.assessed_on DESC, s.assessment_id DESC),
+     ORDER BY r.org_id, r.standard, r.clause, s.assessed_on DESC, s.assessment_id DESC),
 catalog AS (
-    SELECT c.clause, c.title, c.seq,
+    SELECT c.standard, c.clause, c.title, c.seq,
            NOT EXISTS (SELECT FROM iso28000.clause k
                         WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
       FROM iso28000.clause c
-     WHERE c.standard = 'ISO 28000:2022' AND c.pdca IS NOT NULL),
+     WHERE c.pdca IS NOT NULL),
 orgs AS (
-    SELECT DISTINCT org_id FROM iso28000.self_assessment),
+    -- each organisation with each standard it has self-assessed
+    SELECT DISTINCT org_id, standard FROM iso28000.self_assessment),
 items AS (
     -- graded clauses with their latest grade; leaf clauses never graded count as not_assessed
-    SELECT org_id, clause, grade, weight, assessed_on FROM latest
+    SELECT org_id, standard, clause, grade, weight, assessed_on FROM latest
     UNION ALL
-    SELECT o.org_id, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
-      FROM orgs o CROSS JOIN catalog c
-     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.clause = c.clause)),
+    SELECT o.org_id, c.standard, c.clause, 'not_assessed'::iso28000.conformity_grade, 1, NULL
+      FROM orgs o JOIN catalog c ON c.standard = o.standard
+     WHERE c.leaf AND NOT EXISTS (SELECT FROM latest l WHERE l.org_id = o.org_id AND l.standard = c.standard
+                                                         AND l.clause = c.clause)),
 rolled AS (
     -- each item counts for its clause and every ancestor: one pass, grouped
-    SELECT i.org_id, iso28000.ancestor(i.clause, d) AS clause,
+    SELECT i.org_id, i.standard, iso28000.ancestor(i.clause, d) AS clause,
            iso28000.conformity_tally(i.grade, i.weight) AS tally, max(i.assessed_on) AS last_assessed_on
       FROM items i
      CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
-     GROUP BY 1, 2)
+     GROUP BY 1, 2, 3)
 SELECT o.org_id, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause_sort,
        c.title, c.seq, iso28000.depth(c.clause) AS depth, l.grade::text AS grade,
        round(iso28000.score(r.tally)::numeric, 2) AS score,
@@ -46,15 +48,15 @@ SELECT o.org_id, c.clause::text AS clause, iso28000.sort_key(c.clause) AS clause
        iso28000.verdict(r.tally) AS verdict,
        coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
        coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
-       r.last_assessed_on
+       r.last_assessed_on, o.standard
   FROM orgs o
- CROSS JOIN catalog c
-  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.clause OPERATOR(iso28000.=) c.clause
-  LEFT JOIN latest l ON l.org_id = o.org_id AND l.clause OPERATOR(iso28000.=) c.clause;
+  JOIN catalog c ON c.standard = o.standard
+  LEFT JOIN rolled r ON r.org_id = o.org_id AND r.standard = o.standard AND r.clause OPERATOR(iso28000.=) c.clause
+  LEFT JOIN latest l ON l.org_id = o.org_id AND l.standard = o.standard AND l.clause OPERATOR(iso28000.=) c.clause;
 COMMENT ON VIEW iso28000.conformity_by_clause IS
-  'ISO 28000 9.1, 9.1.2: Conformity of every clause of ISO 28000:2022 per organisation: the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
+  'ISO 28000 9.1, 9.1.2: Conformity of every clause of every standard an organisation has self-assessed (ISO 28000:2022, ISO 22301:2019, ...; column standard): the latest self-assessment grade of each clause, rolled up the clause hierarchy (a clause counts its own grade and its sub-clauses''), with score, coverage and verdict; a leaf clause never assessed counts as not_assessed.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of ISO 28000:2022, as text.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.clause IS 'Clause of the standard, as text.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.title IS 'Title of the clause.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.seq IS 'Position of the clause in the standard (sort by it).';
@@ -66,24 +68,25 @@ COMMENT ON COLUMN iso28000.conformity_by_clause.verdict IS 'nonconforming, confo
 COMMENT ON COLUMN iso28000.conformity_by_clause.minor_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is minor_nc.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.major_nc_count IS 'Clauses among the clause and its sub-clauses whose latest grade is major_nc.';
 COMMENT ON COLUMN iso28000.conformity_by_clause.last_assessed_on IS 'Date of the most recent grade counted.';
+COMMENT ON COLUMN iso28000.conformity_by_clause.standard IS 'Standard of the clause (ISO 28000:2022, ISO 22301:2019, ...): filter on it.';
 
 CREATE VIEW iso28000.conformity_trend WITH (security_invoker = true) AS
 SELECT x.org_id, x.assessment_id, x.title, x.assessed_on,
        round(iso28000.score(x.tally)::numeric, 2) AS score,
        round(iso28000.coverage(x.tally)::numeric, 2) AS coverage,
        iso28000.verdict(x.tally) AS verdict,
-       round((iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id))::numeric, 2) AS score_change,
+       round((iso28000.score(x.tally) - lag(iso28000.score(x.tally)) OVER (PARTITION BY x.org_id, x.standard ORDER BY x.assessed_on, x.assessment_id))::numeric, 2) AS score_change,
        round(iso28000.score(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_score,
        round(iso28000.coverage(iso28000.conformity_merge(x.tally) OVER w)::numeric, 2) AS moving_coverage,
-       count(*) OVER w AS moving_assessments
-  FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on,
+       count(*) OVER w AS moving_assessments, x.standard
+  FROM (SELECT s.org_id, s.assessment_id, s.title, s.assessed_on, s.standard,
                iso28000.conformity_tally(r.grade, r.weight) AS tally
           FROM iso28000.self_assessment s
           LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
          GROUP BY s.org_id, s.assessment_id) x
-WINDOW w AS (PARTITION BY x.org_id ORDER BY x.assessed_on, x.assessment_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
+WINDOW w AS (PARTITION BY x.org_id, x.standard ORDER BY x.assessed_on, x.assessment_id ROWS BETWEEN 2 PRECEDING AND CURRENT ROW);
 COMMENT ON VIEW iso28000.conformity_trend IS
-  'ISO 28000 9.1, 9.3.2: Conformity across self-assessments per organisation, in date order: each assessment''s score, coverage and verdict, the change from the previous one, and a moving window over the last three assessments (their tallies merged).';
+  'ISO 28000 9.1, 9.3.2: Conformity across self-assessments per organisation and standard, in date order: each assessment''s score, coverage and verdict, the change from the previous one of the same standard, and a moving window over the last three (their tallies merged).';
 COMMENT ON COLUMN iso28000.conformity_trend.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.conformity_trend.assessment_id IS 'The self-assessment.';
 COMMENT ON COLUMN iso28000.conformity_trend.title IS 'Name of the assessment.';
@@ -95,6 +98,7 @@ COMMENT ON COLUMN iso28000.conformity_trend.score_change IS 'Score minus the pre
 COMMENT ON COLUMN iso28000.conformity_trend.moving_score IS 'Score of this and the two previous assessments together (their tallies merged), to two decimals.';
 COMMENT ON COLUMN iso28000.conformity_trend.moving_coverage IS 'Coverage of this and the two previous assessments together, to two decimals.';
 COMMENT ON COLUMN iso28000.conformity_trend.moving_assessments IS 'Number of assessments in the moving window (up to 3).';
+COMMENT ON COLUMN iso28000.conformity_trend.standard IS 'Standard assessed; the change and the moving window compare assessments of the same standard.';
 
 CREATE VIEW iso28000.audit_coverage WITH (security_invoker = true) AS
 SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_end,
@@ -104,11 +108,12 @@ SELECT p.org_id, p.programme_id, p.title AS programme, p.period_start, p.period_
        count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) AS audits_done,
        max(coalesce(a.ended_on, a.started_on)) FILTER (WHERE a.status IN ('in_progress', 'reported', 'closed')) AS last_audited_on,
        count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) > 0 AS covered,
-       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) = 0 AND p.period_end < current_date AS missed
+       count(a.audit_id) FILTER (WHERE a.status IN ('reported', 'closed')) = 0 AND p.period_end < current_date AS missed,
+       p.standard
   FROM iso28000.audit_programme p
-  JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND iso28000.scope_covers(p.scope, c.clause)
+  JOIN iso28000.clause c ON c.standard = p.standard AND iso28000.scope_covers(p.scope, c.clause)
   LEFT JOIN iso28000.audit a
-         ON a.org_id = p.org_id AND a.programme_id = p.programme_id
+         ON a.org_id = p.org_id AND a.programme_id = p.programme_id AND a.standard = p.standard
         AND a.status <> 'cancelled' AND iso28000.scope_covers(a.scope, c.clause)
  GROUP BY p.org_id, p.programme_id, c.clause, c.title, c.seq;
 COMMENT ON VIEW iso28000.audit_coverage IS
@@ -128,6 +133,7 @@ COMMENT ON COLUMN iso28000.audit_coverage.audits_done IS 'Of those, audits repor
 COMMENT ON COLUMN iso28000.audit_coverage.last_audited_on IS 'Last day of fieldwork of the latest audit covering the clause.';
 COMMENT ON COLUMN iso28000.audit_coverage.covered IS 'True when a reported or closed audit covered the clause.';
 COMMENT ON COLUMN iso28000.audit_coverage.missed IS 'True when the cycle has ended and no audit covered the clause.';
+COMMENT ON COLUMN iso28000.audit_coverage.standard IS 'Standard of the programme''s scope; only audits of that standard count.';
 
 CREATE VIEW iso28000.findings_by_clause WITH (security_invoker = true) AS
 SELECT f.org_id, f.clause::text AS clause, iso28000.sort_key(f.clause) AS clause_sort,
@@ -136,24 +142,25 @@ SELECT f.org_id, f.clause::text AS clause, iso28000.sort_key(f.clause) AS clause
        count(DISTINCT f.audit_id) AS audits,
        count(f.nonconformity_id) AS with_nonconformity,
        min(f.found_on) AS first_found_on,
-       max(f.found_on) AS last_found_on
+       max(f.found_on) AS last_found_on, f.standard
   FROM iso28000.audit_finding f
   JOIN iso28000.audit a USING (org_id, audit_id)
-  LEFT JOIN iso28000.clause c ON c.standard = 'ISO 28000:2022' AND c.clause = f.clause
+  LEFT JOIN iso28000.clause c ON c.standard = f.standard AND c.clause = f.clause
  WHERE a.status <> 'cancelled'
- GROUP BY f.org_id, f.clause, c.title, f.grade;
+ GROUP BY f.org_id, f.standard, f.clause, c.title, f.grade;
 COMMENT ON VIEW iso28000.findings_by_clause IS
-  'ISO 28000 9.2.2, 10.2: Audit findings per organisation, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
+  'ISO 28000 9.2.2, 10.2: Audit findings per organisation, standard, clause and grade (cancelled audits left out), with how many raised a nonconformity.';
 COMMENT ON COLUMN iso28000.findings_by_clause.org_id IS 'The organisation.';
 COMMENT ON COLUMN iso28000.findings_by_clause.clause IS 'Clause of the findings, as text.';
 COMMENT ON COLUMN iso28000.findings_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
-COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause (NULL for a clause outside the ISO 28000:2022 catalog).';
+COMMENT ON COLUMN iso28000.findings_by_clause.title IS 'Title of the clause in the catalog of its standard.';
 COMMENT ON COLUMN iso28000.findings_by_clause.grade IS 'Grade of the findings (conforming, observation, opportunity, minor_nc, major_nc, not_applicable, not_assessed).';
 COMMENT ON COLUMN iso28000.findings_by_clause.findings IS 'Number of findings.';
 COMMENT ON COLUMN iso28000.findings_by_clause.audits IS 'Number of audits they come from.';
 COMMENT ON COLUMN iso28000.findings_by_clause.with_nonconformity IS 'Findings that raised a nonconformity.';
 COMMENT ON COLUMN iso28000.findings_by_clause.first_found_on IS 'Date of the first finding.';
 COMMENT ON COLUMN iso28000.findings_by_clause.last_found_on IS 'Date of the latest finding.';
+COMMENT ON COLUMN iso28000.findings_by_clause.standard IS 'Standard of the clause (the audit''s).';
 
 -- Members read the views; row-level security of the registers beneath them
 -- (security_invoker) decides which rows they see.
