@@ -171,5 +171,21 @@
 #define ERRCODE_ISO28000_NOTIFY_DELIVERED		MAKE_SQLSTATE('I','S','5','6','2')
 /* mark_delivered() given an id that does not exist or is not visible */
 #define ERRCODE_ISO28000_NOTIFY_UNKNOWN			MAKE_SQLSTATE('I','S','5','6','3')
+/* import_registers() without level write, export_registers() without level read */
+#define ERRCODE_ISO28000_TRANSFER_DENIED		MAKE_SQLSTATE('I','S','5','6','4')
+/* a register that import and export do not handle */
+#define ERRCODE_ISO28000_TRANSFER_REGISTER		MAKE_SQLSTATE('I','S','5','6','5')
+/* an unknown column, or one the database sets (org_id, identity key, engine stamps) */
+#define ERRCODE_ISO28000_TRANSFER_COLUMN		MAKE_SQLSTATE('I','S','5','6','6')
+/* a reference that names no record of the organisation or of the document */
+#define ERRCODE_ISO28000_TRANSFER_REF_MISSING	MAKE_SQLSTATE('I','S','5','6','7')
+/* a reference that names several records */
+#define ERRCODE_ISO28000_TRANSFER_REF_AMBIGUOUS	MAKE_SQLSTATE('I','S','5','6','8')
+/* a document that is not a JSON object of arrays of objects */
+#define ERRCODE_ISO28000_TRANSFER_SHAPE			MAKE_SQLSTATE('I','S','5','6','9')
+/* a _key repeated within a register of the document */
+#define ERRCODE_ISO28000_TRANSFER_KEY_REPEATED	MAKE_SQLSTATE('I','S','5','7','0')
+/* internal: ends a dry run of import_registers(), caught there, never seen by a caller */
+#define ERRCODE_ISO28000_TRANSFER_DRY_RUN		MAKE_SQLSTATE('I','S','5','7','9')
 
 #endif							/* ISO28000_ERRCODES_H */
