@@ -5255,3 +5255,34 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.import_staging(bigint, text, regclass, boolean) IS
   'Imports the rows of a staging table into one register: each row becomes a JSON object of its non-empty columns (so a column named _key is the row''s key, and an empty cell leaves the register''s default), then import_registers(org, {register: rows}, dry_run). Fill the staging table with COPY ... FROM ... (FORMAT csv, HEADER); its columns are named after the register''s.';
+
+-- Risk criteria need level manage (a writer could rewrite the matrix or the
+-- appetite).  sql/core/09_risk_criteria.sql
+-- The risk criteria are top management's (6.1.2, 5.1): a writer who could
+-- rewrite the matrix or the appetite could make any risk acceptable, so
+-- changing them needs level manage (IS001), checked per row whoever writes.
+CREATE FUNCTION iso28000.risk_criteria_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot % %.% of organisation %: the risk criteria need level manage',
+                    current_user, lower(TG_OP), TG_TABLE_SCHEMA, TG_TABLE_NAME, org
+      USING ERRCODE = 'IS001', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+            DETAIL = 'The risk matrix and the risk appetite decide which risks are acceptable (ISO 28000 6.1.2); top management sets them.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION iso28000.risk_criteria_guard() IS
+  'Trigger on risk_band_cell and risk_appetite: inserting, changing or deleting the organisation''s risk criteria needs level manage (IS001).';
+CREATE TRIGGER risk_criteria_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.risk_band_cell
+  FOR EACH ROW EXECUTE FUNCTION iso28000.risk_criteria_guard();
+CREATE TRIGGER risk_criteria_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.risk_appetite
+  FOR EACH ROW EXECUTE FUNCTION iso28000.risk_criteria_guard();
+
