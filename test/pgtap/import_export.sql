@@ -8,7 +8,7 @@
 -- organisations: test/suite.d/import_export.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(38);
+SELECT plan(40);
 
 CREATE ROLE tap_ie_mgr NOLOGIN;
 CREATE ROLE tap_ie_reader NOLOGIN;
@@ -181,6 +181,22 @@ SELECT is_empty(format($$SELECT * FROM iso28000.import_staging(%s, 'control', 'c
                 'corrected, the staging table imports');
 SELECT results_eq(format($$SELECT code, control_type FROM iso28000.control WHERE org_id = %s AND code IN ('C-7', 'C-8') ORDER BY code$$, :a),
                   $$VALUES ('C-7', 'detective'), ('C-8', 'detective')$$, 'both staged controls are in the register');
+RESET SESSION AUTHORIZATION;
+
+-- A hostile search_path changes nothing: every function pins its own.
+CREATE SCHEMA tap_ie_evil;
+CREATE FUNCTION tap_ie_evil.jsonb_populate_record(anyelement, jsonb) RETURNS anyelement
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+CREATE FUNCTION tap_ie_evil.to_jsonb(anyelement) RETURNS jsonb
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+GRANT USAGE ON SCHEMA tap_ie_evil TO PUBLIC;
+SET SESSION AUTHORIZATION tap_ie_mgr;
+SET search_path = tap_ie_evil, pg_catalog, public;
+SELECT is_empty(format($$SELECT * FROM iso28000.import_registers(%s, '{"control": [{"code": "C-9", "title": "z", "control_type": "preventive", "nature": "physical", "owner_id": "ada@ie.example"}]}')$$, :a),
+                'with a hostile search_path the import neither calls the caller''s functions nor fails');
+SELECT is(jsonb_array_length(iso28000.export_registers(:b) -> 'registers' -> 'control'), 1,
+          'nor does the export');
+RESET search_path;
 RESET SESSION AUTHORIZATION;
 
 SELECT * FROM finish();
