@@ -76,11 +76,11 @@
 
 #include "actor.h"
 #include "citus_compat.h"
+#include "engines.h"
 #include "history.h"
 #include "history_canon.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
-#include "workflow.h"
 
 /* Name under which a batch of new history rows is visible to the INSERT. */
 #define HISTORY_BATCH_ENR "iso28000_history_batch"
@@ -147,12 +147,41 @@ static SPIPlanPtr plan_move_head = NULL;
 static SPIPlanPtr plan_insert_record = NULL;
 static SPIPlanPtr plan_insert_record_v1 = NULL;
 
-/* The INSERT of records, with acting_person (0.2.0 on) or without (a 0.1.0 schema). */
-#define HISTORY_INSERT_COLS \
-	"INSERT INTO iso28000.history" \
-	" (org_id, seq, recorded_at, session_role, acting_role, txid, table_name," \
-	"  operation, row_key, before_image, after_image, prev_hash, hash"
-#define HISTORY_INSERT_VALUES "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13"
+/*
+ * The INSERT of records, written here once from history_colnames: all
+ * HISTORY_NCOLS columns, or all but acting_person (the last) on a 0.1.0
+ * schema; from parameters $1... (a kept plan) or from the batch.
+ */
+static const char *
+history_insert_sql(int ncols, bool from_batch)
+{
+	static char *sql[2][2];		/* [all columns][from the batch] */
+	char	  **slot = &sql[ncols == HISTORY_NCOLS][from_batch];
+
+	if (*slot == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		StringInfoData buf;
+		int			i;
+
+		initStringInfo(&buf);
+		appendStringInfoString(&buf, "INSERT INTO iso28000.history (");
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&buf, "%s%s", i ? ", " : "", history_colnames[i]);
+		if (from_batch)
+			appendStringInfoString(&buf, ") SELECT * FROM " HISTORY_BATCH_ENR);
+		else
+		{
+			appendStringInfoString(&buf, ") VALUES (");
+			for (i = 0; i < ncols; i++)
+				appendStringInfo(&buf, "%s$%d", i ? ", " : "", i + 1);
+			appendStringInfoChar(&buf, ')');
+		}
+		*slot = buf.data;
+		MemoryContextSwitchTo(old);
+	}
+	return *slot;
+}
 
 /* Appends one netstring field (or "~" for NULL) to buf. */
 static void
@@ -410,9 +439,7 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 
 	r->rel = td->tg_relation;
 	r->reldesc = RelationGetDescr(r->rel);
-	/* On a Citus shard: the name of its table, not of the shard (citus_compat.c). */
-	r->table_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(r->rel)),
-											   get_rel_name(iso28000_logical_relid(r->rel)));
+	r->table_name = engine_relname(r->rel);
 	r->operation = operation;
 	r->session_role = GetUserNameFromId(GetSessionUserId(), false);
 	r->acting_role = GetUserNameFromId(GetUserId(), false);
@@ -447,13 +474,8 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 	r->direct = (n <= HISTORY_DIRECT_ROWS) || iso28000_is_shard(r->rel);	/* Citus cannot ship a tuple store */
 	r->out = NULL;
 
-	/*
-	 * Between installing this library and ALTER EXTENSION UPDATE, the history
-	 * table may still be 0.1.0's, without acting_person: then records are
-	 * written (and hashed) without it, as 0.1.0 did.
-	 */
-	r->ncols = get_attnum(get_relname_relid("history", get_namespace_oid("iso28000", false)),
-						  "acting_person") != InvalidAttrNumber ? HISTORY_NCOLS : HISTORY_NCOLS - 1;
+	/* A 0.1.0 history has no acting_person (engines.c): written and hashed without it. */
+	r->ncols = engine_catalog()->history_has_person ? HISTORY_NCOLS : HISTORY_NCOLS - 1;
 	if (!r->direct)
 	{
 		r->outdesc = CreateTemplateTupleDesc(r->ncols);
@@ -514,19 +536,8 @@ static int
 run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
 		 Datum *values, int expect)
 {
-	int			rc;
+	int			rc = SPI_execute_plan(engine_keep_plan(plan, sql, nargs, argtypes), values, NULL, false, 0);
 
-	if (*plan == NULL)
-	{
-		SPIPlanPtr	p = SPI_prepare(sql, nargs, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-		if (SPI_keepplan(p) != 0)
-			elog(ERROR, "could not keep plan for \"%s\"", sql);
-		*plan = p;
-	}
-	rc = SPI_execute_plan(*plan, values, NULL, false, 0);
 	if (rc != expect)
 		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(rc));
 	return rc;
@@ -744,17 +755,7 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 
 		for (i = 0; i < HISTORY_NCOLS; i++)
 			spinulls[i] = nulls[i] ? 'n' : ' ';
-		if (*slot == NULL)
-		{
-			SPIPlanPtr	p = SPI_prepare(r->ncols == HISTORY_NCOLS ?
-										HISTORY_INSERT_COLS ", acting_person) VALUES (" HISTORY_INSERT_VALUES ", $14)" :
-										HISTORY_INSERT_COLS ") VALUES (" HISTORY_INSERT_VALUES ")",
-										r->ncols, history_coltypes);
-
-			if (p == NULL || SPI_keepplan(p) != 0)
-				elog(ERROR, "could not prepare the insertion of a history record");
-			*slot = p;
-		}
+		engine_keep_plan(slot, history_insert_sql(r->ncols, false), r->ncols, history_coltypes);
 		if (SPI_execute_plan(*slot, values, spinulls, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "could not append a history record");
 		MemoryContextSwitchTo(old);
@@ -773,17 +774,10 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 static Oid
 history_owner(void)
 {
-	Oid			relid = get_relname_relid("history", get_namespace_oid("iso28000", false));
-	HeapTuple	tup;
-	Oid			owner;
+	Oid			owner = engine_catalog()->history_owner;
 
-	if (!OidIsValid(relid))
+	if (!OidIsValid(owner))
 		elog(ERROR, "table iso28000.history does not exist");
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
 	return owner;
 }
 
@@ -806,7 +800,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	Oid			head_relid;
 
 	/* Held heads are rows of one history_head: forget them if it was replaced. */
-	head_relid = get_relname_relid("history_head", get_namespace_oid("iso28000", false));
+	head_relid = engine_catalog()->history_head;
 	if (head_relid != held_heads_relid)
 		held_heads = NULL;
 	held_heads_relid = head_relid;
@@ -858,9 +852,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		enr->reldata = r->out;
 		if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
 			elog(ERROR, "could not register the history batch");
-		rc = SPI_execute(r->ncols == HISTORY_NCOLS ?
-						 HISTORY_INSERT_COLS ", acting_person) SELECT * FROM " HISTORY_BATCH_ENR :
-						 HISTORY_INSERT_COLS ") SELECT * FROM " HISTORY_BATCH_ENR, false, 0);
+		rc = SPI_execute(history_insert_sql(r->ncols, true), false, 0);
 		if (rc != SPI_OK_INSERT || SPI_processed != (uint64) n)
 			elog(ERROR, "could not append %d history records: %s", n, SPI_result_code_string(rc));
 	}
@@ -925,8 +917,7 @@ history_record(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_HISTORY_NOT_EXTENSION),
 				 errmsg("table \"%s\" is not a register of the extension: the history does not record it",
-						quote_qualified_identifier(get_namespace_name(RelationGetNamespace(td->tg_relation)),
-												   RelationGetRelationName(td->tg_relation))),
+						engine_relname(td->tg_relation)),
 				 errdetail("The history records only permanent tables of schema iso28000 owned by the extension's owner."),
 				 errhint("A register is created in schema iso28000 by the extension's owner and made one with iso28000.register_table()."),
 				 errtable(td->tg_relation)));

@@ -59,7 +59,7 @@
 /* no workflow governs that column of that table */
 #define ERRCODE_ISO28000_NO_WORKFLOW			MAKE_SQLSTATE('I','S','0','6','3')
 
-/* IS1xx: workflow engine (src/workflow.c, sql/core/06_workflow.sql, sql/clauses/clause10_improvement.sql) */
+/* IS1xx: workflow engine (src/workflow*.c, sql/core/06_workflow.sql, sql/clauses/clause10_improvement.sql) */
 
 /* workflow not defined, or the table or its rules do not fit the engine */
 #define ERRCODE_ISO28000_WORKFLOW_MISCONFIGURED		MAKE_SQLSTATE('I','S','1','0','0')
@@ -96,7 +96,16 @@
 /* define_workflow(): a guard that is not a function (row, text, text) RETURNS text */
 #define ERRCODE_ISO28000_WORKFLOW_GUARD				MAKE_SQLSTATE('I','S','1','3','7')
 
-/* IS120-IS129: stamps from the acting person (src/workflow.c, sql/core/07_register.sql) */
+/* IS138-IS149: rules the workflow engine cannot hold, refused where declared (attach_workflow, the rules tables) and by the engine */
+/* a state name of 64 bytes or more (the engine keys states by NAMEDATALEN) */
+#define ERRCODE_ISO28000_WORKFLOW_STATE_TOO_LONG	MAKE_SQLSTATE('I','S','1','3','8')
+/* a transition's required level that is not read, write, audit or manage */
+#define ERRCODE_ISO28000_WORKFLOW_RULE_LEVEL		MAKE_SQLSTATE('I','S','1','3','9')
+/* a guard that cannot take the governed table's row: not (table row or record, text, text) RETURNS text */
+#define ERRCODE_ISO28000_WORKFLOW_GUARD_MISFIT		MAKE_SQLSTATE('I','S','1','4','0')
+/* a workflow attached to a table (or left, by a change of its rules) without an initial state */
+#define ERRCODE_ISO28000_WORKFLOW_NO_INITIAL_STATE	MAKE_SQLSTATE('I','S','1','4','1')
+/* IS120-IS129: stamps from the acting person (src/workflow_check.c, sql/core/07_register.sql) */
 
 /* a who/when stamp given by the client differs from the one the engine writes (the acting person, the current role, the statement time) */
 #define ERRCODE_ISO28000_STAMP_FORGED				MAKE_SQLSTATE('I','S','1','2','0')

@@ -8,7 +8,8 @@
  * per-backend cache (one entry per trigger), which a relcache invalidation
  * callback drops when any rules table or governed table changes; the rules
  * tables send that invalidation themselves from a statement trigger,
- * iso28000.workflow_rules_changed().  See doc/workflow.md.
+ * iso28000.workflow_rules_changed().  See doc/workflow.md, and
+ * workflow_internal.h for the rooms of the engine.
  */
 #ifndef ISO28000_WORKFLOW_H
 #define ISO28000_WORKFLOW_H
@@ -21,14 +22,12 @@
 /* Membership levels, in increasing order (sql/core/04_tenant.sql). */
 typedef enum WfLevel
 {
-	WF_LEVEL_READ = 1,
+	WF_LEVEL_NONE = 0,			/* a new record: no level asked */
+	WF_LEVEL_READ,
 	WF_LEVEL_WRITE,
 	WF_LEVEL_AUDIT,
 	WF_LEVEL_MANAGE
 } WfLevel;
-
-/* Is the relation one the engines serve: a permanent table of schema iso28000 owned by its owner? */
-extern bool iso28000_is_extension_table(Relation rel);
 
 extern Datum iso28000_workflow_guard(PG_FUNCTION_ARGS);
 extern Datum iso28000_workflow_rules_changed(PG_FUNCTION_ARGS);

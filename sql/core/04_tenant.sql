@@ -240,7 +240,7 @@ COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
 -- Whether a table is one the extension's engines serve: a permanent table of
 -- schema iso28000 owned by the owner of that schema.  Only the extension's
 -- owner (or a superuser) can make one; the C engines apply the same test
--- (iso28000_is_extension_table in src/workflow.c).
+-- (iso28000_is_extension_table in src/engines.c).
 CREATE FUNCTION iso28000._is_extension_table(tbl regclass)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE

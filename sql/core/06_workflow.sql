@@ -5,7 +5,7 @@
  * A workflow is a set of states, the transitions allowed between them, the
  * columns that must be filled to enter a state, an optional guard function per
  * transition and the membership level a transition needs.  The C trigger
- * iso28000.workflow_guard() (src/workflow.c) enforces them on every register
+ * iso28000.workflow_guard() (src/workflow*.c) enforces them on every register
  * it is attached to, and appends every transition to iso28000.workflow_event.
  *
  * The rules are catalog data (no org_id): every organisation of the database
@@ -146,7 +146,7 @@ GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.workflow_event', 'event_id'), '');
 
--- The trigger: the engine itself (src/workflow.c).
+-- The trigger: the engine itself (src/workflow.c and its rooms).
 CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_guard';
 REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;
@@ -330,6 +330,110 @@ $$;
 COMMENT ON FUNCTION iso28000.define_workflow(text, text, jsonb, jsonb, boolean) IS
   'Declares a workflow in one call: states as a JSON array of {state, description, initial, terminal, frozen, deletable, requires: {column: description}} (unset booleans false), transitions as a JSON array of {from, to, level, guard, note}. Refuses a workflow already defined (IS130), a malformed declaration (IS131), an unknown property or a value of the wrong type (IS132), a bad or repeated state name (IS133), no initial state (IS134), a transition between undeclared or equal states or declared twice (IS135), a level that is not read, write, audit or manage (IS136), a guard that is not a function (row, text, text) RETURNS text (IS137); nothing is written then. builtin marks the rows the install script seeds.';
 
+-- The rules of a workflow as the engine will read them for one table: refused
+-- here, where they are declared (by attach_workflow() and, for a change of the
+-- rules of an attached workflow, by the rules tables' statement trigger below),
+-- rather than at the first write to the table.  The engine (src/workflow_rules.c)
+-- refuses the same rules with the same SQLSTATEs should they reach it anyway.
+CREATE FUNCTION iso28000._workflow_check_rules(tbl regclass, workflow text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  bad record;
+  missing text;
+  rowtype oid;
+BEGIN
+  SELECT s.state INTO bad FROM iso28000.workflow_state s
+   WHERE s.workflow = _workflow_check_rules.workflow AND octet_length(s.state) >= 64
+   ORDER BY s.state LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: state name "%..." is % bytes long, more than the 63 a state may have',
+          workflow, tbl, left(bad.state, 20), octet_length(bad.state)
+      USING ERRCODE = 'IS138', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'state';
+  END IF;
+  SELECT t.from_state, t.to_state, t.required_level INTO bad FROM iso28000.workflow_transition t
+   WHERE t.workflow = _workflow_check_rules.workflow
+     AND NOT coalesce(t.required_level IN ('read', 'write', 'audit', 'manage'), false)
+   ORDER BY t.from_state, t.to_state LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: transition "%" to "%" requires level "%", which is not read, write, audit or manage',
+          workflow, tbl, bad.from_state, bad.to_state, bad.required_level
+      USING ERRCODE = 'IS139', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'required_level';
+  END IF;
+  IF NOT EXISTS (SELECT FROM iso28000.workflow_state s
+                  WHERE s.workflow = _workflow_check_rules.workflow AND s.is_initial) THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: it has no initial state, so no record could be inserted', workflow, tbl
+      USING ERRCODE = 'IS141', SCHEMA = 'iso28000', TABLE = 'workflow_state', COLUMN = 'is_initial',
+            HINT = 'Mark the state a new record starts in with is_initial.';
+  END IF;
+  SELECT c.reltype INTO rowtype FROM pg_class c WHERE c.oid OPERATOR(pg_catalog.=) tbl;
+  SELECT t.from_state, t.to_state, t.guard::oid AS guard INTO bad
+    FROM iso28000.workflow_transition t
+    LEFT JOIN pg_proc p ON p.oid OPERATOR(pg_catalog.=) t.guard::oid
+   WHERE t.workflow = _workflow_check_rules.workflow AND t.guard IS NOT NULL
+     AND NOT coalesce(p.prorettype OPERATOR(pg_catalog.=) 'text'::regtype AND p.pronargs = 3
+                      AND p.proargtypes[0] IN (rowtype, 'record'::regtype)
+                      AND p.proargtypes[1] OPERATOR(pg_catalog.=) 'text'::regtype
+                      AND p.proargtypes[2] OPERATOR(pg_catalog.=) 'text'::regtype, false)
+   ORDER BY t.from_state, t.to_state LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'workflow "%" cannot govern table %: guard % of "%" to "%" must take (%, text, text) and return text',
+          workflow, tbl, bad.guard::regprocedure, bad.from_state, bad.to_state, rowtype::regtype
+      USING ERRCODE = 'IS140', SCHEMA = 'iso28000', TABLE = 'workflow_transition', COLUMN = 'guard';
+  END IF;
+  SELECT string_agg(format('%s (state %s)', r.column_name, r.state), ', ' ORDER BY r.state, r.column_name)
+    INTO missing
+    FROM iso28000.workflow_required_column r
+   WHERE r.workflow = _workflow_check_rules.workflow
+     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
+                      WHERE a.attrelid = tbl AND a.attname = r.column_name
+                        AND a.attnum > 0 AND NOT a.attisdropped);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'table % lacks columns that workflow "%" requires: %', tbl, workflow, missing
+      USING ERRCODE = 'IS100', SCHEMA = 'iso28000', TABLE = 'workflow_required_column', COLUMN = 'column_name';
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_check_rules(regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_check_rules(regclass, text) IS
+  'Refuses rules of a workflow that cannot govern the table: a state name of 64 bytes or more (IS138), a level that is not read, write, audit or manage (IS139), a guard that does not take (table row or record, text, text) and return text (IS140), no initial state (IS141), a required column the table lacks (IS100).';
+
+-- Statement trigger on the rules tables: a change of the rules of a workflow
+-- that governs a table is checked against that table at once (the tables in
+-- name order), so a guard or a required column that cannot fit is refused by
+-- the statement that declares it.
+CREATE FUNCTION iso28000._workflow_rules_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a record;
+BEGIN
+  FOR a IN
+    SELECT g.tgrelid::regclass AS tbl, split_part(encode(g.tgargs, 'escape'), '\000', 1) AS workflow
+      FROM pg_trigger g
+     WHERE g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure
+     ORDER BY g.tgrelid::regclass::text, 2
+  LOOP
+    IF EXISTS (SELECT FROM iso28000.workflow w WHERE w.workflow = a.workflow) THEN
+      PERFORM iso28000._workflow_check_rules(a.tbl, a.workflow);
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_rules_check() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_rules_check() IS
+  'Statement trigger on the workflow rules tables: checks the rules of every workflow that governs a table against that table (iso28000._workflow_check_rules), so a misconfigured rule is refused by the statement that declares it.';
+CREATE TRIGGER workflow_rules_check AFTER INSERT OR UPDATE OR DELETE
+  ON iso28000.workflow_state FOR EACH STATEMENT EXECUTE FUNCTION iso28000._workflow_rules_check();
+CREATE TRIGGER workflow_rules_check AFTER INSERT OR UPDATE OR DELETE
+  ON iso28000.workflow_transition FOR EACH STATEMENT EXECUTE FUNCTION iso28000._workflow_rules_check();
+CREATE TRIGGER workflow_rules_check AFTER INSERT OR UPDATE OR DELETE
+  ON iso28000.workflow_required_column FOR EACH STATEMENT EXECUTE FUNCTION iso28000._workflow_rules_check();
+
 -- Attaches a workflow to a table: checks the table and creates the trigger.
 CREATE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')
 RETURNS void
@@ -340,7 +444,6 @@ DECLARE
   trg name := CASE WHEN status_column = 'status' THEN 'workflow_guard'
                    ELSE 'workflow_guard_' || status_column END;
   coltype regtype;
-  missing text;
 BEGIN
   PERFORM iso28000._require_extension_table(tbl, 'IS110', format('workflow "%s" cannot govern table %s', workflow, tbl),
               'The workflow engine governs only the extension''s own registers.');
@@ -362,24 +465,14 @@ BEGIN
       USING ERRCODE = 'IS100',
             DETAIL = 'The engine checks the member''s level and logs events per organisation.';
   END IF;
-  SELECT string_agg(format('%s (state %s)', r.column_name, r.state), ', ' ORDER BY r.state, r.column_name)
-    INTO missing
-    FROM iso28000.workflow_required_column r
-   WHERE r.workflow = attach_workflow.workflow
-     AND NOT EXISTS (SELECT 1 FROM pg_attribute a
-                      WHERE a.attrelid = tbl AND a.attname = r.column_name
-                        AND a.attnum > 0 AND NOT a.attisdropped);
-  IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'table % lacks columns that workflow "%" requires: %', tbl, workflow, missing
-      USING ERRCODE = 'IS100';
-  END IF;
+  PERFORM iso28000._workflow_check_rules(tbl, workflow);
   EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
                  'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
 END
 $$;
 REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
-  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column.';
+  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column; the workflow''s rules must fit it (iso28000._workflow_check_rules: IS100, IS138-IS141).';
 
 -- Detaches a workflow from a table (drops the trigger attach_workflow created).
 CREATE FUNCTION iso28000.detach_workflow(tbl regclass, status_column name DEFAULT 'status')

@@ -1,0 +1,187 @@
+/*
+ * engines.c
+ *		What the workflow engine and the history recorder share (engines.h).
+ *
+ * The catalog cache.  Both engines need the OIDs of the extension's own
+ * relations and the owners they write as.  Looked up per statement they cost
+ * several catalog searches each time (schema by name, relation by name, its
+ * pg_class row); here they are looked up once and kept until a relcache
+ * invalidation of one of them (ALTER TABLE ... OWNER, ADD COLUMN, DROP and
+ * CREATE EXTENSION again) or a change of the schema (syscache of
+ * pg_namespace) marks them stale.  The callbacks only mark; the next
+ * engine_catalog() looks everything up again, and again if an invalidation
+ * arrived while it was doing so.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "citus_compat.h"
+#include "engines.h"
+
+static EngineCatalog engine_cat;
+static bool engine_cat_valid = false;
+static bool engine_callbacks = false;
+
+/* Relcache callback: a relation of the catalog (or all relations) changed. */
+static void
+engine_relcache_callback(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid) ||
+		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
+		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||
+		relid == engine_cat.workflow_event || relid == engine_cat.history ||
+		relid == engine_cat.history_head)
+		engine_cat_valid = false;
+}
+
+/* Syscache callback: a schema changed (its owner, or iso28000 was dropped). */
+static void
+engine_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	engine_cat_valid = false;
+}
+
+/* The owner of a relation, InvalidOid when it does not exist. */
+static Oid
+engine_rel_owner(Oid relid)
+{
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		return InvalidOid;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return InvalidOid;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/* Looks every relation of the catalog up. */
+static void
+engine_catalog_build(EngineCatalog *c)
+{
+	HeapTuple	tup;
+
+	memset(c, 0, sizeof(*c));
+	c->nsp = get_namespace_oid("iso28000", true);
+	if (!OidIsValid(c->nsp))
+		return;
+	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(c->nsp));
+	if (HeapTupleIsValid(tup))
+	{
+		c->nsp_owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+		ReleaseSysCache(tup);
+	}
+	c->workflow = get_relname_relid("workflow", c->nsp);
+	c->workflow_state = get_relname_relid("workflow_state", c->nsp);
+	c->workflow_transition = get_relname_relid("workflow_transition", c->nsp);
+	c->workflow_required_column = get_relname_relid("workflow_required_column", c->nsp);
+	c->workflow_event = get_relname_relid("workflow_event", c->nsp);
+	c->workflow_event_owner = engine_rel_owner(c->workflow_event);
+	c->history = get_relname_relid("history", c->nsp);
+	c->history_head = get_relname_relid("history_head", c->nsp);
+	c->history_owner = engine_rel_owner(c->history);
+
+	/*
+	 * Between installing this library and ALTER EXTENSION UPDATE the history
+	 * may still be 0.1.0's, without acting_person: records are then written
+	 * (and hashed) without it, as 0.1.0 did.
+	 */
+	c->history_has_person = OidIsValid(c->history) &&
+		get_attnum(c->history, "acting_person") != InvalidAttrNumber;
+}
+
+const EngineCatalog *
+engine_catalog(void)
+{
+	if (!engine_callbacks)
+	{
+		CacheRegisterRelcacheCallback(engine_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(NAMESPACEOID, engine_syscache_callback, (Datum) 0);
+		engine_callbacks = true;
+	}
+	while (!engine_cat_valid)
+	{
+		EngineCatalog c;
+
+		engine_cat_valid = true;
+		engine_catalog_build(&c);
+		/* Copied at once, so the callback compares against OIDs in use. */
+		engine_cat = c;
+	}
+	return &engine_cat;
+}
+
+const EngineCatalog *
+engine_catalog_last(void)
+{
+	return &engine_cat;
+}
+
+/*
+ * Is the relation one the engines serve?  A permanent table of schema
+ * iso28000 owned by the owner of that schema: only the extension's owner (or
+ * a superuser) can make one, so a table of a user's, a temporary table or a
+ * view never qualifies (doc/security.md, accepted tables).
+ */
+bool
+iso28000_is_extension_table(Relation rel)
+{
+	const EngineCatalog *c = engine_catalog();
+
+	if (!OidIsValid(c->nsp) || RelationGetNamespace(rel) != c->nsp)
+		return false;
+	if (rel->rd_rel->relpersistence != RELPERSISTENCE_PERMANENT ||
+		(rel->rd_rel->relkind != RELKIND_RELATION && rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE))
+		return false;
+	return rel->rd_rel->relowner == c->nsp_owner;
+}
+
+/* The register a relation is: itself, or on a Citus shard its table (citus_compat.c). */
+Oid
+engine_relid(Relation rel)
+{
+	return iso28000_logical_relid(rel);
+}
+
+/* Schema-qualified, quoted name of a register (its table's on a shard), for messages and history records. */
+const char *
+engine_relname(Relation rel)
+{
+	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  get_rel_name(engine_relid(rel)));
+}
+
+/* The row type of a register (its table's on a shard), which a workflow guard takes. */
+Oid
+engine_row_type(Relation rel)
+{
+	return get_rel_type_id(engine_relid(rel));
+}
+
+/* Prepares a plan once and keeps it for the life of the backend. */
+SPIPlanPtr
+engine_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan of \"%s\"", sql);
+		*slot = plan;
+	}
+	return *slot;
+}
