@@ -59,7 +59,7 @@ CREATE TABLE bench_nc (
   org_id bigint NOT NULL, id bigint NOT NULL, status text NOT NULL, correction text,
   status_changed_at timestamptz, status_changed_by name, PRIMARY KEY (org_id, id));
 -- Puts the variant's trigger (only) on bench_nc.
-CREATE FUNCTION bench_use(variant text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION bench_use(variant text) RETURNS void LANGUAGE plpgsql SET client_min_messages = warning AS $$
 BEGIN
   DROP TRIGGER IF EXISTS bench_trigger ON bench_nc;
   IF variant <> 'none' THEN
@@ -71,6 +71,14 @@ BEGIN
            WHEN 'plpgsql_nolog' THEN 'bench_plpgsql_guard(''bench_nolog'')'
            WHEN 'plpgsql' THEN 'bench_plpgsql_guard(''bench_log'')'
          END;
+  END IF;
+  -- The engine with its event log: the event writer's statement triggers, as attach_workflow makes them.
+  DROP TRIGGER IF EXISTS workflow_event_insert ON bench_nc;
+  DROP TRIGGER IF EXISTS workflow_event_update ON bench_nc;
+  IF variant = 'engine' THEN
+    EXECUTE 'DROP TRIGGER bench_trigger ON bench_nc';
+    EXECUTE 'CREATE TRIGGER bench_trigger BEFORE INSERT OR UPDATE OR DELETE ON bench_nc FOR EACH ROW EXECUTE FUNCTION iso28000.workflow_guard(''bench_log'', ''status'')';
+    PERFORM iso28000._workflow_attach_log('bench_nc', 'bench_log', 'status');
   END IF;
 END $$;
 SET client_min_messages = warning;
@@ -161,17 +169,18 @@ done
     echo "| $v | ${CPU[$v]} | $(ratio "${CPU[$v]}" "${CPU[none]}") | $(ratio "${CPU[$v]}" "${CPU[empty_c]}") | ${MED[$v]} |"
   done
   echo
-  echo "- C engine without the event log against the empty C trigger: **$(ratio "${CPU[engine_nolog]}" "${CPU[empty_c]}")×** (target ≤ 1.05×)"
+  echo "- C engine with its event log against the empty C trigger: **$(ratio "${CPU[engine]}" "${CPU[empty_c]}")×** (issue 13 target ≤ 1.6×)"
+  echo "- C engine without the event log against the empty C trigger: **$(ratio "${CPU[engine_nolog]}" "${CPU[empty_c]}")×** (issue 13 target ≤ 1.08×)"
   echo "- PL/pgSQL against the C engine, without the event log: **$(ratio "${CPU[plpgsql_nolog]}" "${CPU[engine_nolog]}")×** (target ≥ 2×)"
   echo "- PL/pgSQL against the C engine, with the event log: **$(ratio "${CPU[plpgsql]}" "${CPU[engine]}")×**"
-  echo "- the event log in the C engine (one INSERT per transition through a saved SPI plan, with its foreign key check): $(ratio "${CPU[engine]}" "${CPU[engine_nolog]}")× the engine without it"
+  echo "- the event log in the C engine (written per statement: the transition tables of the workflow_log() statement triggers, one INSERT ... SELECT, one organisation check): $(ratio "${CPU[engine]}" "${CPU[engine_nolog]}")× the engine without it"
   echo
   perrow() { awk -v a="$1" -v b="$2" -v n="$ROWS" 'BEGIN {printf "%.2f", (a - b) * 1000 / n}'; }
   echo "Per row, in CPU microseconds: the trigger machinery (empty C trigger over none) $(perrow "${CPU[empty_c]}" "${CPU[none]}");"
   echo "the engine's own work over the empty trigger $(perrow "${CPU[engine_nolog]}" "${CPU[empty_c]}") (reading both states, the state and"
   echo "transition look-ups, the required column, the cached level check, and stamping \`status_changed_at\` and"
-  echo "\`status_changed_by\`, which forms a new tuple per row); the event log $(perrow "${CPU[engine]}" "${CPU[engine_nolog]}") (one INSERT"
-  echo "through SPI: identity, two index entries, the foreign key check on \`org_id\`)."
+  echo "\`status_changed_by\`, which forms a new tuple per row); the event log $(perrow "${CPU[engine]}" "${CPU[engine_nolog]}") (the rows"
+  echo "in the transition tables, the event's values, and its row in one INSERT ... SELECT: identity, heap, two index entries)."
   echo
   echo "## Single-row transitions (pgbench, loopback)"
   echo

@@ -259,6 +259,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	 * trigger (42501), or its own foreign key does for an organisation that
 	 * does not exist (23503 on the register, not on the event log).
 	 */
+	if (tab.log_by_statement)
+		return PointerGetDatum(newtup); /* workflow_log() writes the events (workflow_event.c) */
 	if (tab.log_events && oldtup == NULL)
 	{
 		bool		isnull;

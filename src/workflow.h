@@ -31,5 +31,6 @@ typedef enum WfLevel
 
 extern Datum iso28000_workflow_guard(PG_FUNCTION_ARGS);
 extern Datum iso28000_workflow_rules_changed(PG_FUNCTION_ARGS);
+extern Datum iso28000_workflow_log(PG_FUNCTION_ARGS);
 
 #endif							/* ISO28000_WORKFLOW_H */

@@ -74,35 +74,44 @@ wf_key(char *dst, const char *src, size_t len)
 char *
 wf_record_key(const WfTable *t, HeapTuple tup, TupleDesc desc)
 {
-	StringInfoData names;
-	StringInfoData values;
+	StringInfoData buf;
 	int			i;
 
-	initStringInfo(&names);
-	initStringInfo(&values);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '(');
+	for (i = 0; i < t->nkey; i++)
+		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "",
+						 quote_identifier(NameStr(TupleDescAttr(desc, t->key_att[i] - 1)->attname)));
+	appendStringInfoString(&buf, ")=(");
 	for (i = 0; i < t->nkey; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, t->key_att[i] - 1);
+		Oid			typ = TupleDescAttr(desc, t->key_att[i] - 1)->atttypid;
 		bool		isnull;
 		Datum		d = heap_getattr(tup, t->key_att[i], desc, &isnull);
-		Oid			outfn;
-		bool		varlena;
 
 		if (i > 0)
-		{
-			appendStringInfoString(&names, ", ");
-			appendStringInfoString(&values, ", ");
-		}
-		appendStringInfoString(&names, quote_identifier(NameStr(att->attname)));
+			appendStringInfoString(&buf, ", ");
 		if (isnull)
-			appendStringInfoString(&values, "NULL");
+			appendStringInfoString(&buf, "NULL");
+		else if (typ == INT8OID || typ == INT4OID || typ == INT2OID)
+		{
+			/* The usual key, written without a look-up of its output function. */
+			int64		v = typ == INT8OID ? DatumGetInt64(d) :
+				typ == INT4OID ? (int64) DatumGetInt32(d) : (int64) DatumGetInt16(d);
+
+			appendStringInfo(&buf, INT64_FORMAT, v);
+		}
 		else
 		{
-			getTypeOutputInfo(att->atttypid, &outfn, &varlena);
-			appendStringInfoString(&values, OidOutputFunctionCall(outfn, d));
+			Oid			outfn;
+			bool		varlena;
+
+			getTypeOutputInfo(typ, &outfn, &varlena);
+			appendStringInfoString(&buf, OidOutputFunctionCall(outfn, d));
 		}
 	}
-	return psprintf("(%s)=(%s)", names.data, values.data);
+	appendStringInfoChar(&buf, ')');
+	return buf.data;
 }
 
 /* True when a column holds a value: not NULL and, for text, not blank. */
@@ -292,19 +301,28 @@ wf_stamp_text(const WfTable *t, Datum v)
 	return TextDatumGetCString(v);
 }
 
-/* Whether a stamp column of the new row differs from the old row (NULLs equal). */
+/*
+ * Whether a stamp's value in the new row differs from the old row's (NULLs
+ * equal), compared in place: no copy, per row of a bulk transition.
+ */
 static bool
-wf_stamp_changed(const WfTable *t, TupleDesc desc, AttrNumber att, HeapTuple oldtup, HeapTuple newtup)
+wf_stamp_differs(const WfTable *t, AttrNumber att, Datum ov, bool on, Datum nv, bool nn)
 {
-	bool		on,
-				nn;
-	Datum		ov = heap_getattr(oldtup, att, desc, &on);
-	Datum		nv = heap_getattr(newtup, att, desc, &nn);
-
 	if (on || nn)
 		return on != nn;
 	if (att == t->changed_by_att)
-		return strcmp(wf_stamp_text(t, ov), wf_stamp_text(t, nv)) != 0;
+	{
+		if (t->changed_by_type == NAMEOID)
+			return strncmp(NameStr(*DatumGetName(ov)), NameStr(*DatumGetName(nv)), NAMEDATALEN) != 0;
+		else
+		{
+			text	   *a = DatumGetTextPP(ov);
+			text	   *b = DatumGetTextPP(nv);
+
+			return VARSIZE_ANY_EXHDR(a) != VARSIZE_ANY_EXHDR(b) ||
+				memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) != 0;
+		}
+	}
 	return DatumGetTimestampTz(ov) != DatumGetTimestampTz(nv);
 }
 
@@ -327,17 +345,24 @@ wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newt
 	{
 		AttrNumber	att = atts[i];
 		const char *col;
-		bool		isnull;
-		Datum		v;
+		bool		nn;
+		bool		on = true;
+		Datum		nv;
+		Datum		ov = (Datum) 0;
 		char	   *given;
 		const char *stamp;
 
 		if (att == 0)
 			continue;
-		col = NameStr(TupleDescAttr(desc, att - 1)->attname);
+		/* Each value read once per row. */
+		nv = heap_getattr(newtup, att, desc, &nn);
+		if (oldtup != NULL)
+			ov = heap_getattr(oldtup, att, desc, &on);
 		if (!transition)
 		{
-			if (wf_stamp_changed(t, desc, att, oldtup, newtup))
+			if (wf_stamp_differs(t, att, ov, on, nv, nn))
+			{
+				col = NameStr(TupleDescAttr(desc, att - 1)->attname);
 				ereport(ERROR,
 						(errcode(ERRCODE_ISO28000_STAMP_REWRITTEN),
 						 errmsg("%s %s: %s cannot change while the record stays in state \"%s\"",
@@ -345,25 +370,26 @@ wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newt
 						 errdetail("The workflow engine stamps %s at each transition; the stamp of the last one stays as written.",
 								   col),
 						 errtablecol(rel, att)));
+			}
 			continue;
 		}
-		v = heap_getattr(newtup, att, desc, &isnull);
-		if (isnull || (oldtup != NULL && !wf_stamp_changed(t, desc, att, oldtup, newtup)))
+		if (nn || (oldtup != NULL && !wf_stamp_differs(t, att, ov, on, nv, nn)))
 			continue;
 		if (att == t->changed_by_att)
 		{
-			given = wf_stamp_text(t, v);
+			given = wf_stamp_text(t, nv);
 			stamp = wf_user_name();
 			if (strcmp(given, stamp) == 0)
 				continue;
 		}
 		else
 		{
-			if (DatumGetTimestampTz(v) == when)
+			if (DatumGetTimestampTz(nv) == when)
 				continue;
-			given = DatumGetCString(DirectFunctionCall1(timestamptz_out, v));
+			given = DatumGetCString(DirectFunctionCall1(timestamptz_out, nv));
 			stamp = timestamptz_to_str(when);
 		}
+		col = NameStr(TupleDescAttr(desc, att - 1)->attname);
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_STAMP_FORGED),
 				 errmsg("%s %s: %s is stamped by the workflow engine, not given by the client",

@@ -78,6 +78,7 @@ typedef struct WfTable
 	bool		key_is_id;		/* key is (org_id, integer id): record_id */
 	char		initial[NAMEDATALEN];	/* "" unless exactly one initial */
 	bool		log_events;		/* append transitions to workflow_event */
+	bool		log_by_statement;	/* workflow_log() statement triggers write them */
 } WfTable;
 
 /* Cache entry: one per trigger. */
@@ -117,7 +118,7 @@ extern void wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, He
 extern HeapTuple wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const char *fill_status,
 						  TimestampTz when);
 
-/* workflow_event.c */
+/* workflow_event.c; the statement trigger iso28000_workflow_log() is in workflow.h */
 extern void wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from,
 						 const char *to, TimestampTz when);
 

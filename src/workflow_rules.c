@@ -19,9 +19,11 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -163,6 +165,44 @@ wf_build_key(const WfBuild *b)
 	}
 }
 
+/*
+ * Does the table carry workflow_log() statement triggers for INSERT and for
+ * UPDATE for the same workflow and status column (attach_workflow makes them)?  Then they
+ * write the events, once per statement; else the row trigger writes each.
+ */
+static bool
+wf_logs_by_statement(Relation rel, Trigger *trigger)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		on_insert = false;
+	bool		on_update = false;
+	const char *status = trigger->tgnargs > 1 ? trigger->tgargs[1] : "status";
+	int			i;
+
+	if (trigdesc == NULL)
+		return false;
+	for (i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+		char	   *fname;
+
+		if (t->tgenabled == TRIGGER_DISABLED || TRIGGER_FOR_ROW(t->tgtype) ||
+			!TRIGGER_FOR_AFTER(t->tgtype) || t->tgnewtable == NULL ||
+			t->tgnargs < 1 || t->tgnargs > 2 || strcmp(t->tgargs[0], trigger->tgargs[0]) != 0 ||
+			strcmp(t->tgnargs > 1 ? t->tgargs[1] : "status", status) != 0)
+			continue;
+		fname = get_func_name(t->tgfoid);
+		if (fname == NULL || strcmp(fname, "workflow_log") != 0 ||
+			get_func_namespace(t->tgfoid) != engine_catalog()->nsp)
+			continue;
+		if (TRIGGER_FOR_INSERT(t->tgtype))
+			on_insert = true;
+		if (TRIGGER_FOR_UPDATE(t->tgtype) && t->tgoldtable != NULL)
+			on_update = true;
+	}
+	return on_insert && on_update;
+}
+
 /* What the trigger needs of its table: arguments, columns, key. */
 static void
 wf_build_table(WfBuild *b, Trigger *trigger)
@@ -205,6 +245,7 @@ wf_build_table(WfBuild *b, Trigger *trigger)
 	t->changed_by_type = t->changed_by_att ? typ : InvalidOid;
 	t->note_att = wf_column(b, "status_note", TEXTOID, VARCHAROID, NULL);
 	wf_build_key(b);
+	t->log_by_statement = wf_logs_by_statement(b->rel, trigger);
 }
 
 /* iso28000.workflow: the workflow exists; whether it logs its events. */
@@ -230,7 +271,8 @@ wf_load_states(WfBuild *b)
 	ctl.keysize = NAMEDATALEN;
 	ctl.entrysize = sizeof(WfState);
 	ctl.hcxt = b->cxt;
-	states = hash_create("iso28000 workflow states", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	/* Hashed over the name's length, not the key's 64 bytes: looked up twice per row. */
+	states = hash_create("iso28000 workflow states", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
 	wf_rules_query(b, "SELECT state, is_initial, is_terminal, is_frozen, deletable "
 				   "FROM iso28000.workflow_state WHERE workflow OPERATOR(pg_catalog.=) $1");
@@ -334,6 +376,16 @@ wf_check_guard(const WfBuild *b, Oid guard, const char *from, const char *to)
 				 err_generic_string(PG_DIAG_COLUMN_NAME, "guard")));
 }
 
+/* Hash of a transition key over its two names' lengths (the key is 128 zero-padded bytes). */
+static uint32
+wf_trans_hash(const void *key, Size keysize)
+{
+	const WfTransKey *k = (const WfTransKey *) key;
+
+	return hash_combine(hash_bytes((const unsigned char *) k->from, strlen(k->from)),
+						hash_bytes((const unsigned char *) k->to, strlen(k->to)));
+}
+
 /* iso28000.workflow_transition: the allowed transitions, their levels and guards. */
 static HTAB *
 wf_load_transitions(WfBuild *b)
@@ -345,9 +397,11 @@ wf_load_transitions(WfBuild *b)
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(WfTransKey);
 	ctl.entrysize = sizeof(WfTrans);
+	ctl.hash = wf_trans_hash;
+	ctl.match = memcmp;
 	ctl.hcxt = b->cxt;
 	transitions = hash_create("iso28000 workflow transitions", 32, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+							  HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
 
 	wf_rules_query(b, "SELECT from_state, to_state, required_level, guard::pg_catalog.oid "
 				   "FROM iso28000.workflow_transition WHERE workflow OPERATOR(pg_catalog.=) $1");

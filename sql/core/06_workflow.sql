@@ -107,8 +107,11 @@ SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_required_column', 
 -- The event log.  Not a register: it is the engine's own append-only output,
 -- written by the trigger as the table's owner, so no member can insert, change
 -- or delete an event; members read the events of their organisations.
+-- No foreign key to iso28000.organization: the engine checks (and key-share
+-- locks) each organisation once per statement instead of once per event
+-- (src/workflow_event.c), and every event's organisation is its record's.
 CREATE TABLE iso28000.workflow_event (
-  org_id       bigint NOT NULL REFERENCES iso28000.organization,
+  org_id       bigint NOT NULL,
   event_id     bigint GENERATED ALWAYS AS IDENTITY,
   workflow     text NOT NULL,
   table_name   regclass NOT NULL,
@@ -152,6 +155,37 @@ CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
 REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.workflow_guard() IS
   'Workflow engine trigger (BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW): arguments are the workflow name and optionally the status column (default status). Enforces the rules of iso28000.workflow_* and logs transitions in iso28000.workflow_event.';
+
+-- The event writer (src/workflow_event.c): AFTER INSERT and AFTER UPDATE
+-- statement triggers with transition tables, which attach_workflow() puts
+-- beside workflow_guard(): the events of a statement are written once, at its
+-- end, in one INSERT.
+CREATE FUNCTION iso28000.workflow_log() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_log';
+REVOKE ALL ON FUNCTION iso28000.workflow_log() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.workflow_log() IS
+  'Workflow event writer (AFTER INSERT or AFTER UPDATE FOR EACH STATEMENT, with transition tables; same arguments as workflow_guard): appends the transitions the statement made, and its new records, to iso28000.workflow_event in one INSERT at the end of the statement.';
+
+-- The two statement triggers of the event writer for a governed table and status column.
+CREATE FUNCTION iso28000._workflow_attach_log(tbl regclass, workflow text, status_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sfx text := CASE WHEN status_column = 'status' THEN '' ELSE '_' || status_column END;
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS iso28000_wf_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_insert' || sfx, tbl, workflow, status_column);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS iso28000_wf_old NEW TABLE AS iso28000_wf_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_update' || sfx, tbl, workflow, status_column);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) IS
+  'Creates the event writer''s statement triggers workflow_event_insert and workflow_event_update (suffixed _<status_column> unless it is status) on a governed table; attach_workflow() calls it.';
 
 -- Statement trigger on the rules tables: tells every backend to rebuild its cache.
 CREATE FUNCTION iso28000.workflow_rules_changed() RETURNS trigger
@@ -468,11 +502,16 @@ BEGIN
   PERFORM iso28000._workflow_check_rules(tbl, workflow);
   EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
                  'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
+  -- The event writer, for a workflow that logs its events (a row trigger
+  -- without it logs each event itself, should log_events be switched on later).
+  IF (SELECT w.log_events FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    PERFORM iso28000._workflow_attach_log(tbl, workflow, status_column);
+  END IF;
 END
 $$;
 REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
-  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column; the workflow''s rules must fit it (iso28000._workflow_check_rules: IS100, IS138-IS141).';
+  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>), and the event writer''s AFTER INSERT and AFTER UPDATE statement triggers iso28000.workflow_log(), named workflow_event_insert and workflow_event_update (suffixed likewise). The table needs a bigint org_id and a text status column; the workflow''s rules must fit it (iso28000._workflow_check_rules: IS100, IS138-IS141).';
 
 -- Detaches a workflow from a table (drops the trigger attach_workflow created).
 CREATE FUNCTION iso28000.detach_workflow(tbl regclass, status_column name DEFAULT 'status')
@@ -484,11 +523,17 @@ BEGIN
   EXECUTE format('DROP TRIGGER %I ON %s',
                  CASE WHEN status_column = 'status' THEN 'workflow_guard'
                       ELSE 'workflow_guard_' || status_column END, tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_event_insert'
+                      ELSE 'workflow_event_insert_' || status_column END, tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_event_update'
+                      ELSE 'workflow_event_update_' || status_column END, tbl);
 END
 $$;
 REVOKE ALL ON FUNCTION iso28000.detach_workflow(regclass, name) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.detach_workflow(regclass, name) IS
-  'Drops the workflow trigger that attach_workflow created on the table for that status column.';
+  'Drops the workflow triggers that attach_workflow created on the table for that status column (workflow_guard and the event writer''s workflow_event_insert and workflow_event_update).';
 
 -- The transitions out of a state, for applications that show the next steps.
 CREATE VIEW iso28000.workflow_next_step WITH (security_invoker = true) AS

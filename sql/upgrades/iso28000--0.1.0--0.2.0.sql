@@ -5437,3 +5437,130 @@ REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLI
 COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
   'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>). The table needs a bigint org_id and a text status column; the workflow''s rules must fit it (iso28000._workflow_check_rules: IS100, IS138-IS141).';
 
+
+-- Issue 13, the event log per statement (engines): the events of a statement
+-- are written once, at its end, by the AFTER statement triggers
+-- iso28000.workflow_log() with transition tables that attach_workflow() now
+-- puts beside workflow_guard(); every table a workflow already governs gets
+-- them here (same arguments as its row trigger, which then stops logging per
+-- row).
+-- The event writer (src/workflow_event.c): AFTER INSERT and AFTER UPDATE
+-- statement triggers with transition tables, which attach_workflow() puts
+-- beside workflow_guard(): the events of a statement are written once, at its
+-- end, in one INSERT.
+CREATE FUNCTION iso28000.workflow_log() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_log';
+REVOKE ALL ON FUNCTION iso28000.workflow_log() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.workflow_log() IS
+  'Workflow event writer (AFTER INSERT or AFTER UPDATE FOR EACH STATEMENT, with transition tables; same arguments as workflow_guard): appends the transitions the statement made, and its new records, to iso28000.workflow_event in one INSERT at the end of the statement.';
+
+-- The two statement triggers of the event writer for a governed table and status column.
+CREATE FUNCTION iso28000._workflow_attach_log(tbl regclass, workflow text, status_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sfx text := CASE WHEN status_column = 'status' THEN '' ELSE '_' || status_column END;
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS iso28000_wf_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_insert' || sfx, tbl, workflow, status_column);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS iso28000_wf_old NEW TABLE AS iso28000_wf_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_update' || sfx, tbl, workflow, status_column);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) IS
+  'Creates the event writer''s statement triggers workflow_event_insert and workflow_event_update (suffixed _<status_column> unless it is status) on a governed table; attach_workflow() calls it.';
+
+-- Attaches a workflow to a table: checks the table and creates the trigger.
+CREATE OR REPLACE FUNCTION iso28000.attach_workflow(tbl regclass, workflow text, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  trg name := CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                   ELSE 'workflow_guard_' || status_column END;
+  coltype regtype;
+BEGIN
+  PERFORM iso28000._require_extension_table(tbl, 'IS110', format('workflow "%s" cannot govern table %s', workflow, tbl),
+              'The workflow engine governs only the extension''s own registers.');
+  IF NOT EXISTS (SELECT 1 FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    RAISE EXCEPTION 'workflow "%" is not defined', workflow
+      USING ERRCODE = 'IS100',
+            HINT = 'Insert it into iso28000.workflow with its states and transitions first.';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = status_column AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS NULL OR coltype NOT IN ('text'::regtype, 'varchar'::regtype) THEN
+    RAISE EXCEPTION 'table % has no text column "%" to hold the state of workflow "%"', tbl, status_column, workflow
+      USING ERRCODE = 'IS100';
+  END IF;
+  SELECT a.atttypid INTO coltype FROM pg_attribute a
+   WHERE a.attrelid = tbl AND a.attname = 'org_id' AND a.attnum > 0 AND NOT a.attisdropped;
+  IF coltype IS DISTINCT FROM 'bigint'::regtype THEN
+    RAISE EXCEPTION 'table % has no bigint column org_id', tbl
+      USING ERRCODE = 'IS100',
+            DETAIL = 'The engine checks the member''s level and logs events per organisation.';
+  END IF;
+  PERFORM iso28000._workflow_check_rules(tbl, workflow);
+  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW '
+                 'EXECUTE FUNCTION iso28000.workflow_guard(%L, %L)', trg, tbl, workflow, status_column);
+  -- The event writer, for a workflow that logs its events (a row trigger
+  -- without it logs each event itself, should log_events be switched on later).
+  IF (SELECT w.log_events FROM iso28000.workflow w WHERE w.workflow = attach_workflow.workflow) THEN
+    PERFORM iso28000._workflow_attach_log(tbl, workflow, status_column);
+  END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.attach_workflow(regclass, text, name) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.attach_workflow(regclass, text, name) IS
+  'Attaches a workflow to a table: creates the BEFORE INSERT OR UPDATE OR DELETE row trigger iso28000.workflow_guard(workflow, status_column), named workflow_guard (or workflow_guard_<column>), and the event writer''s AFTER INSERT and AFTER UPDATE statement triggers iso28000.workflow_log(), named workflow_event_insert and workflow_event_update (suffixed likewise). The table needs a bigint org_id and a text status column; the workflow''s rules must fit it (iso28000._workflow_check_rules: IS100, IS138-IS141).';
+
+-- Detaches a workflow from a table (drops the trigger attach_workflow created).
+CREATE OR REPLACE FUNCTION iso28000.detach_workflow(tbl regclass, status_column name DEFAULT 'status')
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  EXECUTE format('DROP TRIGGER %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_guard'
+                      ELSE 'workflow_guard_' || status_column END, tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_event_insert'
+                      ELSE 'workflow_event_insert_' || status_column END, tbl);
+  EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s',
+                 CASE WHEN status_column = 'status' THEN 'workflow_event_update'
+                      ELSE 'workflow_event_update_' || status_column END, tbl);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.detach_workflow(regclass, name) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.detach_workflow(regclass, name) IS
+  'Drops the workflow triggers that attach_workflow created on the table for that status column (workflow_guard and the event writer''s workflow_event_insert and workflow_event_update).';
+
+DO $upgrade$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT t.tgrelid::regclass AS tbl,
+           split_part(encode(t.tgargs, 'escape'), '\000', 1) AS workflow,
+           coalesce(nullif(split_part(encode(t.tgargs, 'escape'), '\000', 2), ''), 'status') AS status_column
+      FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure
+       AND EXISTS (SELECT FROM iso28000.workflow w
+                    WHERE w.workflow = split_part(encode(t.tgargs, 'escape'), '\000', 1) AND w.log_events)
+     ORDER BY t.tgrelid::regclass::text, t.tgname
+  LOOP
+    PERFORM iso28000._workflow_attach_log(g.tbl, g.workflow, g.status_column::name);
+  END LOOP;
+END
+$upgrade$;
+-- The event log's foreign key to iso28000.organization is checked by the
+-- engine once per organisation and statement (with the same FOR KEY SHARE
+-- lock) instead of once per event.
+ALTER TABLE iso28000.workflow_event DROP CONSTRAINT workflow_event_org_id_fkey;
