@@ -257,7 +257,7 @@ COMMENT ON COLUMN iso28000.risk_heat_map.band IS 'Band of the cell for the organ
 COMMENT ON COLUMN iso28000.risk_heat_map.risk_count IS 'Number of open risks and opportunities rated in this cell (0 for an empty cell).';
 
 -- 6.1, 8.3 Every open risk with its current rating and band.
-CREATE VIEW iso28000.open_risk WITH (security_invoker = true) AS
+CREATE VIEW iso28000.risk_open WITH (security_invoker = true) AS
 SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, r.treatment,
        r.inherent_rating::text AS inherent_rating,
        iso28000.likelihood(r.inherent_rating) AS inherent_likelihood,
@@ -281,34 +281,34 @@ SELECT r.org_id, r.risk_id, r.reference, r.kind, r.title, r.owner_id, r.status, 
   LEFT JOIN iso28000.risk_band_cell bi ON bi.org_id = r.org_id AND bi.rating = r.inherent_rating
   LEFT JOIN iso28000.risk_band_cell br ON br.org_id = r.org_id AND br.rating = r.residual_rating
  WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal);
-COMMENT ON VIEW iso28000.open_risk IS
+COMMENT ON VIEW iso28000.risk_open IS
   'ISO 28000 6.1, 8.3: Every open risk and opportunity (status not a terminal state of the risk workflow, i.e. not closed) with its current rating (residual if assessed, else inherent) and that rating''s band for the organisation; the base of the other risk views.';
-COMMENT ON COLUMN iso28000.open_risk.org_id IS 'The organisation.';
-COMMENT ON COLUMN iso28000.open_risk.risk_id IS 'The risk or opportunity.';
-COMMENT ON COLUMN iso28000.open_risk.reference IS 'The organisation''s reference.';
-COMMENT ON COLUMN iso28000.open_risk.kind IS 'risk or opportunity.';
-COMMENT ON COLUMN iso28000.open_risk.title IS 'Short statement.';
-COMMENT ON COLUMN iso28000.open_risk.owner_id IS 'Owner.';
-COMMENT ON COLUMN iso28000.open_risk.status IS 'Workflow state.';
-COMMENT ON COLUMN iso28000.open_risk.treatment IS 'Treatment decision, if taken.';
-COMMENT ON COLUMN iso28000.open_risk.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
-COMMENT ON COLUMN iso28000.open_risk.inherent_likelihood IS 'Likelihood of the inherent rating.';
-COMMENT ON COLUMN iso28000.open_risk.inherent_consequence IS 'Consequence of the inherent rating.';
-COMMENT ON COLUMN iso28000.open_risk.inherent_score IS 'Score of the inherent rating (likelihood x consequence).';
-COMMENT ON COLUMN iso28000.open_risk.inherent_band IS 'Band of the inherent rating for the organisation (its own matrix, else the default).';
-COMMENT ON COLUMN iso28000.open_risk.residual_rating IS 'Rating after treatment, if assessed, as text.';
-COMMENT ON COLUMN iso28000.open_risk.residual_likelihood IS 'Likelihood of the residual rating.';
-COMMENT ON COLUMN iso28000.open_risk.residual_consequence IS 'Consequence of the residual rating.';
-COMMENT ON COLUMN iso28000.open_risk.residual_score IS 'Score of the residual rating.';
-COMMENT ON COLUMN iso28000.open_risk.residual_band IS 'Band of the residual rating for the organisation.';
-COMMENT ON COLUMN iso28000.open_risk.current_rating IS 'Residual rating if assessed, else inherent, as text; NULL before assessment. Sort ratings by score, then current_consequence.';
-COMMENT ON COLUMN iso28000.open_risk.current_likelihood IS 'Likelihood of the current rating.';
-COMMENT ON COLUMN iso28000.open_risk.current_consequence IS 'Consequence of the current rating.';
-COMMENT ON COLUMN iso28000.open_risk.score IS 'Score of the current rating.';
-COMMENT ON COLUMN iso28000.open_risk.band IS 'Band of the current rating for the organisation (its own matrix, else the default).';
-COMMENT ON COLUMN iso28000.open_risk.review_on IS 'Date of the next review.';
-COMMENT ON COLUMN iso28000.open_risk.accepted_by IS 'Person who accepted the residual risk, if accepted.';
-GRANT SELECT ON iso28000.open_risk TO PUBLIC;
+COMMENT ON COLUMN iso28000.risk_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_open.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_open.reference IS 'The organisation''s reference.';
+COMMENT ON COLUMN iso28000.risk_open.kind IS 'risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_open.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.risk_open.owner_id IS 'Owner.';
+COMMENT ON COLUMN iso28000.risk_open.status IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.risk_open.treatment IS 'Treatment decision, if taken.';
+COMMENT ON COLUMN iso28000.risk_open.inherent_rating IS 'Rating before treatment, as text (likelihood x consequence, e.g. 3x4).';
+COMMENT ON COLUMN iso28000.risk_open.inherent_likelihood IS 'Likelihood of the inherent rating.';
+COMMENT ON COLUMN iso28000.risk_open.inherent_consequence IS 'Consequence of the inherent rating.';
+COMMENT ON COLUMN iso28000.risk_open.inherent_score IS 'Score of the inherent rating (likelihood x consequence).';
+COMMENT ON COLUMN iso28000.risk_open.inherent_band IS 'Band of the inherent rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.risk_open.residual_rating IS 'Rating after treatment, if assessed, as text.';
+COMMENT ON COLUMN iso28000.risk_open.residual_likelihood IS 'Likelihood of the residual rating.';
+COMMENT ON COLUMN iso28000.risk_open.residual_consequence IS 'Consequence of the residual rating.';
+COMMENT ON COLUMN iso28000.risk_open.residual_score IS 'Score of the residual rating.';
+COMMENT ON COLUMN iso28000.risk_open.residual_band IS 'Band of the residual rating for the organisation.';
+COMMENT ON COLUMN iso28000.risk_open.current_rating IS 'Residual rating if assessed, else inherent, as text; NULL before assessment. Sort ratings by score, then current_consequence.';
+COMMENT ON COLUMN iso28000.risk_open.current_likelihood IS 'Likelihood of the current rating.';
+COMMENT ON COLUMN iso28000.risk_open.current_consequence IS 'Consequence of the current rating.';
+COMMENT ON COLUMN iso28000.risk_open.score IS 'Score of the current rating.';
+COMMENT ON COLUMN iso28000.risk_open.band IS 'Band of the current rating for the organisation (its own matrix, else the default).';
+COMMENT ON COLUMN iso28000.risk_open.review_on IS 'Date of the next review.';
+COMMENT ON COLUMN iso28000.risk_open.accepted_by IS 'Person who accepted the residual risk, if accepted.';
+GRANT SELECT ON iso28000.risk_open TO PUBLIC;
 
 -- 6.1.2, 8.3 Open risks ranked by current rating.
 CREATE VIEW iso28000.top_risk WITH (security_invoker = true) AS
@@ -317,7 +317,7 @@ SELECT org_id, risk_id, reference, title, owner_id, status, treatment,
        residual_rating, residual_likelihood, residual_consequence, residual_score, residual_band,
        current_rating, current_likelihood, current_consequence, score, band,
        rank() OVER (PARTITION BY org_id ORDER BY score DESC, current_consequence DESC) AS risk_rank
-  FROM iso28000.open_risk
+  FROM iso28000.risk_open
  WHERE kind = 'risk' AND current_rating IS NOT NULL;
 COMMENT ON VIEW iso28000.top_risk IS
   'ISO 28000 6.1.2, 8.3, 9.3.2: Open risks ranked within each organisation by current rating (residual if assessed, else inherent), highest first; filter on risk_rank <= 10 for a top ten.';
@@ -352,7 +352,7 @@ SELECT o.org_id, o.risk_id, o.reference, o.title, o.owner_id, o.status, o.treatm
        o.current_rating, o.current_likelihood, o.current_consequence, o.score,
        o.band, a.max_band AS appetite_band,
        o.accepted_by IS NOT NULL AS accepted
-  FROM iso28000.open_risk o
+  FROM iso28000.risk_open o
   JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
                  WHERE ra.org_id = o.org_id AND ra.effective_on <= current_date
                  ORDER BY ra.effective_on DESC LIMIT 1) a ON true
@@ -380,7 +380,7 @@ COMMENT ON COLUMN iso28000.risk_above_appetite.accepted IS 'True when the risk w
 CREATE VIEW iso28000.risk_past_review WITH (security_invoker = true) AS
 SELECT org_id, risk_id, reference, kind, title, owner_id, status,
        review_on, current_date - review_on AS days_overdue
-  FROM iso28000.open_risk
+  FROM iso28000.risk_open
  WHERE review_on < current_date;
 COMMENT ON VIEW iso28000.risk_past_review IS
   'ISO 28000 6.1, 8.3, 9.1: Open risks and opportunities whose review date has passed.';

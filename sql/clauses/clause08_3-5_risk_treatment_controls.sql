@@ -125,7 +125,7 @@ CREATE VIEW iso28000.risk_without_treatment WITH (security_invoker = true) AS
 SELECT o.org_id, o.risk_id, o.reference, o.kind, o.title, o.owner_id, o.status, o.treatment,
        o.current_rating, o.current_likelihood, o.current_consequence, o.score, o.band,
        CASE WHEN o.treatment IS NULL THEN 'no_decision' ELSE 'no_control' END AS reason
-  FROM iso28000.open_risk o
+  FROM iso28000.risk_open o
  WHERE o.treatment IS NULL
     OR (o.treatment IN ('reduce', 'transfer', 'exploit')
         AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t

@@ -120,7 +120,7 @@ COMMENT ON COLUMN iso28000.corrective_action.created_at IS 'When the record was 
 SELECT iso28000.register_table('iso28000.corrective_action');
 
 -- Guard: action_planned needs a live corrective action with an owner and a due date.
-CREATE FUNCTION iso28000.nonconformity_actions_planned(r iso28000.nonconformity, from_state text, to_state text)
+CREATE FUNCTION iso28000.nonconformity_actions_planned_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -131,11 +131,11 @@ AS $$
               AND ca.status <> 'cancelled' AND ca.owner_id IS NOT NULL AND ca.due_on IS NOT NULL)
          THEN 'at least one live corrective action with an owner and a due date' END
 $$;
-COMMENT ON FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text) IS
+COMMENT ON FUNCTION iso28000.nonconformity_actions_planned_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 c): refuses action_planned until the nonconformity has a live corrective action with an owner and a due date.';
 
 -- Guard: action_taken needs every live corrective action done (and one at least).
-CREATE FUNCTION iso28000.nonconformity_actions_done(r iso28000.nonconformity, from_state text, to_state text)
+CREATE FUNCTION iso28000.nonconformity_actions_done_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -151,11 +151,11 @@ AS $$
     FROM iso28000.corrective_action ca
    WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
 $$;
-COMMENT ON FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text) IS
+COMMENT ON FUNCTION iso28000.nonconformity_actions_done_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 c): refuses action_taken while a live corrective action of the nonconformity is not done, or when none is done.';
 
 -- Guard: the effectiveness reviewer owns none of the corrective actions.
-CREATE FUNCTION iso28000.nonconformity_verifier_independent(r iso28000.nonconformity, from_state text, to_state text)
+CREATE FUNCTION iso28000.nonconformity_verifier_independent_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -167,11 +167,11 @@ AS $$
      AND ca.owner_id = r.verified_by
   HAVING count(*) > 0
 $$;
-COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text) IS
+COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 d): refuses verified when the person who reviewed effectiveness owns one of the nonconformity''s corrective actions (segregation of duties).';
 
 -- Guard: closing with an SMS change needs the change described.
-CREATE FUNCTION iso28000.nonconformity_sms_decision(r iso28000.nonconformity, from_state text, to_state text)
+CREATE FUNCTION iso28000.nonconformity_sms_decision_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
@@ -179,12 +179,12 @@ AS $$
   SELECT CASE WHEN r.sms_change_needed AND coalesce(btrim(r.sms_change_note), '') = ''
               THEN 'the change to make to the SMS (sms_change_note), since sms_change_needed is true' END
 $$;
-COMMENT ON FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text) IS
+COMMENT ON FUNCTION iso28000.nonconformity_sms_decision_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 e): refuses closed when the SMS must change but the change is not described.';
 
 -- Guard: a done corrective action is reopened only after its nonconformity's
 -- verification found the actions ineffective (it is back in analysis or planning).
-CREATE FUNCTION iso28000.corrective_action_reopen_allowed(r iso28000.corrective_action, from_state text, to_state text)
+CREATE FUNCTION iso28000.corrective_action_reopen_guard(r iso28000.corrective_action, from_state text, to_state text)
 RETURNS text
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -194,7 +194,7 @@ AS $$
     FROM iso28000.nonconformity n
    WHERE n.org_id = r.org_id AND n.nonconformity_id = r.nonconformity_id
 $$;
-COMMENT ON FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text) IS
+COMMENT ON FUNCTION iso28000.corrective_action_reopen_guard(iso28000.corrective_action, text, text) IS
   'Workflow guard (10.2 d): a done corrective action goes back to in_progress only while its nonconformity is back in cause_analysed or action_planned after an ineffective verification.';
 
 -- The nonconformity and corrective-action workflows (engine: sql/core/06_workflow.sql).
@@ -214,11 +214,11 @@ SELECT iso28000.define_workflow('nonconformity',
     {"from": "reported", "to": "contained", "level": "write", "note": "10.2 a: correction taken."},
     {"from": "reported", "to": "rejected", "level": "audit", "note": "Not a nonconformity."},
     {"from": "contained", "to": "cause_analysed", "level": "write", "note": "10.2 b: cause analysed."},
-    {"from": "cause_analysed", "to": "action_planned", "level": "write", "guard": "iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions planned."},
-    {"from": "action_planned", "to": "action_taken", "level": "write", "guard": "iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions done."},
-    {"from": "action_taken", "to": "verified", "level": "audit", "guard": "iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text)", "note": "10.2 d: effectiveness reviewed."},
+    {"from": "cause_analysed", "to": "action_planned", "level": "write", "guard": "iso28000.nonconformity_actions_planned_guard(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions planned."},
+    {"from": "action_planned", "to": "action_taken", "level": "write", "guard": "iso28000.nonconformity_actions_done_guard(iso28000.nonconformity, text, text)", "note": "10.2 c: corrective actions done."},
+    {"from": "action_taken", "to": "verified", "level": "audit", "guard": "iso28000.nonconformity_verifier_independent_guard(iso28000.nonconformity, text, text)", "note": "10.2 d: effectiveness reviewed."},
     {"from": "action_taken", "to": "cause_analysed", "level": "audit", "note": "10.2 d: actions found ineffective: back to the analysis (a recurrence)."},
-    {"from": "verified", "to": "closed", "level": "audit", "guard": "iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text)", "note": "10.2 e: closed with the decision on SMS changes."},
+    {"from": "verified", "to": "closed", "level": "audit", "guard": "iso28000.nonconformity_sms_decision_guard(iso28000.nonconformity, text, text)", "note": "10.2 e: closed with the decision on SMS changes."},
     {"from": "closed", "to": "cause_analysed", "level": "manage", "note": "Reopened."}
   ]$wf$,
   builtin => true);
@@ -237,7 +237,7 @@ SELECT iso28000.define_workflow('corrective_action',
     {"from": "in_progress", "to": "done", "level": "write", "note": "Completed."},
     {"from": "planned", "to": "cancelled", "level": "write", "note": "Cancelled with a reason."},
     {"from": "in_progress", "to": "cancelled", "level": "write", "note": "Cancelled with a reason."},
-    {"from": "done", "to": "in_progress", "level": "write", "guard": "iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text)", "note": "Reopened: its nonconformity's verification found it ineffective."}
+    {"from": "done", "to": "in_progress", "level": "write", "guard": "iso28000.corrective_action_reopen_guard(iso28000.corrective_action, text, text)", "note": "Reopened: its nonconformity's verification found it ineffective."}
   ]$wf$,
   builtin => true);
 
@@ -306,7 +306,7 @@ DECLARE
   why text;
 BEGIN
   IF OLD.status = 'verified' AND NEW.status = 'verified' AND NEW.verified_by IS DISTINCT FROM OLD.verified_by THEN
-    why := iso28000.nonconformity_verifier_independent(NEW, OLD.status, NEW.status);
+    why := iso28000.nonconformity_verifier_independent_guard(NEW, OLD.status, NEW.status);
     IF why IS NOT NULL THEN
       RAISE EXCEPTION 'iso28000.nonconformity (org_id, nonconformity_id)=(%, %) cannot stay in "verified" with this verifier: %',
                       NEW.org_id, NEW.nonconformity_id, why

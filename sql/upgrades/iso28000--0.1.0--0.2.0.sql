@@ -19,8 +19,9 @@ SET LOCAL search_path = iso28000;
 -- the history unconditionally (the recorder is created before it); the
 -- finding trigger (now declared with clause 10) no longer asks whether the
 -- nonconformity register exists; the input pack and the management-review
--- report read every register and view directly (the report's new body is
--- created once, below, with the BI views of issue 14 that it reads).
+-- report read every register and view directly (each new body comes once,
+-- below: the report's with the BI views of issue 14 that it reads, the input
+-- pack's with the naming rule of issue 17).
 CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -89,141 +90,6 @@ BEGIN
             NEW.found_on, lead)
     RETURNING nonconformity_id INTO NEW.nonconformity_id;
     RETURN NEW;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION iso28000._status_counts(tbl text, org bigint, to_on date)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    by_status jsonb;
-    overdue   bigint;
-BEGIN
-    IF NOT iso28000._has_columns(tbl, ARRAY['org_id', 'status']) THEN
-        RETURN jsonb_build_object('available', false);
-    END IF;
-    EXECUTE format('SELECT coalesce(jsonb_object_agg(status, n), ''{}'') FROM
-                      (SELECT status, count(*) AS n FROM %s WHERE org_id = $1 GROUP BY status) s', tbl)
-      INTO by_status USING org;
-    IF iso28000._has_columns(tbl, ARRAY['due_on']) THEN
-        EXECUTE format($q$SELECT count(*) FROM %s t
-                           WHERE org_id = $1 AND due_on < $2
-                             AND NOT EXISTS (SELECT FROM iso28000.workflow_state s
-                                              WHERE s.state = t.status AND s.is_terminal)$q$, tbl)
-          INTO overdue USING org, to_on;
-    END IF;
-    RETURN jsonb_build_object('available', true, 'by_status', by_status, 'overdue_at_end', overdue);
-END
-$$;
-
-CREATE OR REPLACE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
-RETURNS TABLE (input_code text, title text, facts jsonb)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    prev jsonb;
-    audits jsonb;
-    monitoring jsonb;
-    objectives jsonb;
-    improvement jsonb;
-BEGIN
-    -- Actions from earlier reviews: open, overdue, done in the period.
-    SELECT jsonb_build_object(
-             'open', count(*) FILTER (WHERE o.status = 'open'),
-             'overdue', count(*) FILTER (WHERE o.status = 'open' AND o.due_on < to_on),
-             'done_in_period', count(*) FILTER (WHERE o.done_on BETWEEN from_on AND to_on),
-             'open_actions', coalesce(jsonb_agg(jsonb_build_object(
-                 'output_id', o.output_id, 'review_id', o.review_id, 'description', o.description,
-                 'owner_id', o.owner_id, 'due_on', o.due_on) ORDER BY o.due_on, o.output_id)
-                 FILTER (WHERE o.status = 'open' AND o.kind = 'action'), '[]'))
-      INTO prev
-      FROM iso28000.review_output o
-      JOIN iso28000.management_review r USING (org_id, review_id)
-     WHERE o.org_id = org AND r.held_on <= to_on AND o.kind IN ('action', 'sms_change', 'improvement', 'resource');
-
-    -- Audits reported in the period, their findings and conformity.
-    SELECT jsonb_build_object(
-             'audits_reported', count(DISTINCT a.audit_id),
-             'findings', iso28000.conformity_tally(f.grade)::text,
-             'score', iso28000.score(iso28000.conformity_tally(f.grade)),
-             'verdict', iso28000.verdict(iso28000.conformity_tally(f.grade)),
-             'nonconformities_raised', count(f.nonconformity_id))
-      INTO audits
-      FROM iso28000.audit a
-      LEFT JOIN iso28000.audit_finding f USING (org_id, audit_id)
-     WHERE a.org_id = org AND a.reported_on BETWEEN from_on AND to_on;
-
-    -- Self-assessments in the period (the conformity trend) and objective measurements.
-    SELECT jsonb_build_object(
-             'assessments', coalesce(jsonb_agg(jsonb_build_object(
-                 'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
-                 'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
-                 ORDER BY x.assessed_on, x.assessment_id), '[]'),
-             'objective_measurements', iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
-                                                               'measured_on', 'measured_on'),
-             'indicators', (SELECT jsonb_build_object(
-                                'measured_in_period', count(DISTINCT m.indicator_id),
-                                'measurements_in_period', count(m.measurement_id))
-                              FROM iso28000.indicator_measurement m
-                             WHERE m.org_id = org AND m.measured_on BETWEEN from_on AND to_on),
-             'indicators_now', (SELECT jsonb_build_object(
-                                'active', count(*),
-                                'on_target', count(*) FILTER (WHERE st.on_target),
-                                'past_threshold', count(*) FILTER (WHERE st.past_threshold),
-                                'measurement_overdue', count(*) FILTER (WHERE st.measurement_overdue))
-                              FROM iso28000.indicator_status st WHERE st.org_id = org))
-      INTO monitoring
-      FROM (SELECT s.assessment_id, s.assessed_on,
-                   iso28000.conformity_score(r.grade, r.weight) AS score,
-                   iso28000.coverage(iso28000.conformity_tally(r.grade, r.weight)) AS coverage,
-                   iso28000.verdict(iso28000.conformity_tally(r.grade, r.weight)) AS verdict
-              FROM iso28000.self_assessment s
-              LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
-             WHERE s.org_id = org AND s.assessed_on BETWEEN from_on AND to_on
-             GROUP BY s.assessment_id, s.assessed_on) x;
-
-    objectives := iso28000._period_counts('iso28000.objective', org, from_on, to_on, 'set_on', 'achieved_on')
-                  || jsonb_build_object('overdue_at_end', iso28000._objectives_overdue(org, to_on));
-
-    SELECT jsonb_build_object(
-             'opportunities_from_audits', (SELECT count(*) FROM iso28000.audit_finding f
-                                            WHERE f.org_id = org AND f.grade = 'opportunity'
-                                              AND f.found_on BETWEEN from_on AND to_on),
-             'opportunities_from_assessments', (SELECT count(*) FROM iso28000.assessment_result r
-                                                  JOIN iso28000.self_assessment s USING (org_id, assessment_id)
-                                                 WHERE r.org_id = org AND r.grade = 'opportunity'
-                                                   AND s.assessed_on BETWEEN from_on AND to_on),
-             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on))
-      INTO improvement;
-
-    RETURN QUERY
-    SELECT c.input_code, c.title,
-           CASE c.input_code
-             WHEN 'previous_actions' THEN prev
-             WHEN 'context_changes' THEN iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
-                                                                 'identified_on', 'closed_on')
-             WHEN 'party_changes' THEN jsonb_build_object(
-                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
-                                                    'identified_on', 'closed_on'),
-                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
-                                                         'identified_on', 'closed_on'))
-             WHEN 'nonconformities' THEN jsonb_build_object(
-                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on),
-                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on))
-             WHEN 'monitoring_results' THEN monitoring
-             WHEN 'audit_results' THEN audits
-             WHEN 'objectives' THEN objectives
-             WHEN 'improvement_opportunities' THEN improvement
-           END
-      FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
-            UNION ALL
-            SELECT u.input_code, u.title, u.seq FROM iso28000.review_input_custom u
-             WHERE u.org_id = org AND u.active
-               AND u.input_code NOT IN (SELECT i2.input_code FROM iso28000.review_input i2)) c
-     ORDER BY c.seq, c.input_code;
 END
 $$;
 -- trust-identity (issue 11): the acting person.  The delegation register, its
@@ -5383,3 +5249,283 @@ $upgrade$;
 -- engine once per organisation and statement (with the same FOR KEY SHARE
 -- lock) instead of once per event.
 ALTER TABLE iso28000.workflow_event DROP CONSTRAINT workflow_event_org_id_fkey;
+
+-- Issue 17, one naming rule (doc/naming.md): a view is named register
+-- first, then what it answers; a workflow guard is <table>_<condition>_guard.
+-- open_risk becomes risk_open and five clause 10.2 guards gain _guard;
+-- renaming keeps the objects (their grants, comments, and the views and
+-- workflow rules that use them).  The names release 0.1.0 shipped stay as
+-- aliases (sql/aliases/release_0_1_0.sql).
+ALTER VIEW iso28000.open_risk RENAME TO risk_open;
+ALTER FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text) RENAME TO nonconformity_actions_planned_guard;
+ALTER FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text) RENAME TO nonconformity_actions_done_guard;
+ALTER FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text) RENAME TO nonconformity_verifier_independent_guard;
+ALTER FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text) RENAME TO nonconformity_sms_decision_guard;
+ALTER FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text) RENAME TO corrective_action_reopen_guard;
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_keep_verifier_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  why text;
+BEGIN
+  IF OLD.status = 'verified' AND NEW.status = 'verified' AND NEW.verified_by IS DISTINCT FROM OLD.verified_by THEN
+    why := iso28000.nonconformity_verifier_independent_guard(NEW, OLD.status, NEW.status);
+    IF why IS NOT NULL THEN
+      RAISE EXCEPTION 'iso28000.nonconformity (org_id, nonconformity_id)=(%, %) cannot stay in "verified" with this verifier: %',
+                      NEW.org_id, NEW.nonconformity_id, why
+        USING ERRCODE = 'IS104',
+              DETAIL = 'The verifier of a verified nonconformity owns none of its corrective actions (ISO 28000 10.2 d).',
+              HINT = 'Choose a verifier who owns none of its corrective actions.',
+              SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'verified_by';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+-- Copies the comments of a relation's columns to the same-named columns of
+-- another (an alias view says what its columns are in the words of the view
+-- it forwards to, written once there).
+CREATE FUNCTION iso28000._copy_column_comments(source regclass, target regclass)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN
+        SELECT t.attname, col_description(source, s.attnum) AS comment
+          FROM pg_attribute t
+          JOIN pg_attribute s ON s.attrelid = source AND s.attname = t.attname AND s.attnum > 0 AND NOT s.attisdropped
+         WHERE t.attrelid = target AND t.attnum > 0 AND NOT t.attisdropped
+           AND col_description(source, s.attnum) IS NOT NULL
+         ORDER BY t.attnum
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', target, c.attname, c.comment);
+    END LOOP;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._copy_column_comments(regclass, regclass) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._copy_column_comments(regclass, regclass) IS
+  'Internal: comments every column of target with the comment of the same-named column of source (the columns of an alias view).';
+
+-- open_risk (0.1.0) is risk_open.
+CREATE VIEW iso28000.open_risk WITH (security_invoker = true) AS
+SELECT * FROM iso28000.risk_open;
+COMMENT ON VIEW iso28000.open_risk IS
+  'ISO 28000 6.1, 8.3: Alias of risk_open, under the name release 0.1.0 gave it; new code reads risk_open (views are named register first, then what they answer).';
+SELECT iso28000._copy_column_comments('iso28000.risk_open', 'iso28000.open_risk');
+GRANT SELECT ON iso28000.open_risk TO PUBLIC;
+
+-- The clause 10.2 guards under their 0.1.0 names (now <table>_<condition>_guard).
+CREATE FUNCTION iso28000.nonconformity_actions_planned(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN iso28000.nonconformity_actions_planned_guard(r, from_state, to_state);
+COMMENT ON FUNCTION iso28000.nonconformity_actions_planned(iso28000.nonconformity, text, text) IS
+  'Alias of nonconformity_actions_planned_guard, under the name release 0.1.0 gave it.';
+
+CREATE FUNCTION iso28000.nonconformity_actions_done(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN iso28000.nonconformity_actions_done_guard(r, from_state, to_state);
+COMMENT ON FUNCTION iso28000.nonconformity_actions_done(iso28000.nonconformity, text, text) IS
+  'Alias of nonconformity_actions_done_guard, under the name release 0.1.0 gave it.';
+
+CREATE FUNCTION iso28000.nonconformity_verifier_independent(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN iso28000.nonconformity_verifier_independent_guard(r, from_state, to_state);
+COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent(iso28000.nonconformity, text, text) IS
+  'Alias of nonconformity_verifier_independent_guard, under the name release 0.1.0 gave it.';
+
+CREATE FUNCTION iso28000.nonconformity_sms_decision(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN iso28000.nonconformity_sms_decision_guard(r, from_state, to_state);
+COMMENT ON FUNCTION iso28000.nonconformity_sms_decision(iso28000.nonconformity, text, text) IS
+  'Alias of nonconformity_sms_decision_guard, under the name release 0.1.0 gave it.';
+
+CREATE FUNCTION iso28000.corrective_action_reopen_allowed(r iso28000.corrective_action, from_state text, to_state text)
+RETURNS text
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+RETURN iso28000.corrective_action_reopen_guard(r, from_state, to_state);
+COMMENT ON FUNCTION iso28000.corrective_action_reopen_allowed(iso28000.corrective_action, text, text) IS
+  'Alias of corrective_action_reopen_guard, under the name release 0.1.0 gave it.';
+
+-- Issue 17, no run-time probe for the extension's own objects: the
+-- management review input pack reads its registers directly (party
+-- requirements, which have no closing date, were shown as not available).
+DROP FUNCTION iso28000._status_counts(text, bigint, date);
+DROP FUNCTION iso28000._has_columns(text, text[]);
+-- Rows of a register opened, closed and still open for a period, by its date
+-- columns; closed_col NULL for a register whose rows are not closed (party
+-- requirements): closed_in_period is then null and every row opened by the
+-- end counts as open.
+CREATE OR REPLACE FUNCTION iso28000._period_counts(tbl text, org bigint, from_on date, to_on date,
+                                        opened_col text, closed_col text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result jsonb;
+BEGIN
+    EXECUTE format($q$
+        SELECT jsonb_build_object(
+                 'available', true,
+                 'opened_in_period', count(*) FILTER (WHERE %1$I BETWEEN $2 AND $3),
+                 'closed_in_period', CASE WHEN $4 THEN count(*) FILTER (WHERE %2$s BETWEEN $2 AND $3) END,
+                 'open_at_end', count(*) FILTER (WHERE %1$I <= $3 AND (%2$s IS NULL OR %2$s > $3)))
+          FROM %3$s WHERE org_id = $1 $q$, opened_col, coalesce(quote_ident(closed_col), 'NULL::date'), tbl)
+      INTO result USING org, from_on, to_on, closed_col IS NOT NULL;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION iso28000._period_counts(text, bigint, date, date, text, text) IS
+  'Internal: how many rows of a register were opened and closed in a period and how many were open at its end, from two date columns (closed_col NULL: rows are never closed, closed_in_period is null; "available" is always true: every register is installed with the extension; the key is kept for readers of release 0.1.0''s pack).';
+
+-- Rows of a workflow register per status and, when it has a due date, how
+-- many are past it.
+CREATE FUNCTION iso28000._status_counts(tbl text, org bigint, to_on date, has_due_on boolean)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    by_status jsonb;
+    overdue   bigint;
+BEGIN
+    EXECUTE format('SELECT coalesce(jsonb_object_agg(status, n), ''{}'') FROM
+                      (SELECT status, count(*) AS n FROM %s WHERE org_id = $1 GROUP BY status) s', tbl)
+      INTO by_status USING org;
+    IF has_due_on THEN
+        EXECUTE format($q$SELECT count(*) FROM %s t
+                           WHERE org_id = $1 AND due_on < $2
+                             AND NOT EXISTS (SELECT FROM iso28000.workflow_state s
+                                              WHERE s.state = t.status AND s.is_terminal)$q$, tbl)
+          INTO overdue USING org, to_on;
+    END IF;
+    RETURN jsonb_build_object('available', true, 'by_status', by_status, 'overdue_at_end', overdue);
+END
+$$;
+COMMENT ON FUNCTION iso28000._status_counts(text, bigint, date, boolean) IS
+  'Internal: rows of a register per status and, when the caller says it has due_on, how many non-terminal rows were past due at the date ("available" is always true, kept for readers of release 0.1.0''s pack).';
+
+CREATE OR REPLACE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
+RETURNS TABLE (input_code text, title text, facts jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev jsonb;
+    audits jsonb;
+    monitoring jsonb;
+    objectives jsonb;
+    improvement jsonb;
+BEGIN
+    -- Actions from earlier reviews: open, overdue, done in the period.
+    SELECT jsonb_build_object(
+             'open', count(*) FILTER (WHERE o.status = 'open'),
+             'overdue', count(*) FILTER (WHERE o.status = 'open' AND o.due_on < to_on),
+             'done_in_period', count(*) FILTER (WHERE o.done_on BETWEEN from_on AND to_on),
+             'open_actions', coalesce(jsonb_agg(jsonb_build_object(
+                 'output_id', o.output_id, 'review_id', o.review_id, 'description', o.description,
+                 'owner_id', o.owner_id, 'due_on', o.due_on) ORDER BY o.due_on, o.output_id)
+                 FILTER (WHERE o.status = 'open' AND o.kind = 'action'), '[]'))
+      INTO prev
+      FROM iso28000.review_output o
+      JOIN iso28000.management_review r USING (org_id, review_id)
+     WHERE o.org_id = org AND r.held_on <= to_on AND o.kind IN ('action', 'sms_change', 'improvement', 'resource');
+
+    -- Audits reported in the period, their findings and conformity.
+    SELECT jsonb_build_object(
+             'audits_reported', count(DISTINCT a.audit_id),
+             'findings', iso28000.conformity_tally(f.grade)::text,
+             'score', iso28000.score(iso28000.conformity_tally(f.grade)),
+             'verdict', iso28000.verdict(iso28000.conformity_tally(f.grade)),
+             'nonconformities_raised', count(f.nonconformity_id))
+      INTO audits
+      FROM iso28000.audit a
+      LEFT JOIN iso28000.audit_finding f USING (org_id, audit_id)
+     WHERE a.org_id = org AND a.reported_on BETWEEN from_on AND to_on;
+
+    -- Self-assessments in the period (the conformity trend) and objective measurements.
+    SELECT jsonb_build_object(
+             'assessments', coalesce(jsonb_agg(jsonb_build_object(
+                 'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
+                 'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
+                 ORDER BY x.assessed_on, x.assessment_id), '[]'),
+             'objective_measurements', iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
+                                                               'measured_on', 'measured_on'),
+             'indicators', (SELECT jsonb_build_object(
+                                'measured_in_period', count(DISTINCT m.indicator_id),
+                                'measurements_in_period', count(m.measurement_id))
+                              FROM iso28000.indicator_measurement m
+                             WHERE m.org_id = org AND m.measured_on BETWEEN from_on AND to_on),
+             'indicators_now', (SELECT jsonb_build_object(
+                                'active', count(*),
+                                'on_target', count(*) FILTER (WHERE st.on_target),
+                                'past_threshold', count(*) FILTER (WHERE st.past_threshold),
+                                'measurement_overdue', count(*) FILTER (WHERE st.measurement_overdue))
+                              FROM iso28000.indicator_status st WHERE st.org_id = org))
+      INTO monitoring
+      FROM (SELECT s.assessment_id, s.assessed_on,
+                   iso28000.conformity_score(r.grade, r.weight) AS score,
+                   iso28000.coverage(iso28000.conformity_tally(r.grade, r.weight)) AS coverage,
+                   iso28000.verdict(iso28000.conformity_tally(r.grade, r.weight)) AS verdict
+              FROM iso28000.self_assessment s
+              LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+             WHERE s.org_id = org AND s.assessed_on BETWEEN from_on AND to_on
+             GROUP BY s.assessment_id, s.assessed_on) x;
+
+    objectives := iso28000._period_counts('iso28000.objective', org, from_on, to_on, 'set_on', 'achieved_on')
+                  || jsonb_build_object('overdue_at_end', iso28000._objectives_overdue(org, to_on));
+
+    SELECT jsonb_build_object(
+             'opportunities_from_audits', (SELECT count(*) FROM iso28000.audit_finding f
+                                            WHERE f.org_id = org AND f.grade = 'opportunity'
+                                              AND f.found_on BETWEEN from_on AND to_on),
+             'opportunities_from_assessments', (SELECT count(*) FROM iso28000.assessment_result r
+                                                  JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+                                                 WHERE r.org_id = org AND r.grade = 'opportunity'
+                                                   AND s.assessed_on BETWEEN from_on AND to_on),
+             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on, true))
+      INTO improvement;
+
+    RETURN QUERY
+    SELECT c.input_code, c.title,
+           CASE c.input_code
+             WHEN 'previous_actions' THEN prev
+             WHEN 'context_changes' THEN iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
+                                                                 'identified_on', 'closed_on')
+             WHEN 'party_changes' THEN jsonb_build_object(
+                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
+                                                    'identified_on', 'closed_on'),
+                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
+                                                         'identified_on', NULL))
+             WHEN 'nonconformities' THEN jsonb_build_object(
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true))
+             WHEN 'monitoring_results' THEN monitoring
+             WHEN 'audit_results' THEN audits
+             WHEN 'objectives' THEN objectives
+             WHEN 'improvement_opportunities' THEN improvement
+           END
+      FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
+            UNION ALL
+            SELECT u.input_code, u.title, u.seq FROM iso28000.review_input_custom u
+             WHERE u.org_id = org AND u.active
+               AND u.input_code NOT IN (SELECT i2.input_code FROM iso28000.review_input i2)) c
+     ORDER BY c.seq, c.input_code;
+END
+$$;
+COMMENT ON FUNCTION iso28000.review_input_pack(bigint, date, date) IS
+  'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities. Each register''s facts carry "available": true (kept from release 0.1.0, whose pack probed for registers); an organisation''s own inputs have NULL facts.';

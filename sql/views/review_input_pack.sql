@@ -8,19 +8,10 @@
  */
 
 
--- True when the table exists and has every named column.
-CREATE FUNCTION iso28000._has_columns(tbl text, cols text[])
-RETURNS boolean
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-RETURN to_regclass(tbl) IS NOT NULL
-   AND (SELECT count(*) FROM pg_attribute
-         WHERE attrelid = to_regclass(tbl) AND attname = ANY (cols) AND attnum > 0 AND NOT attisdropped)
-       = cardinality(cols);
-COMMENT ON FUNCTION iso28000._has_columns(text, text[]) IS
-  'Internal: true when the table exists and has every named column (the input pack reads registers of other clauses only when they are installed).';
-
--- Rows of a register opened, closed and still open for a period, by its date columns.
+-- Rows of a register opened, closed and still open for a period, by its date
+-- columns; closed_col NULL for a register whose rows are not closed (party
+-- requirements): closed_in_period is then null and every row opened by the
+-- end counts as open.
 CREATE FUNCTION iso28000._period_counts(tbl text, org bigint, from_on date, to_on date,
                                         opened_col text, closed_col text)
 RETURNS jsonb
@@ -30,25 +21,23 @@ AS $$
 DECLARE
     result jsonb;
 BEGIN
-    IF NOT iso28000._has_columns(tbl, ARRAY['org_id', opened_col, closed_col]) THEN
-        RETURN jsonb_build_object('available', false);
-    END IF;
     EXECUTE format($q$
         SELECT jsonb_build_object(
                  'available', true,
                  'opened_in_period', count(*) FILTER (WHERE %1$I BETWEEN $2 AND $3),
-                 'closed_in_period', count(*) FILTER (WHERE %2$I BETWEEN $2 AND $3),
-                 'open_at_end', count(*) FILTER (WHERE %1$I <= $3 AND (%2$I IS NULL OR %2$I > $3)))
-          FROM %3$s WHERE org_id = $1 $q$, opened_col, closed_col, tbl)
-      INTO result USING org, from_on, to_on;
+                 'closed_in_period', CASE WHEN $4 THEN count(*) FILTER (WHERE %2$s BETWEEN $2 AND $3) END,
+                 'open_at_end', count(*) FILTER (WHERE %1$I <= $3 AND (%2$s IS NULL OR %2$s > $3)))
+          FROM %3$s WHERE org_id = $1 $q$, opened_col, coalesce(quote_ident(closed_col), 'NULL::date'), tbl)
+      INTO result USING org, from_on, to_on, closed_col IS NOT NULL;
     RETURN result;
 END
 $$;
 COMMENT ON FUNCTION iso28000._period_counts(text, bigint, date, date, text, text) IS
-  'Internal: how many rows of a register were opened and closed in a period and how many were open at its end, from two date columns; {"available": false} when the register is not installed.';
+  'Internal: how many rows of a register were opened and closed in a period and how many were open at its end, from two date columns (closed_col NULL: rows are never closed, closed_in_period is null; "available" is always true: every register is installed with the extension; the key is kept for readers of release 0.1.0''s pack).';
 
--- Rows of a workflow register per status, and how many are past their due date.
-CREATE FUNCTION iso28000._status_counts(tbl text, org bigint, to_on date)
+-- Rows of a workflow register per status and, when it has a due date, how
+-- many are past it.
+CREATE FUNCTION iso28000._status_counts(tbl text, org bigint, to_on date, has_due_on boolean)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -57,13 +46,10 @@ DECLARE
     by_status jsonb;
     overdue   bigint;
 BEGIN
-    IF NOT iso28000._has_columns(tbl, ARRAY['org_id', 'status']) THEN
-        RETURN jsonb_build_object('available', false);
-    END IF;
     EXECUTE format('SELECT coalesce(jsonb_object_agg(status, n), ''{}'') FROM
                       (SELECT status, count(*) AS n FROM %s WHERE org_id = $1 GROUP BY status) s', tbl)
       INTO by_status USING org;
-    IF iso28000._has_columns(tbl, ARRAY['due_on']) THEN
+    IF has_due_on THEN
         EXECUTE format($q$SELECT count(*) FROM %s t
                            WHERE org_id = $1 AND due_on < $2
                              AND NOT EXISTS (SELECT FROM iso28000.workflow_state s
@@ -73,8 +59,8 @@ BEGIN
     RETURN jsonb_build_object('available', true, 'by_status', by_status, 'overdue_at_end', overdue);
 END
 $$;
-COMMENT ON FUNCTION iso28000._status_counts(text, bigint, date) IS
-  'Internal: rows of a register per status and, when it has due_on, how many non-terminal rows were past due at the date; {"available": false} when the register is not installed.';
+COMMENT ON FUNCTION iso28000._status_counts(text, bigint, date, boolean) IS
+  'Internal: rows of a register per status and, when the caller says it has due_on, how many non-terminal rows were past due at the date ("available" is always true, kept for readers of release 0.1.0''s pack).';
 
 -- The input pack of a management review: one row per checklist input with its facts.
 CREATE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
@@ -155,7 +141,7 @@ BEGIN
                                                   JOIN iso28000.self_assessment s USING (org_id, assessment_id)
                                                  WHERE r.org_id = org AND r.grade = 'opportunity'
                                                    AND s.assessed_on BETWEEN from_on AND to_on),
-             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on))
+             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on, true))
       INTO improvement;
 
     RETURN QUERY
@@ -168,10 +154,10 @@ BEGIN
                  'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
                                                     'identified_on', 'closed_on'),
                  'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
-                                                         'identified_on', 'closed_on'))
+                                                         'identified_on', NULL))
              WHEN 'nonconformities' THEN jsonb_build_object(
-                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on),
-                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on))
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true))
              WHEN 'monitoring_results' THEN monitoring
              WHEN 'audit_results' THEN audits
              WHEN 'objectives' THEN objectives
@@ -186,7 +172,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.review_input_pack(bigint, date, date) IS
-  'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities. Registers not installed show {"available": false}; an organisation''s own inputs have NULL facts.';
+  'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities. Each register''s facts carry "available": true (kept from release 0.1.0, whose pack probed for registers); an organisation''s own inputs have NULL facts.';
 
 -- Objectives past their due date and neither achieved nor cancelled at a date.
 CREATE FUNCTION iso28000._objectives_overdue(org bigint, at_on date)

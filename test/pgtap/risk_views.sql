@@ -4,7 +4,7 @@
 -- and that a reader sees only their organisation in every view.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(24);
+SELECT plan(25);
 
 CREATE SCHEMA tap_rv;
 CREATE TABLE tap_rv.ids (name text PRIMARY KEY, id bigint NOT NULL);
@@ -61,9 +61,11 @@ SELECT results_eq(
 SELECT is((SELECT band FROM iso28000.risk_heat_map WHERE rating::text = 'L1C10' AND rating_kind = 'residual'), 'critical',
           'empty cells carry the organisation''s band too');
 
-SELECT results_eq($$SELECT reference || ' ' || coalesce(current_rating::text, '-') || ' ' || band FROM iso28000.open_risk ORDER BY reference$$,
+SELECT results_eq($$SELECT reference || ' ' || coalesce(current_rating::text, '-') || ' ' || band FROM iso28000.risk_open ORDER BY reference$$,
                   ARRAY['O-1 L5C5 medium', 'R-1 L3C7 medium', 'R-2 L6C7 high', 'R-3 L2C4 low', 'R-5 L1C10 critical'],
-                  'open_risk: open risks and opportunities, current rating, the organisation''s band');
+                  'risk_open: open risks and opportunities, current rating, the organisation''s band');
+SELECT set_eq($$SELECT * FROM iso28000.open_risk$$, $$SELECT * FROM iso28000.risk_open$$,
+              'open_risk, the name release 0.1.0 shipped, is an alias of risk_open with the same rows as the same role');
 
 RESET ROLE;
 INSERT INTO iso28000.workflow_state (workflow, state, is_initial, is_terminal, is_frozen, deletable, description)
@@ -71,7 +73,7 @@ VALUES ('risk', 'transferred_out', false, true, true, false, 'A terminal state a
 ALTER TABLE iso28000.risk DISABLE TRIGGER USER;   -- move R-3 outside the workflow, as a migration would
 UPDATE iso28000.risk SET status = 'transferred_out' WHERE reference = 'R-3';
 SET ROLE tap_rv_alice;
-SELECT is((SELECT count(*)::int FROM iso28000.open_risk WHERE reference = 'R-3'), 0,
+SELECT is((SELECT count(*)::int FROM iso28000.risk_open WHERE reference = 'R-3'), 0,
           'a risk in a terminal state added to the workflow rules is no longer open');
 RESET ROLE;
 UPDATE iso28000.risk SET status = 'assessed' WHERE reference = 'R-3';

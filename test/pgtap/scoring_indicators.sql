@@ -2,7 +2,7 @@
 -- indicators in the management review input pack.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(12);
+SELECT plan(13);
 SET LOCAL search_path = iso28000, public;
 
 SELECT create_organization('ACME', 'Acme Logistics') AS acme \gset
@@ -58,6 +58,10 @@ SELECT is((SELECT facts->'context_changes'->>'available'
                      FROM review_input_pack(:acme, current_date - 50, current_date) WHERE input_code = 'context_changes') x),
           CASE WHEN to_regclass('iso28000.context_issue') IS NULL THEN 'false' ELSE 'true' END,
           'a register of another clause is read when installed, else marked unavailable');
+
+SELECT is((SELECT (facts->'requirements'->>'available') || ' ' || coalesce(facts->'requirements'->>'closed_in_period', 'null')
+             FROM review_input_pack(:acme, current_date - 50, current_date) WHERE input_code = 'party_changes'),
+          'true null', 'party requirements, which have no closing date, are counted (0.1.0 showed them as not available)');
 
 SELECT * FROM finish();
 ROLLBACK;
