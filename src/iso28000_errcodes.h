@@ -169,6 +169,8 @@
 #define ERRCODE_ISO28000_STANDARD_MISMATCH		MAKE_SQLSTATE('I','S','5','4','5')
 /* the standard of a self-assessment or audit changed while it has results or findings */
 #define ERRCODE_ISO28000_STANDARD_KEPT			MAKE_SQLSTATE('I','S','5','4','6')
+/* a maturity level given or targeted is not on the organisation's scale */
+#define ERRCODE_ISO28000_MATURITY_OFF_SCALE		MAKE_SQLSTATE('I','S','5','4','7')
 
 /* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
 

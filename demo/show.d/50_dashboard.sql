@@ -20,14 +20,14 @@ SET ROLE npl_viewer;
 \if :has_conformity
 \echo
 \echo '--- conformity by clause (latest self-assessment; 9.1)'
-SELECT c.clause, rpad(c.title, 44) AS title,
+SELECT c.standard, c.clause, rpad(c.title, 44) AS title,
        coalesce(round(c.score::numeric, 1)::text, '-') AS score,
        coalesce(round(c.coverage::numeric, 1)::text, '-') AS coverage,
        rpad(repeat('#', coalesce(round(c.score::numeric / 5)::int, 0)), 20, '.') AS "score bar",
        coalesce(c.verdict::text, 'not assessed') AS verdict
   FROM iso28000.conformity_by_clause c
  WHERE c.depth = 1
- ORDER BY c.clause_sort;
+ ORDER BY c.standard, c.clause_sort;
 \endif
 
 \if :has_nc

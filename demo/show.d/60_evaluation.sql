@@ -3,9 +3,9 @@
 SET ROLE npl_viewer;
 SELECT clause, title, grade, round(score::numeric, 1) AS score, round(coverage::numeric, 1) AS coverage, verdict
   FROM iso28000.conformity_by_clause
- WHERE depth = 1 OR grade IS NOT NULL ORDER BY seq;
+ WHERE standard = 'ISO 28000:2022' AND (depth = 1 OR grade IS NOT NULL) ORDER BY seq;
 \echo '=== conformity trend across self-assessments (moving window of three)'
-SELECT title, assessed_on, round(score::numeric, 1) AS score, round(score_change::numeric, 1) AS change,
+SELECT standard, title, assessed_on, round(score::numeric, 1) AS score, round(score_change::numeric, 1) AS change,
        round(moving_score::numeric, 1) AS moving_score, verdict
   FROM iso28000.conformity_trend ORDER BY assessed_on;
 \echo '=== indicators'

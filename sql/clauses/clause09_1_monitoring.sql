@@ -49,6 +49,7 @@ CREATE TABLE iso28000.assessment_result (
     evidence       text,
     note           text,
     standard       text NOT NULL,
+    maturity       integer,
     PRIMARY KEY (org_id, result_id),
     CONSTRAINT assessment_result_one_grade_per_clause UNIQUE (org_id, assessment_id, clause),
     FOREIGN KEY (org_id, assessment_id) REFERENCES iso28000.self_assessment (org_id, assessment_id),
@@ -63,6 +64,7 @@ COMMENT ON COLUMN iso28000.assessment_result.grade IS 'Grade given to the clause
 COMMENT ON COLUMN iso28000.assessment_result.weight IS 'How much the clause counts in the score (zero or more).';
 COMMENT ON COLUMN iso28000.assessment_result.evidence IS 'Evidence examined (documents, records, interviews).';
 COMMENT ON COLUMN iso28000.assessment_result.note IS 'Free note.';
+COMMENT ON COLUMN iso28000.assessment_result.maturity IS 'Maturity level of the clause in this assessment, beside the grade, on the organisation''s scale (maturity_scale in clause09_1_maturity.sql; another is refused with IS547); NULL when not rated.';
 COMMENT ON COLUMN iso28000.assessment_result.standard IS 'Standard of the clause: the assessment''s (filled from it when not given; another is refused with IS545).';
 
 -- A result names its assessment's standard: filled in when not given, refused when another (IS545).

@@ -245,20 +245,23 @@ BEGIN
                  || coalesce(rows, '') || '</table>';
     doc := doc || part || '</section>';
 
-    -- 9.1, 9.2 Conformity by clause.
+    -- 9.1, 9.2 Conformity by clause, one table per standard self-assessed (ISO 28000 first).
     part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
-    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
-                             c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
-                             coalesce(round(c.score::numeric, 1), 0),
-                             CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
-                             coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
-                             iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort)
+    SELECT string_agg(format('<h3>%s</h3><table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>%s</table>',
+                             iso28000.html_escape(s.standard), s.rows), ''
+                      ORDER BY s.standard <> 'ISO 28000:2022', s.standard)
       INTO rows
-      FROM iso28000.conformity_by_clause c
-     WHERE c.org_id = org AND c.depth <= 2;
-    part := part || coalesce('<table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
-                             || rows || '</table>',
-                             '<p class="muted">No self-assessment recorded yet.</p>');
+      FROM (SELECT c.standard,
+                   string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                     c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                                     coalesce(round(c.score::numeric, 1), 0),
+                                     CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                                     coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                                     iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort) AS rows
+              FROM iso28000.conformity_by_clause c
+             WHERE c.org_id = org AND c.depth <= 2
+             GROUP BY c.standard) s;
+    part := part || coalesce(rows, '<p class="muted">No self-assessment recorded yet.</p>');
     doc := doc || part || '</section>';
 
     -- 6.1, 8.3 Risk heat maps.

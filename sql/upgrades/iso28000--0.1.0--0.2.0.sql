@@ -5529,3 +5529,377 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.review_input_pack(bigint, date, date) IS
   'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities. Each register''s facts carry "available": true (kept from release 0.1.0, whose pack probed for registers); an organisation''s own inputs have NULL facts.';
+
+-- Issue 16 (standards): maturity beside conformity (sql/clauses/clause09_1_maturity.sql):
+-- assessment_result.maturity, the default scale and each organisation's own
+-- levels, maturity targets, maturity_scale and maturity_by_clause.
+ALTER TABLE iso28000.assessment_result ADD COLUMN maturity integer;
+COMMENT ON COLUMN iso28000.assessment_result.maturity IS 'Maturity level of the clause in this assessment, beside the grade, on the organisation''s scale (maturity_scale in clause09_1_maturity.sql; another is refused with IS547); NULL when not rated.';
+-- The default scale, for organisations that change none of it.
+CREATE TABLE iso28000.maturity_level_default (
+    level        integer PRIMARY KEY CONSTRAINT maturity_level_default_range CHECK (level BETWEEN 0 AND 5),
+    name         text NOT NULL,
+    description  text NOT NULL
+);
+COMMENT ON TABLE iso28000.maturity_level_default IS
+  'ISO 28000 9.1: The default maturity scale, levels 0 to 5, for organisations that define none of their own (maturity_level).';
+COMMENT ON COLUMN iso28000.maturity_level_default.level IS 'Level, 0 (lowest) to 5.';
+COMMENT ON COLUMN iso28000.maturity_level_default.name IS 'Name of the level.';
+COMMENT ON COLUMN iso28000.maturity_level_default.description IS 'What the level means.';
+INSERT INTO iso28000.maturity_level_default (level, name, description) VALUES
+  (0, 'Non-existent', 'The practice is not performed.'),
+  (1, 'Initial', 'The practice is performed ad hoc and depends on individuals.'),
+  (2, 'Managed', 'The practice is planned and tracked, but not the same everywhere.'),
+  (3, 'Defined', 'The practice is documented and followed the same way across the organization.'),
+  (4, 'Measured', 'The practice is measured and controlled with indicators.'),
+  (5, 'Optimizing', 'The practice is improved continually from its measurements and feedback.');
+GRANT SELECT ON iso28000.maturity_level_default TO PUBLIC;
+
+-- An organisation's own levels: they replace the default of the same level, add levels, or retire one.
+CREATE TABLE iso28000.maturity_level (
+    org_id             bigint NOT NULL REFERENCES iso28000.organization,
+    maturity_level_id  bigint GENERATED ALWAYS AS IDENTITY,
+    level              integer NOT NULL CONSTRAINT maturity_level_range CHECK (level BETWEEN 0 AND 10),
+    name               text NOT NULL CONSTRAINT maturity_level_name_present CHECK (btrim(name) <> ''),
+    description        text,
+    in_use             boolean NOT NULL DEFAULT true,
+    PRIMARY KEY (org_id, maturity_level_id),
+    CONSTRAINT maturity_level_once UNIQUE (org_id, level)
+);
+SELECT iso28000.register_table('iso28000.maturity_level');
+COMMENT ON TABLE iso28000.maturity_level IS
+  'ISO 28000 9.1: The organisation''s own maturity levels: a row replaces the default level of the same number (its name and description), adds a level (up to 10), or retires one (in_use false).';
+COMMENT ON COLUMN iso28000.maturity_level.level IS 'Level, 0 to 10.';
+COMMENT ON COLUMN iso28000.maturity_level.name IS 'Name of the level in the organisation.';
+COMMENT ON COLUMN iso28000.maturity_level.description IS 'What the level means in the organisation.';
+COMMENT ON COLUMN iso28000.maturity_level.in_use IS 'False retires the level (a default one too): it may no longer be given or targeted.';
+
+-- The scale of each organisation: its own levels in use, and the defaults it has not replaced.
+CREATE VIEW iso28000.maturity_scale WITH (security_invoker = true) AS
+SELECT o.org_id, d.level, d.name, d.description, false AS customised
+  FROM iso28000.organization o
+  CROSS JOIN iso28000.maturity_level_default d
+ WHERE NOT EXISTS (SELECT FROM iso28000.maturity_level m WHERE m.org_id = o.org_id AND m.level = d.level)
+UNION ALL
+SELECT m.org_id, m.level, m.name, m.description, true
+  FROM iso28000.maturity_level m
+ WHERE m.in_use;
+COMMENT ON VIEW iso28000.maturity_scale IS
+  'ISO 28000 9.1: The maturity scale of each organisation: the levels it defined (in use) and the default levels 0 to 5 it has not replaced.';
+COMMENT ON COLUMN iso28000.maturity_scale.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.maturity_scale.level IS 'Level.';
+COMMENT ON COLUMN iso28000.maturity_scale.name IS 'Name of the level.';
+COMMENT ON COLUMN iso28000.maturity_scale.description IS 'What the level means.';
+COMMENT ON COLUMN iso28000.maturity_scale.customised IS 'True when the organisation defined the level itself.';
+GRANT SELECT ON iso28000.maturity_scale TO PUBLIC;
+
+-- Target maturity levels per clause; a target covers the clause's sub-clauses that have none of their own.
+CREATE TABLE iso28000.maturity_target (
+    org_id              bigint NOT NULL REFERENCES iso28000.organization,
+    maturity_target_id  bigint GENERATED ALWAYS AS IDENTITY,
+    standard            text NOT NULL DEFAULT 'ISO 28000:2022',
+    clause              iso28000.clause_ref NOT NULL,
+    target_level        integer NOT NULL,
+    due_on              date,
+    note                text,
+    PRIMARY KEY (org_id, maturity_target_id),
+    CONSTRAINT maturity_target_once UNIQUE (org_id, standard, clause),
+    CONSTRAINT maturity_target_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause)
+);
+SELECT iso28000.register_table('iso28000.maturity_target');
+COMMENT ON TABLE iso28000.maturity_target IS
+  'ISO 28000 9.1, 6.2: Target maturity levels per clause of a standard; a target covers the sub-clauses that have none of their own.';
+COMMENT ON COLUMN iso28000.maturity_target.standard IS 'Standard of the clause (default ISO 28000:2022).';
+COMMENT ON COLUMN iso28000.maturity_target.clause IS 'Clause the target is set for; it covers its sub-clauses.';
+COMMENT ON COLUMN iso28000.maturity_target.target_level IS 'Level aimed at, on the organisation''s scale (another is refused with IS547).';
+COMMENT ON COLUMN iso28000.maturity_target.due_on IS 'When the level is to be reached.';
+COMMENT ON COLUMN iso28000.maturity_target.note IS 'Free note.';
+
+-- A level given or targeted is on the organisation's scale (IS547).
+CREATE FUNCTION iso28000.maturity_on_scale()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lvl integer;
+    col text;
+BEGIN
+    IF TG_TABLE_NAME = 'assessment_result' THEN
+        lvl := NEW.maturity; col := 'maturity';
+    ELSE
+        lvl := NEW.target_level; col := 'target_level';
+    END IF;
+    IF lvl IS NOT NULL AND NOT EXISTS (SELECT FROM iso28000.maturity_scale s
+                                        WHERE s.org_id OPERATOR(pg_catalog.=) NEW.org_id
+                                          AND s.level OPERATOR(pg_catalog.=) lvl) THEN
+        RAISE EXCEPTION 'maturity level % is not on the scale of organisation % (%.% of clause %)', lvl, NEW.org_id, TG_TABLE_NAME, col, NEW.clause
+              USING ERRCODE = 'IS547',
+                    DETAIL = 'A maturity level is one of the organisation''s scale: the default levels 0 to 5 it has not retired and the levels it defined (maturity_scale).',
+                    HINT = 'Choose a level of maturity_scale, or define it in maturity_level first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.maturity_on_scale() IS
+  'Trigger on assessment_result and maturity_target: refuses a maturity level that is not on the organisation''s scale (IS547).';
+CREATE TRIGGER maturity_on_scale BEFORE INSERT OR UPDATE OF maturity ON iso28000.assessment_result
+    FOR EACH ROW EXECUTE FUNCTION iso28000.maturity_on_scale();
+CREATE TRIGGER maturity_on_scale BEFORE INSERT OR UPDATE OF target_level ON iso28000.maturity_target
+    FOR EACH ROW EXECUTE FUNCTION iso28000.maturity_on_scale();
+
+-- Current against target by clause, rolled up the hierarchy like conformity_by_clause.
+CREATE VIEW iso28000.maturity_by_clause WITH (security_invoker = true) AS
+WITH latest AS (
+    -- the latest maturity level given to each clause of each organisation and standard
+    SELECT DISTINCT ON (r.org_id, r.standard, r.clause)
+           r.org_id, r.standard, r.clause, r.maturity, r.weight, s.assessed_on
+      FROM iso28000.assessment_result r
+      JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+     WHERE r.maturity IS NOT NULL
+     ORDER BY r.org_id, r.standard, r.clause, s.assessed_on DESC, s.assessment_id DESC),
+orgs AS (
+    SELECT org_id, standard FROM iso28000.self_assessment
+    UNION
+    SELECT org_id, standard FROM iso28000.maturity_target),
+targeted AS (
+    -- each catalog clause with the target of the clause or of its nearest ancestor that has one
+    SELECT o.org_id, c.standard, c.clause, c.title, c.seq,
+           (SELECT t.target_level FROM iso28000.maturity_target t
+             WHERE t.org_id = o.org_id AND t.standard = c.standard AND t.clause OPERATOR(iso28000.@>) c.clause
+             ORDER BY t.clause DESC LIMIT 1) AS target_level
+      FROM orgs o
+      JOIN iso28000.clause c ON c.standard = o.standard AND c.pdca IS NOT NULL),
+items AS (
+    SELECT l.org_id, l.standard, l.clause, l.maturity, l.weight, l.assessed_on, t.target_level
+      FROM latest l
+      JOIN targeted t ON t.org_id = l.org_id AND t.standard = l.standard AND t.clause OPERATOR(iso28000.=) l.clause),
+rolled AS (
+    -- each rated clause counts for itself and every ancestor, weighted like the conformity score
+    SELECT i.org_id, i.standard, iso28000.ancestor(i.clause, d) AS clause,
+           count(*) AS rated, sum(i.weight) AS weight_sum, sum(i.weight * i.maturity) AS level_sum,
+           sum(i.weight) FILTER (WHERE i.target_level IS NOT NULL) AS target_weight_sum,
+           sum(i.weight * i.target_level) AS target_sum,
+           count(*) FILTER (WHERE i.maturity < i.target_level) AS below_target,
+           max(i.assessed_on) AS last_assessed_on
+      FROM items i
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(i.clause)) AS d
+     GROUP BY 1, 2, 3)
+SELECT t.org_id, t.standard, t.clause::text AS clause, iso28000.sort_key(t.clause) AS clause_sort,
+       t.title, t.seq, iso28000.depth(t.clause) AS depth,
+       l.maturity AS current_level, t.target_level,
+       t.target_level - l.maturity AS gap,
+       round(r.level_sum::numeric / nullif(r.weight_sum, 0), 2) AS average_level,
+       round(r.target_sum::numeric / nullif(r.target_weight_sum, 0), 2) AS average_target,
+       coalesce(r.rated, 0) AS rated_clauses,
+       coalesce(r.below_target, 0) AS below_target,
+       r.last_assessed_on
+  FROM targeted t
+  LEFT JOIN latest l ON l.org_id = t.org_id AND l.standard = t.standard AND l.clause OPERATOR(iso28000.=) t.clause
+  LEFT JOIN rolled r ON r.org_id = t.org_id AND r.standard = t.standard AND r.clause OPERATOR(iso28000.=) t.clause;
+COMMENT ON VIEW iso28000.maturity_by_clause IS
+  'ISO 28000 9.1, 6.2: Maturity against target of every clause of every standard an organisation has self-assessed or set targets for: the latest level given to the clause, its target (its own or its nearest ancestor''s) and the gap, and over the clause and its sub-clauses the weighted average level and target and how many rated clauses are below target.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.standard IS 'Standard of the clause.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.clause IS 'Clause, as text.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.title IS 'Title of the clause.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.seq IS 'Position of the clause in its standard.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.depth IS 'Depth of the clause (1 for a top-level clause).';
+COMMENT ON COLUMN iso28000.maturity_by_clause.current_level IS 'Latest maturity level given to the clause itself (NULL if never rated).';
+COMMENT ON COLUMN iso28000.maturity_by_clause.target_level IS 'Target level of the clause, its own or its nearest ancestor''s (NULL without one).';
+COMMENT ON COLUMN iso28000.maturity_by_clause.gap IS 'Target minus current level (positive: below target).';
+COMMENT ON COLUMN iso28000.maturity_by_clause.average_level IS 'Average of the latest levels of the clause and its sub-clauses, weighted by the results'' weights, to two decimals.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.average_target IS 'Average target of those rated clauses that have one, weighted the same way, to two decimals.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.rated_clauses IS 'Clauses among the clause and its sub-clauses with a maturity level.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.below_target IS 'Rated clauses among them whose level is below their target.';
+COMMENT ON COLUMN iso28000.maturity_by_clause.last_assessed_on IS 'Date of the most recent level counted.';
+GRANT SELECT ON iso28000.maturity_by_clause TO PUBLIC;
+
+-- Issue 16 (standards): the management-review report shows conformity by
+-- clause in one table per standard self-assessed (ISO 28000 first).
+CREATE OR REPLACE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    FOR r IN SELECT mr.*, p.full_name AS chair
+               FROM iso28000.management_review mr
+               LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+              WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+              ORDER BY mr.held_on DESC LIMIT 1 LOOP
+        part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                               iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                               iso28000.html_escape(r.status), r.period_start, r.period_end);
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                 iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                 CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                 CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                 iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+          INTO rows
+          FROM iso28000.review_input_item i
+         WHERE i.org_id = org AND i.review_id = r.review_id;
+        IF rows IS NOT NULL THEN
+            part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                         || rows || '</table>';
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                             iso28000._facts_html(p.facts)), '')
+      INTO rows
+      FROM iso28000.review_input_pack(org, from_on, to_on) p;
+    part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                 || coalesce(rows, '') || '</table>';
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause, one table per standard self-assessed (ISO 28000 first).
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    SELECT string_agg(format('<h3>%s</h3><table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>%s</table>',
+                             iso28000.html_escape(s.standard), s.rows), ''
+                      ORDER BY s.standard <> 'ISO 28000:2022', s.standard)
+      INTO rows
+      FROM (SELECT c.standard,
+                   string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                     c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                                     coalesce(round(c.score::numeric, 1), 0),
+                                     CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                                     coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                                     iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort) AS rows
+              FROM iso28000.conformity_by_clause c
+             WHERE c.org_id = org AND c.depth <= 2
+             GROUP BY c.standard) s;
+    part := part || coalesce(rows, '<p class="muted">No self-assessment recorded yet.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+    part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                 || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                 || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                 || '</figure></div><p class="legend">'
+                 || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                       FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                 || '</p>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                             coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                      '' ORDER BY t.risk_rank, t.risk_id)
+      INTO rows
+      FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+    part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                     ('91-180', 91, 180), ('over 180', 181, 1000000)),
+         s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+    SELECT '<table class="ageing"><tr><th>state</th>'
+           || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+           || '<th class="num">total</th></tr>'
+           || string_agg(row_html, '' ORDER BY ord) || '</table>'
+      INTO rows
+      FROM (SELECT s.status,
+                   (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                'action_taken', 'verified'], s.status)) AS ord,
+                   format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                          (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                    least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                             FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                  WHERE n.org_id = org AND n.status = s.status
+                                                    AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                          (SELECT count(*) FROM iso28000.nonconformity_open n
+                            WHERE n.org_id = org AND n.status = s.status)) AS row_html
+              FROM s) x;
+    part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+    SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+      FROM iso28000.nonconformity WHERE org_id = org;
+    part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                             a.corrective_action_id, iso28000.html_escape(a.title),
+                             iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                      '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+      INTO rows
+      FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+    part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                             || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    SELECT string_agg(format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                             iso28000.html_escape(s.title), s.target, iso28000.html_escape(s.unit), s.direction,
+                             CASE WHEN s.target_met THEN 'ok' WHEN s.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                             coalesce(s.latest_value::text, '-'),
+                             replace(s.schedule_status, '_', ' '),
+                             coalesce(' &middot; ' || s.trend, ''),
+                             iso28000._objective_chart_svg(org, s.objective_id, from_on, to_on)),
+                      '' ORDER BY s.objective_id)
+      INTO rows
+      FROM iso28000.objective_status s WHERE s.org_id = org;
+    part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    doc := doc || part || '</section>';
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;
