@@ -331,19 +331,20 @@ SELECT iso28000.attach_workflow('iso28000.corrective_action', 'corrective_action
 CREATE FUNCTION iso28000.raise_nonconformity(
   org bigint, title text, severity text, source text DEFAULT 'other',
   source_ref text DEFAULT NULL, clause text DEFAULT NULL,
-  description text DEFAULT NULL, detected_on date DEFAULT current_date)
+  description text DEFAULT NULL, detected_on date DEFAULT current_date,
+  standard text DEFAULT 'ISO 28000:2022')
 RETURNS bigint
 LANGUAGE sql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
   INSERT INTO iso28000.nonconformity (org_id, title, severity, source, source_ref, clause, description,
-                                      detected_on, reported_by)
+                                      detected_on, reported_by, standard)
   VALUES (org, title, severity, source, source_ref, clause::iso28000.clause_ref, description, detected_on,
-          iso28000.current_person(org))
+          iso28000.current_person(org), standard)
   RETURNING nonconformity_id
 $$;
-COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date) IS
-  'Records a nonconformity in state reported, reported by the current person; returns its id. The clause is text (cast to clause_ref, 22P02 if malformed). Audit findings graded minor_nc or major_nc call it.';
+COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date, text) IS
+  'Records a nonconformity in state reported, reported by the current person; returns its id. The clause is text (cast to clause_ref, 22P02 if malformed) of the standard given (default ISO 28000:2022; 23503 for a clause the standard lacks).';
 
 /* ---------------------------------------------------------------------------
  * Deadlines and escalation, per organisation and severity

@@ -5903,3 +5903,24 @@ BEGIN
     RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
 END
 $$;
+
+-- Issue 16 (standards): raise_nonconformity() takes the standard of the clause
+-- (a trailing parameter with a default, so 0.1.0 calls keep working).
+DROP FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date);
+CREATE FUNCTION iso28000.raise_nonconformity(
+  org bigint, title text, severity text, source text DEFAULT 'other',
+  source_ref text DEFAULT NULL, clause text DEFAULT NULL,
+  description text DEFAULT NULL, detected_on date DEFAULT current_date,
+  standard text DEFAULT 'ISO 28000:2022')
+RETURNS bigint
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO iso28000.nonconformity (org_id, title, severity, source, source_ref, clause, description,
+                                      detected_on, reported_by, standard)
+  VALUES (org, title, severity, source, source_ref, clause::iso28000.clause_ref, description, detected_on,
+          iso28000.current_person(org), standard)
+  RETURNING nonconformity_id
+$$;
+COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date, text) IS
+  'Records a nonconformity in state reported, reported by the current person; returns its id. The clause is text (cast to clause_ref, 22P02 if malformed) of the standard given (default ISO 28000:2022; 23503 for a clause the standard lacks).';

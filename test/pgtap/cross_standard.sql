@@ -4,7 +4,7 @@
 -- through the maps, and load_clauses() with its refusals (IS540 to IS544).
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(44);
+SELECT plan(46);
 SET LOCAL search_path = iso28000, public;
 
 -- The seeded catalogs and maps.
@@ -102,6 +102,9 @@ INSERT INTO audit_finding (org_id, audit_id, clause, grade, statement) VALUES
   (:xs, :a28, '8.6.4', 'minor_nc', 'Quay plan out of date'), (:xs, :a28, '6.1.2', 'conforming', 'Criteria applied');
 SELECT is((SELECT n.standard || ' ' || n.clause FROM nonconformity n JOIN audit_finding f USING (org_id, nonconformity_id) WHERE f.audit_id = :a22),
           'ISO 22301:2019 8.4.4', 'a finding takes its audit''s standard, and the nonconformity it raises takes the finding''s');
+SELECT raise_nonconformity(:xs, 'Exercise programme not run', 'minor', clause => '8.5', standard => 'ISO 22301:2019') AS nc22 \gset
+SELECT is((SELECT standard || ' ' || clause FROM nonconformity WHERE org_id = :xs AND nonconformity_id = :nc22),
+          'ISO 22301:2019 8.5', 'raise_nonconformity takes the standard of the clause');
 SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, standard) VALUES (%s, %s, '8.4.4', 'conforming', 'x', 'ISO 28000:2022')$$, :xs, :a22),
                  'IS545', NULL, 'a finding naming another standard than its audit''s is refused');
 SELECT throws_ok(format($$UPDATE iso28000.audit SET standard = 'ISO 28000:2022' WHERE org_id = %s AND audit_id = %s$$, :xs, :a22),
@@ -161,6 +164,14 @@ SELECT is((SELECT count(*)::int FROM proj_serial p JOIN self_assessment s USING 
           'each of the 40 assessments is projected onto every ISO 22301 clause');
 SELECT is_empty($$(SELECT * FROM proj_serial EXCEPT ALL SELECT * FROM proj_parallel) UNION ALL (SELECT * FROM proj_parallel EXCEPT ALL SELECT * FROM proj_serial)$$,
                 'serial and parallel projections agree to the last digit (tallies, scores, coverage)');
+-- The deepest map wins: a result on 2.5 reaches 8.4.4 (map of 2.5), not 8.4 through the map of 2;
+-- 8.4 counts the 59 other results of 2, the one of 8.4.4 and 4 unreached leaves (8.4.1 to 8.4.3, 8.4.5).
+SELECT results_eq(
+  $$SELECT p.clause, (SELECT sum(count_of(p.tally::conformity_tally, g))::int FROM unnest(enum_range(NULL::conformity_grade)) g)
+      FROM proj_serial p JOIN self_assessment s USING (assessment_id)
+     WHERE s.title = 'P1' AND p.standard = 'ISO 22301:2019' AND p.clause IN ('4.1', '8.4', '8.4.4') ORDER BY p.clause$$,
+  $$VALUES ('4.1', 120), ('8.4', 64), ('8.4.4', 1)$$,
+  'each result reaches through the deepest map covering it, so it counts once in a target clause and its parents');
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
 
