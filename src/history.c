@@ -138,6 +138,7 @@ typedef struct Recorder
 	bool		direct;			/* insert each record through a kept plan */
 	int			ncols;			/* HISTORY_NCOLS, or one less on a 0.1.0 schema */
 	MemoryContext rowcxt;
+	ItemPointer move_tid;		/* set: the direct INSERT also moves this head */
 } Recorder;
 
 /* Plans kept for the life of the backend (the plan cache revalidates them). */
@@ -146,6 +147,8 @@ static SPIPlanPtr plan_new_head = NULL;
 static SPIPlanPtr plan_move_head = NULL;
 static SPIPlanPtr plan_insert_record = NULL;
 static SPIPlanPtr plan_insert_record_v1 = NULL;
+static SPIPlanPtr plan_append_move = NULL;
+static SPIPlanPtr plan_append_move_v1 = NULL;
 
 /*
  * The INSERT of records, written here once from history_colnames: all
@@ -180,6 +183,32 @@ history_insert_sql(int ncols, bool from_batch)
 		*slot = buf.data;
 		MemoryContextSwitchTo(old);
 	}
+	return *slot;
+}
+
+/*
+ * The move of a locked head (at $tid) to its new last record; $1 org_id.  The
+ * time is a parameter: Citus refuses volatile functions in an UPDATE.
+ */
+#define HISTORY_MOVE_HEAD(seq, hash, tid, at) \
+	"UPDATE iso28000.history_head SET seq = " seq ", hash = " hash ", moved_at = " at \
+	" WHERE ctid OPERATOR(pg_catalog.=) " tid " AND org_id OPERATOR(pg_catalog.=) $1 RETURNING ctid"
+
+/*
+ * One record appended and its head moved in one statement (a statement's
+ * only record of an organisation, the usual single-row case): one executor
+ * round trip instead of two.  The head row is locked already.
+ */
+static const char *
+history_append_move_sql(int ncols)
+{
+	static char *sql[2];
+	char	  **slot = &sql[ncols == HISTORY_NCOLS];
+
+	if (*slot == NULL)
+		*slot = MemoryContextStrdup(TopMemoryContext,
+									psprintf("WITH appended AS (%s) " HISTORY_MOVE_HEAD("$2", "$13", "$%d", "$%d"),
+											 history_insert_sql(ncols, false), ncols + 2, ncols + 1)); /* the time comes first in the text */
 	return *slot;
 }
 
@@ -562,6 +591,7 @@ typedef struct HeldHead
 } HeldHead;
 
 static HTAB *held_heads = NULL;
+static void held_head_moved(int64 org_id, int64 seq, const uint8 *hash);
 static Oid	held_heads_relid = InvalidOid;	/* the history_head they are rows of */
 static bool held_heads_callbacks = false;
 
@@ -663,16 +693,21 @@ move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
 	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
 	Datum		values[5] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
 	PointerGetDatum(tid), TimestampTzGetDatum(GetCurrentTimestamp())};
+
+	run_plan(&plan_move_head, HISTORY_MOVE_HEAD("$2", "$3", "$4", "$5"), 5, argtypes, values,
+			 SPI_OK_UPDATE_RETURNING);
+	held_head_moved(org_id, seq, hash);
+}
+
+/* Notes where a head moved (the RETURNING ctid of the last SPI statement). */
+static void
+held_head_moved(int64 org_id, int64 seq, const uint8 *hash)
+{
 	HeldHead   *held;
 	bool		isnull;
 
-	run_plan(&plan_move_head,
-			 "UPDATE iso28000.history_head SET seq = $2, hash = $3, moved_at = $5"
-			 " WHERE ctid OPERATOR(pg_catalog.=) $4 AND org_id OPERATOR(pg_catalog.=) $1 RETURNING ctid",
-			 5, argtypes, values, SPI_OK_UPDATE_RETURNING);
 	if (SPI_processed != 1)
 		elog(ERROR, "history head of organisation " INT64_FORMAT " moved under a held lock", org_id);
-
 	held = held_head(org_id, true);
 	held->seq = seq;
 	memcpy(held->hash, hash, HISTORY_HASH_LEN);
@@ -703,8 +738,8 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	Jsonb	   *before = row->before;
 	Jsonb	   *after = row->after;
 	Jsonb	   *key = row->key;
-	Datum		values[HISTORY_NCOLS];
-	bool		nulls[HISTORY_NCOLS];
+	Datum		values[HISTORY_NCOLS + 2];
+	bool		nulls[HISTORY_NCOLS + 2];
 	uint8		hash[HISTORY_HASH_LEN];
 
 	rec.org_id = row->org_id;
@@ -746,7 +781,33 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	values[13] = Int64GetDatum(rec.acting_person);
 	nulls[13] = !rec.has_person;
 
-	if (r->direct)
+	if (r->direct && r->move_tid != NULL)
+	{
+		/* The record and the move of its head in one statement. */
+		char		spinulls[HISTORY_NCOLS + 2];
+		Oid			argtypes[HISTORY_NCOLS + 2];
+		int			i;
+
+		SPIPlanPtr *slot = r->ncols == HISTORY_NCOLS ? &plan_append_move : &plan_append_move_v1;
+
+		for (i = 0; i < r->ncols; i++)
+		{
+			spinulls[i] = nulls[i] ? 'n' : ' ';
+			argtypes[i] = history_coltypes[i];
+		}
+		values[r->ncols] = PointerGetDatum(r->move_tid);
+		spinulls[r->ncols] = ' ';
+		argtypes[r->ncols] = TIDOID;
+		values[r->ncols + 1] = TimestampTzGetDatum(GetCurrentTimestamp());
+		spinulls[r->ncols + 1] = ' ';
+		argtypes[r->ncols + 1] = TIMESTAMPTZOID;
+		engine_keep_plan(slot, history_append_move_sql(r->ncols), r->ncols + 2, argtypes);
+		if (SPI_execute_plan(*slot, values, spinulls, false, 0) != SPI_OK_UPDATE_RETURNING)
+			elog(ERROR, "could not append a history record");
+		MemoryContextSwitchTo(old);
+		held_head_moved(rec.org_id, rec.seq, hash);
+	}
+	else if (r->direct)
 	{
 		char		spinulls[HISTORY_NCOLS];
 		int			i;
@@ -834,6 +895,18 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		ItemPointerData tid;
 
 		lock_head(org_id, &seq, hash, &tid);
+		if (r->direct && !iso28000_is_shard(r->rel) && (i + 1 == n || rows[i + 1].org_id != org_id))
+		{
+			/*
+			 * The organisation's only record: appended with the move of its
+			 * head (not on a Citus shard, whose router takes the two
+			 * statements as they were).
+			 */
+			r->move_tid = &tid;
+			record_row(r, &rows[i++], ++seq, hash);
+			r->move_tid = NULL;
+			continue;
+		}
 		for (; i < n && rows[i].org_id == org_id; i++)
 			record_row(r, &rows[i], ++seq, hash);
 		move_head(org_id, seq, hash, &tid);
