@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# Benchmark of the path users take (issue 13): the real register
+# iso28000.nonconformity with everything on (workflow engine and its event
+# log, history chain, row-level security, the acting person, as a LOGIN role
+# that is a `write` member with a person of its own), against a plain copy of
+# the same table and rows (public.nc_plain: no trigger, no row-level
+# security) written by the same role, side by side in one run.
+#
+# 1. One statement moving BIG_ROWS rows of one organisation from `reported`
+#    to `contained` (the correction filled), REPS rounds, the order of the two
+#    tables alternated; rows put back in `reported` (triggers off, as the
+#    superuser) and vacuumed before each run.  Backend CPU time and wall time.
+# 2. pgbench, simple protocol, PGB_SECONDS per run, ROUNDS rounds, 1, 2 and 8
+#    clients: single-row transitions (reported -> contained, each transaction
+#    a different row, so every one is a real transition) and single-row reads
+#    by primary key, in one organisation (every client on one history chain)
+#    and spread over 8 organisations.
+# Medians and ratios go to bench/results/register.md with the plans.
+#
+# Runs inside the cluster that bench/run starts; alone: make bench BENCH=register.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIG_ROWS=${BIG_ROWS:-1000000}
+REPS=${REPS:-3}
+ROWS=${ROWS:-20000}            # rows per organisation set for pgbench
+ROUNDS=${ROUNDS:-3}
+PGB_SECONDS=${PGB_SECONDS:-5}
+CLIENTS=${CLIENTS:-"1 2 8"}
+DB=iso28000_bench_register
+MEMBER=iso28000_bench_register_member
+OUT=bench/results/register.md
+TMP=$(mktemp -d)
+mkdir -p bench/results
+
+dropdb --if-exists "$DB" >/dev/null 2>&1
+createdb "$DB"
+MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+
+# Organisation 1: the single-organisation set (ids 1..ROWS); 2..9: the spread
+# set (ids ROWS+1..2*ROWS, org 2 + (id - ROWS - 1) % 8); 10: the big statement.
+echo "loading: 2 x $ROWS rows for pgbench, $BIG_ROWS rows for the big statement (history on)"
+psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v big="$BIG_ROWS" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION iso28000;
+DROP ROLE IF EXISTS :"member";
+CREATE ROLE :"member" LOGIN PASSWORD :'pw';
+ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
+SELECT iso28000.create_organization('REG' || n, 'Register bench ' || n) FROM generate_series(1, 10) n;
+SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 10) o;
+-- The member acts as a person of each organisation through its own role.
+INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 10) o;
+INSERT INTO iso28000.nonconformity (org_id, title, severity)
+  SELECT CASE WHEN g <= :rows THEN 1 ELSE 2 + (g - :rows - 1) % 8 END, 'nc ' || g, 'minor'
+    FROM generate_series(1, 2 * :rows) g ORDER BY g;
+-- In statements of 100,000 rows: the history holds a statement's images in memory.
+SELECT format('INSERT INTO iso28000.nonconformity (org_id, title, severity) SELECT 10, ''big '' || g, ''minor'' FROM generate_series(%s, %s) g',
+              s, least(s + 99999, :big))
+  FROM generate_series(1, :big, 100000) s \gexec
+-- The plain copy: same columns, rows and indexes; no trigger, no row-level security.
+CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES);
+INSERT INTO public.nc_plain SELECT * FROM iso28000.nonconformity;
+GRANT SELECT, UPDATE ON public.nc_plain TO :"member";
+GRANT USAGE ON SCHEMA public TO :"member";
+CREATE TABLE timing (part text, target text, clients int, rep int, value numeric, cpu numeric);
+GRANT INSERT ON timing TO :"member";
+-- Puts every row back in reported, without the triggers (the superuser's restore mode).
+CREATE FUNCTION bench_reset(org_from bigint, org_to bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  UPDATE iso28000.nonconformity SET status = 'reported', correction = NULL
+   WHERE org_id BETWEEN org_from AND org_to AND status <> 'reported';
+  UPDATE public.nc_plain SET status = 'reported', correction = NULL
+   WHERE org_id BETWEEN org_from AND org_to AND status <> 'reported';
+END $$;
+SQL
+psql -c "VACUUM ANALYZE" >/dev/null
+echo "  the real register's triggers: $(psql -At -c "SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'iso28000.nonconformity'::regclass AND NOT tgisinternal")"
+
+# 1. The big statement, as the member.
+big_sql() {
+  case $1 in
+    real)  echo "UPDATE iso28000.nonconformity SET status = 'contained', correction = 'fixed' WHERE org_id = 10 AND status = 'reported'" ;;
+    plain) echo "UPDATE public.nc_plain SET status = 'contained', correction = 'fixed' WHERE org_id = 10 AND status = 'reported'" ;;
+  esac
+}
+echo "big statement: $BIG_ROWS rows, $REPS rounds"
+for ((r = 1; r <= REPS; r++)); do
+  for t in $( ((r % 2)) && echo "real plain" || echo "plain real"); do
+    psql -c "SELECT bench_reset(10, 10)" >/dev/null
+    psql -c "VACUUM ANALYZE iso28000.nonconformity, public.nc_plain" >/dev/null
+    out=$(as_member command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -At <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SELECT clock_timestamp() AS t0 \gset
+$(big_sql "$t");
+SELECT round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000)::numeric, 1);
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SQL
+)
+    read -r c0 ms c1 <<< "$(echo $out)"
+    cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) * 1000 / hz}')
+    echo "  round $r $t: $ms ms wall, $cpu ms CPU"
+    psql -c "INSERT INTO timing VALUES ('big', '$t', 1, $r, $ms, $cpu)"
+  done
+done
+psql -c "SELECT bench_reset(10, 10)" >/dev/null
+
+# 2. pgbench.  Each client walks its own rows: row k of client c is
+# base + 1 + (c + nc * k) % ROWS, so every transaction of a run moves a row
+# still in reported (ROWS must exceed the transactions of one run; the rows
+# are put back after each run).
+for t in real plain; do
+  tbl=$([ "$t" = real ] && echo iso28000.nonconformity || echo public.nc_plain)
+  cat > "$TMP/move_$t.sql" <<EOF
+\\set k :k + 1
+\\set id :base + 1 + (:client_id + :nc * :k) % $ROWS
+\\set org :orgbase + (:id - :base - 1) % :norgs
+UPDATE $tbl SET status = 'contained', correction = 'fixed' WHERE org_id = :org AND nonconformity_id = :id;
+EOF
+  cat > "$TMP/read_$t.sql" <<EOF
+\\set id :base + random(1, $ROWS)
+\\set org :orgbase + (:id - :base - 1) % :norgs
+SELECT * FROM $tbl WHERE org_id = :org AND nonconformity_id = :id;
+EOF
+done
+tps() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+echo "pgbench: ${PGB_SECONDS}s per run, $ROUNDS rounds, clients $CLIENTS"
+for ((r = 1; r <= ROUNDS; r++)); do
+  for c in $CLIENTS; do
+    for spread in one spread; do
+      if [ "$spread" = one ]; then set -- 0 1 1; else set -- "$ROWS" 2 8; fi
+      for kind in move read; do
+        for t in $( ((r % 2)) && echo "real plain" || echo "plain real"); do
+          v=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$c" -j "$c" -D k=0 -D nc="$c" -D base="$1" -D orgbase="$2" -D norgs="$3" \
+                -f "$TMP/${kind}_$t.sql" "$DB" 2>/dev/null | tps)
+          [ "$kind" = move ] && psql -c "SELECT bench_reset(1, 9)" >/dev/null
+          echo "  round $r, $c clients, $spread, $kind $t: ${v:-0} tps"
+          psql -c "INSERT INTO timing VALUES ('${kind}_$spread', '$t', $c, $r, ${v:-0}, NULL)"
+        done
+      done
+    done
+  done
+done
+
+# Plans, as the member.
+{
+  echo "-- real register, single-row transition"
+  as_member psql -At -c "EXPLAIN (COSTS OFF) UPDATE iso28000.nonconformity SET status = 'contained', correction = 'fixed' WHERE org_id = 2 AND nonconformity_id = $((ROWS + 1))"
+  echo "-- plain copy, single-row transition"
+  as_member psql -At -c "EXPLAIN (COSTS OFF) UPDATE public.nc_plain SET status = 'contained', correction = 'fixed' WHERE org_id = 2 AND nonconformity_id = $((ROWS + 1))"
+  echo "-- real register, single-row read"
+  as_member psql -At -c "EXPLAIN (COSTS OFF) SELECT * FROM iso28000.nonconformity WHERE org_id = 2 AND nonconformity_id = $((ROWS + 1))"
+  echo "-- real register, the big statement"
+  as_member psql -At -c "EXPLAIN (COSTS OFF) $(big_sql real)"
+} > "$TMP/plans"
+
+psql -At > "$TMP/report" <<'SQL'
+CREATE TEMP VIEW med AS
+  SELECT part, target, clients, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS med,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu) AS cpu, count(*) AS n
+    FROM timing GROUP BY part, target, clients;
+SELECT '| statement | real register | plain copy | real × plain |';
+SELECT '|---|---:|---:|---:|';
+SELECT format('| one UPDATE of %s rows, backend CPU ms | %s | %s | %s× slower |', (SELECT count(*) FROM iso28000.nonconformity WHERE org_id = 10),
+              round(r.cpu), round(p.cpu), round((r.cpu / nullif(p.cpu, 0))::numeric, 2))
+  FROM med r JOIN med p ON p.part = r.part AND p.target = 'plain' WHERE r.part = 'big' AND r.target = 'real';
+SELECT format('| one UPDATE of %s rows, wall ms | %s | %s | %s× slower |', (SELECT count(*) FROM iso28000.nonconformity WHERE org_id = 10),
+              round(r.med), round(p.med), round((r.med / nullif(p.med, 0))::numeric, 2))
+  FROM med r JOIN med p ON p.part = r.part AND p.target = 'plain' WHERE r.part = 'big' AND r.target = 'real';
+SELECT '';
+SELECT '| single-row statement (pgbench) | organisations | clients | real register tps | plain copy tps | real × plain |';
+SELECT '|---|---|---:|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s | %s | %s× |',
+              CASE WHEN r.part LIKE 'move%' THEN 'transition (UPDATE)' ELSE 'read (SELECT)' END,
+              CASE WHEN r.part LIKE '%one' THEN 'one' ELSE 'spread over 8' END,
+              r.clients, round(r.med), round(p.med), round((r.med / nullif(p.med, 0))::numeric, 2))
+  FROM med r JOIN med p ON p.part = r.part AND p.clients = r.clients AND p.target = 'plain'
+ WHERE r.target = 'real' AND r.part <> 'big'
+ ORDER BY r.part LIKE 'read%', r.part LIKE '%spread', r.clients;
+SQL
+
+{
+  echo "# The real register against a plain copy"
+  echo
+  echo "Run by \`make bench BENCH=register\` (bench/register.sh) on $(nproc) cores shared with other work,"
+  echo "$(date -u +%Y-%m-%d), PostgreSQL $(psql -At -c 'SHOW server_version'), settings of bench/run"
+  echo "(synchronous_commit off). The real register is \`iso28000.nonconformity\` with everything on (triggers:"
+  echo "$(psql -At -c "SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'iso28000.nonconformity'::regclass AND NOT tgisinternal");"
+  echo "row-level security), written by a LOGIN role that is a \`write\` member of the organisations and a"
+  echo "person of each (the acting person through its own role). The plain copy is \`public.nc_plain\`: the"
+  echo "same columns, rows and indexes, no trigger, no row-level security, written by the same role."
+  echo
+  echo "The big statement: $BIG_ROWS rows of one organisation moved from \`reported\` to \`contained\`, median of"
+  echo "$REPS rounds (backend CPU time from \`/proc\`, and wall time). pgbench: ${PGB_SECONDS} s per run, median of"
+  echo "$ROUNDS rounds, simple protocol; each transition moves a row still in \`reported\` (every transaction a"
+  echo "real transition, rows put back between runs); reads by primary key. \"one\": every row of organisation 1"
+  echo "(one history chain for every client); \"spread over 8\": rows of organisations 2 to 9."
+  echo
+  cat "$TMP/report"
+  echo
+  echo "## Plans (as the member)"
+  echo
+  echo '```'
+  cat "$TMP/plans"
+  echo '```'
+  echo
+  echo "## Raw figures (part, table, clients, round, wall ms or tps, CPU ms)"
+  echo
+  echo '```'
+  psql -At -F ' ' -c "SELECT * FROM timing ORDER BY part, target, clients, rep"
+  echo '```'
+} > "$OUT"
+cat "$OUT"
