@@ -153,6 +153,34 @@
 /* clause 8.2: a process dependency names an activity of another process */
 #define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')
 
+/* IS520-IS539: supply-chain security, providers as a condition of inclusion (sql/clauses/clause08_4_supply_chain_assurance.sql) */
+
+/* a node cannot become an active provider: it falls short of a security requirement that applies to it */
+#define ERRCODE_ISO28000_PROVIDER_NOT_ADMITTED	MAKE_SQLSTATE('I','S','5','2','0')
+/* a link of criticality high or critical to a provider that falls short of a requirement at that reliance */
+#define ERRCODE_ISO28000_PROVIDER_LINK_REFUSED	MAKE_SQLSTATE('I','S','5','2','1')
+/* only an expired exception covered the provider's shortfall */
+#define ERRCODE_ISO28000_PROVIDER_EXCEPTION_EXPIRED	MAKE_SQLSTATE('I','S','5','2','2')
+/* a provider exception approved by its requester */
+#define ERRCODE_ISO28000_EXCEPTION_SELF_APPROVAL	MAKE_SQLSTATE('I','S','5','2','3')
+/* a provider exception approved by a person without the authority */
+#define ERRCODE_ISO28000_EXCEPTION_NO_AUTHORITY	MAKE_SQLSTATE('I','S','5','2','4')
+/* a provider exception approved while nobody acts */
+#define ERRCODE_ISO28000_EXCEPTION_NO_APPROVER	MAKE_SQLSTATE('I','S','5','2','5')
+/* a provider exception approved after its end date */
+#define ERRCODE_ISO28000_EXCEPTION_PAST_END		MAKE_SQLSTATE('I','S','5','2','6')
+
+/* a segment security assessment approved by its assessor */
+#define ERRCODE_ISO28000_SEGMENT_SELF_APPROVAL	MAKE_SQLSTATE('I','S','5','3','0')
+/* a segment security assessment approved while nobody acts */
+#define ERRCODE_ISO28000_SEGMENT_NO_APPROVER	MAKE_SQLSTATE('I','S','5','3','1')
+/* a segment security assessment approved without any scored threat scenario */
+#define ERRCODE_ISO28000_SEGMENT_NOTHING_SCORED	MAKE_SQLSTATE('I','S','5','3','2')
+/* a score or countermeasure of an approved or withdrawn segment assessment would change */
+#define ERRCODE_ISO28000_SEGMENT_ASSESSMENT_FROZEN	MAKE_SQLSTATE('I','S','5','3','3')
+/* a score or countermeasure names a node outside the assessed segment */
+#define ERRCODE_ISO28000_SEGMENT_NODE_OUTSIDE	MAKE_SQLSTATE('I','S','5','3','4')
+
 /* IS540-IS559: several standards side by side, clause maps, maturity (sql/core/08_catalog.sql, clause09_*) */
 
 /* load_clauses(): the standard is missing, or unknown and given without a title */

@@ -318,3 +318,52 @@ COMMENT ON COLUMN iso28000.obligation_evaluation_due.last_result IS 'Result of t
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.next_due_on IS 'When the evaluation was due; NULL when never evaluated.';
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.reason IS 'missing (never evaluated) or overdue.';
 COMMENT ON COLUMN iso28000.obligation_evaluation_due.days_overdue IS 'Days since the evaluation fell due; NULL when never evaluated.';
+
+-- 4.2.3 The principles the organisation applies in its SMS, with evidence.
+CREATE TABLE iso28000.sms_principle (
+  org_id        bigint NOT NULL REFERENCES iso28000.organization,
+  principle_id  bigint GENERATED ALWAYS AS IDENTITY,
+  title         text   NOT NULL,
+  how_applied   text   NOT NULL,
+  evidence      text,
+  evidence_on   date,
+  owner_id      bigint,
+  adopted_on    date   NOT NULL DEFAULT current_date,
+  review_on     date,
+  active        boolean NOT NULL DEFAULT true,
+  PRIMARY KEY (org_id, principle_id),
+  UNIQUE (org_id, title),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT sms_principle_title_check CHECK (btrim(title) <> ''),
+  CONSTRAINT sms_principle_how_applied_check CHECK (btrim(how_applied) <> ''),
+  CONSTRAINT sms_principle_evidence_check CHECK ((evidence_on IS NULL) = (coalesce(btrim(evidence), '') = '')),
+  CONSTRAINT sms_principle_review_check CHECK (review_on >= adopted_on)
+);
+SELECT iso28000.register_table('iso28000.sms_principle');
+COMMENT ON TABLE iso28000.sms_principle IS
+  'ISO 28000 4.2.3: The principles the organisation applies in its security management system (for example leadership, risk-based decisions, involvement of people, continual improvement), how each is applied, and the evidence that it is.';
+COMMENT ON COLUMN iso28000.sms_principle.title IS 'The principle, unique within the organisation (required, not blank).';
+COMMENT ON COLUMN iso28000.sms_principle.how_applied IS 'How the organisation applies it (required, not blank).';
+COMMENT ON COLUMN iso28000.sms_principle.evidence IS 'Evidence that it is applied: a record, a decision, a document reference; given together with evidence_on.';
+COMMENT ON COLUMN iso28000.sms_principle.evidence_on IS 'Date of that evidence.';
+COMMENT ON COLUMN iso28000.sms_principle.owner_id IS 'Person who sees to it.';
+COMMENT ON COLUMN iso28000.sms_principle.adopted_on IS 'Date the principle was adopted.';
+COMMENT ON COLUMN iso28000.sms_principle.review_on IS 'Date of its next review; not before adopted_on.';
+COMMENT ON COLUMN iso28000.sms_principle.active IS 'False once it is no longer applied.';
+
+CREATE VIEW iso28000.sms_principle_without_evidence WITH (security_invoker = true) AS
+SELECT p.org_id, p.principle_id, p.title, p.owner_id,
+       CASE WHEN p.evidence_on IS NULL THEN 'no_evidence' ELSE 'review_due' END AS reason,
+       p.evidence_on, p.review_on
+  FROM iso28000.sms_principle p
+ WHERE p.active AND (p.evidence_on IS NULL OR p.review_on < current_date);
+COMMENT ON VIEW iso28000.sms_principle_without_evidence IS
+  'ISO 28000 4.2.3: Principles applied with no evidence yet (no_evidence), or whose review date has passed (review_due).';
+GRANT SELECT ON iso28000.sms_principle_without_evidence TO PUBLIC;
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.principle_id IS 'The principle.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.title IS 'Its title.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.owner_id IS 'Who sees to it.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.reason IS 'no_evidence or review_due.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.evidence_on IS 'Date of the latest evidence, if any.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.review_on IS 'Review date.';

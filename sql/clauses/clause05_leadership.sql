@@ -67,6 +67,7 @@ CREATE TABLE iso28000.sms_role (
     reports_on_performance boolean NOT NULL DEFAULT false,
     established_on     date NOT NULL DEFAULT current_date,
     retired_on         date,
+    may_approve_provider_exceptions boolean NOT NULL DEFAULT false,
     PRIMARY KEY (org_id, sms_role_id),
     CONSTRAINT sms_role_name_unique UNIQUE (org_id, name),
     CONSTRAINT sms_role_band_needs_authority CHECK (accept_up_to_band IS NULL OR may_accept_risks),
@@ -83,6 +84,7 @@ COMMENT ON COLUMN iso28000.sms_role.accept_up_to_band IS 'Highest band of risk t
 COMMENT ON COLUMN iso28000.sms_role.reports_on_performance IS 'The holder reports on the performance of the SMS to top management (5.3 b).';
 COMMENT ON COLUMN iso28000.sms_role.established_on IS 'Date the role was established.';
 COMMENT ON COLUMN iso28000.sms_role.retired_on IS 'Date the role was retired; not before established_on.';
+COMMENT ON COLUMN iso28000.sms_role.may_approve_provider_exceptions IS 'The holder may approve an exception that admits a provider falling short of its security requirements (provider_exception, 8.1); set by a manager.';
 
 -- 5.3 Who holds which role, and when.
 CREATE TABLE iso28000.role_assignment (
@@ -109,10 +111,10 @@ COMMENT ON COLUMN iso28000.role_assignment.assigned_on IS 'First day the person 
 COMMENT ON COLUMN iso28000.role_assignment.ended_on IS 'Last day the person holds the role; NULL while they do; not before assigned_on.';
 COMMENT ON COLUMN iso28000.role_assignment.assigned_by IS 'Person who made the assignment.';
 
--- Roles that carry an authority (may_accept_risks) are a manager's business:
--- creating or changing such a role, and assigning it to a person or ending the
--- assignment, need manage (IS022), so a writer cannot give himself the
--- authority to accept risks.
+-- Roles that carry an authority (may_accept_risks, may_approve_provider_exceptions)
+-- are a manager's business: creating or changing such a role, and assigning it
+-- to a person or ending the assignment, need manage (IS022), so a writer cannot
+-- give himself the authority to accept risks or to admit a provider.
 CREATE FUNCTION iso28000.sms_role_authority_guard()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -121,22 +123,26 @@ AS $$
 DECLARE
   rec iso28000.sms_role := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 BEGIN
-  IF ((TG_OP IN ('INSERT', 'UPDATE') AND NEW.may_accept_risks)
-      OR (TG_OP IN ('UPDATE', 'DELETE') AND OLD.may_accept_risks))
-     AND (TG_OP <> 'UPDATE' OR (NEW.may_accept_risks, NEW.accept_up_to_band, NEW.retired_on, NEW.established_on)
-                               IS DISTINCT FROM (OLD.may_accept_risks, OLD.accept_up_to_band, OLD.retired_on, OLD.established_on))
+  IF ((TG_OP IN ('INSERT', 'UPDATE') AND (NEW.may_accept_risks OR NEW.may_approve_provider_exceptions))
+      OR (TG_OP IN ('UPDATE', 'DELETE') AND (OLD.may_accept_risks OR OLD.may_approve_provider_exceptions)))
+     AND (TG_OP <> 'UPDATE' OR (NEW.may_accept_risks, NEW.accept_up_to_band, NEW.retired_on, NEW.established_on,
+                                NEW.may_approve_provider_exceptions)
+                               IS DISTINCT FROM (OLD.may_accept_risks, OLD.accept_up_to_band, OLD.retired_on, OLD.established_on,
+                                                 OLD.may_approve_provider_exceptions))
      AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
     RAISE EXCEPTION 'role "%" cannot change the authority of SMS role "%" of organisation %: that needs level manage',
                     current_user, rec.name, rec.org_id
-      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'sms_role', COLUMN = 'may_accept_risks',
-            DETAIL = 'The authority to accept risks, its band limit and its validity are decided by a manager.',
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'sms_role',
+            COLUMN = CASE WHEN rec.may_accept_risks OR (TG_OP = 'UPDATE' AND OLD.may_accept_risks)
+                          THEN 'may_accept_risks' ELSE 'may_approve_provider_exceptions' END,
+            DETAIL = 'The authorities to accept risks (with its band limit) and to approve provider exceptions, and their validity, are decided by a manager.',
             HINT = 'A manager of the organisation makes the change.';
   END IF;
   RETURN rec;
 END
 $$;
 COMMENT ON FUNCTION iso28000.sms_role_authority_guard() IS
-  'Trigger on sms_role: creating, changing (authority, band, validity) or deleting a role that may accept risks needs level manage (IS022).';
+  'Trigger on sms_role: creating, changing (authority, band, validity) or deleting a role that may accept risks or approve provider exceptions needs level manage (IS022).';
 CREATE TRIGGER sms_role_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.sms_role
   FOR EACH ROW EXECUTE FUNCTION iso28000.sms_role_authority_guard();
 
@@ -150,12 +156,12 @@ DECLARE
   role_name text;
 BEGIN
   SELECT r.name INTO role_name FROM iso28000.sms_role r
-   WHERE r.may_accept_risks AND r.org_id = rec.org_id
+   WHERE (r.may_accept_risks OR r.may_approve_provider_exceptions) AND r.org_id = rec.org_id
      AND r.sms_role_id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.sms_role_id END,
                            CASE WHEN TG_OP <> 'INSERT' THEN OLD.sms_role_id END)
    LIMIT 1;
   IF role_name IS NOT NULL AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
-    RAISE EXCEPTION 'role "%" cannot assign SMS role "%" of organisation %: it carries the authority to accept risks, which needs level manage',
+    RAISE EXCEPTION 'role "%" cannot assign SMS role "%" of organisation %: it carries an authority (to accept risks or to approve provider exceptions), which needs level manage',
                     current_user, role_name, rec.org_id
       USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'role_assignment', COLUMN = 'sms_role_id',
             DETAIL = 'Who holds an authority is decided by a manager.',
@@ -165,7 +171,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.role_assignment_authority_guard() IS
-  'Trigger on role_assignment: assigning, changing or deleting the assignment of an SMS role that may accept risks needs level manage (IS022).';
+  'Trigger on role_assignment: assigning, changing or deleting the assignment of an SMS role that may accept risks or approve provider exceptions needs level manage (IS022).';
 CREATE TRIGGER role_assignment_authority_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.role_assignment
   FOR EACH ROW EXECUTE FUNCTION iso28000.role_assignment_authority_guard();
 CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.role_assignment
@@ -208,3 +214,48 @@ COMMENT ON COLUMN iso28000.role_holder.full_name IS 'Full name of the holder.';
 COMMENT ON COLUMN iso28000.role_holder.assigned_on IS 'Since when the holder holds the role.';
 COMMENT ON COLUMN iso28000.role_holder.may_accept_risks IS 'The role carries the authority to accept risks.';
 COMMENT ON COLUMN iso28000.role_holder.accept_up_to_band IS 'Highest band the holder may accept; NULL means any.';
+
+-- 5.1 Top management's commitments to the SMS, and their evidence.
+CREATE TABLE iso28000.leadership_commitment (
+  org_id         bigint NOT NULL REFERENCES iso28000.organization,
+  commitment_id  bigint GENERATED ALWAYS AS IDENTITY,
+  commitment     text   NOT NULL,
+  made_by        bigint NOT NULL,
+  made_on        date   NOT NULL DEFAULT current_date,
+  evidence       text,
+  evidence_on    date,
+  review_on      date,
+  PRIMARY KEY (org_id, commitment_id),
+  FOREIGN KEY (org_id, made_by) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT leadership_commitment_text_check CHECK (btrim(commitment) <> ''),
+  CONSTRAINT leadership_commitment_evidence_check CHECK ((evidence_on IS NULL) = (coalesce(btrim(evidence), '') = '')),
+  CONSTRAINT leadership_commitment_evidence_date_check CHECK (evidence_on >= made_on),
+  CONSTRAINT leadership_commitment_review_check CHECK (review_on >= made_on)
+);
+SELECT iso28000.register_table('iso28000.leadership_commitment');
+COMMENT ON TABLE iso28000.leadership_commitment IS
+  'ISO 28000 5.1: Commitments top management makes to the security management system (resources available, policy and objectives compatible with the strategy, integration into the business processes, communication, support of other managers) and the evidence that each is kept.';
+COMMENT ON COLUMN iso28000.leadership_commitment.commitment IS 'What top management commits to (required, not blank).';
+COMMENT ON COLUMN iso28000.leadership_commitment.made_by IS 'The member of top management who made it.';
+COMMENT ON COLUMN iso28000.leadership_commitment.made_on IS 'Date it was made.';
+COMMENT ON COLUMN iso28000.leadership_commitment.evidence IS 'Evidence that it is kept (minutes, budget line, a communication); given together with evidence_on.';
+COMMENT ON COLUMN iso28000.leadership_commitment.evidence_on IS 'Date of that evidence; not before made_on.';
+COMMENT ON COLUMN iso28000.leadership_commitment.review_on IS 'Date it is next reviewed; not before made_on.';
+
+CREATE VIEW iso28000.leadership_commitment_evidence WITH (security_invoker = true) AS
+SELECT c.org_id, c.commitment_id, c.commitment, p.full_name AS made_by_name, c.made_on, c.evidence_on,
+       CASE WHEN c.evidence_on IS NULL THEN 'no_evidence'
+            WHEN c.review_on < current_date THEN 'review_due'
+            ELSE 'evidenced' END AS standing
+  FROM iso28000.leadership_commitment c
+  JOIN iso28000.person p ON p.org_id = c.org_id AND p.person_id = c.made_by;
+COMMENT ON VIEW iso28000.leadership_commitment_evidence IS
+  'ISO 28000 5.1: Every commitment of top management with its standing: evidenced, no_evidence or review_due.';
+GRANT SELECT ON iso28000.leadership_commitment_evidence TO PUBLIC;
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.commitment_id IS 'The commitment.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.commitment IS 'What was committed to.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.made_by_name IS 'Who made it.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.made_on IS 'When.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.evidence_on IS 'Date of the latest evidence.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.standing IS 'evidenced, no_evidence or review_due.';

@@ -449,3 +449,64 @@ COMMENT ON COLUMN iso28000.objective_status.target_met IS 'Whether the latest va
 COMMENT ON COLUMN iso28000.objective_status.progress_pct IS 'Progress from baseline to target in percent, one decimal; NULL without baseline or measurement.';
 COMMENT ON COLUMN iso28000.objective_status.trend IS 'improving, worsening or steady, comparing the last two measurements in the objective''s direction; NULL with fewer than two.';
 COMMENT ON COLUMN iso28000.objective_status.schedule_status IS 'cancelled, achieved, overdue (past due_on), due (within 30 days) or on_schedule.';
+
+-- 6.1.1 Actions to address risks and opportunities, tied to the plan: integrated
+-- into an SMS process or an objective, with how their effectiveness is evaluated.
+CREATE TABLE iso28000.risk_action (
+  org_id          bigint NOT NULL REFERENCES iso28000.organization,
+  risk_action_id  bigint GENERATED ALWAYS AS IDENTITY,
+  risk_id         bigint NOT NULL,
+  action          text   NOT NULL,
+  sms_process_id  bigint,
+  objective_id    bigint,
+  owner_id        bigint,
+  planned_on      date   NOT NULL DEFAULT current_date,
+  due_on          date,
+  done_on         date,
+  evaluation      text,
+  effective       boolean,
+  PRIMARY KEY (org_id, risk_action_id),
+  FOREIGN KEY (org_id, risk_id) REFERENCES iso28000.risk (org_id, risk_id),
+  FOREIGN KEY (org_id, sms_process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
+  FOREIGN KEY (org_id, objective_id) REFERENCES iso28000.objective (org_id, objective_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT risk_action_action_check CHECK (btrim(action) <> ''),
+  CONSTRAINT risk_action_plan_check CHECK (sms_process_id IS NOT NULL OR objective_id IS NOT NULL),
+  CONSTRAINT risk_action_due_check CHECK (due_on >= planned_on),
+  CONSTRAINT risk_action_done_check CHECK (done_on >= planned_on),
+  CONSTRAINT risk_action_effective_check CHECK (effective IS NULL OR (done_on IS NOT NULL AND coalesce(btrim(evaluation), '') <> ''))
+);
+SELECT iso28000.register_table('iso28000.risk_action');
+CREATE INDEX risk_action_risk ON iso28000.risk_action (org_id, risk_id);
+COMMENT ON TABLE iso28000.risk_action IS
+  'ISO 28000 6.1.1: Actions to address risks and opportunities, tied to the plan: each integrated into an SMS process (4.4) or an objective (6.2), with its owner, dates, and how and with what result its effectiveness was evaluated.';
+COMMENT ON COLUMN iso28000.risk_action.risk_id IS 'The risk or opportunity addressed.';
+COMMENT ON COLUMN iso28000.risk_action.action IS 'What is done (required, not blank).';
+COMMENT ON COLUMN iso28000.risk_action.sms_process_id IS 'The SMS process it is integrated into; it or objective_id is required.';
+COMMENT ON COLUMN iso28000.risk_action.objective_id IS 'The security objective it serves; it or sms_process_id is required.';
+COMMENT ON COLUMN iso28000.risk_action.owner_id IS 'Who carries it out.';
+COMMENT ON COLUMN iso28000.risk_action.planned_on IS 'Date it was planned.';
+COMMENT ON COLUMN iso28000.risk_action.due_on IS 'Date it is due; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_action.done_on IS 'Date it was done; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_action.evaluation IS 'How its effectiveness was evaluated.';
+COMMENT ON COLUMN iso28000.risk_action.effective IS 'The result of that evaluation; only once done and evaluated.';
+
+CREATE VIEW iso28000.risk_action_open WITH (security_invoker = true) AS
+SELECT a.org_id, a.risk_action_id, a.risk_id, r.title AS risk_title, a.action, a.sms_process_id, a.objective_id,
+       a.owner_id, a.due_on, coalesce(a.due_on < current_date, false) AS overdue
+  FROM iso28000.risk_action a
+  JOIN iso28000.risk r ON r.org_id = a.org_id AND r.risk_id = a.risk_id
+ WHERE a.done_on IS NULL;
+COMMENT ON VIEW iso28000.risk_action_open IS
+  'ISO 28000 6.1.1: Actions to address risks and opportunities not done yet, with the risk, where they are tied into the plan, and whether they are overdue.';
+GRANT SELECT ON iso28000.risk_action_open TO PUBLIC;
+COMMENT ON COLUMN iso28000.risk_action_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_action_id IS 'The action.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_title IS 'Its title.';
+COMMENT ON COLUMN iso28000.risk_action_open.action IS 'What is done.';
+COMMENT ON COLUMN iso28000.risk_action_open.sms_process_id IS 'The SMS process it is integrated into.';
+COMMENT ON COLUMN iso28000.risk_action_open.objective_id IS 'The objective it serves.';
+COMMENT ON COLUMN iso28000.risk_action_open.owner_id IS 'Who carries it out.';
+COMMENT ON COLUMN iso28000.risk_action_open.due_on IS 'When it is due.';
+COMMENT ON COLUMN iso28000.risk_action_open.overdue IS 'True when due_on has passed.';

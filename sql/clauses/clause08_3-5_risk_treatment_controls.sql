@@ -271,3 +271,69 @@ SELECT iso28000.define_workflow('risk',
   builtin => true);
 
 SELECT iso28000.attach_workflow('iso28000.risk', 'risk');
+
+-- 8.5.2 Resources that security strategies, procedures and treatments require.
+CREATE TABLE iso28000.resource_requirement (
+  org_id                  bigint NOT NULL REFERENCES iso28000.organization,
+  resource_requirement_id bigint GENERATED ALWAYS AS IDENTITY,
+  risk_treatment_id       bigint,
+  control_id              bigint,
+  resource_id             bigint,
+  description             text   NOT NULL,
+  kind                    text   NOT NULL,
+  quantity                numeric,
+  unit                    text,
+  needed_from             date,
+  needed_until            date,
+  status                  text   NOT NULL DEFAULT 'identified',
+  PRIMARY KEY (org_id, resource_requirement_id),
+  FOREIGN KEY (org_id, risk_treatment_id) REFERENCES iso28000.risk_treatment (org_id, risk_treatment_id),
+  FOREIGN KEY (org_id, control_id) REFERENCES iso28000.control (org_id, control_id),
+  FOREIGN KEY (org_id, resource_id) REFERENCES iso28000.resource (org_id, resource_id),
+  CONSTRAINT resource_requirement_for_check CHECK (risk_treatment_id IS NOT NULL OR control_id IS NOT NULL),
+  CONSTRAINT resource_requirement_description_check CHECK (btrim(description) <> ''),
+  CONSTRAINT resource_requirement_kind_check CHECK (kind IN ('people', 'infrastructure', 'equipment',
+    'technology', 'information', 'financial', 'external_service', 'other')),
+  CONSTRAINT resource_requirement_quantity_check CHECK (quantity >= 0),
+  CONSTRAINT resource_requirement_unit_check CHECK (quantity IS NULL OR coalesce(btrim(unit), '') <> ''),
+  CONSTRAINT resource_requirement_dates_check CHECK (needed_until >= needed_from),
+  CONSTRAINT resource_requirement_status_check CHECK (status IN ('identified', 'requested', 'provided', 'declined')),
+  CONSTRAINT resource_requirement_provided_check CHECK (status <> 'provided' OR resource_id IS NOT NULL)
+);
+SELECT iso28000.register_table('iso28000.resource_requirement');
+COMMENT ON TABLE iso28000.resource_requirement IS
+  'ISO 28000 8.5.2, 7.1: Resources that security strategies, procedures and treatments require: for a risk treatment or a control, what kind and how much, when, and whether it was provided (by a resource of 7.1).';
+COMMENT ON COLUMN iso28000.resource_requirement.risk_treatment_id IS 'The treatment that needs it; it or control_id is required.';
+COMMENT ON COLUMN iso28000.resource_requirement.control_id IS 'The control (strategy, procedure) that needs it; it or risk_treatment_id is required.';
+COMMENT ON COLUMN iso28000.resource_requirement.resource_id IS 'The resource (7.1) that provides it; required once provided.';
+COMMENT ON COLUMN iso28000.resource_requirement.description IS 'What is needed (required, not blank).';
+COMMENT ON COLUMN iso28000.resource_requirement.kind IS 'people, infrastructure, equipment, technology, information, financial, external_service or other.';
+COMMENT ON COLUMN iso28000.resource_requirement.quantity IS 'How much (not negative); with a unit.';
+COMMENT ON COLUMN iso28000.resource_requirement.unit IS 'Unit of the quantity; required with a quantity.';
+COMMENT ON COLUMN iso28000.resource_requirement.needed_from IS 'From when it is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement.needed_until IS 'Until when; not before needed_from.';
+COMMENT ON COLUMN iso28000.resource_requirement.status IS 'identified, requested, provided (names the resource) or declined.';
+
+CREATE VIEW iso28000.resource_requirement_unmet WITH (security_invoker = true) AS
+SELECT q.org_id, q.resource_requirement_id, q.description, q.kind, q.quantity, q.unit, q.status,
+       q.risk_treatment_id, q.control_id, c.code AS control_code, q.needed_from,
+       q.needed_from - current_date AS days_until_needed
+  FROM iso28000.resource_requirement q
+  LEFT JOIN iso28000.risk_treatment t ON t.org_id = q.org_id AND t.risk_treatment_id = q.risk_treatment_id
+  LEFT JOIN iso28000.control c ON c.org_id = q.org_id AND c.control_id = coalesce(q.control_id, t.control_id)
+ WHERE q.status IN ('identified', 'requested');
+COMMENT ON VIEW iso28000.resource_requirement_unmet IS
+  'ISO 28000 8.5.2: Resources required by strategies, procedures and treatments that are not provided yet (identified or requested), with the control concerned and the days until they are needed (negative: late).';
+GRANT SELECT ON iso28000.resource_requirement_unmet TO PUBLIC;
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.resource_requirement_id IS 'The requirement.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.description IS 'What is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.kind IS 'Kind of resource.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.quantity IS 'How much.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.unit IS 'Unit.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.status IS 'identified or requested.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.risk_treatment_id IS 'The treatment that needs it, if any.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.control_id IS 'The control that needs it, if named directly.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.control_code IS 'Code of the control concerned (named directly or through the treatment).';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.needed_from IS 'From when it is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.days_until_needed IS 'Days from today to needed_from; negative when late.';

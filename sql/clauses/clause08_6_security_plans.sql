@@ -25,12 +25,15 @@ CREATE TABLE iso28000.security_plan (
   recovery              text   NOT NULL,
   approved_on           date,
   next_review_on        date,
+  segment_id            bigint,
   PRIMARY KEY (org_id, security_plan_id),
   UNIQUE (org_id, title),
   FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
   FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id),
   FOREIGN KEY (org_id, sms_process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
   FOREIGN KEY (org_id, document_id) REFERENCES iso28000.document (org_id, document_id),
+  CONSTRAINT security_plan_segment_fkey FOREIGN KEY (org_id, segment_id)
+    REFERENCES iso28000.supply_chain_segment (org_id, segment_id),
   CONSTRAINT security_plan_title_check CHECK (btrim(title) <> ''),
   CONSTRAINT security_plan_scenario_check CHECK (btrim(scenario) <> ''),
   CONSTRAINT security_plan_status_check CHECK (status IN ('draft', 'active', 'retired')),
@@ -52,6 +55,7 @@ COMMENT ON COLUMN iso28000.security_plan.owner_id IS 'The person accountable for
 COMMENT ON COLUMN iso28000.security_plan.node_id IS 'The supply-chain node the plan covers, if it is specific to one.';
 COMMENT ON COLUMN iso28000.security_plan.sms_process_id IS 'The process the plan covers, if it is specific to one.';
 COMMENT ON COLUMN iso28000.security_plan.document_id IS 'The controlled document (7.5) holding the full plan.';
+COMMENT ON COLUMN iso28000.security_plan.segment_id IS 'The supply-chain segment the plan protects, if it is specific to one.';
 COMMENT ON COLUMN iso28000.security_plan.activation_criteria IS 'When and by whom the plan is activated.';
 COMMENT ON COLUMN iso28000.security_plan.response_structure IS '8.6.2: the response structure: teams, roles, authority, competence (required, not blank).';
 COMMENT ON COLUMN iso28000.security_plan.warning_communication IS '8.6.3: how warnings are detected and given and who is told what, internally and externally (required, not blank).';

@@ -35,13 +35,14 @@ AS $$
     SELECT FROM pg_catalog.pg_class c
      WHERE c.relnamespace OPERATOR(pg_catalog.=) 'iso28000'::regnamespace AND c.relkind OPERATOR(pg_catalog.=) 'r'
        AND c.relname OPERATOR(pg_catalog.=) register
-       AND c.relname OPERATOR(pg_catalog.<>) ALL (ARRAY['organization', 'membership', 'delegation']::name[])
+       -- provider_inclusion is derived: the database recomputes it from the registers imported
+       AND c.relname OPERATOR(pg_catalog.<>) ALL (ARRAY['organization', 'membership', 'delegation', 'provider_inclusion']::name[])
        AND EXISTS (SELECT FROM pg_catalog.pg_trigger g
                     WHERE g.tgrelid OPERATOR(pg_catalog.=) c.oid
                       AND g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.history_record()'::regprocedure))
 $$;
 COMMENT ON FUNCTION iso28000.transfer_is_register(text) IS
-  'True when export and import handle the register: a table of schema iso28000 that keeps a history chain, other than organization, membership and delegation.';
+  'True when export and import handle the register: a table of schema iso28000 that keeps a history chain, other than organization, membership, delegation and provider_inclusion (derived: recomputed from the registers imported).';
 
 -- The identity column of a register (NULL when it has none).
 CREATE FUNCTION iso28000.transfer_id_column(register text)
@@ -259,6 +260,7 @@ DECLARE
   problems jsonb := '[]';
   keys jsonb := '{}';          -- register -> {_key -> new id}
   seen jsonb := '{}';          -- register -> {_key -> true}, every row read
+  rowmap jsonb := '{}';        -- register -> {new id -> row number}, for the inclusion checks
   t record;
   ref iso28000.transfer_reference_row;
   rowv jsonb;
@@ -300,10 +302,14 @@ BEGIN
   END LOOP;
 
   BEGIN
+    -- a provider comes with its evidence later in the import: its inclusion is
+    -- checked once every register is in (sql/clauses/clause08_4_supply_chain_assurance.sql)
+    SET CONSTRAINTS iso28000.inclusion_guard DEFERRED;
     FOR t IN SELECT x.* FROM iso28000.transfer_register() x
               WHERE regs ? x.register AND jsonb_typeof(regs -> x.register) OPERATOR(pg_catalog.=) 'array'
               ORDER BY x.seq LOOP
       keys := keys || jsonb_build_object(t.register, '{}'::jsonb);
+      rowmap := rowmap || jsonb_build_object(t.register, '{}'::jsonb);
       seen := seen || jsonb_build_object(t.register, '{}'::jsonb);
       SELECT array_agg(a.attname::text) INTO allowed FROM pg_catalog.pg_attribute a
        WHERE a.attrelid OPERATOR(pg_catalog.=) ('iso28000.' || quote_ident(t.register))::regclass
@@ -427,6 +433,7 @@ BEGIN
             END LOOP;
           END IF;
           keys := jsonb_set(keys, ARRAY[t.register, rkey], to_jsonb(newid));
+          rowmap := jsonb_set(rowmap, ARRAY[t.register, newid::text], to_jsonb(n));
         EXCEPTION WHEN OTHERS THEN
           GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME, e_table = TABLE_NAME;
           problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey,
@@ -435,6 +442,27 @@ BEGIN
         END;
       END LOOP;
     END LOOP;
+    -- every provider and high or critical link imported, checked now that its evidence is in, row by row
+    FOR t IN SELECT x.* FROM iso28000.transfer_register() x
+              WHERE x.register IN ('supply_chain_node', 'supply_chain_dependency', 'process_dependency')
+                AND rowmap ? x.register
+              ORDER BY x.seq LOOP
+      FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> t.register) e LOOP
+        BEGIN
+          PERFORM iso28000.provider_inclusion_recheck(t.register, org, k::bigint);
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME;
+          problems := problems || jsonb_build_object('register', t.register, 'row', (v #>> '{}')::integer,
+                        'column', nullif(e_col, ''), 'sqlstate', e_state,
+                        'message', format('row %s of register %s: %s', v #>> '{}', t.register, e_msg));
+        END;
+      END LOOP;
+    END LOOP;
+    BEGIN
+      SET CONSTRAINTS iso28000.inclusion_guard IMMEDIATE;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;   -- the same checks as above, which listed each refusal with its row
+    END;
     IF dry_run THEN
       RAISE EXCEPTION 'dry run' USING ERRCODE = 'IS579';
     END IF;

@@ -14,6 +14,8 @@
  *   nonconformity   10.2: open nonconformities by state and age, overdue actions;
  *   objectives      6.2: every objective's measurements of the period against
  *                   its target, one small SVG chart each;
+ *   supply-chain    8.1, 8.4: segments, assessments, providers in breach,
+ *                   exceptions (supply_chain_report_html(), a function of its own);
  *   history         the head of the organisation's hash chain and whether
  *                   the chain verifies, to be kept outside the database
  *                   (reading the chain needs audit level; below it the
@@ -171,6 +173,120 @@ END
 $$;
 COMMENT ON FUNCTION iso28000._objective_chart_svg(bigint, bigint, date, date) IS
   'Internal: a small SVG line chart of an objective''s measurements in a period, with its target as a dashed line.';
+
+-- The supply-chain section (8.1, 8.4): a function of its own, so that the other
+-- sections change without touching it.
+-- The supply-chain section of the report, as HTML: short sentences, then small tables.
+CREATE FUNCTION iso28000.supply_chain_report_html(org bigint, from_on date, to_on date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    part    text;
+    rows    text;
+    n_seg   bigint;
+    n_due   bigint;
+    n_above bigint;
+    n_prov  bigint;
+    n_breach bigint;
+    n_exc   bigint;
+    n_expiring bigint;
+BEGIN
+    part := '<section id="supply-chain"><h2>Supply-chain security (8.1, 8.4, 6.1.2)</h2>';
+
+    -- Segments and their assessments.
+    SELECT count(*) INTO n_seg FROM iso28000.supply_chain_segment s WHERE s.org_id = org AND s.active;
+    SELECT count(*) INTO n_due FROM iso28000.segment_assessment_due d WHERE d.org_id = org;
+    SELECT count(*) INTO n_above FROM iso28000.segment_scenario_above_appetite x WHERE x.org_id = org;
+    part := part || format('<p>The supply chain is divided into <b>%s</b> segment%s in the scope of the SMS; '
+                           || '%s due a security assessment, and <b>%s</b> threat scenario%s of the latest approved assessments '
+                           || '%s above the risk appetite after countermeasures.</p>',
+                           n_seg, CASE WHEN n_seg = 1 THEN '' ELSE 's' END,
+                           CASE WHEN n_due = 0 THEN 'none is' WHEN n_due = 1 THEN 'one is' ELSE n_due || ' are' END,
+                           n_above, CASE WHEN n_above = 1 THEN '' ELSE 's' END, CASE WHEN n_above = 1 THEN 'remains' ELSE 'remain' END);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td><td>%s</td><td class="%s">%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(s.code), iso28000.html_escape(s.name), s.direction,
+                             (SELECT count(*) FROM iso28000.segment_node sn WHERE sn.org_id = s.org_id AND sn.segment_id = s.segment_id),
+                             coalesce(la.last_on::text, '-'),
+                             CASE WHEN d.reason IS NULL THEN 'ok' ELSE 'bad' END,
+                             coalesce(replace(d.reason, '_', ' '), 'current'),
+                             (SELECT count(*) FROM iso28000.segment_scenario_above_appetite x
+                               WHERE x.org_id = s.org_id AND x.segment_id = s.segment_id)),
+                      '' ORDER BY s.code)
+      INTO rows
+      FROM iso28000.supply_chain_segment s
+      LEFT JOIN LATERAL (SELECT max(a.assessed_on) AS last_on FROM iso28000.segment_assessment a
+                          WHERE a.org_id = s.org_id AND a.segment_id = s.segment_id AND a.status = 'approved') la ON true
+      LEFT JOIN iso28000.segment_assessment_due d ON d.org_id = s.org_id AND d.segment_id = s.segment_id
+     WHERE s.org_id = org AND s.active;
+    part := part || coalesce('<table class="segments"><tr><th>segment</th><th>name</th><th>direction</th><th class="num">nodes</th><th>last approved assessment</th><th>assessment</th><th class="num">scenarios above appetite</th></tr>'
+                             || rows || '</table>', '<p class="muted">No supply-chain segment recorded.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(a.title), iso28000.html_escape(s.code), a.assessed_on,
+                             iso28000.html_escape(coalesce(p.full_name, '-')), a.status,
+                             (SELECT count(*) FROM iso28000.segment_scenario_score x
+                               WHERE x.org_id = a.org_id AND x.segment_assessment_id = a.segment_assessment_id)),
+                      '' ORDER BY a.assessed_on DESC, a.segment_assessment_id)
+      INTO rows
+      FROM iso28000.segment_assessment a
+      JOIN iso28000.supply_chain_segment s ON s.org_id = a.org_id AND s.segment_id = a.segment_id
+      LEFT JOIN iso28000.person p ON p.org_id = a.org_id AND p.person_id = a.assessor_id
+     WHERE a.org_id = org AND a.assessed_on BETWEEN from_on AND to_on;
+    part := part || coalesce('<h3>Security assessments of the period</h3><table class="segment-assessments"><tr><th>assessment</th><th>segment</th><th>assessed</th><th>assessor</th><th>state</th><th class="num">scenarios scored</th></tr>'
+                             || rows || '</table>', '<p>No segment was assessed in the period.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="bad">%s</td></tr>',
+                             iso28000.html_escape(x.segment_code), iso28000.html_escape(x.scenario_title),
+                             iso28000.html_escape(coalesce(x.node_code, 'whole segment')),
+                             x.residual_rating, x.band),
+                      '' ORDER BY x.segment_code, x.scenario_code)
+      INTO rows
+      FROM iso28000.segment_scenario_above_appetite x WHERE x.org_id = org;
+    part := part || coalesce('<table class="scenarios-above-appetite"><tr><th>segment</th><th>threat scenario above appetite</th><th>where</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+
+    -- Providers: the condition of inclusion.
+    SELECT count(*) INTO n_prov FROM iso28000.supply_chain_node n WHERE n.org_id = org AND n.external AND n.active;
+    SELECT count(*) INTO n_breach FROM iso28000.provider_inclusion_breach b WHERE b.org_id = org;
+    SELECT count(*) FILTER (WHERE e.standing = 'in_force'),
+           count(*) FILTER (WHERE e.standing = 'in_force' AND e.days_left <= 30)
+      INTO n_exc, n_expiring
+      FROM iso28000.provider_exception_status e WHERE e.org_id = org;
+    part := part || format('<h3>Providers</h3><p>Of <b>%s</b> active provider%s, <b>%s</b> %s short of the security requirements '
+                           || 'that are a condition of being in the supply chain; <b>%s</b> %s admitted under an approved exception'
+                           || '%s.</p>',
+                           n_prov, CASE WHEN n_prov = 1 THEN '' ELSE 's' END,
+                           n_breach, CASE WHEN n_breach = 1 THEN 'falls' ELSE 'fall' END,
+                           n_exc, CASE WHEN n_exc = 1 THEN 'is' ELSE 'are' END,
+                           CASE WHEN n_expiring > 0 THEN format(', of which %s end%s within 30 days', n_expiring,
+                                                               CASE WHEN n_expiring = 1 THEN 's' ELSE '' END) ELSE '' END);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="bad">%s</td><td>%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(b.node_code), iso28000.html_escape(b.node_name),
+                             coalesce(b.reliance, '-'),
+                             iso28000.html_escape(replace(replace(b.unmet, ':', ': '), '_', ' ')),
+                             b.flagged_on, b.days_flagged),
+                      '' ORDER BY b.node_code)
+      INTO rows
+      FROM iso28000.provider_inclusion_breach b WHERE b.org_id = org;
+    part := part || coalesce('<table class="providers-in-breach"><tr><th>provider</th><th>name</th><th>reliance</th><th>falls short of</th><th>flagged since</th><th class="num">days</th></tr>'
+                             || rows || '</table>', '<p class="ok">Every active provider meets its security requirements or is covered by an exception.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="%s">%s</td></tr>',
+                             iso28000.html_escape(e.node_code), iso28000.html_escape(coalesce(e.requirement_code, 'all')),
+                             iso28000.html_escape(e.reason), iso28000.html_escape(coalesce(e.requested_by_name, '-')),
+                             iso28000.html_escape(coalesce(e.approved_by_name, '-')), e.valid_until,
+                             CASE WHEN e.standing = 'in_force' THEN 'ok' WHEN e.standing = 'expired' THEN 'bad' ELSE 'muted' END,
+                             replace(e.standing, '_', ' ')),
+                      '' ORDER BY e.valid_until DESC, e.exception_id)
+      INTO rows
+      FROM iso28000.provider_exception_status e
+     WHERE e.org_id = org AND (e.standing IN ('requested', 'in_force', 'not_yet_in_force') OR e.valid_until >= from_on);
+    part := part || coalesce('<h3>Exceptions</h3><table class="provider-exceptions"><tr><th>provider</th><th>requirement</th><th>reason</th><th>requested by</th><th>approved by</th><th>until</th><th>standing</th></tr>'
+                             || rows || '</table>', '');
+    RETURN part || '</section>';
+END
+$$;
+COMMENT ON FUNCTION iso28000.supply_chain_report_html(bigint, date, date) IS
+  'ISO 28000 8.1, 8.4, 6.1.2: The supply-chain section of the management-review report as HTML: segments with their latest approved assessment and scenarios above appetite, the assessments of the period, providers in breach of the condition of inclusion and exceptions, each introduced by a sentence. Runs with the caller''s rights; management_review_report() calls it.';
 
 -- The management-review report of an organisation for a period, as HTML.
 CREATE FUNCTION iso28000.management_review_report(org bigint,
@@ -334,6 +450,9 @@ BEGIN
       FROM iso28000.objective_status s WHERE s.org_id = org;
     part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
     doc := doc || part || '</section>';
+
+    -- 8.1, 8.4 Supply-chain security (supply_chain_report_html(), above).
+    doc := doc || iso28000.supply_chain_report_html(org, from_on, to_on);
 
     -- The history chain's head and its verification.
     part := '<section id="history"><h2>History digest</h2>';

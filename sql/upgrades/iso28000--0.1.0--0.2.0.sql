@@ -5924,3 +5924,1937 @@ AS $$
 $$;
 COMMENT ON FUNCTION iso28000.raise_nonconformity(bigint, text, text, text, text, text, text, date, text) IS
   'Records a nonconformity in state reported, reported by the current person; returns its id. The clause is text (cast to clause_ref, 22P02 if malformed) of the standard given (default ISO 28000:2022; 23503 for a clause the standard lacks).';
+
+-- supplychain (issue 15): providers as a condition of inclusion, enforced;
+-- partner screening as evidence; exceptions approved by someone with the
+-- authority (sql/clauses/clause08_4_supply_chain_assurance.sql, clause05_leadership.sql).
+ALTER TABLE iso28000.sms_role ADD COLUMN may_approve_provider_exceptions boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN iso28000.sms_role.may_approve_provider_exceptions IS 'The holder may approve an exception that admits a provider falling short of its security requirements (provider_exception, 8.1); set by a manager.';
+CREATE OR REPLACE FUNCTION iso28000.sms_role_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.sms_role := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+BEGIN
+  IF ((TG_OP IN ('INSERT', 'UPDATE') AND (NEW.may_accept_risks OR NEW.may_approve_provider_exceptions))
+      OR (TG_OP IN ('UPDATE', 'DELETE') AND (OLD.may_accept_risks OR OLD.may_approve_provider_exceptions)))
+     AND (TG_OP <> 'UPDATE' OR (NEW.may_accept_risks, NEW.accept_up_to_band, NEW.retired_on, NEW.established_on,
+                                NEW.may_approve_provider_exceptions)
+                               IS DISTINCT FROM (OLD.may_accept_risks, OLD.accept_up_to_band, OLD.retired_on, OLD.established_on,
+                                                 OLD.may_approve_provider_exceptions))
+     AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot change the authority of SMS role "%" of organisation %: that needs level manage',
+                    current_user, rec.name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'sms_role',
+            COLUMN = CASE WHEN rec.may_accept_risks OR (TG_OP = 'UPDATE' AND OLD.may_accept_risks)
+                          THEN 'may_accept_risks' ELSE 'may_approve_provider_exceptions' END,
+            DETAIL = 'The authorities to accept risks (with its band limit) and to approve provider exceptions, and their validity, are decided by a manager.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.sms_role_authority_guard() IS
+  'Trigger on sms_role: creating, changing (authority, band, validity) or deleting a role that may accept risks or approve provider exceptions needs level manage (IS022).';
+CREATE OR REPLACE FUNCTION iso28000.role_assignment_authority_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec iso28000.role_assignment := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  role_name text;
+BEGIN
+  SELECT r.name INTO role_name FROM iso28000.sms_role r
+   WHERE (r.may_accept_risks OR r.may_approve_provider_exceptions) AND r.org_id = rec.org_id
+     AND r.sms_role_id IN (CASE WHEN TG_OP <> 'DELETE' THEN NEW.sms_role_id END,
+                           CASE WHEN TG_OP <> 'INSERT' THEN OLD.sms_role_id END)
+   LIMIT 1;
+  IF role_name IS NOT NULL AND NOT coalesce(iso28000.has_level(rec.org_id, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot assign SMS role "%" of organisation %: it carries an authority (to accept risks or to approve provider exceptions), which needs level manage',
+                    current_user, role_name, rec.org_id
+      USING ERRCODE = 'IS022', SCHEMA = 'iso28000', TABLE = 'role_assignment', COLUMN = 'sms_role_id',
+            DETAIL = 'Who holds an authority is decided by a manager.',
+            HINT = 'A manager of the organisation makes the assignment.';
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.role_assignment_authority_guard() IS
+  'Trigger on role_assignment: assigning, changing or deleting the assignment of an SMS role that may accept risks or approve provider exceptions needs level manage (IS022).';
+-- Partner screening (8.1): a check of a partner against a list or a status
+-- (a sanctions or denied-party list, the authorised-economic-operator
+-- database), with its result and how long it holds.  A screening that passed
+-- and names a requirement counts as evidence for that requirement, from the
+-- day it was made to its valid_until.
+CREATE TABLE iso28000.partner_screening (
+  org_id          bigint NOT NULL REFERENCES iso28000.organization,
+  screening_id    bigint GENERATED ALWAYS AS IDENTITY,
+  node_id         bigint NOT NULL,
+  requirement_id  bigint,
+  checked         text   NOT NULL,
+  list_name       text   NOT NULL,
+  reference       text,
+  screened_on     date   NOT NULL DEFAULT current_date,
+  result          text   NOT NULL,
+  valid_until     date,
+  screened_by     bigint,
+  notes           text,
+  PRIMARY KEY (org_id, screening_id),
+  FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id),
+  FOREIGN KEY (org_id, requirement_id) REFERENCES iso28000.security_requirement (org_id, requirement_id),
+  FOREIGN KEY (org_id, screened_by) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT partner_screening_checked_check CHECK (btrim(checked) <> ''),
+  CONSTRAINT partner_screening_list_name_check CHECK (btrim(list_name) <> ''),
+  CONSTRAINT partner_screening_result_check CHECK (result IN ('pass', 'fail', 'inconclusive')),
+  CONSTRAINT partner_screening_validity_check CHECK (valid_until >= screened_on),
+  CONSTRAINT partner_screening_pass_until_check CHECK (result <> 'pass' OR valid_until IS NOT NULL)
+);
+SELECT iso28000.register_table('iso28000.partner_screening');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.partner_screening
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('screened_by');
+
+COMMENT ON TABLE iso28000.partner_screening IS
+  'ISO 28000 8.1, 8.4: Screenings of supply-chain partners: what was checked, against which list or status (a sanctions or denied-party list, an authorised-economic-operator certificate), the result and until when it holds. A passed screening that names a requirement counts as evidence for it.';
+COMMENT ON COLUMN iso28000.partner_screening.node_id IS 'The partner screened (supply-chain node).';
+COMMENT ON COLUMN iso28000.partner_screening.requirement_id IS 'The requirement a passed screening is evidence for (an authorised_operator requirement for an AEO check); NULL: it evidences none.';
+COMMENT ON COLUMN iso28000.partner_screening.checked IS 'What was checked: AEO status, denied-party match, export-control listing (required, not blank).';
+COMMENT ON COLUMN iso28000.partner_screening.list_name IS 'The list, register or status checked against: EU AEO database, a consolidated sanctions list (required, not blank).';
+COMMENT ON COLUMN iso28000.partner_screening.reference IS 'Certificate number, query reference or match identifier.';
+COMMENT ON COLUMN iso28000.partner_screening.screened_on IS 'Day of the screening; as evidence it counts from this day.';
+COMMENT ON COLUMN iso28000.partner_screening.result IS 'pass (no match, status held), fail (a match, status not held) or inconclusive; only pass counts as evidence.';
+COMMENT ON COLUMN iso28000.partner_screening.valid_until IS 'Last day the result holds (not before screened_on; required for a pass).';
+COMMENT ON COLUMN iso28000.partner_screening.screened_by IS 'Who screened: the acting person.';
+COMMENT ON COLUMN iso28000.partner_screening.notes IS 'What was found.';
+
+------------------------------------------------------------------------------
+-- Views
+------------------------------------------------------------------------------
+
+-- The strongest criticality with which a node or process depends on a node directly.
+CREATE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT greatest((SELECT max(iso28000.criticality_rank(d.criticality))
+                     FROM iso28000.supply_chain_dependency d
+                    WHERE d.org_id = org AND d.depends_on_id = node),
+                  (SELECT max(iso28000.criticality_rank(pd.criticality))
+                     FROM iso28000.process_dependency pd
+                    WHERE pd.org_id = org AND pd.node_id = node))
+$$;
+COMMENT ON FUNCTION iso28000.provider_reliance(bigint, bigint) IS
+  'ISO 28000 8.1, 8.2: The rank (1 low to 4 critical) of the strongest criticality with which a node or process depends directly on the node; NULL when nothing does.';
+
+-- How a provider of a kind stands today against every requirement that applies
+-- at a reliance: the rules of provider_requirement_status, for one node, at any
+-- reliance (the one a new link would give it, too).
+CREATE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
+               expires_on date, last_assessed_on date, last_score numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH applicable AS (
+  SELECT r.requirement_id, r.code, r.kind, r.min_score,
+         s.evidence_warning::interval AS evidence_warning,
+         s.assessment_interval::interval AS assessment_interval
+    FROM iso28000.security_requirement r
+    JOIN iso28000.operation_settings s ON s.org_id = r.org_id
+   WHERE r.org_id = org AND r.active
+     AND (r.applies_to_kinds IS NULL OR node_kind = ANY (r.applies_to_kinds))
+     AND (r.min_criticality IS NULL OR reliance >= iso28000.criticality_rank(r.min_criticality))
+),
+-- Evidence: certificates, authorisations and contract clauses, and passed screenings.
+evidence AS (
+  SELECT e.requirement_id, e.valid_from, e.valid_until, e.revoked_on
+    FROM iso28000.provider_evidence e
+   WHERE e.org_id = org AND e.node_id = node
+  UNION ALL
+  SELECT ps.requirement_id, ps.screened_on, ps.valid_until, NULL::date
+    FROM iso28000.partner_screening ps
+   WHERE ps.org_id = org AND ps.node_id = node AND ps.result = 'pass' AND ps.requirement_id IS NOT NULL
+),
+latest AS (
+  SELECT x.assessed_on, x.score
+    FROM iso28000.provider_assessment x
+   WHERE x.org_id = org AND x.node_id = node AND x.assessed_on <= current_date
+   ORDER BY x.assessed_on DESC, x.assessment_id DESC
+   LIMIT 1
+),
+judged AS (
+  SELECT a.*, ev.valid_until, ev.any_evidence, ev.current, pa.assessed_on, pa.score
+    FROM applicable a
+    -- Non-revoked evidence in force today; the latest expiry wins, open-ended beats any date.
+    CROSS JOIN LATERAL (
+      SELECT EXISTS (SELECT 1 FROM evidence e
+                      WHERE e.requirement_id = a.requirement_id AND e.valid_from <= current_date) AS any_evidence,
+             c.current, c.valid_until
+        FROM (SELECT count(*) > 0 AS current,
+                     CASE WHEN bool_or(e.valid_until IS NULL AND e.revoked_on IS NULL) THEN NULL
+                          ELSE max(least(e.valid_until, e.revoked_on - 1)) END AS valid_until
+                FROM evidence e
+               WHERE e.requirement_id = a.requirement_id
+                 AND e.valid_from <= current_date
+                 AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+                 AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) c
+    ) ev
+    LEFT JOIN latest pa ON true
+)
+SELECT j.requirement_id, j.code, j.kind,
+       CASE
+         WHEN j.kind = 'assessment_score' THEN
+           CASE WHEN j.assessed_on IS NULL THEN 'not_assessed'
+                WHEN j.assessed_on + j.assessment_interval < current_date THEN 'expired'
+                WHEN j.score IS NULL OR j.score < j.min_score THEN 'score_below_minimum'
+                WHEN (j.assessed_on + j.assessment_interval)::date < current_date + j.evidence_warning
+                  THEN 'expiring'
+                ELSE 'met' END
+         ELSE
+           CASE WHEN NOT j.any_evidence THEN 'missing'
+                WHEN NOT j.current THEN 'expired'
+                WHEN j.valid_until < current_date + j.evidence_warning THEN 'expiring'
+                ELSE 'met' END
+       END,
+       CASE WHEN j.kind = 'assessment_score'
+            THEN (j.assessed_on + j.assessment_interval)::date
+            ELSE j.valid_until END,
+       j.assessed_on, j.score
+  FROM judged j
+$$;
+COMMENT ON FUNCTION iso28000.provider_requirement_check(bigint, bigint, text, integer) IS
+  'ISO 28000 8.1, 8.4: How a provider of the given kind stands today against every active requirement that applies to it at the given reliance (rank 1 to 4, NULL for none): status met, expiring, expired, missing, not_assessed or score_below_minimum, as in provider_requirement_status (which calls it). Passed partner screenings count as evidence. Runs with the caller''s rights.';
+
+CREATE OR REPLACE VIEW iso28000.provider_requirement_status WITH (security_invoker = true) AS
+WITH provider AS (
+  SELECT n.org_id, n.node_id, n.code, n.name, n.kind,
+         iso28000.provider_reliance(n.org_id, n.node_id) AS reliance
+    FROM iso28000.supply_chain_node n
+   WHERE n.external AND n.active
+)
+SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
+       iso28000.criticality_label(p.reliance) AS reliance,
+       c.requirement_id, c.requirement_code, c.requirement_kind, c.status, c.expires_on,
+       c.expires_on - current_date AS days_left, c.last_assessed_on,
+       c.last_score::numeric(5,2) AS last_score
+  FROM provider p
+ CROSS JOIN LATERAL iso28000.provider_requirement_check(p.org_id, p.node_id, p.kind, p.reliance) c;
+
+COMMENT ON VIEW iso28000.provider_requirement_status IS
+  'ISO 28000 8.1, 8.4: Every requirement that applies to every active provider, judged today: met, expiring (within the organisation''s evidence_warning), expired, missing, not_assessed or score_below_minimum. Evidence is provider_evidence and passed partner_screening.';
+------------------------------------------------------------------------------
+-- Providers as a condition of inclusion, enforced (8.1)
+--
+-- A provider (an external node) becomes active, and a link of criticality
+-- high or critical to it is created or raised to that criticality (from a node,
+-- supply_chain_dependency, or a process, process_dependency), only when it
+-- meets every requirement that applies to it at the reliance the change gives
+-- it (status met or expiring), or when an approved exception in force covers
+-- each requirement it does not meet.  Refused: IS520 (activation), IS521
+-- (link), IS522 (only an expired exception would cover it).
+--
+-- Concurrency: every check first takes the provider's row of
+-- provider_inclusion FOR SHARE; every change of what the check reads
+-- (evidence, screenings, assessments, exceptions) updates that row (an
+-- exclusive row lock), so under READ COMMITTED a check waits for a concurrent
+-- change to commit and then reads it (each statement of a trigger function
+-- takes a new snapshot), and a change waits for a concurrent check and then
+-- sees its link and flags the provider.  test/specs/provider_inclusion.spec.
+------------------------------------------------------------------------------
+
+-- Exceptions: a provider admitted although it falls short, for a reason, until an end date.
+CREATE TABLE iso28000.provider_exception (
+  org_id            bigint NOT NULL REFERENCES iso28000.organization,
+  exception_id      bigint GENERATED ALWAYS AS IDENTITY,
+  node_id           bigint NOT NULL,
+  requirement_id    bigint,
+  reason            text   NOT NULL,
+  compensating_measures text,
+  requested_by      bigint NOT NULL,
+  requested_on      date   NOT NULL DEFAULT current_date,
+  valid_from        date   NOT NULL DEFAULT current_date,
+  valid_until       date   NOT NULL,
+  status            text   NOT NULL DEFAULT 'requested',
+  approved_by       bigint,
+  approved_on       date,
+  status_changed_at timestamptz,
+  status_changed_by name,
+  status_note       text,
+  PRIMARY KEY (org_id, exception_id),
+  FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id),
+  FOREIGN KEY (org_id, requirement_id) REFERENCES iso28000.security_requirement (org_id, requirement_id),
+  FOREIGN KEY (org_id, requested_by) REFERENCES iso28000.person (org_id, person_id),
+  FOREIGN KEY (org_id, approved_by) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT provider_exception_reason_check CHECK (btrim(reason) <> ''),
+  CONSTRAINT provider_exception_validity_check CHECK (valid_until >= valid_from),
+  CONSTRAINT provider_exception_approval_check CHECK ((approved_by IS NULL) = (approved_on IS NULL))
+);
+SELECT iso28000.register_table('iso28000.provider_exception');
+CREATE INDEX provider_exception_node ON iso28000.provider_exception (org_id, node_id);
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.provider_exception
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('requested_by', 'approved_by:approved');
+
+COMMENT ON TABLE iso28000.provider_exception IS
+  'ISO 28000 8.1, 6.1.1: Exceptions that admit a provider into the supply chain although it does not meet a security requirement (or any), with the reason, compensating measures and an end date; approved by someone with the authority who did not request it. Workflow provider_exception.';
+COMMENT ON COLUMN iso28000.provider_exception.node_id IS 'The provider admitted.';
+COMMENT ON COLUMN iso28000.provider_exception.requirement_id IS 'The requirement it may fall short of; NULL: every requirement.';
+COMMENT ON COLUMN iso28000.provider_exception.reason IS 'Why the provider is admitted all the same (required, not blank).';
+COMMENT ON COLUMN iso28000.provider_exception.compensating_measures IS 'What is done meanwhile: escorts, extra seal checks, a follow-up audit.';
+COMMENT ON COLUMN iso28000.provider_exception.requested_by IS 'Who asked for it: the acting person (IS120 otherwise).';
+COMMENT ON COLUMN iso28000.provider_exception.requested_on IS 'Day it was requested.';
+COMMENT ON COLUMN iso28000.provider_exception.valid_from IS 'First day it counts.';
+COMMENT ON COLUMN iso28000.provider_exception.valid_until IS 'End date: the last day it counts (not before valid_from); after it the exception is expired and admits nothing.';
+COMMENT ON COLUMN iso28000.provider_exception.status IS 'requested, approved, rejected or withdrawn (workflow provider_exception).';
+COMMENT ON COLUMN iso28000.provider_exception.approved_by IS 'Who approved it: the acting person when it enters approved, never the requester, holding level manage or an SMS role that may approve provider exceptions.';
+COMMENT ON COLUMN iso28000.provider_exception.approved_on IS 'Day of approval (filled when it enters approved).';
+COMMENT ON COLUMN iso28000.provider_exception.status_changed_at IS 'When the status last changed (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.provider_exception.status_changed_by IS 'Database role that last changed the status (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.provider_exception.status_note IS 'Note for the next transition (why rejected or withdrawn); copied into the workflow event log.';
+
+-- Whether a person holds, on a date, an SMS role that may approve provider exceptions.
+CREATE FUNCTION iso28000.may_approve_provider_exception(org bigint, person bigint, on_date date DEFAULT current_date)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN EXISTS (
+    SELECT FROM iso28000.role_assignment a
+      JOIN iso28000.sms_role r ON r.org_id = a.org_id AND r.sms_role_id = a.sms_role_id
+      JOIN iso28000.person p ON p.org_id = a.org_id AND p.person_id = a.person_id
+     WHERE a.org_id = org AND a.person_id = person AND p.active
+       AND r.may_approve_provider_exceptions
+       AND a.assigned_on <= on_date AND (a.ended_on IS NULL OR a.ended_on >= on_date)
+       AND (r.retired_on IS NULL OR r.retired_on >= on_date));
+COMMENT ON FUNCTION iso28000.may_approve_provider_exception(bigint, bigint, date) IS
+  'ISO 28000 5.3, 8.1: True when the active person holds, on the date, an SMS role with may_approve_provider_exceptions.';
+
+-- Approval of an exception: by the acting person (IS525 when nobody acts), who
+-- did not request it (IS523) and has the authority (IS524), before its end
+-- date (IS526).  Fires after actor_stamp and before the workflow engine.
+CREATE FUNCTION iso28000.provider_exception_approval_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.acting_person(NEW.org_id);
+  rec text := format('iso28000.provider_exception (org_id, exception_id)=(%s, %s)', NEW.org_id, NEW.exception_id);
+BEGIN
+  IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
+    RETURN NEW;
+  END IF;
+  IF me IS NULL THEN
+    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
+      USING ERRCODE = 'IS525', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'An exception is approved by a person: the person of the current role, or the person a delegated application names with act_as().',
+            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
+  END IF;
+  IF me = NEW.requested_by THEN
+    RAISE EXCEPTION '% cannot be approved by person %, who requested it', rec, me
+      USING ERRCODE = 'IS523', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'Segregation of duties: the approver of an exception is not its requester.';
+  END IF;
+  IF NOT (coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)
+          OR iso28000.may_approve_provider_exception(NEW.org_id, me)) THEN
+    RAISE EXCEPTION '% cannot be approved by person %: the approver needs level manage or an SMS role that may approve provider exceptions', rec, me
+      USING ERRCODE = 'IS524', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'Admitting a provider that falls short of its security requirements is a decision for someone with that authority.',
+            HINT = 'A manager assigns an SMS role with may_approve_provider_exceptions, or a manager approves.';
+  END IF;
+  IF NEW.valid_until < current_date THEN
+    RAISE EXCEPTION '% cannot be approved: it expired on %', rec, NEW.valid_until
+      USING ERRCODE = 'IS526', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'valid_until',
+            DETAIL = 'An exception whose end date has passed admits nothing.',
+            HINT = 'Request a new exception with a new end date.';
+  END IF;
+  NEW.approved_on := coalesce(NEW.approved_on, current_date);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_exception_approval_guard() IS
+  'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with level manage or an SMS role that may approve provider exceptions (IS524), before the end date (IS526); fills approved_on.';
+CREATE TRIGGER provider_exception_approval_guard BEFORE UPDATE ON iso28000.provider_exception
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_exception_approval_guard();
+
+SELECT iso28000.define_workflow('provider_exception',
+  'ISO 28000 8.1: an exception that admits a provider falling short of its security requirements, from request to approval by someone with the authority who did not request it, to rejection or withdrawal.',
+  states => $wf$[
+    {"state": "requested", "initial": true, "deletable": true, "description": "Asked for; admits nothing yet."},
+    {"state": "approved", "frozen": true, "requires": {"approved_by": "the approver", "approved_on": "the approval date"}, "description": "In force from valid_from to valid_until; admits the provider for the requirement (or all)."},
+    {"state": "rejected", "terminal": true, "frozen": true, "requires": {"status_note": "why it was rejected"}, "description": "Refused."},
+    {"state": "withdrawn", "terminal": true, "frozen": true, "description": "Ended before its end date, or abandoned before a decision."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "requested", "to": "approved", "level": "write", "note": "8.1: approval by someone with the authority who did not request it (trigger provider_exception_approval_guard, IS523 to IS526)."},
+    {"from": "requested", "to": "rejected", "level": "write", "note": "The exception is refused."},
+    {"from": "requested", "to": "withdrawn", "level": "write", "note": "The request is abandoned."},
+    {"from": "approved", "to": "withdrawn", "level": "write", "note": "The exception ends early (the provider now meets its requirements, or leaves)."}
+  ]$wf$,
+  builtin => true);
+SELECT iso28000.attach_workflow('iso28000.provider_exception', 'provider_exception');
+
+-- Each requirement a provider of a kind does not meet at a reliance, with the
+-- approved exception in force that covers it (NULL: none) and, when none is in
+-- force, the end date of the latest approved one that expired.
+CREATE FUNCTION iso28000.provider_unmet_requirement(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, status text,
+               exception_id bigint, exception_expired_on date)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT c.requirement_id, c.requirement_code, c.status, x.exception_id,
+       CASE WHEN x.exception_id IS NULL THEN y.valid_until END
+  FROM iso28000.provider_requirement_check(org, node, node_kind, reliance) c
+  LEFT JOIN LATERAL (
+    SELECT e.exception_id FROM iso28000.provider_exception e
+     WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
+       AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
+       AND e.valid_from <= current_date AND e.valid_until >= current_date
+     ORDER BY e.valid_until DESC, e.exception_id LIMIT 1) x ON true
+  LEFT JOIN LATERAL (
+    SELECT e.valid_until FROM iso28000.provider_exception e
+     WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
+       AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
+       AND e.valid_until < current_date
+     ORDER BY e.valid_until DESC LIMIT 1) y ON true
+ WHERE c.status NOT IN ('met', 'expiring')
+$$;
+COMMENT ON FUNCTION iso28000.provider_unmet_requirement(bigint, bigint, text, integer) IS
+  'ISO 28000 8.1: Each requirement a provider of the given kind does not meet today at the given reliance (rank 1 to 4), with the approved exception in force that covers it (NULL when none) and, when none does, the end date of the latest approved exception that covered it and expired.';
+
+-- The provider's status row: what the inclusion checks lock, and its flag.
+CREATE TABLE iso28000.provider_inclusion (
+  org_id      bigint NOT NULL REFERENCES iso28000.organization,
+  node_id     bigint NOT NULL,
+  state       text   NOT NULL DEFAULT 'not_provider',
+  reliance    text,
+  unmet       text,
+  excepted    text,
+  flagged_on  date,
+  checked_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (org_id, node_id),
+  FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id)
+);
+SELECT iso28000.register_table('iso28000.provider_inclusion');
+
+COMMENT ON TABLE iso28000.provider_inclusion IS
+  'ISO 28000 8.1, 9.1: Each provider''s standing as a condition of inclusion, recomputed by the database whenever its evidence, screenings, assessments, exceptions or links change, and by flag_provider_breaches() (for evidence that expires with time): included, excepted (admitted under an exception), breach (flagged) or not_provider. The inclusion checks lock its row. Written values are ignored: every write recomputes the row.';
+COMMENT ON COLUMN iso28000.provider_inclusion.node_id IS 'The node.';
+COMMENT ON COLUMN iso28000.provider_inclusion.state IS 'included (meets every requirement that applies), excepted (meets them or is covered by an approved exception in force), breach (falls short: flagged), not_provider (not an active external node).';
+COMMENT ON COLUMN iso28000.provider_inclusion.reliance IS 'Strongest direct criticality with which something depends on it, when checked.';
+COMMENT ON COLUMN iso28000.provider_inclusion.unmet IS 'Requirements it falls short of without an exception, as code:status, in code order; NULL when none.';
+COMMENT ON COLUMN iso28000.provider_inclusion.excepted IS 'Requirements it falls short of that an exception covers, as code:exception_id; NULL when none.';
+COMMENT ON COLUMN iso28000.provider_inclusion.flagged_on IS 'First day of the current breach; NULL when not in breach.';
+COMMENT ON COLUMN iso28000.provider_inclusion.checked_at IS 'When the row was last recomputed.';
+
+-- Recomputes a provider_inclusion row on every write, whatever the statement gave.
+CREATE FUNCTION iso28000.provider_inclusion_compute()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n record;
+  rel integer;
+BEGIN
+  SELECT sn.kind, sn.active AND sn.external AS provider INTO n
+    FROM iso28000.supply_chain_node sn WHERE sn.org_id = NEW.org_id AND sn.node_id = NEW.node_id;
+  rel := iso28000.provider_reliance(NEW.org_id, NEW.node_id);
+  NEW.reliance := iso28000.criticality_label(rel);
+  NEW.checked_at := pg_catalog.statement_timestamp();
+  IF NOT coalesce(n.provider, false) THEN
+    NEW.state := 'not_provider';
+    NEW.unmet := NULL;
+    NEW.excepted := NULL;
+  ELSE
+    SELECT string_agg(u.requirement_code || ':' || u.status, ', ' ORDER BY u.requirement_code)
+             FILTER (WHERE u.exception_id IS NULL),
+           string_agg(u.requirement_code || ':' || u.exception_id, ', ' ORDER BY u.requirement_code)
+             FILTER (WHERE u.exception_id IS NOT NULL)
+      INTO NEW.unmet, NEW.excepted
+      FROM iso28000.provider_unmet_requirement(NEW.org_id, NEW.node_id, n.kind, rel) u;
+    NEW.state := CASE WHEN NEW.unmet IS NOT NULL THEN 'breach'
+                      WHEN NEW.excepted IS NOT NULL THEN 'excepted'
+                      ELSE 'included' END;
+  END IF;
+  NEW.flagged_on := CASE WHEN NEW.state = 'breach' THEN
+                      CASE WHEN TG_OP = 'UPDATE' AND OLD.state = 'breach' THEN OLD.flagged_on
+                           ELSE current_date END END;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_inclusion_compute() IS
+  'Trigger on provider_inclusion (BEFORE INSERT OR UPDATE): recomputes state, reliance, unmet, excepted, flagged_on and checked_at from the registers, ignoring what the statement wrote.';
+CREATE TRIGGER provider_inclusion_compute BEFORE INSERT OR UPDATE ON iso28000.provider_inclusion
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_compute();
+
+-- Recomputes a node's provider_inclusion row (creating it), taking its row lock.
+CREATE FUNCTION iso28000._provider_refresh(org bigint, node bigint)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO iso28000.provider_inclusion AS i (org_id, node_id) VALUES (org, node)
+  ON CONFLICT (org_id, node_id) DO UPDATE SET state = i.state;
+$$;
+COMMENT ON FUNCTION iso28000._provider_refresh(bigint, bigint) IS
+  'Internal: recomputes (creating it if needed) the provider_inclusion row of a node, which takes its row lock until the transaction ends.';
+
+-- Refuses (IS520, IS521 or IS522) when a provider of a kind, at a reliance,
+-- falls short of a requirement that no approved exception in force covers.
+-- Locks the provider's provider_inclusion row FOR SHARE first (lock => true).
+CREATE FUNCTION iso28000._provider_inclusion_check(org bigint, node bigint, node_kind text, reliance integer,
+                                                   lock boolean, errcode text, tbl text, col text, what text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  code text;
+  unmet text;
+  all_expired boolean;
+  expired_on date;
+BEGIN
+  IF lock THEN
+    INSERT INTO iso28000.provider_inclusion (org_id, node_id) VALUES (org, node)
+    ON CONFLICT (org_id, node_id) DO NOTHING;
+    PERFORM 1 FROM iso28000.provider_inclusion i WHERE i.org_id = org AND i.node_id = node FOR SHARE;
+  END IF;
+  SELECT n.code INTO code FROM iso28000.supply_chain_node n WHERE n.org_id = org AND n.node_id = node;
+  SELECT string_agg(u.requirement_code || ' (' || u.status || ')', ', ' ORDER BY u.requirement_code),
+         bool_and(u.exception_expired_on IS NOT NULL), max(u.exception_expired_on)
+    INTO unmet, all_expired, expired_on
+    FROM iso28000.provider_unmet_requirement(org, node, node_kind, reliance) u
+   WHERE u.exception_id IS NULL;
+  IF unmet IS NULL THEN
+    RETURN;
+  END IF;
+  IF all_expired THEN
+    RAISE EXCEPTION '%: provider "%" (node %) falls short of % and its exception expired on %',
+                    what, coalesce(code, '?'), node, unmet, expired_on
+      USING ERRCODE = 'IS522', SCHEMA = 'iso28000', TABLE = tbl, COLUMN = col,
+            DETAIL = 'A provider is included only while it meets its security requirements, or under an approved exception before its end date.',
+            HINT = 'Record current evidence, or request and have approved a new exception.';
+  END IF;
+  RAISE EXCEPTION '%: provider "%" (node %) falls short of %', what, coalesce(code, '?'), node, unmet
+    USING ERRCODE = errcode, SCHEMA = 'iso28000', TABLE = tbl, COLUMN = col,
+          DETAIL = format('A provider meets its security requirements as a condition of being included in the supply chain (at reliance %s).',
+                          coalesce(iso28000.criticality_label(reliance), 'none')),
+          HINT = 'Record valid evidence (provider_evidence, a passed partner_screening) or a current assessment, or have an exception approved (provider_exception).';
+END
+$$;
+COMMENT ON FUNCTION iso28000._provider_inclusion_check(bigint, bigint, text, integer, boolean, text, text, text, text) IS
+  'Internal: refuses (the given SQLSTATE, or IS522 when only expired exceptions covered the shortfall) when a provider of the kind, at the reliance, falls short of a requirement no approved exception in force covers; with lock, first takes its provider_inclusion row FOR SHARE.';
+
+-- A node becomes an active provider (inserted or updated to active and external).
+CREATE FUNCTION iso28000.supply_chain_node_inclusion_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NEW.active AND NEW.external
+     AND (TG_OP = 'INSERT' OR NOT (OLD.active AND OLD.external) OR NEW.kind IS DISTINCT FROM OLD.kind) THEN
+    PERFORM iso28000._provider_inclusion_check(
+      NEW.org_id, NEW.node_id, NEW.kind,
+      iso28000.provider_reliance(NEW.org_id, NEW.node_id),
+      true, 'IS520', 'supply_chain_node', 'active',
+      format('iso28000.supply_chain_node (org_id, node_id)=(%s, %s) cannot become an active provider', NEW.org_id, NEW.node_id));
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.supply_chain_node_inclusion_guard() IS
+  'Constraint trigger on supply_chain_node (AFTER INSERT OR UPDATE, deferrable, initially immediate): a node that becomes an active external node (or changes kind while one) must meet the security requirements that apply to it, or be covered by an approved exception in force (IS520; IS522 when the exception expired).';
+-- A constraint trigger, checked at the end of the statement; an import that
+-- brings a provider with its evidence in one transaction defers it
+-- (SET CONSTRAINTS iso28000.inclusion_guard DEFERRED, as import_registers does).
+CREATE CONSTRAINT TRIGGER inclusion_guard AFTER INSERT OR UPDATE ON iso28000.supply_chain_node
+  DEFERRABLE INITIALLY IMMEDIATE
+  FOR EACH ROW EXECUTE FUNCTION iso28000.supply_chain_node_inclusion_guard();
+
+-- A link of criticality high or critical to an active provider is created or raised.
+CREATE FUNCTION iso28000.dependency_inclusion_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  target bigint;
+  old_target bigint;
+  newrank integer := iso28000.criticality_rank(NEW.criticality);
+  n record;
+BEGIN
+  IF TG_TABLE_NAME = 'supply_chain_dependency' THEN
+    target := NEW.depends_on_id;
+    old_target := CASE WHEN TG_OP = 'UPDATE' THEN OLD.depends_on_id END;
+  ELSE
+    target := NEW.node_id;
+    old_target := CASE WHEN TG_OP = 'UPDATE' THEN OLD.node_id END;
+  END IF;
+  IF newrank >= 3
+     AND (TG_OP = 'INSERT' OR target IS DISTINCT FROM old_target
+          OR newrank > iso28000.criticality_rank(OLD.criticality)) THEN
+    SELECT sn.kind, sn.active AND sn.external AS provider INTO n
+      FROM iso28000.supply_chain_node sn WHERE sn.org_id = NEW.org_id AND sn.node_id = target;
+    IF coalesce(n.provider, false) THEN
+      PERFORM iso28000._provider_inclusion_check(
+        NEW.org_id, target, n.kind,
+        greatest(iso28000.provider_reliance(NEW.org_id, target), newrank),
+        true, 'IS521', TG_TABLE_NAME, 'criticality',
+        format('iso28000.%s of organisation %s: a %s link to node %s', TG_TABLE_NAME, NEW.org_id, NEW.criticality, target));
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.dependency_inclusion_guard() IS
+  'Constraint trigger on supply_chain_dependency and process_dependency (AFTER INSERT OR UPDATE, deferrable, initially immediate): a link of criticality high or critical to an active external node, created, moved to it or raised, needs the provider to meet the requirements that apply at the reliance it then has, or an approved exception in force (IS521; IS522 when the exception expired). Takes the provider''s provider_inclusion row FOR SHARE.';
+CREATE CONSTRAINT TRIGGER inclusion_guard AFTER INSERT OR UPDATE ON iso28000.supply_chain_dependency
+  DEFERRABLE INITIALLY IMMEDIATE
+  FOR EACH ROW EXECUTE FUNCTION iso28000.dependency_inclusion_guard();
+CREATE CONSTRAINT TRIGGER inclusion_guard AFTER INSERT OR UPDATE ON iso28000.process_dependency
+  DEFERRABLE INITIALLY IMMEDIATE
+  FOR EACH ROW EXECUTE FUNCTION iso28000.dependency_inclusion_guard();
+
+-- After a change of what a provider's standing rests on: recompute its row.
+CREATE FUNCTION iso28000.provider_inclusion_refresh()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  col text := coalesce(TG_ARGV[0], 'node_id');
+  nodes bigint[];
+  org bigint;
+  nd bigint;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    org := OLD.org_id;
+    nodes := nodes || (to_jsonb(OLD) ->> col)::bigint;
+  END IF;
+  IF TG_OP <> 'DELETE' THEN
+    org := NEW.org_id;
+    nodes := nodes || (to_jsonb(NEW) ->> col)::bigint;
+  END IF;
+  FOREACH nd IN ARRAY ARRAY(SELECT DISTINCT x FROM unnest(nodes) x WHERE x IS NOT NULL ORDER BY x) LOOP
+    IF EXISTS (SELECT FROM iso28000.supply_chain_node sn
+                WHERE sn.org_id = org AND sn.node_id = nd AND sn.external)
+       OR EXISTS (SELECT FROM iso28000.provider_inclusion i WHERE i.org_id = org AND i.node_id = nd) THEN
+      PERFORM iso28000._provider_refresh(org, nd);
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_inclusion_refresh() IS
+  'Trigger (AFTER INSERT OR UPDATE OR DELETE, argument: the column naming the node, default node_id): recomputes the provider_inclusion row of each external node the changed row names, so a provider whose evidence is withdrawn is flagged at once.';
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.provider_evidence
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.partner_screening
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.provider_assessment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.provider_exception
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.supply_chain_dependency
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh('depends_on_id');
+CREATE TRIGGER inclusion_refresh AFTER INSERT OR UPDATE OR DELETE ON iso28000.process_dependency
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+CREATE TRIGGER inclusion_refresh AFTER UPDATE OF active, external, kind ON iso28000.supply_chain_node
+  FOR EACH ROW EXECUTE FUNCTION iso28000.provider_inclusion_refresh();
+
+-- For a scheduler: recompute every external node of an organisation (evidence
+-- and exceptions also expire with time, when nothing is written) and return
+-- those in breach.
+CREATE FUNCTION iso28000.flag_provider_breaches(org bigint)
+RETURNS TABLE (node_id bigint, node_code text, unmet text, flagged_on date)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  nd bigint;
+BEGIN
+  PERFORM iso28000.require_level(org, 'write');
+  FOR nd IN SELECT sn.node_id FROM iso28000.supply_chain_node sn
+             WHERE sn.org_id = org AND sn.external ORDER BY sn.node_id LOOP
+    PERFORM iso28000._provider_refresh(org, nd);
+  END LOOP;
+  RETURN QUERY
+    SELECT i.node_id, sn.code, i.unmet, i.flagged_on
+      FROM iso28000.provider_inclusion i
+      JOIN iso28000.supply_chain_node sn ON sn.org_id = i.org_id AND sn.node_id = i.node_id
+     WHERE i.org_id = org AND i.state = 'breach'
+     ORDER BY sn.code;
+END
+$$;
+COMMENT ON FUNCTION iso28000.flag_provider_breaches(bigint) IS
+  'ISO 28000 8.1, 9.1: For a scheduler (pg_cron, a daily job): recomputes the standing (provider_inclusion) of every external node of the organisation, so that evidence, assessments and exceptions that lapsed with time flag their providers, and returns the providers in breach with what they fall short of and since when. Needs write (IS001).';
+
+CREATE VIEW iso28000.provider_inclusion_breach WITH (security_invoker = true) AS
+SELECT i.org_id, i.node_id, n.code AS node_code, n.name AS node_name, n.kind AS node_kind,
+       i.reliance, i.unmet, i.excepted, i.flagged_on, current_date - i.flagged_on AS days_flagged, i.checked_at
+  FROM iso28000.provider_inclusion i
+  JOIN iso28000.supply_chain_node n ON n.org_id = i.org_id AND n.node_id = i.node_id
+ WHERE i.state = 'breach';
+COMMENT ON VIEW iso28000.provider_inclusion_breach IS
+  'ISO 28000 8.1, 9.1: Providers flagged in breach of the condition of inclusion: active external nodes that fall short of a requirement that applies to them with no approved exception in force, as last recomputed (flag_provider_breaches() recomputes them all).';
+GRANT SELECT ON iso28000.provider_inclusion_breach TO PUBLIC;
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.node_id IS 'The provider.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.node_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.reliance IS 'Strongest direct criticality with which something depends on it.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.unmet IS 'Requirements it falls short of, as code:status, in code order, separated by a comma and a space.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.excepted IS 'Requirements it falls short of that an exception covers, as code:exception_id.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.flagged_on IS 'First day of the breach.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.days_flagged IS 'Days since flagged_on.';
+COMMENT ON COLUMN iso28000.provider_inclusion_breach.checked_at IS 'When the standing was last recomputed.';
+
+CREATE VIEW iso28000.provider_exception_status WITH (security_invoker = true) AS
+SELECT e.org_id, e.exception_id, e.node_id, n.code AS node_code, n.name AS node_name,
+       r.code AS requirement_code, e.reason, e.status, rq.full_name AS requested_by_name,
+       ap.full_name AS approved_by_name, e.approved_on, e.valid_from, e.valid_until,
+       CASE WHEN e.status <> 'approved' THEN e.status
+            WHEN e.valid_until < current_date THEN 'expired'
+            WHEN e.valid_from > current_date THEN 'not_yet_in_force'
+            ELSE 'in_force' END AS standing,
+       e.valid_until - current_date AS days_left
+  FROM iso28000.provider_exception e
+  JOIN iso28000.supply_chain_node n ON n.org_id = e.org_id AND n.node_id = e.node_id
+  LEFT JOIN iso28000.security_requirement r ON r.org_id = e.org_id AND r.requirement_id = e.requirement_id
+  LEFT JOIN iso28000.person rq ON rq.org_id = e.org_id AND rq.person_id = e.requested_by
+  LEFT JOIN iso28000.person ap ON ap.org_id = e.org_id AND ap.person_id = e.approved_by;
+COMMENT ON VIEW iso28000.provider_exception_status IS
+  'ISO 28000 8.1: Every provider exception with its standing today: requested, in_force, not_yet_in_force, expired (approved, past its end date), rejected or withdrawn, and the days left.';
+GRANT SELECT ON iso28000.provider_exception_status TO PUBLIC;
+COMMENT ON COLUMN iso28000.provider_exception_status.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.provider_exception_status.exception_id IS 'The exception.';
+COMMENT ON COLUMN iso28000.provider_exception_status.node_id IS 'The provider.';
+COMMENT ON COLUMN iso28000.provider_exception_status.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.provider_exception_status.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.provider_exception_status.requirement_code IS 'The requirement it covers; NULL: every requirement.';
+COMMENT ON COLUMN iso28000.provider_exception_status.reason IS 'Why the provider is admitted.';
+COMMENT ON COLUMN iso28000.provider_exception_status.status IS 'Its workflow state: requested, approved, rejected or withdrawn.';
+COMMENT ON COLUMN iso28000.provider_exception_status.requested_by_name IS 'Who requested it.';
+COMMENT ON COLUMN iso28000.provider_exception_status.approved_by_name IS 'Who approved it.';
+COMMENT ON COLUMN iso28000.provider_exception_status.approved_on IS 'Day of approval.';
+COMMENT ON COLUMN iso28000.provider_exception_status.valid_from IS 'First day it counts.';
+COMMENT ON COLUMN iso28000.provider_exception_status.valid_until IS 'Its end date.';
+COMMENT ON COLUMN iso28000.provider_exception_status.standing IS 'requested, in_force, not_yet_in_force, expired, rejected or withdrawn.';
+COMMENT ON COLUMN iso28000.provider_exception_status.days_left IS 'Days from today to the end date (negative once expired).';
+
+-- supplychain (issue 15): the clauses left, 4.2.3, 5.1, 6.1.1 and 8.5.2, each served by a register and a view.
+
+-- 4.2.3 The principles the organisation applies in its SMS, with evidence.
+CREATE TABLE iso28000.sms_principle (
+  org_id        bigint NOT NULL REFERENCES iso28000.organization,
+  principle_id  bigint GENERATED ALWAYS AS IDENTITY,
+  title         text   NOT NULL,
+  how_applied   text   NOT NULL,
+  evidence      text,
+  evidence_on   date,
+  owner_id      bigint,
+  adopted_on    date   NOT NULL DEFAULT current_date,
+  review_on     date,
+  active        boolean NOT NULL DEFAULT true,
+  PRIMARY KEY (org_id, principle_id),
+  UNIQUE (org_id, title),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT sms_principle_title_check CHECK (btrim(title) <> ''),
+  CONSTRAINT sms_principle_how_applied_check CHECK (btrim(how_applied) <> ''),
+  CONSTRAINT sms_principle_evidence_check CHECK ((evidence_on IS NULL) = (coalesce(btrim(evidence), '') = '')),
+  CONSTRAINT sms_principle_review_check CHECK (review_on >= adopted_on)
+);
+SELECT iso28000.register_table('iso28000.sms_principle');
+COMMENT ON TABLE iso28000.sms_principle IS
+  'ISO 28000 4.2.3: The principles the organisation applies in its security management system (for example leadership, risk-based decisions, involvement of people, continual improvement), how each is applied, and the evidence that it is.';
+COMMENT ON COLUMN iso28000.sms_principle.title IS 'The principle, unique within the organisation (required, not blank).';
+COMMENT ON COLUMN iso28000.sms_principle.how_applied IS 'How the organisation applies it (required, not blank).';
+COMMENT ON COLUMN iso28000.sms_principle.evidence IS 'Evidence that it is applied: a record, a decision, a document reference; given together with evidence_on.';
+COMMENT ON COLUMN iso28000.sms_principle.evidence_on IS 'Date of that evidence.';
+COMMENT ON COLUMN iso28000.sms_principle.owner_id IS 'Person who sees to it.';
+COMMENT ON COLUMN iso28000.sms_principle.adopted_on IS 'Date the principle was adopted.';
+COMMENT ON COLUMN iso28000.sms_principle.review_on IS 'Date of its next review; not before adopted_on.';
+COMMENT ON COLUMN iso28000.sms_principle.active IS 'False once it is no longer applied.';
+
+CREATE VIEW iso28000.sms_principle_without_evidence WITH (security_invoker = true) AS
+SELECT p.org_id, p.principle_id, p.title, p.owner_id,
+       CASE WHEN p.evidence_on IS NULL THEN 'no_evidence' ELSE 'review_due' END AS reason,
+       p.evidence_on, p.review_on
+  FROM iso28000.sms_principle p
+ WHERE p.active AND (p.evidence_on IS NULL OR p.review_on < current_date);
+COMMENT ON VIEW iso28000.sms_principle_without_evidence IS
+  'ISO 28000 4.2.3: Principles applied with no evidence yet (no_evidence), or whose review date has passed (review_due).';
+GRANT SELECT ON iso28000.sms_principle_without_evidence TO PUBLIC;
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.principle_id IS 'The principle.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.title IS 'Its title.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.owner_id IS 'Who sees to it.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.reason IS 'no_evidence or review_due.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.evidence_on IS 'Date of the latest evidence, if any.';
+COMMENT ON COLUMN iso28000.sms_principle_without_evidence.review_on IS 'Review date.';
+
+-- 5.1 Top management's commitments to the SMS, and their evidence.
+CREATE TABLE iso28000.leadership_commitment (
+  org_id         bigint NOT NULL REFERENCES iso28000.organization,
+  commitment_id  bigint GENERATED ALWAYS AS IDENTITY,
+  commitment     text   NOT NULL,
+  made_by        bigint NOT NULL,
+  made_on        date   NOT NULL DEFAULT current_date,
+  evidence       text,
+  evidence_on    date,
+  review_on      date,
+  PRIMARY KEY (org_id, commitment_id),
+  FOREIGN KEY (org_id, made_by) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT leadership_commitment_text_check CHECK (btrim(commitment) <> ''),
+  CONSTRAINT leadership_commitment_evidence_check CHECK ((evidence_on IS NULL) = (coalesce(btrim(evidence), '') = '')),
+  CONSTRAINT leadership_commitment_evidence_date_check CHECK (evidence_on >= made_on),
+  CONSTRAINT leadership_commitment_review_check CHECK (review_on >= made_on)
+);
+SELECT iso28000.register_table('iso28000.leadership_commitment');
+COMMENT ON TABLE iso28000.leadership_commitment IS
+  'ISO 28000 5.1: Commitments top management makes to the security management system (resources available, policy and objectives compatible with the strategy, integration into the business processes, communication, support of other managers) and the evidence that each is kept.';
+COMMENT ON COLUMN iso28000.leadership_commitment.commitment IS 'What top management commits to (required, not blank).';
+COMMENT ON COLUMN iso28000.leadership_commitment.made_by IS 'The member of top management who made it.';
+COMMENT ON COLUMN iso28000.leadership_commitment.made_on IS 'Date it was made.';
+COMMENT ON COLUMN iso28000.leadership_commitment.evidence IS 'Evidence that it is kept (minutes, budget line, a communication); given together with evidence_on.';
+COMMENT ON COLUMN iso28000.leadership_commitment.evidence_on IS 'Date of that evidence; not before made_on.';
+COMMENT ON COLUMN iso28000.leadership_commitment.review_on IS 'Date it is next reviewed; not before made_on.';
+
+CREATE VIEW iso28000.leadership_commitment_evidence WITH (security_invoker = true) AS
+SELECT c.org_id, c.commitment_id, c.commitment, p.full_name AS made_by_name, c.made_on, c.evidence_on,
+       CASE WHEN c.evidence_on IS NULL THEN 'no_evidence'
+            WHEN c.review_on < current_date THEN 'review_due'
+            ELSE 'evidenced' END AS standing
+  FROM iso28000.leadership_commitment c
+  JOIN iso28000.person p ON p.org_id = c.org_id AND p.person_id = c.made_by;
+COMMENT ON VIEW iso28000.leadership_commitment_evidence IS
+  'ISO 28000 5.1: Every commitment of top management with its standing: evidenced, no_evidence or review_due.';
+GRANT SELECT ON iso28000.leadership_commitment_evidence TO PUBLIC;
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.commitment_id IS 'The commitment.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.commitment IS 'What was committed to.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.made_by_name IS 'Who made it.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.made_on IS 'When.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.evidence_on IS 'Date of the latest evidence.';
+COMMENT ON COLUMN iso28000.leadership_commitment_evidence.standing IS 'evidenced, no_evidence or review_due.';
+
+-- 6.1.1 Actions to address risks and opportunities, tied to the plan: integrated
+-- into an SMS process or an objective, with how their effectiveness is evaluated.
+CREATE TABLE iso28000.risk_action (
+  org_id          bigint NOT NULL REFERENCES iso28000.organization,
+  risk_action_id  bigint GENERATED ALWAYS AS IDENTITY,
+  risk_id         bigint NOT NULL,
+  action          text   NOT NULL,
+  sms_process_id  bigint,
+  objective_id    bigint,
+  owner_id        bigint,
+  planned_on      date   NOT NULL DEFAULT current_date,
+  due_on          date,
+  done_on         date,
+  evaluation      text,
+  effective       boolean,
+  PRIMARY KEY (org_id, risk_action_id),
+  FOREIGN KEY (org_id, risk_id) REFERENCES iso28000.risk (org_id, risk_id),
+  FOREIGN KEY (org_id, sms_process_id) REFERENCES iso28000.sms_process (org_id, sms_process_id),
+  FOREIGN KEY (org_id, objective_id) REFERENCES iso28000.objective (org_id, objective_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT risk_action_action_check CHECK (btrim(action) <> ''),
+  CONSTRAINT risk_action_plan_check CHECK (sms_process_id IS NOT NULL OR objective_id IS NOT NULL),
+  CONSTRAINT risk_action_due_check CHECK (due_on >= planned_on),
+  CONSTRAINT risk_action_done_check CHECK (done_on >= planned_on),
+  CONSTRAINT risk_action_effective_check CHECK (effective IS NULL OR (done_on IS NOT NULL AND coalesce(btrim(evaluation), '') <> ''))
+);
+SELECT iso28000.register_table('iso28000.risk_action');
+CREATE INDEX risk_action_risk ON iso28000.risk_action (org_id, risk_id);
+COMMENT ON TABLE iso28000.risk_action IS
+  'ISO 28000 6.1.1: Actions to address risks and opportunities, tied to the plan: each integrated into an SMS process (4.4) or an objective (6.2), with its owner, dates, and how and with what result its effectiveness was evaluated.';
+COMMENT ON COLUMN iso28000.risk_action.risk_id IS 'The risk or opportunity addressed.';
+COMMENT ON COLUMN iso28000.risk_action.action IS 'What is done (required, not blank).';
+COMMENT ON COLUMN iso28000.risk_action.sms_process_id IS 'The SMS process it is integrated into; it or objective_id is required.';
+COMMENT ON COLUMN iso28000.risk_action.objective_id IS 'The security objective it serves; it or sms_process_id is required.';
+COMMENT ON COLUMN iso28000.risk_action.owner_id IS 'Who carries it out.';
+COMMENT ON COLUMN iso28000.risk_action.planned_on IS 'Date it was planned.';
+COMMENT ON COLUMN iso28000.risk_action.due_on IS 'Date it is due; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_action.done_on IS 'Date it was done; not before planned_on.';
+COMMENT ON COLUMN iso28000.risk_action.evaluation IS 'How its effectiveness was evaluated.';
+COMMENT ON COLUMN iso28000.risk_action.effective IS 'The result of that evaluation; only once done and evaluated.';
+
+CREATE VIEW iso28000.risk_action_open WITH (security_invoker = true) AS
+SELECT a.org_id, a.risk_action_id, a.risk_id, r.title AS risk_title, a.action, a.sms_process_id, a.objective_id,
+       a.owner_id, a.due_on, coalesce(a.due_on < current_date, false) AS overdue
+  FROM iso28000.risk_action a
+  JOIN iso28000.risk r ON r.org_id = a.org_id AND r.risk_id = a.risk_id
+ WHERE a.done_on IS NULL;
+COMMENT ON VIEW iso28000.risk_action_open IS
+  'ISO 28000 6.1.1: Actions to address risks and opportunities not done yet, with the risk, where they are tied into the plan, and whether they are overdue.';
+GRANT SELECT ON iso28000.risk_action_open TO PUBLIC;
+COMMENT ON COLUMN iso28000.risk_action_open.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_action_id IS 'The action.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_id IS 'The risk or opportunity.';
+COMMENT ON COLUMN iso28000.risk_action_open.risk_title IS 'Its title.';
+COMMENT ON COLUMN iso28000.risk_action_open.action IS 'What is done.';
+COMMENT ON COLUMN iso28000.risk_action_open.sms_process_id IS 'The SMS process it is integrated into.';
+COMMENT ON COLUMN iso28000.risk_action_open.objective_id IS 'The objective it serves.';
+COMMENT ON COLUMN iso28000.risk_action_open.owner_id IS 'Who carries it out.';
+COMMENT ON COLUMN iso28000.risk_action_open.due_on IS 'When it is due.';
+COMMENT ON COLUMN iso28000.risk_action_open.overdue IS 'True when due_on has passed.';
+
+-- 8.5.2 Resources that security strategies, procedures and treatments require.
+CREATE TABLE iso28000.resource_requirement (
+  org_id                  bigint NOT NULL REFERENCES iso28000.organization,
+  resource_requirement_id bigint GENERATED ALWAYS AS IDENTITY,
+  risk_treatment_id       bigint,
+  control_id              bigint,
+  resource_id             bigint,
+  description             text   NOT NULL,
+  kind                    text   NOT NULL,
+  quantity                numeric,
+  unit                    text,
+  needed_from             date,
+  needed_until            date,
+  status                  text   NOT NULL DEFAULT 'identified',
+  PRIMARY KEY (org_id, resource_requirement_id),
+  FOREIGN KEY (org_id, risk_treatment_id) REFERENCES iso28000.risk_treatment (org_id, risk_treatment_id),
+  FOREIGN KEY (org_id, control_id) REFERENCES iso28000.control (org_id, control_id),
+  FOREIGN KEY (org_id, resource_id) REFERENCES iso28000.resource (org_id, resource_id),
+  CONSTRAINT resource_requirement_for_check CHECK (risk_treatment_id IS NOT NULL OR control_id IS NOT NULL),
+  CONSTRAINT resource_requirement_description_check CHECK (btrim(description) <> ''),
+  CONSTRAINT resource_requirement_kind_check CHECK (kind IN ('people', 'infrastructure', 'equipment',
+    'technology', 'information', 'financial', 'external_service', 'other')),
+  CONSTRAINT resource_requirement_quantity_check CHECK (quantity >= 0),
+  CONSTRAINT resource_requirement_unit_check CHECK (quantity IS NULL OR coalesce(btrim(unit), '') <> ''),
+  CONSTRAINT resource_requirement_dates_check CHECK (needed_until >= needed_from),
+  CONSTRAINT resource_requirement_status_check CHECK (status IN ('identified', 'requested', 'provided', 'declined')),
+  CONSTRAINT resource_requirement_provided_check CHECK (status <> 'provided' OR resource_id IS NOT NULL)
+);
+SELECT iso28000.register_table('iso28000.resource_requirement');
+COMMENT ON TABLE iso28000.resource_requirement IS
+  'ISO 28000 8.5.2, 7.1: Resources that security strategies, procedures and treatments require: for a risk treatment or a control, what kind and how much, when, and whether it was provided (by a resource of 7.1).';
+COMMENT ON COLUMN iso28000.resource_requirement.risk_treatment_id IS 'The treatment that needs it; it or control_id is required.';
+COMMENT ON COLUMN iso28000.resource_requirement.control_id IS 'The control (strategy, procedure) that needs it; it or risk_treatment_id is required.';
+COMMENT ON COLUMN iso28000.resource_requirement.resource_id IS 'The resource (7.1) that provides it; required once provided.';
+COMMENT ON COLUMN iso28000.resource_requirement.description IS 'What is needed (required, not blank).';
+COMMENT ON COLUMN iso28000.resource_requirement.kind IS 'people, infrastructure, equipment, technology, information, financial, external_service or other.';
+COMMENT ON COLUMN iso28000.resource_requirement.quantity IS 'How much (not negative); with a unit.';
+COMMENT ON COLUMN iso28000.resource_requirement.unit IS 'Unit of the quantity; required with a quantity.';
+COMMENT ON COLUMN iso28000.resource_requirement.needed_from IS 'From when it is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement.needed_until IS 'Until when; not before needed_from.';
+COMMENT ON COLUMN iso28000.resource_requirement.status IS 'identified, requested, provided (names the resource) or declined.';
+
+CREATE VIEW iso28000.resource_requirement_unmet WITH (security_invoker = true) AS
+SELECT q.org_id, q.resource_requirement_id, q.description, q.kind, q.quantity, q.unit, q.status,
+       q.risk_treatment_id, q.control_id, c.code AS control_code, q.needed_from,
+       q.needed_from - current_date AS days_until_needed
+  FROM iso28000.resource_requirement q
+  LEFT JOIN iso28000.risk_treatment t ON t.org_id = q.org_id AND t.risk_treatment_id = q.risk_treatment_id
+  LEFT JOIN iso28000.control c ON c.org_id = q.org_id AND c.control_id = coalesce(q.control_id, t.control_id)
+ WHERE q.status IN ('identified', 'requested');
+COMMENT ON VIEW iso28000.resource_requirement_unmet IS
+  'ISO 28000 8.5.2: Resources required by strategies, procedures and treatments that are not provided yet (identified or requested), with the control concerned and the days until they are needed (negative: late).';
+GRANT SELECT ON iso28000.resource_requirement_unmet TO PUBLIC;
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.resource_requirement_id IS 'The requirement.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.description IS 'What is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.kind IS 'Kind of resource.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.quantity IS 'How much.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.unit IS 'Unit.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.status IS 'identified or requested.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.risk_treatment_id IS 'The treatment that needs it, if any.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.control_id IS 'The control that needs it, if named directly.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.control_code IS 'Code of the control concerned (named directly or through the treatment).';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.needed_from IS 'From when it is needed.';
+COMMENT ON COLUMN iso28000.resource_requirement_unmet.days_until_needed IS 'Days from today to needed_from; negative when late.';
+
+-- supplychain (issue 15): supply-chain segments and their security assessments; a security plan names the segment it protects.
+
+------------------------------------------------------------------------------
+-- Supply-chain segments and their security assessments (8.1, 8.2, 6.1.2, 8.3)
+--
+-- A segment is a named part of the dependency graph (its nodes, and the links
+-- between them), upstream or downstream of the organisation, within the scope
+-- of the SMS.  A security assessment of a segment scores each threat scenario
+-- (iso28000.threat_scenario) with a risk_rating, names the countermeasures
+-- (controls, and controls applied at nodes: upstream, at the node, downstream)
+-- and the residual rating, and is approved through the workflow engine by
+-- someone other than the assessor (IS530 to IS534).
+------------------------------------------------------------------------------
+
+CREATE TABLE iso28000.supply_chain_segment (
+  org_id              bigint NOT NULL REFERENCES iso28000.organization,
+  segment_id          bigint GENERATED ALWAYS AS IDENTITY,
+  code                text   NOT NULL,
+  name                text   NOT NULL,
+  direction           text   NOT NULL,
+  description         text,
+  sms_scope_id        bigint,
+  owner_id            bigint,
+  assessment_interval interval NOT NULL DEFAULT '1 year',
+  active              boolean NOT NULL DEFAULT true,
+  PRIMARY KEY (org_id, segment_id),
+  UNIQUE (org_id, code),
+  FOREIGN KEY (org_id, sms_scope_id) REFERENCES iso28000.sms_scope (org_id, sms_scope_id),
+  FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT supply_chain_segment_code_check CHECK (btrim(code) <> ''),
+  CONSTRAINT supply_chain_segment_name_check CHECK (btrim(name) <> ''),
+  CONSTRAINT supply_chain_segment_direction_check CHECK (direction IN ('upstream', 'downstream', 'internal', 'end_to_end')),
+  CONSTRAINT supply_chain_segment_interval_check CHECK (assessment_interval > '0'::interval)
+);
+SELECT iso28000.register_table('iso28000.supply_chain_segment');
+COMMENT ON TABLE iso28000.supply_chain_segment IS
+  'ISO 28000 4.3, 8.1, 8.2: Segments of the supply chain in the scope of the SMS: named parts of the dependency graph (their nodes in segment_node, the links between them in supply_chain_segment_link), upstream or downstream of the organisation, each assessed for security periodically.';
+COMMENT ON COLUMN iso28000.supply_chain_segment.code IS 'Short identification, unique within the organisation (required, not blank).';
+COMMENT ON COLUMN iso28000.supply_chain_segment.name IS 'Name (required, not blank).';
+COMMENT ON COLUMN iso28000.supply_chain_segment.direction IS 'upstream (what comes to the organisation), downstream (what leaves it), internal or end_to_end.';
+COMMENT ON COLUMN iso28000.supply_chain_segment.description IS 'What the segment covers: routes, flows, partners.';
+COMMENT ON COLUMN iso28000.supply_chain_segment.sms_scope_id IS 'The SMS scope version (4.3) that includes it.';
+COMMENT ON COLUMN iso28000.supply_chain_segment.owner_id IS 'Who is responsible for its security.';
+COMMENT ON COLUMN iso28000.supply_chain_segment.assessment_interval IS 'How often its security is assessed (positive; default 1 year).';
+COMMENT ON COLUMN iso28000.supply_chain_segment.active IS 'False once the segment is no longer used.';
+
+CREATE TABLE iso28000.segment_node (
+  org_id          bigint NOT NULL REFERENCES iso28000.organization,
+  segment_node_id bigint GENERATED ALWAYS AS IDENTITY,
+  segment_id      bigint NOT NULL,
+  node_id         bigint NOT NULL,
+  PRIMARY KEY (org_id, segment_node_id),
+  UNIQUE (org_id, segment_id, node_id),
+  FOREIGN KEY (org_id, segment_id) REFERENCES iso28000.supply_chain_segment (org_id, segment_id),
+  FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id)
+);
+SELECT iso28000.register_table('iso28000.segment_node');
+COMMENT ON TABLE iso28000.segment_node IS
+  'ISO 28000 8.1, 8.2: The nodes of each supply-chain segment; the links between them belong to the segment (supply_chain_segment_link).';
+COMMENT ON COLUMN iso28000.segment_node.segment_id IS 'The segment.';
+COMMENT ON COLUMN iso28000.segment_node.node_id IS 'A node of it; once per segment.';
+
+CREATE VIEW iso28000.supply_chain_segment_link WITH (security_invoker = true) AS
+SELECT s.org_id, s.segment_id, s.code AS segment_code, d.dependency_id, d.node_id, a.code AS node_code,
+       d.depends_on_id, b.code AS depends_on_code, d.criticality, d.flow
+  FROM iso28000.supply_chain_segment s
+  JOIN iso28000.segment_node sa ON sa.org_id = s.org_id AND sa.segment_id = s.segment_id
+  JOIN iso28000.segment_node sb ON sb.org_id = s.org_id AND sb.segment_id = s.segment_id
+  JOIN iso28000.supply_chain_dependency d ON d.org_id = s.org_id AND d.node_id = sa.node_id AND d.depends_on_id = sb.node_id
+  JOIN iso28000.supply_chain_node a ON a.org_id = d.org_id AND a.node_id = d.node_id
+  JOIN iso28000.supply_chain_node b ON b.org_id = d.org_id AND b.node_id = d.depends_on_id;
+COMMENT ON VIEW iso28000.supply_chain_segment_link IS
+  'ISO 28000 8.1, 8.2: The dependency links of each segment: every link between two of its nodes.';
+GRANT SELECT ON iso28000.supply_chain_segment_link TO PUBLIC;
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.segment_id IS 'The segment.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.segment_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.dependency_id IS 'The link.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.node_id IS 'The dependent node.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.depends_on_id IS 'The node it depends on.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.depends_on_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.criticality IS 'Criticality of the link.';
+COMMENT ON COLUMN iso28000.supply_chain_segment_link.flow IS 'What flows along it.';
+
+CREATE TABLE iso28000.segment_assessment (
+  org_id                bigint NOT NULL REFERENCES iso28000.organization,
+  segment_assessment_id bigint GENERATED ALWAYS AS IDENTITY,
+  segment_id            bigint NOT NULL,
+  title                 text   NOT NULL,
+  method                text,
+  assessor_id           bigint NOT NULL,
+  assessed_on           date   NOT NULL DEFAULT current_date,
+  summary               text,
+  status                text   NOT NULL DEFAULT 'draft',
+  approved_by           bigint,
+  approved_on           date,
+  status_changed_at     timestamptz,
+  status_changed_by     name,
+  status_note           text,
+  PRIMARY KEY (org_id, segment_assessment_id),
+  FOREIGN KEY (org_id, segment_id) REFERENCES iso28000.supply_chain_segment (org_id, segment_id),
+  FOREIGN KEY (org_id, assessor_id) REFERENCES iso28000.person (org_id, person_id),
+  FOREIGN KEY (org_id, approved_by) REFERENCES iso28000.person (org_id, person_id),
+  CONSTRAINT segment_assessment_title_check CHECK (btrim(title) <> ''),
+  CONSTRAINT segment_assessment_approval_check CHECK ((approved_by IS NULL) = (approved_on IS NULL)),
+  CONSTRAINT segment_assessment_approved_after_check CHECK (approved_on >= assessed_on)
+);
+SELECT iso28000.register_table('iso28000.segment_assessment');
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.segment_assessment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('approved_by:approved');
+COMMENT ON TABLE iso28000.segment_assessment IS
+  'ISO 28000 6.1.2, 8.1, 8.3: Security assessments of supply-chain segments (in the manner of ISO 28001): each threat scenario scored with a risk_rating, its countermeasures and residual rating (segment_scenario_score, segment_countermeasure), approved through workflow segment_assessment by someone other than the assessor.';
+COMMENT ON COLUMN iso28000.segment_assessment.segment_id IS 'The segment assessed.';
+COMMENT ON COLUMN iso28000.segment_assessment.title IS 'Title (required, not blank).';
+COMMENT ON COLUMN iso28000.segment_assessment.method IS 'How it was assessed: workshop, site visits, questionnaires.';
+COMMENT ON COLUMN iso28000.segment_assessment.assessor_id IS 'Who assessed (required).';
+COMMENT ON COLUMN iso28000.segment_assessment.assessed_on IS 'Day of the assessment.';
+COMMENT ON COLUMN iso28000.segment_assessment.summary IS 'Conclusions.';
+COMMENT ON COLUMN iso28000.segment_assessment.status IS 'draft, submitted, approved or withdrawn (workflow segment_assessment).';
+COMMENT ON COLUMN iso28000.segment_assessment.approved_by IS 'Who approved it: the acting person when it enters approved, never the assessor.';
+COMMENT ON COLUMN iso28000.segment_assessment.approved_on IS 'Day of approval (filled when it enters approved); not before assessed_on.';
+COMMENT ON COLUMN iso28000.segment_assessment.status_changed_at IS 'When the status last changed (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.segment_assessment.status_changed_by IS 'Database role that last changed the status (filled by the workflow engine).';
+COMMENT ON COLUMN iso28000.segment_assessment.status_note IS 'Note for the next transition; copied into the workflow event log.';
+
+CREATE TABLE iso28000.segment_scenario_score (
+  org_id                bigint NOT NULL REFERENCES iso28000.organization,
+  score_id              bigint GENERATED ALWAYS AS IDENTITY,
+  segment_assessment_id bigint NOT NULL,
+  threat_scenario_id    bigint NOT NULL,
+  node_id               bigint,
+  rating                iso28000.risk_rating NOT NULL,
+  residual_rating       iso28000.risk_rating,
+  rationale             text,
+  PRIMARY KEY (org_id, score_id),
+  FOREIGN KEY (org_id, segment_assessment_id) REFERENCES iso28000.segment_assessment (org_id, segment_assessment_id),
+  FOREIGN KEY (org_id, threat_scenario_id) REFERENCES iso28000.threat_scenario (org_id, threat_scenario_id),
+  FOREIGN KEY (org_id, node_id) REFERENCES iso28000.supply_chain_node (org_id, node_id),
+  CONSTRAINT segment_scenario_score_residual_check CHECK (residual_rating <= rating)
+);
+SELECT iso28000.register_table('iso28000.segment_scenario_score');
+CREATE UNIQUE INDEX segment_scenario_score_unique
+  ON iso28000.segment_scenario_score (org_id, segment_assessment_id, threat_scenario_id, coalesce(node_id, 0));
+COMMENT ON TABLE iso28000.segment_scenario_score IS
+  'ISO 28000 6.1.2, 8.3: Each threat scenario scored in a segment assessment: likelihood x consequence (risk_rating) before and after the countermeasures, for the whole segment or one of its nodes.';
+COMMENT ON COLUMN iso28000.segment_scenario_score.segment_assessment_id IS 'The assessment.';
+COMMENT ON COLUMN iso28000.segment_scenario_score.threat_scenario_id IS 'The threat scenario (threat_scenario).';
+COMMENT ON COLUMN iso28000.segment_scenario_score.node_id IS 'The node of the segment it is scored at; NULL: the whole segment.';
+COMMENT ON COLUMN iso28000.segment_scenario_score.rating IS 'Likelihood x consequence without the countermeasures (required).';
+COMMENT ON COLUMN iso28000.segment_scenario_score.residual_rating IS 'Likelihood x consequence with them; not above rating.';
+COMMENT ON COLUMN iso28000.segment_scenario_score.rationale IS 'Why these ratings.';
+
+CREATE TABLE iso28000.segment_countermeasure (
+  org_id            bigint NOT NULL REFERENCES iso28000.organization,
+  countermeasure_id bigint GENERATED ALWAYS AS IDENTITY,
+  score_id          bigint NOT NULL,
+  control_id        bigint,
+  node_control_id   bigint,
+  position          text   NOT NULL,
+  description       text,
+  PRIMARY KEY (org_id, countermeasure_id),
+  FOREIGN KEY (org_id, score_id) REFERENCES iso28000.segment_scenario_score (org_id, score_id),
+  FOREIGN KEY (org_id, control_id) REFERENCES iso28000.control (org_id, control_id),
+  FOREIGN KEY (org_id, node_control_id) REFERENCES iso28000.node_control (org_id, node_control_id),
+  CONSTRAINT segment_countermeasure_what_check CHECK (control_id IS NOT NULL OR node_control_id IS NOT NULL),
+  CONSTRAINT segment_countermeasure_position_check CHECK (position IN ('upstream', 'at_node', 'downstream'))
+);
+SELECT iso28000.register_table('iso28000.segment_countermeasure');
+COMMENT ON TABLE iso28000.segment_countermeasure IS
+  'ISO 28000 8.3, 8.4, 8.5: The countermeasures named for a scored threat scenario: a control, or a control applied at a node (node_control), upstream, at the node or downstream.';
+COMMENT ON COLUMN iso28000.segment_countermeasure.score_id IS 'The scored scenario.';
+COMMENT ON COLUMN iso28000.segment_countermeasure.control_id IS 'The control; it or node_control_id is required.';
+COMMENT ON COLUMN iso28000.segment_countermeasure.node_control_id IS 'The control as applied at a node of the segment.';
+COMMENT ON COLUMN iso28000.segment_countermeasure.position IS 'upstream, at_node or downstream.';
+COMMENT ON COLUMN iso28000.segment_countermeasure.description IS 'How it counters the scenario.';
+
+-- Scores and countermeasures belong to their assessment: frozen once it is
+-- approved or withdrawn (IS533), and their nodes are nodes of its segment (IS534).
+CREATE FUNCTION iso28000.segment_assessment_part_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec record := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  ids bigint[];
+  a record;
+  nd bigint;
+BEGIN
+  IF TG_TABLE_NAME = 'segment_scenario_score' THEN
+    ids := ARRAY[rec.segment_assessment_id] || CASE WHEN TG_OP = 'UPDATE' THEN ARRAY[OLD.segment_assessment_id] ELSE '{}' END;
+  ELSE
+    SELECT array_agg(s.segment_assessment_id) INTO ids FROM iso28000.segment_scenario_score s
+     WHERE s.org_id = rec.org_id
+       AND s.score_id IN (rec.score_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.score_id END);
+  END IF;
+  FOR a IN SELECT x.segment_assessment_id, x.segment_id, x.status FROM iso28000.segment_assessment x
+            WHERE x.org_id = rec.org_id AND x.segment_assessment_id = ANY (ids) LOOP
+    IF a.status IN ('approved', 'withdrawn') THEN
+      RAISE EXCEPTION 'iso28000.% of organisation %: assessment % is %, its scores and countermeasures cannot change',
+                      TG_TABLE_NAME, rec.org_id, a.segment_assessment_id, a.status
+        USING ERRCODE = 'IS533', SCHEMA = 'iso28000', TABLE = TG_TABLE_NAME,
+              COLUMN = CASE WHEN TG_TABLE_NAME = 'segment_scenario_score' THEN 'segment_assessment_id' ELSE 'score_id' END,
+              DETAIL = 'An approved assessment is a record of what was decided; a new assessment records a change.';
+    END IF;
+  END LOOP;
+  IF TG_OP <> 'DELETE' THEN
+    IF TG_TABLE_NAME = 'segment_scenario_score' THEN
+      nd := NEW.node_id;
+    ELSE
+      SELECT c.node_id INTO nd FROM iso28000.node_control c
+       WHERE c.org_id = NEW.org_id AND c.node_control_id = NEW.node_control_id;
+    END IF;
+    IF nd IS NOT NULL AND NOT EXISTS (
+         SELECT FROM iso28000.segment_assessment x
+           JOIN iso28000.segment_node sn ON sn.org_id = x.org_id AND sn.segment_id = x.segment_id
+          WHERE x.org_id = NEW.org_id AND x.segment_assessment_id = ANY (ids) AND sn.node_id = nd) THEN
+      RAISE EXCEPTION 'iso28000.% of organisation %: node % is not a node of the assessed segment',
+                      TG_TABLE_NAME, NEW.org_id, nd
+        USING ERRCODE = 'IS534', SCHEMA = 'iso28000', TABLE = TG_TABLE_NAME,
+              COLUMN = CASE WHEN TG_TABLE_NAME = 'segment_scenario_score' THEN 'node_id' ELSE 'node_control_id' END,
+              DETAIL = 'A scenario is scored, and a control applied, at a node of the segment (segment_node).';
+    END IF;
+  END IF;
+  RETURN rec;
+END
+$$;
+COMMENT ON FUNCTION iso28000.segment_assessment_part_guard() IS
+  'Trigger on segment_scenario_score and segment_countermeasure (BEFORE INSERT OR UPDATE OR DELETE): nothing changes once the assessment is approved or withdrawn (IS533); the node scored, or of the node control named, is a node of the assessed segment (IS534).';
+CREATE TRIGGER segment_assessment_part_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.segment_scenario_score
+  FOR EACH ROW EXECUTE FUNCTION iso28000.segment_assessment_part_guard();
+CREATE TRIGGER segment_assessment_part_guard BEFORE INSERT OR UPDATE OR DELETE ON iso28000.segment_countermeasure
+  FOR EACH ROW EXECUTE FUNCTION iso28000.segment_assessment_part_guard();
+
+-- Approval of a segment assessment: by the acting person (IS531), not the
+-- assessor (IS530), with at least one scenario scored (IS532).
+CREATE FUNCTION iso28000.segment_assessment_approval_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.acting_person(NEW.org_id);
+  rec text := format('iso28000.segment_assessment (org_id, segment_assessment_id)=(%s, %s)', NEW.org_id, NEW.segment_assessment_id);
+BEGIN
+  IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
+    RETURN NEW;
+  END IF;
+  IF me IS NULL THEN
+    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
+      USING ERRCODE = 'IS531', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'approved_by',
+            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
+  END IF;
+  IF me = NEW.assessor_id THEN
+    RAISE EXCEPTION '% cannot be approved by person %, who assessed it', rec, me
+      USING ERRCODE = 'IS530', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'approved_by',
+            DETAIL = 'Segregation of duties: the approver of a security assessment is not its assessor.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM iso28000.segment_scenario_score s
+                  WHERE s.org_id = NEW.org_id AND s.segment_assessment_id = NEW.segment_assessment_id) THEN
+    RAISE EXCEPTION '% cannot be approved: it scores no threat scenario', rec
+      USING ERRCODE = 'IS532', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'status',
+            DETAIL = 'A security assessment scores at least one threat scenario (segment_scenario_score).';
+  END IF;
+  NEW.approved_on := coalesce(NEW.approved_on, current_date);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.segment_assessment_approval_guard() IS
+  'Trigger on segment_assessment (BEFORE UPDATE): entering approved needs an acting person (IS531) who is not the assessor (IS530) and at least one scored threat scenario (IS532); fills approved_on.';
+CREATE TRIGGER segment_assessment_approval_guard BEFORE UPDATE ON iso28000.segment_assessment
+  FOR EACH ROW EXECUTE FUNCTION iso28000.segment_assessment_approval_guard();
+
+SELECT iso28000.define_workflow('segment_assessment',
+  'ISO 28000 6.1.2, 8.1: a security assessment of a supply-chain segment, from draft through submission to approval by someone other than the assessor.',
+  states => $wf$[
+    {"state": "draft", "initial": true, "deletable": true, "description": "Being assessed: scenarios scored, countermeasures named."},
+    {"state": "submitted", "description": "Submitted for approval."},
+    {"state": "approved", "frozen": true, "requires": {"approved_by": "the approver", "approved_on": "the approval date"}, "description": "Approved; its scores and countermeasures are frozen."},
+    {"state": "withdrawn", "terminal": true, "frozen": true, "description": "Abandoned, or replaced by a later assessment."}
+  ]$wf$,
+  transitions => $wf$[
+    {"from": "draft", "to": "submitted", "level": "write", "note": "The assessor submits it."},
+    {"from": "submitted", "to": "draft", "level": "write", "note": "Sent back for changes."},
+    {"from": "submitted", "to": "approved", "level": "write", "note": "Approval by someone other than the assessor (trigger segment_assessment_approval_guard, IS530 to IS532)."},
+    {"from": "draft", "to": "withdrawn", "level": "write", "note": "Abandoned."},
+    {"from": "submitted", "to": "withdrawn", "level": "write", "note": "Abandoned."},
+    {"from": "approved", "to": "withdrawn", "level": "write", "note": "Replaced by a later assessment."}
+  ]$wf$,
+  builtin => true);
+SELECT iso28000.attach_workflow('iso28000.segment_assessment', 'segment_assessment');
+
+CREATE VIEW iso28000.segment_assessment_due WITH (security_invoker = true) AS
+SELECT s.org_id, s.segment_id, s.code AS segment_code, s.name AS segment_name, s.owner_id,
+       l.last_approved_on,
+       CASE WHEN l.last_approved_on IS NULL THEN 'never_assessed' ELSE 'overdue' END AS reason,
+       (l.last_approved_on + s.assessment_interval)::date AS due_on,
+       current_date - (l.last_approved_on + s.assessment_interval)::date AS days_overdue
+  FROM iso28000.supply_chain_segment s
+  LEFT JOIN LATERAL (SELECT max(a.assessed_on) AS last_approved_on FROM iso28000.segment_assessment a
+                      WHERE a.org_id = s.org_id AND a.segment_id = s.segment_id AND a.status = 'approved') l ON true
+ WHERE s.active
+   AND (l.last_approved_on IS NULL OR (l.last_approved_on + s.assessment_interval)::date < current_date);
+COMMENT ON VIEW iso28000.segment_assessment_due IS
+  'ISO 28000 6.1.2, 8.1, 9.1: Active supply-chain segments never assessed (no approved security assessment) or whose last approved assessment is older than their assessment_interval.';
+GRANT SELECT ON iso28000.segment_assessment_due TO PUBLIC;
+COMMENT ON COLUMN iso28000.segment_assessment_due.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.segment_id IS 'The segment.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.segment_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.segment_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.owner_id IS 'Who is responsible for it.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.last_approved_on IS 'Day of the latest approved assessment; NULL if none.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.reason IS 'never_assessed or overdue.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.due_on IS 'When the next assessment was due; NULL if never assessed.';
+COMMENT ON COLUMN iso28000.segment_assessment_due.days_overdue IS 'Days since due_on; NULL if never assessed.';
+
+-- The latest approved assessment of each segment.
+CREATE VIEW iso28000.segment_scenario_above_appetite WITH (security_invoker = true) AS
+WITH latest AS (
+  SELECT DISTINCT ON (a.org_id, a.segment_id) a.org_id, a.segment_id, a.segment_assessment_id, a.assessed_on
+    FROM iso28000.segment_assessment a
+   WHERE a.status = 'approved'
+   ORDER BY a.org_id, a.segment_id, a.assessed_on DESC, a.segment_assessment_id DESC
+)
+SELECT s.org_id, l.segment_id, g.code AS segment_code, l.segment_assessment_id, l.assessed_on,
+       t.threat_scenario_id, t.code AS scenario_code, t.title AS scenario_title, n.code AS node_code,
+       s.rating::text AS rating, s.residual_rating::text AS residual_rating,
+       iso28000.band(s.org_id, coalesce(s.residual_rating, s.rating)) AS band, ap.max_band AS appetite_band
+  FROM latest l
+  JOIN iso28000.supply_chain_segment g ON g.org_id = l.org_id AND g.segment_id = l.segment_id
+  JOIN iso28000.segment_scenario_score s ON s.org_id = l.org_id AND s.segment_assessment_id = l.segment_assessment_id
+  JOIN iso28000.threat_scenario t ON t.org_id = s.org_id AND t.threat_scenario_id = s.threat_scenario_id
+  LEFT JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = s.node_id
+  JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
+                 WHERE ra.org_id = s.org_id AND ra.effective_on <= current_date
+                 ORDER BY ra.effective_on DESC LIMIT 1) ap ON true
+ WHERE iso28000.band_rank(iso28000.band(s.org_id, coalesce(s.residual_rating, s.rating))) > iso28000.band_rank(ap.max_band);
+COMMENT ON VIEW iso28000.segment_scenario_above_appetite IS
+  'ISO 28000 6.1.3, 8.3, 9.3.2: Per segment, the threat scenarios of its latest approved security assessment whose residual rating (the rating when no residual is given) falls in a band above the organisation''s current risk appetite.';
+GRANT SELECT ON iso28000.segment_scenario_above_appetite TO PUBLIC;
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.segment_id IS 'The segment.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.segment_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.segment_assessment_id IS 'Its latest approved assessment.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.assessed_on IS 'When it was assessed.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.threat_scenario_id IS 'The scenario.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.scenario_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.scenario_title IS 'Its title.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.node_code IS 'The node it was scored at; NULL for the whole segment.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.rating IS 'Rating without countermeasures, as text (L4C3).';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.residual_rating IS 'Residual rating, as text.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.band IS 'Band of the residual rating (or the rating) for the organisation.';
+COMMENT ON COLUMN iso28000.segment_scenario_above_appetite.appetite_band IS 'Highest band the organisation currently accepts.';
+
+CREATE VIEW iso28000.segment_node_without_countermeasure WITH (security_invoker = true) AS
+SELECT g.org_id, g.segment_id, g.code AS segment_code, n.node_id, n.code AS node_code, n.name AS node_name,
+       n.kind AS node_kind, n.external
+  FROM iso28000.supply_chain_segment g
+  JOIN iso28000.segment_node sn ON sn.org_id = g.org_id AND sn.segment_id = g.segment_id
+  JOIN iso28000.supply_chain_node n ON n.org_id = sn.org_id AND n.node_id = sn.node_id
+ WHERE g.active
+   AND NOT EXISTS (SELECT FROM iso28000.node_control c WHERE c.org_id = n.org_id AND c.node_id = n.node_id);
+COMMENT ON VIEW iso28000.segment_node_without_countermeasure IS
+  'ISO 28000 8.3, 8.4: Nodes of active supply-chain segments where no control is applied (no node_control upstream, at the node or downstream).';
+GRANT SELECT ON iso28000.segment_node_without_countermeasure TO PUBLIC;
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.segment_id IS 'The segment.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.segment_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.node_id IS 'The node.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.node_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.segment_node_without_countermeasure.external IS 'True for a provider or customer run by another party.';
+ALTER TABLE iso28000.security_plan ADD COLUMN segment_id bigint;
+ALTER TABLE iso28000.security_plan ADD CONSTRAINT security_plan_segment_fkey FOREIGN KEY (org_id, segment_id)
+  REFERENCES iso28000.supply_chain_segment (org_id, segment_id);
+COMMENT ON COLUMN iso28000.security_plan.segment_id IS 'The supply-chain segment the plan protects, if it is specific to one.';
+
+-- supplychain (issue 15): the supply-chain section of the management-review report (sql/reports/management_review_report.sql).
+-- The supply-chain section of the report, as HTML: short sentences, then small tables.
+CREATE FUNCTION iso28000.supply_chain_report_html(org bigint, from_on date, to_on date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    part    text;
+    rows    text;
+    n_seg   bigint;
+    n_due   bigint;
+    n_above bigint;
+    n_prov  bigint;
+    n_breach bigint;
+    n_exc   bigint;
+    n_expiring bigint;
+BEGIN
+    part := '<section id="supply-chain"><h2>Supply-chain security (8.1, 8.4, 6.1.2)</h2>';
+
+    -- Segments and their assessments.
+    SELECT count(*) INTO n_seg FROM iso28000.supply_chain_segment s WHERE s.org_id = org AND s.active;
+    SELECT count(*) INTO n_due FROM iso28000.segment_assessment_due d WHERE d.org_id = org;
+    SELECT count(*) INTO n_above FROM iso28000.segment_scenario_above_appetite x WHERE x.org_id = org;
+    part := part || format('<p>The supply chain is divided into <b>%s</b> segment%s in the scope of the SMS; '
+                           || '%s due a security assessment, and <b>%s</b> threat scenario%s of the latest approved assessments '
+                           || '%s above the risk appetite after countermeasures.</p>',
+                           n_seg, CASE WHEN n_seg = 1 THEN '' ELSE 's' END,
+                           CASE WHEN n_due = 0 THEN 'none is' WHEN n_due = 1 THEN 'one is' ELSE n_due || ' are' END,
+                           n_above, CASE WHEN n_above = 1 THEN '' ELSE 's' END, CASE WHEN n_above = 1 THEN 'remains' ELSE 'remain' END);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td><td>%s</td><td class="%s">%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(s.code), iso28000.html_escape(s.name), s.direction,
+                             (SELECT count(*) FROM iso28000.segment_node sn WHERE sn.org_id = s.org_id AND sn.segment_id = s.segment_id),
+                             coalesce(la.last_on::text, '-'),
+                             CASE WHEN d.reason IS NULL THEN 'ok' ELSE 'bad' END,
+                             coalesce(replace(d.reason, '_', ' '), 'current'),
+                             (SELECT count(*) FROM iso28000.segment_scenario_above_appetite x
+                               WHERE x.org_id = s.org_id AND x.segment_id = s.segment_id)),
+                      '' ORDER BY s.code)
+      INTO rows
+      FROM iso28000.supply_chain_segment s
+      LEFT JOIN LATERAL (SELECT max(a.assessed_on) AS last_on FROM iso28000.segment_assessment a
+                          WHERE a.org_id = s.org_id AND a.segment_id = s.segment_id AND a.status = 'approved') la ON true
+      LEFT JOIN iso28000.segment_assessment_due d ON d.org_id = s.org_id AND d.segment_id = s.segment_id
+     WHERE s.org_id = org AND s.active;
+    part := part || coalesce('<table class="segments"><tr><th>segment</th><th>name</th><th>direction</th><th class="num">nodes</th><th>last approved assessment</th><th>assessment</th><th class="num">scenarios above appetite</th></tr>'
+                             || rows || '</table>', '<p class="muted">No supply-chain segment recorded.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(a.title), iso28000.html_escape(s.code), a.assessed_on,
+                             iso28000.html_escape(coalesce(p.full_name, '-')), a.status,
+                             (SELECT count(*) FROM iso28000.segment_scenario_score x
+                               WHERE x.org_id = a.org_id AND x.segment_assessment_id = a.segment_assessment_id)),
+                      '' ORDER BY a.assessed_on DESC, a.segment_assessment_id)
+      INTO rows
+      FROM iso28000.segment_assessment a
+      JOIN iso28000.supply_chain_segment s ON s.org_id = a.org_id AND s.segment_id = a.segment_id
+      LEFT JOIN iso28000.person p ON p.org_id = a.org_id AND p.person_id = a.assessor_id
+     WHERE a.org_id = org AND a.assessed_on BETWEEN from_on AND to_on;
+    part := part || coalesce('<h3>Security assessments of the period</h3><table class="segment-assessments"><tr><th>assessment</th><th>segment</th><th>assessed</th><th>assessor</th><th>state</th><th class="num">scenarios scored</th></tr>'
+                             || rows || '</table>', '<p>No segment was assessed in the period.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="bad">%s</td></tr>',
+                             iso28000.html_escape(x.segment_code), iso28000.html_escape(x.scenario_title),
+                             iso28000.html_escape(coalesce(x.node_code, 'whole segment')),
+                             x.residual_rating, x.band),
+                      '' ORDER BY x.segment_code, x.scenario_code)
+      INTO rows
+      FROM iso28000.segment_scenario_above_appetite x WHERE x.org_id = org;
+    part := part || coalesce('<table class="scenarios-above-appetite"><tr><th>segment</th><th>threat scenario above appetite</th><th>where</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+
+    -- Providers: the condition of inclusion.
+    SELECT count(*) INTO n_prov FROM iso28000.supply_chain_node n WHERE n.org_id = org AND n.external AND n.active;
+    SELECT count(*) INTO n_breach FROM iso28000.provider_inclusion_breach b WHERE b.org_id = org;
+    SELECT count(*) FILTER (WHERE e.standing = 'in_force'),
+           count(*) FILTER (WHERE e.standing = 'in_force' AND e.days_left <= 30)
+      INTO n_exc, n_expiring
+      FROM iso28000.provider_exception_status e WHERE e.org_id = org;
+    part := part || format('<h3>Providers</h3><p>Of <b>%s</b> active provider%s, <b>%s</b> %s short of the security requirements '
+                           || 'that are a condition of being in the supply chain; <b>%s</b> %s admitted under an approved exception'
+                           || '%s.</p>',
+                           n_prov, CASE WHEN n_prov = 1 THEN '' ELSE 's' END,
+                           n_breach, CASE WHEN n_breach = 1 THEN 'falls' ELSE 'fall' END,
+                           n_exc, CASE WHEN n_exc = 1 THEN 'is' ELSE 'are' END,
+                           CASE WHEN n_expiring > 0 THEN format(', of which %s end%s within 30 days', n_expiring,
+                                                               CASE WHEN n_expiring = 1 THEN 's' ELSE '' END) ELSE '' END);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="bad">%s</td><td>%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(b.node_code), iso28000.html_escape(b.node_name),
+                             coalesce(b.reliance, '-'),
+                             iso28000.html_escape(replace(replace(b.unmet, ':', ': '), '_', ' ')),
+                             b.flagged_on, b.days_flagged),
+                      '' ORDER BY b.node_code)
+      INTO rows
+      FROM iso28000.provider_inclusion_breach b WHERE b.org_id = org;
+    part := part || coalesce('<table class="providers-in-breach"><tr><th>provider</th><th>name</th><th>reliance</th><th>falls short of</th><th>flagged since</th><th class="num">days</th></tr>'
+                             || rows || '</table>', '<p class="ok">Every active provider meets its security requirements or is covered by an exception.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="%s">%s</td></tr>',
+                             iso28000.html_escape(e.node_code), iso28000.html_escape(coalesce(e.requirement_code, 'all')),
+                             iso28000.html_escape(e.reason), iso28000.html_escape(coalesce(e.requested_by_name, '-')),
+                             iso28000.html_escape(coalesce(e.approved_by_name, '-')), e.valid_until,
+                             CASE WHEN e.standing = 'in_force' THEN 'ok' WHEN e.standing = 'expired' THEN 'bad' ELSE 'muted' END,
+                             replace(e.standing, '_', ' ')),
+                      '' ORDER BY e.valid_until DESC, e.exception_id)
+      INTO rows
+      FROM iso28000.provider_exception_status e
+     WHERE e.org_id = org AND (e.standing IN ('requested', 'in_force', 'not_yet_in_force') OR e.valid_until >= from_on);
+    part := part || coalesce('<h3>Exceptions</h3><table class="provider-exceptions"><tr><th>provider</th><th>requirement</th><th>reason</th><th>requested by</th><th>approved by</th><th>until</th><th>standing</th></tr>'
+                             || rows || '</table>', '');
+    RETURN part || '</section>';
+END
+$$;
+COMMENT ON FUNCTION iso28000.supply_chain_report_html(bigint, date, date) IS
+  'ISO 28000 8.1, 8.4, 6.1.2: The supply-chain section of the management-review report as HTML: segments with their latest approved assessment and scenarios above appetite, the assessments of the period, providers in breach of the condition of inclusion and exceptions, each introduced by a sentence. Runs with the caller''s rights; management_review_report() calls it.';
+
+-- The management-review report of an organisation for a period, as HTML.
+CREATE OR REPLACE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    FOR r IN SELECT mr.*, p.full_name AS chair
+               FROM iso28000.management_review mr
+               LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+              WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+              ORDER BY mr.held_on DESC LIMIT 1 LOOP
+        part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                               iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                               iso28000.html_escape(r.status), r.period_start, r.period_end);
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                 iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                 CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                 CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                 iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+          INTO rows
+          FROM iso28000.review_input_item i
+         WHERE i.org_id = org AND i.review_id = r.review_id;
+        IF rows IS NOT NULL THEN
+            part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                         || rows || '</table>';
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                             iso28000._facts_html(p.facts)), '')
+      INTO rows
+      FROM iso28000.review_input_pack(org, from_on, to_on) p;
+    part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                 || coalesce(rows, '') || '</table>';
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause, one table per standard self-assessed (ISO 28000 first).
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    SELECT string_agg(format('<h3>%s</h3><table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>%s</table>',
+                             iso28000.html_escape(s.standard), s.rows), ''
+                      ORDER BY s.standard <> 'ISO 28000:2022', s.standard)
+      INTO rows
+      FROM (SELECT c.standard,
+                   string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                     c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                                     coalesce(round(c.score::numeric, 1), 0),
+                                     CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                                     coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                                     iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort) AS rows
+              FROM iso28000.conformity_by_clause c
+             WHERE c.org_id = org AND c.depth <= 2
+             GROUP BY c.standard) s;
+    part := part || coalesce(rows, '<p class="muted">No self-assessment recorded yet.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+    part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                 || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                 || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                 || '</figure></div><p class="legend">'
+                 || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                       FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                 || '</p>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                             coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                      '' ORDER BY t.risk_rank, t.risk_id)
+      INTO rows
+      FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+    part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                     ('91-180', 91, 180), ('over 180', 181, 1000000)),
+         s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+    SELECT '<table class="ageing"><tr><th>state</th>'
+           || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+           || '<th class="num">total</th></tr>'
+           || string_agg(row_html, '' ORDER BY ord) || '</table>'
+      INTO rows
+      FROM (SELECT s.status,
+                   (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                'action_taken', 'verified'], s.status)) AS ord,
+                   format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                          (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                    least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                             FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                  WHERE n.org_id = org AND n.status = s.status
+                                                    AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                          (SELECT count(*) FROM iso28000.nonconformity_open n
+                            WHERE n.org_id = org AND n.status = s.status)) AS row_html
+              FROM s) x;
+    part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+    SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+      FROM iso28000.nonconformity WHERE org_id = org;
+    part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                             a.corrective_action_id, iso28000.html_escape(a.title),
+                             iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                      '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+      INTO rows
+      FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+    part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                             || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    SELECT string_agg(format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                             iso28000.html_escape(s.title), s.target, iso28000.html_escape(s.unit), s.direction,
+                             CASE WHEN s.target_met THEN 'ok' WHEN s.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                             coalesce(s.latest_value::text, '-'),
+                             replace(s.schedule_status, '_', ' '),
+                             coalesce(' &middot; ' || s.trend, ''),
+                             iso28000._objective_chart_svg(org, s.objective_id, from_on, to_on)),
+                      '' ORDER BY s.objective_id)
+      INTO rows
+      FROM iso28000.objective_status s WHERE s.org_id = org;
+    part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    doc := doc || part || '</section>';
+
+    -- 8.1, 8.4 Supply-chain security (supply_chain_report_html(), above).
+    doc := doc || iso28000.supply_chain_report_html(org, from_on, to_on);
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;
+COMMENT ON FUNCTION iso28000.management_review_report(bigint, date, date) IS
+  'ISO 28000 9.3: The management-review report of an organisation for a period, as one self-contained HTML document: review inputs, conformity by clause as bars, inherent and residual risk heat maps (SVG), nonconformity ageing and overdue actions, objectives against target (small SVG charts), and the history digest. Needs read access (IS001).';
+
+-- supplychain (issue 15): provider_inclusion_recheck(); import and export leave provider_inclusion out
+-- (derived), and an import checks the providers' inclusion once every register is in, row by row.
+-- Checks a row already written (a node, or a link from a node or a process)
+-- against the condition of inclusion, as its constraint trigger does at the end
+-- of a statement: for an import that deferred the triggers and lists its
+-- problems row by row (import_registers).
+CREATE FUNCTION iso28000.provider_inclusion_recheck(register text, org bigint, id bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n record;
+  d record;
+BEGIN
+  IF register = 'supply_chain_node' THEN
+    SELECT sn.kind, sn.active AND sn.external AS provider INTO n
+      FROM iso28000.supply_chain_node sn WHERE sn.org_id = org AND sn.node_id = id;
+    IF coalesce(n.provider, false) THEN
+      PERFORM iso28000._provider_inclusion_check(
+        org, id, n.kind, iso28000.provider_reliance(org, id), true, 'IS520', 'supply_chain_node', 'active',
+        format('iso28000.supply_chain_node (org_id, node_id)=(%s, %s) cannot become an active provider', org, id));
+    END IF;
+  ELSIF register IN ('supply_chain_dependency', 'process_dependency') THEN
+    IF register = 'supply_chain_dependency' THEN
+      SELECT x.depends_on_id AS target, x.criticality INTO d
+        FROM iso28000.supply_chain_dependency x WHERE x.org_id = org AND x.dependency_id = id;
+    ELSE
+      SELECT x.node_id AS target, x.criticality INTO d
+        FROM iso28000.process_dependency x WHERE x.org_id = org AND x.process_dependency_id = id;
+    END IF;
+    IF iso28000.criticality_rank(d.criticality) >= 3 THEN
+      SELECT sn.kind, sn.active AND sn.external AS provider INTO n
+        FROM iso28000.supply_chain_node sn WHERE sn.org_id = org AND sn.node_id = d.target;
+      IF coalesce(n.provider, false) THEN
+        PERFORM iso28000._provider_inclusion_check(
+          org, d.target, n.kind, iso28000.provider_reliance(org, d.target), true, 'IS521', register, 'criticality',
+          format('iso28000.%s of organisation %s: a %s link to node %s', register, org, d.criticality, d.target));
+      END IF;
+    END IF;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_inclusion_recheck(text, bigint, bigint) IS
+  'ISO 28000 8.1: Checks a row already written of supply_chain_node, supply_chain_dependency or process_dependency (by its id) against the condition of inclusion, as its constraint trigger inclusion_guard does (IS520, IS521, IS522); for an import that deferred the triggers and lists problems row by row.';
+CREATE OR REPLACE FUNCTION iso28000.transfer_is_register(register text)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT EXISTS (
+    SELECT FROM pg_catalog.pg_class c
+     WHERE c.relnamespace OPERATOR(pg_catalog.=) 'iso28000'::regnamespace AND c.relkind OPERATOR(pg_catalog.=) 'r'
+       AND c.relname OPERATOR(pg_catalog.=) register
+       -- provider_inclusion is derived: the database recomputes it from the registers imported
+       AND c.relname OPERATOR(pg_catalog.<>) ALL (ARRAY['organization', 'membership', 'delegation', 'provider_inclusion']::name[])
+       AND EXISTS (SELECT FROM pg_catalog.pg_trigger g
+                    WHERE g.tgrelid OPERATOR(pg_catalog.=) c.oid
+                      AND g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.history_record()'::regprocedure))
+$$;
+COMMENT ON FUNCTION iso28000.transfer_is_register(text) IS
+  'True when export and import handle the register: a table of schema iso28000 that keeps a history chain, other than organization, membership, delegation and provider_inclusion (derived: recomputed from the registers imported).';
+
+CREATE OR REPLACE FUNCTION iso28000.import_registers(org bigint, data jsonb, dry_run boolean DEFAULT true)
+RETURNS TABLE (register text, row_number integer, row_key text, column_name text, sqlstate text, message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  regs jsonb;
+  problems jsonb := '[]';
+  keys jsonb := '{}';          -- register -> {_key -> new id}
+  seen jsonb := '{}';          -- register -> {_key -> true}, every row read
+  rowmap jsonb := '{}';        -- register -> {new id -> row number}, for the inclusion checks
+  t record;
+  ref iso28000.transfer_reference_row;
+  rowv jsonb;
+  n integer;
+  k text;
+  v jsonb;
+  cols text[];
+  vals jsonb;
+  rkey text;
+  ok boolean;
+  newid bigint;
+  hits bigint[];
+  allowed text[];
+  e_state text; e_msg text; e_col text; e_table text;
+  p jsonb;
+  wf text;
+  wf_col text;
+  path text[];
+  refmap jsonb;
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot import into organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS564', SCHEMA = 'iso28000', TABLE = 'organization', COLUMN = 'org_id';
+  END IF;
+  regs := CASE WHEN data ? 'registers' THEN data -> 'registers' ELSE data END;
+  IF jsonb_typeof(regs) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'import into organisation %: the document is not a JSON object of registers', org
+      USING ERRCODE = 'IS569', SCHEMA = 'iso28000',
+            HINT = 'Give {"registers": {"risk": [{...}, ...], ...}}, the form export_registers() writes.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(regs) LOOP
+    IF NOT EXISTS (SELECT FROM iso28000.transfer_register() x WHERE x.register OPERATOR(pg_catalog.=) k) THEN
+      problems := problems || jsonb_build_object('register', k, 'sqlstate', 'IS565',
+                    'message', format('"%s" is not a register that import handles', k));
+    ELSIF jsonb_typeof(regs -> k) IS DISTINCT FROM 'array' THEN
+      problems := problems || jsonb_build_object('register', k, 'sqlstate', 'IS569',
+                    'message', format('the rows of register %s are not a JSON array', k));
+    END IF;
+  END LOOP;
+
+  BEGIN
+    -- a provider comes with its evidence later in the import: its inclusion is
+    -- checked once every register is in (sql/clauses/clause08_4_supply_chain_assurance.sql)
+    SET CONSTRAINTS iso28000.inclusion_guard DEFERRED;
+    FOR t IN SELECT x.* FROM iso28000.transfer_register() x
+              WHERE regs ? x.register AND jsonb_typeof(regs -> x.register) OPERATOR(pg_catalog.=) 'array'
+              ORDER BY x.seq LOOP
+      keys := keys || jsonb_build_object(t.register, '{}'::jsonb);
+      rowmap := rowmap || jsonb_build_object(t.register, '{}'::jsonb);
+      seen := seen || jsonb_build_object(t.register, '{}'::jsonb);
+      SELECT array_agg(a.attname::text) INTO allowed FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid OPERATOR(pg_catalog.=) ('iso28000.' || quote_ident(t.register))::regclass
+         AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+         AND a.attname::text IS DISTINCT FROM t.id_column
+         AND iso28000.transfer_column_ok(t.register, a.attname::text);
+      SELECT coalesce(jsonb_object_agg(x.column_name, to_jsonb(x)), '{}') INTO refmap
+        FROM iso28000.transfer_reference(t.register) x;
+      n := 0;
+      FOR rowv IN SELECT e.value FROM jsonb_array_elements(regs -> t.register) e LOOP
+        n := n + 1;
+        ok := true;
+        IF jsonb_typeof(rowv) IS DISTINCT FROM 'object' THEN
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'sqlstate', 'IS569',
+                        'message', format('row %s of register %s is not a JSON object', n, t.register));
+          CONTINUE;
+        END IF;
+        rkey := coalesce(rowv ->> '_key', n::text);
+        IF seen -> t.register ? rkey THEN
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', '_key',
+                        'sqlstate', 'IS570', 'message', format('row %s of register %s repeats _key "%s"', n, t.register, rkey));
+          ok := false;
+        END IF;
+        seen := jsonb_set(seen, ARRAY[t.register, rkey], 'true');
+        cols := '{}';
+        vals := '{}';
+        FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowv) e WHERE e.key OPERATOR(pg_catalog.<>) '_key' LOOP
+          IF NOT k OPERATOR(pg_catalog.=) ANY (allowed) THEN
+            problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', k,
+                          'sqlstate', 'IS566', 'message',
+                          format('row %s of register %s: column "%s" %s', n, t.register, k,
+                                 CASE WHEN k IS NOT DISTINCT FROM t.id_column OR NOT iso28000.transfer_column_ok(t.register, k)
+                                      THEN 'is set by the database, not by an import' ELSE 'does not exist' END));
+            ok := false;
+            CONTINUE;
+          END IF;
+          IF refmap ? k AND jsonb_typeof(v) OPERATOR(pg_catalog.<>) 'null' THEN
+            ref := jsonb_populate_record(NULL::iso28000.transfer_reference_row, refmap -> k);
+            -- a record of this import (by _key), else of the organisation (by code, e-mail or name)
+            hits := NULL;
+            IF keys -> ref.target ? (v #>> '{}') THEN
+              hits := ARRAY[(keys -> ref.target ->> (v #>> '{}'))::bigint];
+            ELSIF ref.target_key OPERATOR(pg_catalog.=) 'email' THEN
+              EXECUTE 'SELECT array_agg(p.person_id) FROM iso28000.person p
+                        WHERE p.org_id OPERATOR(pg_catalog.=) $1
+                          AND (p.email OPERATOR(pg_catalog.=) $2
+                               OR (p.full_name OPERATOR(pg_catalog.=) $2
+                                   AND NOT EXISTS (SELECT FROM iso28000.person q WHERE q.org_id OPERATOR(pg_catalog.=) $1
+                                                     AND q.email OPERATOR(pg_catalog.=) $2)))'
+                INTO hits USING org, v #>> '{}';
+            ELSIF ref.target_key OPERATOR(pg_catalog.=) 'code' THEN
+              EXECUTE format('SELECT array_agg(t.%I) FROM iso28000.%I t WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.code OPERATOR(pg_catalog.=) $2',
+                             ref.target_id, ref.target)
+                INTO hits USING org, v #>> '{}';
+            END IF;
+            IF coalesce(array_length(hits, 1), 0) OPERATOR(pg_catalog.=) 1 THEN
+              v := to_jsonb(hits[1]);
+            ELSE
+              problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', k,
+                            'sqlstate', CASE WHEN hits IS NULL THEN 'IS567' ELSE 'IS568' END,
+                            'message', format('row %s of register %s: %s "%s" %s', n, t.register, k, v #>> '{}',
+                                              CASE WHEN hits IS NULL
+                                                   THEN format('names no %s of the organisation or of this import', ref.target)
+                                                   ELSE format('names %s records of %s', array_length(hits, 1), ref.target) END));
+              ok := false;
+              CONTINUE;
+            END IF;
+          END IF;
+          cols := cols || k;
+          vals := vals || jsonb_build_object(k, v);
+        END LOOP;
+        CONTINUE WHEN NOT ok;
+        BEGIN
+          IF t.register OPERATOR(pg_catalog.=) 'review_input_item' AND vals ? 'review_id' AND vals ? 'input_code' THEN
+            -- a management review fills its checklist when it is created: the row is updated, not added
+            EXECUTE format('UPDATE iso28000.review_input_item t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::iso28000.review_input_item, $2) r)
+                             WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.review_id OPERATOR(pg_catalog.=) (($2) ->> ''review_id'')::bigint
+                               AND t.input_code OPERATOR(pg_catalog.=) (($2) ->> ''input_code'')
+                            RETURNING t.input_item_id',
+                           (SELECT string_agg(quote_ident(c), ', ') FROM unnest(cols || 'org_id'::text) c),
+                           (SELECT string_agg('r.' || quote_ident(c), ', ') FROM unnest(cols || 'org_id'::text) c))
+              INTO newid USING org, vals || jsonb_build_object('org_id', org);
+          ELSE
+            newid := NULL;
+          END IF;
+          IF newid IS NULL THEN
+            -- a record of a workflow in a later state: inserted in an initial state and moved
+            -- along the shortest chain of transitions, each step checked by the engine
+            path := NULL;
+            SELECT pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 1),
+                   coalesce(nullif(pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 2), ''), 'status')
+              INTO wf, wf_col
+              FROM pg_catalog.pg_trigger g
+             WHERE g.tgrelid OPERATOR(pg_catalog.=) ('iso28000.' || quote_ident(t.register))::regclass
+               AND g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure;
+            IF FOUND AND vals ? wf_col AND NOT EXISTS (
+                   SELECT FROM iso28000.workflow_state s
+                    WHERE s.workflow OPERATOR(pg_catalog.=) wf AND s.state OPERATOR(pg_catalog.=) (vals ->> wf_col) AND s.is_initial) THEN
+              WITH RECURSIVE walk (state, steps) AS (
+                SELECT s.state, ARRAY[s.state] FROM iso28000.workflow_state s
+                 WHERE s.workflow OPERATOR(pg_catalog.=) wf AND s.is_initial
+                UNION ALL
+                SELECT tr.to_state, w.steps || tr.to_state
+                  FROM walk w JOIN iso28000.workflow_transition tr
+                    ON tr.workflow OPERATOR(pg_catalog.=) wf AND tr.from_state OPERATOR(pg_catalog.=) w.state
+                 WHERE NOT tr.to_state OPERATOR(pg_catalog.=) ANY (w.steps) AND pg_catalog.cardinality(w.steps) OPERATOR(pg_catalog.<) 20)
+              SELECT w.steps INTO path FROM walk w
+               WHERE w.state OPERATOR(pg_catalog.=) (vals ->> wf_col)
+               ORDER BY pg_catalog.cardinality(w.steps) LIMIT 1;
+            END IF;
+            EXECUTE format('INSERT INTO iso28000.%I (org_id%s) SELECT $1%s FROM jsonb_populate_record(NULL::iso28000.%I, $2) r RETURNING %I',
+                           t.register,
+                           (SELECT coalesce(string_agg(', ' || quote_ident(c), ''), '') FROM unnest(cols) c),
+                           (SELECT coalesce(string_agg(', r.' || quote_ident(c), ''), '') FROM unnest(cols) c),
+                           t.register, coalesce(t.id_column, 'org_id'))
+              INTO newid USING org, CASE WHEN path IS NULL THEN vals ELSE vals || jsonb_build_object(wf_col, path[1]) END;
+            FOR i IN 2 .. coalesce(pg_catalog.cardinality(path), 0) LOOP
+              EXECUTE format('UPDATE iso28000.%I t SET %I = $3 WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.%I OPERATOR(pg_catalog.=) $2',
+                             t.register, wf_col, t.id_column)
+                USING org, newid, path[i];
+            END LOOP;
+          END IF;
+          keys := jsonb_set(keys, ARRAY[t.register, rkey], to_jsonb(newid));
+          rowmap := jsonb_set(rowmap, ARRAY[t.register, newid::text], to_jsonb(n));
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME, e_table = TABLE_NAME;
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey,
+                        'column', nullif(e_col, ''), 'sqlstate', e_state,
+                        'message', format('row %s of register %s: %s', n, t.register, e_msg));
+        END;
+      END LOOP;
+    END LOOP;
+    -- every provider and high or critical link imported, checked now that its evidence is in, row by row
+    FOR t IN SELECT x.* FROM iso28000.transfer_register() x
+              WHERE x.register IN ('supply_chain_node', 'supply_chain_dependency', 'process_dependency')
+                AND rowmap ? x.register
+              ORDER BY x.seq LOOP
+      FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> t.register) e LOOP
+        BEGIN
+          PERFORM iso28000.provider_inclusion_recheck(t.register, org, k::bigint);
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME;
+          problems := problems || jsonb_build_object('register', t.register, 'row', (v #>> '{}')::integer,
+                        'column', nullif(e_col, ''), 'sqlstate', e_state,
+                        'message', format('row %s of register %s: %s', v #>> '{}', t.register, e_msg));
+        END;
+      END LOOP;
+    END LOOP;
+    BEGIN
+      SET CONSTRAINTS iso28000.inclusion_guard IMMEDIATE;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;   -- the same checks as above, which listed each refusal with its row
+    END;
+    IF dry_run THEN
+      RAISE EXCEPTION 'dry run' USING ERRCODE = 'IS579';
+    END IF;
+  EXCEPTION WHEN SQLSTATE 'IS579' THEN
+    NULL;   -- the dry run's writes are undone; its problems are kept
+  END;
+
+  IF NOT dry_run AND jsonb_array_length(problems) OPERATOR(pg_catalog.>) 0 THEN
+    p := problems -> 0;
+    RAISE EXCEPTION '%', format('import into organisation %s refused, nothing written: %s%s', org, p ->> 'message',
+                                CASE WHEN jsonb_array_length(problems) OPERATOR(pg_catalog.>) 1
+                                     THEN format(' (and %s more problems)', jsonb_array_length(problems) - 1) ELSE '' END)
+      USING ERRCODE = p ->> 'sqlstate', SCHEMA = 'iso28000', TABLE = coalesce(p ->> 'register', ''),
+            COLUMN = coalesce(p ->> 'column', ''),
+            HINT = 'import_registers(org, data, dry_run => true) lists every problem of every row.';
+  END IF;
+  FOR p IN SELECT e.value FROM jsonb_array_elements(problems) e LOOP
+    register := p ->> 'register';
+    row_number := (p ->> 'row')::integer;
+    row_key := p ->> 'key';
+    column_name := p ->> 'column';
+    sqlstate := p ->> 'sqlstate';
+    message := p ->> 'message';
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+COMMENT ON FUNCTION iso28000.import_registers(bigint, jsonb, boolean) IS
+  'Imports registers from a JSON document (the form export_registers() writes) into an organisation, as the caller, through every rule of the registers. With dry_run (the default) writes nothing and returns one row per problem: register, row number, _key, column, SQLSTATE and message; a real run writes every row or, at the first problem, nothing, raising it with its SQLSTATE. Needs level write (IS564); unknown register IS565, column IS566, reference not found IS567 or ambiguous IS568, malformed document IS569, repeated _key IS570.';
+

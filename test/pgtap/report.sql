@@ -15,7 +15,7 @@ RESET ROLE;
 SELECT ok((SELECT html FROM doc) ~ '^<!DOCTYPE html><html lang="en">.*</html>$', 'a whole HTML document');
 SELECT is((SELECT array_agg(id ORDER BY id) FROM (
              SELECT (regexp_matches(html, '<section id="([a-z-]+)"', 'g'))[1] AS id FROM doc) s),
-          ARRAY['conformity', 'history', 'nonconformity', 'objectives', 'review-inputs', 'risk-heat-map'],
+          ARRAY['conformity', 'history', 'nonconformity', 'objectives', 'review-inputs', 'risk-heat-map', 'supply-chain'],
           'every section is there, once');
 SELECT ok((SELECT html FROM doc) LIKE '%Report &lt;Test&gt; &amp; Co%', 'the organisation''s name is escaped');
 SELECT ok((SELECT html FROM doc) LIKE '%period 2026-01-01 to 2026-12-31%', 'the period is stated');
