@@ -118,6 +118,23 @@ WITH items (org_id, register, record_id, record_code, record_title, item, reason
                         WHERE l.org_id = a.org_id AND l.node_id = a.node_id
                           AND (l.assessed_on, l.assessment_id) > (a.assessed_on, a.assessment_id))
     UNION ALL
+    -- 8.1 supply chain: an approved exception admitting a provider, until it expires
+    SELECT x.org_id, 'provider_exception', x.exception_id, n.code, n.name || ': ' || x.reason, 'provider_exception', 'expires',
+           n.owner_id, x.valid_until
+      FROM iso28000.provider_exception x
+      JOIN iso28000.supply_chain_node n ON n.org_id = x.org_id AND n.node_id = x.node_id
+     WHERE x.status = 'approved' AND n.active
+    UNION ALL
+    -- 8.1 supply chain: a partner's screening that expires (the latest of each node and list)
+    SELECT s.org_id, 'partner_screening', s.screening_id, n.code, s.list_name || ': ' || n.name, 'partner_screening', 'expires',
+           n.owner_id, s.valid_until
+      FROM iso28000.partner_screening s
+      JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = s.node_id
+     WHERE s.valid_until IS NOT NULL AND n.active
+       AND NOT EXISTS (SELECT FROM iso28000.partner_screening l
+                        WHERE l.org_id = s.org_id AND l.node_id = s.node_id AND l.list_name = s.list_name
+                          AND (l.screened_on, l.screening_id) > (s.screened_on, s.screening_id))
+    UNION ALL
     -- 8.6 the next exercise of an active security plan (never exercised: due since its approval)
     SELECT x.org_id, 'security_plan', x.security_plan_id, NULL, x.title, 'plan_exercise',
            CASE WHEN x.last_exercised_on IS NULL THEN 'never_done' ELSE 'due' END,
@@ -182,7 +199,7 @@ COMMENT ON COLUMN iso28000.due_item.register IS 'Register (table of schema iso28
 COMMENT ON COLUMN iso28000.due_item.record_id IS 'Surrogate key of the record in its register (with org_id and register, the link back to it).';
 COMMENT ON COLUMN iso28000.due_item.record_code IS 'The record''s code or reference in the organisation, when the register has one.';
 COMMENT ON COLUMN iso28000.due_item.record_title IS 'Title, subject or description of the record.';
-COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement.';
+COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, provider_exception, partner_screening, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement.';
 COMMENT ON COLUMN iso28000.due_item.reason IS 'due (a date is set), expires (a validity ends) or never_done (a periodic task never performed; due since the record came into force, or undated).';
 COMMENT ON COLUMN iso28000.due_item.responsible_id IS 'Person responsible (the record''s owner, the trainee, the exercise lead or the provider node''s owner).';
 COMMENT ON COLUMN iso28000.due_item.responsible_name IS 'Full name of the person responsible.';

@@ -7,7 +7,7 @@
 -- roles.  Commit/rollback with a real LISTEN: test/suite.d/notify_listen.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(42);
+SELECT plan(44);
 
 CREATE ROLE tap_due_mgr NOLOGIN;
 CREATE ROLE tap_due_writer NOLOGIN;
@@ -190,12 +190,33 @@ SELECT throws_ok(format('DELETE FROM iso28000.notification WHERE org_id = %s', :
                  '42501', NULL, 'no member may delete from the outbox');
 RESET SESSION AUTHORIZATION;
 
+-- Supply chain: an approved provider exception expires; its approval is notified to the requester.
+SET SESSION AUTHORIZATION tap_due_writer;
+INSERT INTO iso28000.supply_chain_node (org_id, code, name, kind, owner_id)
+VALUES (:a, 'N-1', 'Carrier One', 'carrier', :olga) RETURNING node_id AS node \gset
+INSERT INTO iso28000.provider_exception (org_id, node_id, reason, requested_by, valid_until)
+VALUES (:a, :node, 'certificate renewal pending', :wim, current_date + 15) RETURNING exception_id AS exc \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_due_mgr;
+UPDATE iso28000.provider_exception SET status = 'approved', approved_on = current_date WHERE org_id = :a AND exception_id = :exc;
+SELECT results_eq(
+  format($$SELECT record_code, item, reason, responsible_id, due_on, overdue FROM iso28000.due_item
+            WHERE org_id = %s AND register = 'provider_exception'$$, :a),
+  format($$VALUES ('N-1', 'provider_exception', 'expires', %s::bigint, current_date + 15, false)$$, :olga),
+  'an approved provider exception is a due item of the node''s owner until it expires');
+SELECT results_eq(
+  format($$SELECT kind, recipient_id, from_state, to_state FROM iso28000.notification
+            WHERE org_id = %s AND register = 'provider_exception' ORDER BY notification_id$$, :a),
+  format($$VALUES ('assignment', %1$s::bigint, NULL, 'requested'), ('transition', %1$s::bigint, 'requested', 'approved')$$, :wim),
+  'its approval is notified to the person who requested it');
+RESET SESSION AUTHORIZATION;
+
 -- The pg_notify announcement is queued by a statement trigger on the outbox.
 SELECT is((SELECT count(*) FROM pg_trigger WHERE tgrelid = 'iso28000.notification'::regclass
               AND tgname = 'notification_announce' AND tgtype & 1 = 0), 1::bigint,
           'the outbox announces its rows with a statement-level trigger');
 SELECT is((SELECT count(*) FROM pg_trigger WHERE tgname IN ('notify_insert', 'notify_update')
-              AND tgtype & 1 = 0), 52::bigint, 'every attached register has its two statement-level notification triggers');
+              AND tgtype & 1 = 0), 54::bigint, 'every attached register has its two statement-level notification triggers');
 
 SELECT * FROM finish();
 ROLLBACK;
