@@ -15,12 +15,14 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "utils/typcache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/ruleutils.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -28,6 +30,7 @@
 #include "utils/rel.h"
 
 #include "citus_compat.h"
+#include "engines.h"
 
 /* What is known of one relation. */
 typedef struct CitusRelInfo
@@ -40,11 +43,14 @@ typedef struct CitusRelInfo
 } CitusRelInfo;
 
 static HTAB *citus_rels = NULL;
-static bool citus_callback_registered = false;
 
-/* Drops what is known of an invalidated relation (or of all). */
-static void
-citus_relcache_callback(Datum arg, Oid relid)
+/*
+ * Drops what is known of an invalidated relation (or of all).  Called from
+ * the engines' relcache callback (engines.c): a backend has only ten relcache
+ * callback slots, and Citus takes five of them.
+ */
+void
+iso28000_citus_relcache_invalidate(Oid relid)
 {
 	if (citus_rels == NULL)
 		return;
@@ -71,11 +77,8 @@ citus_rel_entry(Oid relid, bool *found)
 		ctl.hcxt = TopMemoryContext;
 		citus_rels = hash_create("iso28000 citus relations", 32, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-		if (!citus_callback_registered)
-		{
-			CacheRegisterRelcacheCallback(citus_relcache_callback, (Datum) 0);
-			citus_callback_registered = true;
-		}
+		/* The engines' callbacks (which invalidate this cache) are registered. */
+		(void) engine_catalog();
 	}
 	return hash_search(citus_rels, &relid, HASH_ENTER, found);
 }
@@ -108,7 +111,7 @@ shard_id_of_name(const char *relname)
 
 /* Runs one query of at most one row with one int8 or oid argument; true when a row came. */
 static bool
-citus_query_row(const char *sql, Oid argtype, Datum arg, Datum *out, int nout, bool *nulls)
+citus_query_row(const char *sql, int nargs, Oid *argtypes, Datum *args, Datum *out, int nout, bool *nulls)
 {
 	int			rc;
 	bool		got = false;
@@ -116,7 +119,7 @@ citus_query_row(const char *sql, Oid argtype, Datum arg, Datum *out, int nout, b
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1);
+	rc = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading the Citus catalogs failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed == 1)
@@ -166,7 +169,7 @@ citus_rel_info(Relation rel)
 							" JOIN pg_catalog.pg_dist_partition p"
 							"   ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
 							" WHERE s.shardid OPERATOR(pg_catalog.=) $1",
-							INT8OID, Int64GetDatum(shardid), out, 2, nulls) &&
+							1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(shardid)}, out, 2, nulls) &&
 			!nulls[0])
 		{
 			Oid			logical = DatumGetObjectId(out[0]);
@@ -247,7 +250,7 @@ iso28000_local_placement(Oid relid)
 							"   ON s.logicalrelid OPERATOR(pg_catalog.=) p.logicalrelid"
 							" WHERE p.logicalrelid OPERATOR(pg_catalog.=) $1"
 							"   AND p.partmethod OPERATOR(pg_catalog.=) 'n'",
-							OIDOID, ObjectIdGetDatum(relid), out, 1, nulls) && !nulls[0])
+							1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(relid)}, out, 1, nulls) && !nulls[0])
 		{
 			char	   *name = get_rel_name(relid);
 			Oid			shard;
@@ -290,7 +293,7 @@ iso28000_chain_is_local(int64 org_id)
 						 "    AND pg_catalog.worker_hash($1) OPERATOR(pg_catalog.<=) s.shardmaxvalue::pg_catalog.int4"
 						 "    AND pl.groupid OPERATOR(pg_catalog.=)"
 						 "        (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g))",
-						 INT8OID, Int64GetDatum(org_id), out, 1, nulls))
+						 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(org_id)}, out, 1, nulls))
 		return true;
 	return nulls[0] || DatumGetBool(out[0]);
 }
@@ -306,7 +309,74 @@ iso28000_distributed_txid(void)
 		return 0;
 	if (!citus_query_row("SELECT t.transaction_number FROM pg_catalog.get_current_transaction_id() t"
 						 " WHERE $1 OPERATOR(pg_catalog.=) $1",
-						 INT8OID, Int64GetDatum(0), out, 1, nulls) || nulls[0])
+						 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(0)}, out, 1, nulls) || nulls[0])
 		return 0;
 	return DatumGetInt64(out[0]);
+}
+
+/*
+ * The name to read the rows of one organisation from, in SQL: on a node that
+ * holds that organisation's shard of the distributed table relid, the shard
+ * (a plain local table, which a query already running on a shard may read
+ * without starting a distributed query); else the table itself.
+ */
+char *
+iso28000_org_relation_name(Oid relid, int64 org_id)
+{
+	char	   *name = get_rel_name(relid);
+	Oid			nsp = get_rel_namespace(relid);
+	Datum		out[1];
+	bool		nulls[1];
+
+	if (name == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	if (citus_present() &&
+		citus_query_row("SELECT s.shardid FROM pg_catalog.pg_dist_shard s"
+						" JOIN pg_catalog.pg_dist_placement pl ON pl.shardid OPERATOR(pg_catalog.=) s.shardid"
+						" WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid"
+						"   AND pg_catalog.worker_hash($2) OPERATOR(pg_catalog.>=) s.shardminvalue::pg_catalog.int4"
+						"   AND pg_catalog.worker_hash($2) OPERATOR(pg_catalog.<=) s.shardmaxvalue::pg_catalog.int4"
+						"   AND pl.groupid OPERATOR(pg_catalog.=) (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)",
+						2, (Oid[]) {OIDOID, INT8OID},
+						(Datum[]) {ObjectIdGetDatum(relid), Int64GetDatum(org_id)}, out, 1, nulls) &&
+		!nulls[0])
+	{
+		char	   *shard = psprintf("%s_" INT64_FORMAT, name, DatumGetInt64(out[0]));
+
+		if (OidIsValid(get_relname_relid(shard, nsp)))
+			name = shard;
+	}
+	return quote_qualified_identifier(get_namespace_name(nsp), name);
+}
+
+/*
+ * A row of rel (its descriptor desc) as a composite Datum of type rowtype, the
+ * row type of the table rel stands for.  On a Citus shard the row has the
+ * shard's own type; a function declared to take the table's row (a workflow
+ * guard) must get a row of the table's type, formed with the table's
+ * descriptor (the columns are the same, in the same order).
+ */
+Datum
+iso28000_row_as_type(HeapTuple tup, TupleDesc desc, Oid rowtype)
+{
+	TupleDesc	tdesc;
+	Datum	   *values;
+	bool	   *nulls;
+	HeapTuple	conv;
+	Datum		result;
+
+	if (!OidIsValid(rowtype) || rowtype == desc->tdtypeid)
+		return heap_copy_tuple_as_datum(tup, desc);
+	tdesc = lookup_rowtype_tupdesc(rowtype, -1);
+	if (tdesc->natts != desc->natts)
+		elog(ERROR, "row type %s has %d columns, the shard's row %d",
+			 format_type_be(rowtype), tdesc->natts, desc->natts);
+	values = palloc(desc->natts * sizeof(Datum));
+	nulls = palloc(desc->natts * sizeof(bool));
+	heap_deform_tuple(tup, desc, values, nulls);
+	conv = heap_form_tuple(tdesc, values, nulls);
+	result = heap_copy_tuple_as_datum(conv, tdesc);
+	ReleaseTupleDesc(tdesc);
+	heap_freetuple(conv);
+	return result;
 }

@@ -15,6 +15,8 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "utils/relcache.h"
 
 /* The table a relation stands for: the distributed table of a shard, else itself. */
@@ -40,5 +42,20 @@ extern bool iso28000_chain_is_local(int64 org_id);
  * same on every node it touches), or 0 outside a distributed transaction.
  */
 extern int64 iso28000_distributed_txid(void);
+
+/*
+ * The qualified name to read one organisation's rows of table relid from: its
+ * shard when this node holds it (Citus), else the table.
+ */
+extern char *iso28000_org_relation_name(Oid relid, int64 org_id);
+
+/*
+ * A row of a relation (tuple, descriptor) as a composite Datum of the given
+ * row type: a shard's row as a row of its table (workflow guards).
+ */
+extern Datum iso28000_row_as_type(HeapTuple tup, TupleDesc desc, Oid rowtype);
+
+/* Drops the cached answers about a relation (InvalidOid: all); engines.c's relcache callback. */
+extern void iso28000_citus_relcache_invalidate(Oid relid);
 
 #endif							/* ISO28000_CITUS_COMPAT_H */

@@ -34,6 +34,7 @@ static bool engine_callbacks = false;
 static void
 engine_relcache_callback(Datum arg, Oid relid)
 {
+	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for both */
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||

@@ -83,6 +83,7 @@
 #include "utils/syscache.h"
 
 #include "iso28000_errcodes.h"
+#include "citus_compat.h"
 #include "membership.h"
 
 /* One organisation at a rank. */
@@ -187,7 +188,8 @@ mb_relid(const char *name)
 static Oid
 mb_membership_relid_lookup(void)
 {
-	return mb_relid("membership");
+	/* On Citus: the reference table's placement on this node (citus_compat.c). */
+	return iso28000_local_placement(mb_relid("membership"));
 }
 
 /* Column number of a column that must exist and have the type. */
@@ -367,7 +369,7 @@ mb_build(void)
 			MemoryContextReset(mb_context);
 
 		mb_membership_relid = mb_membership_relid_lookup();
-		mb_level_relid = mb_relid("access_level");
+		mb_level_relid = iso28000_local_placement(mb_relid("access_level"));
 
 		/*
 		 * A fresh snapshot, like the catalogs; in parallel mode none may be

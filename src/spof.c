@@ -54,6 +54,7 @@
  */
 #include "iso28000_compat.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -65,6 +66,8 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
+
+#include "citus_compat.h"
 
 /* Zeroed memory, possibly over 1 GB. */
 static inline void *
@@ -521,11 +524,17 @@ dominators(int n, const int *s_start, const int *s_adj, const int *p_start, cons
 	return idom;
 }
 
+/*
+ * The two queries name their tables with %s: the table, or on a Citus worker
+ * that holds the organisation's shard, that shard (iso28000_org_relation_name,
+ * citus_compat.c), so that the function may run beside a query on a shard
+ * without starting a distributed query of its own (doc/distribution.md).
+ */
 static const char *const SUPPLY_GROUPS_SQL =
 "SELECT d.node_id, pg_catalog.array_agg(d.depends_on_id),"
 "       pg_catalog.array_agg(d.depends_on_id)"
 "         FILTER (WHERE d.criticality OPERATOR(pg_catalog.=) 'critical'::pg_catalog.text)"
-"  FROM iso28000.supply_chain_dependency d"
+"  FROM %s d"
 " WHERE d.org_id OPERATOR(pg_catalog.=) $1"
 " GROUP BY d.node_id, d.alternative_group,"
 "          CASE WHEN d.alternative_group IS NULL THEN d.dependency_id END"
@@ -535,8 +544,8 @@ static const char *const PROCESS_GROUPS_SQL =
 "SELECT pd.sms_process_id, pg_catalog.array_agg(pd.node_id),"
 "       pg_catalog.array_agg(pd.node_id)"
 "         FILTER (WHERE pd.criticality OPERATOR(pg_catalog.=) 'critical'::pg_catalog.text)"
-"  FROM iso28000.process_dependency pd"
-"  JOIN iso28000.sms_process p"
+"  FROM %s pd"
+"  JOIN %s p"
 "    ON p.org_id OPERATOR(pg_catalog.=) pd.org_id"
 "   AND p.sms_process_id OPERATOR(pg_catalog.=) pd.sms_process_id"
 " WHERE pd.org_id OPERATOR(pg_catalog.=) $1 AND p.critical AND p.retired_on IS NULL"
@@ -544,6 +553,14 @@ static const char *const PROCESS_GROUPS_SQL =
 "          CASE WHEN pd.alternative_group IS NULL THEN pd.process_dependency_id END"
 " HAVING pg_catalog.bool_or(pd.criticality OPERATOR(pg_catalog.=) 'critical'::pg_catalog.text)"
 " ORDER BY pd.sms_process_id";
+
+/* The name to read one organisation's rows of iso28000.<name> from (its shard on a Citus worker). */
+static const char *
+spof_table(const char *name, int64 org_id)
+{
+	return iso28000_org_relation_name(get_relname_relid(name, get_namespace_oid("iso28000", false)),
+									  org_id);
+}
 
 PG_FUNCTION_INFO_V1(single_points_of_failure);
 /* Every (node, critical process) pair where losing that node alone cuts the process. */
@@ -583,9 +600,12 @@ single_points_of_failure(PG_FUNCTION_ARGS)
 	/* read the critical needs of nodes, then of critical processes in use */
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "single_points_of_failure: SPI_connect failed");
-	load_groups(&g, SUPPLY_GROUPS_SQL, org_id, false, work);
+	load_groups(&g, psprintf(SUPPLY_GROUPS_SQL, spof_table("supply_chain_dependency", org_id)),
+				org_id, false, work);
 	g.nsupply = g.ngroups;
-	load_groups(&g, PROCESS_GROUPS_SQL, org_id, true, work);
+	load_groups(&g, psprintf(PROCESS_GROUPS_SQL, spof_table("process_dependency", org_id),
+							 spof_table("sms_process", org_id)),
+				org_id, true, work);
 	SPI_finish();
 	MemoryContextSwitchTo(work);
 

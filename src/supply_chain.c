@@ -18,6 +18,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -28,6 +29,8 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
+
+#include "citus_compat.h"
 
 #define SC_MAX_RANK 4			/* critical */
 #define SC_START_RANK (SC_MAX_RANK + 1)	/* the start node: wider than any link */
@@ -123,13 +126,21 @@ supply_chain_reach(PG_FUNCTION_ARGS)
 	int			start_cycle_rank = 0;
 	SPIPlanPtr	plan;
 	Oid			argtypes[2] = {INT8OID, INT8ARRAYOID};
+	/*
+	 * The links of the organisation: on a Citus worker that holds its shard,
+	 * the shard itself (a walk that runs beside a query on a shard may not
+	 * start a distributed query; citus_compat.c), else the table.
+	 */
+	const char *links = iso28000_org_relation_name(get_relname_relid("supply_chain_dependency",
+																	 get_namespace_oid("iso28000", false)),
+												   org_id);
 	const char *sql = downstream
-		? "SELECT d.node_id, iso28000.criticality_rank(d.criticality)"
-		"  FROM iso28000.supply_chain_dependency d"
-		" WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.depends_on_id OPERATOR(pg_catalog.=) ANY ($2)"
-		: "SELECT d.depends_on_id, iso28000.criticality_rank(d.criticality)"
-		"  FROM iso28000.supply_chain_dependency d"
-		" WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.node_id OPERATOR(pg_catalog.=) ANY ($2)";
+		? psprintf("SELECT d.node_id, iso28000.criticality_rank(d.criticality)"
+				   "  FROM %s d"
+				   " WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.depends_on_id OPERATOR(pg_catalog.=) ANY ($2)", links)
+		: psprintf("SELECT d.depends_on_id, iso28000.criticality_rank(d.criticality)"
+				   "  FROM %s d"
+				   " WHERE d.org_id OPERATOR(pg_catalog.=) $1 AND d.node_id OPERATOR(pg_catalog.=) ANY ($2)", links);
 	HASH_SEQ_STATUS it;
 	ScEntry    *e;
 

@@ -23,6 +23,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "citus_compat.h"
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
@@ -275,10 +276,8 @@ wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, Oid rowtype, const char 
 
 	fmgr_info(guard, &flinfo);
 	InitFunctionCallInfoData(*fcinfo, &flinfo, 3, InvalidOid, NULL, NULL);
-	fcinfo->args[0].value = heap_copy_tuple_as_datum(tup, desc);
 	/* On a Citus shard the row has the shard's type: give it its table's. */
-	if (OidIsValid(rowtype) && rowtype != desc->tdtypeid)
-		HeapTupleHeaderSetTypeId(DatumGetHeapTupleHeader(fcinfo->args[0].value), rowtype);
+	fcinfo->args[0].value = iso28000_row_as_type(tup, desc, rowtype);
 	fcinfo->args[0].isnull = false;
 	fcinfo->args[1].value = from ? CStringGetTextDatum(from) : (Datum) 0;
 	fcinfo->args[1].isnull = (from == NULL);

@@ -257,31 +257,33 @@ $$;
 COMMENT ON FUNCTION iso28000.node_downstream(bigint, bigint) IS
   'ISO 28000 8.1, 8.2: Everything that depends on a node, directly or transitively, each once, with the criticality of the strongest path. Terminates on cycles; the node itself is listed when it lies on a cycle.';
 
+-- The nodes reached from one node, as an array (for supply_chain_closure).
+CREATE FUNCTION iso28000._reach_nodes(org_id bigint, node_id bigint, downstream boolean)
+RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(array_agg(r.reached_node_id), '{}') FROM iso28000.supply_chain_reach($1, $2, $3) r
+$$;
+
+COMMENT ON FUNCTION iso28000._reach_nodes(bigint, bigint, boolean) IS
+  'Internal: the nodes supply_chain_reach() reaches from a node, as an array; supply_chain_closure.interdependent.';
+
+-- One walk in C per node (supply_chain_reach, called in the select list) rather
+-- than a recursive CTE over every organisation: the same pairs and
+-- criticalities, in a shape that Citus runs beside each organisation's shard
+-- (doc/distribution.md).
 CREATE VIEW iso28000.supply_chain_closure WITH (security_invoker = true) AS
-WITH RECURSIVE reach (org_id, node_id, upstream_node_id, rank) AS (
-  SELECT d.org_id, d.node_id, d.depends_on_id, iso28000.criticality_rank(d.criticality)
-    FROM iso28000.supply_chain_dependency d
-  UNION
-  SELECT r.org_id, r.node_id, d.depends_on_id, least(r.rank, iso28000.criticality_rank(d.criticality))
-    FROM reach r
-    JOIN iso28000.supply_chain_dependency d
-      ON d.org_id = r.org_id AND d.node_id = r.upstream_node_id
-),
-pair AS (
-  SELECT r.org_id, r.node_id, r.upstream_node_id, max(r.rank) AS rank
-    FROM reach r
-   GROUP BY r.org_id, r.node_id, r.upstream_node_id
-)
-SELECT p.org_id, p.node_id, p.upstream_node_id,
-       iso28000.criticality_label(p.rank) AS criticality,
+SELECT s.org_id, s.node_id, (s.reach).reached_node_id AS upstream_node_id,
+       iso28000.criticality_label((s.reach).rank) AS criticality,
        d.dependency_id IS NOT NULL AS direct,
-       back.node_id IS NOT NULL AS interdependent
-  FROM pair p
+       (s.reach).reached_node_id = ANY (s.downstream) AS interdependent
+  FROM (SELECT n.org_id, n.node_id,
+               iso28000.supply_chain_reach(n.org_id, n.node_id, false) AS reach,
+               iso28000._reach_nodes(n.org_id, n.node_id, true) AS downstream
+          FROM iso28000.supply_chain_node n) s
   LEFT JOIN iso28000.supply_chain_dependency d
-    ON d.org_id = p.org_id AND d.node_id = p.node_id AND d.depends_on_id = p.upstream_node_id
-  LEFT JOIN pair back
-    ON back.org_id = p.org_id AND back.node_id = p.upstream_node_id
-   AND back.upstream_node_id = p.node_id;
+    ON d.org_id = s.org_id AND d.node_id = s.node_id AND d.depends_on_id = (s.reach).reached_node_id;
 
 COMMENT ON VIEW iso28000.supply_chain_closure IS
   'ISO 28000 8.1, 8.2: Transitive closure of the supply chain: one row per node and every node it depends on, directly or through others (read by upstream_node_id for everything that depends on a node). Terminates on cycles and flags interdependencies. For one node, node_upstream() and node_downstream() are faster.';
@@ -367,13 +369,18 @@ AS 'MODULE_PATHNAME', 'single_points_of_failure' LANGUAGE C STABLE STRICT PARALL
 COMMENT ON FUNCTION iso28000.single_points_of_failure(bigint) IS
   'ISO 28000 8.1, 8.2: For one organisation, every node whose loss alone cuts a critical process in use (sms_process.critical, not retired), with the number of nodes that stop with it; node_loss_impact''s rules (cycles included), computed in C for all nodes in one pass over a dominator tree, near-linear on chains and trees of needs. Reads as the caller, through row-level security.';
 
+-- One call per organisation that has processes, in the select list of a query
+-- grouped by org_id over a register: on Citus it runs beside that
+-- organisation's shards, where single_points_of_failure() reads them
+-- (doc/distribution.md); an organisation without processes has no answer.
 CREATE VIEW iso28000.single_point_of_failure WITH (security_invoker = true) AS
-SELECT o.org_id, s.node_id, n.code AS node_code, n.name AS node_name, n.kind AS node_kind,
-       n.external, s.sms_process_id, p.name AS process_name, s.nodes_lost
-  FROM iso28000.organization o
- CROSS JOIN LATERAL iso28000.single_points_of_failure(o.org_id) s
-  JOIN iso28000.supply_chain_node n ON n.org_id = o.org_id AND n.node_id = s.node_id
-  JOIN iso28000.sms_process p ON p.org_id = o.org_id AND p.sms_process_id = s.sms_process_id;
+SELECT s.org_id, (s.spof).node_id, n.code AS node_code, n.name AS node_name, n.kind AS node_kind,
+       n.external, (s.spof).sms_process_id, p.name AS process_name, (s.spof).nodes_lost
+  FROM (SELECT pr.org_id, iso28000.single_points_of_failure(pr.org_id) AS spof
+          FROM iso28000.sms_process pr
+         GROUP BY pr.org_id) s
+  JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = (s.spof).node_id
+  JOIN iso28000.sms_process p ON p.org_id = s.org_id AND p.sms_process_id = (s.spof).sms_process_id;
 
 COMMENT ON VIEW iso28000.single_point_of_failure IS
   'ISO 28000 8.1, 8.2: Single points of failure: the supply-chain nodes whose loss alone cuts a critical process (sms_process.critical), directly or through the nodes that stop with them, because no alternative remains.';

@@ -199,25 +199,37 @@ COMMENT ON COLUMN iso28000.control_test_due.reason IS 'never_tested or overdue.'
 
 -- Guard of treatment_planned: reduce, transfer and exploit need a live treatment.
 CREATE FUNCTION iso28000.risk_treatment_planned_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
-  LANGUAGE sql VOLATILE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
   RETURN CASE
-           WHEN r.treatment IN ('reduce', 'transfer', 'exploit')
-                AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
-                                 WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL)
-           THEN format('a live treatment linking a control (risk_treatment) for the decision to %s', r.treatment)
-         END;
+             WHEN r.treatment IN ('reduce', 'transfer', 'exploit')
+                  AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                                   WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL)
+             THEN format('a live treatment linking a control (risk_treatment) for the decision to %s', r.treatment)
+           END;
+END
+$$;
 COMMENT ON FUNCTION iso28000.risk_treatment_planned_guard(iso28000.risk, text, text) IS
   'Workflow guard of risk -> treatment_planned: a decision to reduce, transfer or exploit needs at least one live risk_treatment.';
 
 -- Guard of treated: every live treatment of the risk is implemented.
 CREATE FUNCTION iso28000.risk_treated_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
-  LANGUAGE sql VOLATILE
+  LANGUAGE plpgsql VOLATILE
   SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
   RETURN (SELECT format('every live treatment implemented (%s of %s are not)', count(*) FILTER (WHERE t.implemented_on IS NULL), count(*))
-            FROM iso28000.risk_treatment t
-           WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL
-          HAVING count(*) FILTER (WHERE t.implemented_on IS NULL) > 0);
+              FROM iso28000.risk_treatment t
+             WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL
+            HAVING count(*) FILTER (WHERE t.implemented_on IS NULL) > 0);
+END
+$$;
 COMMENT ON FUNCTION iso28000.risk_treated_guard(iso28000.risk, text, text) IS
   'Workflow guard of risk -> treated: every live risk_treatment of the risk has its implemented_on.';
 

@@ -122,14 +122,18 @@ SELECT iso28000.register_table('iso28000.corrective_action');
 -- Guard: action_planned needs a live corrective action with an owner and a due date.
 CREATE FUNCTION iso28000.nonconformity_actions_planned_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN NOT EXISTS (
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE WHEN NOT EXISTS (
            SELECT 1 FROM iso28000.corrective_action ca
             WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
               AND ca.status <> 'cancelled' AND ca.owner_id IS NOT NULL AND ca.due_on IS NOT NULL)
-         THEN 'at least one live corrective action with an owner and a due date' END
+         THEN 'at least one live corrective action with an owner and a due date' END);
+END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_actions_planned_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 c): refuses action_planned until the nonconformity has a live corrective action with an owner and a due date.';
@@ -137,10 +141,13 @@ COMMENT ON FUNCTION iso28000.nonconformity_actions_planned_guard(iso28000.noncon
 -- Guard: action_taken needs every live corrective action done (and one at least).
 CREATE FUNCTION iso28000.nonconformity_actions_done_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE
            WHEN count(*) FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) > 0
              THEN 'every live corrective action done (still open: '
                   || string_agg(ca.corrective_action_id::text, ', ' ORDER BY ca.corrective_action_id)
@@ -149,7 +156,8 @@ AS $$
              THEN 'at least one corrective action done'
          END
     FROM iso28000.corrective_action ca
-   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id);
+END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_actions_done_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 c): refuses action_taken while a live corrective action of the nonconformity is not done, or when none is done.';
@@ -157,15 +165,19 @@ COMMENT ON FUNCTION iso28000.nonconformity_actions_done_guard(iso28000.nonconfor
 -- Guard: the effectiveness reviewer owns none of the corrective actions.
 CREATE FUNCTION iso28000.nonconformity_verifier_independent_guard(r iso28000.nonconformity, from_state text, to_state text)
 RETURNS text
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT 'a verifier who owns none of its corrective actions (person ' || r.verified_by
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT 'a verifier who owns none of its corrective actions (person ' || r.verified_by
          || ' owns corrective action ' || min(ca.corrective_action_id) || ')'
     FROM iso28000.corrective_action ca
    WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
      AND ca.owner_id = r.verified_by
-  HAVING count(*) > 0
+  HAVING count(*) > 0);
+END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_verifier_independent_guard(iso28000.nonconformity, text, text) IS
   'Workflow guard (10.2 d): refuses verified when the person who reviewed effectiveness owns one of the nonconformity''s corrective actions (segregation of duties).';
@@ -186,13 +198,17 @@ COMMENT ON FUNCTION iso28000.nonconformity_sms_decision_guard(iso28000.nonconfor
 -- verification found the actions ineffective (it is back in analysis or planning).
 CREATE FUNCTION iso28000.corrective_action_reopen_guard(r iso28000.corrective_action, from_state text, to_state text)
 RETURNS text
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN n.status NOT IN ('cause_analysed', 'action_planned')
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE WHEN n.status NOT IN ('cause_analysed', 'action_planned')
               THEN 'its nonconformity sent back to cause_analysed as ineffective (it is ' || n.status || ')' END
     FROM iso28000.nonconformity n
-   WHERE n.org_id = r.org_id AND n.nonconformity_id = r.nonconformity_id
+   WHERE n.org_id = r.org_id AND n.nonconformity_id = r.nonconformity_id);
+END
 $$;
 COMMENT ON FUNCTION iso28000.corrective_action_reopen_guard(iso28000.corrective_action, text, text) IS
   'Workflow guard (10.2 d): a done corrective action goes back to in_progress only while its nonconformity is back in cause_analysed or action_planned after an ineffective verification.';
@@ -387,30 +403,30 @@ SELECT iso28000.register_table('iso28000.nonconformity_deadline');
  * Views for people and BI
  * ------------------------------------------------------------------------- */
 
+-- The deadlines as two plain joins (the defaults, a reference table on Citus,
+-- and the organisation's own, co-located): a lateral sub-select over both
+-- crashed Citus 13.2's planner when a member aggregated over the flags
+-- (doc/distribution.md).
 CREATE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
 SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
        n.clause::text AS clause, iso28000.sort_key(n.clause) AS clause_sort, n.status,
        n.owner_id, n.detected_on,
        current_date - n.detected_on AS age_days,
        (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
-       n.detected_on + d.days_to_contain AS contain_due_on,
-       n.detected_on + d.days_to_close AS close_due_on,
-       (n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain) AS contain_overdue,
-       (current_date > n.detected_on + d.days_to_close) AS close_overdue,
-       ((n.status = 'reported' AND current_date > n.detected_on + d.days_to_contain + d.escalate_after)
-         OR current_date > n.detected_on + d.days_to_close + d.escalate_after) AS escalated,
+       n.detected_on + coalesce(o.days_to_contain, g.days_to_contain) AS contain_due_on,
+       n.detected_on + coalesce(o.days_to_close, g.days_to_close) AS close_due_on,
+       (n.status = 'reported' AND current_date > n.detected_on + coalesce(o.days_to_contain, g.days_to_contain)) AS contain_overdue,
+       (current_date > n.detected_on + coalesce(o.days_to_close, g.days_to_close)) AS close_overdue,
+       ((n.status = 'reported'
+         AND current_date > n.detected_on + coalesce(o.days_to_contain, g.days_to_contain) + coalesce(o.escalate_after, g.escalate_after))
+         OR current_date > n.detected_on + coalesce(o.days_to_close, g.days_to_close) + coalesce(o.escalate_after, g.escalate_after)) AS escalated,
        (SELECT count(*) FROM iso28000.corrective_action ca
          WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
            AND ca.status IN ('planned', 'in_progress')) AS open_actions,
        n.standard
   FROM iso28000.nonconformity n
-  CROSS JOIN LATERAL (
-    SELECT coalesce(o.days_to_contain, g.days_to_contain) AS days_to_contain,
-           coalesce(o.days_to_close, g.days_to_close) AS days_to_close,
-           coalesce(o.escalate_after, g.escalate_after) AS escalate_after
-      FROM iso28000.nonconformity_deadline_default g
-      LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = g.severity
-     WHERE g.severity = n.severity) d
+  JOIN iso28000.nonconformity_deadline_default g ON g.severity = n.severity
+  LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = n.severity
  WHERE n.status NOT IN ('closed', 'rejected');
 COMMENT ON VIEW iso28000.nonconformity_open IS
   'ISO 28000 10.2, 9.1: Open nonconformities by state, with their age, their deadlines (nonconformity_deadline, else the defaults) and overdue and escalation flags.';

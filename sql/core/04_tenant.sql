@@ -192,6 +192,45 @@ $$;
 COMMENT ON FUNCTION iso28000._keep_a_manager(bigint, regrole) IS
   'Internal: raises IS004 when the role is the only manager of the organisation.';
 
+-- Writes (level given) or removes (level NULL) a membership row for
+-- grant_access() and revoke_access(), as the owner of the table, once more
+-- checking that the caller, a role the session user can become, manages the
+-- organisation.  As the owner because on Citus a change to membership locks
+-- the rows of access_level it refers to on every node, which Citus allows only
+-- to roles that may change access_level (doc/distribution.md).  Returns
+-- whether a row was written or removed.
+CREATE FUNCTION iso28000._membership_write(org bigint, role regrole, new_level text, caller regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF org IS NULL OR role IS NULL OR caller IS NULL
+       OR NOT org OPERATOR(pg_catalog.=) ANY (iso28000._role_orgs(caller, 'manage')) THEN
+        RAISE EXCEPTION 'role "%" does not have manage access to organisation %', caller, org
+              USING ERRCODE = 'IS001', SCHEMA = 'iso28000', TABLE = 'membership',
+                    HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
+    END IF;
+    IF new_level IS NULL THEN
+        DELETE FROM iso28000.membership m
+         WHERE m.org_id OPERATOR(pg_catalog.=) org AND m.member OPERATOR(pg_catalog.=) role;
+    ELSE
+        -- The stamps as values, set from excluded: Citus refuses functions that
+        -- are not IMMUTABLE in DO UPDATE SET of a replicated table.
+        INSERT INTO iso28000.membership AS m (org_id, member, level, granted_by, granted_at)
+             VALUES (org, role, new_level, pg_catalog.pg_get_userbyid(caller), pg_catalog.now())
+        ON CONFLICT (org_id, member)
+          DO UPDATE SET level = excluded.level, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
+COMMENT ON FUNCTION iso28000._membership_write(bigint, regrole, text, regrole) IS
+  'Internal: writes (level given) or removes (level NULL) a membership row as the table''s owner, for grant_access() and revoke_access(); refuses with IS001 unless the caller, a role the session user can become, manages the organisation.';
+
 -- Grants a role access to an organisation at a level (or changes its level).
 CREATE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
 RETURNS void
@@ -209,10 +248,7 @@ BEGIN
     IF level <> 'manage' THEN
         PERFORM iso28000._keep_a_manager(org, role);
     END IF;
-    INSERT INTO iso28000.membership AS m (org_id, member, level)
-         VALUES (org, role, grant_access.level)
-    ON CONFLICT (org_id, member)
-      DO UPDATE SET level = excluded.level, granted_by = current_user, granted_at = now();
+    PERFORM iso28000._membership_write(org, role, grant_access.level, current_user::regrole);
 END
 $$;
 COMMENT ON FUNCTION iso28000.grant_access(bigint, regrole, text) IS
@@ -224,14 +260,10 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    n bigint;
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
     PERFORM iso28000._keep_a_manager(org, role);
-    DELETE FROM iso28000.membership WHERE org_id = org AND member = role;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n > 0;
+    RETURN iso28000._membership_write(org, role, NULL, current_user::regrole);
 END
 $$;
 COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS

@@ -158,10 +158,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
-    INSERT INTO iso28000.delegation AS d (org_id, delegate, note)
-         VALUES (org, role, grant_delegation.note)
+    -- The stamps as values, set from excluded: Citus refuses functions that
+    -- are not IMMUTABLE in DO UPDATE SET of a distributed table.
+    INSERT INTO iso28000.delegation AS d (org_id, delegate, note, granted_by, granted_at)
+         VALUES (org, role, grant_delegation.note, current_user, now())
     ON CONFLICT (org_id, delegate)
-      DO UPDATE SET note = excluded.note, granted_by = current_user, granted_at = now();
+      DO UPDATE SET note = excluded.note, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
 END
 $$;
 COMMENT ON FUNCTION iso28000.grant_delegation(bigint, regrole, text) IS

@@ -131,6 +131,14 @@ DECLARE
     citus    boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
     done     boolean;
     p        record;
+    fk       record;
+    fks      text[] := '{}';
+    tg       record;
+    tgs      text[] := '{}';
+    rg       record;
+    regs     text[];
+    fixes    text[] := '{}';
+    k        integer;
 BEGIN
     IF shard_count IS NOT NULL AND shard_count NOT BETWEEN 1 AND 64000 THEN
         RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
@@ -155,6 +163,85 @@ BEGIN
               USING ERRCODE = 'IS050', SCHEMA = 'iso28000',
                     DETAIL = 'iso28000.distribute() makes the catalogs reference tables and distributes the registers by org_id with Citus.',
                     HINT = 'Install Citus on every node, add citus to shared_preload_libraries, run CREATE EXTENSION citus and add the worker nodes, then call iso28000.distribute() again. iso28000.distribute(dry_run => true) shows the plan without Citus.';
+    END IF;
+
+    -- Foreign keys between the extension's tables are set aside while the
+    -- tables are converted and made again afterwards.  Otherwise the first
+    -- reference table would make Citus turn every local table that references
+    -- it (membership, every register) into a "Citus local table", whose copy
+    -- collides on the workers with the extension's own table.  Citus checks
+    -- the keys again when they are added back, now between Citus tables.
+    IF NOT dry_run THEN
+        -- Foreign keys to reference tables are checked over one connection per
+        -- node: Citus refuses them after parallel work in the same transaction.
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        FOR fk IN
+            SELECT k.conrelid::regclass AS rel, k.conname, pg_get_constraintdef(k.oid) AS def
+              FROM pg_constraint k
+             WHERE k.contype = 'f'
+               AND k.conrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = k.conrelid)
+             ORDER BY 1, 2
+        LOOP
+            fks := fks || format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk.rel, fk.conname, fk.def);
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
+            -- CREATE EXTENSION made the same tables on the workers, and Citus
+            -- does not pass on DDL of a table that is not yet its own.
+            PERFORM run_command_on_workers(format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I',
+                                                  fk.rel, fk.conname));
+        END LOOP;
+
+        -- Citus copies the rows of a populated table into its shards, and the
+        -- shards' triggers would take that copy for new writes: the workflow
+        -- guard would refuse rows past their initial state and the history
+        -- would record every row twice.  The extension's triggers are off for
+        -- the conversion, in this transaction, and on again after it.
+        FOR tg IN
+            SELECT g.tgrelid::regclass AS rel, g.tgname
+              FROM pg_trigger g
+             WHERE NOT g.tgisinternal AND g.tgenabled = 'O'
+               AND g.tgrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = g.tgrelid)
+             ORDER BY 1, 2
+        LOOP
+            tgs := tgs || format('ALTER TABLE %s ENABLE TRIGGER %I', tg.rel, tg.tgname);
+            EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', tg.rel, tg.tgname);
+        END LOOP;
+
+        -- Citus copies existing rows to the shards in binary, where a reg*
+        -- value (membership.member, workflow_event.table_name) is the
+        -- coordinator's oid, meaningless on a worker.  Each such value is
+        -- written again by name once its table is converted.
+        FOR rg IN
+            SELECT a.attrelid::regclass AS rel, a.attname, a.atttypid::regtype AS typ,
+                   -- a reg* key column holds the coordinator's oid on the worker: compared as an oid
+                   (SELECT string_agg(CASE WHEN k.atttypid::regtype::text LIKE 'reg%'
+                                           THEN format('%I::oid = %%L::oid', k.attname)
+                                           ELSE format('%I = %%L::%s', k.attname, format_type(k.atttypid, k.atttypmod)) END,
+                                      ' AND ' ORDER BY k.attnum)
+                      FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey::int2[])
+                     WHERE i.indrelid = a.attrelid AND i.indisprimary) AS pk,
+                   (SELECT array_agg(CASE WHEN k.atttypid::regtype::text LIKE 'reg%'
+                                          THEN format('t.%I::oid::text', k.attname)
+                                          ELSE format('t.%I::text', k.attname) END ORDER BY k.attnum)
+                      FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey::int2[])
+                     WHERE i.indrelid = a.attrelid AND i.indisprimary) AS pkcols
+              FROM pg_attribute a
+             WHERE a.attrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = a.attrelid)
+               AND a.attnum > 0 AND NOT a.attisdropped
+               AND a.atttypid IN ('regrole'::regtype, 'regclass'::regtype, 'regtype'::regtype, 'regproc'::regtype,
+                                  'regprocedure'::regtype, 'regnamespace'::regtype)
+             ORDER BY 1, 2
+        LOOP
+            EXECUTE format('SELECT coalesce(array_agg(format(%L, t.%I::text%s)), ''{}'') FROM %s t WHERE t.%I IS NOT NULL',
+                           format('UPDATE %s SET %I = %%L::%s WHERE %s', rg.rel, rg.attname, rg.typ, rg.pk),
+                           rg.attname,
+                           (SELECT string_agg(', ' || c, '') FROM unnest(rg.pkcols) c),
+                           rg.rel, rg.attname)
+               INTO regs;
+            fixes := fixes || regs;
+        END LOOP;
     END IF;
 
     FOR p IN SELECT * FROM iso28000._distribution_plan() ORDER BY 1 LOOP
@@ -183,6 +270,38 @@ BEGIN
             END IF;
         END IF;
         RETURN NEXT;
+    END LOOP;
+
+    FOR k IN 1 .. cardinality(fixes) LOOP
+        EXECUTE fixes[k];
+    END LOOP;
+
+    -- The engines insert rows on the workers (workflow events, findings that
+    -- raise nonconformities), drawing identities from the workers' copies of
+    -- the sequences, which CREATE EXTENSION made starting at 1 like the
+    -- coordinator's.  Each worker gets the range Citus gives the sequences it
+    -- makes itself: from its group id times 2^48.
+    IF NOT dry_run THEN
+        PERFORM run_command_on_workers(format(
+            $d$DO $x$ DECLARE s regclass; v bigint; BEGIN FOREACH s IN ARRAY %L::regclass[] LOOP
+                 EXECUTE format('SELECT last_value FROM %%s', s) INTO v;
+                 IF v < ((SELECT groupid FROM pg_dist_local_group)::bigint << 48) THEN
+                   EXECUTE format('ALTER SEQUENCE %%s RESTART WITH %%s', s,
+                                  ((SELECT groupid FROM pg_dist_local_group)::bigint << 48) + 1);
+                 END IF;
+               END LOOP; END $x$ $d$,
+            (SELECT array_agg(d.objid::regclass::text ORDER BY 1)
+               FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                AND d.deptype IN ('a', 'i')
+                AND d.refobjid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+                AND (SELECT c.relkind FROM pg_class c WHERE c.oid = d.objid) = 'S')));
+    END IF;
+    FOR k IN 1 .. cardinality(tgs) LOOP
+        EXECUTE tgs[k];
+    END LOOP;
+    FOR k IN 1 .. cardinality(fks) LOOP
+        EXECUTE fks[k];
     END LOOP;
 END
 $$;

@@ -158,53 +158,72 @@ DECLARE
   persons text[] := TG_ARGV[4:];
   p text;
   people text;
+  -- On a Citus shard (iso28000.person_102008) the register is its table.
+  register text := CASE WHEN TG_TABLE_NAME ~ '_[0-9]+$'
+                         AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL
+                        THEN regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '') ELSE TG_TABLE_NAME END;
+  sels text[] := '{}';
+  sel text;
+  rec record;
 BEGIN
   IF TG_OP = 'INSERT' THEN
     FOREACH p IN ARRAY persons LOOP
-      EXECUTE format(
-        'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
-         SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
-                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
-                %6$L, %7$s
+      sels := sels || format(
+        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
+                %4$s AS record_code, %5$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
+                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
            FROM new_rows n WHERE n.%1$I IS NOT NULL',
-        p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
+        p, register, id_col, code_expr, title_expr, 'named as ' || p,
         CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
     END LOOP;
-    RETURN NULL;
+  ELSE
+    -- UPDATE: transitions, to every person the record names.
+    IF status_col <> '' THEN
+      SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
+      sels := sels || format(
+        'SELECT n.org_id, ''transition''::text AS kind, r.person AS recipient_id, %1$L::text AS register, n.%2$I AS record_id,
+                %3$s AS record_code, %4$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I) AS subject,
+                CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END AS reason,
+                o.%5$I AS from_state, n.%5$I AS to_state
+           FROM new_rows n
+           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
+           CROSS JOIN LATERAL (
+                 SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
+                  WHERE x.person IS NOT NULL
+                 UNION ALL
+                 SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
+          WHERE o.%5$I IS DISTINCT FROM n.%5$I',
+        register, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
+    END IF;
+    -- UPDATE: assignments, to each person newly named.
+    FOREACH p IN ARRAY persons LOOP
+      sels := sels || format(
+        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
+                %4$s AS record_code, %5$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
+                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
+           FROM new_rows n
+           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
+          WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
+        p, register, id_col, code_expr, title_expr, 'named as ' || p,
+        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+    END LOOP;
   END IF;
 
-  -- UPDATE: transitions, to every person the record names.
-  IF status_col <> '' THEN
-    SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
-    EXECUTE format(
-      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
-       SELECT n.org_id, ''transition'', r.person, %1$L, n.%2$I, %3$s, %4$s,
-              pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I),
-              CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END,
-              o.%5$I, n.%5$I
-         FROM new_rows n
-         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
-         CROSS JOIN LATERAL (
-               SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
-                WHERE x.person IS NOT NULL
-               UNION ALL
-               SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
-        WHERE o.%5$I IS DISTINCT FROM n.%5$I',
-      TG_TABLE_NAME, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
-  END IF;
-
-  -- UPDATE: assignments, to each person newly named.
-  FOREACH p IN ARRAY persons LOOP
-    EXECUTE format(
-      'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, to_state)
-       SELECT n.org_id, ''assignment'', n.%1$I, %2$L, n.%3$I, %4$s, %5$s,
-              pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s),
-              %6$L, %7$s
-         FROM new_rows n
-         JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
-        WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
-      p, TG_TABLE_NAME, id_col, code_expr, title_expr, 'named as ' || p,
-      CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+  FOREACH sel IN ARRAY sels LOOP
+    IF register = TG_TABLE_NAME THEN
+      EXECUTE 'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state) ' || sel;
+    ELSE
+      -- On a Citus shard, row by row with VALUES: Citus cannot ship the
+      -- statement's transition tables with an INSERT ... SELECT
+      -- (doc/distribution.md).
+      FOR rec IN EXECUTE sel LOOP
+        INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
+        VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code, rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
+      END LOOP;
+    END IF;
   END LOOP;
   RETURN NULL;
 END

@@ -8038,3 +8038,1075 @@ SELECT it.org_id,
   LEFT JOIN iso28000.person p ON p.org_id = it.org_id AND p.person_id = it.responsible_id;
 COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, provider_exception, partner_screening, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement.';
 SELECT iso28000.attach_notifications('iso28000.provider_exception', 'exception_id', NULL, 'reason', 'status', '{requested_by}');
+
+-- citus: views in shapes Citus runs on the workers (doc/distribution.md).
+CREATE FUNCTION iso28000._changed_columns(before_image jsonb, after_image jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(k, ', ' ORDER BY k)
+      FROM (SELECT jsonb_object_keys(coalesce(before_image, '{}'))
+            UNION
+            SELECT jsonb_object_keys(coalesce(after_image, '{}'))) AS keys (k)
+     WHERE before_image -> k IS DISTINCT FROM after_image -> k
+$$;
+COMMENT ON FUNCTION iso28000._changed_columns(jsonb, jsonb) IS
+  'Internal: the keys whose values differ between two row images (all keys when one is NULL), sorted and separated by commas; NULL when none differ. history_log.changed_columns.';
+
+CREATE OR REPLACE VIEW iso28000.history_log WITH (security_invoker = true) AS
+SELECT h.org_id,
+       h.seq,
+       h.recorded_at,
+       h.session_role,
+       h.acting_role,
+       h.acting_person AS person_id,
+       p.full_name AS person_name,
+       h.table_name,
+       h.operation,
+       h.row_key::text AS row_key,
+       iso28000._changed_columns(h.before_image, h.after_image) AS changed_columns,
+       h.txid
+  FROM iso28000.history h
+  LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.person_id = h.acting_person;
+CREATE FUNCTION iso28000._reach_nodes(org_id bigint, node_id bigint, downstream boolean)
+RETURNS bigint[]
+LANGUAGE sql STABLE STRICT PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce(array_agg(r.reached_node_id), '{}') FROM iso28000.supply_chain_reach($1, $2, $3) r
+$$;
+COMMENT ON FUNCTION iso28000._reach_nodes(bigint, bigint, boolean) IS
+  'Internal: the nodes supply_chain_reach() reaches from a node, as an array; supply_chain_closure.interdependent.';
+CREATE OR REPLACE VIEW iso28000.supply_chain_closure WITH (security_invoker = true) AS
+SELECT s.org_id, s.node_id, (s.reach).reached_node_id AS upstream_node_id,
+       iso28000.criticality_label((s.reach).rank) AS criticality,
+       d.dependency_id IS NOT NULL AS direct,
+       (s.reach).reached_node_id = ANY (s.downstream) AS interdependent
+  FROM (SELECT n.org_id, n.node_id,
+               iso28000.supply_chain_reach(n.org_id, n.node_id, false) AS reach,
+               iso28000._reach_nodes(n.org_id, n.node_id, true) AS downstream
+          FROM iso28000.supply_chain_node n) s
+  LEFT JOIN iso28000.supply_chain_dependency d
+    ON d.org_id = s.org_id AND d.node_id = s.node_id AND d.depends_on_id = (s.reach).reached_node_id;
+
+-- citus: membership written as its owner (Citus locks access_level's rows on every node
+-- for a change to membership, which it allows only to roles that may change access_level).
+CREATE FUNCTION iso28000._membership_write(org bigint, role regrole, new_level text, caller regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF org IS NULL OR role IS NULL OR caller IS NULL
+       OR NOT org OPERATOR(pg_catalog.=) ANY (iso28000._role_orgs(caller, 'manage')) THEN
+        RAISE EXCEPTION 'role "%" does not have manage access to organisation %', caller, org
+              USING ERRCODE = 'IS001', SCHEMA = 'iso28000', TABLE = 'membership',
+                    HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
+    END IF;
+    IF new_level IS NULL THEN
+        DELETE FROM iso28000.membership m
+         WHERE m.org_id OPERATOR(pg_catalog.=) org AND m.member OPERATOR(pg_catalog.=) role;
+    ELSE
+        -- The stamps as values, set from excluded: Citus refuses functions that
+        -- are not IMMUTABLE in DO UPDATE SET of a replicated table.
+        INSERT INTO iso28000.membership AS m (org_id, member, level, granted_by, granted_at)
+             VALUES (org, role, new_level, pg_catalog.pg_get_userbyid(caller), pg_catalog.now())
+        ON CONFLICT (org_id, member)
+          DO UPDATE SET level = excluded.level, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
+COMMENT ON FUNCTION iso28000._membership_write(bigint, regrole, text, regrole) IS
+  'Internal: writes (level given) or removes (level NULL) a membership row as the table''s owner, for grant_access() and revoke_access(); refuses with IS001 unless the caller, a role the session user can become, manages the organisation.';
+CREATE OR REPLACE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    IF NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level = grant_access.level) THEN
+        RAISE EXCEPTION 'unknown access level "%"', level
+              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
+                    HINT = 'Levels are read, write, audit and manage.';
+    END IF;
+    IF level <> 'manage' THEN
+        PERFORM iso28000._keep_a_manager(org, role);
+    END IF;
+    PERFORM iso28000._membership_write(org, role, grant_access.level, current_user::regrole);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.revoke_access(org bigint, role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    PERFORM iso28000._keep_a_manager(org, role);
+    RETURN iso28000._membership_write(org, role, NULL, current_user::regrole);
+END
+$$;
+
+-- citus: risk_heat_map without two outer joins in a row from organization.
+CREATE OR REPLACE VIEW iso28000.risk_heat_map WITH (security_invoker = true) AS
+WITH counts AS (
+    SELECT r.org_id, 'inherent'::text AS rating_kind, r.inherent_rating AS rating, count(*) AS risk_count
+      FROM iso28000.risk r
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.inherent_rating IS NOT NULL
+     GROUP BY r.org_id, r.inherent_rating
+    UNION ALL
+    SELECT r.org_id, 'residual'::text, r.residual_rating, count(*)
+      FROM iso28000.risk r
+     WHERE r.status NOT IN (SELECT ws.state FROM iso28000.workflow_state ws WHERE ws.workflow = 'risk' AND ws.is_terminal)
+       AND r.residual_rating IS NOT NULL
+     GROUP BY r.org_id, r.residual_rating
+)
+SELECT o.org_id, k.rating_kind, cell.rating::text AS rating,
+       iso28000.likelihood(cell.rating) AS likelihood,
+       iso28000.consequence(cell.rating) AS consequence,
+       iso28000.score(cell.rating) AS score,
+       coalesce(c.band, iso28000.band(cell.rating)) AS band,
+       coalesce(c.risk_count, 0) AS risk_count
+  FROM iso28000.organization o
+ CROSS JOIN (VALUES ('inherent'::text), ('residual'::text)) AS k (rating_kind)
+ CROSS JOIN (SELECT iso28000.risk_rating(l, c) AS rating
+               FROM generate_series(1, 10) AS l, generate_series(1, 10) AS c) AS cell
+  -- The organisation's bands and counts in one grouped subquery: on Citus,
+  -- two outer joins in a row from the reference table organization to the
+  -- registers crash Citus 13.2's planner (doc/distribution.md).
+  LEFT JOIN (SELECT x.org_id, x.rating_kind, x.rating, max(x.band) AS band, max(x.risk_count) AS risk_count
+               FROM (SELECT b.org_id, kk.rating_kind, b.rating, b.band, NULL::bigint AS risk_count
+                       FROM iso28000.risk_band_cell b
+                      CROSS JOIN (VALUES ('inherent'::text), ('residual'::text)) AS kk (rating_kind)
+                     UNION ALL
+                     SELECT n.org_id, n.rating_kind, n.rating, NULL, n.risk_count FROM counts n) x
+              GROUP BY x.org_id, x.rating_kind, x.rating) c
+    ON c.org_id = o.org_id AND c.rating_kind = k.rating_kind AND c.rating = cell.rating;
+
+-- citus: distribute() converts populated databases (keys set aside, triggers off
+-- during the copy, reg* values rewritten by name, the workers' sequence ranges).
+CREATE OR REPLACE FUNCTION iso28000.distribute(dry_run boolean DEFAULT false, shard_count integer DEFAULT NULL)
+RETURNS TABLE (step integer, relation regclass, method text, command text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    anchor   regclass;
+    problems text;
+    first_bad regclass;
+    citus    boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
+    done     boolean;
+    p        record;
+    fk       record;
+    fks      text[] := '{}';
+    tg       record;
+    tgs      text[] := '{}';
+    rg       record;
+    regs     text[];
+    fixes    text[] := '{}';
+    k        integer;
+BEGIN
+    IF shard_count IS NOT NULL AND shard_count NOT BETWEEN 1 AND 64000 THEN
+        RAISE EXCEPTION 'shard_count must be between 1 and 64000, not %', shard_count
+              USING ERRCODE = '22023';
+    END IF;
+
+    SELECT string_agg(format('%s: %s', q.relation, q.problem), E'\n' ORDER BY q.step),
+           (array_agg(q.relation ORDER BY q.step))[1]
+      INTO problems, first_bad
+      FROM iso28000._distribution_plan() q WHERE q.problem IS NOT NULL;
+    IF problems IS NOT NULL THEN
+        -- The table field names the first table at fault; the detail lists every one.
+        RAISE EXCEPTION 'the tables of iso28000 cannot be distributed by org_id as they stand'
+              USING ERRCODE = 'IS051', SCHEMA = 'iso28000',
+                    TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = first_bad),
+                    DETAIL = problems,
+                    HINT = 'Every register keeps org_id NOT NULL, first in its primary key, in every unique constraint, and in every foreign key to another register.';
+    END IF;
+
+    IF NOT dry_run AND NOT citus THEN
+        RAISE EXCEPTION 'citus is not installed in this database'
+              USING ERRCODE = 'IS050', SCHEMA = 'iso28000',
+                    DETAIL = 'iso28000.distribute() makes the catalogs reference tables and distributes the registers by org_id with Citus.',
+                    HINT = 'Install Citus on every node, add citus to shared_preload_libraries, run CREATE EXTENSION citus and add the worker nodes, then call iso28000.distribute() again. iso28000.distribute(dry_run => true) shows the plan without Citus.';
+    END IF;
+
+    -- Foreign keys between the extension's tables are set aside while the
+    -- tables are converted and made again afterwards.  Otherwise the first
+    -- reference table would make Citus turn every local table that references
+    -- it (membership, every register) into a "Citus local table", whose copy
+    -- collides on the workers with the extension's own table.  Citus checks
+    -- the keys again when they are added back, now between Citus tables.
+    IF NOT dry_run THEN
+        -- Foreign keys to reference tables are checked over one connection per
+        -- node: Citus refuses them after parallel work in the same transaction.
+        PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+        FOR fk IN
+            SELECT k.conrelid::regclass AS rel, k.conname, pg_get_constraintdef(k.oid) AS def
+              FROM pg_constraint k
+             WHERE k.contype = 'f'
+               AND k.conrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = k.conrelid)
+             ORDER BY 1, 2
+        LOOP
+            fks := fks || format('ALTER TABLE %s ADD CONSTRAINT %I %s', fk.rel, fk.conname, fk.def);
+            EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', fk.rel, fk.conname);
+            -- CREATE EXTENSION made the same tables on the workers, and Citus
+            -- does not pass on DDL of a table that is not yet its own.
+            PERFORM run_command_on_workers(format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I',
+                                                  fk.rel, fk.conname));
+        END LOOP;
+
+        -- Citus copies the rows of a populated table into its shards, and the
+        -- shards' triggers would take that copy for new writes: the workflow
+        -- guard would refuse rows past their initial state and the history
+        -- would record every row twice.  The extension's triggers are off for
+        -- the conversion, in this transaction, and on again after it.
+        FOR tg IN
+            SELECT g.tgrelid::regclass AS rel, g.tgname
+              FROM pg_trigger g
+             WHERE NOT g.tgisinternal AND g.tgenabled = 'O'
+               AND g.tgrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = g.tgrelid)
+             ORDER BY 1, 2
+        LOOP
+            tgs := tgs || format('ALTER TABLE %s ENABLE TRIGGER %I', tg.rel, tg.tgname);
+            EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', tg.rel, tg.tgname);
+        END LOOP;
+
+        -- Citus copies existing rows to the shards in binary, where a reg*
+        -- value (membership.member, workflow_event.table_name) is the
+        -- coordinator's oid, meaningless on a worker.  Each such value is
+        -- written again by name once its table is converted.
+        FOR rg IN
+            SELECT a.attrelid::regclass AS rel, a.attname, a.atttypid::regtype AS typ,
+                   -- a reg* key column holds the coordinator's oid on the worker: compared as an oid
+                   (SELECT string_agg(CASE WHEN k.atttypid::regtype::text LIKE 'reg%'
+                                           THEN format('%I::oid = %%L::oid', k.attname)
+                                           ELSE format('%I = %%L::%s', k.attname, format_type(k.atttypid, k.atttypmod)) END,
+                                      ' AND ' ORDER BY k.attnum)
+                      FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey::int2[])
+                     WHERE i.indrelid = a.attrelid AND i.indisprimary) AS pk,
+                   (SELECT array_agg(CASE WHEN k.atttypid::regtype::text LIKE 'reg%'
+                                          THEN format('t.%I::oid::text', k.attname)
+                                          ELSE format('t.%I::text', k.attname) END ORDER BY k.attnum)
+                      FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey::int2[])
+                     WHERE i.indrelid = a.attrelid AND i.indisprimary) AS pkcols
+              FROM pg_attribute a
+             WHERE a.attrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+               AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = a.attrelid)
+               AND a.attnum > 0 AND NOT a.attisdropped
+               AND a.atttypid IN ('regrole'::regtype, 'regclass'::regtype, 'regtype'::regtype, 'regproc'::regtype,
+                                  'regprocedure'::regtype, 'regnamespace'::regtype)
+             ORDER BY 1, 2
+        LOOP
+            EXECUTE format('SELECT coalesce(array_agg(format(%L, t.%I::text%s)), ''{}'') FROM %s t WHERE t.%I IS NOT NULL',
+                           format('UPDATE %s SET %I = %%L::%s WHERE %s', rg.rel, rg.attname, rg.typ, rg.pk),
+                           rg.attname,
+                           (SELECT string_agg(', ' || c, '') FROM unnest(rg.pkcols) c),
+                           rg.rel, rg.attname)
+               INTO regs;
+            fixes := fixes || regs;
+        END LOOP;
+    END IF;
+
+    FOR p IN SELECT * FROM iso28000._distribution_plan() ORDER BY 1 LOOP
+        step := p.step;
+        relation := p.relation;
+        method := p.method;
+        IF p.method = 'reference' THEN
+            command := format('SELECT create_reference_table(%L)', p.relation::text);
+        ELSIF anchor IS NULL THEN
+            anchor := p.relation;
+            command := format('SELECT create_distributed_table(%L, %L%s)', p.relation::text, 'org_id',
+                              CASE WHEN shard_count IS NULL THEN ''
+                                   ELSE format(', shard_count => %s', shard_count) END);
+        ELSE
+            command := format('SELECT create_distributed_table(%L, %L, colocate_with => %L)',
+                              p.relation::text, 'org_id', anchor::text);
+        END IF;
+        IF NOT dry_run THEN
+            -- Skip what an earlier run already converted.
+            EXECUTE 'SELECT EXISTS (SELECT FROM pg_dist_partition WHERE logicalrelid = $1)'
+               INTO done USING p.relation;
+            IF NOT done THEN
+                -- Triggers (workflow guard, history chain) stay on the shards.
+                PERFORM set_config('citus.enable_unsafe_triggers', 'on', true);
+                EXECUTE command;
+            END IF;
+        END IF;
+        RETURN NEXT;
+    END LOOP;
+
+    FOR k IN 1 .. cardinality(fixes) LOOP
+        EXECUTE fixes[k];
+    END LOOP;
+
+    -- The engines insert rows on the workers (workflow events, findings that
+    -- raise nonconformities), drawing identities from the workers' copies of
+    -- the sequences, which CREATE EXTENSION made starting at 1 like the
+    -- coordinator's.  Each worker gets the range Citus gives the sequences it
+    -- makes itself: from its group id times 2^48.
+    IF NOT dry_run THEN
+        PERFORM run_command_on_workers(format(
+            $d$DO $x$ DECLARE s regclass; v bigint; BEGIN FOREACH s IN ARRAY %L::regclass[] LOOP
+                 EXECUTE format('SELECT last_value FROM %%s', s) INTO v;
+                 IF v < ((SELECT groupid FROM pg_dist_local_group)::bigint << 48) THEN
+                   EXECUTE format('ALTER SEQUENCE %%s RESTART WITH %%s', s,
+                                  ((SELECT groupid FROM pg_dist_local_group)::bigint << 48) + 1);
+                 END IF;
+               END LOOP; END $x$ $d$,
+            (SELECT array_agg(d.objid::regclass::text ORDER BY 1)
+               FROM pg_depend d
+              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                AND d.deptype IN ('a', 'i')
+                AND d.refobjid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
+                AND (SELECT c.relkind FROM pg_class c WHERE c.oid = d.objid) = 'S')));
+    END IF;
+    FOR k IN 1 .. cardinality(tgs) LOOP
+        EXECUTE tgs[k];
+    END LOOP;
+    FOR k IN 1 .. cardinality(fks) LOOP
+        EXECUTE fks[k];
+    END LOOP;
+END
+$$;
+
+-- citus: grant_delegation() without non-immutable functions in DO UPDATE SET
+-- (Citus refuses them on a distributed table).
+CREATE OR REPLACE FUNCTION iso28000.grant_delegation(org bigint, role regrole, note text DEFAULT NULL)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    -- The stamps as values, set from excluded: Citus refuses functions that
+    -- are not IMMUTABLE in DO UPDATE SET of a distributed table.
+    INSERT INTO iso28000.delegation AS d (org_id, delegate, note, granted_by, granted_at)
+         VALUES (org, role, grant_delegation.note, current_user, now())
+    ON CONFLICT (org_id, delegate)
+      DO UPDATE SET note = excluded.note, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
+END
+$$;
+
+-- citus: single_point_of_failure calls its walk once per organisation, from a
+-- register grouped by org_id (on a cluster beside the shards, which the walk
+-- reads there).
+CREATE OR REPLACE VIEW iso28000.single_point_of_failure WITH (security_invoker = true) AS
+SELECT s.org_id, (s.spof).node_id, n.code AS node_code, n.name AS node_name, n.kind AS node_kind,
+       n.external, (s.spof).sms_process_id, p.name AS process_name, (s.spof).nodes_lost
+  FROM (SELECT pr.org_id, iso28000.single_points_of_failure(pr.org_id) AS spof
+          FROM iso28000.sms_process pr
+         GROUP BY pr.org_id) s
+  JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = (s.spof).node_id
+  JOIN iso28000.sms_process p ON p.org_id = s.org_id AND p.sms_process_id = (s.spof).sms_process_id;
+
+-- citus: nonconformity_open's deadlines as two plain joins (a lateral sub-select
+-- over the reference table of defaults crashed Citus 13.2's planner).
+CREATE OR REPLACE VIEW iso28000.nonconformity_open WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.severity, n.source,
+       n.clause::text AS clause, iso28000.sort_key(n.clause) AS clause_sort, n.status,
+       n.owner_id, n.detected_on,
+       current_date - n.detected_on AS age_days,
+       (current_date - coalesce(n.status_changed_at, n.created_at)::date) AS days_in_state,
+       n.detected_on + coalesce(o.days_to_contain, g.days_to_contain) AS contain_due_on,
+       n.detected_on + coalesce(o.days_to_close, g.days_to_close) AS close_due_on,
+       (n.status = 'reported' AND current_date > n.detected_on + coalesce(o.days_to_contain, g.days_to_contain)) AS contain_overdue,
+       (current_date > n.detected_on + coalesce(o.days_to_close, g.days_to_close)) AS close_overdue,
+       ((n.status = 'reported'
+         AND current_date > n.detected_on + coalesce(o.days_to_contain, g.days_to_contain) + coalesce(o.escalate_after, g.escalate_after))
+         OR current_date > n.detected_on + coalesce(o.days_to_close, g.days_to_close) + coalesce(o.escalate_after, g.escalate_after)) AS escalated,
+       (SELECT count(*) FROM iso28000.corrective_action ca
+         WHERE ca.org_id = n.org_id AND ca.nonconformity_id = n.nonconformity_id
+           AND ca.status IN ('planned', 'in_progress')) AS open_actions,
+       n.standard
+  FROM iso28000.nonconformity n
+  JOIN iso28000.nonconformity_deadline_default g ON g.severity = n.severity
+  LEFT JOIN iso28000.nonconformity_deadline o ON o.org_id = n.org_id AND o.severity = n.severity
+ WHERE n.status NOT IN ('closed', 'rejected');
+
+-- citus: the input pack and the report ask their helpers in statements of their
+-- own (a statement filtered by org_id runs whole on the organisation's worker).
+CREATE OR REPLACE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
+RETURNS TABLE (input_code text, title text, facts jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev jsonb;
+    audits jsonb;
+    monitoring jsonb;
+    objectives jsonb;
+    improvement jsonb;
+    -- What the helpers (_period_counts, _status_counts) find, each asked in a
+    -- statement of its own: on Citus a statement that filters by org_id runs
+    -- whole on that organisation's worker, select list included, where a
+    -- helper's own queries could not start (doc/distribution.md).
+    measurements jsonb := iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
+                                                  'measured_on', 'measured_on');
+    improvements jsonb := iso28000._status_counts('iso28000.improvement', org, to_on, true);
+    context jsonb := iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
+                                             'identified_on', 'closed_on');
+    parties jsonb := jsonb_build_object(
+                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
+                                                    'identified_on', 'closed_on'),
+                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
+                                                         'identified_on', NULL));
+    ncs jsonb := jsonb_build_object(
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true));
+BEGIN
+    -- Actions from earlier reviews: open, overdue, done in the period.
+    SELECT jsonb_build_object(
+             'open', count(*) FILTER (WHERE o.status = 'open'),
+             'overdue', count(*) FILTER (WHERE o.status = 'open' AND o.due_on < to_on),
+             'done_in_period', count(*) FILTER (WHERE o.done_on BETWEEN from_on AND to_on),
+             'open_actions', coalesce(jsonb_agg(jsonb_build_object(
+                 'output_id', o.output_id, 'review_id', o.review_id, 'description', o.description,
+                 'owner_id', o.owner_id, 'due_on', o.due_on) ORDER BY o.due_on, o.output_id)
+                 FILTER (WHERE o.status = 'open' AND o.kind = 'action'), '[]'))
+      INTO prev
+      FROM iso28000.review_output o
+      JOIN iso28000.management_review r USING (org_id, review_id)
+     WHERE o.org_id = org AND r.held_on <= to_on AND o.kind IN ('action', 'sms_change', 'improvement', 'resource');
+
+    -- Audits reported in the period, their findings and conformity.
+    SELECT jsonb_build_object(
+             'audits_reported', count(DISTINCT a.audit_id),
+             'findings', iso28000.conformity_tally(f.grade)::text,
+             'score', iso28000.score(iso28000.conformity_tally(f.grade)),
+             'verdict', iso28000.verdict(iso28000.conformity_tally(f.grade)),
+             'nonconformities_raised', count(f.nonconformity_id))
+      INTO audits
+      FROM iso28000.audit a
+      LEFT JOIN iso28000.audit_finding f USING (org_id, audit_id)
+     WHERE a.org_id = org AND a.reported_on BETWEEN from_on AND to_on;
+
+    -- Self-assessments in the period (the conformity trend) and objective measurements.
+    SELECT jsonb_build_object(
+             'assessments', coalesce(jsonb_agg(jsonb_build_object(
+                 'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
+                 'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
+                 ORDER BY x.assessed_on, x.assessment_id), '[]'),
+             'objective_measurements', measurements,
+             'indicators', (SELECT jsonb_build_object(
+                                'measured_in_period', count(DISTINCT m.indicator_id),
+                                'measurements_in_period', count(m.measurement_id))
+                              FROM iso28000.indicator_measurement m
+                             WHERE m.org_id = org AND m.measured_on BETWEEN from_on AND to_on),
+             'indicators_now', (SELECT jsonb_build_object(
+                                'active', count(*),
+                                'on_target', count(*) FILTER (WHERE st.on_target),
+                                'past_threshold', count(*) FILTER (WHERE st.past_threshold),
+                                'measurement_overdue', count(*) FILTER (WHERE st.measurement_overdue))
+                              FROM iso28000.indicator_status st WHERE st.org_id = org))
+      INTO monitoring
+      FROM (SELECT s.assessment_id, s.assessed_on,
+                   iso28000.conformity_score(r.grade, r.weight) AS score,
+                   iso28000.coverage(iso28000.conformity_tally(r.grade, r.weight)) AS coverage,
+                   iso28000.verdict(iso28000.conformity_tally(r.grade, r.weight)) AS verdict
+              FROM iso28000.self_assessment s
+              LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+             WHERE s.org_id = org AND s.assessed_on BETWEEN from_on AND to_on
+             GROUP BY s.assessment_id, s.assessed_on) x;
+
+    objectives := iso28000._period_counts('iso28000.objective', org, from_on, to_on, 'set_on', 'achieved_on')
+                  || jsonb_build_object('overdue_at_end', iso28000._objectives_overdue(org, to_on));
+
+    SELECT jsonb_build_object(
+             'opportunities_from_audits', (SELECT count(*) FROM iso28000.audit_finding f
+                                            WHERE f.org_id = org AND f.grade = 'opportunity'
+                                              AND f.found_on BETWEEN from_on AND to_on),
+             'opportunities_from_assessments', (SELECT count(*) FROM iso28000.assessment_result r
+                                                  JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+                                                 WHERE r.org_id = org AND r.grade = 'opportunity'
+                                                   AND s.assessed_on BETWEEN from_on AND to_on),
+             'improvements', improvements)
+      INTO improvement;
+
+    RETURN QUERY
+    SELECT c.input_code, c.title,
+           CASE c.input_code
+             WHEN 'previous_actions' THEN prev
+             WHEN 'context_changes' THEN context
+             WHEN 'party_changes' THEN parties
+             WHEN 'nonconformities' THEN ncs
+             WHEN 'monitoring_results' THEN monitoring
+             WHEN 'audit_results' THEN audits
+             WHEN 'objectives' THEN objectives
+             WHEN 'improvement_opportunities' THEN improvement
+           END
+      FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
+            UNION ALL
+            SELECT u.input_code, u.title, u.seq FROM iso28000.review_input_custom u
+             WHERE u.org_id = org AND u.active
+               AND u.input_code NOT IN (SELECT i2.input_code FROM iso28000.review_input i2)) c
+     ORDER BY c.seq, c.input_code;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.management_review_report(org bigint,
+                                                  from_on date DEFAULT current_date - 365,
+                                                  to_on date DEFAULT current_date)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    o      record;
+    r      record;
+    doc    text;
+    part   text;
+    rows   text;
+    n      bigint;
+    obj    record;
+BEGIN
+    IF from_on IS NULL OR to_on IS NULL OR to_on < from_on THEN
+        RAISE EXCEPTION 'invalid report period % to %', from_on, to_on
+              USING ERRCODE = '22023', HINT = 'Give a period whose end is on or after its start.';
+    END IF;
+    PERFORM iso28000.require_level(org, 'read');
+    SELECT * INTO o FROM iso28000.organization WHERE org_id = org;
+
+    doc := '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        || format('<title>Management review: %s, %s to %s</title>', iso28000.html_escape(o.name), from_on, to_on)
+        || '<style>'
+        || 'body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px 32px;color:#222;max-width:1100px}'
+        || 'h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #1f5fa8;padding-bottom:3px;margin-top:28px}'
+        || '.sub{color:#555;margin-top:0}table{border-collapse:collapse;margin:6px 0;font-size:13px}'
+        || 'th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}th{background:#eef3fa}'
+        || '.bar{background:#eee;width:260px;height:14px;position:relative}.bar span{display:block;height:14px}'
+        || '.num{text-align:right;white-space:nowrap}.ok{color:#2e7d32}.bad{color:#c62828;font-weight:bold}.muted{color:#777}'
+        || '.maps{display:flex;gap:40px;flex-wrap:wrap}.legend span{display:inline-block;padding:1px 8px;margin-right:4px;font-size:12px}'
+        || '.objs{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}'
+        || '.obj{border:1px solid #ddd;padding:6px 8px;font-size:12px}.obj b{font-size:13px}'
+        || 'code{font-size:12px;word-break:break-all}'
+        || '</style></head><body>'
+        || format('<h1>Management review report: %s</h1>', iso28000.html_escape(o.name))
+        || format('<p class="sub">ISO 28000:2022 clause 9.3 &middot; period %s to %s &middot; generated %s by %s</p>',
+                  from_on, to_on, to_char(now(), 'YYYY-MM-DD HH24:MI TZ'), iso28000.html_escape(current_user));
+
+    -- 9.3.2 Review inputs.
+    part := '<section id="review-inputs"><h2>Review inputs (9.3.2)</h2>';
+    FOR r IN SELECT mr.*, p.full_name AS chair
+               FROM iso28000.management_review mr
+               LEFT JOIN iso28000.person p ON p.org_id = mr.org_id AND p.person_id = mr.chair_id
+              WHERE mr.org_id = org AND mr.held_on BETWEEN from_on AND to_on
+              ORDER BY mr.held_on DESC LIMIT 1 LOOP
+        part := part || format('<p><b>%s</b>, held %s, chaired by %s, status <b>%s</b>; covers %s to %s.</p>',
+                               iso28000.html_escape(r.title), r.held_on, iso28000.html_escape(coalesce(r.chair, '-')),
+                               iso28000.html_escape(r.status), r.period_start, r.period_end);
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="%s">%s</td><td>%s</td></tr>',
+                                 iso28000.html_escape(i.input_code), iso28000.html_escape(i.title),
+                                 CASE WHEN i.addressed THEN 'ok' WHEN i.required THEN 'bad' ELSE 'muted' END,
+                                 CASE WHEN i.addressed THEN 'addressed' WHEN i.required THEN 'not yet addressed' ELSE 'optional' END,
+                                 iso28000.html_escape(coalesce(i.summary, ''))), '' ORDER BY i.seq, i.input_code)
+          INTO rows
+          FROM iso28000.review_input_item i
+         WHERE i.org_id = org AND i.review_id = r.review_id;
+        IF rows IS NOT NULL THEN
+            part := part || '<table class="checklist"><tr><th>input</th><th>title</th><th>state</th><th>summary</th></tr>'
+                         || rows || '</table>';
+        END IF;
+    END LOOP;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
+                             iso28000._facts_html(p.facts)), '')
+      INTO rows
+      FROM iso28000.review_input_pack(org, from_on, to_on) p;
+    part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
+                 || coalesce(rows, '') || '</table>';
+    doc := doc || part || '</section>';
+
+    -- 9.1, 9.2 Conformity by clause, one table per standard self-assessed (ISO 28000 first).
+    part := '<section id="conformity"><h2>Conformity by clause (9.1, 9.2)</h2>';
+    SELECT string_agg(format('<h3>%s</h3><table class="conformity"><tr><th>clause</th><th>title</th><th>score</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>%s</table>',
+                             iso28000.html_escape(s.standard), s.rows), ''
+                      ORDER BY s.standard <> 'ISO 28000:2022', s.standard)
+      INTO rows
+      FROM (SELECT c.standard,
+                   string_agg(format('<tr><td>%s</td><td>%s</td><td><div class="bar" title="%s%%"><span style="width:%s%%;background:%s"></span></div></td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                     c.clause, iso28000.html_escape(c.title), coalesce(round(c.score::numeric, 1)::text, '-'),
+                                     coalesce(round(c.score::numeric, 1), 0),
+                                     CASE WHEN c.score >= 90 THEN '#2e7d32' WHEN c.score >= 70 THEN '#f4a259' ELSE '#c62828' END,
+                                     coalesce(round(c.score::numeric, 1) || ' %', '-'), coalesce(round(c.coverage::numeric, 1) || ' %', '-'),
+                                     iso28000.html_escape(coalesce(c.verdict::text, 'not assessed'))), '' ORDER BY c.clause_sort) AS rows
+              FROM iso28000.conformity_by_clause c
+             WHERE c.org_id = org AND c.depth <= 2
+             GROUP BY c.standard) s;
+    part := part || coalesce(rows, '<p class="muted">No self-assessment recorded yet.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.1, 8.3 Risk heat maps.
+    part := '<section id="risk-heat-map"><h2>Risk heat map, inherent and residual (6.1, 8.3)</h2>';
+    SELECT count(*) INTO n FROM iso28000.risk WHERE org_id = org AND status <> 'closed';
+    part := part || format('<p>%s open risks and opportunities; the numbers are the count of open risks in each cell.</p>', n)
+                 || '<div class="maps"><figure><figcaption>Inherent</figcaption>' || iso28000._heat_map_svg(org, 'inherent')
+                 || '</figure><figure><figcaption>Residual</figcaption>' || iso28000._heat_map_svg(org, 'residual')
+                 || '</figure></div><p class="legend">'
+                 || (SELECT string_agg(format('<span style="background:%s">%s</span>', iso28000._band_colour(b), b), '')
+                       FROM unnest(ARRAY['low', 'medium', 'high', 'critical']) b)
+                 || '</p>';
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             t.risk_rank, iso28000.html_escape(coalesce(t.reference, '')), iso28000.html_escape(t.title),
+                             coalesce(t.inherent_rating::text, '-'), coalesce(t.residual_rating::text, '-'), t.band),
+                      '' ORDER BY t.risk_rank, t.risk_id)
+      INTO rows
+      FROM iso28000.top_risk t WHERE t.org_id = org AND t.risk_rank <= 10;
+    part := part || coalesce('<h3>Top risks</h3><table class="top-risks"><tr><th>#</th><th>ref</th><th>risk</th><th>inherent</th><th>residual</th><th>band</th></tr>'
+                             || rows || '</table>', '');
+    doc := doc || part || '</section>';
+
+    -- 10.2 Nonconformity ageing.
+    part := '<section id="nonconformity"><h2>Nonconformities: open, by state and age (10.2)</h2>';
+    WITH b(label, lo, hi) AS (VALUES ('0-30 days', 0, 30), ('31-60', 31, 60), ('61-90', 61, 90),
+                                     ('91-180', 91, 180), ('over 180', 181, 1000000)),
+         s AS (SELECT DISTINCT status FROM iso28000.nonconformity_open WHERE org_id = org)
+    SELECT '<table class="ageing"><tr><th>state</th>'
+           || (SELECT string_agg(format('<th class="num">%s</th>', label), '' ORDER BY lo) FROM b)
+           || '<th class="num">total</th></tr>'
+           || string_agg(row_html, '' ORDER BY ord) || '</table>'
+      INTO rows
+      FROM (SELECT s.status,
+                   (SELECT array_position(ARRAY['reported', 'contained', 'cause_analysed', 'action_planned',
+                                                'action_taken', 'verified'], s.status)) AS ord,
+                   format('<tr><td>%s</td>%s<td class="num"><b>%s</b></td></tr>', s.status,
+                          (SELECT string_agg(format('<td class="num" style="background:rgba(224,82,74,%s)">%s</td>',
+                                                    least(cnt, 10) / 12.0, NULLIF(cnt, 0)), '' ORDER BY b.lo)
+                             FROM (SELECT b.lo, (SELECT count(*) FROM iso28000.nonconformity_open n
+                                                  WHERE n.org_id = org AND n.status = s.status
+                                                    AND n.age_days BETWEEN b.lo AND b.hi) AS cnt FROM b) b),
+                          (SELECT count(*) FROM iso28000.nonconformity_open n
+                            WHERE n.org_id = org AND n.status = s.status)) AS row_html
+              FROM s) x;
+    part := part || coalesce(rows, '<p>No open nonconformity.</p>');
+    SELECT count(*) FILTER (WHERE detected_on BETWEEN from_on AND to_on) INTO n
+      FROM iso28000.nonconformity WHERE org_id = org;
+    part := part || format('<p>%s nonconformities were detected in the period.</p>', n);
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num bad">%s</td></tr>',
+                             a.corrective_action_id, iso28000.html_escape(a.title),
+                             iso28000.html_escape(coalesce(a.owner_name, '-')), a.due_on, a.days_overdue),
+                      '' ORDER BY a.days_overdue DESC, a.corrective_action_id)
+      INTO rows
+      FROM iso28000.corrective_action_overdue a WHERE a.org_id = org;
+    part := part || coalesce('<h3>Overdue corrective actions</h3><table class="overdue"><tr><th>#</th><th>action</th><th>owner</th><th>due</th><th class="num">days late</th></tr>'
+                             || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
+    doc := doc || part || '</section>';
+
+    -- 6.2 Objectives against target.
+    part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
+    -- Each chart in a statement of its own: on Citus a statement that filters
+    -- by org_id runs whole on the organisation's worker, where the chart's
+    -- own queries could not start (doc/distribution.md).
+    rows := NULL;
+    FOR obj IN SELECT s.* FROM iso28000.objective_status s WHERE s.org_id = org ORDER BY s.objective_id LOOP
+        rows := coalesce(rows, '')
+             || format('<div class="obj"><b>%s</b><br>target %s %s (%s) &middot; latest <span class="%s">%s</span> &middot; %s%s<br>%s</div>',
+                       iso28000.html_escape(obj.title), obj.target, iso28000.html_escape(obj.unit), obj.direction,
+                       CASE WHEN obj.target_met THEN 'ok' WHEN obj.target_met IS NULL THEN 'muted' ELSE 'bad' END,
+                       coalesce(obj.latest_value::text, '-'),
+                       replace(obj.schedule_status, '_', ' '),
+                       coalesce(' &middot; ' || obj.trend, ''),
+                       iso28000._objective_chart_svg(org, obj.objective_id, from_on, to_on));
+    END LOOP;
+    part := part || coalesce('<div class="objs">' || rows || '</div>', '<p>No objective recorded.</p>');
+    doc := doc || part || '</section>';
+
+    -- 8.1, 8.4 Supply-chain security (supply_chain_report_html(), above).
+    doc := doc || iso28000.supply_chain_report_html(org, from_on, to_on);
+
+    -- The history chain's head and its verification.
+    part := '<section id="history"><h2>History digest</h2>';
+    IF NOT iso28000.has_level(org, 'audit') THEN
+        part := part || '<p class="muted">Reading the history chain needs audit access to the organisation; an auditor''s report shows its digest.</p>';
+    ELSE
+        EXECUTE $q$
+            SELECT format('<table class="digest"><tr><th>records in the chain</th><td>%s</td></tr>'
+                          || '<tr><th>head digest (keep it outside the database)</th><td><code>%s</code></td></tr>'
+                          || '<tr><th>verification</th><td class="%s">%s</td></tr></table>',
+                          coalesce(d.seq, 0), iso28000.html_escape(coalesce(d.digest, '-')),
+                          CASE WHEN v.valid THEN 'ok' ELSE 'bad' END,
+                          CASE WHEN v.valid THEN format('the chain verifies (%s records checked)', v.records_checked)
+                               ELSE format('BROKEN at record %s: %s', v.first_broken_seq, iso28000.html_escape(coalesce(v.problem, ''))) END)
+              FROM iso28000.history_digest($1) d, iso28000.verify_history($1) v $q$
+          INTO rows USING org;
+        part := part || coalesce(rows, '');
+    END IF;
+    doc := doc || part || '</section>';
+
+    RETURN doc || '<footer><p class="muted">Produced by iso28000.management_review_report(). Clause numbers and titles of ISO 28000:2022; requirement wording is not reproduced.</p></footer></body></html>';
+END
+$$;
+
+-- citus: the workflow guards that read other registers in PL/pgSQL (Citus
+-- cannot plan the parameters of an SQL function's query on a shard).
+CREATE OR REPLACE FUNCTION iso28000.risk_treatment_planned_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN CASE
+             WHEN r.treatment IN ('reduce', 'transfer', 'exploit')
+                  AND NOT EXISTS (SELECT FROM iso28000.risk_treatment t
+                                   WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL)
+             THEN format('a live treatment linking a control (risk_treatment) for the decision to %s', r.treatment)
+           END;
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.risk_treated_guard(r iso28000.risk, from_state text, to_state text) RETURNS text
+  LANGUAGE plpgsql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT format('every live treatment implemented (%s of %s are not)', count(*) FILTER (WHERE t.implemented_on IS NULL), count(*))
+              FROM iso28000.risk_treatment t
+             WHERE t.org_id = r.org_id AND t.risk_id = r.risk_id AND t.cancelled_on IS NULL
+            HAVING count(*) FILTER (WHERE t.implemented_on IS NULL) > 0);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_actions_planned_guard(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE WHEN NOT EXISTS (
+           SELECT 1 FROM iso28000.corrective_action ca
+            WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+              AND ca.status <> 'cancelled' AND ca.owner_id IS NOT NULL AND ca.due_on IS NOT NULL)
+         THEN 'at least one live corrective action with an owner and a due date' END);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_actions_done_guard(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE
+           WHEN count(*) FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) > 0
+             THEN 'every live corrective action done (still open: '
+                  || string_agg(ca.corrective_action_id::text, ', ' ORDER BY ca.corrective_action_id)
+                       FILTER (WHERE ca.status NOT IN ('done', 'cancelled')) || ')'
+           WHEN count(*) FILTER (WHERE ca.status = 'done') = 0
+             THEN 'at least one corrective action done'
+         END
+    FROM iso28000.corrective_action ca
+   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_verifier_independent_guard(r iso28000.nonconformity, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT 'a verifier who owns none of its corrective actions (person ' || r.verified_by
+         || ' owns corrective action ' || min(ca.corrective_action_id) || ')'
+    FROM iso28000.corrective_action ca
+   WHERE ca.org_id = r.org_id AND ca.nonconformity_id = r.nonconformity_id
+     AND ca.owner_id = r.verified_by
+  HAVING count(*) > 0);
+END
+$$;
+CREATE OR REPLACE FUNCTION iso28000.corrective_action_reopen_guard(r iso28000.corrective_action, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus plans the query of a guard that runs on a
+  -- shard only with PL/pgSQL parameters (doc/distribution.md).
+  RETURN (SELECT CASE WHEN n.status NOT IN ('cause_analysed', 'action_planned')
+              THEN 'its nonconformity sent back to cause_analysed as ineffective (it is ' || n.status || ')' END
+    FROM iso28000.nonconformity n
+   WHERE n.org_id = r.org_id AND n.nonconformity_id = r.nonconformity_id);
+END
+$$;
+
+-- citus: due_item joins person through a sub-select (an outer join of its union
+-- straight to person crashed Citus 13.2.2's coordinator).
+CREATE OR REPLACE VIEW iso28000.due_item WITH (security_invoker = true) AS
+WITH items (org_id, register, record_id, record_code, record_title, item, reason, responsible_id, due_on) AS (
+    -- 4.2.2 the next compliance evaluation of an obligation in force
+    SELECT o.org_id, 'obligation', o.obligation_id, o.reference, o.title, 'compliance_evaluation',
+           CASE WHEN e.evaluated_on IS NULL THEN 'never_done' ELSE 'due' END,
+           o.owner_id,
+           CASE WHEN e.evaluated_on IS NULL THEN o.applies_from
+                ELSE coalesce(e.next_due_on, (e.evaluated_on + o.evaluation_interval)::date) END
+      FROM iso28000.obligation o
+      LEFT JOIN LATERAL (
+            SELECT ce.evaluated_on, ce.next_due_on
+              FROM iso28000.compliance_evaluation ce
+             WHERE ce.org_id = o.org_id AND ce.obligation_id = o.obligation_id
+             ORDER BY ce.evaluated_on DESC, ce.compliance_evaluation_id DESC
+             LIMIT 1) e ON true
+     WHERE (o.applies_until IS NULL OR o.applies_until >= current_date)
+       AND (e.evaluated_on IS NULL OR e.next_due_on IS NOT NULL OR o.evaluation_interval IS NOT NULL)
+    UNION ALL
+    -- 4.1 the review of a context issue still open
+    SELECT ci.org_id, 'context_issue', ci.context_issue_id, NULL, ci.title, 'context_review', 'due',
+           ci.owner_id, ci.review_on
+      FROM iso28000.context_issue ci
+     WHERE ci.review_on IS NOT NULL AND ci.closed_on IS NULL
+    UNION ALL
+    -- 6.1, 8.3 the review of a risk not closed
+    SELECT r.org_id, 'risk', r.risk_id, r.reference, r.title, 'risk_review', 'due', r.owner_id, r.review_on
+      FROM iso28000.risk r
+     WHERE r.review_on IS NOT NULL AND r.status <> 'closed'
+    UNION ALL
+    -- 6.2 a security objective not yet achieved nor cancelled
+    SELECT ob.org_id, 'objective', ob.objective_id, NULL, ob.title, 'objective', 'due', ob.owner_id, ob.due_on
+      FROM iso28000.objective ob
+     WHERE ob.achieved_on IS NULL AND ob.cancelled_on IS NULL
+    UNION ALL
+    -- 7.2 the renewal of a training or qualification (the latest of each person and requirement)
+    SELECT t.org_id, 'training_record', t.training_record_id, NULL, t.title, 'training_validity', 'expires',
+           t.person_id, t.valid_until
+      FROM iso28000.training_record t
+     WHERE t.valid_until IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.training_record l
+                        WHERE l.org_id = t.org_id AND l.person_id = t.person_id
+                          AND (l.competence_requirement_id = t.competence_requirement_id
+                               OR (t.competence_requirement_id IS NULL AND l.competence_requirement_id IS NULL
+                                   AND l.title = t.title))
+                          AND l.training_record_id <> t.training_record_id
+                          AND (l.valid_until IS NULL OR l.valid_until > t.valid_until))
+    UNION ALL
+    -- 7.4 the next communication of the plan
+    SELECT c.org_id, 'communication', c.communication_id, NULL, c.subject, 'communication', 'due',
+           c.owner_id, c.next_due_on
+      FROM iso28000.communication c
+     WHERE c.active AND c.next_due_on IS NOT NULL
+    UNION ALL
+    -- 7.5.2 the review of a document
+    SELECT d.org_id, 'document', d.document_id, d.code, d.title, 'document_review', 'due', d.owner_id, d.review_due_on
+      FROM iso28000.document_current d
+     WHERE d.review_due_on IS NOT NULL
+    UNION ALL
+    -- 8.4, 9.1 the next test of a control in operation
+    SELECT c.org_id, 'control', c.control_id, c.code, c.title, 'control_test',
+           CASE WHEN t.tested_on IS NULL THEN 'never_done' ELSE 'due' END,
+           c.owner_id,
+           CASE WHEN t.tested_on IS NULL THEN c.implemented_on
+                ELSE coalesce(t.next_test_on, (t.tested_on + c.test_interval)::date) END
+      FROM iso28000.control c
+      LEFT JOIN LATERAL (
+            SELECT ct.tested_on, ct.next_test_on
+              FROM iso28000.control_test ct
+             WHERE ct.org_id = c.org_id AND ct.control_id = c.control_id
+             ORDER BY ct.tested_on DESC, ct.control_test_id DESC
+             LIMIT 1) t ON true
+     WHERE c.implemented_on IS NOT NULL AND c.retired_on IS NULL
+       AND (c.test_interval IS NOT NULL OR t.next_test_on IS NOT NULL)
+    UNION ALL
+    -- 8.3, 8.5 a risk treatment not implemented yet
+    SELECT rt.org_id, 'risk_treatment', rt.risk_treatment_id, NULL, r.title, 'risk_treatment', 'due',
+           rt.owner_id, rt.due_on
+      FROM iso28000.risk_treatment rt
+      JOIN iso28000.risk r ON r.org_id = rt.org_id AND r.risk_id = rt.risk_id
+     WHERE rt.due_on IS NOT NULL AND rt.implemented_on IS NULL AND rt.cancelled_on IS NULL
+    UNION ALL
+    -- 8.4 supply chain: a provider's evidence that expires and is not yet replaced
+    SELECT e.org_id, 'provider_evidence', e.evidence_id, n.code || '/' || q.code, q.title || ': ' || n.name,
+           'provider_evidence', 'expires', n.owner_id, e.valid_until
+      FROM iso28000.provider_evidence e
+      JOIN iso28000.supply_chain_node n ON n.org_id = e.org_id AND n.node_id = e.node_id
+      JOIN iso28000.security_requirement q ON q.org_id = e.org_id AND q.requirement_id = e.requirement_id
+     WHERE e.valid_until IS NOT NULL AND e.revoked_on IS NULL AND n.active AND q.active
+       AND NOT EXISTS (SELECT FROM iso28000.provider_evidence l
+                        WHERE l.org_id = e.org_id AND l.node_id = e.node_id
+                          AND l.requirement_id = e.requirement_id AND l.revoked_on IS NULL
+                          AND l.evidence_id <> e.evidence_id
+                          AND (l.valid_until IS NULL OR l.valid_until > e.valid_until))
+    UNION ALL
+    -- 8.4 supply chain: a provider's next assessment (the latest assessment of each node)
+    SELECT a.org_id, 'provider_assessment', a.assessment_id, n.code, n.name, 'provider_assessment', 'due',
+           n.owner_id, a.next_due_on
+      FROM iso28000.provider_assessment a
+      JOIN iso28000.supply_chain_node n ON n.org_id = a.org_id AND n.node_id = a.node_id
+     WHERE a.next_due_on IS NOT NULL AND n.active
+       AND NOT EXISTS (SELECT FROM iso28000.provider_assessment l
+                        WHERE l.org_id = a.org_id AND l.node_id = a.node_id
+                          AND (l.assessed_on, l.assessment_id) > (a.assessed_on, a.assessment_id))
+    UNION ALL
+    -- 8.1 supply chain: an approved exception admitting a provider, until it expires
+    SELECT x.org_id, 'provider_exception', x.exception_id, n.code, n.name || ': ' || x.reason, 'provider_exception', 'expires',
+           n.owner_id, x.valid_until
+      FROM iso28000.provider_exception x
+      JOIN iso28000.supply_chain_node n ON n.org_id = x.org_id AND n.node_id = x.node_id
+     WHERE x.status = 'approved' AND n.active
+    UNION ALL
+    -- 8.1 supply chain: a partner's screening that expires (the latest of each node and list)
+    SELECT s.org_id, 'partner_screening', s.screening_id, n.code, s.list_name || ': ' || n.name, 'partner_screening', 'expires',
+           n.owner_id, s.valid_until
+      FROM iso28000.partner_screening s
+      JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = s.node_id
+     WHERE s.valid_until IS NOT NULL AND n.active
+       AND NOT EXISTS (SELECT FROM iso28000.partner_screening l
+                        WHERE l.org_id = s.org_id AND l.node_id = s.node_id AND l.list_name = s.list_name
+                          AND (l.screened_on, l.screening_id) > (s.screened_on, s.screening_id))
+    UNION ALL
+    -- 8.6 the next exercise of an active security plan (never exercised: due since its approval)
+    SELECT x.org_id, 'security_plan', x.security_plan_id, NULL, x.title, 'plan_exercise',
+           CASE WHEN x.last_exercised_on IS NULL THEN 'never_done' ELSE 'due' END,
+           x.owner_id, coalesce(x.due_on, p.approved_on)
+      FROM iso28000.security_plan_exercise_due x
+      JOIN iso28000.security_plan p ON p.org_id = x.org_id AND p.security_plan_id = x.security_plan_id
+    UNION ALL
+    -- 8.6 an exercise planned and not yet held
+    SELECT e.org_id, 'plan_exercise', e.exercise_id, NULL, p.title || ' (' || e.kind || ')', 'exercise_planned', 'due',
+           e.lead_id, e.planned_on
+      FROM iso28000.plan_exercise e
+      JOIN iso28000.security_plan p ON p.org_id = e.org_id AND p.security_plan_id = e.security_plan_id
+     WHERE e.planned_on IS NOT NULL AND e.held_on IS NULL
+    UNION ALL
+    -- 8.6 the review of an active security plan
+    SELECT p.org_id, 'security_plan', p.security_plan_id, NULL, p.title, 'plan_review', 'due', p.owner_id, p.next_review_on
+      FROM iso28000.security_plan p
+     WHERE p.status = 'active' AND p.next_review_on IS NOT NULL
+    UNION ALL
+    -- 9.3.3 an action or decision of a management review still open
+    SELECT o.org_id, 'review_output', o.output_id, NULL, o.description, 'review_output', 'due', o.owner_id, o.due_on
+      FROM iso28000.review_output o
+     WHERE o.status = 'open' AND o.due_on IS NOT NULL
+    UNION ALL
+    -- 10.2 the closing deadline of an open nonconformity
+    SELECT n.org_id, 'nonconformity', n.nonconformity_id, NULL, n.title, 'nonconformity_closure', 'due',
+           n.owner_id, n.close_due_on
+      FROM iso28000.nonconformity_open n
+    UNION ALL
+    -- 10.2 a corrective action planned or in progress
+    SELECT ca.org_id, 'corrective_action', ca.corrective_action_id, NULL, ca.title, 'corrective_action', 'due',
+           ca.owner_id, ca.due_on
+      FROM iso28000.corrective_action ca
+     WHERE ca.status IN ('planned', 'in_progress') AND ca.due_on IS NOT NULL
+    UNION ALL
+    -- 10.1 an improvement approved and not yet implemented
+    SELECT i.org_id, 'improvement', i.improvement_id, NULL, i.title, 'improvement', 'due', i.owner_id, i.due_on
+      FROM iso28000.improvement i
+     WHERE i.due_on IS NOT NULL AND i.status IN ('proposed', 'approved'))
+SELECT it.org_id,
+       g.code AS org_code,
+       it.register::text AS register,
+       it.record_id::bigint AS record_id,
+       it.record_code::text AS record_code,
+       it.record_title::text AS record_title,
+       it.item::text AS item,
+       it.reason::text AS reason,
+       it.responsible_id::bigint AS responsible_id,
+       p.full_name AS responsible_name,
+       p.email AS responsible_email,
+       it.due_on::date AS due_on,
+       (it.due_on IS NULL OR it.due_on < current_date) AS overdue,
+       (current_date - it.due_on)::integer AS days_overdue
+  FROM items it
+  JOIN iso28000.organization g ON g.org_id = it.org_id
+  -- person in a sub-select: on Citus 13.2.2 an outer join of this union
+  -- straight to the person table crashed the coordinator (doc/distribution.md).
+  LEFT JOIN (SELECT pp.org_id, pp.person_id, pp.full_name, pp.email FROM iso28000.person pp) p
+    ON p.org_id = it.org_id AND p.person_id = it.responsible_id;
+
+-- citus: notify_register_change() names the table, not the shard, and writes row
+-- by row on a shard (Citus cannot ship transition tables with INSERT ... SELECT).
+CREATE OR REPLACE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id_col text := TG_ARGV[0];
+  code_expr text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL::text' ELSE format('n.%I::text', TG_ARGV[1]) END;
+  title_expr text := format('n.%I::text', TG_ARGV[2]);
+  status_col text := TG_ARGV[3];
+  persons text[] := TG_ARGV[4:];
+  p text;
+  people text;
+  -- On a Citus shard (iso28000.person_102008) the register is its table.
+  register text := CASE WHEN TG_TABLE_NAME ~ '_[0-9]+$'
+                         AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL
+                        THEN regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '') ELSE TG_TABLE_NAME END;
+  sels text[] := '{}';
+  sel text;
+  rec record;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    FOREACH p IN ARRAY persons LOOP
+      sels := sels || format(
+        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
+                %4$s AS record_code, %5$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
+                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
+           FROM new_rows n WHERE n.%1$I IS NOT NULL',
+        p, register, id_col, code_expr, title_expr, 'named as ' || p,
+        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+    END LOOP;
+  ELSE
+    -- UPDATE: transitions, to every person the record names.
+    IF status_col <> '' THEN
+      SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
+      sels := sels || format(
+        'SELECT n.org_id, ''transition''::text AS kind, r.person AS recipient_id, %1$L::text AS register, n.%2$I AS record_id,
+                %3$s AS record_code, %4$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I) AS subject,
+                CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END AS reason,
+                o.%5$I AS from_state, n.%5$I AS to_state
+           FROM new_rows n
+           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
+           CROSS JOIN LATERAL (
+                 SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
+                  WHERE x.person IS NOT NULL
+                 UNION ALL
+                 SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
+          WHERE o.%5$I IS DISTINCT FROM n.%5$I',
+        register, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
+    END IF;
+    -- UPDATE: assignments, to each person newly named.
+    FOREACH p IN ARRAY persons LOOP
+      sels := sels || format(
+        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
+                %4$s AS record_code, %5$s AS record_title,
+                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
+                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
+           FROM new_rows n
+           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
+          WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
+        p, register, id_col, code_expr, title_expr, 'named as ' || p,
+        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
+    END LOOP;
+  END IF;
+
+  FOREACH sel IN ARRAY sels LOOP
+    IF register = TG_TABLE_NAME THEN
+      EXECUTE 'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state) ' || sel;
+    ELSE
+      -- On a Citus shard, row by row with VALUES: Citus cannot ship the
+      -- statement's transition tables with an INSERT ... SELECT
+      -- (doc/distribution.md).
+      FOR rec IN EXECUTE sel LOOP
+        INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
+        VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code, rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
+      END LOOP;
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;

@@ -8,6 +8,24 @@
  *		their organisations' records.
  */
 
+
+-- The columns whose value differs between two row images.  A function rather
+-- than a sub-select in history_log: Citus runs it on the workers, beside the
+-- history shards, where it cannot push down a sub-select without FROM.
+CREATE FUNCTION iso28000._changed_columns(before_image jsonb, after_image jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(k, ', ' ORDER BY k)
+      FROM (SELECT jsonb_object_keys(coalesce(before_image, '{}'))
+            UNION
+            SELECT jsonb_object_keys(coalesce(after_image, '{}'))) AS keys (k)
+     WHERE before_image -> k IS DISTINCT FROM after_image -> k
+$$;
+COMMENT ON FUNCTION iso28000._changed_columns(jsonb, jsonb) IS
+  'Internal: the keys whose values differ between two row images (all keys when one is NULL), sorted and separated by commas; NULL when none differ. history_log.changed_columns.';
+
 -- Who changed what and when.
 CREATE VIEW iso28000.history_log WITH (security_invoker = true) AS
 SELECT h.org_id,
@@ -20,11 +38,7 @@ SELECT h.org_id,
        h.table_name,
        h.operation,
        h.row_key::text AS row_key,
-       (SELECT string_agg(k, ', ' ORDER BY k)
-          FROM (SELECT jsonb_object_keys(coalesce(h.before_image, '{}'))
-                UNION
-                SELECT jsonb_object_keys(coalesce(h.after_image, '{}'))) AS keys (k)
-         WHERE h.before_image -> k IS DISTINCT FROM h.after_image -> k) AS changed_columns,
+       iso28000._changed_columns(h.before_image, h.after_image) AS changed_columns,
        h.txid
   FROM iso28000.history h
   LEFT JOIN iso28000.person p ON p.org_id = h.org_id AND p.person_id = h.acting_person;

@@ -74,6 +74,23 @@ DECLARE
     monitoring jsonb;
     objectives jsonb;
     improvement jsonb;
+    -- What the helpers (_period_counts, _status_counts) find, each asked in a
+    -- statement of its own: on Citus a statement that filters by org_id runs
+    -- whole on that organisation's worker, select list included, where a
+    -- helper's own queries could not start (doc/distribution.md).
+    measurements jsonb := iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
+                                                  'measured_on', 'measured_on');
+    improvements jsonb := iso28000._status_counts('iso28000.improvement', org, to_on, true);
+    context jsonb := iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
+                                             'identified_on', 'closed_on');
+    parties jsonb := jsonb_build_object(
+                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
+                                                    'identified_on', 'closed_on'),
+                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
+                                                         'identified_on', NULL));
+    ncs jsonb := jsonb_build_object(
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true));
 BEGIN
     -- Actions from earlier reviews: open, overdue, done in the period.
     SELECT jsonb_build_object(
@@ -107,8 +124,7 @@ BEGIN
                  'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
                  'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
                  ORDER BY x.assessed_on, x.assessment_id), '[]'),
-             'objective_measurements', iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
-                                                               'measured_on', 'measured_on'),
+             'objective_measurements', measurements,
              'indicators', (SELECT jsonb_build_object(
                                 'measured_in_period', count(DISTINCT m.indicator_id),
                                 'measurements_in_period', count(m.measurement_id))
@@ -141,23 +157,16 @@ BEGIN
                                                   JOIN iso28000.self_assessment s USING (org_id, assessment_id)
                                                  WHERE r.org_id = org AND r.grade = 'opportunity'
                                                    AND s.assessed_on BETWEEN from_on AND to_on),
-             'improvements', iso28000._status_counts('iso28000.improvement', org, to_on, true))
+             'improvements', improvements)
       INTO improvement;
 
     RETURN QUERY
     SELECT c.input_code, c.title,
            CASE c.input_code
              WHEN 'previous_actions' THEN prev
-             WHEN 'context_changes' THEN iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
-                                                                 'identified_on', 'closed_on')
-             WHEN 'party_changes' THEN jsonb_build_object(
-                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
-                                                    'identified_on', 'closed_on'),
-                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
-                                                         'identified_on', NULL))
-             WHEN 'nonconformities' THEN jsonb_build_object(
-                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
-                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true))
+             WHEN 'context_changes' THEN context
+             WHEN 'party_changes' THEN parties
+             WHEN 'nonconformities' THEN ncs
              WHEN 'monitoring_results' THEN monitoring
              WHEN 'audit_results' THEN audits
              WHEN 'objectives' THEN objectives
