@@ -153,6 +153,23 @@
 /* clause 8.2: a process dependency names an activity of another process */
 #define ERRCODE_ISO28000_ACTIVITY_OTHER_PROCESS	MAKE_SQLSTATE('I','S','4','5','1')
 
+/* IS500-IS519: security incidents, and incidents and exercises feeding improvement (sql/clauses/clause10_2_incidents.sql) */
+
+/* an incident would close without its lessons learned */
+#define ERRCODE_ISO28000_INCIDENT_NO_LESSONS	MAKE_SQLSTATE('I','S','5','0','0')
+/* an incident would close while a linked risk has no decision */
+#define ERRCODE_ISO28000_INCIDENT_RISK_UNDECIDED	MAKE_SQLSTATE('I','S','5','0','1')
+/* an incident would close while a risk to re-assess was not assessed since it was reported */
+#define ERRCODE_ISO28000_INCIDENT_RISK_NOT_REASSESSED	MAKE_SQLSTATE('I','S','5','0','2')
+/* the risks, nodes or processes of a closed or dismissed incident would change */
+#define ERRCODE_ISO28000_INCIDENT_LINKS_FROZEN	MAKE_SQLSTATE('I','S','5','0','3')
+/* a raise function names an incident or exercise that does not exist or is not visible */
+#define ERRCODE_ISO28000_RAISE_SOURCE_MISSING	MAKE_SQLSTATE('I','S','5','0','4')
+/* a raise function names an exercise that has not been held */
+#define ERRCODE_ISO28000_RAISE_EXERCISE_NOT_HELD	MAKE_SQLSTATE('I','S','5','0','5')
+/* a raise function names an incident dismissed as a non-event */
+#define ERRCODE_ISO28000_RAISE_INCIDENT_DISMISSED	MAKE_SQLSTATE('I','S','5','0','6')
+
 /* IS520-IS539: supply-chain security, providers as a condition of inclusion (sql/clauses/clause08_4_supply_chain_assurance.sql) */
 
 /* a node cannot become an active provider: it falls short of a security requirement that applies to it */

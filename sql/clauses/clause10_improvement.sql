@@ -19,7 +19,7 @@ CREATE TABLE iso28000.nonconformity (
   description             text,
   source                  text NOT NULL DEFAULT 'other'
                           CONSTRAINT nonconformity_source_known CHECK (source IN
-                            ('audit_finding', 'incident', 'monitoring', 'complaint', 'management_review', 'other')),
+                            ('audit_finding', 'incident', 'exercise', 'monitoring', 'complaint', 'management_review', 'other')),
   source_ref              text,
   clause                  iso28000.clause_ref,
   severity                text NOT NULL CONSTRAINT nonconformity_severity_known CHECK (severity IN ('minor', 'major')),
@@ -53,7 +53,7 @@ COMMENT ON TABLE iso28000.nonconformity IS
   'ISO 28000 10.2: Nonconformities: reaction (correction), cause analysis, corrective actions, review of their effectiveness and the decision on changes to the SMS. Workflow "nonconformity", enforced by iso28000.workflow_guard().';
 COMMENT ON COLUMN iso28000.nonconformity.title IS 'Short statement of the nonconformity.';
 COMMENT ON COLUMN iso28000.nonconformity.description IS 'What was found, where and how (the evidence).';
-COMMENT ON COLUMN iso28000.nonconformity.source IS 'Where it came from: audit_finding, incident, monitoring, complaint, management_review or other.';
+COMMENT ON COLUMN iso28000.nonconformity.source IS 'Where it came from: audit_finding, incident, exercise (of a security plan), monitoring, complaint, management_review or other.';
 COMMENT ON COLUMN iso28000.nonconformity.source_ref IS 'Reference of the source record (audit finding, incident number...).';
 COMMENT ON COLUMN iso28000.nonconformity.clause IS 'Clause of ISO 28000 (or of an integrated standard) not fulfilled.';
 COMMENT ON COLUMN iso28000.nonconformity.severity IS 'minor or major; sets the deadlines (nonconformity_deadline).';
@@ -537,7 +537,7 @@ CREATE TABLE iso28000.improvement (
   description       text,
   source            text NOT NULL DEFAULT 'other'
                     CONSTRAINT improvement_source_known CHECK (source IN
-                      ('audit_finding', 'management_review', 'monitoring', 'nonconformity', 'suggestion', 'other')),
+                      ('audit_finding', 'management_review', 'monitoring', 'nonconformity', 'incident', 'exercise', 'suggestion', 'other')),
   clause            iso28000.clause_ref,
   nonconformity_id  bigint,
   owner_id          bigint,
@@ -559,7 +559,7 @@ COMMENT ON TABLE iso28000.improvement IS
   'ISO 28000 10.1: Opportunities to improve the suitability, adequacy and effectiveness of the SMS, from proposal to the review of their outcome. Workflow "improvement".';
 COMMENT ON COLUMN iso28000.improvement.title IS 'The improvement.';
 COMMENT ON COLUMN iso28000.improvement.description IS 'Details.';
-COMMENT ON COLUMN iso28000.improvement.source IS 'Where it came from: audit_finding, management_review, monitoring, nonconformity, suggestion or other.';
+COMMENT ON COLUMN iso28000.improvement.source IS 'Where it came from: audit_finding, management_review, monitoring, nonconformity, incident, exercise (of a security plan), suggestion or other.';
 COMMENT ON COLUMN iso28000.improvement.clause IS 'Clause of the SMS it improves.';
 COMMENT ON COLUMN iso28000.improvement.nonconformity_id IS 'Nonconformity it came from, if any.';
 COMMENT ON COLUMN iso28000.improvement.owner_id IS 'Person responsible (needed to approve it).';

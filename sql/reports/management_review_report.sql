@@ -12,6 +12,9 @@
  *   conformity      9.1, 9.2: conformity by clause as bars (score, coverage);
  *   risk-heat-map   6.1, 8.3: inherent and residual heat maps as SVG;
  *   nonconformity   10.2: open nonconformities by state and age, overdue actions;
+ *   incidents       8.6, 9.1, 10.2: incidents of the period by severity, open
+ *                   incidents, authority notifications due, incidents by node,
+ *                   exercises held, and what incidents and exercises raised;
  *   objectives      6.2: every objective's measurements of the period against
  *                   its target, one small SVG chart each;
  *   supply-chain    8.1, 8.4: segments, assessments, providers in breach,
@@ -40,40 +43,263 @@ $$;
 COMMENT ON FUNCTION iso28000.html_escape(text) IS
   'Escapes &, <, >, double and single quotes for HTML content and attribute values (used by management_review_report).';
 
--- Facts of one review input (a jsonb object) as short HTML: key: value pairs,
--- nested objects one level deep, lists by their titles or their length.
-CREATE FUNCTION iso28000._facts_html(facts jsonb)
+-- "no nonconformities", "1 nonconformity", "3 nonconformities".
+CREATE FUNCTION iso28000._count_phrase(n bigint, one text, many text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(string_agg(
-             format('%s: <b>%s</b>', iso28000.html_escape(replace(k, '_', ' ')),
-                    CASE jsonb_typeof(v)
-                      WHEN 'object' THEN
-                        (SELECT coalesce(string_agg(iso28000.html_escape(replace(k2, '_', ' ') || ' ' ||
-                                           CASE jsonb_typeof(v2) WHEN 'string' THEN v2 #>> '{}'
-                                                                 WHEN 'array' THEN jsonb_array_length(v2)::text
-                                                                 ELSE v2::text END), ', ' ORDER BY k2), '-')
-                           FROM jsonb_each(v) AS e2(k2, v2))
-                      WHEN 'array' THEN
-                        CASE WHEN jsonb_array_length(v) = 0 THEN 'none'
-                             ELSE coalesce((SELECT string_agg(iso28000.html_escape(label), '; ')
-                                              FROM jsonb_array_elements(v) AS a(x),
-                                                   LATERAL (SELECT CASE jsonb_typeof(x)
-                                                                     WHEN 'object' THEN coalesce(x ->> 'description', x ->> 'title', x ->> 'input_code')
-                                                                     WHEN 'array' THEN NULL
-                                                                     ELSE x #>> '{}' END AS label) l),
-                                           jsonb_array_length(v) || ' items') END
-                      WHEN 'string' THEN iso28000.html_escape(v #>> '{}')
-                      ELSE iso28000.html_escape(v::text)
-                    END),
-             ' &middot; ' ORDER BY k), '<span class="muted">no facts</span>')
-      FROM jsonb_each(CASE WHEN jsonb_typeof(facts) = 'object' THEN facts
-                           ELSE jsonb_build_object('value', facts) END) AS e(k, v)
+    SELECT CASE WHEN coalesce(n, 0) = 0 THEN 'no ' || many WHEN n = 1 THEN '1 ' || one ELSE n || ' ' || many END
 $$;
-COMMENT ON FUNCTION iso28000._facts_html(jsonb) IS
-  'Internal: the facts of one management-review input (review_input_pack) as short HTML for the report.';
+COMMENT ON FUNCTION iso28000._count_phrase(bigint, text, text) IS
+  'Internal: a count with its noun for the report''s sentences: "no findings", "1 finding", "3 findings".';
+
+-- "2 reported, 1 contained" from a jsonb object of counts, in the given order of keys.
+CREATE FUNCTION iso28000._counts_list(counts jsonb, keys text[] DEFAULT NULL)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT string_agg(format('%s %s', e.value #>> '{}', replace(e.key, '_', ' ')), ', '
+                      ORDER BY coalesce(array_position(keys, e.key), 1000), e.key)
+      FROM jsonb_each(CASE WHEN jsonb_typeof(counts) = 'object' THEN counts ELSE '{}' END) e
+     WHERE (e.value #>> '{}') IS DISTINCT FROM '0'
+$$;
+COMMENT ON FUNCTION iso28000._counts_list(jsonb, text[]) IS
+  'Internal: a jsonb object of counts as words for the report ("2 reported, 1 contained"), zero counts left out, keys in the given order first.';
+
+-- A sentence on the rows of a workflow register per state (facts of _status_counts).
+CREATE FUNCTION iso28000._status_sentence(sc jsonb, workflow text, one text, many text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    total   bigint;
+    open_n  bigint;
+    open_l  text;
+    done_l  text;
+    overdue bigint := (sc ->> 'overdue_at_end')::bigint;
+BEGIN
+    IF sc IS NULL OR (sc ->> 'available') = 'false' THEN
+        RETURN format('%s carry no state from which they could be counted.', upper(left(many, 1)) || substr(many, 2));
+    END IF;
+    SELECT sum((e.value #>> '{}')::bigint),
+           sum((e.value #>> '{}')::bigint) FILTER (WHERE NOT coalesce(s.is_terminal, false)),
+           string_agg(format('%s %s', e.value #>> '{}', replace(e.key, '_', ' ')), ', ' ORDER BY e.key)
+             FILTER (WHERE NOT coalesce(s.is_terminal, false)),
+           string_agg(format('%s %s', e.value #>> '{}', replace(e.key, '_', ' ')), ', ' ORDER BY e.key)
+             FILTER (WHERE s.is_terminal)
+      INTO total, open_n, open_l, done_l
+      FROM jsonb_each(coalesce(sc -> 'by_status', '{}')) e
+      LEFT JOIN iso28000.workflow_state s ON s.workflow = _status_sentence.workflow AND s.state = e.key;
+    IF coalesce(total, 0) = 0 THEN
+        RETURN format('No %s recorded.', many);
+    END IF;
+    RETURN format('%s: %s%s.',
+                  upper(left(iso28000._count_phrase(total, one, many), 1)) || substr(iso28000._count_phrase(total, one, many), 2),
+                  coalesce(open_l, ''),
+                  CASE WHEN done_l IS NULL THEN ''
+                       WHEN open_l IS NULL THEN 'all finished: ' || done_l
+                       ELSE '; finished: ' || done_l END)
+        || CASE WHEN overdue > 0 THEN format(' %s past the due date at the end of the period.',
+                                           CASE WHEN overdue = 1 THEN '1 is' ELSE overdue || ' are' END)
+                WHEN overdue = 0 THEN ' None is past its due date.' ELSE '' END;
+END
+$$;
+COMMENT ON FUNCTION iso28000._status_sentence(jsonb, text, text, text) IS
+  'Internal: the rows of a workflow register per state (facts of _status_counts) as a sentence for the report: how many in all, per state (the states not final first, then those final in the workflow), and how many past their due date.';
+
+-- A sentence on the rows of a register opened and closed in a period (facts of _period_counts).
+CREATE FUNCTION iso28000._period_sentence(pc jsonb, one text, many text, opened text, closed text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pc IS NULL OR (pc ->> 'available') = 'false'
+                THEN format('%s carry no dates from which the changes of the period could be counted.', upper(left(many, 1)) || substr(many, 2))
+                ELSE format('%s %s%s in the period; %s at its end.',
+                            upper(left(iso28000._count_phrase((pc ->> 'opened_in_period')::bigint, one, many), 1))
+                              || substr(iso28000._count_phrase((pc ->> 'opened_in_period')::bigint, one, many), 2),
+                            opened, CASE WHEN pc ->> 'closed_in_period' IS NULL THEN ''
+                                         ELSE format(' and %s %s', pc ->> 'closed_in_period', closed) END,
+                            CASE WHEN (pc ->> 'open_at_end')::bigint = 1 THEN '1 was open'
+                                 ELSE coalesce(pc ->> 'open_at_end', '0') || ' were open' END) END
+$$;
+COMMENT ON FUNCTION iso28000._period_sentence(jsonb, text, text, text, text) IS
+  'Internal: the rows of a register opened and closed in a period (facts of _period_counts) as a sentence for the report; a register whose rows are never closed (closed_in_period null) is said without closings.';
+
+-- Any facts without their own wording, as a small table of labels and values (never raw JSON).
+CREATE FUNCTION iso28000._facts_table(facts jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT '<table class="facts">'
+        || coalesce(string_agg(format('<tr><th>%s</th><td>%s</td></tr>', iso28000.html_escape(replace(e.key, '_', ' ')),
+             CASE jsonb_typeof(e.value)
+               WHEN 'object' THEN coalesce(iso28000.html_escape(
+                                    (SELECT string_agg(replace(k2, '_', ' ') || ': ' ||
+                                              CASE jsonb_typeof(v2) WHEN 'array' THEN jsonb_array_length(v2)::text
+                                                                    WHEN 'object' THEN (SELECT count(*) FROM jsonb_object_keys(v2))::text || ' items'
+                                                                    WHEN 'boolean' THEN CASE WHEN v2::text = 'true' THEN 'yes' ELSE 'no' END
+                                                                    WHEN 'null' THEN '-'
+                                                                    ELSE v2 #>> '{}' END, '; ' ORDER BY k2)
+                                       FROM jsonb_each(e.value) AS x(k2, v2))), '-')
+               WHEN 'array' THEN CASE WHEN jsonb_array_length(e.value) = 0 THEN 'none'
+                                      ELSE coalesce(iso28000.html_escape(
+                                             (SELECT string_agg(coalesce(a.x ->> 'title', a.x ->> 'description', a.x ->> 'reference', a.x #>> '{}'), '; ')
+                                                FROM jsonb_array_elements(e.value) AS a(x)
+                                               WHERE jsonb_typeof(a.x) IN ('object', 'string', 'number'))),
+                                                    jsonb_array_length(e.value) || ' items') END
+               WHEN 'boolean' THEN CASE WHEN e.value::text = 'true' THEN 'yes' ELSE 'no' END
+               WHEN 'null' THEN '-'
+               ELSE iso28000.html_escape(e.value #>> '{}')
+             END), '' ORDER BY e.key), '')
+        || '</table>'
+      FROM jsonb_each(CASE WHEN jsonb_typeof(facts) = 'object' THEN facts ELSE jsonb_build_object('value', facts) END) AS e
+$$;
+COMMENT ON FUNCTION iso28000._facts_table(jsonb) IS
+  'Internal: facts of a review input that have no wording of their own (an input added later) as a small table of labels and values, nested objects and lists in words, booleans as yes and no: never raw JSON.';
+
+-- The facts of one input of the pack as sentences and small tables for a board member.
+CREATE FUNCTION iso28000.review_facts_html(input_code text, facts jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t     text;
+    rows  text;
+    tally iso28000.conformity_tally;
+    n     bigint;
+BEGIN
+    IF facts IS NULL OR jsonb_typeof(facts) = 'null' THEN
+        RETURN '<span class="muted">An input of the organisation''s own: the review records what it considered.</span>';
+    END IF;
+    CASE input_code
+    WHEN 'previous_actions' THEN
+        t := format('%s from earlier reviews %s open, %s of them overdue; %s done in the period.',
+                    upper(left(iso28000._count_phrase((facts ->> 'open')::bigint, 'output', 'outputs'), 1))
+                      || substr(iso28000._count_phrase((facts ->> 'open')::bigint, 'output', 'outputs'), 2),
+                    CASE WHEN (facts ->> 'open')::bigint = 1 THEN 'is' ELSE 'are' END,
+                    coalesce(facts ->> 'overdue', '0'), coalesce(facts ->> 'done_in_period', '0'));
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td></tr>', iso28000.html_escape(a ->> 'description'),
+                                 coalesce(a ->> 'due_on', '-')), '' ORDER BY a ->> 'due_on', a ->> 'output_id')
+          INTO rows FROM jsonb_array_elements(coalesce(facts -> 'open_actions', '[]')) a;
+        RETURN '<p>' || iso28000.html_escape(t) || '</p>'
+            || coalesce('<table class="facts"><tr><th>open action</th><th>due</th></tr>' || rows || '</table>', '');
+    WHEN 'context_changes' THEN
+        RETURN '<p>' || iso28000.html_escape(iso28000._period_sentence(facts, 'external or internal issue', 'external and internal issues',
+                                                                     'identified', 'closed')) || '</p>';
+    WHEN 'party_changes' THEN
+        RETURN '<p>' || iso28000.html_escape(
+                   'Interested parties: ' || iso28000._period_sentence(facts -> 'parties', 'party', 'parties', 'identified', 'closed')
+                   || ' Their requirements: ' || iso28000._period_sentence(facts -> 'requirements', 'requirement', 'requirements', 'identified', 'closed'))
+            || '</p>';
+    WHEN 'nonconformities' THEN
+        RETURN '<p>' || iso28000.html_escape(iso28000._status_sentence(facts -> 'nonconformities', 'nonconformity', 'nonconformity', 'nonconformities'))
+            || '</p><p>' || iso28000.html_escape(iso28000._status_sentence(facts -> 'corrective_actions', 'corrective_action', 'corrective action', 'corrective actions'))
+            || '</p>';
+    WHEN 'monitoring_results' THEN
+        SELECT string_agg(format('<tr><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td></tr>',
+                                 a ->> 'assessed_on', coalesce(round((a ->> 'score')::numeric, 1) || ' %', '-'),
+                                 coalesce(round((a ->> 'coverage')::numeric, 1) || ' %', '-'),
+                                 iso28000.html_escape(replace(coalesce(a ->> 'verdict', 'not assessed'), '_', ' '))),
+                          '' ORDER BY a ->> 'assessed_on')
+          INTO rows FROM jsonb_array_elements(coalesce(facts -> 'assessments', '[]')) a;
+        t := CASE WHEN rows IS NULL THEN '<p>No self-assessment in the period.</p>'
+                  ELSE format('<p>%s in the period:</p>', iso28000.html_escape(upper(left(iso28000._count_phrase(
+                         jsonb_array_length(facts -> 'assessments'), 'self-assessment', 'self-assessments'), 1))
+                         || substr(iso28000._count_phrase(jsonb_array_length(facts -> 'assessments'), 'self-assessment', 'self-assessments'), 2)))
+                       || '<table class="facts"><tr><th>assessed</th><th class="num">score</th><th class="num">coverage</th><th>verdict</th></tr>'
+                       || rows || '</table>' END;
+        IF (facts -> 'objective_measurements' ->> 'available') = 'true' THEN
+            t := t || '<p>' || iso28000.html_escape(format('Objectives were measured %s in the period.',
+                   CASE (facts -> 'objective_measurements' ->> 'opened_in_period')::bigint WHEN 0 THEN 'not at all' WHEN 1 THEN 'once'
+                        ELSE (facts -> 'objective_measurements' ->> 'opened_in_period') || ' times' END)) || '</p>';
+        END IF;
+        t := t || '<p>' || iso28000.html_escape(format('%s measured in the period (%s); of %s, %s on target, %s past the threshold and %s due for a measurement.',
+                 upper(left(iso28000._count_phrase((facts -> 'indicators' ->> 'measured_in_period')::bigint, 'indicator was', 'indicators were'), 1))
+                   || substr(iso28000._count_phrase((facts -> 'indicators' ->> 'measured_in_period')::bigint, 'indicator was', 'indicators were'), 2),
+                 iso28000._count_phrase((facts -> 'indicators' ->> 'measurements_in_period')::bigint, 'measurement', 'measurements'),
+                 iso28000._count_phrase((facts -> 'indicators_now' ->> 'active')::bigint, 'active indicator', 'active indicators'),
+                 coalesce(facts -> 'indicators_now' ->> 'on_target', '0'), coalesce(facts -> 'indicators_now' ->> 'past_threshold', '0'),
+                 coalesce(facts -> 'indicators_now' ->> 'measurement_overdue', '0'))) || '</p>';
+        RETURN t;
+    WHEN 'audit_results' THEN
+        n := (facts ->> 'audits_reported')::bigint;
+        IF coalesce(n, 0) = 0 THEN
+            RETURN '<p>No audit was reported in the period.</p>';
+        END IF;
+        tally := (facts ->> 'findings')::iso28000.conformity_tally;
+        SELECT string_agg(format('%s %s', iso28000.count_of(tally, g), replace(g::text, '_', ' ')), ', ' ORDER BY g)
+          INTO t FROM unnest(enum_range(NULL::iso28000.conformity_grade)) g
+         WHERE iso28000.count_of(tally, g) > 0;
+        RETURN '<p>' || iso28000.html_escape(format('%s reported in the period, with %s%s; the findings score %s (%s). %s raised.',
+                   upper(left(iso28000._count_phrase(n, 'audit', 'audits'), 1)) || substr(iso28000._count_phrase(n, 'audit', 'audits'), 2),
+                   iso28000._count_phrase((SELECT sum(iso28000.count_of(tally, g)) FROM unnest(enum_range(NULL::iso28000.conformity_grade)) g)::bigint,
+                                          'finding', 'findings'),
+                   coalesce(': ' || t, ''),
+                   coalesce(round((facts ->> 'score')::numeric, 1) || ' %', 'nothing'),
+                   replace(coalesce(facts ->> 'verdict', 'no verdict'), '_', ' '),
+                   upper(left(iso28000._count_phrase((facts ->> 'nonconformities_raised')::bigint, 'nonconformity was', 'nonconformities were'), 1))
+                     || substr(iso28000._count_phrase((facts ->> 'nonconformities_raised')::bigint, 'nonconformity was', 'nonconformities were'), 2)))
+            || '</p>';
+    WHEN 'objectives' THEN
+        IF (facts ->> 'available') = 'false' THEN
+            RETURN '<p>Objectives are not recorded in this database.</p>';
+        END IF;
+        RETURN '<p>' || iso28000.html_escape(format('%s set and %s achieved in the period; %s open at its end, %s of them past the due date.',
+                   upper(left(iso28000._count_phrase((facts ->> 'opened_in_period')::bigint, 'objective', 'objectives'), 1))
+                     || substr(iso28000._count_phrase((facts ->> 'opened_in_period')::bigint, 'objective', 'objectives'), 2),
+                   coalesce(facts ->> 'closed_in_period', '0'), coalesce(facts ->> 'open_at_end', '0'),
+                   coalesce(facts ->> 'overdue_at_end', '0'))) || '</p>';
+    WHEN 'improvement_opportunities' THEN
+        RETURN '<p>' || iso28000.html_escape(format('Audits noted %s and self-assessments %s in the period.',
+                   iso28000._count_phrase((facts ->> 'opportunities_from_audits')::bigint, 'opportunity', 'opportunities'),
+                   iso28000._count_phrase((facts ->> 'opportunities_from_assessments')::bigint, 'opportunity', 'opportunities')))
+            || '</p><p>' || iso28000.html_escape(iso28000._status_sentence(facts -> 'improvements', 'improvement', 'improvement', 'improvements'))
+            || '</p>';
+    WHEN 'security_incidents' THEN
+        t := format('%s reported in the period%s; %s closed and %s dismissed as non-events in it; %s open now.',
+                    upper(left(iso28000._count_phrase((facts ->> 'reported_in_period')::bigint, 'incident or event', 'incidents and events'), 1))
+                      || substr(iso28000._count_phrase((facts ->> 'reported_in_period')::bigint, 'incident or event', 'incidents and events'), 2),
+                    coalesce(' (' || iso28000._counts_list(facts -> 'reported_by_severity', ARRAY['critical', 'high', 'medium', 'low']) || ')', ''),
+                    coalesce(facts ->> 'closed_in_period', '0'), coalesce(facts ->> 'dismissed_in_period', '0'),
+                    coalesce(facts ->> 'open_now', '0'))
+          || CASE WHEN facts ->> 'median_hours_to_contain' IS NOT NULL
+                  THEN format(' Contained in a median of %s hours from detection.', facts ->> 'median_hours_to_contain') ELSE '' END
+          || format(' Authority notifications: %s sent in the period, %s still due (%s overdue).',
+                    coalesce(facts ->> 'authority_notifications_sent', '0'), coalesce(facts ->> 'authority_notifications_due', '0'),
+                    coalesce(facts ->> 'authority_notifications_overdue', '0'))
+          || format(' %s of security plans held%s.',
+                    upper(left(iso28000._count_phrase((facts ->> 'exercises_held')::bigint, 'exercise', 'exercises'), 1))
+                      || substr(iso28000._count_phrase((facts ->> 'exercises_held')::bigint, 'exercise', 'exercises'), 2),
+                    coalesce(' (' || iso28000._counts_list(facts -> 'exercises_by_outcome', ARRAY['effective', 'partially_effective', 'ineffective']) || ')', ''))
+          || format(' Raised in the period: %s and %s from incidents, %s and %s from exercises.',
+                    iso28000._count_phrase((facts ->> 'nonconformities_from_incidents')::bigint, 'nonconformity', 'nonconformities'),
+                    iso28000._count_phrase((facts ->> 'improvements_from_incidents')::bigint, 'improvement', 'improvements'),
+                    iso28000._count_phrase((facts ->> 'nonconformities_from_exercises')::bigint, 'nonconformity', 'nonconformities'),
+                    iso28000._count_phrase((facts ->> 'improvements_from_exercises')::bigint, 'improvement', 'improvements'));
+        SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td></tr>',
+                                 iso28000.html_escape(a ->> 'reference'), iso28000.html_escape(a ->> 'title'),
+                                 iso28000.html_escape(a ->> 'severity'), iso28000.html_escape(replace(a ->> 'status', '_', ' ')),
+                                 a ->> 'age_days'), '')
+          INTO rows FROM jsonb_array_elements(coalesce(facts -> 'open_incidents', '[]')) a;
+        RETURN '<p>' || iso28000.html_escape(t) || '</p>'
+            || coalesce('<table class="facts"><tr><th>open incident</th><th>what</th><th>severity</th><th>state</th><th class="num">days</th></tr>'
+                        || rows || '</table>', '');
+    ELSE
+        IF (facts ->> 'available') = 'false' AND (SELECT count(*) FROM jsonb_object_keys(facts)) = 1 THEN
+            RETURN '<p class="muted">Not recorded in this database.</p>';
+        END IF;
+        RETURN iso28000._facts_table(facts);
+    END CASE;
+END
+$$;
+COMMENT ON FUNCTION iso28000.review_facts_html(text, jsonb) IS
+  'ISO 28000 9.3.2: The facts of one input of the management review''s input pack (review_input_pack) as HTML sentences and small tables for a board member, never raw JSON; an input without wording of its own is shown as a table of labels and values. Used by management_review_report.';
 
 -- Colour of a risk band in the report.
 CREATE FUNCTION iso28000._band_colour(band text)
@@ -355,7 +581,7 @@ BEGIN
     END LOOP;
     SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td></tr>',
                              iso28000.html_escape(p.input_code), iso28000.html_escape(p.title),
-                             iso28000._facts_html(p.facts)), '')
+                             iso28000.review_facts_html(p.input_code, p.facts)), '')
       INTO rows
       FROM iso28000.review_input_pack(org, from_on, to_on) p;
     part := part || '<h3>Facts of the period, by input</h3><table class="input-pack"><tr><th>input</th><th>title</th><th>facts</th></tr>'
@@ -437,6 +663,84 @@ BEGIN
                              || rows || '</table>', '<p class="ok">No corrective action is overdue.</p>');
     doc := doc || part || '</section>';
 
+    -- 8.6, 10.2 Security incidents and exercises.
+    part := '<section id="incidents"><h2>Security incidents and exercises (8.6, 9.1, 10.2)</h2>';
+    SELECT format('<p>%s were reported in the period; %s of them closed, %s dismissed as non-events; %s are open now.</p>',
+                  iso28000.html_escape(upper(left(iso28000._count_phrase(count(*), 'incident or event', 'incidents and events'), 1))
+                                       || substr(iso28000._count_phrase(count(*), 'incident or event', 'incidents and events'), 2)),
+                  count(*) FILTER (WHERE i.status = 'closed'), count(*) FILTER (WHERE i.status = 'dismissed'),
+                  (SELECT count(*) FROM iso28000.security_incident_open x WHERE x.org_id = org))
+      INTO rows
+      FROM iso28000.security_incident i
+     WHERE i.org_id = org AND (i.reported_at)::date BETWEEN from_on AND to_on;
+    part := part || rows;
+    SELECT '<table class="incident-severity"><tr><th>severity</th><th class="num">reported in the period</th><th class="num">open now</th><th class="num">median hours to contain</th></tr>'
+           || string_agg(format('<tr><td>%s</td><td class="num">%s</td><td class="num">%s</td><td class="num">%s</td></tr>',
+                                sv.severity, sv.reported, sv.open_now, coalesce(sv.median_hours::text, '-')), '' ORDER BY sv.rank DESC)
+           || '</table>'
+      INTO rows
+      FROM (SELECT v.severity, v.rank,
+                   (SELECT count(*) FROM iso28000.security_incident i
+                     WHERE i.org_id = org AND i.severity = v.severity AND i.status <> 'dismissed'
+                       AND (i.reported_at)::date BETWEEN from_on AND to_on) AS reported,
+                   (SELECT count(*) FROM iso28000.security_incident_open so WHERE so.org_id = org AND so.severity = v.severity) AS open_now,
+                   (SELECT t.median_hours FROM iso28000.security_incident_time_to_contain t
+                     WHERE t.org_id = org AND t.severity = v.severity) AS median_hours
+              FROM (VALUES ('critical', 4), ('high', 3), ('medium', 2), ('low', 1)) AS v(severity, rank)) sv;
+    part := part || rows;
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class="num">%s</td><td class="num%s">%s</td></tr>',
+                             iso28000.html_escape(coalesce(so.reference, '#' || so.incident_id)), iso28000.html_escape(so.title),
+                             so.severity, replace(so.status, '_', ' '), so.age_days,
+                             CASE WHEN so.risks_undecided > 0 THEN ' bad' ELSE '' END, so.risks_undecided),
+                      '' ORDER BY so.severity_rank DESC, so.age_days DESC, so.incident_id)
+      INTO rows
+      FROM iso28000.security_incident_open so WHERE so.org_id = org;
+    part := part || coalesce('<h3>Open incidents</h3><table class="open-incidents"><tr><th>ref</th><th>what</th><th>severity</th><th>state</th><th class="num">days open</th><th class="num">risks undecided</th></tr>'
+                             || rows || '</table>', '<p class="ok">No incident is open.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="%s">%s</td></tr>',
+                             iso28000.html_escape(coalesce(d.reference, '#' || d.incident_id)), iso28000.html_escape(d.title),
+                             coalesce(to_char(d.notify_by, 'YYYY-MM-DD HH24:MI'), 'no deadline set'),
+                             CASE WHEN d.overdue THEN 'bad' ELSE 'muted' END,
+                             CASE WHEN d.overdue THEN 'overdue' WHEN d.hours_left IS NOT NULL THEN d.hours_left || ' hours left' ELSE '-' END),
+                      '' ORDER BY d.notify_by NULLS LAST, d.incident_id)
+      INTO rows
+      FROM iso28000.incident_notification_due d WHERE d.org_id = org;
+    part := part || coalesce('<h3>Authority notifications still due</h3><table class="notifications-due"><tr><th>ref</th><th>what</th><th>notify by</th><th>state</th></tr>'
+                             || rows || '</table>', '<p class="ok">No authority notification is due.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td class="num">%s</td><td class="num">%s</td></tr>',
+                             iso28000.html_escape(b.node_code), iso28000.html_escape(b.node_name), b.incident_count, b.open_count),
+                      '' ORDER BY b.incident_count DESC, b.node_code)
+      INTO rows
+      FROM (SELECT * FROM iso28000.security_incident_by_node x WHERE x.org_id = org
+             ORDER BY x.incident_count DESC, x.node_code LIMIT 8) b;
+    part := part || coalesce('<h3>Incidents by supply-chain node</h3><table class="incidents-by-node"><tr><th>node</th><th>name</th><th class="num">incidents</th><th class="num">open</th></tr>'
+                             || rows || '</table>', '');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                             e.held_on, iso28000.html_escape(p.title), replace(e.kind, '_', ' '),
+                             replace(e.outcome, '_', ' ')), '' ORDER BY e.held_on, e.exercise_id)
+      INTO rows
+      FROM iso28000.plan_exercise e
+      JOIN iso28000.security_plan p ON p.org_id = e.org_id AND p.security_plan_id = e.security_plan_id
+     WHERE e.org_id = org AND e.held_on BETWEEN from_on AND to_on;
+    part := part || coalesce('<h3>Exercises of security plans held in the period</h3><table class="exercises"><tr><th>held</th><th>plan</th><th>kind</th><th>outcome</th></tr>'
+                             || rows || '</table>', '<p>No exercise of a security plan was held in the period.</p>');
+    SELECT string_agg(format('<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>', x.what, x.origin, iso28000.html_escape(x.title),
+                             replace(x.status, '_', ' ')), '' ORDER BY x.what DESC, x.origin, x.title)
+      INTO rows
+      FROM (SELECT 'nonconformity' AS what, CASE WHEN nc.incident_id IS NOT NULL THEN 'incident' ELSE 'exercise' END AS origin,
+                   nc.title, nc.status
+              FROM iso28000.nonconformity nc
+             WHERE nc.org_id = org AND (nc.incident_id IS NOT NULL OR nc.exercise_id IS NOT NULL)
+               AND nc.detected_on BETWEEN from_on AND to_on
+            UNION ALL
+            SELECT 'improvement', CASE WHEN m.incident_id IS NOT NULL THEN 'incident' ELSE 'exercise' END, m.title, m.status
+              FROM iso28000.improvement m
+             WHERE m.org_id = org AND (m.incident_id IS NOT NULL OR m.exercise_id IS NOT NULL)
+               AND (m.created_at)::date BETWEEN from_on AND to_on) x;
+    part := part || coalesce('<h3>What incidents and exercises raised (10.1, 10.2)</h3><table class="raised"><tr><th>raised</th><th>from</th><th>title</th><th>state</th></tr>'
+                             || rows || '</table>', '<p>Incidents and exercises raised no nonconformity or improvement in the period.</p>');
+    doc := doc || part || '</section>';
+
     -- 6.2 Objectives against target.
     part := '<section id="objectives"><h2>Security objectives against target (6.2)</h2>';
     -- Each chart in a statement of its own: on Citus a statement that filters
@@ -482,4 +786,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.management_review_report(bigint, date, date) IS
-  'ISO 28000 9.3: The management-review report of an organisation for a period, as one self-contained HTML document: review inputs, conformity by clause as bars, inherent and residual risk heat maps (SVG), nonconformity ageing and overdue actions, objectives against target (small SVG charts), and the history digest. Needs read access (IS001).';
+  'ISO 28000 9.3: The management-review report of an organisation for a period, as one self-contained HTML document: review inputs, conformity by clause as bars, inherent and residual risk heat maps (SVG), nonconformity ageing and overdue actions, security incidents and exercises (open incidents, notifications due, what they raised), objectives against target (small SVG charts), and the history digest. Needs read access (IS001).';

@@ -171,6 +171,7 @@ BEGIN
              WHEN 'audit_results' THEN audits
              WHEN 'objectives' THEN objectives
              WHEN 'improvement_opportunities' THEN improvement
+             WHEN 'security_incidents' THEN iso28000._incident_facts(org, from_on, to_on)
            END
       FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
             UNION ALL
@@ -181,7 +182,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.review_input_pack(bigint, date, date) IS
-  'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities. Each register''s facts carry "available": true (kept from release 0.1.0, whose pack probed for registers); an organisation''s own inputs have NULL facts.';
+  'ISO 28000 9.3.2: The input pack of a management review for a period, from live data: one row per checklist input (shared and the organisation''s own) with its facts as JSON: actions of earlier reviews, changes of context issues and interested parties, nonconformities and corrective actions, self-assessment scores (the conformity trend) and measurements, audit results, objectives, improvement opportunities, security incidents and exercises. Each register''s facts carry "available": true (kept from release 0.1.0, whose pack probed for registers); an organisation''s own inputs have NULL facts.';
 
 -- Objectives past their due date and neither achieved nor cancelled at a date.
 CREATE FUNCTION iso28000._objectives_overdue(org bigint, at_on date)

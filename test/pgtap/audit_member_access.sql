@@ -41,7 +41,7 @@ SELECT is((SELECT count(*) FROM iso28000.conformity_trend), 1::bigint, 'Alice re
 SELECT is((SELECT count(*) FROM iso28000.audit_coverage), 6::bigint, 'Alice reads audit_coverage');
 SELECT is((SELECT count(*) FROM iso28000.findings_by_clause), 1::bigint, 'Alice reads findings_by_clause');
 SELECT is((SELECT count(*) FROM iso28000.indicator_status), 1::bigint, 'Alice reads indicator_status');
-SELECT is((SELECT count(*) FROM iso28000.review_input_pack(:a, '2025-01-01', '2025-12-31')), 8::bigint, 'Alice assembles her input pack');
+SELECT is((SELECT count(*) FROM iso28000.review_input_pack(:a, '2025-01-01', '2025-12-31')), 9::bigint, 'Alice assembles her input pack');
 RESET ROLE;
 
 SET ROLE tap_sc_bob;

@@ -126,8 +126,8 @@ SELECT throws_ok(format($$INSERT INTO iso28000.review_input_custom (org_id, inpu
 INSERT INTO management_review (org_id, title, held_on, period_start, period_end, chair_id)
 VALUES (:acme, 'MR 2025', '2025-12-15', '2025-01-01', '2025-12-31', :cat);
 SELECT review_id AS mr FROM management_review WHERE title = 'MR 2025' \gset
-SELECT is((SELECT count(*) FROM review_input_item WHERE review_id = :mr), 9::bigint,
-          'a new review gets the eight shared inputs and the organisation''s own');
+SELECT is((SELECT count(*) FROM review_input_item WHERE review_id = :mr), 10::bigint,
+          'a new review gets the nine shared inputs and the organisation''s own');
 SELECT throws_ok(format($$UPDATE iso28000.review_input_item SET addressed = true WHERE review_id = %s AND input_code = 'audit_results'$$, :mr),
                  '23514', NULL, 'an input is addressed with a summary');
 SELECT throws_ok(format($$INSERT INTO iso28000.review_output (org_id, review_id, kind, description) VALUES (%s, %s, 'action', 'Fix it')$$, :acme, :mr),
@@ -138,7 +138,7 @@ INSERT INTO review_output (org_id, review_id, kind, description, owner_id, due_o
 VALUES (:acme, :mr, 'action', 'Test the recovery plan', :bob, '2025-12-20');
 
 -- The input pack assembles live data for the period.
-SELECT is((SELECT count(*) FROM review_input_pack(:acme, '2025-01-01', '2025-12-31')), 9::bigint,
+SELECT is((SELECT count(*) FROM review_input_pack(:acme, '2025-01-01', '2025-12-31')), 10::bigint,
           'the input pack has one row per checklist input');
 SELECT is((SELECT facts->>'findings' FROM review_input_pack(:acme, '2025-01-01', '2025-12-31') WHERE input_code = 'audit_results'),
           '{conforming=1/1,observation=1/1,opportunity=1/1}', 'the pack tallies the findings of audits reported in the period');

@@ -25,8 +25,8 @@ SELECT is((SELECT string_agg(format('%s/%s/%s/%s/%s', from_state, to_state, requ
 SELECT is((SELECT string_agg(format('%s/%s/%s', state, column_name, description), ';')
              FROM iso28000.workflow_required_column WHERE workflow = 't_good'),
           'open/title/the title', 'its required column');
-SELECT is((SELECT count(*) FROM iso28000.workflow WHERE builtin), 9::bigint,
-          'the nine workflows of the install script (provider_exception and segment_assessment among them) are builtin, and no other');
+SELECT is((SELECT count(*) FROM iso28000.workflow WHERE builtin), 10::bigint,
+          'the ten workflows of the install script (provider_exception, segment_assessment and security_incident among them) are builtin, and no other');
 
 -- refusals
 SELECT throws_ok($$SELECT iso28000.define_workflow('t_good', 'Again.', '[{"state": "a", "initial": true}]', '[]')$$,
