@@ -310,17 +310,105 @@ COMMENT ON FUNCTION iso28000.provider_requirement_check(bigint, bigint, text, in
 CREATE VIEW iso28000.provider_requirement_status WITH (security_invoker = true) AS
 WITH provider AS (
   SELECT n.org_id, n.node_id, n.code, n.name, n.kind,
-         iso28000.provider_reliance(n.org_id, n.node_id) AS reliance
+         greatest((SELECT max(iso28000.criticality_rank(d.criticality))
+                     FROM iso28000.supply_chain_dependency d
+                    WHERE d.org_id = n.org_id AND d.depends_on_id = n.node_id),
+                  (SELECT max(iso28000.criticality_rank(pd.criticality))
+                     FROM iso28000.process_dependency pd
+                    WHERE pd.org_id = n.org_id AND pd.node_id = n.node_id)) AS reliance
     FROM iso28000.supply_chain_node n
    WHERE n.external AND n.active
+),
+applicable AS (
+  SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
+         p.reliance,
+         r.requirement_id, r.code AS requirement_code, r.kind AS requirement_kind, r.min_score,
+         -- operation_settings' defaults, from the table itself (organization is a
+         -- reference table on Citus, which cannot lead an outer join to the registers).
+         coalesce(s.evidence_warning, interval '60 days') AS evidence_warning,
+         coalesce(s.assessment_interval, interval '1 year') AS assessment_interval
+    FROM provider p
+    JOIN iso28000.security_requirement r
+      ON r.org_id = p.org_id AND r.active
+     AND (r.applies_to_kinds IS NULL OR p.kind = ANY (r.applies_to_kinds))
+     AND (r.min_criticality IS NULL OR p.reliance >= iso28000.criticality_rank(r.min_criticality))
+    LEFT JOIN iso28000.operation_setting s ON s.org_id = p.org_id
+),
+-- Evidence (provider_evidence, and passed partner_screening naming the
+-- requirement) and the latest assessment, each a sub-select of the row.
+facts AS (
+  SELECT a.*,
+         coalesce((SELECT bool_or(e.valid_from <= current_date) FROM iso28000.provider_evidence e
+                    WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id), false)
+         OR coalesce((SELECT bool_or(ps.screened_on <= current_date) FROM iso28000.partner_screening ps
+                       WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                         AND ps.result = 'pass'), false) AS any_evidence,
+         (SELECT count(*) > 0 FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date))
+         OR (SELECT count(*) > 0 FROM iso28000.partner_screening ps
+              WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                AND ps.result = 'pass' AND ps.screened_on <= current_date
+                AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS current,
+         -- Open-ended evidence in force (no last day): NULL when there is none.
+         (SELECT bool_or(e.valid_until IS NULL AND e.revoked_on IS NULL) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_open,
+         (SELECT max(least(e.valid_until, e.revoked_on - 1)) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_until,
+         (SELECT bool_or(ps.valid_until IS NULL) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_open,
+         (SELECT max(ps.valid_until) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_until,
+         (SELECT max(x.assessed_on) FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS assessed_on,
+         (SELECT (array_agg(x.score ORDER BY x.assessed_on DESC, x.assessment_id DESC))[1]
+            FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS score
+    FROM applicable a
+),
+judged AS (
+  SELECT f.*,
+         -- The latest expiry wins, open-ended beats any date.
+         CASE WHEN coalesce(f.ev_open, false) OR coalesce(f.ps_open, false) THEN NULL
+              ELSE greatest(f.ev_until, f.ps_until) END AS valid_until
+    FROM facts f
+),
+judged2 AS (
+  SELECT j.*,
+         CASE
+           WHEN j.requirement_kind = 'assessment_score' THEN
+             CASE WHEN j.assessed_on IS NULL THEN 'not_assessed'
+                  WHEN j.assessed_on + j.assessment_interval < current_date THEN 'expired'
+                  WHEN j.score IS NULL OR j.score < j.min_score THEN 'score_below_minimum'
+                  WHEN (j.assessed_on + j.assessment_interval)::date < current_date + j.evidence_warning
+                    THEN 'expiring'
+                  ELSE 'met' END
+           ELSE
+             CASE WHEN NOT j.any_evidence THEN 'missing'
+                  WHEN NOT j.current THEN 'expired'
+                  WHEN j.valid_until < current_date + j.evidence_warning THEN 'expiring'
+                  ELSE 'met' END
+         END AS status,
+         CASE WHEN j.requirement_kind = 'assessment_score'
+              THEN (j.assessed_on + j.assessment_interval)::date
+              ELSE j.valid_until END AS expires_on
+    FROM judged j
 )
-SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
-       iso28000.criticality_label(p.reliance) AS reliance,
-       c.requirement_id, c.requirement_code, c.requirement_kind, c.status, c.expires_on,
-       c.expires_on - current_date AS days_left, c.last_assessed_on,
-       c.last_score::numeric(5,2) AS last_score
-  FROM provider p
- CROSS JOIN LATERAL iso28000.provider_requirement_check(p.org_id, p.node_id, p.kind, p.reliance) c;
+SELECT j.org_id, j.node_id, j.node_code, j.node_name, j.node_kind,
+       iso28000.criticality_label(j.reliance) AS reliance,
+       j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+       j.expires_on - current_date AS days_left, j.assessed_on AS last_assessed_on,
+       j.score::numeric(5,2) AS last_score
+  FROM judged2 j;
 
 COMMENT ON VIEW iso28000.provider_requirement_status IS
   'ISO 28000 8.1, 8.4: Every requirement that applies to every active provider, judged today: met, expiring (within the organisation''s evidence_warning), expired, missing, not_assessed or score_below_minimum. Evidence is provider_evidence and passed partner_screening.';

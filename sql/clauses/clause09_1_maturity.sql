@@ -53,7 +53,9 @@ CREATE VIEW iso28000.maturity_scale WITH (security_invoker = true) AS
 SELECT o.org_id, d.level, d.name, d.description, false AS customised
   FROM iso28000.organization o
   CROSS JOIN iso28000.maturity_level_default d
- WHERE NOT EXISTS (SELECT FROM iso28000.maturity_level m WHERE m.org_id = o.org_id AND m.level = d.level)
+ -- uncorrelated: on Citus organization is a reference table, and a sub-select
+ -- correlated to it is refused
+ WHERE (o.org_id, d.level) NOT IN (SELECT m.org_id, m.level FROM iso28000.maturity_level m)
 UNION ALL
 SELECT m.org_id, m.level, m.name, m.description, true
   FROM iso28000.maturity_level m

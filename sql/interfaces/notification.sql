@@ -124,6 +124,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  -- On Citus this fires on a worker's shard (notification_NNNN), inside the
+  -- distributed transaction, which cannot PREPARE after a NOTIFY: the shard
+  -- stays silent, and raise_due_items() announces from the coordinator.
+  IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'notification' THEN
+    RETURN NULL;
+  END IF;
   PERFORM pg_catalog.pg_notify('iso28000_notification', n.notification_id::text)
      FROM new_rows n ORDER BY n.notification_id;
   RETURN NULL;
@@ -293,6 +299,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   n integer;
+  ids bigint[];
+  distributed boolean := false;
 BEGIN
   IF horizon_days IS NULL OR horizon_days < 0 OR horizon_days > 366 THEN
     RAISE EXCEPTION 'raise_due_items: horizon_days must be between 0 and 366, not %', coalesce(horizon_days::text, 'NULL')
@@ -303,21 +311,32 @@ BEGIN
       USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'org_id',
             HINT = 'A manager grants the scheduler''s role write access with iso28000.grant_access(org, role, ''write'').';
   END IF;
-  INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
-                                           subject, reason, item, due_on)
-  SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
-         pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
-                           replace(d.item, '_', ' '),
-                           CASE WHEN d.due_on IS NULL THEN 'never done'
-                                WHEN d.overdue THEN 'overdue since ' || d.due_on::text
-                                ELSE 'due on ' || d.due_on::text END),
-         d.reason, d.item, d.due_on
-    FROM iso28000.due_item d
-   WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
-     AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
-     AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
-  ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
+  WITH raised AS (
+    INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
+                                             subject, reason, item, due_on)
+    SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
+           pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
+                             replace(d.item, '_', ' '),
+                             CASE WHEN d.due_on IS NULL THEN 'never done'
+                                  WHEN d.overdue THEN 'overdue since ' || d.due_on::text
+                                  ELSE 'due on ' || d.due_on::text END),
+           d.reason, d.item, d.due_on
+      FROM iso28000.due_item d
+     WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
+       AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
+       AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
+    ON CONFLICT DO NOTHING
+    RETURNING nt.notification_id)
+  SELECT count(*)::integer, array_agg(r.notification_id ORDER BY r.notification_id) INTO n, ids FROM raised r;
+  -- On Citus the rows are written on the workers, whose shards stay silent
+  -- (notification_announce): the coordinator announces them.
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
+       INTO distributed USING 'iso28000.notification'::regclass;
+  END IF;
+  IF distributed AND n OPERATOR(pg_catalog.>) 0 THEN
+    PERFORM pg_catalog.pg_notify('iso28000_notification', i::text) FROM pg_catalog.unnest(ids) AS i;
+  END IF;
   RETURN n;
 END
 $$;

@@ -10456,3 +10456,192 @@ $$;
 COMMENT ON FUNCTION iso28000.management_review_report(bigint, date, date) IS
   'ISO 28000 9.3: The management-review report of an organisation for a period, as one self-contained HTML document: review inputs, conformity by clause as bars, inherent and residual risk heat maps (SVG), nonconformity ageing and overdue actions, security incidents and exercises (open incidents, notifications due, what they raised), objectives against target (small SVG charts), and the history digest. Needs read access (IS001).';
 DROP FUNCTION iso28000._facts_html(jsonb);
+
+
+-- Citus (issue 12): maturity_scale and provider_requirement_status in shapes Citus runs.
+--
+-- reference table): the organisations' own levels are one uncorrelated set.
+CREATE OR REPLACE VIEW iso28000.maturity_scale WITH (security_invoker = true) AS
+SELECT o.org_id, d.level, d.name, d.description, false AS customised
+  FROM iso28000.organization o
+  CROSS JOIN iso28000.maturity_level_default d
+ WHERE (o.org_id, d.level) NOT IN (SELECT m.org_id, m.level FROM iso28000.maturity_level m)
+UNION ALL
+SELECT m.org_id, m.level, m.name, m.description, true
+  FROM iso28000.maturity_level m
+ WHERE m.in_use;
+
+-- Citus: provider_requirement_status inlines provider_reliance and
+-- provider_requirement_check as per-row sub-selects correlated on org_id (a
+-- SQL function with parameters cannot be planned inside a shard query).
+CREATE OR REPLACE VIEW iso28000.provider_requirement_status WITH (security_invoker = true) AS
+WITH provider AS (
+  SELECT n.org_id, n.node_id, n.code, n.name, n.kind,
+         greatest((SELECT max(iso28000.criticality_rank(d.criticality))
+                     FROM iso28000.supply_chain_dependency d
+                    WHERE d.org_id = n.org_id AND d.depends_on_id = n.node_id),
+                  (SELECT max(iso28000.criticality_rank(pd.criticality))
+                     FROM iso28000.process_dependency pd
+                    WHERE pd.org_id = n.org_id AND pd.node_id = n.node_id)) AS reliance
+    FROM iso28000.supply_chain_node n
+   WHERE n.external AND n.active
+),
+applicable AS (
+  SELECT p.org_id, p.node_id, p.code AS node_code, p.name AS node_name, p.kind AS node_kind,
+         p.reliance,
+         r.requirement_id, r.code AS requirement_code, r.kind AS requirement_kind, r.min_score,
+         -- operation_settings' defaults, from the table itself (organization is a
+         -- reference table on Citus, which cannot lead an outer join to the registers).
+         coalesce(s.evidence_warning, interval '60 days') AS evidence_warning,
+         coalesce(s.assessment_interval, interval '1 year') AS assessment_interval
+    FROM provider p
+    JOIN iso28000.security_requirement r
+      ON r.org_id = p.org_id AND r.active
+     AND (r.applies_to_kinds IS NULL OR p.kind = ANY (r.applies_to_kinds))
+     AND (r.min_criticality IS NULL OR p.reliance >= iso28000.criticality_rank(r.min_criticality))
+    LEFT JOIN iso28000.operation_setting s ON s.org_id = p.org_id
+),
+-- Evidence (provider_evidence, and passed partner_screening naming the
+-- requirement) and the latest assessment, each a sub-select of the row.
+facts AS (
+  SELECT a.*,
+         coalesce((SELECT bool_or(e.valid_from <= current_date) FROM iso28000.provider_evidence e
+                    WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id), false)
+         OR coalesce((SELECT bool_or(ps.screened_on <= current_date) FROM iso28000.partner_screening ps
+                       WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                         AND ps.result = 'pass'), false) AS any_evidence,
+         (SELECT count(*) > 0 FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date))
+         OR (SELECT count(*) > 0 FROM iso28000.partner_screening ps
+              WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                AND ps.result = 'pass' AND ps.screened_on <= current_date
+                AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS current,
+         -- Open-ended evidence in force (no last day): NULL when there is none.
+         (SELECT bool_or(e.valid_until IS NULL AND e.revoked_on IS NULL) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_open,
+         (SELECT max(least(e.valid_until, e.revoked_on - 1)) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_until,
+         (SELECT bool_or(ps.valid_until IS NULL) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_open,
+         (SELECT max(ps.valid_until) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_until,
+         (SELECT max(x.assessed_on) FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS assessed_on,
+         (SELECT (array_agg(x.score ORDER BY x.assessed_on DESC, x.assessment_id DESC))[1]
+            FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS score
+    FROM applicable a
+),
+judged AS (
+  SELECT f.*,
+         -- The latest expiry wins, open-ended beats any date.
+         CASE WHEN coalesce(f.ev_open, false) OR coalesce(f.ps_open, false) THEN NULL
+              ELSE greatest(f.ev_until, f.ps_until) END AS valid_until
+    FROM facts f
+),
+judged2 AS (
+  SELECT j.*,
+         CASE
+           WHEN j.requirement_kind = 'assessment_score' THEN
+             CASE WHEN j.assessed_on IS NULL THEN 'not_assessed'
+                  WHEN j.assessed_on + j.assessment_interval < current_date THEN 'expired'
+                  WHEN j.score IS NULL OR j.score < j.min_score THEN 'score_below_minimum'
+                  WHEN (j.assessed_on + j.assessment_interval)::date < current_date + j.evidence_warning
+                    THEN 'expiring'
+                  ELSE 'met' END
+           ELSE
+             CASE WHEN NOT j.any_evidence THEN 'missing'
+                  WHEN NOT j.current THEN 'expired'
+                  WHEN j.valid_until < current_date + j.evidence_warning THEN 'expiring'
+                  ELSE 'met' END
+         END AS status,
+         CASE WHEN j.requirement_kind = 'assessment_score'
+              THEN (j.assessed_on + j.assessment_interval)::date
+              ELSE j.valid_until END AS expires_on
+    FROM judged j
+)
+SELECT j.org_id, j.node_id, j.node_code, j.node_name, j.node_kind,
+       iso28000.criticality_label(j.reliance) AS reliance,
+       j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+       j.expires_on - current_date AS days_left, j.assessed_on AS last_assessed_on,
+       j.score::numeric(5,2) AS last_score
+  FROM judged2 j;
+
+-- Citus (issue 12): notifications written on a worker's shard stay silent there (a worker
+-- cannot PREPARE after NOTIFY); raise_due_items() announces its rows from the coordinator.
+CREATE OR REPLACE FUNCTION iso28000.notification_announce()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- On Citus this fires on a worker's shard (notification_NNNN), inside the
+  -- distributed transaction, which cannot PREPARE after a NOTIFY: the shard
+  -- stays silent, and raise_due_items() announces from the coordinator.
+  IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'notification' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_catalog.pg_notify('iso28000_notification', n.notification_id::text)
+     FROM new_rows n ORDER BY n.notification_id;
+  RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.raise_due_items(org bigint DEFAULT NULL, horizon_days integer DEFAULT 0)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+  ids bigint[];
+  distributed boolean := false;
+BEGIN
+  IF horizon_days IS NULL OR horizon_days < 0 OR horizon_days > 366 THEN
+    RAISE EXCEPTION 'raise_due_items: horizon_days must be between 0 and 366, not %', coalesce(horizon_days::text, 'NULL')
+      USING ERRCODE = 'IS561', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'due_on';
+  END IF;
+  IF org IS NOT NULL AND NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot raise the due items of organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'org_id',
+            HINT = 'A manager grants the scheduler''s role write access with iso28000.grant_access(org, role, ''write'').';
+  END IF;
+  WITH raised AS (
+    INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
+                                             subject, reason, item, due_on)
+    SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
+           pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
+                             replace(d.item, '_', ' '),
+                             CASE WHEN d.due_on IS NULL THEN 'never done'
+                                  WHEN d.overdue THEN 'overdue since ' || d.due_on::text
+                                  ELSE 'due on ' || d.due_on::text END),
+           d.reason, d.item, d.due_on
+      FROM iso28000.due_item d
+     WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
+       AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
+       AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
+    ON CONFLICT DO NOTHING
+    RETURNING nt.notification_id)
+  SELECT count(*)::integer, array_agg(r.notification_id ORDER BY r.notification_id) INTO n, ids FROM raised r;
+  -- On Citus the rows are written on the workers, whose shards stay silent
+  -- (notification_announce): the coordinator announces them.
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
+       INTO distributed USING 'iso28000.notification'::regclass;
+  END IF;
+  IF distributed AND n OPERATOR(pg_catalog.>) 0 THEN
+    PERFORM pg_catalog.pg_notify('iso28000_notification', i::text) FROM pg_catalog.unnest(ids) AS i;
+  END IF;
+  RETURN n;
+END
+$$;
