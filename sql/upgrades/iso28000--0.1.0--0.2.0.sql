@@ -10645,3 +10645,35 @@ BEGIN
   RETURN n;
 END
 $$;
+
+-- Citus (issue 12): segment_scenario_above_appetite joins the organisation's matrix cells
+-- instead of calling band(org, rating), which Citus cannot plan on a shard.
+CREATE OR REPLACE VIEW iso28000.segment_scenario_above_appetite WITH (security_invoker = true) AS
+WITH latest AS (
+  SELECT DISTINCT ON (a.org_id, a.segment_id) a.org_id, a.segment_id, a.segment_assessment_id, a.assessed_on
+    FROM iso28000.segment_assessment a
+   WHERE a.status = 'approved'
+   ORDER BY a.org_id, a.segment_id, a.assessed_on DESC, a.segment_assessment_id DESC
+),
+-- The organisation's band of each score from a join on its matrix cells (on
+-- Citus the SQL function band(org, rating) cannot read them from a shard).
+scored AS (
+  SELECT l.org_id, l.segment_id, l.segment_assessment_id, l.assessed_on, s.threat_scenario_id, s.node_id,
+         s.rating, s.residual_rating,
+         coalesce(bc.band, iso28000.band(coalesce(s.residual_rating, s.rating))) AS band
+    FROM latest l
+    JOIN iso28000.segment_scenario_score s ON s.org_id = l.org_id AND s.segment_assessment_id = l.segment_assessment_id
+    LEFT JOIN iso28000.risk_band_cell bc ON bc.org_id = s.org_id AND bc.rating = coalesce(s.residual_rating, s.rating)
+)
+SELECT s.org_id, s.segment_id, g.code AS segment_code, s.segment_assessment_id, s.assessed_on,
+       t.threat_scenario_id, t.code AS scenario_code, t.title AS scenario_title, n.code AS node_code,
+       s.rating::text AS rating, s.residual_rating::text AS residual_rating,
+       s.band, ap.max_band AS appetite_band
+  FROM scored s
+  JOIN iso28000.supply_chain_segment g ON g.org_id = s.org_id AND g.segment_id = s.segment_id
+  JOIN iso28000.threat_scenario t ON t.org_id = s.org_id AND t.threat_scenario_id = s.threat_scenario_id
+  LEFT JOIN iso28000.supply_chain_node n ON n.org_id = s.org_id AND n.node_id = s.node_id
+  JOIN LATERAL (SELECT ra.max_band FROM iso28000.risk_appetite ra
+                 WHERE ra.org_id = s.org_id AND ra.effective_on <= current_date
+                 ORDER BY ra.effective_on DESC LIMIT 1) ap ON true
+ WHERE iso28000.band_rank(s.band) > iso28000.band_rank(ap.max_band);
