@@ -652,10 +652,13 @@ INSERT INTO iso28000.review_input (input_code, clause, title, required, seq, bui
 -- The facts of the input security_incidents for a period.
 CREATE FUNCTION iso28000._incident_facts(org bigint, from_on date, to_on date)
 RETURNS jsonb
-LANGUAGE sql STABLE
+-- PL/pgSQL: on Citus the queries of an SQL function with parameters cannot be
+-- planned (doc/distribution.md).
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT jsonb_build_object(
+BEGIN
+  RETURN (SELECT jsonb_build_object(
     'reported_in_period', (SELECT count(*) FROM iso28000.security_incident i
                             WHERE i.org_id = org AND (i.reported_at)::date BETWEEN from_on AND to_on),
     'reported_by_severity', (SELECT coalesce(jsonb_object_agg(s.severity, s.n), '{}') FROM
@@ -695,7 +698,8 @@ AS $$
                                  'severity', o.severity, 'status', o.status, 'age_days', o.age_days)
                                ORDER BY o.severity_rank DESC, o.age_days DESC, o.incident_id), '[]')
                          FROM (SELECT * FROM iso28000.security_incident_open x WHERE x.org_id = org
-                                ORDER BY x.severity_rank DESC, x.age_days DESC, x.incident_id LIMIT 10) o))
+                                ORDER BY x.severity_rank DESC, x.age_days DESC, x.incident_id LIMIT 10) o)));
+END
 $$;
 COMMENT ON FUNCTION iso28000._incident_facts(bigint, date, date) IS
   'Internal: the facts of the management review input security_incidents for a period: incidents reported (by severity), closed and dismissed in it, open now, median hours to contain, authority notifications sent, due and overdue, exercises held by outcome, nonconformities and improvements raised by incidents and exercises, and the ten most severe open incidents.';

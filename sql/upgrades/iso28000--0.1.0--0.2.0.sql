@@ -10677,3 +10677,177 @@ SELECT s.org_id, s.segment_id, g.code AS segment_code, s.segment_assessment_id, 
                  WHERE ra.org_id = s.org_id AND ra.effective_on <= current_date
                  ORDER BY ra.effective_on DESC LIMIT 1) ap ON true
  WHERE iso28000.band_rank(s.band) > iso28000.band_rank(ap.max_band);
+
+-- Citus (issue 12): _incident_facts in PL/pgSQL, asked by review_input_pack in a statement
+-- of its own (on Citus a statement filtered by org_id runs whole on a worker).
+CREATE OR REPLACE FUNCTION iso28000._incident_facts(org bigint, from_on date, to_on date)
+RETURNS jsonb
+-- PL/pgSQL: on Citus the queries of an SQL function with parameters cannot be
+-- planned (doc/distribution.md).
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (SELECT jsonb_build_object(
+    'reported_in_period', (SELECT count(*) FROM iso28000.security_incident i
+                            WHERE i.org_id = org AND (i.reported_at)::date BETWEEN from_on AND to_on),
+    'reported_by_severity', (SELECT coalesce(jsonb_object_agg(s.severity, s.n), '{}') FROM
+                               (SELECT i.severity, count(*) AS n FROM iso28000.security_incident i
+                                 WHERE i.org_id = org AND (i.reported_at)::date BETWEEN from_on AND to_on
+                                   AND i.status <> 'dismissed'
+                                 GROUP BY i.severity) s),
+    'closed_in_period', (SELECT count(*) FROM iso28000.security_incident i
+                          WHERE i.org_id = org AND i.status = 'closed' AND (i.status_changed_at)::date BETWEEN from_on AND to_on),
+    'dismissed_in_period', (SELECT count(*) FROM iso28000.security_incident i
+                             WHERE i.org_id = org AND i.status = 'dismissed' AND (i.status_changed_at)::date BETWEEN from_on AND to_on),
+    'open_now', (SELECT count(*) FROM iso28000.security_incident i
+                  WHERE i.org_id = org AND i.status NOT IN ('closed', 'dismissed')),
+    'median_hours_to_contain', (SELECT round((extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY i.contained_at - i.detected_at)) / 3600)::numeric, 1)
+                                  FROM iso28000.security_incident i
+                                 WHERE i.org_id = org AND i.status <> 'dismissed' AND (i.contained_at)::date BETWEEN from_on AND to_on),
+    'authority_notifications_sent', (SELECT count(*) FROM iso28000.incident_notification n
+                                      WHERE n.org_id = org AND n.recipient_kind = 'authority'
+                                        AND (n.sent_at)::date BETWEEN from_on AND to_on),
+    'authority_notifications_due', (SELECT count(*) FROM iso28000.incident_notification_due d WHERE d.org_id = org),
+    'authority_notifications_overdue', (SELECT count(*) FROM iso28000.incident_notification_due d WHERE d.org_id = org AND d.overdue),
+    'exercises_held', (SELECT count(*) FROM iso28000.plan_exercise e
+                        WHERE e.org_id = org AND e.held_on BETWEEN from_on AND to_on),
+    'exercises_by_outcome', (SELECT coalesce(jsonb_object_agg(s.outcome, s.n), '{}') FROM
+                               (SELECT e.outcome, count(*) AS n FROM iso28000.plan_exercise e
+                                 WHERE e.org_id = org AND e.held_on BETWEEN from_on AND to_on GROUP BY e.outcome) s),
+    'nonconformities_from_incidents', (SELECT count(*) FROM iso28000.nonconformity n
+                                        WHERE n.org_id = org AND n.incident_id IS NOT NULL AND n.detected_on BETWEEN from_on AND to_on),
+    'nonconformities_from_exercises', (SELECT count(*) FROM iso28000.nonconformity n
+                                        WHERE n.org_id = org AND n.exercise_id IS NOT NULL AND n.detected_on BETWEEN from_on AND to_on),
+    'improvements_from_incidents', (SELECT count(*) FROM iso28000.improvement m
+                                     WHERE m.org_id = org AND m.incident_id IS NOT NULL AND (m.created_at)::date BETWEEN from_on AND to_on),
+    'improvements_from_exercises', (SELECT count(*) FROM iso28000.improvement m
+                                     WHERE m.org_id = org AND m.exercise_id IS NOT NULL AND (m.created_at)::date BETWEEN from_on AND to_on),
+    'open_incidents', (SELECT coalesce(jsonb_agg(jsonb_build_object(
+                                 'reference', coalesce(o.reference, '#' || o.incident_id), 'title', o.title,
+                                 'severity', o.severity, 'status', o.status, 'age_days', o.age_days)
+                               ORDER BY o.severity_rank DESC, o.age_days DESC, o.incident_id), '[]')
+                         FROM (SELECT * FROM iso28000.security_incident_open x WHERE x.org_id = org
+                                ORDER BY x.severity_rank DESC, x.age_days DESC, x.incident_id LIMIT 10) o)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.review_input_pack(org bigint, from_on date, to_on date)
+RETURNS TABLE (input_code text, title text, facts jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    prev jsonb;
+    audits jsonb;
+    monitoring jsonb;
+    objectives jsonb;
+    improvement jsonb;
+    -- What the helpers (_period_counts, _status_counts) find, each asked in a
+    -- statement of its own: on Citus a statement that filters by org_id runs
+    -- whole on that organisation's worker, select list included, where a
+    -- helper's own queries could not start (doc/distribution.md).
+    measurements jsonb := iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
+                                                  'measured_on', 'measured_on');
+    improvements jsonb := iso28000._status_counts('iso28000.improvement', org, to_on, true);
+    incidents jsonb := iso28000._incident_facts(org, from_on, to_on);
+    context jsonb := iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
+                                             'identified_on', 'closed_on');
+    parties jsonb := jsonb_build_object(
+                 'parties', iso28000._period_counts('iso28000.interested_party', org, from_on, to_on,
+                                                    'identified_on', 'closed_on'),
+                 'requirements', iso28000._period_counts('iso28000.party_requirement', org, from_on, to_on,
+                                                         'identified_on', NULL));
+    ncs jsonb := jsonb_build_object(
+                 'nonconformities', iso28000._status_counts('iso28000.nonconformity', org, to_on, false),
+                 'corrective_actions', iso28000._status_counts('iso28000.corrective_action', org, to_on, true));
+BEGIN
+    -- Actions from earlier reviews: open, overdue, done in the period.
+    SELECT jsonb_build_object(
+             'open', count(*) FILTER (WHERE o.status = 'open'),
+             'overdue', count(*) FILTER (WHERE o.status = 'open' AND o.due_on < to_on),
+             'done_in_period', count(*) FILTER (WHERE o.done_on BETWEEN from_on AND to_on),
+             'open_actions', coalesce(jsonb_agg(jsonb_build_object(
+                 'output_id', o.output_id, 'review_id', o.review_id, 'description', o.description,
+                 'owner_id', o.owner_id, 'due_on', o.due_on) ORDER BY o.due_on, o.output_id)
+                 FILTER (WHERE o.status = 'open' AND o.kind = 'action'), '[]'))
+      INTO prev
+      FROM iso28000.review_output o
+      JOIN iso28000.management_review r USING (org_id, review_id)
+     WHERE o.org_id = org AND r.held_on <= to_on AND o.kind IN ('action', 'sms_change', 'improvement', 'resource');
+
+    -- Audits reported in the period, their findings and conformity.
+    SELECT jsonb_build_object(
+             'audits_reported', count(DISTINCT a.audit_id),
+             'findings', iso28000.conformity_tally(f.grade)::text,
+             'score', iso28000.score(iso28000.conformity_tally(f.grade)),
+             'verdict', iso28000.verdict(iso28000.conformity_tally(f.grade)),
+             'nonconformities_raised', count(f.nonconformity_id))
+      INTO audits
+      FROM iso28000.audit a
+      LEFT JOIN iso28000.audit_finding f USING (org_id, audit_id)
+     WHERE a.org_id = org AND a.reported_on BETWEEN from_on AND to_on;
+
+    -- Self-assessments in the period (the conformity trend) and objective measurements.
+    SELECT jsonb_build_object(
+             'assessments', coalesce(jsonb_agg(jsonb_build_object(
+                 'assessment_id', x.assessment_id, 'assessed_on', x.assessed_on,
+                 'score', x.score, 'coverage', x.coverage, 'verdict', x.verdict)
+                 ORDER BY x.assessed_on, x.assessment_id), '[]'),
+             'objective_measurements', measurements,
+             'indicators', (SELECT jsonb_build_object(
+                                'measured_in_period', count(DISTINCT m.indicator_id),
+                                'measurements_in_period', count(m.measurement_id))
+                              FROM iso28000.indicator_measurement m
+                             WHERE m.org_id = org AND m.measured_on BETWEEN from_on AND to_on),
+             'indicators_now', (SELECT jsonb_build_object(
+                                'active', count(*),
+                                'on_target', count(*) FILTER (WHERE st.on_target),
+                                'past_threshold', count(*) FILTER (WHERE st.past_threshold),
+                                'measurement_overdue', count(*) FILTER (WHERE st.measurement_overdue))
+                              FROM iso28000.indicator_status st WHERE st.org_id = org))
+      INTO monitoring
+      FROM (SELECT s.assessment_id, s.assessed_on,
+                   iso28000.conformity_score(r.grade, r.weight) AS score,
+                   iso28000.coverage(iso28000.conformity_tally(r.grade, r.weight)) AS coverage,
+                   iso28000.verdict(iso28000.conformity_tally(r.grade, r.weight)) AS verdict
+              FROM iso28000.self_assessment s
+              LEFT JOIN iso28000.assessment_result r USING (org_id, assessment_id)
+             WHERE s.org_id = org AND s.assessed_on BETWEEN from_on AND to_on
+             GROUP BY s.assessment_id, s.assessed_on) x;
+
+    objectives := iso28000._period_counts('iso28000.objective', org, from_on, to_on, 'set_on', 'achieved_on')
+                  || jsonb_build_object('overdue_at_end', iso28000._objectives_overdue(org, to_on));
+
+    SELECT jsonb_build_object(
+             'opportunities_from_audits', (SELECT count(*) FROM iso28000.audit_finding f
+                                            WHERE f.org_id = org AND f.grade = 'opportunity'
+                                              AND f.found_on BETWEEN from_on AND to_on),
+             'opportunities_from_assessments', (SELECT count(*) FROM iso28000.assessment_result r
+                                                  JOIN iso28000.self_assessment s USING (org_id, assessment_id)
+                                                 WHERE r.org_id = org AND r.grade = 'opportunity'
+                                                   AND s.assessed_on BETWEEN from_on AND to_on),
+             'improvements', improvements)
+      INTO improvement;
+
+    RETURN QUERY
+    SELECT c.input_code, c.title,
+           CASE c.input_code
+             WHEN 'previous_actions' THEN prev
+             WHEN 'context_changes' THEN context
+             WHEN 'party_changes' THEN parties
+             WHEN 'nonconformities' THEN ncs
+             WHEN 'monitoring_results' THEN monitoring
+             WHEN 'audit_results' THEN audits
+             WHEN 'objectives' THEN objectives
+             WHEN 'improvement_opportunities' THEN improvement
+             WHEN 'security_incidents' THEN incidents
+           END
+      FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
+            UNION ALL
+            SELECT u.input_code, u.title, u.seq FROM iso28000.review_input_custom u
+             WHERE u.org_id = org AND u.active
+               AND u.input_code NOT IN (SELECT i2.input_code FROM iso28000.review_input i2)) c
+     ORDER BY c.seq, c.input_code;
+END
+$$;

@@ -81,6 +81,7 @@ DECLARE
     measurements jsonb := iso28000._period_counts('iso28000.objective_measurement', org, from_on, to_on,
                                                   'measured_on', 'measured_on');
     improvements jsonb := iso28000._status_counts('iso28000.improvement', org, to_on, true);
+    incidents jsonb := iso28000._incident_facts(org, from_on, to_on);
     context jsonb := iso28000._period_counts('iso28000.context_issue', org, from_on, to_on,
                                              'identified_on', 'closed_on');
     parties jsonb := jsonb_build_object(
@@ -171,7 +172,7 @@ BEGIN
              WHEN 'audit_results' THEN audits
              WHEN 'objectives' THEN objectives
              WHEN 'improvement_opportunities' THEN improvement
-             WHEN 'security_incidents' THEN iso28000._incident_facts(org, from_on, to_on)
+             WHEN 'security_incidents' THEN incidents
            END
       FROM (SELECT i.input_code, i.title, i.seq FROM iso28000.review_input i
             UNION ALL
