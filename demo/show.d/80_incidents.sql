@@ -37,7 +37,8 @@ UPDATE iso28000.security_incident SET status = 'investigated', investigation = '
 UPDATE iso28000.security_incident SET status = 'lessons_learned', lessons_learned = 'Call back on the number in the contract' WHERE reference = 'INC-2026-09';
 INSERT INTO iso28000.incident_risk (org_id, incident_id, risk_id)
 SELECT i.org_id, i.incident_id, r.risk_id FROM iso28000.security_incident i JOIN iso28000.risk r ON r.org_id = i.org_id AND r.reference = 'R-05'
- WHERE i.reference = 'INC-2026-09';
+ WHERE i.reference = 'INC-2026-09'
+RETURNING incident_id \g /dev/null
 UPDATE iso28000.security_incident SET status = 'closed' WHERE reference = 'INC-2026-09';
 ROLLBACK;
 \set ON_ERROR_STOP 1
