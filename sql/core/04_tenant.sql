@@ -193,11 +193,15 @@ COMMENT ON FUNCTION iso28000._keep_a_manager(bigint, regrole) IS
   'Internal: raises IS004 when the role is the only manager of the organisation.';
 
 -- Writes (level given) or removes (level NULL) a membership row for
--- grant_access() and revoke_access(), as the owner of the table, once more
--- checking that the caller, a role the session user can become, manages the
--- organisation.  As the owner because on Citus a change to membership locks
--- the rows of access_level it refers to on every node, which Citus allows only
--- to roles that may change access_level (doc/distribution.md).  Returns
+-- grant_access() and revoke_access(), as the owner of the table.  As the owner
+-- because on Citus a change to membership locks the rows of access_level it
+-- refers to on every node, which Citus allows only to roles that may change
+-- access_level (doc/distribution.md).  Every check of a membership change is
+-- made here, under the raised rights, so that calling this function directly
+-- (it is executable by PUBLIC, as grant_access() runs with the caller's rights)
+-- allows nothing more than grant_access() and revoke_access() do: the caller, a
+-- role the session user can become, manages the organisation (IS001); the
+-- level is known (IS003); the organisation keeps a manager (IS004).  Returns
 -- whether a row was written or removed.
 CREATE FUNCTION iso28000._membership_write(org bigint, role regrole, new_level text, caller regrole)
 RETURNS boolean
@@ -213,6 +217,16 @@ BEGIN
               USING ERRCODE = 'IS001', SCHEMA = 'iso28000', TABLE = 'membership',
                     HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
     END IF;
+    IF new_level IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level OPERATOR(pg_catalog.=) new_level) THEN
+        RAISE EXCEPTION 'unknown access level "%"', new_level
+              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
+                    HINT = 'Levels are read, write, audit and manage.';
+    END IF;
+    IF new_level IS DISTINCT FROM 'manage' THEN
+        PERFORM iso28000._keep_a_manager(org, role);
+    END IF;
     IF new_level IS NULL THEN
         DELETE FROM iso28000.membership m
          WHERE m.org_id OPERATOR(pg_catalog.=) org AND m.member OPERATOR(pg_catalog.=) role;
@@ -225,11 +239,11 @@ BEGIN
           DO UPDATE SET level = excluded.level, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
     END IF;
     GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN n > 0;
+    RETURN n OPERATOR(pg_catalog.>) 0;
 END
 $$;
 COMMENT ON FUNCTION iso28000._membership_write(bigint, regrole, text, regrole) IS
-  'Internal: writes (level given) or removes (level NULL) a membership row as the table''s owner, for grant_access() and revoke_access(); refuses with IS001 unless the caller, a role the session user can become, manages the organisation.';
+  'Internal: writes (level given) or removes (level NULL) a membership row as the table''s owner, for grant_access() and revoke_access(); refuses unless the caller, a role the session user can become, manages the organisation (IS001), the level is known (IS003) and the organisation keeps a manager (IS004).';
 
 -- Grants a role access to an organisation at a level (or changes its level).
 CREATE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
@@ -239,15 +253,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
-    IF NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level = grant_access.level) THEN
-        RAISE EXCEPTION 'unknown access level "%"', level
-              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
-                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
-                    HINT = 'Levels are read, write, audit and manage.';
-    END IF;
-    IF level <> 'manage' THEN
-        PERFORM iso28000._keep_a_manager(org, role);
-    END IF;
     PERFORM iso28000._membership_write(org, role, grant_access.level, current_user::regrole);
 END
 $$;
@@ -262,7 +267,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
-    PERFORM iso28000._keep_a_manager(org, role);
     RETURN iso28000._membership_write(org, role, NULL, current_user::regrole);
 END
 $$;

@@ -10851,3 +10851,87 @@ BEGIN
      ORDER BY c.seq, c.input_code;
 END
 $$;
+
+-- Every check of a membership change under the raised rights of _membership_write
+-- (a direct call allowed more than grant_access).  sql/core/04_tenant.sql
+-- Writes (level given) or removes (level NULL) a membership row for
+-- grant_access() and revoke_access(), as the owner of the table.  As the owner
+-- because on Citus a change to membership locks the rows of access_level it
+-- refers to on every node, which Citus allows only to roles that may change
+-- access_level (doc/distribution.md).  Every check of a membership change is
+-- made here, under the raised rights, so that calling this function directly
+-- (it is executable by PUBLIC, as grant_access() runs with the caller's rights)
+-- allows nothing more than grant_access() and revoke_access() do: the caller, a
+-- role the session user can become, manages the organisation (IS001); the
+-- level is known (IS003); the organisation keeps a manager (IS004).  Returns
+-- whether a row was written or removed.
+CREATE OR REPLACE FUNCTION iso28000._membership_write(org bigint, role regrole, new_level text, caller regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF org IS NULL OR role IS NULL OR caller IS NULL
+       OR NOT org OPERATOR(pg_catalog.=) ANY (iso28000._role_orgs(caller, 'manage')) THEN
+        RAISE EXCEPTION 'role "%" does not have manage access to organisation %', caller, org
+              USING ERRCODE = 'IS001', SCHEMA = 'iso28000', TABLE = 'membership',
+                    HINT = 'A manager of the organisation grants access with iso28000.grant_access().';
+    END IF;
+    IF new_level IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.access_level a WHERE a.level OPERATOR(pg_catalog.=) new_level) THEN
+        RAISE EXCEPTION 'unknown access level "%"', new_level
+              USING ERRCODE = 'IS003', SCHEMA = 'iso28000', TABLE = 'membership', COLUMN = 'level',
+                    DETAIL = 'A membership''s level is one of the rows of iso28000.access_level.',
+                    HINT = 'Levels are read, write, audit and manage.';
+    END IF;
+    IF new_level IS DISTINCT FROM 'manage' THEN
+        PERFORM iso28000._keep_a_manager(org, role);
+    END IF;
+    IF new_level IS NULL THEN
+        DELETE FROM iso28000.membership m
+         WHERE m.org_id OPERATOR(pg_catalog.=) org AND m.member OPERATOR(pg_catalog.=) role;
+    ELSE
+        -- The stamps as values, set from excluded: Citus refuses functions that
+        -- are not IMMUTABLE in DO UPDATE SET of a replicated table.
+        INSERT INTO iso28000.membership AS m (org_id, member, level, granted_by, granted_at)
+             VALUES (org, role, new_level, pg_catalog.pg_get_userbyid(caller), pg_catalog.now())
+        ON CONFLICT (org_id, member)
+          DO UPDATE SET level = excluded.level, granted_by = excluded.granted_by, granted_at = excluded.granted_at;
+    END IF;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n OPERATOR(pg_catalog.>) 0;
+END
+$$;
+COMMENT ON FUNCTION iso28000._membership_write(bigint, regrole, text, regrole) IS
+  'Internal: writes (level given) or removes (level NULL) a membership row as the table''s owner, for grant_access() and revoke_access(); refuses unless the caller, a role the session user can become, manages the organisation (IS001), the level is known (IS003) and the organisation keeps a manager (IS004).';
+
+-- Grants a role access to an organisation at a level (or changes its level).
+CREATE OR REPLACE FUNCTION iso28000.grant_access(org bigint, role regrole, level text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    PERFORM iso28000._membership_write(org, role, grant_access.level, current_user::regrole);
+END
+$$;
+COMMENT ON FUNCTION iso28000.grant_access(bigint, regrole, text) IS
+  'Grants a database role access to an organisation at a level (read, write, audit, manage); the caller must manage the organisation.';
+
+-- Revokes a role's membership of an organisation.
+CREATE OR REPLACE FUNCTION iso28000.revoke_access(org bigint, role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    RETURN iso28000._membership_write(org, role, NULL, current_user::regrole);
+END
+$$;
+COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
+  'Revokes a database role''s membership of an organisation; returns false when it was not a member. The caller must manage the organisation; the last manager cannot be removed.';
+
