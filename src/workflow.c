@@ -29,13 +29,15 @@
 
 /*
  * Reads the status of a row into a zero-padded key.  Returns false when the
- * status is NULL; *toolong is set when it cannot be a state name.
+ * status is NULL; *toolong is set when it cannot be a state name.  Read from
+ * the trigger's slot: the row is deformed once, and every later column the
+ * checks read comes from the same deformed values.
  */
 static bool
-wf_read_status(HeapTuple tup, TupleDesc desc, AttrNumber att, char *key, bool *toolong)
+wf_read_status(TupleTableSlot *slot, AttrNumber att, char *key, bool *toolong)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, att, desc, &isnull);
+	Datum		d = slot_getattr(slot, att, &isnull);
 	text	   *txt;
 
 	*toolong = false;
@@ -49,6 +51,28 @@ wf_read_status(HeapTuple tup, TupleDesc desc, AttrNumber att, char *key, bool *t
 	if (*toolong)
 		strlcpy(key, VARDATA_ANY(txt), Min(VARSIZE_ANY_EXHDR(txt) + 1, NAMEDATALEN));
 	return true;
+}
+
+/*
+ * A state of the entry by name.  A bulk statement asks for the same one or
+ * two states row after row: the last two found are compared first.
+ */
+static WfState *
+wf_state(WfTrigger *entry, const char *name)
+{
+	WfState    *s;
+
+	if (entry->memo_state[0] != NULL && strcmp(entry->memo_state[0]->name, name) == 0)
+		return entry->memo_state[0];
+	if (entry->memo_state[1] != NULL && strcmp(entry->memo_state[1]->name, name) == 0)
+		return entry->memo_state[1];
+	s = hash_search(entry->states, name, HASH_FIND, NULL);
+	if (s != NULL)
+	{
+		entry->memo_state[1] = entry->memo_state[0];
+		entry->memo_state[0] = s;
+	}
+	return s;
 }
 
 /* DELETE: only from a deletable state (IS107). */
@@ -69,7 +93,7 @@ wf_check_delete(Relation rel, const WfTable *t, const WfState *from_state, HeapT
 /* An UPDATE that keeps the state: a frozen record stays as it is (IS105); required columns stay filled; stamps stay. */
 static void
 wf_check_stay(Relation rel, const WfTrigger *entry, const WfState *state, HeapTuple oldtup,
-			  HeapTuple newtup)
+			  HeapTuple newtup, TupleTableSlot *oldslot, TupleTableSlot *newslot)
 {
 	const WfTable *t = &entry->table;
 
@@ -84,8 +108,8 @@ wf_check_stay(Relation rel, const WfTrigger *entry, const WfState *state, HeapTu
 						 state->name, wf_next_states(entry->transitions, state->name)),
 				 wf_errfields(rel, t->status_att)));
 	if (state->nrequired > 0)
-		wf_check_required(rel, t, state, newtup, state->name);
-	wf_check_stamps(rel, t, oldtup, newtup, false, state->name, 0);
+		wf_check_required(rel, t, state, newslot, newtup, state->name);
+	wf_check_stamps(rel, t, oldslot, newslot, oldtup, newtup, false, state->name, 0);
 }
 
 /*
@@ -94,7 +118,7 @@ wf_check_stay(Relation rel, const WfTrigger *entry, const WfState *state, HeapTu
  * returns the level and guard the move needs (none for a new record).
  */
 static void
-wf_find_rule(Relation rel, const WfTrigger *entry, HeapTuple oldtup, HeapTuple newtup,
+wf_find_rule(Relation rel, WfTrigger *entry, HeapTuple oldtup, HeapTuple newtup,
 			 const WfTransKey *key, bool has_from, bool has_to, const WfState *from_state,
 			 const WfState *to_state, WfLevel *level, Oid *guard)
 {
@@ -136,7 +160,12 @@ wf_find_rule(Relation rel, const WfTrigger *entry, HeapTuple oldtup, HeapTuple n
 				 errdetail("Moving to \"%s\". The states are: %s.", key->to,
 						   wf_known_states(entry->states)),
 				 wf_errfields(rel, t->status_att)));
-	trans = hash_search(entry->transitions, key, HASH_FIND, NULL);
+	/* The transition found last first: a bulk statement makes the same one row after row. */
+	trans = entry->memo_trans;
+	if (trans == NULL || strcmp(trans->key.from, key->from) != 0 || strcmp(trans->key.to, key->to) != 0)
+		trans = hash_search(entry->transitions, key, HASH_FIND, NULL);
+	if (trans != NULL)
+		entry->memo_trans = trans;
 	if (trans == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_TRANSITION_NOT_ALLOWED),
@@ -159,6 +188,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	HeapTuple	oldtup = NULL;
 	HeapTuple	newtup = NULL;
+	TupleTableSlot *oldslot = NULL;
+	TupleTableSlot *newslot = NULL;
 	WfTrigger  *entry;
 	WfTable		tab;
 	WfState    *to_state;
@@ -184,14 +215,22 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	rel = td->tg_relation;
 	desc = RelationGetDescr(rel);
 	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
 		newtup = td->tg_trigtuple;
+		newslot = td->tg_trigslot;
+	}
 	else if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		oldtup = td->tg_trigtuple;
 		newtup = td->tg_newtuple;
+		oldslot = td->tg_trigslot;
+		newslot = td->tg_newslot;
 	}
 	else if (TRIGGER_FIRED_BY_DELETE(td->tg_event))
+	{
 		oldtup = td->tg_trigtuple;
+		oldslot = td->tg_trigslot;
+	}
 	else
 		elog(ERROR, "iso28000.workflow_guard() fired for an unexpected event");
 
@@ -204,8 +243,8 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 
 	if (oldtup)
 	{
-		has_from = wf_read_status(oldtup, desc, tab.status_att, key.from, &toolong);
-		from_state = (has_from && !toolong) ? hash_search(entry->states, key.from, HASH_FIND, NULL) : NULL;
+		has_from = wf_read_status(oldslot, tab.status_att, key.from, &toolong);
+		from_state = (has_from && !toolong) ? wf_state(entry, key.from) : NULL;
 	}
 	if (newtup == NULL)
 	{
@@ -213,28 +252,28 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 		return PointerGetDatum(oldtup);
 	}
 
-	has_to = wf_read_status(newtup, desc, tab.status_att, key.to, &toolong);
+	has_to = wf_read_status(newslot, tab.status_att, key.to, &toolong);
 	if (!has_to && oldtup == NULL && tab.initial[0] != '\0')
 	{
 		fill = tab.initial;
 		strlcpy(key.to, tab.initial, NAMEDATALEN);
 		has_to = true;
 	}
-	to_state = (has_to && !toolong) ? hash_search(entry->states, key.to, HASH_FIND, NULL) : NULL;
+	to_state = (has_to && !toolong) ? wf_state(entry, key.to) : NULL;
 
 	if (oldtup && has_from && has_to && strcmp(key.from, key.to) == 0 && from_state != NULL)
 	{
-		wf_check_stay(rel, entry, from_state, oldtup, newtup);
+		wf_check_stay(rel, entry, from_state, oldtup, newtup, oldslot, newslot);
 		return PointerGetDatum(newtup);
 	}
 	wf_find_rule(rel, entry, oldtup, newtup, &key, has_from, has_to, from_state, to_state,
 				 &level, &guard);
 	if (to_state->nrequired > 0)
-		wf_check_required(rel, &tab, to_state, newtup, oldtup ? key.from : NULL);
+		wf_check_required(rel, &tab, to_state, newslot, newtup, oldtup ? key.from : NULL);
 
 	/* From here on no pointer into the cache is used: calls out may rebuild it. */
 	if (level > WF_LEVEL_READ)
-		wf_check_level(rel, &tab, oldtup, newtup, key.from, key.to, level);
+		wf_check_level(rel, &tab, oldtup, newslot, key.from, key.to, level);
 	if (OidIsValid(guard))
 	{
 		char	   *why = wf_call_guard(guard, newtup, desc, engine_row_type(rel), key.from, key.to);
@@ -250,7 +289,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	}
 
 	when = GetCurrentStatementStartTimestamp();
-	wf_check_stamps(rel, &tab, oldtup, newtup, true, key.to, when);
+	wf_check_stamps(rel, &tab, oldslot, newslot, oldtup, newtup, true, key.to, when);
 	newtup = wf_stamp(&tab, rel, newtup, fill, when);
 
 	/*
@@ -264,7 +303,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	if (tab.log_events && oldtup == NULL)
 	{
 		bool		isnull;
-		int64		org = DatumGetInt64(heap_getattr(newtup, tab.org_att, desc, &isnull));
+		int64		org = DatumGetInt64(slot_getattr(newslot, tab.org_att, &isnull));
 
 		if (isnull || !wf_has_level(org, WF_LEVEL_WRITE))
 			return PointerGetDatum(newtup);

@@ -32,6 +32,7 @@ static MemoryContext wf_context = NULL;
 static HTAB *wf_triggers = NULL;
 static bool wf_valid = false;
 static bool wf_callback_registered = false;
+static WfTrigger *wf_last = NULL;	/* the entry found last: a bulk statement asks for it per row */
 
 /* Is the relation one of the rules tables (or the event log)? */
 static bool
@@ -82,6 +83,7 @@ wf_reset_cache(void)
 										   ALLOCSET_SMALL_SIZES);
 	else
 		MemoryContextReset(wf_context);
+	wf_last = NULL;
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
@@ -110,9 +112,11 @@ wf_lookup(Trigger *trigger, Relation rel)
 
 	if (!wf_valid)
 		wf_reset_cache();
+	if (wf_last != NULL && wf_last->tgoid == trigger->tgoid)
+		return wf_last;
 	t = hash_search(wf_triggers, &trigger->tgoid, HASH_FIND, NULL);
 	if (t != NULL)
-		return t;
+		return wf_last = t;
 
 	/*
 	 * Built aside and entered only when complete, so that a refused rule
@@ -125,7 +129,7 @@ wf_lookup(Trigger *trigger, Relation rel)
 	wf_build_trigger(&built, trigger, rel, wf_context);
 	t = hash_search(wf_triggers, &trigger->tgoid, HASH_ENTER, &found);
 	*t = built;
-	return t;
+	return wf_last = t;
 }
 
 PG_FUNCTION_INFO_V1(iso28000_workflow_rules_changed);

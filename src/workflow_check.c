@@ -117,10 +117,10 @@ wf_record_key(const WfTable *t, HeapTuple tup, TupleDesc desc)
 
 /* True when a column holds a value: not NULL and, for text, not blank. */
 static bool
-wf_filled(HeapTuple tup, TupleDesc desc, AttrNumber attnum)
+wf_filled(TupleTableSlot *slot, TupleDesc desc, AttrNumber attnum)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, attnum, desc, &isnull);
+	Datum		d = slot_getattr(slot, attnum, &isnull);
 	Oid			typ;
 
 	if (isnull)
@@ -155,8 +155,8 @@ wf_errfields(Relation rel, AttrNumber att)
 
 /* Refuses a row that lacks a column its state requires. */
 void
-wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tup,
-				  const char *from)
+wf_check_required(Relation rel, const WfTable *t, const WfState *s, TupleTableSlot *slot,
+				  HeapTuple tup, const char *from)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	StringInfoData cols;
@@ -166,7 +166,7 @@ wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tu
 	AttrNumber	one = 0;		/* the missing column when only one is */
 
 	for (i = 0; i < s->nrequired; i++)
-		if (!wf_filled(tup, desc, s->required[i]))
+		if (!wf_filled(slot, desc, s->required[i]))
 		{
 			one = missing == 0 ? s->required[i] : 0;
 			if (missing++ == 0)
@@ -241,17 +241,43 @@ wf_known_states(HTAB *states)
 bool
 wf_has_level(int64 org, WfLevel level)
 {
-	return membership_has_level(GetUserId(), org, wf_level_names[level]);
+	/*
+	 * The last answer, kept for the rest of the command: a bulk statement
+	 * asks the same question per row.  Only a yes is kept, and only while the
+	 * command counter stands still: any write in between (a grant or a
+	 * revoke included) moves it and the next row asks again.
+	 */
+	static Oid	memo_user = InvalidOid;
+	static Oid	memo_session = InvalidOid;
+	static int64 memo_org = 0;
+	static WfLevel memo_level = WF_LEVEL_NONE;
+	static LocalTransactionId memo_lxid = InvalidLocalTransactionId;
+	static CommandId memo_cid = InvalidCommandId;
+	Oid			user = GetUserId();
+	CommandId	cid = GetCurrentCommandId(false);
+
+	if (memo_lxid == wf_local_xid() && memo_cid == cid && memo_user == user &&
+		memo_session == GetSessionUserId() && memo_org == org && memo_level >= level)
+		return true;
+	if (!membership_has_level(user, org, wf_level_names[level]))
+		return false;
+	memo_user = user;
+	memo_session = GetSessionUserId();
+	memo_org = org;
+	memo_level = level;
+	memo_lxid = wf_local_xid();
+	memo_cid = cid;
+	return true;
 }
 
 /* Refuses a transition the current role's level in the record's organisation is below (IS106). */
 void
-wf_check_level(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newtup,
+wf_check_level(Relation rel, const WfTable *t, HeapTuple oldtup, TupleTableSlot *newslot,
 			   const char *from, const char *to, WfLevel level)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	bool		isnull;
-	int64		org = DatumGetInt64(heap_getattr(newtup, t->org_att, desc, &isnull));
+	int64		org = DatumGetInt64(slot_getattr(newslot, t->org_att, &isnull));
 
 	if (isnull || !wf_has_level(org, level))
 		ereport(ERROR,
@@ -333,8 +359,9 @@ wf_stamp_differs(const WfTable *t, AttrNumber att, Datum ov, bool on, Datum nv, 
  * UPDATE that leaves the column as it was) is simply overwritten.
  */
 void
-wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newtup,
-				bool transition, const char *state, TimestampTz when)
+wf_check_stamps(Relation rel, const WfTable *t, TupleTableSlot *oldslot, TupleTableSlot *newslot,
+				HeapTuple oldtup, HeapTuple newtup, bool transition, const char *state,
+				TimestampTz when)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	AttrNumber	atts[2] = {t->changed_by_att, t->changed_at_att};
@@ -354,9 +381,9 @@ wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newt
 		if (att == 0)
 			continue;
 		/* Each value read once per row. */
-		nv = heap_getattr(newtup, att, desc, &nn);
+		nv = slot_getattr(newslot, att, &nn);
 		if (oldtup != NULL)
-			ov = heap_getattr(oldtup, att, desc, &on);
+			ov = slot_getattr(oldslot, att, &on);
 		if (!transition)
 		{
 			if (wf_stamp_differs(t, att, ov, on, nv, nn))
@@ -399,15 +426,73 @@ wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newt
 	}
 }
 
-/* Sets the stamp columns (and a defaulted status) of the row being written. */
+/*
+ * The offsets, in the data of a row, of its two stamp columns, when both are
+ * not NULL and of a fixed width (timestamptz, name): false otherwise.
+ */
+static bool
+wf_stamp_offsets(const WfTable *t, HeapTuple tup, TupleDesc desc, Size *at_off, Size *by_off)
+{
+	HeapTupleHeader hdr = tup->t_data;
+	char	   *tp = (char *) hdr + hdr->t_hoff;
+	bool		hasnulls = HeapTupleHasNulls(tup);
+	bits8	   *bp = hdr->t_bits;
+	AttrNumber	last = Max(t->changed_at_att, t->changed_by_att);
+	Size		off = 0;
+	int			i;
+
+	if (t->changed_at_att == 0 || t->changed_by_att == 0 || t->changed_by_type != NAMEOID ||
+		HeapTupleHeaderGetNatts(hdr) < last)
+		return false;
+	for (i = 0; i < last; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (hasnulls && att_isnull(i, bp))
+		{
+			if (i + 1 == t->changed_at_att || i + 1 == t->changed_by_att)
+				return false;
+			continue;
+		}
+		if (att->attlen == -1)
+			off = att_align_pointer(off, att->attalign, -1, tp + off);
+		else
+			off = att_align_nominal(off, att->attalign);
+		if (i + 1 == t->changed_at_att)
+			*at_off = off;
+		else if (i + 1 == t->changed_by_att)
+			*by_off = off;
+		off = att_addlength_pointer(off, att->attlen, tp + off);
+	}
+	return true;
+}
+
+/*
+ * Sets the stamp columns (and a defaulted status) of the row being written.
+ * A row whose stamps are already there (every record the engine created has
+ * them) is copied and its two fixed-width stamps written in place: no
+ * deforming and forming of the whole row.
+ */
 HeapTuple
 wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const char *fill_status, TimestampTz when)
 {
+	Size		at_off = 0;
+	Size		by_off = 0;
 	int			cols[3];
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
 	int			n = 0;
 
+	if (fill_status == NULL && wf_stamp_offsets(t, tup, RelationGetDescr(rel), &at_off, &by_off))
+	{
+		HeapTuple	copy = heap_copytuple(tup);
+		char	   *data = (char *) copy->t_data + copy->t_data->t_hoff;
+		TimestampTz at = when;
+
+		memcpy(data + at_off, &at, sizeof(TimestampTz));
+		namestrcpy((Name) (data + by_off), wf_user_name());
+		return copy;
+	}
 	if (fill_status)
 	{
 		cols[n] = t->status_att;

@@ -26,6 +26,7 @@
 
 #include "access/htup.h"
 #include "datatype/timestamp.h"
+#include "executor/tuptable.h"
 #include "utils/hsearch.h"
 #include "utils/rel.h"
 #include "utils/reltrigger.h"
@@ -88,6 +89,9 @@ typedef struct WfTrigger
 	WfTable		table;
 	HTAB	   *states;			/* of WfState, by name */
 	HTAB	   *transitions;	/* of WfTrans, by WfTransKey */
+	/* the last look-ups (workflow.c): a bulk statement repeats them per row */
+	WfState    *memo_state[2];
+	WfTrans    *memo_trans;
 } WfTrigger;
 
 /* The names of the levels, indexed by WfLevel ("" at 0). */
@@ -106,14 +110,15 @@ extern char *wf_record_key(const WfTable *t, HeapTuple tup, TupleDesc desc);
 extern char *wf_next_states(HTAB *transitions, const char *from);
 extern char *wf_known_states(HTAB *states);
 extern int	wf_errfields(Relation rel, AttrNumber att);
-extern void wf_check_required(Relation rel, const WfTable *t, const WfState *s, HeapTuple tup,
-							  const char *from);
-extern void wf_check_level(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newtup,
+extern void wf_check_required(Relation rel, const WfTable *t, const WfState *s,
+							  TupleTableSlot *slot, HeapTuple tup, const char *from);
+extern void wf_check_level(Relation rel, const WfTable *t, HeapTuple oldtup, TupleTableSlot *newslot,
 						   const char *from, const char *to, WfLevel level);
 extern bool wf_has_level(int64 org, WfLevel level);
 extern char *wf_call_guard(Oid guard, HeapTuple tup, TupleDesc desc, Oid rowtype, const char *from,
 						   const char *to);
-extern void wf_check_stamps(Relation rel, const WfTable *t, HeapTuple oldtup, HeapTuple newtup,
+extern void wf_check_stamps(Relation rel, const WfTable *t, TupleTableSlot *oldslot,
+							TupleTableSlot *newslot, HeapTuple oldtup, HeapTuple newtup,
 							bool transition, const char *state, TimestampTz when);
 extern HeapTuple wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const char *fill_status,
 						  TimestampTz when);
