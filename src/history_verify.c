@@ -9,12 +9,18 @@
  * order, as the caller (row-level security applies), with itself as the
  * query's receiver: each row is checked as the executor produces it, with no
  * copy of the row and no result set.  For each record it recomputes the hash
- * over the canonical serialisation that the recorder hashed:
- * history_canonical_text() of history.c over netstring fields
- * (history_canon.c), with each jsonb column written by JsonbToCString, as the
- * recorder writes it.  Nothing is allocated per record: the jsonb texts, the
- * serialisation and the hash context are reused, and per-record scraps are
- * freed every HV_BATCH records.
+ * over the canonical serialisation that the recorder hashed (the netstring
+ * fields of history_canonical_text(), history.c, over history_canon.c), written
+ * from the row's datums straight into one reused buffer: each jsonb column by
+ * hj_jsonb_to_text() (history_jsonb_text.c) from its stored binary form, the
+ * bytes JsonbToCString writes for the recorder, or by JsonbToCString itself
+ * for a value that writer leaves to it.  Nothing is allocated per record: the
+ * serialisation and the hash context are reused; a compressed value's copy
+ * and other per-record scraps are freed every HV_BATCH records.
+ *
+ * Where the time goes (bench/results/history_verify.md): about a third in
+ * SHA-256 over some 400 bytes a record, a third reading the records in seq
+ * order, a third writing the jsonb text and the other fields.
  *
  * The checks, per record r in seq order, with prev the hash of the last good
  * record (32 zero bytes before the first), are those of 0.1.0, in its order:
@@ -47,6 +53,8 @@
 #include "utils/timestamp.h"
 
 #include "history.h"
+#include "history_canon.h"
+#include "history_jsonb_text.h"
 
 /*
  * SHA-256.  The recorder hashes through pg_cryptohash, which with OpenSSL 3
@@ -287,33 +295,156 @@ hv_check_rest(HvState *st, HvPending *p, const HvBytes *next_prev, bool linked)
 	return true;
 }
 
-/* Text of a text datum as a NUL-terminated string in a reused buffer. */
-static const char *
-hv_cstring(StringInfo buf, Datum d)
-{
-	text	   *t = DatumGetTextPP(d);
+/*
+ * The canonical serialisation, written here from the datums (the jsonb
+ * columns by hj_jsonb_to_text(), history_jsonb_text.c) rather than through
+ * the recorder's history_canonical_text(), which takes NUL-terminated strings
+ * and would need each jsonb written and each text copied and measured again.
+ * The fields, their order and their text are those of history_canonical_text()
+ * (history.c) and doc/history.md, over the same hc_put_field(); a difference
+ * in one byte makes every record "altered", which the tests would show
+ * (test/pgtap/history_verify_stream.sql, history_jsonb_writer.sql).
+ */
 
-	resetStringInfo(buf);
-	appendBinaryStringInfo(buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
-	if ((Pointer) t != DatumGetPointer(d))
-		pfree(t);
-	return buf->data;
+/* Appends a netstring field of n bytes (NULL: "~"). */
+static inline void
+hv_field(StringInfo out, const char *s, size_t n)
+{
+	enlargeStringInfo(out, (int) hc_field_size(n));
+	out->len = hc_put_field(out->data + out->len, s, n) - out->data;
 }
 
-/* Text of a jsonb datum, written as the recorder writes it, in a reused buffer. */
-static const char *
-hv_jsonb(StringInfo buf, Datum d, bool isnull)
+/* Appends an integer field, in decimal as history.c writes it. */
+static inline void
+hv_int_field(StringInfo out, int64 v)
 {
-	Jsonb	   *jb;
+	char		tmp[MAXINT8LEN + 1];
+
+	hv_field(out, tmp, pg_lltoa(v, tmp));
+}
+
+/* Appends a text datum as a field, without copying it first. */
+static inline void
+hv_text_field(StringInfo out, Datum d)
+{
+	struct varlena *t = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+
+	hv_field(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/* Digits of n in decimal. */
+static inline int
+hv_digits(size_t n)
+{
+	int			d = 1;
+
+	while (n >= 10)
+	{
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/*
+ * Writes the text of jsonb datum d by hj_jsonb_to_text() at byte at of out
+ * (out->len unchanged, room made for keep more bytes after the text) and
+ * returns its length, or HJ_FALLBACK when the writer leaves the value to
+ * JsonbToCString().  Reads the stored bytes in place (short header included);
+ * only a compressed or out-of-line value is detoasted first.
+ */
+static long
+hv_jsonb_fast(StringInfo out, int at, int keep, Datum d)
+{
+	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+	long		n;
+
+	enlargeStringInfo(out, at - out->len + keep + (int) VARSIZE_ANY_EXHDR(v));
+	for (;;)
+	{
+		n = hj_jsonb_to_text(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), out->data + at,
+							 (size_t) (out->maxlen - at - keep - 1));
+		if (n != HJ_NO_ROOM)
+			return n;
+		enlargeStringInfo(out, (out->maxlen - out->len) * 2);
+	}
+}
+
+/*
+ * Appends a jsonb datum (or NULL) as a field: its text as JsonbToCString()
+ * writes it, by hv_jsonb_fast() straight after room for a three-digit length
+ * (moved when the length has more or fewer digits), or by JsonbToCString()
+ * itself, into scratch, for a value that the writer leaves to it.
+ */
+static void
+hv_jsonb_field(StringInfo out, StringInfo scratch, Datum d, bool isnull)
+{
+	int			start = out->len;
+	int			guess = 3;
+	int			nd;
+	long		n;
+	char	   *p;
 
 	if (isnull)
-		return NULL;
-	jb = DatumGetJsonbP(d);
-	resetStringInfo(buf);
-	JsonbToCString(buf, &jb->root, VARSIZE(jb));
-	if ((Pointer) jb != DatumGetPointer(d))
-		pfree(jb);
-	return buf->data;
+	{
+		hv_field(out, NULL, 0);
+		return;
+	}
+	n = hv_jsonb_fast(out, start + guess + 1, 1, d);
+	if (n == HJ_FALLBACK)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(d);
+
+		resetStringInfo(scratch);
+		JsonbToCString(scratch, &jb->root, VARSIZE(jb));
+		hv_field(out, scratch->data, scratch->len);
+		return;
+	}
+	/* as hc_put_field(): "<n>:", the text, "," */
+	nd = hv_digits((size_t) n);
+	if (nd != guess)
+	{
+		enlargeStringInfo(out, nd + 2 + (int) n);
+		memmove(out->data + start + nd + 1, out->data + start + guess + 1, n);
+	}
+	out->len = start + nd + 1 + (int) n;
+	out->data[out->len++] = ',';
+	out->data[out->len] = '\0';
+	p = out->data + start + nd;
+	*p = ':';
+	while (nd-- > 0)
+	{
+		*--p = (char) ('0' + n % 10);
+		n /= 10;
+	}
+}
+
+PG_FUNCTION_INFO_V1(history_jsonb_text);
+/*
+ * The text of a jsonb value as the verifier hashes it (hj_jsonb_to_text(),
+ * falling back to JsonbToCString()); with fallback false, NULL where the
+ * writer leaves the value to JsonbToCString().  For tests: it must equal
+ * value::text for every value.
+ */
+Datum
+history_jsonb_text(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+	long		n;
+
+	initStringInfo(&buf);
+	n = hv_jsonb_fast(&buf, 0, 0, PG_GETARG_DATUM(0));
+	if (n == HJ_FALLBACK)
+	{
+		Jsonb	   *jb;
+
+		if (!PG_GETARG_BOOL(1))
+			PG_RETURN_NULL();
+		jb = PG_GETARG_JSONB_P(0);
+		JsonbToCString(&buf, &jb->root, VARSIZE(jb));
+		n = buf.len;
+	}
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, (int) n));
 }
 
 /* The walk as the receiver of the records query: each row is checked as the executor produces it. */
@@ -327,7 +458,8 @@ typedef struct HvWalk
 	MemoryContext callcxt;		/* kept values, results */
 	MemoryContext rowcxt;		/* per-record work, reset every HV_BATCH records */
 	uint32		since_reset;
-	StringInfoData s_session, s_acting, s_table, s_op, s_key, s_before, s_after, canon;
+	StringInfoData s_json;		/* a jsonb column's text */
+	StringInfoData canon;		/* the record's canonical serialisation */
 } HvWalk;
 
 /* Checks one record (and its predecessor, now that its successor is known). */
@@ -392,29 +524,32 @@ hv_receive(TupleTableSlot *slot, DestReceiver *self)
 		!nulls[HV_RECORDED_AT] && !nulls[HV_SESSION_ROLE] && !nulls[HV_ACTING_ROLE] &&
 		!nulls[HV_TXID] && !nulls[HV_TABLE_NAME] && !nulls[HV_OPERATION])
 	{
-		HistoryRecord rec;
+		StringInfo	c = &w->canon;
+		char		hex[2 * HISTORY_HASH_LEN];
 		uint8		computed[HISTORY_HASH_LEN];
 
-		/* a field added to HistoryRecord and not filled here is NULL: no match, no garbage */
-		memset(&rec, 0, sizeof(rec));
-		rec.org_id = st->org_id;
-		rec.seq = seq;
-		rec.recorded_at = DatumGetTimestampTz(values[HV_RECORDED_AT]);
-		rec.session_role = hv_cstring(&w->s_session, values[HV_SESSION_ROLE]);
-		rec.acting_role = hv_cstring(&w->s_acting, values[HV_ACTING_ROLE]);
-		rec.txid = DatumGetInt64(values[HV_TXID]);
-		rec.table_name = hv_cstring(&w->s_table, values[HV_TABLE_NAME]);
-		rec.operation = hv_cstring(&w->s_op, values[HV_OPERATION]);
-		rec.row_key = hv_jsonb(&w->s_key, values[HV_ROW_KEY], nulls[HV_ROW_KEY]);
-		rec.before_image = hv_jsonb(&w->s_before, values[HV_BEFORE], nulls[HV_BEFORE]);
-		rec.after_image = hv_jsonb(&w->s_after, values[HV_AFTER], nulls[HV_AFTER]);
-		memcpy(rec.prev_hash, pend->prev_hash.data, HISTORY_HASH_LEN);
+		/* history_canonical_text()'s fields, in its order (see above) */
+		resetStringInfo(c);
+		hv_field(c, HISTORY_CANON_TAG, sizeof(HISTORY_CANON_TAG) - 1);
+		hv_int_field(c, st->org_id);
+		hv_int_field(c, seq);
+		/* time as microseconds since 1970-01-01 00:00 UTC */
+		hv_int_field(c, DatumGetTimestampTz(values[HV_RECORDED_AT]) +
+					 (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+		hv_text_field(c, values[HV_SESSION_ROLE]);
+		hv_text_field(c, values[HV_ACTING_ROLE]);
+		hv_int_field(c, DatumGetInt64(values[HV_TXID]));
+		hv_text_field(c, values[HV_TABLE_NAME]);
+		hv_text_field(c, values[HV_OPERATION]);
+		hv_jsonb_field(c, &w->s_json, values[HV_ROW_KEY], nulls[HV_ROW_KEY]);
+		hv_jsonb_field(c, &w->s_json, values[HV_BEFORE], nulls[HV_BEFORE]);
+		hv_jsonb_field(c, &w->s_json, values[HV_AFTER], nulls[HV_AFTER]);
+		hc_put_hex32(hex, pend->prev_hash.data);
+		hv_field(c, hex, sizeof(hex));
 		/* since 0.2.0: the acting person, a last field only when present (doc/history.md) */
-		rec.has_person = !nulls[HV_PERSON];
-		rec.acting_person = rec.has_person ? DatumGetInt64(values[HV_PERSON]) : 0;
-		resetStringInfo(&w->canon);
-		history_canonical_text(&w->canon, &rec);
-		hv_sha(&w->sha, w->canon.data, w->canon.len, computed);
+		if (!nulls[HV_PERSON])
+			hv_int_field(c, DatumGetInt64(values[HV_PERSON]));
+		hv_sha(&w->sha, c->data, c->len, computed);
 		pend->content_ok = memcmp(computed, pend->hash.data, HISTORY_HASH_LEN) == 0;
 	}
 	MemoryContextSwitchTo(oldcxt);
@@ -508,13 +643,7 @@ history_verify_chain(PG_FUNCTION_ARGS)
 	w.st = &st;
 	w.callcxt = CurrentMemoryContext;
 	w.rowcxt = AllocSetContextCreate(w.callcxt, "history_verify_chain rows", ALLOCSET_DEFAULT_SIZES);
-	initStringInfo(&w.s_session);
-	initStringInfo(&w.s_acting);
-	initStringInfo(&w.s_table);
-	initStringInfo(&w.s_op);
-	initStringInfo(&w.s_key);
-	initStringInfo(&w.s_before);
-	initStringInfo(&w.s_after);
+	initStringInfo(&w.s_json);
 	initStringInfo(&w.canon);
 	/* kept values live in this call's context; repalloc keeps them there */
 	hv_set(&w.pend.prev_hash, "", 0, false);

@@ -216,6 +216,14 @@ AS 'MODULE_PATHNAME', 'history_verify_chain';
 COMMENT ON FUNCTION iso28000.history_verify_chain(bigint, bigint, bytea) IS
   'The records walk of verify_history(), in C (src/history_verify.c): reads the organisation''s history in seq order with one query whose rows it checks as the executor produces them, as the caller (row-level security applies), recomputes each hash over the canonical serialisation and returns the records checked and the first broken link (missing, reordered, inserted, altered, digest_mismatch against kept_seq and kept_hash), or the hash of the last record when none is broken. verify_history() adds the level check and the chain head.';
 
+-- The jsonb text that verify_history() hashes, written from the binary value.
+CREATE FUNCTION iso28000.history_jsonb_text(value jsonb, fallback boolean DEFAULT true)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_jsonb_text';
+COMMENT ON FUNCTION iso28000.history_jsonb_text(jsonb, boolean) IS
+  'The text of a jsonb value as verify_history() hashes it: written straight from the stored binary value (src/history_jsonb_text.c), byte for byte what value::text (JsonbToCString) writes, which the history''s hashes cover; a value the writer leaves to JsonbToCString (a NUL byte in a string, nesting deeper than 256, a special or oddly stored numeric) is written by JsonbToCString, or is NULL when fallback is false. For checking the writer against value::text.';
+
 -- Recomputes an organisation's chain and names the first broken link.
 CREATE FUNCTION iso28000.verify_history(org bigint, kept_digest text DEFAULT NULL,
     OUT valid boolean, OUT records_checked bigint, OUT first_broken_seq bigint,

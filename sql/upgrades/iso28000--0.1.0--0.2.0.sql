@@ -10935,3 +10935,12 @@ $$;
 COMMENT ON FUNCTION iso28000.revoke_access(bigint, regrole) IS
   'Revokes a database role''s membership of an organisation; returns false when it was not a member. The caller must manage the organisation; the last manager cannot be removed.';
 
+
+-- verify (issue 13): the jsonb text that verify_history hashes, written from the
+-- binary value (src/history_jsonb_text.c); tests compare it with value::text.
+CREATE FUNCTION iso28000.history_jsonb_text(value jsonb, fallback boolean DEFAULT true)
+RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'history_jsonb_text';
+COMMENT ON FUNCTION iso28000.history_jsonb_text(jsonb, boolean) IS
+  'The text of a jsonb value as verify_history() hashes it: written straight from the stored binary value (src/history_jsonb_text.c), byte for byte what value::text (JsonbToCString) writes, which the history''s hashes cover; a value the writer leaves to JsonbToCString (a NUL byte in a string, nesting deeper than 256, a special or oddly stored numeric) is written by JsonbToCString, or is NULL when fallback is false. For checking the writer against value::text.';
