@@ -38,6 +38,7 @@
  */
 #include "iso28000_compat.h"
 
+#include "access/detoast.h"
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
@@ -306,11 +307,28 @@ hv_check_rest(HvState *st, HvPending *p, const HvBytes *next_prev, bool linked)
  * (test/pgtap/history_verify_stream.sql, history_jsonb_writer.sql).
  */
 
+/* Makes room for n more bytes and a NUL (enlargeStringInfo, called only when needed). */
+static inline void
+hv_room(StringInfo out, size_t n)
+{
+	if ((size_t) (out->maxlen - out->len) <= n)
+		enlargeStringInfo(out, (int) n);
+}
+
+/* A stored varlena in place, or detoasted when compressed or out of line (pg_detoast_datum_packed). */
+static inline struct varlena *
+hv_varlena(Datum d)
+{
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+	return VARATT_IS_COMPRESSED(v) || VARATT_IS_EXTERNAL(v) ? detoast_attr(v) : v;
+}
+
 /* Appends a netstring field of n bytes (NULL: "~"). */
 static inline void
 hv_field(StringInfo out, const char *s, size_t n)
 {
-	enlargeStringInfo(out, (int) hc_field_size(n));
+	hv_room(out, hc_field_size(n));
 	out->len = hc_put_field(out->data + out->len, s, n) - out->data;
 }
 
@@ -327,7 +345,7 @@ hv_int_field(StringInfo out, int64 v)
 static inline void
 hv_text_field(StringInfo out, Datum d)
 {
-	struct varlena *t = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+	struct varlena *t = hv_varlena(d);
 
 	hv_field(out, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
@@ -356,10 +374,10 @@ hv_digits(size_t n)
 static long
 hv_jsonb_fast(StringInfo out, int at, int keep, Datum d)
 {
-	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+	struct varlena *v = hv_varlena(d);
 	long		n;
 
-	enlargeStringInfo(out, at - out->len + keep + (int) VARSIZE_ANY_EXHDR(v));
+	hv_room(out, at - out->len + keep + VARSIZE_ANY_EXHDR(v));
 	for (;;)
 	{
 		n = hj_jsonb_to_text(VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v), out->data + at,
@@ -404,7 +422,7 @@ hv_jsonb_field(StringInfo out, StringInfo scratch, Datum d, bool isnull)
 	nd = hv_digits((size_t) n);
 	if (nd != guess)
 	{
-		enlargeStringInfo(out, nd + 2 + (int) n);
+		hv_room(out, nd + 2 + (size_t) n);
 		memmove(out->data + start + nd + 1, out->data + start + guess + 1, n);
 	}
 	out->len = start + nd + 1 + (int) n;
