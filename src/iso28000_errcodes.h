@@ -116,6 +116,10 @@
 /* clause 10.2: a corrective action reopened or added while its nonconformity is past action_planned */
 #define ERRCODE_ISO28000_ACTION_AFTER_TAKEN			MAKE_SQLSTATE('I','S','1','5','1')
 
+/* IS152-IS169: who acts compared with whom a rule names (trust residuals of issue 11) */
+/* 9.2.2: the acting person who writes or removes a finding or an auditee is not independent of the audit */
+#define ERRCODE_ISO28000_AUDIT_ACTOR_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','2')
+
 /* IS2xx: history chain */
 
 /* UPDATE, DELETE or TRUNCATE of the history, or DELETE or TRUNCATE of its chain heads */

@@ -270,6 +270,21 @@ CREATE TRIGGER audit_finding_in_scope
     BEFORE INSERT OR UPDATE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_in_scope();
 
+-- The processes an audit examines: its auditees' and its findings' processes.
+-- A view, not a function: the independence rules below read it inside their
+-- queries, and Citus plans a view there but not an SQL function with
+-- parameters (doc/distribution.md).
+CREATE VIEW iso28000.audit_examined_process WITH (security_invoker = true) AS
+SELECT x.org_id, x.audit_id, x.process_id FROM iso28000.audit_auditee x WHERE x.process_id IS NOT NULL
+UNION
+SELECT f.org_id, f.audit_id, f.process_id FROM iso28000.audit_finding f WHERE f.process_id IS NOT NULL;
+COMMENT ON VIEW iso28000.audit_examined_process IS
+  'ISO 28000 9.2.2: The SMS processes each audit examines: the processes of its auditees and of its findings; what auditor independence is judged against.';
+COMMENT ON COLUMN iso28000.audit_examined_process.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_examined_process.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_examined_process.process_id IS 'An SMS process it examines.';
+GRANT SELECT ON iso28000.audit_examined_process TO PUBLIC;
+
 -- The first process of the audit that one of its auditors owns, as text, or NULL.
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
@@ -279,18 +294,13 @@ AS $$
     WITH auditors AS (
         SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
         UNION
-        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit),
-    processes AS (
-        SELECT x.process_id FROM iso28000.audit_auditee x
-         WHERE x.org_id = org AND x.audit_id = audit AND x.process_id IS NOT NULL
-        UNION
-        SELECT f.process_id FROM iso28000.audit_finding f
-         WHERE f.org_id = org AND f.audit_id = audit AND f.process_id IS NOT NULL)
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
     SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
-      FROM processes x
+      FROM iso28000.audit_examined_process x
       JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
       JOIN auditors au ON au.person_id = pr.owner_id
       JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+     WHERE x.org_id = org AND x.audit_id = audit
      ORDER BY pr.sms_process_id LIMIT 1
 $$;
 COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
@@ -333,6 +343,89 @@ CREATE CONSTRAINT TRIGGER audit_independence
     AFTER INSERT OR UPDATE OF process_id ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
 
+-- Why a person may not act for an audit (record its findings, close it): the
+-- first process it examines that the person owns, or the person being one of
+-- its auditees, as text; NULL when the person is independent of the audit.
+CREATE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit AND pr.owner_id = person
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
+        LIMIT 1))
+$$;
+COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
+  'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, or is one of its auditees), as text; NULL when independent. Compared with the acting person when findings or auditees are written and when the audit closes.';
+
+-- The acting person who records, changes or removes a finding or an auditee
+-- of an audit must be independent of it (IS152): the independence rule above
+-- compares the auditors the audit designates; this one compares whoever
+-- acts, so the owner of an audited process cannot write the audit's findings
+-- through a login of his own or an application acting for him.  A session
+-- that acts for nobody (no person: a loader, the owner) is compared with
+-- nobody; the history records its role.
+CREATE FUNCTION iso28000.audit_actor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+    me bigint := iso28000.acting_person(org);
+    conflict text;
+BEGIN
+    IF me IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- the row as it was: a process it named, the person it named
+        conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
+        IF conflict IS NULL AND OLD.process_id IS NOT NULL THEN
+            SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+              FROM iso28000.sms_process pr
+              JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+             WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+        END IF;
+        IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
+            IF OLD.person_id = me THEN
+                conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
+            END IF;
+        END IF;
+    END IF;
+    IF conflict IS NULL AND TG_OP <> 'DELETE' THEN
+        conflict := iso28000.audit_person_conflict(org, NEW.audit_id, me);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+              USING ERRCODE = 'IS152',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings or auditees (ISO 28000 9.2.2).',
+                    HINT = 'An auditor of the audit (or a person independent of it) records the change.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
+  'Trigger on audit_finding and audit_auditee: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152).';
+CREATE TRIGGER audit_actor_independent
+    AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+CREATE TRIGGER audit_actor_independent
+    AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_auditee
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+
 -- ---------------------------------------------------------------------------
 -- Workflow (engine: sql/core/06_workflow.sql)
 -- ---------------------------------------------------------------------------
@@ -345,6 +438,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     missing text;
+    me bigint;
 BEGIN
     IF to_state = 'in_progress' THEN
         missing := iso28000.audit_independence_conflict(a.org_id, a.audit_id);
@@ -357,14 +451,23 @@ BEGIN
           FROM iso28000.audit_finding f
          WHERE f.org_id = a.org_id AND f.audit_id = a.audit_id
            AND f.grade IN ('minor_nc', 'major_nc') AND f.nonconformity_id IS NULL;
+        IF missing IS NOT NULL THEN
+            RETURN 'a nonconformity for every minor_nc or major_nc finding (none for ' || missing || ')';
+        END IF;
+        -- who closes is a person independent of the audit, not only its designated auditors
+        me := iso28000.acting_person(a.org_id);
+        IF me IS NULL THEN
+            RETURN 'a person closing it (the session acts for nobody: a person''s own login, or act_as() of a delegated application)';
+        END IF;
+        missing := iso28000.audit_person_conflict(a.org_id, a.audit_id, me);
         RETURN CASE WHEN missing IS NOT NULL
-                    THEN 'a nonconformity for every minor_nc or major_nc finding (none for ' || missing || ')' END;
+                    THEN 'a person independent of the audit closing it (' || missing || ')' END;
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_guard(iso28000.audit, text, text) IS
-  'ISO 28000 9.2.2, 10.2: Workflow guard of audits: to start, no auditor may own a process the audit examines; to close, every minor_nc or major_nc finding must have its nonconformity.';
+  'ISO 28000 9.2.2, 10.2: Workflow guard of audits: to start, no auditor may own a process the audit examines; to close, every minor_nc or major_nc finding must have its nonconformity, and the acting person closing it must be independent of the audit (own no process it examines, not be an auditee); a session acting for nobody cannot close it.';
 
 SELECT iso28000.define_workflow('audit',
   'ISO 28000 9.2: an internal audit from plan to closure (fieldwork, report, closure once every nonconforming finding has its nonconformity).',

@@ -211,6 +211,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     missing text;
+    me bigint;
 BEGIN
     IF to_state <> 'closed' THEN
         RETURN NULL;
@@ -225,11 +226,18 @@ BEGIN
                     WHERE o.org_id = r.org_id AND o.review_id = r.review_id AND o.status <> 'cancelled') THEN
         RETURN 'its results recorded (at least one decision, action or SMS change in review_output)';
     END IF;
+    -- the conclusion is top management's: the chair closes, as the acting
+    -- person, not whoever holds level manage and names the chair
+    me := iso28000.acting_person(r.org_id);
+    IF me IS DISTINCT FROM r.chair_id THEN
+        RETURN format('its chair (person %s) closing it; the acting person is %s', r.chair_id,
+                      coalesce('person ' || me, 'nobody (a person''s own login, or act_as() of a delegated application)'));
+    END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION iso28000.management_review_guard(iso28000.management_review, text, text) IS
-  'ISO 28000 9.3.2, 9.3.3: Workflow guard of management reviews: to close, every required input of the checklist is addressed and at least one result is recorded.';
+  'ISO 28000 9.3.2, 9.3.3: Workflow guard of management reviews: to close, every required input of the checklist is addressed, at least one result is recorded, and the acting person is the review''s chair.';
 
 SELECT iso28000.define_workflow('management_review',
   'ISO 28000 9.3: a management review from plan to closure (held, then closed once every required input is addressed and results are recorded).',

@@ -10944,3 +10944,202 @@ LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'history_jsonb_text';
 COMMENT ON FUNCTION iso28000.history_jsonb_text(jsonb, boolean) IS
   'The text of a jsonb value as verify_history() hashes it: written straight from the stored binary value (src/history_jsonb_text.c), byte for byte what value::text (JsonbToCString) writes, which the history''s hashes cover; a value the writer leaves to JsonbToCString (a NUL byte in a string, nesting deeper than 256, a special or oddly stored numeric) is written by JsonbToCString, or is NULL when fallback is false. For checking the writer against value::text.';
+
+
+-- Audit independence and the management review's closure compare the acting
+-- person (mends17, trust residual of issue 11): the processes an audit
+-- examines in one function; the acting person who writes a finding or an
+-- auditee must be independent of the audit (IS152); closing an audit needs an
+-- acting person independent of it, closing a review its chair.
+-- sql/clauses/clause09_2_internal_audit.sql, clause09_3_management_review.sql.
+-- The processes an audit examines: its auditees' and its findings' processes.
+-- A view, not a function: the independence rules below read it inside their
+-- queries, and Citus plans a view there but not an SQL function with
+-- parameters (doc/distribution.md).
+CREATE VIEW iso28000.audit_examined_process WITH (security_invoker = true) AS
+SELECT x.org_id, x.audit_id, x.process_id FROM iso28000.audit_auditee x WHERE x.process_id IS NOT NULL
+UNION
+SELECT f.org_id, f.audit_id, f.process_id FROM iso28000.audit_finding f WHERE f.process_id IS NOT NULL;
+COMMENT ON VIEW iso28000.audit_examined_process IS
+  'ISO 28000 9.2.2: The SMS processes each audit examines: the processes of its auditees and of its findings; what auditor independence is judged against.';
+COMMENT ON COLUMN iso28000.audit_examined_process.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.audit_examined_process.audit_id IS 'The audit.';
+COMMENT ON COLUMN iso28000.audit_examined_process.process_id IS 'An SMS process it examines.';
+GRANT SELECT ON iso28000.audit_examined_process TO PUBLIC;
+
+-- The first process of the audit that one of its auditors owns, as text, or NULL.
+CREATE OR REPLACE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
+    SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN auditors au ON au.person_id = pr.owner_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+     WHERE x.org_id = org AND x.audit_id = audit
+     ORDER BY pr.sms_process_id LIMIT 1
+$$;
+
+-- Why a person may not act for an audit (record its findings, close it): the
+-- first process it examines that the person owns, or the person being one of
+-- its auditees, as text; NULL when the person is independent of the audit.
+CREATE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit AND pr.owner_id = person
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
+        LIMIT 1))
+$$;
+COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
+  'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, or is one of its auditees), as text; NULL when independent. Compared with the acting person when findings or auditees are written and when the audit closes.';
+
+-- The acting person who records, changes or removes a finding or an auditee
+-- of an audit must be independent of it (IS152): the independence rule above
+-- compares the auditors the audit designates; this one compares whoever
+-- acts, so the owner of an audited process cannot write the audit's findings
+-- through a login of his own or an application acting for him.  A session
+-- that acts for nobody (no person: a loader, the owner) is compared with
+-- nobody; the history records its role.
+CREATE FUNCTION iso28000.audit_actor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+    me bigint := iso28000.acting_person(org);
+    conflict text;
+BEGIN
+    IF me IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- the row as it was: a process it named, the person it named
+        conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
+        IF conflict IS NULL AND OLD.process_id IS NOT NULL THEN
+            SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+              FROM iso28000.sms_process pr
+              JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+             WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+        END IF;
+        IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
+            IF OLD.person_id = me THEN
+                conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
+            END IF;
+        END IF;
+    END IF;
+    IF conflict IS NULL AND TG_OP <> 'DELETE' THEN
+        conflict := iso28000.audit_person_conflict(org, NEW.audit_id, me);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+              USING ERRCODE = 'IS152',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings or auditees (ISO 28000 9.2.2).',
+                    HINT = 'An auditor of the audit (or a person independent of it) records the change.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
+  'Trigger on audit_finding and audit_auditee: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152).';
+CREATE TRIGGER audit_actor_independent
+    AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+CREATE TRIGGER audit_actor_independent
+    AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_auditee
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+
+-- Guard of the audit workflow: independence to start, a nonconformity for every nc finding to close.
+CREATE OR REPLACE FUNCTION iso28000.audit_guard(a iso28000.audit, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+    me bigint;
+BEGIN
+    IF to_state = 'in_progress' THEN
+        missing := iso28000.audit_independence_conflict(a.org_id, a.audit_id);
+        RETURN CASE WHEN missing IS NOT NULL
+                    THEN 'auditors independent of the processes audited (' || missing || ')' END;
+    END IF;
+    IF to_state = 'closed' THEN
+        SELECT string_agg(format('finding %s (%s, %s)', f.finding_id, f.clause, f.grade), ', ' ORDER BY f.finding_id)
+          INTO missing
+          FROM iso28000.audit_finding f
+         WHERE f.org_id = a.org_id AND f.audit_id = a.audit_id
+           AND f.grade IN ('minor_nc', 'major_nc') AND f.nonconformity_id IS NULL;
+        IF missing IS NOT NULL THEN
+            RETURN 'a nonconformity for every minor_nc or major_nc finding (none for ' || missing || ')';
+        END IF;
+        -- who closes is a person independent of the audit, not only its designated auditors
+        me := iso28000.acting_person(a.org_id);
+        IF me IS NULL THEN
+            RETURN 'a person closing it (the session acts for nobody: a person''s own login, or act_as() of a delegated application)';
+        END IF;
+        missing := iso28000.audit_person_conflict(a.org_id, a.audit_id, me);
+        RETURN CASE WHEN missing IS NOT NULL
+                    THEN 'a person independent of the audit closing it (' || missing || ')' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_guard(iso28000.audit, text, text) IS
+  'ISO 28000 9.2.2, 10.2: Workflow guard of audits: to start, no auditor may own a process the audit examines; to close, every minor_nc or major_nc finding must have its nonconformity, and the acting person closing it must be independent of the audit (own no process it examines, not be an auditee); a session acting for nobody cannot close it.';
+
+-- Guard of the management review workflow: to close, every required input addressed and results recorded.
+CREATE OR REPLACE FUNCTION iso28000.management_review_guard(r iso28000.management_review, from_state text, to_state text)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    missing text;
+    me bigint;
+BEGIN
+    IF to_state <> 'closed' THEN
+        RETURN NULL;
+    END IF;
+    SELECT string_agg(i.input_code, ', ' ORDER BY i.seq, i.input_code) INTO missing
+      FROM iso28000.review_input_item i
+     WHERE i.org_id = r.org_id AND i.review_id = r.review_id AND i.required AND NOT i.addressed;
+    IF missing IS NOT NULL THEN
+        RETURN 'every required input addressed (not yet: ' || missing || ')';
+    END IF;
+    IF NOT EXISTS (SELECT FROM iso28000.review_output o
+                    WHERE o.org_id = r.org_id AND o.review_id = r.review_id AND o.status <> 'cancelled') THEN
+        RETURN 'its results recorded (at least one decision, action or SMS change in review_output)';
+    END IF;
+    -- the conclusion is top management's: the chair closes, as the acting
+    -- person, not whoever holds level manage and names the chair
+    me := iso28000.acting_person(r.org_id);
+    IF me IS DISTINCT FROM r.chair_id THEN
+        RETURN format('its chair (person %s) closing it; the acting person is %s', r.chair_id,
+                      coalesce('person ' || me, 'nobody (a person''s own login, or act_as() of a delegated application)'));
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.management_review_guard(iso28000.management_review, text, text) IS
+  'ISO 28000 9.3.2, 9.3.3: Workflow guard of management reviews: to close, every required input of the checklist is addressed, at least one result is recorded, and the acting person is the review''s chair.';

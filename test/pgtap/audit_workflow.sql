@@ -42,6 +42,8 @@ SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'closed', closed_on
 UPDATE audit_finding SET grade = 'observation' WHERE finding_id = :f_major;
 SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'closed' WHERE org_id = %s AND audit_id = %s$$, :acme, :aud),
                  'IS103', NULL, 'closed needs the closing date');
+-- closing needs an acting person independent of the audit: the session acts as Ann
+UPDATE person SET db_role = current_user WHERE person_id = :ann;
 SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'closed', closed_on = '2025-06-01' WHERE org_id = %s AND audit_id = %s$$, :acme, :aud),
                 'reported -> closed once every nc finding has its nonconformity');
 SELECT throws_ok(format($$UPDATE iso28000.audit SET title = 'changed' WHERE org_id = %s AND audit_id = %s$$, :acme, :aud),
@@ -85,6 +87,9 @@ SELECT throws_ok(format($$UPDATE iso28000.management_review SET status = 'closed
                  'IS104', NULL, 'a review cannot close without results');
 INSERT INTO review_output (org_id, review_id, kind, description, owner_id, due_on)
 VALUES (:acme, :mr, 'action', 'Write the Rotterdam recovery plan', :bob, '2026-03-31');
+-- the chair closes: the session acts as Cat
+UPDATE person SET db_role = NULL WHERE person_id = :ann;
+UPDATE person SET db_role = current_user WHERE person_id = :cat;
 SELECT lives_ok(format($$UPDATE iso28000.management_review SET status = 'closed', conclusion = 'SMS suitable', closed_on = '2025-12-20' WHERE org_id = %s AND review_id = %s$$, :acme, :mr),
                 'held -> closed with every input addressed and a result');
 SELECT is((SELECT status FROM management_review WHERE review_id = :mr), 'closed', 'the review is closed');
