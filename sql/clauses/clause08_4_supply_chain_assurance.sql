@@ -568,7 +568,7 @@ COMMENT ON COLUMN iso28000.provider_exception.requested_on IS 'Day it was reques
 COMMENT ON COLUMN iso28000.provider_exception.valid_from IS 'First day it counts.';
 COMMENT ON COLUMN iso28000.provider_exception.valid_until IS 'End date: the last day it counts (not before valid_from); after it the exception is expired and admits nothing.';
 COMMENT ON COLUMN iso28000.provider_exception.status IS 'requested, approved, rejected or withdrawn (workflow provider_exception).';
-COMMENT ON COLUMN iso28000.provider_exception.approved_by IS 'Who approved it: the acting person when it enters approved, never the requester, holding level manage or an SMS role that may approve provider exceptions.';
+COMMENT ON COLUMN iso28000.provider_exception.approved_by IS 'Who approved it: the acting person when it enters approved, never the requester, holding an SMS role that may approve provider exceptions or level manage through their own login.';
 COMMENT ON COLUMN iso28000.provider_exception.approved_on IS 'Day of approval (filled when it enters approved).';
 COMMENT ON COLUMN iso28000.provider_exception.status_changed_at IS 'When the status last changed (filled by the workflow engine).';
 COMMENT ON COLUMN iso28000.provider_exception.status_changed_by IS 'Database role that last changed the status (filled by the workflow engine).';
@@ -616,12 +616,17 @@ BEGIN
       USING ERRCODE = 'IS523', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
             DETAIL = 'Segregation of duties: the approver of an exception is not its requester.';
   END IF;
-  IF NOT (coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)
+  -- The authority is the person's: an SMS role of theirs, or level manage of
+  -- their own login.  A delegated application's level is the application's,
+  -- lent to every person it acts for: it is no authority of the person.
+  IF NOT ((coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)
+           AND EXISTS (SELECT FROM iso28000.person p
+                        WHERE p.org_id = NEW.org_id AND p.person_id = me AND p.db_role = current_user))
           OR iso28000.may_approve_provider_exception(NEW.org_id, me)) THEN
-    RAISE EXCEPTION '% cannot be approved by person %: the approver needs level manage or an SMS role that may approve provider exceptions', rec, me
+    RAISE EXCEPTION '% cannot be approved by person %: the approver needs level manage through their own login or an SMS role that may approve provider exceptions', rec, me
       USING ERRCODE = 'IS524', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
-            DETAIL = 'Admitting a provider that falls short of its security requirements is a decision for someone with that authority.',
-            HINT = 'A manager assigns an SMS role with may_approve_provider_exceptions, or a manager approves.';
+            DETAIL = 'Admitting a provider that falls short of its security requirements is a decision for someone with that authority; the level of an application acting for the person (act_as) is not the person''s.',
+            HINT = 'A manager assigns an SMS role with may_approve_provider_exceptions, or a manager approves through their own login.';
   END IF;
   IF NEW.valid_until < current_date THEN
     RAISE EXCEPTION '% cannot be approved: it expired on %', rec, NEW.valid_until
@@ -634,7 +639,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.provider_exception_approval_guard() IS
-  'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with level manage or an SMS role that may approve provider exceptions (IS524), before the end date (IS526); fills approved_on.';
+  'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with an SMS role that may approve provider exceptions or level manage through their own login (not a delegated application''s level) (IS524), before the end date (IS526); fills approved_on.';
 CREATE TRIGGER provider_exception_approval_guard BEFORE UPDATE ON iso28000.provider_exception
   FOR EACH ROW EXECUTE FUNCTION iso28000.provider_exception_approval_guard();
 

@@ -11143,3 +11143,59 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.management_review_guard(iso28000.management_review, text, text) IS
   'ISO 28000 9.3.2, 9.3.3: Workflow guard of management reviews: to close, every required input of the checklist is addressed, at least one result is recorded, and the acting person is the review''s chair.';
+
+-- The approver of a provider exception needs an authority of their own
+-- (mends17, trust residual of issue 11): level manage counts only through the
+-- person's own login, never a delegated application's level.
+-- sql/clauses/clause08_4_supply_chain_assurance.sql.
+COMMENT ON COLUMN iso28000.provider_exception.approved_by IS 'Who approved it: the acting person when it enters approved, never the requester, holding an SMS role that may approve provider exceptions or level manage through their own login.';
+-- Approval of an exception: by the acting person (IS525 when nobody acts), who
+-- did not request it (IS523) and has the authority (IS524), before its end
+-- date (IS526).  Fires after actor_stamp and before the workflow engine.
+CREATE OR REPLACE FUNCTION iso28000.provider_exception_approval_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.acting_person(NEW.org_id);
+  rec text := format('iso28000.provider_exception (org_id, exception_id)=(%s, %s)', NEW.org_id, NEW.exception_id);
+BEGIN
+  IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
+    RETURN NEW;
+  END IF;
+  IF me IS NULL THEN
+    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
+      USING ERRCODE = 'IS525', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'An exception is approved by a person: the person of the current role, or the person a delegated application names with act_as().',
+            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
+  END IF;
+  IF me = NEW.requested_by THEN
+    RAISE EXCEPTION '% cannot be approved by person %, who requested it', rec, me
+      USING ERRCODE = 'IS523', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'Segregation of duties: the approver of an exception is not its requester.';
+  END IF;
+  -- The authority is the person's: an SMS role of theirs, or level manage of
+  -- their own login.  A delegated application's level is the application's,
+  -- lent to every person it acts for: it is no authority of the person.
+  IF NOT ((coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)
+           AND EXISTS (SELECT FROM iso28000.person p
+                        WHERE p.org_id = NEW.org_id AND p.person_id = me AND p.db_role = current_user))
+          OR iso28000.may_approve_provider_exception(NEW.org_id, me)) THEN
+    RAISE EXCEPTION '% cannot be approved by person %: the approver needs level manage through their own login or an SMS role that may approve provider exceptions', rec, me
+      USING ERRCODE = 'IS524', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'Admitting a provider that falls short of its security requirements is a decision for someone with that authority; the level of an application acting for the person (act_as) is not the person''s.',
+            HINT = 'A manager assigns an SMS role with may_approve_provider_exceptions, or a manager approves through their own login.';
+  END IF;
+  IF NEW.valid_until < current_date THEN
+    RAISE EXCEPTION '% cannot be approved: it expired on %', rec, NEW.valid_until
+      USING ERRCODE = 'IS526', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'valid_until',
+            DETAIL = 'An exception whose end date has passed admits nothing.',
+            HINT = 'Request a new exception with a new end date.';
+  END IF;
+  NEW.approved_on := coalesce(NEW.approved_on, current_date);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_exception_approval_guard() IS
+  'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with an SMS role that may approve provider exceptions or level manage through their own login (not a delegated application''s level) (IS524), before the end date (IS526); fills approved_on.';
