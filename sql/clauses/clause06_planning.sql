@@ -157,12 +157,15 @@ CREATE TABLE iso28000.objective_measurement (
     FOREIGN KEY (org_id, measured_by) REFERENCES iso28000.person (org_id, person_id)
 );
 SELECT iso28000.register_table('iso28000.objective_measurement');
+-- Who measured is the acting person who wrote the measurement (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.objective_measurement
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('measured_by:*');
 COMMENT ON TABLE iso28000.objective_measurement IS
   'ISO 28000 6.2, 9.1: Measurements of a security objective over time, one per objective and day.';
 COMMENT ON COLUMN iso28000.objective_measurement.objective_id IS 'The objective measured.';
 COMMENT ON COLUMN iso28000.objective_measurement.measured_on IS 'Date of the measurement; one per objective and day.';
 COMMENT ON COLUMN iso28000.objective_measurement.value IS 'Measured value, in the objective''s unit.';
-COMMENT ON COLUMN iso28000.objective_measurement.measured_by IS 'Person who measured.';
+COMMENT ON COLUMN iso28000.objective_measurement.measured_by IS 'Person who measured and recorded the value: the acting person of the insert or of the last change, stamped by the database (NULL when nobody acts); naming another person needs level manage (IS120).';
 COMMENT ON COLUMN iso28000.objective_measurement.note IS 'Remarks on the measurement.';
 
 -- 6.3 Changes to the SMS, planned.

@@ -151,12 +151,15 @@ CREATE TABLE iso28000.indicator_measurement (
     FOREIGN KEY (org_id, measured_by) REFERENCES iso28000.person (org_id, person_id)
 );
 SELECT iso28000.register_table('iso28000.indicator_measurement');
+-- Who measured is the acting person who wrote the measurement (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.indicator_measurement
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('measured_by:*');
 COMMENT ON TABLE iso28000.indicator_measurement IS
   'ISO 28000 9.1, 9.1.1: Measurements of the indicators over time (one per indicator per day).';
 COMMENT ON COLUMN iso28000.indicator_measurement.indicator_id IS 'The indicator.';
 COMMENT ON COLUMN iso28000.indicator_measurement.measured_on IS 'Date of the measurement.';
 COMMENT ON COLUMN iso28000.indicator_measurement.value IS 'Measured value, in the indicator''s unit.';
-COMMENT ON COLUMN iso28000.indicator_measurement.measured_by IS 'Person who measured it.';
+COMMENT ON COLUMN iso28000.indicator_measurement.measured_by IS 'Person who measured and recorded the value: the acting person of the insert or of the last change, stamped by the database (NULL when nobody acts); naming another person needs level manage (IS120).';
 COMMENT ON COLUMN iso28000.indicator_measurement.note IS 'Free note.';
 
 CREATE VIEW iso28000.indicator_status WITH (security_invoker = true) AS

@@ -245,13 +245,19 @@ CREATE TRIGGER person_identity_guard BEFORE INSERT OR UPDATE OR DELETE ON iso280
 -- The person stamps of a register (verified_by, accepted_by, approved_by ...):
 -- a column that names who did something names the acting person
 -- (acting_person(), src/actor.c), never someone the client chose.  Trigger
--- arguments: one per column, "column" or "column:state".  A value the client
--- writes (on INSERT, or changed by an UPDATE) must be the acting person
--- (IS120).  With ":state", entering that state of the status column fills the
--- column with the acting person when the client left it empty or as it was,
--- and an UPDATE that keeps the status cannot change it (IS121).  Named so that
--- it fires before the workflow engine's trigger (sql/core/06_workflow.sql), whose required
--- columns then see the stamp.
+-- arguments: one per column, "column", "column:state" or "column:*".  A value
+-- the client writes (on INSERT, or changed by an UPDATE) must be the acting
+-- person (IS120).  With ":state", entering that state of the status column
+-- fills the column with the acting person when the client left it empty or as
+-- it was, and an UPDATE that keeps the status cannot change it (IS121).  With
+-- ":*", the column names who recorded the row as it now stands: an INSERT
+-- that leaves it empty and every UPDATE that does not name someone new write
+-- the acting person into it (NULL when nobody acts); naming someone else is
+-- refused (IS120) unless the current role manages the organisation, who
+-- decides who is who (and could link any login to any person) and so may
+-- record what others measured, as an import does.  Named so that it fires before the workflow
+-- engine's trigger (sql/core/06_workflow.sql), whose required columns then see
+-- the stamp.
 CREATE FUNCTION iso28000.stamp_acting_person()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -276,7 +282,7 @@ BEGIN
     oldv := (o ->> col)::bigint;
     entering := state IS NOT NULL AND n ->> 'status' = state
                 AND (TG_OP = 'INSERT' OR (o ->> 'status') IS DISTINCT FROM state);
-    IF state IS NOT NULL AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
+    IF state IS NOT NULL AND state <> '*' AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
        AND (n ->> 'status') IS NOT DISTINCT FROM (o ->> 'status') THEN
       RAISE EXCEPTION '%.% of organisation %: % cannot change while the record stays in state "%"',
                       TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, n ->> 'status'
@@ -286,7 +292,8 @@ BEGIN
     END IF;
     IF newv IS NOT NULL AND (TG_OP = 'INSERT' OR newv IS DISTINCT FROM oldv) THEN
       me := iso28000.acting_person(NEW.org_id);
-      IF me IS DISTINCT FROM newv THEN
+      IF me IS DISTINCT FROM newv
+         AND NOT (state = '*' AND coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)) THEN
         RAISE EXCEPTION '%.% of organisation %: % names person %, but the acting person is %',
                         TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, newv, coalesce('person ' || me, 'nobody')
           USING ERRCODE = 'IS120', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
@@ -294,6 +301,9 @@ BEGIN
                 HINT = 'A person acts through their own role (person.db_role) or through a delegated application that calls iso28000.act_as(org, person) in the transaction.';
       END IF;
     ELSIF entering THEN
+      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
+    END IF;
+    IF state = '*' AND (newv IS NULL OR (TG_OP = 'UPDATE' AND newv IS NOT DISTINCT FROM oldv)) THEN
       fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
     END IF;
   END LOOP;
@@ -304,4 +314,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
-  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column" or "column:state"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121).';
+  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column", "column:state" or "column:*"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121); with *, an insert that leaves it empty and every update that names nobody new write the acting person into it, and naming another person needs level manage.';

@@ -11199,3 +11199,90 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.provider_exception_approval_guard() IS
   'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with an SMS role that may approve provider exceptions or level manage through their own login (not a delegated application''s level) (IS524), before the end date (IS526); fills approved_on.';
+
+-- measured_by of the measurement registers is stamped with the acting person
+-- (mends17, trust residual of issue 11): stamp_acting_person learns
+-- "column:*" (who recorded the row; naming another person needs manage); the
+-- measured_by already recorded stays as it is.  sql/core/07_register.sql,
+-- sql/clauses/clause06_planning.sql, sql/clauses/clause09_1_monitoring.sql.
+-- The person stamps of a register (verified_by, accepted_by, approved_by ...):
+-- a column that names who did something names the acting person
+-- (acting_person(), src/actor.c), never someone the client chose.  Trigger
+-- arguments: one per column, "column", "column:state" or "column:*".  A value
+-- the client writes (on INSERT, or changed by an UPDATE) must be the acting
+-- person (IS120).  With ":state", entering that state of the status column
+-- fills the column with the acting person when the client left it empty or as
+-- it was, and an UPDATE that keeps the status cannot change it (IS121).  With
+-- ":*", the column names who recorded the row as it now stands: an INSERT
+-- that leaves it empty and every UPDATE that does not name someone new write
+-- the acting person into it (NULL when nobody acts); naming someone else is
+-- refused (IS120) unless the current role manages the organisation, who
+-- decides who is who (and could link any login to any person) and so may
+-- record what others measured, as an import does.  Named so that it fires before the workflow
+-- engine's trigger (sql/core/06_workflow.sql), whose required columns then see
+-- the stamp.
+CREATE OR REPLACE FUNCTION iso28000.stamp_acting_person()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  arg text;
+  col text;
+  state text;
+  n jsonb := to_jsonb(NEW);
+  o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  newv bigint;
+  oldv bigint;
+  me bigint;
+  entering boolean;
+  fill jsonb := '{}';
+BEGIN
+  FOREACH arg IN ARRAY TG_ARGV LOOP
+    col := split_part(arg, ':', 1);
+    state := nullif(split_part(arg, ':', 2), '');
+    newv := (n ->> col)::bigint;
+    oldv := (o ->> col)::bigint;
+    entering := state IS NOT NULL AND n ->> 'status' = state
+                AND (TG_OP = 'INSERT' OR (o ->> 'status') IS DISTINCT FROM state);
+    IF state IS NOT NULL AND state <> '*' AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
+       AND (n ->> 'status') IS NOT DISTINCT FROM (o ->> 'status') THEN
+      RAISE EXCEPTION '%.% of organisation %: % cannot change while the record stays in state "%"',
+                      TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, n ->> 'status'
+        USING ERRCODE = 'IS121', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+              DETAIL = format('%s is stamped with the acting person when the record enters "%s"; it was %s, the statement gives %s.',
+                              col, state, coalesce(oldv::text, 'empty'), coalesce(newv::text, 'empty'));
+    END IF;
+    IF newv IS NOT NULL AND (TG_OP = 'INSERT' OR newv IS DISTINCT FROM oldv) THEN
+      me := iso28000.acting_person(NEW.org_id);
+      IF me IS DISTINCT FROM newv
+         AND NOT (state = '*' AND coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)) THEN
+        RAISE EXCEPTION '%.% of organisation %: % names person %, but the acting person is %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, newv, coalesce('person ' || me, 'nobody')
+          USING ERRCODE = 'IS120', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
+                DETAIL = format('%s records who did it: the database writes the acting person, never one the client names.', col),
+                HINT = 'A person acts through their own role (person.db_role) or through a delegated application that calls iso28000.act_as(org, person) in the transaction.';
+      END IF;
+    ELSIF entering THEN
+      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
+    END IF;
+    IF state = '*' AND (newv IS NULL OR (TG_OP = 'UPDATE' AND newv IS NOT DISTINCT FROM oldv)) THEN
+      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
+    END IF;
+  END LOOP;
+  IF fill <> '{}' THEN
+    NEW := jsonb_populate_record(NEW, fill);
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
+  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column", "column:state" or "column:*"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121); with *, an insert that leaves it empty and every update that names nobody new write the acting person into it, and naming another person needs level manage.';
+-- Who measured is the acting person who wrote the measurement (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.objective_measurement
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('measured_by:*');
+COMMENT ON COLUMN iso28000.objective_measurement.measured_by IS 'Person who measured and recorded the value: the acting person of the insert or of the last change, stamped by the database (NULL when nobody acts); naming another person needs level manage (IS120).';
+-- Who measured is the acting person who wrote the measurement (stamp_acting_person, sql/core/07_register.sql).
+CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.indicator_measurement
+  FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('measured_by:*');
+COMMENT ON COLUMN iso28000.indicator_measurement.measured_by IS 'Person who measured and recorded the value: the acting person of the insert or of the last change, stamped by the database (NULL when nobody acts); naming another person needs level manage (IS120).';
