@@ -11286,3 +11286,185 @@ COMMENT ON COLUMN iso28000.objective_measurement.measured_by IS 'Person who meas
 CREATE TRIGGER actor_stamp BEFORE INSERT OR UPDATE ON iso28000.indicator_measurement
   FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('measured_by:*');
 COMMENT ON COLUMN iso28000.indicator_measurement.measured_by IS 'Person who measured and recorded the value: the acting person of the insert or of the last change, stamped by the database (NULL when nobody acts); naming another person needs level manage (IS120).';
+
+-- Issue 17 (mends17): one source of truth for a provider's standing: views
+-- supply_chain_node_reliance and supply_chain_node_requirement hold the rules;
+-- provider_reliance(), provider_requirement_check() and the view
+-- provider_requirement_status (same columns, same rows) read them.
+-- sql/clauses/clause08_4_supply_chain_assurance.sql.
+-- One source of truth for a provider's standing.  Both the view
+-- provider_requirement_status (for people and BI) and the functions the
+-- inclusion triggers call (provider_reliance, provider_requirement_check)
+-- read the two views below, which hold the rules once.  They are views, not
+-- functions, because Citus plans a view's per-row sub-selects correlated on
+-- org_id on the shards, but not an SQL function with parameters called per
+-- row from inside a shard query (doc/distribution.md).
+
+-- Every node with the strongest criticality with which a node or process depends on it directly.
+CREATE VIEW iso28000.supply_chain_node_reliance WITH (security_invoker = true) AS
+SELECT n.org_id, n.node_id, n.code AS node_code, n.name AS node_name, n.kind AS node_kind,
+       n.external, n.active,
+       greatest((SELECT max(iso28000.criticality_rank(d.criticality))
+                   FROM iso28000.supply_chain_dependency d
+                  WHERE d.org_id = n.org_id AND d.depends_on_id = n.node_id),
+                (SELECT max(iso28000.criticality_rank(pd.criticality))
+                   FROM iso28000.process_dependency pd
+                  WHERE pd.org_id = n.org_id AND pd.node_id = n.node_id)) AS reliance_rank
+  FROM iso28000.supply_chain_node n;
+
+COMMENT ON VIEW iso28000.supply_chain_node_reliance IS
+  'ISO 28000 8.1, 8.2: Every supply-chain node with the strongest criticality with which a node or process depends on it directly (its reliance, which decides the security requirements that apply to a provider); provider_reliance() answers it for one node.';
+GRANT SELECT ON iso28000.supply_chain_node_reliance TO PUBLIC;
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.node_id IS 'The node.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.node_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.node_name IS 'Its name.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.node_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.external IS 'True for a provider outside the organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.active IS 'True while it is part of the supply chain.';
+COMMENT ON COLUMN iso28000.supply_chain_node_reliance.reliance_rank IS 'Rank (1 low to 4 critical) of the strongest criticality with which a node or process depends on it directly; NULL when nothing does.';
+
+-- The strongest criticality with which a node or process depends on a node directly.
+CREATE OR REPLACE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT r.reliance_rank FROM iso28000.supply_chain_node_reliance r
+   WHERE r.org_id = org AND r.node_id = node
+$$;
+COMMENT ON FUNCTION iso28000.provider_reliance(bigint, bigint) IS
+  'ISO 28000 8.1, 8.2: The rank (1 low to 4 critical) of the strongest criticality with which a node or process depends directly on the node; NULL when nothing does. Reads view supply_chain_node_reliance.';
+
+-- Every node against every active requirement of its organisation, judged
+-- today, whether or not the requirement applies to it (that depends on its
+-- kind and reliance: the callers decide).
+CREATE VIEW iso28000.supply_chain_node_requirement WITH (security_invoker = true) AS
+WITH pair AS (
+  SELECT n.org_id, n.node_id, r.requirement_id, r.code AS requirement_code, r.kind AS requirement_kind, r.min_score,
+         -- operation_settings' defaults, from the table itself (organization is a
+         -- reference table on Citus, which cannot lead an outer join to the registers).
+         coalesce(s.evidence_warning, interval '60 days') AS evidence_warning,
+         coalesce(s.assessment_interval, interval '1 year') AS assessment_interval
+    FROM iso28000.supply_chain_node n
+    JOIN iso28000.security_requirement r ON r.org_id = n.org_id AND r.active
+    LEFT JOIN iso28000.operation_setting s ON s.org_id = n.org_id
+),
+-- Evidence (provider_evidence, and passed partner_screening naming the
+-- requirement) and the latest assessment, each a sub-select of the row.
+facts AS (
+  SELECT a.*,
+         coalesce((SELECT bool_or(e.valid_from <= current_date) FROM iso28000.provider_evidence e
+                    WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id), false)
+         OR coalesce((SELECT bool_or(ps.screened_on <= current_date) FROM iso28000.partner_screening ps
+                       WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                         AND ps.result = 'pass'), false) AS any_evidence,
+         (SELECT count(*) > 0 FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date))
+         OR (SELECT count(*) > 0 FROM iso28000.partner_screening ps
+              WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+                AND ps.result = 'pass' AND ps.screened_on <= current_date
+                AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS current,
+         -- Open-ended evidence in force (no last day): NULL when there is none.
+         (SELECT bool_or(e.valid_until IS NULL AND e.revoked_on IS NULL) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_open,
+         (SELECT max(least(e.valid_until, e.revoked_on - 1)) FROM iso28000.provider_evidence e
+           WHERE e.org_id = a.org_id AND e.node_id = a.node_id AND e.requirement_id = a.requirement_id
+             AND e.valid_from <= current_date AND (e.valid_until IS NULL OR e.valid_until >= current_date)
+             AND (e.revoked_on IS NULL OR e.revoked_on > current_date)) AS ev_until,
+         (SELECT bool_or(ps.valid_until IS NULL) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_open,
+         (SELECT max(ps.valid_until) FROM iso28000.partner_screening ps
+           WHERE ps.org_id = a.org_id AND ps.node_id = a.node_id AND ps.requirement_id = a.requirement_id
+             AND ps.result = 'pass' AND ps.screened_on <= current_date
+             AND (ps.valid_until IS NULL OR ps.valid_until >= current_date)) AS ps_until,
+         (SELECT max(x.assessed_on) FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS assessed_on,
+         (SELECT (array_agg(x.score ORDER BY x.assessed_on DESC, x.assessment_id DESC))[1]
+            FROM iso28000.provider_assessment x
+           WHERE x.org_id = a.org_id AND x.node_id = a.node_id AND x.assessed_on <= current_date) AS score
+    FROM pair a
+),
+judged AS (
+  SELECT f.*,
+         -- The latest expiry wins, open-ended beats any date.
+         CASE WHEN coalesce(f.ev_open, false) OR coalesce(f.ps_open, false) THEN NULL
+              ELSE greatest(f.ev_until, f.ps_until) END AS valid_until
+    FROM facts f
+)
+SELECT j.org_id, j.node_id, j.requirement_id, j.requirement_code, j.requirement_kind,
+       CASE
+         WHEN j.requirement_kind = 'assessment_score' THEN
+           CASE WHEN j.assessed_on IS NULL THEN 'not_assessed'
+                WHEN j.assessed_on + j.assessment_interval < current_date THEN 'expired'
+                WHEN j.score IS NULL OR j.score < j.min_score THEN 'score_below_minimum'
+                WHEN (j.assessed_on + j.assessment_interval)::date < current_date + j.evidence_warning
+                  THEN 'expiring'
+                ELSE 'met' END
+         ELSE
+           CASE WHEN NOT j.any_evidence THEN 'missing'
+                WHEN NOT j.current THEN 'expired'
+                WHEN j.valid_until < current_date + j.evidence_warning THEN 'expiring'
+                ELSE 'met' END
+       END AS status,
+       CASE WHEN j.requirement_kind = 'assessment_score'
+            THEN (j.assessed_on + j.assessment_interval)::date
+            ELSE j.valid_until END AS expires_on,
+       j.assessed_on AS last_assessed_on,
+       j.score::numeric AS last_score
+  FROM judged j;
+
+COMMENT ON VIEW iso28000.supply_chain_node_requirement IS
+  'ISO 28000 8.1, 8.4: Every supply-chain node against every active security requirement of its organisation, judged today, whether or not the requirement applies to the node (that depends on its kind and reliance; provider_requirement_status and provider_requirement_check() keep the ones that apply). Evidence is provider_evidence and passed partner_screening.';
+GRANT SELECT ON iso28000.supply_chain_node_requirement TO PUBLIC;
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.node_id IS 'The node.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.requirement_id IS 'The requirement.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.requirement_code IS 'Its code.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.requirement_kind IS 'Its kind.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.status IS
+  'met; expiring (met today, but the evidence or assessment lapses within evidence_warning); expired (evidence took effect before, none is in force now, or the last assessment is older than assessment_interval); missing (no evidence that has taken effect); not_assessed; score_below_minimum.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.expires_on IS 'Last day the evidence (or assessment) in force counts; NULL if open-ended or none.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.last_assessed_on IS 'Day of the node''s latest assessment.';
+COMMENT ON COLUMN iso28000.supply_chain_node_requirement.last_score IS 'Its score.';
+
+-- How a provider of a kind stands today against every requirement that applies
+-- at a reliance: the rows of supply_chain_node_requirement that apply, for one
+-- node, at any reliance (the one a new link would give it, too).
+CREATE OR REPLACE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
+               expires_on date, last_assessed_on date, last_score numeric)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+       j.last_assessed_on, j.last_score
+  FROM iso28000.supply_chain_node_requirement j
+  JOIN iso28000.security_requirement r ON r.org_id = j.org_id AND r.requirement_id = j.requirement_id
+ WHERE j.org_id = org AND j.node_id = node
+   AND (r.applies_to_kinds IS NULL OR node_kind = ANY (r.applies_to_kinds))
+   AND (r.min_criticality IS NULL OR reliance >= iso28000.criticality_rank(r.min_criticality))
+$$;
+COMMENT ON FUNCTION iso28000.provider_requirement_check(bigint, bigint, text, integer) IS
+  'ISO 28000 8.1, 8.4: How a provider of the given kind stands today against every active requirement that applies to it at the given reliance (rank 1 to 4, NULL for none): status met, expiring, expired, missing, not_assessed or score_below_minimum, read from supply_chain_node_requirement as provider_requirement_status reads it. Passed partner screenings count as evidence. Runs with the caller''s rights.';
+
+CREATE OR REPLACE VIEW iso28000.provider_requirement_status WITH (security_invoker = true) AS
+SELECT n.org_id, n.node_id, n.node_code, n.node_name, n.node_kind,
+       iso28000.criticality_label(n.reliance_rank) AS reliance,
+       j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+       j.expires_on - current_date AS days_left, j.last_assessed_on,
+       j.last_score::numeric(5,2) AS last_score
+  FROM iso28000.supply_chain_node_reliance n
+  JOIN iso28000.security_requirement r
+    ON r.org_id = n.org_id AND r.active
+   AND (r.applies_to_kinds IS NULL OR n.node_kind = ANY (r.applies_to_kinds))
+   AND (r.min_criticality IS NULL OR n.reliance_rank >= iso28000.criticality_rank(r.min_criticality))
+  JOIN iso28000.supply_chain_node_requirement j
+    ON j.org_id = n.org_id AND j.node_id = n.node_id AND j.requirement_id = r.requirement_id
+ WHERE n.external AND n.active;
+
