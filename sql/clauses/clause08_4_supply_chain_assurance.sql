@@ -569,6 +569,36 @@ RETURN EXISTS (
 COMMENT ON FUNCTION iso28000.may_approve_provider_exception(bigint, bigint, date) IS
   'ISO 28000 5.3, 8.1: True when the active person holds, on the date, an SMS role with may_approve_provider_exceptions.';
 
+-- The person approving a record of the supply chain's registers: the acting
+-- person, who must exist (nobody_code) and must not be the one who made the
+-- record (self_code).  Shared by the approval guards of provider exceptions
+-- (IS525, IS523) and segment assessments (IS531, IS530).
+CREATE FUNCTION iso28000._approving_person(tbl text, rec text, org bigint, maker bigint, made text,
+                                           nobody_code text, self_code text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.acting_person(org);
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
+      USING ERRCODE = nobody_code, SCHEMA = 'iso28000', TABLE = tbl, COLUMN = 'approved_by',
+            DETAIL = 'A record is approved by a person: the person of the current role, or the person a delegated application names with act_as().',
+            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
+  END IF;
+  IF me = maker THEN
+    RAISE EXCEPTION '% cannot be approved by person %, who % it', rec, me, made
+      USING ERRCODE = self_code, SCHEMA = 'iso28000', TABLE = tbl, COLUMN = 'approved_by',
+            DETAIL = format('Segregation of duties: the approver is not the person who %s it.', made);
+  END IF;
+  RETURN me;
+END
+$$;
+COMMENT ON FUNCTION iso28000._approving_person(text, text, bigint, bigint, text, text, text) IS
+  'Internal: the acting person approving a record of table tbl (rec names it in messages); raises nobody_code when no person acts and self_code when the acting person is maker, the one who made the record (made says how: requested, assessed).';
+
 -- Approval of an exception: by the acting person (IS525 when nobody acts), who
 -- did not request it (IS523) and has the authority (IS524), before its end
 -- date (IS526).  Fires after actor_stamp and before the workflow engine.
@@ -578,23 +608,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  me bigint := iso28000.acting_person(NEW.org_id);
+  me bigint;
   rec text := format('iso28000.provider_exception (org_id, exception_id)=(%s, %s)', NEW.org_id, NEW.exception_id);
 BEGIN
   IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
     RETURN NEW;
   END IF;
-  IF me IS NULL THEN
-    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
-      USING ERRCODE = 'IS525', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
-            DETAIL = 'An exception is approved by a person: the person of the current role, or the person a delegated application names with act_as().',
-            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
-  END IF;
-  IF me = NEW.requested_by THEN
-    RAISE EXCEPTION '% cannot be approved by person %, who requested it', rec, me
-      USING ERRCODE = 'IS523', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
-            DETAIL = 'Segregation of duties: the approver of an exception is not its requester.';
-  END IF;
+  me := iso28000._approving_person('provider_exception', rec, NEW.org_id, NEW.requested_by, 'requested', 'IS525', 'IS523');
   -- The authority is the person's: an SMS role of theirs, or level manage of
   -- their own login.  A delegated application's level is the application's,
   -- lent to every person it acts for: it is no authority of the person.
@@ -1276,22 +1296,12 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  me bigint := iso28000.acting_person(NEW.org_id);
   rec text := format('iso28000.segment_assessment (org_id, segment_assessment_id)=(%s, %s)', NEW.org_id, NEW.segment_assessment_id);
 BEGIN
   IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
     RETURN NEW;
   END IF;
-  IF me IS NULL THEN
-    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
-      USING ERRCODE = 'IS531', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'approved_by',
-            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
-  END IF;
-  IF me = NEW.assessor_id THEN
-    RAISE EXCEPTION '% cannot be approved by person %, who assessed it', rec, me
-      USING ERRCODE = 'IS530', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'approved_by',
-            DETAIL = 'Segregation of duties: the approver of a security assessment is not its assessor.';
-  END IF;
+  PERFORM iso28000._approving_person('segment_assessment', rec, NEW.org_id, NEW.assessor_id, 'assessed', 'IS531', 'IS530');
   IF NOT EXISTS (SELECT FROM iso28000.segment_scenario_score s
                   WHERE s.org_id = NEW.org_id AND s.segment_assessment_id = NEW.segment_assessment_id) THEN
     RAISE EXCEPTION '% cannot be approved: it scores no threat scenario', rec

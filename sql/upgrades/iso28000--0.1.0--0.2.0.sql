@@ -11468,3 +11468,232 @@ SELECT n.org_id, n.node_id, n.node_code, n.node_name, n.node_kind,
     ON j.org_id = n.org_id AND j.node_id = n.node_id AND j.requirement_id = r.requirement_id
  WHERE n.external AND n.active;
 
+
+-- Issue 17 (mends17): the approval guards of provider exceptions and segment
+-- assessments share _approving_person() (no acting person: IS525 / IS531;
+-- the maker approving: IS523 / IS530).  sql/clauses/clause08_4_supply_chain_assurance.sql.
+-- The person approving a record of the supply chain's registers: the acting
+-- person, who must exist (nobody_code) and must not be the one who made the
+-- record (self_code).  Shared by the approval guards of provider exceptions
+-- (IS525, IS523) and segment assessments (IS531, IS530).
+CREATE FUNCTION iso28000._approving_person(tbl text, rec text, org bigint, maker bigint, made text,
+                                           nobody_code text, self_code text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint := iso28000.acting_person(org);
+BEGIN
+  IF me IS NULL THEN
+    RAISE EXCEPTION '% cannot be approved by nobody: no person acts in the transaction', rec
+      USING ERRCODE = nobody_code, SCHEMA = 'iso28000', TABLE = tbl, COLUMN = 'approved_by',
+            DETAIL = 'A record is approved by a person: the person of the current role, or the person a delegated application names with act_as().',
+            HINT = 'Call iso28000.act_as(org, person) first, or approve through your own role.';
+  END IF;
+  IF me = maker THEN
+    RAISE EXCEPTION '% cannot be approved by person %, who % it', rec, me, made
+      USING ERRCODE = self_code, SCHEMA = 'iso28000', TABLE = tbl, COLUMN = 'approved_by',
+            DETAIL = format('Segregation of duties: the approver is not the person who %s it.', made);
+  END IF;
+  RETURN me;
+END
+$$;
+COMMENT ON FUNCTION iso28000._approving_person(text, text, bigint, bigint, text, text, text) IS
+  'Internal: the acting person approving a record of table tbl (rec names it in messages); raises nobody_code when no person acts and self_code when the acting person is maker, the one who made the record (made says how: requested, assessed).';
+-- Approval of an exception: by the acting person (IS525 when nobody acts), who
+-- did not request it (IS523) and has the authority (IS524), before its end
+-- date (IS526).  Fires after actor_stamp and before the workflow engine.
+CREATE OR REPLACE FUNCTION iso28000.provider_exception_approval_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  me bigint;
+  rec text := format('iso28000.provider_exception (org_id, exception_id)=(%s, %s)', NEW.org_id, NEW.exception_id);
+BEGIN
+  IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
+    RETURN NEW;
+  END IF;
+  me := iso28000._approving_person('provider_exception', rec, NEW.org_id, NEW.requested_by, 'requested', 'IS525', 'IS523');
+  -- The authority is the person's: an SMS role of theirs, or level manage of
+  -- their own login.  A delegated application's level is the application's,
+  -- lent to every person it acts for: it is no authority of the person.
+  IF NOT ((coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)
+           AND EXISTS (SELECT FROM iso28000.person p
+                        WHERE p.org_id = NEW.org_id AND p.person_id = me AND p.db_role = current_user))
+          OR iso28000.may_approve_provider_exception(NEW.org_id, me)) THEN
+    RAISE EXCEPTION '% cannot be approved by person %: the approver needs level manage through their own login or an SMS role that may approve provider exceptions', rec, me
+      USING ERRCODE = 'IS524', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'approved_by',
+            DETAIL = 'Admitting a provider that falls short of its security requirements is a decision for someone with that authority; the level of an application acting for the person (act_as) is not the person''s.',
+            HINT = 'A manager assigns an SMS role with may_approve_provider_exceptions, or a manager approves through their own login.';
+  END IF;
+  IF NEW.valid_until < current_date THEN
+    RAISE EXCEPTION '% cannot be approved: it expired on %', rec, NEW.valid_until
+      USING ERRCODE = 'IS526', SCHEMA = 'iso28000', TABLE = 'provider_exception', COLUMN = 'valid_until',
+            DETAIL = 'An exception whose end date has passed admits nothing.',
+            HINT = 'Request a new exception with a new end date.';
+  END IF;
+  NEW.approved_on := coalesce(NEW.approved_on, current_date);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.provider_exception_approval_guard() IS
+  'Trigger on provider_exception (BEFORE UPDATE): entering approved needs an acting person (IS525) who is not the requester (IS523), with an SMS role that may approve provider exceptions or level manage through their own login (not a delegated application''s level) (IS524), before the end date (IS526); fills approved_on.';
+-- Approval of a segment assessment: by the acting person (IS531), not the
+-- assessor (IS530), with at least one scenario scored (IS532).
+CREATE OR REPLACE FUNCTION iso28000.segment_assessment_approval_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  rec text := format('iso28000.segment_assessment (org_id, segment_assessment_id)=(%s, %s)', NEW.org_id, NEW.segment_assessment_id);
+BEGIN
+  IF NEW.status IS DISTINCT FROM 'approved' OR OLD.status IS NOT DISTINCT FROM 'approved' THEN
+    RETURN NEW;
+  END IF;
+  PERFORM iso28000._approving_person('segment_assessment', rec, NEW.org_id, NEW.assessor_id, 'assessed', 'IS531', 'IS530');
+  IF NOT EXISTS (SELECT FROM iso28000.segment_scenario_score s
+                  WHERE s.org_id = NEW.org_id AND s.segment_assessment_id = NEW.segment_assessment_id) THEN
+    RAISE EXCEPTION '% cannot be approved: it scores no threat scenario', rec
+      USING ERRCODE = 'IS532', SCHEMA = 'iso28000', TABLE = 'segment_assessment', COLUMN = 'status',
+            DETAIL = 'A security assessment scores at least one threat scenario (segment_scenario_score).';
+  END IF;
+  NEW.approved_on := coalesce(NEW.approved_on, current_date);
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.segment_assessment_approval_guard() IS
+  'Trigger on segment_assessment (BEFORE UPDATE): entering approved needs an acting person (IS531) who is not the assessor (IS530) and at least one scored threat scenario (IS532); fills approved_on.';
+
+-- Issue 17 (mends17): the reach of the clause maps, written twice in
+-- cross_standard.sql, is the view clause_map_reach; conformity_projection
+-- and audit_projection read it (same columns, same rows).
+-- sql/views/cross_standard.sql.
+-- The rule of the header, once, for both projections: for each catalog
+-- clause x, the target clauses of the deepest map rows covering it.
+CREATE VIEW iso28000.clause_map_reach WITH (security_invoker = true) AS
+SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
+  FROM iso28000.clause x
+  JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+        UNION ALL
+        SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+    ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
+ WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
+                    WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
+                           AND x.clause OPERATOR(iso28000.<@) q.from_clause
+                           AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
+                       OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
+                           AND x.clause OPERATOR(iso28000.<@) q.to_clause
+                           AND q.to_clause OPERATOR(iso28000.>) p.from_clause));
+COMMENT ON VIEW iso28000.clause_map_reach IS
+  'ISO 28000 4.4: Where a result on each catalog clause reaches another standard through the clause maps (read both ways): the target clauses of the deepest map rows whose source clause covers it; what conformity_projection and audit_projection count. Not meant for BI.';
+COMMENT ON COLUMN iso28000.clause_map_reach.source_standard IS 'Standard of the clause a result is recorded on.';
+COMMENT ON COLUMN iso28000.clause_map_reach.source_clause IS 'That clause.';
+COMMENT ON COLUMN iso28000.clause_map_reach.to_standard IS 'Standard reached.';
+COMMENT ON COLUMN iso28000.clause_map_reach.to_clause IS 'Clause reached.';
+GRANT SELECT ON iso28000.clause_map_reach TO PUBLIC;
+
+CREATE OR REPLACE VIEW iso28000.conformity_projection WITH (security_invoker = true) AS
+WITH target AS (
+    -- each assessment with each standard its own standard has maps to, and that standard's clauses
+    SELECT s.org_id, s.assessment_id, s.title AS assessment_title, s.assessed_on, s.standard AS source_standard,
+           c.standard, c.clause, c.title, c.seq,
+           NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = c.standard AND k.parent = c.clause) AS leaf
+      FROM iso28000.self_assessment s
+      JOIN iso28000.clause c
+        ON c.pdca IS NOT NULL
+       AND EXISTS (SELECT FROM iso28000.clause_map m
+                    WHERE (m.from_standard = s.standard AND m.to_standard = c.standard)
+                       OR (m.to_standard = s.standard AND m.from_standard = c.standard))),
+reach AS NOT MATERIALIZED (
+    -- for each catalog clause, the target clauses of the deepest map rows covering it
+    SELECT r.source_standard, r.source_clause, r.to_standard, r.to_clause FROM iso28000.clause_map_reach r),
+per_target AS (
+    -- one tally per target clause: the scoring aggregate straight over the results
+    SELECT res.org_id, res.assessment_id, m.to_standard AS standard, m.to_clause AS clause,
+           iso28000.conformity_tally(res.grade, res.weight) AS tally
+      FROM iso28000.assessment_result res
+      JOIN reach m ON m.source_standard = res.standard AND m.source_clause OPERATOR(iso28000.=) res.clause
+     GROUP BY 1, 2, 3, 4),
+leaves AS (
+    SELECT t.org_id, t.assessment_id, t.standard, t.clause,
+           CASE WHEN p.tally IS NOT NULL THEN p.tally
+                WHEN t.leaf THEN '{not_assessed=1/1}'::iso28000.conformity_tally END AS tally
+      FROM target t
+      LEFT JOIN per_target p ON p.org_id = t.org_id AND p.assessment_id = t.assessment_id
+                            AND p.standard = t.standard AND p.clause OPERATOR(iso28000.=) t.clause),
+rolled AS (
+    SELECT l.org_id, l.assessment_id, l.standard, iso28000.ancestor(l.clause, d) AS clause,
+           iso28000.conformity_merge(l.tally) AS tally
+      FROM leaves l
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(l.clause)) AS d
+     WHERE l.tally IS NOT NULL
+     GROUP BY 1, 2, 3, 4)
+SELECT t.org_id, t.assessment_id, t.assessment_title, t.assessed_on, t.source_standard, t.standard,
+       t.clause::text AS clause, iso28000.sort_key(t.clause) AS clause_sort, t.title, t.seq,
+       iso28000.depth(t.clause) AS depth,
+       (SELECT string_agg(p.from_clause::text, ', ' ORDER BY iso28000.sort_key(p.from_clause))
+          FROM (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+                UNION ALL
+                SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+         WHERE p.from_standard = t.source_standard AND p.to_standard = t.standard
+           AND p.to_clause OPERATOR(iso28000.=) t.clause) AS mapped_from,
+       EXISTS (SELECT FROM reach m WHERE m.source_standard = t.source_standard AND m.to_standard = t.standard
+                                      AND m.to_clause OPERATOR(iso28000.<@) t.clause) AS reached,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       round(iso28000.coverage(r.tally)::numeric, 2) AS coverage,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.tally::text AS tally
+  FROM target t
+  LEFT JOIN leaves l ON l.org_id = t.org_id AND l.assessment_id = t.assessment_id
+                    AND l.standard = t.standard AND l.clause OPERATOR(iso28000.=) t.clause
+  LEFT JOIN rolled r ON r.org_id = t.org_id AND r.assessment_id = t.assessment_id
+                    AND r.standard = t.standard AND r.clause OPERATOR(iso28000.=) t.clause;
+CREATE OR REPLACE VIEW iso28000.audit_projection WITH (security_invoker = true) AS
+WITH target AS (
+    SELECT a.org_id, a.audit_id, a.title AS audit_title, a.status AS audit_status, a.scope, a.standard AS source_standard,
+           c.standard, c.clause, c.title, c.seq
+      FROM iso28000.audit a
+      JOIN iso28000.clause c
+        ON c.pdca IS NOT NULL
+       AND EXISTS (SELECT FROM iso28000.clause_map m
+                    WHERE (m.from_standard = a.standard AND m.to_standard = c.standard)
+                       OR (m.to_standard = a.standard AND m.from_standard = c.standard))
+     WHERE a.status <> 'cancelled'),
+reach AS NOT MATERIALIZED (
+    -- for each catalog clause, the target clauses of the deepest map rows covering it
+    SELECT r.source_standard, r.source_clause, r.to_standard, r.to_clause FROM iso28000.clause_map_reach r),
+per_target AS (
+    -- one tally per target clause of each audit: the findings, each of weight 1
+    SELECT f.org_id, f.audit_id, m.to_standard AS standard, m.to_clause AS clause,
+           iso28000.conformity_tally(f.grade) AS tally, count(*) AS findings
+      FROM iso28000.audit_finding f
+      JOIN reach m ON m.source_standard = f.standard AND m.source_clause OPERATOR(iso28000.=) f.clause
+     GROUP BY 1, 2, 3, 4),
+rolled AS (
+    SELECT p.org_id, p.audit_id, p.standard, iso28000.ancestor(p.clause, d) AS clause,
+           iso28000.conformity_merge(p.tally) AS tally, sum(p.findings)::bigint AS findings
+      FROM per_target p
+     CROSS JOIN LATERAL generate_series(1, iso28000.depth(p.clause)) AS d
+     GROUP BY 1, 2, 3, 4)
+SELECT t.org_id, t.audit_id, t.audit_title, t.audit_status, t.source_standard, t.standard,
+       t.clause::text AS clause, iso28000.sort_key(t.clause) AS clause_sort, t.title, t.seq,
+       iso28000.depth(t.clause) AS depth,
+       EXISTS (SELECT FROM reach m
+                WHERE m.source_standard = t.source_standard AND m.to_standard = t.standard
+                  AND m.to_clause OPERATOR(iso28000.<@) t.clause
+                  AND iso28000.scope_covers(t.scope, m.source_clause)) AS reached,
+       coalesce(r.findings, 0) AS findings,
+       round(iso28000.score(r.tally)::numeric, 2) AS score,
+       iso28000.verdict(r.tally) AS verdict,
+       coalesce(iso28000.count_of(r.tally, 'minor_nc'), 0) AS minor_nc_count,
+       coalesce(iso28000.count_of(r.tally, 'major_nc'), 0) AS major_nc_count,
+       r.tally::text AS tally
+  FROM target t
+  LEFT JOIN rolled r ON r.org_id = t.org_id AND r.audit_id = t.audit_id
+                    AND r.standard = t.standard AND r.clause OPERATOR(iso28000.=) t.clause;

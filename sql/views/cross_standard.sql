@@ -22,6 +22,30 @@
  * (test/pgtap/cross_standard.sql).
  */
 
+-- The rule of the header, once, for both projections: for each catalog
+-- clause x, the target clauses of the deepest map rows covering it.
+CREATE VIEW iso28000.clause_map_reach WITH (security_invoker = true) AS
+SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
+  FROM iso28000.clause x
+  JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
+        UNION ALL
+        SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
+    ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
+ WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
+                    WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
+                           AND x.clause OPERATOR(iso28000.<@) q.from_clause
+                           AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
+                       OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
+                           AND x.clause OPERATOR(iso28000.<@) q.to_clause
+                           AND q.to_clause OPERATOR(iso28000.>) p.from_clause));
+COMMENT ON VIEW iso28000.clause_map_reach IS
+  'ISO 28000 4.4: Where a result on each catalog clause reaches another standard through the clause maps (read both ways): the target clauses of the deepest map rows whose source clause covers it; what conformity_projection and audit_projection count. Not meant for BI.';
+COMMENT ON COLUMN iso28000.clause_map_reach.source_standard IS 'Standard of the clause a result is recorded on.';
+COMMENT ON COLUMN iso28000.clause_map_reach.source_clause IS 'That clause.';
+COMMENT ON COLUMN iso28000.clause_map_reach.to_standard IS 'Standard reached.';
+COMMENT ON COLUMN iso28000.clause_map_reach.to_clause IS 'Clause reached.';
+GRANT SELECT ON iso28000.clause_map_reach TO PUBLIC;
+
 CREATE VIEW iso28000.conformity_projection WITH (security_invoker = true) AS
 WITH target AS (
     -- each assessment with each standard its own standard has maps to, and that standard's clauses
@@ -35,20 +59,8 @@ WITH target AS (
                     WHERE (m.from_standard = s.standard AND m.to_standard = c.standard)
                        OR (m.to_standard = s.standard AND m.from_standard = c.standard))),
 reach AS NOT MATERIALIZED (
-    -- for each catalog clause x, the target clauses of the deepest map rows covering it
-    SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
-      FROM iso28000.clause x
-      JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
-            UNION ALL
-            SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
-        ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
-     WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
-                        WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
-                               AND x.clause OPERATOR(iso28000.<@) q.from_clause
-                               AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
-                           OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
-                               AND x.clause OPERATOR(iso28000.<@) q.to_clause
-                               AND q.to_clause OPERATOR(iso28000.>) p.from_clause))),
+    -- for each catalog clause, the target clauses of the deepest map rows covering it
+    SELECT r.source_standard, r.source_clause, r.to_standard, r.to_clause FROM iso28000.clause_map_reach r),
 per_target AS (
     -- one tally per target clause: the scoring aggregate straight over the results
     SELECT res.org_id, res.assessment_id, m.to_standard AS standard, m.to_clause AS clause,
@@ -126,19 +138,8 @@ WITH target AS (
                        OR (m.to_standard = a.standard AND m.from_standard = c.standard))
      WHERE a.status <> 'cancelled'),
 reach AS NOT MATERIALIZED (
-    SELECT x.standard AS source_standard, x.clause AS source_clause, p.to_standard, p.to_clause
-      FROM iso28000.clause x
-      JOIN (SELECT m.from_standard, m.from_clause, m.to_standard, m.to_clause FROM iso28000.clause_map m
-            UNION ALL
-            SELECT m.to_standard, m.to_clause, m.from_standard, m.from_clause FROM iso28000.clause_map m) p
-        ON p.from_standard = x.standard AND x.clause OPERATOR(iso28000.<@) p.from_clause
-     WHERE NOT EXISTS (SELECT FROM iso28000.clause_map q
-                        WHERE (q.from_standard = x.standard AND q.to_standard = p.to_standard
-                               AND x.clause OPERATOR(iso28000.<@) q.from_clause
-                               AND q.from_clause OPERATOR(iso28000.>) p.from_clause)
-                           OR (q.to_standard = x.standard AND q.from_standard = p.to_standard
-                               AND x.clause OPERATOR(iso28000.<@) q.to_clause
-                               AND q.to_clause OPERATOR(iso28000.>) p.from_clause))),
+    -- for each catalog clause, the target clauses of the deepest map rows covering it
+    SELECT r.source_standard, r.source_clause, r.to_standard, r.to_clause FROM iso28000.clause_map_reach r),
 per_target AS (
     -- one tally per target clause of each audit: the findings, each of weight 1
     SELECT f.org_id, f.audit_id, m.to_standard AS standard, m.to_clause AS clause,

@@ -334,18 +334,8 @@ SELECT throws_ok($$INSERT INTO iso28000.nonconformity (org_id, title, severity, 
 SELECT lives_ok($$INSERT INTO iso28000.improvement (org_id, title, source) VALUES (tap_in.id('a'), 'From the drill', 'exercise')$$,
                 'an improvement may come from an exercise');
 
--- The fields a refusal carries (doc/sqlstates.md): SQLSTATE, schema, table, column, detail.
-CREATE FUNCTION pg_temp.fields(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  st text; sc text; tb text; co text; de text;
-BEGIN
-  EXECUTE q;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, sc = SCHEMA_NAME, tb = TABLE_NAME, co = COLUMN_NAME, de = PG_EXCEPTION_DETAIL;
-  RETURN format('%s %s.%s.%s %s', st, sc, tb, co, CASE WHEN de <> '' THEN 'detail' ELSE 'no detail' END);
-END
-$$;
+-- pg_temp.fields_detail(): 'SQLSTATE schema.table.column detail [constraint name]' of the error a statement raises.
+\ir include/fields.sql
 WITH i AS (INSERT INTO iso28000.security_incident (org_id, title, severity, detected_at, reported_at, owner_id)
            VALUES (tap_in.id('a'), 'Forged pickup order', 'medium', now() - interval '1 day', now() - interval '1 day', tap_in.id('tap_in_wim'))
            RETURNING incident_id)
@@ -355,21 +345,21 @@ UPDATE iso28000.security_incident SET status = 'contained', containment = 'Load 
 UPDATE iso28000.security_incident SET status = 'investigated', investigation = 'Forged e-mail order' WHERE incident_id = tap_in.id('inc5');
 UPDATE iso28000.security_incident SET status = 'lessons_learned', lessons_learned = 'Call back on the contract number' WHERE incident_id = tap_in.id('inc5');
 INSERT INTO iso28000.incident_risk (org_id, incident_id, risk_id) VALUES (tap_in.id('a'), tap_in.id('inc5'), tap_in.id('R-2'));
-SELECT is(pg_temp.fields(format($$UPDATE iso28000.security_incident SET status = 'closed', lessons_learned = NULL WHERE incident_id = %s$$, tap_in.id('inc5'))),
+SELECT is(pg_temp.fields_detail(format($$UPDATE iso28000.security_incident SET status = 'closed', lessons_learned = NULL WHERE incident_id = %s$$, tap_in.id('inc5'))),
           'IS500 iso28000.security_incident.lessons_learned detail', 'IS500 names security_incident.lessons_learned');
-SELECT is(pg_temp.fields(format($$UPDATE iso28000.security_incident SET status = 'closed' WHERE incident_id = %s$$, tap_in.id('inc5'))),
+SELECT is(pg_temp.fields_detail(format($$UPDATE iso28000.security_incident SET status = 'closed' WHERE incident_id = %s$$, tap_in.id('inc5'))),
           'IS501 iso28000.incident_risk.decision detail', 'IS501 names incident_risk.decision');
 UPDATE iso28000.incident_risk SET decision = 'reassess', decided_on = current_date WHERE incident_id = tap_in.id('inc5');
-SELECT is(pg_temp.fields(format($$UPDATE iso28000.security_incident SET status = 'closed' WHERE incident_id = %s$$, tap_in.id('inc5'))),
+SELECT is(pg_temp.fields_detail(format($$UPDATE iso28000.security_incident SET status = 'closed' WHERE incident_id = %s$$, tap_in.id('inc5'))),
           'IS502 iso28000.risk.assessed_on detail', 'IS502 names risk.assessed_on');
-SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.incident_node (org_id, incident_id, node_id) VALUES (%s, %s, %s)$$,
+SELECT is(pg_temp.fields_detail(format($$INSERT INTO iso28000.incident_node (org_id, incident_id, node_id) VALUES (%s, %s, %s)$$,
                                 tap_in.id('a'), tap_in.id('inc'), tap_in.id('node'))),
           'IS503 iso28000.incident_node.incident_id detail', 'IS503 names the link table and incident_id');
-SELECT is(pg_temp.fields(format($$SELECT iso28000.incident_raise_improvement(%s, -1)$$, tap_in.id('a'))),
+SELECT is(pg_temp.fields_detail(format($$SELECT iso28000.incident_raise_improvement(%s, -1)$$, tap_in.id('a'))),
           'IS504 iso28000.security_incident.incident_id no detail', 'IS504 names security_incident.incident_id');
-SELECT is(pg_temp.fields(format($$SELECT iso28000.exercise_raise_nonconformity(%s, %s)$$, tap_in.id('a'), tap_in.id('planned'))),
+SELECT is(pg_temp.fields_detail(format($$SELECT iso28000.exercise_raise_nonconformity(%s, %s)$$, tap_in.id('a'), tap_in.id('planned'))),
           'IS505 iso28000.plan_exercise.outcome no detail', 'IS505 names plan_exercise.outcome');
-SELECT is(pg_temp.fields(format($$SELECT iso28000.incident_raise_nonconformity(%s, %s)$$, tap_in.id('a'), tap_in.id('inc2'))),
+SELECT is(pg_temp.fields_detail(format($$SELECT iso28000.incident_raise_nonconformity(%s, %s)$$, tap_in.id('a'), tap_in.id('inc2'))),
           'IS506 iso28000.security_incident.status detail', 'IS506 names security_incident.status');
 
 SELECT * FROM finish();

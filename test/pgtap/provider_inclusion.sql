@@ -34,17 +34,8 @@ INSERT INTO iso28000.role_assignment (org_id, sms_role_id, person_id, assigned_o
 RESET SESSION AUTHORIZATION;
 SELECT ok(NOT bool_or(rolsuper), 'none of the test roles is a superuser') FROM pg_roles WHERE rolname LIKE 'tap_pi_%';
 
--- 'SQLSTATE schema.table.column' of the error a statement raises.
-CREATE FUNCTION pg_temp.fields(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; sc text; tb text; co text;
-BEGIN
-  EXECUTE q;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, sc = SCHEMA_NAME, tb = TABLE_NAME, co = COLUMN_NAME;
-  RETURN format('%s %s.%s.%s', st, sc, tb, co);
-END
-$$;
+-- pg_temp.fields(): 'SQLSTATE schema.table.column' of the error a statement raises.
+\ir include/fields.sql
 GRANT EXECUTE ON FUNCTION pg_temp.fields(text) TO PUBLIC;
 
 -- the writer records the requirements and the organisation's own site

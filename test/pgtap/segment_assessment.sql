@@ -24,16 +24,8 @@ VALUES (:a, 'Medium at most', 'medium', current_date - 30);
 RESET SESSION AUTHORIZATION;
 SELECT ok(NOT bool_or(rolsuper), 'none of the test roles is a superuser') FROM pg_roles WHERE rolname LIKE 'tap_sg_%';
 
-CREATE FUNCTION pg_temp.fields(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE st text; sc text; tb text; co text;
-BEGIN
-  EXECUTE q;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, sc = SCHEMA_NAME, tb = TABLE_NAME, co = COLUMN_NAME;
-  RETURN format('%s %s.%s.%s', st, sc, tb, co);
-END
-$$;
+-- pg_temp.fields(): 'SQLSTATE schema.table.column' of the error a statement raises.
+\ir include/fields.sql
 GRANT EXECUTE ON FUNCTION pg_temp.fields(text) TO PUBLIC;
 
 SET SESSION AUTHORIZATION tap_sg_ass;

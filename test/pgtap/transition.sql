@@ -8,18 +8,8 @@ BEGIN;
 CREATE EXTENSION iso28000;
 SELECT plan(18);
 
--- 'SQLSTATE schema.table.column' of the error a statement raises.
-CREATE FUNCTION pg_temp.fields(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-  st text; sc text; tb text; co text;
-BEGIN
-  EXECUTE q;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, sc = SCHEMA_NAME, tb = TABLE_NAME, co = COLUMN_NAME;
-  RETURN format('%s %s.%s.%s', st, sc, tb, co);
-END
-$$;
+-- pg_temp.fields(): 'SQLSTATE schema.table.column' of the error a statement raises.
+\ir include/fields.sql
 
 CREATE ROLE tap_tr_writer;
 CREATE ROLE tap_tr_reader;
