@@ -288,7 +288,8 @@ SELECT iso28000.attach_notifications(t.tbl, t.id_col, t.code_col, t.title_col, t
     ('iso28000.nonconformity', 'nonconformity_id', NULL, 'title', 'status', '{owner_id}'),
     ('iso28000.corrective_action', 'corrective_action_id', NULL, 'title', 'status', '{owner_id}'),
     ('iso28000.provider_exception', 'exception_id', NULL, 'reason', 'status', '{requested_by}'),
-    ('iso28000.improvement', 'improvement_id', NULL, 'title', 'status', '{owner_id}')
+    ('iso28000.improvement', 'improvement_id', NULL, 'title', 'status', '{owner_id}'),
+    ('iso28000.security_incident', 'incident_id', 'reference', 'title', 'status', '{owner_id}')
   ) AS t(tbl, id_col, code_col, title_col, status_col, persons);
 
 -- Raises the due items that fell due, once each.

@@ -6,8 +6,9 @@
  *		a plan, renew a provider's evidence or a training, send a
  *		communication, finish a review output, a corrective action, a risk
  *		treatment or an improvement, reach an objective, review a risk or a
- *		context issue), with the register and record it comes from, the
- *		person responsible and whether it is overdue.  Plain SQL types only,
+ *		context issue, notify an authority of an incident), with the
+ *		register and record it comes from, the person responsible and
+ *		whether it is overdue.  Plain SQL types only,
  *		security_invoker: row-level security of the registers decides what a
  *		member sees.  The notification outbox raises its rows when they fall
  *		due (iso28000.raise_due_items, sql/views/notification.sql).
@@ -173,7 +174,15 @@ WITH items (org_id, register, record_id, record_code, record_title, item, reason
     -- 10.1 an improvement approved and not yet implemented
     SELECT i.org_id, 'improvement', i.improvement_id, NULL, i.title, 'improvement', 'due', i.owner_id, i.due_on
       FROM iso28000.improvement i
-     WHERE i.due_on IS NOT NULL AND i.status IN ('proposed', 'approved'))
+     WHERE i.due_on IS NOT NULL AND i.status IN ('proposed', 'approved')
+    UNION ALL
+    -- 4.2.2, 7.4, 8.6.3 an incident's notification to an authority, required and not yet sent
+    -- (no deadline set: due at once, like a task never done)
+    SELECT d.org_id, 'security_incident', d.incident_id, d.reference, d.title, 'authority_notification',
+           CASE WHEN d.notify_by IS NULL THEN 'never_done' ELSE 'due' END,
+           si.owner_id, d.notify_by::date
+      FROM iso28000.incident_notification_due d
+      JOIN iso28000.security_incident si ON si.org_id = d.org_id AND si.incident_id = d.incident_id)
 SELECT it.org_id,
        g.code AS org_code,
        it.register::text AS register,
@@ -202,12 +211,12 @@ COMMENT ON COLUMN iso28000.due_item.register IS 'Register (table of schema iso28
 COMMENT ON COLUMN iso28000.due_item.record_id IS 'Surrogate key of the record in its register (with org_id and register, the link back to it).';
 COMMENT ON COLUMN iso28000.due_item.record_code IS 'The record''s code or reference in the organisation, when the register has one.';
 COMMENT ON COLUMN iso28000.due_item.record_title IS 'Title, subject or description of the record.';
-COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, provider_exception, partner_screening, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement.';
+COMMENT ON COLUMN iso28000.due_item.item IS 'What falls due: compliance_evaluation, context_review, risk_review, objective, training_validity, communication, document_review, control_test, risk_treatment, provider_evidence, provider_assessment, provider_exception, partner_screening, plan_exercise, exercise_planned, plan_review, review_output, nonconformity_closure, corrective_action, improvement, authority_notification.';
 COMMENT ON COLUMN iso28000.due_item.reason IS 'due (a date is set), expires (a validity ends) or never_done (a periodic task never performed; due since the record came into force, or undated).';
-COMMENT ON COLUMN iso28000.due_item.responsible_id IS 'Person responsible (the record''s owner, the trainee, the exercise lead or the provider node''s owner).';
+COMMENT ON COLUMN iso28000.due_item.responsible_id IS 'Person responsible (the record''s owner, the trainee, the exercise lead or the provider node''s owner; an incident''s owner, NULL before triage names one).';
 COMMENT ON COLUMN iso28000.due_item.responsible_name IS 'Full name of the person responsible.';
 COMMENT ON COLUMN iso28000.due_item.responsible_email IS 'E-mail address of the person responsible.';
-COMMENT ON COLUMN iso28000.due_item.due_on IS 'Date it falls due; NULL for a periodic task never performed with no start date.';
+COMMENT ON COLUMN iso28000.due_item.due_on IS 'Date it falls due; NULL for a periodic task never performed with no start date, or an authority notification required without a deadline.';
 COMMENT ON COLUMN iso28000.due_item.overdue IS 'True when the due date is past (or the task was never performed and has no date).';
 COMMENT ON COLUMN iso28000.due_item.days_overdue IS 'Days past the due date; negative while still ahead; NULL without a date.';
 GRANT SELECT ON iso28000.due_item TO PUBLIC;

@@ -7,9 +7,9 @@ notification_id) when, and only when, the transaction that wrote it commits.
 This suite checks it with two connections through psycopg2: a listener (the
 mailer) and a writer (a non-superuser member at level write, as an
 application would be).  The writer assigns records to a person (an
-assignment notification), moves one through a transition, and raises due
-items, committing some transactions and rolling back others (whole, and to a
-savepoint); the listener must hear exactly the ids of the committed rows,
+assignment notification), moves one through a transition, raises due items
+and triages a security incident, committing some transactions and rolling
+back others (whole, and to a savepoint); the listener must hear exactly the ids of the committed rows,
 which must be in the outbox, and nothing of the rolled-back ones.  Then the
 mailer marks what it heard delivered.
 
@@ -208,7 +208,36 @@ def run(org, olga):
     check(got == [(CHANNEL, i) for i in ids] and again == [],
           "the committed raise is heard once; the second raise is silent", "heard %r then %r, outbox %r" % (got, again, ids))
 
-    # 6. The mailer marks what it heard delivered.
+    # 6. An incident (8.6.3) reported, then triaged: its transition and its new
+    # owner are written to the outbox and heard when committed; a triage rolled
+    # back is neither.  It needs no authority notification, so nothing falls due.
+    last = int(ids[-1]) if ids else last
+    w.execute("INSERT INTO iso28000.security_incident (org_id, reference, title, severity)"
+              " VALUES (%s, 'INC-1', 'Seal broken', 'high') RETURNING incident_id", (org,))
+    inc = w.fetchone()[0]
+    writer.commit()
+    got = heard(listener, 1.0)
+    check(got == [] and outbox_ids(lcur, org, last) == [],
+          "an incident reported without an owner notifies nobody", got)
+    w.execute("UPDATE iso28000.security_incident SET status = 'triaged', owner_id = %s, triage_note = 'High'"
+              " WHERE org_id = %s AND incident_id = %s", (olga, org, inc))
+    writer.rollback()
+    got = heard(listener, 1.0)
+    check(got == [] and outbox_ids(lcur, org, last) == [], "a triage rolled back is neither written nor heard", got)
+    w.execute("UPDATE iso28000.security_incident SET status = 'triaged', owner_id = %s, triage_note = 'High'"
+              " WHERE org_id = %s AND incident_id = %s", (olga, org, inc))
+    writer.commit()
+    got = heard(listener, 5)
+    lcur.execute("SELECT notification_id::text, kind, register, record_code, recipient_id, from_state, to_state"
+                 " FROM iso28000.notification WHERE org_id = %s AND notification_id > %s ORDER BY notification_id",
+                 (org, last))
+    rows = lcur.fetchall()
+    check(sorted(r[1:] for r in rows) == [("assignment", "security_incident", "INC-1", olga, None, "triaged"),
+                                          ("transition", "security_incident", "INC-1", olga, "reported", "triaged")],
+          "a committed triage of an incident writes its transition and its owner's assignment", rows)
+    check(got == [(CHANNEL, r[0]) for r in rows], "and both are heard on the channel", "heard %r, outbox %r" % (got, rows))
+
+    # 7. The mailer marks what it heard delivered.
     all_ids = [int(i) for i in outbox_ids(lcur, org, 0)]
     lcur.execute("SELECT iso28000.mark_delivered(%s, %s)", (org, all_ids))
     check(lcur.fetchone()[0] == len(all_ids), "the mailer marks every row it heard delivered")

@@ -5,7 +5,7 @@
 -- every chain verifies, and a member sees nothing of another organisation.
 SET client_min_messages = warning;
 SET search_path = public, iso28000;
-SELECT plan(25);
+SELECT plan(30);
 SELECT org_id AS a FROM iso28000.organization WHERE code = 'CA' \gset
 SELECT org_id AS b FROM iso28000.organization WHERE code = 'CB' \gset
 
@@ -83,6 +83,29 @@ SELECT count(DISTINCT txid) AS txids, count(*) AS updates FROM iso28000.history 
  WHERE h.org_id = :a AND h.table_name = 'iso28000.assessment_result' AND h.operation = 'UPDATE' \gset
 SELECT is(:txids, 1, 'the rows of one statement share one txid');
 SELECT ok(:updates > 8, 'and each changed row has its record (' || :updates || ')');
+-- An incident's authority notification is a due item of its owner; the
+-- incident's owner and its transition are written to the outbox on the shard.
+INSERT INTO iso28000.security_incident (org_id, reference, title, severity, owner_id, detected_at, reported_at,
+                                        authority_notification_required, authority_notify_by)
+VALUES (:a, 'INC-C1', 'Seal broken', 'high', :mgr, now() - interval '2 days', now() - interval '2 days', true, now() - interval '1 day');
+SELECT count(*) AS n, min(item) AS item, min(responsible_id) AS who, min(due_on - current_date) AS days, bool_and(overdue) AS late
+  FROM iso28000.due_item WHERE org_id = :a AND register = 'security_incident' \gset
+SELECT is(format('%s %s %s %s %s', :n, :'item', :who, :days, :'late'), format('1 authority_notification %s -1 t', :mgr),
+          'due_item lists the incident''s overdue authority notification with its owner, on the cluster');
+UPDATE iso28000.security_incident SET status = 'triaged', triage_note = 'High' WHERE org_id = :a AND reference = 'INC-C1';
+SELECT string_agg(kind || ':' || coalesce(to_state, '') || ':' || recipient_id, ' ' ORDER BY notification_id) AS outbox
+  FROM iso28000.notification WHERE org_id = :a AND register = 'security_incident' \gset
+SELECT is(:'outbox', format('assignment:reported:%1$s transition:triaged:%1$s', :mgr),
+          'reporting and triaging the incident wrote its owner''s assignment and the transition to the outbox');
+SELECT iso28000.raise_due_items(:a) AS raised \gset
+SELECT count(*) AS n FROM iso28000.notification WHERE org_id = :a AND kind = 'due' AND register = 'security_incident' AND recipient_id = :mgr \gset
+SELECT is(:n, 1, 'raise_due_items raises it for its owner');
+SELECT incident_id AS inc FROM iso28000.security_incident WHERE org_id = :a AND reference = 'INC-C1' \gset
+SELECT lives_ok(format($$INSERT INTO iso28000.incident_notification (org_id, incident_id, recipient_kind, recipient, content)
+                         VALUES (%s, %s, 'authority', 'Customs', 'Seal broken')$$, :a, :inc),
+                'the authority notification is recorded');
+SELECT count(*) AS n FROM iso28000.due_item WHERE org_id = :a AND register = 'security_incident' \gset
+SELECT is(:n, 0, 'and the item is gone');
 SELECT lives_ok(format($$SELECT iso28000.grant_access(%s, 'citus_reader_b', 'read')$$, :a), 'a manager grants access through the coordinator');
 SELECT lives_ok(format($$SELECT iso28000.revoke_access(%s, 'citus_reader_b')$$, :a), 'and revokes it');
 RESET ROLE;

@@ -7,7 +7,7 @@
 -- roles.  Commit/rollback with a real LISTEN: test/suite.d/notify_listen.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(44);
+SELECT plan(52);
 
 CREATE ROLE tap_due_mgr NOLOGIN;
 CREATE ROLE tap_due_writer NOLOGIN;
@@ -211,12 +211,76 @@ SELECT results_eq(
   'its approval is notified to the person who requested it');
 RESET SESSION AUTHORIZATION;
 
+-- Incidents (8.6.3): an authority notification required and not yet sent is a
+-- due item of the incident's owner, dated by its deadline; the incident's
+-- transitions and owners are notified.
+SET SESSION AUTHORIZATION tap_due_writer;
+INSERT INTO iso28000.security_incident (org_id, reference, title, severity, detected_at, reported_at, owner_id,
+                                        authority_notification_required, authority_notify_by)
+VALUES (:a, 'INC-LATE', 'Seal broken at gate 2', 'high', now() - interval '3 days', now() - interval '3 days', :olga,
+        true, now() - interval '2 days')
+RETURNING incident_id AS inc_late \gset
+INSERT INTO iso28000.security_incident (org_id, reference, title, severity, owner_id,
+                                        authority_notification_required, authority_notify_by)
+VALUES (:a, 'INC-SOON', 'Fence cut', 'medium', :mia, true, now() + interval '2 days')
+RETURNING incident_id AS inc_soon \gset
+INSERT INTO iso28000.security_incident (org_id, reference, title, severity, authority_notification_required)
+VALUES (:a, 'INC-NOW', 'Drone over the yard', 'low', true)
+RETURNING incident_id AS inc_now \gset
+INSERT INTO iso28000.security_incident (org_id, reference, title, severity, owner_id)
+VALUES (:a, 'INC-QUIET', 'Badge lost', 'low', :olga);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_due_reader;
+SELECT results_eq(
+  format($$SELECT record_id, record_code, record_title, item, reason, responsible_id, responsible_name, due_on, overdue, days_overdue
+             FROM iso28000.due_item WHERE org_id = %s AND register = 'security_incident' ORDER BY record_code$$, :a),
+  format($$VALUES (%1$s::bigint, 'INC-LATE', 'Seal broken at gate 2', 'authority_notification', 'due', %4$s::bigint, 'Olga Owner', current_date - 2, true, 2),
+                  (%3$s::bigint, 'INC-NOW', 'Drone over the yard', 'authority_notification', 'never_done', NULL::bigint, NULL::text, NULL::date, true, NULL::integer),
+                  (%2$s::bigint, 'INC-SOON', 'Fence cut', 'authority_notification', 'due', %5$s::bigint, 'Mia Manager', current_date + 2, false, -2)$$,
+         :inc_late, :inc_soon, :inc_now, :olga, :mia),
+  'due_item lists the authority notifications not yet sent: overdue by 2 days, without a deadline (at once, nobody named yet) and due in 2 days, each with the incident''s owner; an incident that needs none is not listed');
+SELECT is((SELECT count(*) FROM iso28000.due_item WHERE org_id = :b AND register = 'security_incident'), 0::bigint,
+          'a reader of A sees no incident of B among the due items');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_due_writer;
+INSERT INTO iso28000.incident_notification (org_id, incident_id, recipient_kind, recipient, content)
+VALUES (:a, :inc_soon, 'partner', 'Carrier One', 'Fence cut near your bay');
+SELECT is((SELECT count(*) FROM iso28000.due_item WHERE org_id = :a AND register = 'security_incident' AND record_id = :inc_soon), 1::bigint,
+          'a notification to a partner does not settle the authority notification');
+INSERT INTO iso28000.incident_notification (org_id, incident_id, recipient_kind, recipient, content)
+VALUES (:a, :inc_soon, 'authority', 'Police', 'Fence cut, reported');
+SELECT is((SELECT count(*) FROM iso28000.due_item WHERE org_id = :a AND register = 'security_incident' AND record_id = :inc_soon), 0::bigint,
+          'once the authority is notified, the item is gone');
+SELECT results_eq(
+  format($$SELECT kind, recipient_id, record_code, reason, to_state FROM iso28000.notification
+            WHERE org_id = %s AND register = 'security_incident' ORDER BY notification_id$$, :a),
+  format($$VALUES ('assignment', %1$s::bigint, 'INC-LATE', 'named as owner_id', 'reported'),
+                  ('assignment', %2$s::bigint, 'INC-SOON', 'named as owner_id', 'reported'),
+                  ('assignment', %1$s::bigint, 'INC-QUIET', 'named as owner_id', 'reported')$$, :olga, :mia),
+  'reporting an incident with an owner notifies the owner (security_incident is attached to the outbox)');
+SELECT max(notification_id) AS before_triage FROM iso28000.notification WHERE org_id = :a \gset
+UPDATE iso28000.security_incident SET status = 'triaged', owner_id = :wim, triage_note = 'Low: watch the yard'
+ WHERE org_id = :a AND incident_id = :inc_now;
+SELECT results_eq(
+  format($$SELECT kind, recipient_id, from_state, to_state, subject FROM iso28000.notification
+            WHERE org_id = %s AND notification_id > %s ORDER BY kind DESC$$, :a, :before_triage),
+  format($$VALUES ('transition', %1$s::bigint, 'reported', 'triaged', 'security_incident INC-NOW: reported -> triaged'),
+                  ('assignment', %1$s::bigint, NULL, 'triaged', 'security_incident INC-NOW: Drone over the yard')$$, :wim),
+  'triaging an incident writes a transition and an assignment to its new owner, in the same transaction');
+SELECT is(iso28000.raise_due_items(:a), 2, 'raise_due_items raises the overdue and the undated authority notifications');
+SELECT results_eq(
+  format($$SELECT record_code, recipient_id, due_on FROM iso28000.notification
+            WHERE org_id = %s AND kind = 'due' AND register = 'security_incident' ORDER BY record_code$$, :a),
+  format($$VALUES ('INC-LATE', %s::bigint, current_date - 2), ('INC-NOW', %s::bigint, NULL::date)$$, :olga, :wim),
+  'each raised to the incident''s owner (the one named at triage for the undated one)');
+RESET SESSION AUTHORIZATION;
+
 -- The pg_notify announcement is queued by a statement trigger on the outbox.
 SELECT is((SELECT count(*) FROM pg_trigger WHERE tgrelid = 'iso28000.notification'::regclass
               AND tgname = 'notification_announce' AND tgtype & 1 = 0), 1::bigint,
           'the outbox announces its rows with a statement-level trigger');
 SELECT is((SELECT count(*) FROM pg_trigger WHERE tgname IN ('notify_insert', 'notify_update')
-              AND tgtype & 1 = 0), 54::bigint, 'every attached register has its two statement-level notification triggers');
+              AND tgtype & 1 = 0), 56::bigint, 'every attached register has its two statement-level notification triggers');
 
 SELECT * FROM finish();
 ROLLBACK;
