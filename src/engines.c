@@ -25,6 +25,7 @@
 
 #include "citus_compat.h"
 #include "engines.h"
+#include "history_store.h"
 
 static EngineCatalog engine_cat;
 static bool engine_cat_valid = false;
@@ -34,7 +35,8 @@ static bool engine_callbacks = false;
 static void
 engine_relcache_callback(Datum arg, Oid relid)
 {
-	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for both */
+	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for all three */
+	history_store_invalidate(relid);
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||

@@ -79,13 +79,12 @@
 #include "engines.h"
 #include "history.h"
 #include "history_canon.h"
+#include "history_store.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
 
 /* Name under which a batch of new history rows is visible to the INSERT. */
 #define HISTORY_BATCH_ENR "iso28000_history_batch"
-/* Number of columns of iso28000.history that the recorder fills. */
-#define HISTORY_NCOLS 14
 /*
  * Batches up to this many rows are inserted row by row through a kept plan;
  * larger ones in one INSERT ... SELECT from the batch, whose parse and plan
@@ -93,11 +92,7 @@
  */
 #define HISTORY_DIRECT_ROWS 8
 
-/* Columns of iso28000.history that the recorder fills, and their types. */
-static const char *const history_colnames[HISTORY_NCOLS] = {
-	"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
-	"operation", "row_key", "before_image", "after_image", "prev_hash", "hash", "acting_person"
-};
+/* Types of the columns of iso28000.history that the recorder fills (history_colnames). */
 static Oid	history_coltypes[HISTORY_NCOLS] = {
 	INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, INT8OID, TEXTOID,
 	TEXTOID, JSONBOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID, INT8OID
@@ -135,7 +130,8 @@ typedef struct Recorder
 	StringInfoData canon;
 	TupleDesc	outdesc;
 	Tuplestorestate *out;		/* the batch, when not direct */
-	bool		direct;			/* insert each record through a kept plan */
+	bool		direct;			/* insert each record through a kept plan (or the store) */
+	bool		store;			/* write through history_store.c, not SPI */
 	int			ncols;			/* HISTORY_NCOLS, or one less on a 0.1.0 schema */
 	MemoryContext rowcxt;
 	ItemPointer move_tid;		/* set: the direct INSERT also moves this head */
@@ -499,8 +495,13 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 	r->sha = sha256_create();
 	initStringInfo(&r->canon);
 
-	/* A small batch goes straight through a kept plan: no tuple store. */
-	r->direct = (n <= HISTORY_DIRECT_ROWS) || iso28000_is_shard(r->rel);	/* Citus cannot ship a tuple store */
+	/*
+	 * On a single node every record goes straight into the table
+	 * (history_store.c).  Otherwise a small batch goes through a kept plan,
+	 * a large one through a tuple store; Citus cannot ship a tuple store.
+	 */
+	r->store = !iso28000_is_shard(r->rel) && history_store_usable();
+	r->direct = r->store || (n <= HISTORY_DIRECT_ROWS) || iso28000_is_shard(r->rel);
 	r->out = NULL;
 
 	/* A 0.1.0 history has no acting_person (engines.c): written and hashed without it. */
@@ -592,6 +593,7 @@ typedef struct HeldHead
 
 static HTAB *held_heads = NULL;
 static void held_head_moved(int64 org_id, int64 seq, const uint8 *hash);
+static void held_head_note(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid);
 static Oid	held_heads_relid = InvalidOid;	/* the history_head they are rows of */
 static bool held_heads_callbacks = false;
 
@@ -643,7 +645,7 @@ held_head(int64 org_id, bool create)
 
 /* Locks an organisation's chain head (creating it); returns its seq, hash and tid. */
 static void
-lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
+lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid, bool direct)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(org_id)};
@@ -659,6 +661,12 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 	}
 	for (attempt = 0; attempt < 2; attempt++)
 	{
+		if (direct)
+		{
+			if (history_store_lock_head(org_id, seq, hash, tid))
+				return;
+			goto create;
+		}
 		run_plan(&plan_lock_head,
 				 "SELECT seq, hash, ctid FROM iso28000.history_head"
 				 " WHERE org_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
@@ -676,6 +684,7 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 			return;
 		}
 		/* First record of this organisation: create its head, then lock it. */
+create:
 		run_plan(&plan_new_head,
 				 "INSERT INTO iso28000.history_head (org_id, seq, hash)"
 				 " VALUES ($1, 0, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))"
@@ -687,32 +696,45 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 
 /* Moves an organisation's locked chain head (at tid) to its new last record. */
 static void
-move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
+move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool direct)
 {
 	Oid			argtypes[5] = {INT8OID, INT8OID, BYTEAOID, TIDOID, TIMESTAMPTZOID};
 	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
 	Datum		values[5] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
 	PointerGetDatum(tid), TimestampTzGetDatum(GetCurrentTimestamp())};
 
+	if (direct)
+	{
+		history_store_move_head(org_id, seq, hash, GetCurrentTimestamp(), tid);
+		held_head_note(org_id, seq, hash, tid);
+		return;
+	}
 	run_plan(&plan_move_head, HISTORY_MOVE_HEAD("$2", "$3", "$4", "$5"), 5, argtypes, values,
 			 SPI_OK_UPDATE_RETURNING);
 	held_head_moved(org_id, seq, hash);
+}
+
+/* Notes where a head moved: its seq, hash and the tid of its new version. */
+static void
+held_head_note(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid)
+{
+	HeldHead   *held = held_head(org_id, true);
+
+	held->seq = seq;
+	memcpy(held->hash, hash, HISTORY_HASH_LEN);
+	ItemPointerCopy(tid, &held->tid);
 }
 
 /* Notes where a head moved (the RETURNING ctid of the last SPI statement). */
 static void
 held_head_moved(int64 org_id, int64 seq, const uint8 *hash)
 {
-	HeldHead   *held;
 	bool		isnull;
 
 	if (SPI_processed != 1)
 		elog(ERROR, "history head of organisation " INT64_FORMAT " moved under a held lock", org_id);
-	held = held_head(org_id, true);
-	held->seq = seq;
-	memcpy(held->hash, hash, HISTORY_HASH_LEN);
-	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
-					&held->tid);
+	held_head_note(org_id, seq, hash,
+				   (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)));
 }
 
 /*
@@ -781,7 +803,13 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	values[13] = Int64GetDatum(rec.acting_person);
 	nulls[13] = !rec.has_person;
 
-	if (r->direct && r->move_tid != NULL)
+	if (r->store)
+	{
+		/* Straight into the table (history_store.c). */
+		history_store_insert(values, nulls, r->ncols);
+		MemoryContextSwitchTo(old);
+	}
+	else if (r->direct && r->move_tid != NULL)
 	{
 		/* The record and the move of its head in one statement. */
 		char		spinulls[HISTORY_NCOLS + 2];
@@ -894,8 +922,8 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		uint8		hash[HISTORY_HASH_LEN];
 		ItemPointerData tid;
 
-		lock_head(org_id, &seq, hash, &tid);
-		if (r->direct && !iso28000_is_shard(r->rel) && (i + 1 == n || rows[i + 1].org_id != org_id))
+		lock_head(org_id, &seq, hash, &tid, r->store);
+		if (r->direct && !r->store && !iso28000_is_shard(r->rel) && (i + 1 == n || rows[i + 1].org_id != org_id))
 		{
 			/*
 			 * The organisation's only record: appended with the move of its
@@ -909,7 +937,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		}
 		for (; i < n && rows[i].org_id == org_id; i++)
 			record_row(r, &rows[i], ++seq, hash);
-		move_head(org_id, seq, hash, &tid);
+		move_head(org_id, seq, hash, &tid, r->store);
 	}
 
 	if (!r->direct)

@@ -1,0 +1,422 @@
+/*
+ * history_store.c
+ *		Writing the history chain without the executor (history_store.h).
+ *
+ * What SPI did and what stands in for it here:
+ *
+ * - SELECT seq, hash, ctid FROM history_head WHERE org_id = $1 FOR UPDATE:
+ *   an index scan of the head's primary key with the statement's snapshot
+ *   (a new one in READ COMMITTED, the transaction's otherwise), then
+ *   table_tuple_lock() in exclusive mode, waiting, and in READ COMMITTED
+ *   following the row to its latest version, exactly as ExecLockRows() does;
+ *   in REPEATABLE READ and SERIALIZABLE a head moved by a concurrent
+ *   transaction is a serialization failure (40001), as there.
+ * - INSERT INTO history ...: heap insert (which toasts large images) and an
+ *   entry in each index, unique ones checked, as CatalogTupleInsert() does.
+ * - UPDATE history_head SET seq, hash, moved_at WHERE ctid = $tid: heap
+ *   update of the locked version (a heap-only tuple when it fits, no index
+ *   entry then), as CatalogTupleUpdate() does.
+ *
+ * Each step first advances the command counter, as SPI does before every
+ * statement, so that a head created or moved earlier in the same command
+ * (two statement triggers of one INSERT ... ON CONFLICT) is visible and not
+ * "updated by self".  Everything runs as the history's owner, who bypasses
+ * the tables' row-level security as it did through SPI; no function looked
+ * up by name runs (the only operator is int8 equality, by its OID).
+ *
+ * When it applies (history_store_usable()).  The executor would also fire
+ * triggers, apply rules and check constraints, and on Citus route the write
+ * to the shard of the organisation.  None of that applies to the extension's
+ * own tables on a single node, and the check is made once per backend and
+ * again whenever either table's relcache entry is invalidated (CREATE INDEX,
+ * CREATE TRIGGER, ALTER TABLE, and Citus distributing them): if anything is
+ * there that this file would skip, the recorder uses SPI.
+ */
+#include "iso28000_compat.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/pg_am.h"
+#include "commands/extension.h"
+#include "executor/tuptable.h"
+#include "nodes/execnodes.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "engines.h"
+#include "history_store.h"
+
+const char *const history_colnames[HISTORY_NCOLS] = {
+	"org_id", "seq", "recorded_at", "session_role", "acting_role", "txid", "table_name",
+	"operation", "row_key", "before_image", "after_image", "prev_hash", "hash", "acting_person"
+};
+
+/* Columns of history_head, in this order. */
+#define HEAD_NCOLS 4
+static const char *const head_colnames[HEAD_NCOLS] = {"org_id", "seq", "hash", "moved_at"};
+
+/* What is known of the two tables, kept until either is invalidated. */
+static struct
+{
+	bool		valid;
+	bool		usable;
+	Oid			history;
+	Oid			head;
+	Oid			head_index;		/* the head's primary key */
+	AttrNumber	hist_attnum[HISTORY_NCOLS]; /* 0: no such column (0.1.0's acting_person) */
+	AttrNumber	head_attnum[HEAD_NCOLS];
+}			store;
+
+/* See history_store.h; called from the engines' relcache callback. */
+void
+history_store_invalidate(Oid relid)
+{
+	if (!OidIsValid(relid) || relid == store.history || relid == store.head ||
+		relid == store.head_index)
+		store.valid = false;
+}
+
+/* Finds the attribute of each named column; false when a non-dropped column is none of them. */
+static bool
+map_columns(Relation rel, const char *const *names, int nnames, AttrNumber *attnums)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			i,
+				j;
+
+	memset(attnums, 0, sizeof(AttrNumber) * nnames);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped)
+			continue;
+		for (j = 0; j < nnames; j++)
+			if (strcmp(NameStr(att->attname), names[j]) == 0)
+				break;
+		if (j == nnames || att->attgenerated)
+			return false;
+		attnums[j] = att->attnum;
+	}
+	return true;
+}
+
+/*
+ * True when every index of rel is one this file maintains correctly: a ready,
+ * valid btree on plain columns, no expression, no predicate, not deferrable,
+ * no exclusion constraint.
+ */
+static bool
+indexes_plain(Relation rel, Oid *primary)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		ok = true;
+
+	*primary = InvalidOid;
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+		Form_pg_index ind = idx->rd_index;
+
+		if (idx->rd_rel->relam != BTREE_AM_OID || !ind->indisvalid || !ind->indisready ||
+			!ind->indimmediate || ind->indisexclusion ||
+			!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indexprs, NULL) ||
+			!heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL))
+			ok = false;
+		if (ind->indisprimary)
+			*primary = RelationGetRelid(idx);
+		index_close(idx, AccessShareLock);
+	}
+	list_free(indexes);
+	return ok;
+}
+
+/* Decides whether the two tables can be written directly (see history_store.h). */
+static bool
+store_check(void)
+{
+	const EngineCatalog *c = engine_catalog();
+	Relation	hist;
+	Relation	head;
+	bool		ok = true;
+	Oid			hist_pk;
+
+	store.history = c->history;
+	store.head = c->history_head;
+	store.head_index = InvalidOid;
+	if (!OidIsValid(c->history) || !OidIsValid(c->history_head))
+		return false;
+	/* On Citus the history is (or may become) distributed: its writes must be routed. */
+	if (OidIsValid(get_extension_oid("citus", true)))
+		return false;
+
+	hist = table_open(c->history, AccessShareLock);
+	head = table_open(c->history_head, AccessShareLock);
+
+	if (hist->rd_rel->relkind != RELKIND_RELATION || head->rd_rel->relkind != RELKIND_RELATION ||
+		hist->rd_rel->relforcerowsecurity || head->rd_rel->relforcerowsecurity ||
+		hist->rd_rel->relhasrules || head->rd_rel->relhasrules ||
+		hist->rd_rel->relchecks > 0 || head->rd_rel->relchecks > 0)
+		ok = false;
+	if (ok && hist->trigdesc != NULL &&
+		(hist->trigdesc->trig_insert_before_row || hist->trigdesc->trig_insert_after_row ||
+		 hist->trigdesc->trig_insert_instead_row || hist->trigdesc->trig_insert_before_statement ||
+		 hist->trigdesc->trig_insert_after_statement))
+		ok = false;
+	if (ok && head->trigdesc != NULL &&
+		(head->trigdesc->trig_update_before_row || head->trigdesc->trig_update_after_row ||
+		 head->trigdesc->trig_update_instead_row || head->trigdesc->trig_update_before_statement ||
+		 head->trigdesc->trig_update_after_statement))
+		ok = false;
+	if (ok && (!map_columns(hist, history_colnames, HISTORY_NCOLS, store.hist_attnum) ||
+			   !map_columns(head, head_colnames, HEAD_NCOLS, store.head_attnum)))
+		ok = false;
+	/* Every column but 0.1.0's acting_person is there; org_id is the head's key. */
+	if (ok)
+	{
+		int			i;
+
+		for (i = 0; i < HISTORY_NCOLS - 1; i++)
+			if (store.hist_attnum[i] == 0)
+				ok = false;
+		for (i = 0; i < HEAD_NCOLS; i++)
+			if (store.head_attnum[i] == 0)
+				ok = false;
+	}
+	if (ok && (!indexes_plain(hist, &hist_pk) || !indexes_plain(head, &store.head_index) ||
+			   !OidIsValid(store.head_index)))
+		ok = false;
+	if (ok)
+	{
+		Relation	idx = index_open(store.head_index, AccessShareLock);
+
+		/* The head is found by its primary key on org_id alone. */
+		if (idx->rd_index->indnkeyatts != 1 ||
+			idx->rd_index->indkey.values[0] != store.head_attnum[0])
+			ok = false;
+		index_close(idx, AccessShareLock);
+	}
+
+	table_close(head, AccessShareLock);
+	table_close(hist, AccessShareLock);
+	return ok;
+}
+
+/* See history_store.h. */
+bool
+history_store_usable(void)
+{
+	(void) engine_catalog();	/* registers the callback that invalidates us */
+	while (!store.valid)
+	{
+		store.valid = true;
+		store.usable = store_check();
+	}
+	return store.usable;
+}
+
+/* Inserts the index entries of a heap tuple just written to rel (not heap-only). */
+static void
+insert_index_entries(Relation rel, HeapTuple tup, bool unchanged)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *info = BuildIndexInfo(idx);
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+		int			i;
+
+		for (i = 0; i < info->ii_NumIndexAttrs; i++)
+			values[i] = heap_getattr(tup, info->ii_IndexAttrNumbers[i], desc, &isnull[i]);
+		index_insert(idx, values, isnull, &tup->t_self, rel,
+					 info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, unchanged, info);
+		index_close(idx, NoLock);
+	}
+	list_free(indexes);
+}
+
+/* See history_store.h. */
+bool
+history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
+{
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	found;
+	ItemPointerData at;
+	Snapshot	snap;
+	TupleTableSlot *slot;
+	TM_FailureData tmfd;
+	TM_Result	res;
+	bool		isnull;
+	Datum		d;
+	bytea	   *b;
+
+	CommandCounterIncrement();
+	rel = table_open(store.head, RowExclusiveLock);
+	snap = RegisterSnapshot(GetTransactionSnapshot());
+
+	ScanKeyInit(&key, store.head_attnum[0], BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(org_id));
+	scan = systable_beginscan(rel, store.head_index, true, snap, 1, &key);
+	found = systable_getnext(scan);
+	if (HeapTupleIsValid(found))
+		ItemPointerCopy(&found->t_self, &at);
+	systable_endscan(scan);
+	if (!HeapTupleIsValid(found))
+	{
+		UnregisterSnapshot(snap);
+		table_close(rel, NoLock);
+		return false;
+	}
+
+	slot = table_slot_create(rel, NULL);
+	res = table_tuple_lock(rel, &at, snap, slot, GetCurrentCommandId(true),
+						   LockTupleExclusive, LockWaitBlock,
+						   IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+						   &tmfd);
+	switch (res)
+	{
+		case TM_Ok:
+			break;
+		case TM_Updated:
+		case TM_Deleted:
+			if (IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+			if (res == TM_Updated && ItemPointerIndicatesMovedPartitions(&tmfd.ctid))
+				elog(ERROR, "history head of organisation " INT64_FORMAT " moved to another partition", org_id);
+			/* Deleted under us in READ COMMITTED: as if there were none. */
+			ExecDropSingleTupleTableSlot(slot);
+			UnregisterSnapshot(snap);
+			table_close(rel, NoLock);
+			return false;
+		default:
+			elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT ": %d",
+				 org_id, (int) res);
+	}
+
+	/* The latest version (READ COMMITTED) still belongs to the organisation. */
+	d = slot_getattr(slot, store.head_attnum[0], &isnull);
+	if (isnull || DatumGetInt64(d) != org_id)
+		elog(ERROR, "history head of organisation " INT64_FORMAT " changed its organisation", org_id);
+	d = slot_getattr(slot, store.head_attnum[1], &isnull);
+	if (isnull)
+		elog(ERROR, "history head of organisation " INT64_FORMAT " has no seq", org_id);
+	*seq = DatumGetInt64(d);
+	d = slot_getattr(slot, store.head_attnum[2], &isnull);
+	b = isnull ? NULL : DatumGetByteaPP(d);
+	if (b == NULL || VARSIZE_ANY_EXHDR(b) != HISTORY_HASH_LEN)
+		elog(ERROR, "history head of organisation " INT64_FORMAT " has a malformed hash", org_id);
+	memcpy(hash, VARDATA_ANY(b), HISTORY_HASH_LEN);
+	ItemPointerCopy(&slot->tts_tid, tid);
+
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snap);
+	table_close(rel, NoLock);
+	return true;
+}
+
+/* See history_store.h. */
+void
+history_store_insert(Datum *values, bool *nulls, int ncols)
+{
+	Relation	rel = table_open(store.history, RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Datum	   *v = palloc0(sizeof(Datum) * desc->natts);
+	bool	   *n = palloc(sizeof(bool) * desc->natts);
+	HeapTuple	tup;
+	int			i;
+
+	memset(n, true, sizeof(bool) * desc->natts);
+	for (i = 0; i < ncols; i++)
+	{
+		AttrNumber	a = store.hist_attnum[i];
+
+		if (a == 0)
+			elog(ERROR, "iso28000.history has no column \"%s\"", history_colnames[i]);
+		v[a - 1] = values[i];
+		n[a - 1] = nulls[i];
+	}
+	tup = heap_form_tuple(desc, v, n);
+	simple_heap_insert(rel, tup);
+	insert_index_entries(rel, tup, false);
+	heap_freetuple(tup);
+	pfree(v);
+	pfree(n);
+	table_close(rel, NoLock);
+}
+
+/* See history_store.h. */
+void
+history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
+						TimestampTz moved_at, ItemPointer tid)
+{
+	Relation	rel;
+	TupleDesc	desc;
+	Datum		v[HEAD_NCOLS];
+	bool		n[HEAD_NCOLS];
+	Datum	   *values;
+	bool	   *nulls;
+	bytea	   *b;
+	HeapTuple	tup;
+	bool		index_entries;
+	int			i;
+
+	CommandCounterIncrement();
+	rel = table_open(store.head, RowExclusiveLock);
+	desc = RelationGetDescr(rel);
+
+	b = palloc(VARHDRSZ + HISTORY_HASH_LEN);
+	SET_VARSIZE(b, VARHDRSZ + HISTORY_HASH_LEN);
+	memcpy(VARDATA(b), hash, HISTORY_HASH_LEN);
+	v[0] = Int64GetDatum(org_id);
+	v[1] = Int64GetDatum(seq);
+	v[2] = PointerGetDatum(b);
+	v[3] = TimestampTzGetDatum(moved_at);
+	memset(n, 0, sizeof(n));
+
+	values = palloc0(sizeof(Datum) * desc->natts);
+	nulls = palloc(sizeof(bool) * desc->natts);
+	memset(nulls, true, sizeof(bool) * desc->natts);
+	for (i = 0; i < HEAD_NCOLS; i++)
+	{
+		values[store.head_attnum[i] - 1] = v[i];
+		nulls[store.head_attnum[i] - 1] = n[i];
+	}
+	tup = heap_form_tuple(desc, values, nulls);
+#if PG_VERSION_NUM >= 160000
+	{
+		TU_UpdateIndexes upd;
+
+		simple_heap_update(rel, tid, tup, &upd);
+		index_entries = (upd != TU_None);
+	}
+#else
+	simple_heap_update(rel, tid, tup);
+	index_entries = !HeapTupleIsHeapOnly(tup);
+#endif
+	if (index_entries)
+		insert_index_entries(rel, tup, true);
+	ItemPointerCopy(&tup->t_self, tid);
+	heap_freetuple(tup);
+	pfree(values);
+	pfree(nulls);
+	pfree(b);
+	table_close(rel, NoLock);
+}

@@ -1,0 +1,153 @@
+-- The recorder's fast paths (issue 13): records written straight into the
+-- table (src/history_store.c) and what the recorder keeps per register between
+-- statements (src/history.c).  Every record must be what the executor path
+-- and to_jsonb() would have made: the chains verify, the images equal
+-- to_jsonb() of the row to the byte, every index of the history is kept, and
+-- a trigger on the history (which only the executor fires) turns the fast
+-- path off.  Columns added and dropped between statements of one session are
+-- recorded as they are.
+BEGIN;
+CREATE EXTENSION iso28000;
+SELECT plan(21);
+
+SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
+SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
+
+CREATE TABLE iso28000.hs_item (
+    org_id  bigint NOT NULL REFERENCES iso28000.organization,
+    item_id bigint GENERATED ALWAYS AS IDENTITY,
+    label   text NOT NULL,
+    qty     integer,
+    PRIMARY KEY (org_id, item_id)
+);
+SELECT iso28000.register_table('iso28000.hs_item');
+
+-- 1. Every index of the history is kept by the direct writes.
+CREATE INDEX hs_history_table ON iso28000.history (table_name, org_id);
+INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (:a, 'one', 1);
+INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (:a, 'two', 2), (:b, 'three', 3);
+UPDATE iso28000.hs_item SET qty = qty + 10 WHERE org_id = :a;
+DELETE FROM iso28000.hs_item WHERE label = 'three';
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT is((SELECT count(*)::int FROM iso28000.history WHERE table_name = 'iso28000.hs_item' AND org_id = :a),
+          4, 'an index the history was given finds every record written since (index scan)');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SET LOCAL enable_indexscan = off;
+SET LOCAL enable_bitmapscan = off;
+SELECT is((SELECT count(*)::int FROM iso28000.history WHERE table_name = 'iso28000.hs_item' AND org_id = :a),
+          4, 'the heap holds the same records (sequential scan)');
+RESET enable_indexscan;
+RESET enable_bitmapscan;
+SELECT is((SELECT seq FROM iso28000.history_head WHERE org_id = :a),
+          (SELECT max(seq) FROM iso28000.history WHERE org_id = :a), 'the head is at the last record');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain of A verifies');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:b)), 'the chain of B verifies');
+DROP INDEX iso28000.hs_history_table;
+
+-- 2. A trigger on the history is fired only by the executor: with one there,
+--    the recorder writes through SPI again, and the trigger sees each record.
+CREATE TABLE public.hs_seen (seq bigint);
+CREATE FUNCTION public.hs_note() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.hs_seen VALUES (NEW.seq); RETURN NULL; END $$;
+CREATE TRIGGER hs_note AFTER INSERT ON iso28000.history FOR EACH ROW EXECUTE FUNCTION public.hs_note();
+INSERT INTO iso28000.hs_item (org_id, label) VALUES (:a, 'seen 1');
+INSERT INTO iso28000.hs_item (org_id, label) SELECT :a, 'seen ' || g FROM generate_series(2, 20) g;
+SELECT is((SELECT count(*)::int FROM public.hs_seen), 20,
+          'with an INSERT trigger on the history, every record goes through the executor');
+DROP TRIGGER hs_note ON iso28000.history;
+INSERT INTO iso28000.hs_item (org_id, label) VALUES (:a, 'unseen');
+SELECT is((SELECT count(*)::int FROM public.hs_seen), 20, 'without it, the direct path again');
+SELECT is((SELECT count(*)::int FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'unseen'), 1,
+          'and the record is there');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies across both paths');
+
+-- 3. Columns added and dropped between statements of one session.
+INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (:a, 'before add', 5);
+ALTER TABLE iso28000.hs_item ADD COLUMN colour text DEFAULT 'blue';
+INSERT INTO iso28000.hs_item (org_id, label, qty, colour) VALUES (:a, 'after add', 6, 'red');
+SELECT is((SELECT after_image FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'after add'),
+          (SELECT to_jsonb(i) FROM iso28000.hs_item i WHERE label = 'after add'),
+          'a column added between statements is in the next image');
+UPDATE iso28000.hs_item SET qty = 50 WHERE label = 'before add';
+SELECT is((SELECT before_image->>'colour' FROM iso28000.history
+            WHERE org_id = :a AND operation = 'UPDATE' AND after_image->>'label' = 'before add'),
+          'blue', 'a row written before the column was added shows its default (missing attribute)');
+ALTER TABLE iso28000.hs_item DROP COLUMN qty;
+UPDATE iso28000.hs_item SET label = 'after drop' WHERE label = 'after add';
+SELECT is((SELECT after_image FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'after drop'),
+          (SELECT to_jsonb(i) FROM iso28000.hs_item i WHERE label = 'after drop'),
+          'a dropped column is gone from the next image');
+SELECT ok((SELECT NOT (after_image ? 'qty') AND before_image ? 'colour' AND NOT (before_image ? 'qty')
+             FROM iso28000.history WHERE org_id = :a AND after_image->>'label' = 'after drop'),
+          'before and after images both lack the dropped column');
+ALTER TABLE iso28000.hs_item ADD COLUMN qty numeric(8,2);
+UPDATE iso28000.hs_item SET qty = 1.5 WHERE label = 'after drop';
+SELECT is((SELECT after_image->'qty' FROM iso28000.history
+            WHERE org_id = :a AND after_image->>'label' = 'after drop' AND after_image ? 'qty'),
+          '1.50'::jsonb, 'a column added again under the same name with another type');
+ALTER TABLE iso28000.hs_item ALTER COLUMN colour TYPE varchar(10);
+UPDATE iso28000.hs_item SET colour = 'green' WHERE label = 'after drop';
+SELECT is((SELECT after_image->'colour' FROM iso28000.history
+            WHERE org_id = :a AND after_image->>'colour' = 'green'),
+          '"green"'::jsonb, 'a column whose type changed (table rewritten)');
+ALTER TABLE iso28000.hs_item RENAME COLUMN colour TO shade;
+UPDATE iso28000.hs_item SET shade = 'grey' WHERE label = 'after drop';
+SELECT is((SELECT after_image->'shade' FROM iso28000.history
+            WHERE org_id = :a AND after_image->>'shade' = 'grey'),
+          '"grey"'::jsonb, 'a renamed column under its new name');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies after the columns changed');
+
+-- 4. The images are to_jsonb() of the row, to the byte, for every kind of column.
+CREATE TYPE iso28000.hs_mood AS ENUM ('calm', 'storm');
+CREATE DOMAIN iso28000.hs_pos AS integer CHECK (VALUE > 0);
+CREATE TYPE iso28000.hs_pair AS (x integer, y text);
+CREATE TABLE iso28000.hs_kinds (
+    org_id bigint NOT NULL REFERENCES iso28000.organization,
+    k_id   bigint GENERATED ALWAYS AS IDENTITY,
+    i2 smallint, i4 integer, i8 bigint, f4 real, f8 double precision, n numeric, n2 numeric(10,3),
+    b boolean, d date, ts timestamp, tstz timestamptz, iv interval, t text, vc varchar(20), c char(5),
+    nm name, u uuid, ip inet, by bytea, ia integer[], ta text[], j json, jb jsonb,
+    mood iso28000.hs_mood, pos iso28000.hs_pos, pair iso28000.hs_pair, m money, bits bit varying,
+    PRIMARY KEY (org_id, k_id)
+);
+SELECT iso28000.register_table('iso28000.hs_kinds');
+SET LOCAL timezone = 'America/St_Johns';
+INSERT INTO iso28000.hs_kinds (org_id, i2, i4, i8, f4, f8, n, n2, b, d, ts, tstz, iv, t, vc, c, nm, u, ip, by,
+                               ia, ta, j, jb, mood, pos, pair, m, bits) VALUES
+  (:a, -32768, 2147483647, -9223372036854775808, 1.5e-10, 1e300, 123456789012345678901234567890.123456789, -0.5,
+   true, '2026-02-28', '2026-02-28 12:34:56.789', '2026-02-28 12:34:56.789+05:30', '1 year 2 days 03:04:05',
+   E'tab\there "quoted" \\ back \u00e9 \U0001F600 \x01', 'varying', 'ab', 'a name',
+   'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '192.168.0.1/24', '\xdeadbeef',
+   '{1,NULL,3}', '{"a b","c\"d",NULL}', '{"z": 1, "a": [1, 2.50]}', '{"z": 1, "a": [1, 2.50]}',
+   'storm', 42, ROW(7, 'seven'), 12.34, B'1011'),
+  (:a, NULL, NULL, NULL, 'NaN', 'Infinity', 'NaN', NULL, false, 'infinity', '-infinity', 'infinity', NULL,
+   '', NULL, NULL, NULL, NULL, NULL, NULL, '{}', '{}', 'null', 'null', NULL, NULL, NULL, NULL, NULL),
+  (:a, 0, 0, 0, '-Infinity', -0.0, 0.000001, 0, NULL, '0001-01-01 BC', '2000-01-01', '1999-12-31 23:59:59.999999+00',
+   '-1 second', 'x', 'y', 'z', 'w', NULL, '::1', '', '{{1,2},{3,4}}', '{x}', '[1, "two", {"3": null}]', '[]',
+   'calm', 1, ROW(NULL, NULL), -1, B'');
+SELECT is((SELECT count(*)::int FROM iso28000.hs_kinds k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_kinds' AND h.operation = 'INSERT'
+            AND h.row_key = jsonb_build_object('org_id', k.org_id, 'k_id', k.k_id)
+            WHERE h.after_image::text = to_jsonb(k)::text), 3,
+          'every kind of column: the after image is to_jsonb() of the row, as text');
+UPDATE iso28000.hs_kinds SET t = t || '!';
+SELECT is((SELECT count(*)::int FROM iso28000.hs_kinds k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_kinds' AND h.operation = 'UPDATE'
+            AND h.row_key = jsonb_build_object('org_id', k.org_id, 'k_id', k.k_id)
+            WHERE h.after_image::text = to_jsonb(k)::text
+              AND h.before_image::text = (to_jsonb(k) || jsonb_build_object('t', left(k.t, -1)))::text), 3,
+          'and both images of an update');
+-- A cast to json of a type of the caller's is what to_jsonb() uses for it.
+CREATE FUNCTION iso28000.hs_mood_json(iso28000.hs_mood) RETURNS json LANGUAGE sql IMMUTABLE
+  AS $$ SELECT json_build_object('mood', $1::text) $$;
+CREATE CAST (iso28000.hs_mood AS json) WITH FUNCTION iso28000.hs_mood_json(iso28000.hs_mood);
+UPDATE iso28000.hs_kinds SET t = 'cast' WHERE mood = 'storm';
+SELECT is((SELECT after_image->'mood' FROM iso28000.history
+            WHERE table_name = 'iso28000.hs_kinds' AND after_image->>'t' = 'cast'),
+          '{"mood": "storm"}'::jsonb, 'a cast to json created between statements is used by the next image');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies');
+
+SELECT * FROM finish();
+ROLLBACK;
