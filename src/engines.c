@@ -25,6 +25,7 @@
 
 #include "citus_compat.h"
 #include "engines.h"
+#include "history_image.h"
 #include "history_store.h"
 
 static EngineCatalog engine_cat;
@@ -35,8 +36,9 @@ static bool engine_callbacks = false;
 static void
 engine_relcache_callback(Datum arg, Oid relid)
 {
-	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for all three */
+	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for all */
 	history_store_invalidate(relid);
+	history_register_invalidate(relid);
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||

@@ -79,6 +79,7 @@
 #include "engines.h"
 #include "history.h"
 #include "history_canon.h"
+#include "history_image.h"
 #include "history_store.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
@@ -123,10 +124,9 @@ typedef struct Recorder
 	char	   *acting_role;
 	int64		txid;
 	TimestampTz recorded_at;
-	int			npk;			/* primary key columns, for the row key */
-	char	  **pk_names;
-	FmgrInfo	to_jsonb;		/* to_jsonb(register row type) */
-	pg_cryptohash_ctx *sha;
+	HistoryRegister reg;		/* what is kept of the register (a copy: stays valid all statement) */
+	Datum	   *values;			/* a row's columns, for its image */
+	bool	   *nulls;
 	StringInfoData canon;
 	TupleDesc	outdesc;
 	Tuplestorestate *out;		/* the batch, when not direct */
@@ -261,25 +261,54 @@ history_canonical_text(StringInfo buf, const HistoryRecord *rec)
 		put_int_field(buf, rec->acting_person);
 }
 
-/* Creates a SHA-256 context, reporting failure as an error. */
-static pg_cryptohash_ctx *
-sha256_create(void)
+/*
+ * SHA-256.  pg_cryptohash with OpenSSL 3 looks the digest up again (under a
+ * lock) at every init, and makes a context per statement: where PostgreSQL is
+ * built with OpenSSL and its headers are at hand, the recorder keeps one
+ * context and the fetched digest for the life of the backend (as
+ * history_verify.c does for its walk); the hash is the same.
+ */
+#if defined(USE_OPENSSL) && defined(__has_include)
+#if __has_include(<openssl/evp.h>)
+#define HISTORY_OPENSSL 1
+#include <openssl/evp.h>
+#endif
+#endif
+
+/* SHA-256 of len bytes into out (history.h). */
+void
+history_sha256(const char *data, size_t len, uint8 *out)
 {
+#ifdef HISTORY_OPENSSL
+	static EVP_MD_CTX *ctx = NULL;
+	static EVP_MD *md = NULL;
+	unsigned int outlen = 0;
+
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (md == NULL)
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+#else
+		md = (EVP_MD *) EVP_sha256();
+#endif
+	if (ctx == NULL || md == NULL)
+		elog(ERROR, "could not create a SHA-256 context");
+	if (EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+		EVP_DigestUpdate(ctx, data, len) != 1 ||
+		EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != HISTORY_HASH_LEN)
+		elog(ERROR, "could not compute SHA-256");
+#else
 	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
 	if (ctx == NULL)
 		elog(ERROR, "could not create a SHA-256 context");
-	return ctx;
-}
-
-/* SHA-256 of len bytes into out, with a context made by sha256_create(). */
-static void
-sha256_bytes(pg_cryptohash_ctx *ctx, const char *data, size_t len, uint8 *out)
-{
 	if (pg_cryptohash_init(ctx) < 0 ||
 		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
 		pg_cryptohash_final(ctx, out, HISTORY_HASH_LEN) < 0)
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+#endif
 }
 
 /* Text of a jsonb datum in PostgreSQL's canonical jsonb output form. */
@@ -359,16 +388,13 @@ history_hash(PG_FUNCTION_ARGS)
 {
 	HistoryRecord rec;
 	StringInfoData buf;
-	pg_cryptohash_ctx *ctx;
 	uint8		hash[HISTORY_HASH_LEN];
 
 	if (!record_from_args(fcinfo, &rec))
 		PG_RETURN_NULL();
 	initStringInfo(&buf);
 	history_canonical_text(&buf, &rec);
-	ctx = sha256_create();
-	sha256_bytes(ctx, buf.data, buf.len, hash);
-	pg_cryptohash_free(ctx);
+	history_sha256(buf.data, buf.len, hash);
 	PG_RETURN_DATUM(hash_datum(hash));
 }
 
@@ -455,16 +481,16 @@ read_transition(Recorder *r, Tuplestorestate *store, int *n)
 
 /* Builds the recorder's per-statement state. */
 static void
-recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
+recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *operation, int n)
 {
-	Bitmapset  *pk;
-	int			attno = -1;
-	FuncExpr   *expr;
 	int			i;
 
 	r->rel = td->tg_relation;
 	r->reldesc = RelationGetDescr(r->rel);
-	r->table_name = engine_relname(r->rel);
+	r->reg = *reg;
+	r->table_name = r->reg.table_name;
+	r->values = palloc(sizeof(Datum) * Max(r->reldesc->natts, 1));
+	r->nulls = palloc(sizeof(bool) * Max(r->reldesc->natts, 1));
 	r->operation = operation;
 	r->session_role = GetUserNameFromId(GetSessionUserId(), false);
 	r->acting_role = GetUserNameFromId(GetUserId(), false);
@@ -473,26 +499,6 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 		r->txid = iso28000_distributed_txid();	/* the same on every node */
 	r->recorded_at = GetCurrentTransactionStartTimestamp();
 
-	/* The row key: the primary key columns, in column order. */
-	pk = RelationGetIndexAttrBitmap(r->rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
-	r->npk = 0;
-	r->pk_names = palloc(sizeof(char *) * (bms_num_members(pk) + 1));
-	while ((attno = bms_next_member(pk, attno)) >= 0)
-	{
-		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
-
-		if (a > 0)
-			r->pk_names[r->npk++] = NameStr(TupleDescAttr(r->reldesc, a - 1)->attname);
-	}
-
-	/* to_jsonb() needs to know its argument's type through fn_expr. */
-	fmgr_info(F_TO_JSONB, &r->to_jsonb);
-	expr = makeFuncExpr(F_TO_JSONB, JSONBOID,
-						list_make1(makeNullConst(r->reldesc->tdtypeid, -1, InvalidOid)),
-						InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-	fmgr_info_set_expr((Node *) expr, &r->to_jsonb);
-
-	r->sha = sha256_create();
 	initStringInfo(&r->canon);
 
 	/*
@@ -518,13 +524,11 @@ recorder_init(Recorder *r, TriggerData *td, const char *operation, int n)
 									  ALLOCSET_DEFAULT_SIZES);
 }
 
-/* The jsonb image of a register row. */
+/* The jsonb image of a register row: to_jsonb(row), from what is kept of the register. */
 static Jsonb *
 row_image(Recorder *r, HeapTuple tup)
 {
-	Datum		composite = heap_copy_tuple_as_datum(tup, r->reldesc);
-
-	return DatumGetJsonbP(FunctionCall1(&r->to_jsonb, composite));
+	return history_row_image(&r->reg, r->reldesc, tup, r->values, r->nulls);
 }
 
 /* The row key: an object of the primary key columns taken from an image. */
@@ -535,18 +539,18 @@ row_key(Recorder *r, Jsonb *image)
 	JsonbValue *res;
 	int			i;
 
-	if (r->npk == 0)
+	if (r->reg.npk == 0)
 		return NULL;
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
-	for (i = 0; i < r->npk; i++)
+	for (i = 0; i < r->reg.npk; i++)
 	{
 		JsonbValue	k;
 		JsonbValue *v;
 		JsonbValue	null;
 
 		k.type = jbvString;
-		k.val.string.val = r->pk_names[i];
-		k.val.string.len = strlen(r->pk_names[i]);
+		k.val.string.val = r->reg.pk_names[i];
+		k.val.string.len = strlen(r->reg.pk_names[i]);
 		v = getKeyJsonValueFromContainer(&image->root, k.val.string.val,
 										 k.val.string.len, NULL);
 		if (v == NULL)
@@ -781,7 +785,7 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 
 	resetStringInfo(&r->canon);
 	history_canonical_text(&r->canon, &rec);
-	sha256_bytes(r->sha, r->canon.data, r->canon.len, hash);
+	history_sha256(r->canon.data, r->canon.len, hash);
 
 	memset(nulls, 0, sizeof(nulls));
 	values[0] = Int64GetDatum(rec.org_id);
@@ -997,6 +1001,7 @@ history_record(PG_FUNCTION_ARGS)
 	Recorder	r;
 	const char *operation;
 	int			org_attnum;
+	HistoryRegister *reg;
 	ChangedRow *rows;
 	HeapTuple  *olds = NULL;
 	HeapTuple  *news = NULL;
@@ -1050,7 +1055,8 @@ history_record(PG_FUNCTION_ARGS)
 	else
 		operation = "DELETE";
 
-	org_attnum = SPI_fnumber(RelationGetDescr(td->tg_relation), "org_id");
+	reg = history_register(td->tg_relation);
+	org_attnum = reg->org_attnum;
 	if (org_attnum <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_HISTORY_NOT_A_REGISTER),
@@ -1107,7 +1113,7 @@ history_record(PG_FUNCTION_ARGS)
 	if (n == 0)
 		return PointerGetDatum(NULL);
 
-	recorder_init(&r, td, operation, n);
+	recorder_init(&r, td, reg, operation, n);
 
 	rows = palloc(sizeof(ChangedRow) * n);
 	for (i = 0; i < n; i++)
@@ -1168,7 +1174,6 @@ history_record(PG_FUNCTION_ARGS)
 	if (n > 0)
 		record_rows(&r, rows, n);
 
-	pg_cryptohash_free(r.sha);
 	if (r.out != NULL)
 		tuplestore_end(r.out);
 	return PointerGetDatum(NULL);

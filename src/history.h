@@ -37,6 +37,9 @@ typedef struct HistoryRecord
 	int64		acting_person;
 } HistoryRecord;
 
+/* SHA-256 of len bytes into out (HISTORY_HASH_LEN bytes); one context kept per backend. */
+extern void history_sha256(const char *data, size_t len, uint8 *out);
+
 /* Appends the canonical serialisation of a record to buf. */
 extern void history_canonical_text(StringInfo buf, const HistoryRecord *rec);
 

@@ -1,0 +1,349 @@
+/*
+ * history_image.c
+ *		The jsonb images of a register's rows, and what the recorder keeps of
+ *		each register between statements (history_image.h).
+ *
+ * The image must be to_jsonb(row), to the byte: it is stored, its text is
+ * hashed, and an auditor's tools recompute nothing but the hash.  So each
+ * column is turned into its jsonb value exactly as to_jsonb() turns it (its
+ * jsonb.c: jsonb_categorize_type() decides a category from the column's base
+ * type, datum_to_jsonb() converts by category), with the decision taken once
+ * per register instead of once per value:
+ *
+ *   boolean                      -> true / false
+ *   smallint ... numeric, float  -> the output text as a JSON number, or as a
+ *                                   string when it holds 'N' or 'n' (NaN, Infinity)
+ *   date, timestamp, timestamptz -> JsonEncodeDateTime() (ISO 8601)
+ *   any other built-in scalar    -> the output function's text, as a string
+ *   anything else                -> to_jsonb() of the value, pushed in
+ *
+ * "Anything else" is arrays, composites, json and jsonb, and every type that
+ * is not built in (enums, the extension's own types): for those to_jsonb()
+ * looks for a cast to json each time, which a user may create at any moment,
+ * so the recorder keeps asking it.  A built-in type's category cannot change
+ * (to_jsonb() ignores casts of built-in types), nor can a domain's base type.
+ * test/pgtap/history_store.sql compares the images with to_jsonb() of rows of
+ * every kind.
+ *
+ * The kept description (names, kinds, output functions, the primary key's
+ * columns, the org_id column, the register's name) lives in a memory context
+ * of its own under CacheMemoryContext, one per register, and is dropped when
+ * the register's relcache entry is invalidated: the engines' relcache
+ * callback (engines.c) calls history_register_invalidate(), which only marks
+ * it; the next statement makes it again.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "catalog/pg_type.h"
+#include "nodes/bitmapset.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+
+#include "engines.h"
+#include "history_image.h"
+
+static HTAB *registers = NULL;
+
+/* See history_image.h. */
+void
+history_register_invalidate(Oid relid)
+{
+	HistoryRegister *reg;
+
+	if (registers == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		reg = hash_search(registers, &relid, HASH_FIND, NULL);
+		if (reg != NULL)
+			reg->valid = false;
+	}
+	else
+	{
+		HASH_SEQ_STATUS status;
+
+		hash_seq_init(&status, registers);
+		while ((reg = hash_seq_search(&status)) != NULL)
+			reg->valid = false;
+	}
+}
+
+/* Decides how a column's values become jsonb (jsonb_categorize_type()), with its function. */
+static void
+column_describe(HistoryColumn *col, Form_pg_attribute att, MemoryContext cxt)
+{
+	Oid			base = getBaseType(att->atttypid);
+	Oid			outfn = InvalidOid;
+	bool		varlena;
+
+	switch (base)
+	{
+		case BOOLOID:
+			col->kind = HCOL_BOOL;
+			break;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+			col->kind = HCOL_NUMBER;
+			getTypeOutputInfo(base, &outfn, &varlena);
+			break;
+		case DATEOID:
+			col->kind = HCOL_DATE;
+			break;
+		case TIMESTAMPOID:
+			col->kind = HCOL_TIMESTAMP;
+			break;
+		case TIMESTAMPTZOID:
+			col->kind = HCOL_TIMESTAMPTZ;
+			break;
+		case JSONOID:
+		case JSONBOID:
+			col->kind = HCOL_OTHER;
+			break;
+		default:
+			if (base >= FirstNormalObjectId || OidIsValid(get_element_type(base)) ||
+				base == ANYARRAYOID || base == ANYCOMPATIBLEARRAYOID || base == RECORDARRAYOID ||
+				type_is_rowtype(base))
+				col->kind = HCOL_OTHER;
+			else
+			{
+				col->kind = HCOL_TEXT;
+				getTypeOutputInfo(base, &outfn, &varlena);
+			}
+			break;
+	}
+
+	if (OidIsValid(outfn))
+		fmgr_info_cxt(outfn, &col->fn, cxt);
+	else if (col->kind == HCOL_OTHER)
+	{
+		/* to_jsonb() learns its argument's type through fn_expr. */
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+		FuncExpr   *expr = makeFuncExpr(F_TO_JSONB, JSONBOID,
+										list_make1(makeNullConst(att->atttypid, att->atttypmod, att->attcollation)),
+										InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+
+		fmgr_info_cxt(F_TO_JSONB, &col->fn, cxt);
+		fmgr_info_set_expr((Node *) expr, &col->fn);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* Fills a register's description from its relation. */
+static void
+register_describe(HistoryRegister *reg, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext old;
+	Bitmapset  *pk;
+	int			attno = -1;
+	int			i;
+
+	/*
+	 * The description it replaces may still be in use by a statement that
+	 * called out (a cast to json of a user's type can run SQL): it is freed
+	 * with the transaction, not now.  Until the end, natts says "unfinished".
+	 */
+	if (reg->cxt != NULL)
+		MemoryContextSetParent(reg->cxt, TopTransactionContext);
+	reg->natts = -1;
+	reg->cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 history register",
+									 ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(reg->cxt);
+
+	reg->table_name = pstrdup(engine_relname(rel));
+	reg->org_attnum = 0;
+	reg->cols = palloc0(sizeof(HistoryColumn) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+		HistoryColumn *col = &reg->cols[i];
+
+		if (att->attisdropped)
+		{
+			col->kind = HCOL_DROPPED;
+			continue;
+		}
+		col->name = pstrdup(NameStr(att->attname));
+		col->namelen = strlen(col->name);
+		if (strcmp(col->name, "org_id") == 0)
+			reg->org_attnum = att->attnum;
+		column_describe(col, att, reg->cxt);
+	}
+
+	/* The row key: the primary key columns, in column order. */
+	pk = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
+	reg->npk = 0;
+	reg->pk_names = palloc(sizeof(char *) * (bms_num_members(pk) + 1));
+	while ((attno = bms_next_member(pk, attno)) >= 0)
+	{
+		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
+
+		if (a > 0)
+			reg->pk_names[reg->npk++] = pstrdup(NameStr(TupleDescAttr(desc, a - 1)->attname));
+	}
+	MemoryContextSwitchTo(old);
+	reg->natts = desc->natts;	/* finished */
+}
+
+/* See history_image.h. */
+HistoryRegister *
+history_register(Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	HistoryRegister *reg;
+	bool		found;
+
+	if (registers == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(HistoryRegister);
+		ctl.hcxt = CacheMemoryContext;
+		registers = hash_create("iso28000 history registers", 32, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		(void) engine_catalog();	/* registers the callback that invalidates us */
+	}
+	reg = hash_search(registers, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		reg->valid = false;
+		reg->cxt = NULL;
+	}
+	/* An invalidation that arrives while it is made makes it again. */
+	while (!reg->valid || reg->natts != RelationGetDescr(rel)->natts)
+	{
+		reg->valid = true;
+		register_describe(reg, rel);
+	}
+	return reg;
+}
+
+/* Pushes the contents of a jsonb value into the object being built, as a value (datum_to_jsonb()). */
+static void
+push_jsonb(JsonbParseState **state, Jsonb *jb)
+{
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		(void) JsonbIteratorNext(&it, &v, true);	/* the pseudo-array */
+		(void) JsonbIteratorNext(&it, &v, true);
+		pushJsonbValue(state, WJB_VALUE, &v);
+		return;
+	}
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		if (tok == WJB_BEGIN_ARRAY || tok == WJB_END_ARRAY ||
+			tok == WJB_BEGIN_OBJECT || tok == WJB_END_OBJECT)
+			pushJsonbValue(state, tok, NULL);
+		else
+			pushJsonbValue(state, tok, &v);
+	}
+}
+
+/* A string value, refused past jsonb's limit as to_jsonb() refuses it. */
+static void
+string_value(JsonbValue *v, char *s)
+{
+	size_t		len = strlen(s);
+
+	if (len > JENTRY_OFFLENMASK)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("string too long to represent as jsonb string"),
+				 errdetail("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
+						   JENTRY_OFFLENMASK)));
+	v->type = jbvString;
+	v->val.string.val = s;
+	v->val.string.len = (int) len;
+}
+
+/* See history_image.h.  values and nulls have room for the register's columns. */
+Jsonb *
+history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values, bool *nulls)
+{
+	JsonbParseState *state = NULL;
+	JsonbValue *res;
+	int			i;
+
+	heap_deform_tuple(tup, desc, values, nulls);
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < reg->natts; i++)
+	{
+		HistoryColumn *col = &reg->cols[i];
+		JsonbValue	k;
+		JsonbValue	v;
+		Datum		d = values[i];
+		char	   *s;
+
+		if (col->kind == HCOL_DROPPED)
+			continue;
+		k.type = jbvString;
+		k.val.string.val = col->name;
+		k.val.string.len = col->namelen;
+		pushJsonbValue(&state, WJB_KEY, &k);
+
+		if (nulls[i])
+		{
+			v.type = jbvNull;
+			pushJsonbValue(&state, WJB_VALUE, &v);
+			continue;
+		}
+		switch (col->kind)
+		{
+			case HCOL_BOOL:
+				v.type = jbvBool;
+				v.val.boolean = DatumGetBool(d);
+				break;
+			case HCOL_NUMBER:
+				s = OutputFunctionCall(&col->fn, d);
+				if (strchr(s, 'N') == NULL && strchr(s, 'n') == NULL)
+				{
+					v.type = jbvNumeric;
+					v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+																		ObjectIdGetDatum(InvalidOid),
+																		Int32GetDatum(-1)));
+				}
+				else
+					string_value(&v, s);
+				break;
+			case HCOL_DATE:
+				string_value(&v, JsonEncodeDateTime(NULL, d, DATEOID, NULL));
+				break;
+			case HCOL_TIMESTAMP:
+				string_value(&v, JsonEncodeDateTime(NULL, d, TIMESTAMPOID, NULL));
+				break;
+			case HCOL_TIMESTAMPTZ:
+				string_value(&v, JsonEncodeDateTime(NULL, d, TIMESTAMPTZOID, NULL));
+				break;
+			case HCOL_TEXT:
+				string_value(&v, OutputFunctionCall(&col->fn, d));
+				break;
+			case HCOL_OTHER:
+				push_jsonb(&state, DatumGetJsonbP(FunctionCall1(&col->fn, d)));
+				continue;
+			case HCOL_DROPPED:
+				continue;
+		}
+		pushJsonbValue(&state, WJB_VALUE, &v);
+	}
+	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(res);
+}

@@ -1,0 +1,72 @@
+/*
+ * history_image.h
+ *		The jsonb images of a register's rows, and what the recorder keeps of
+ *		each register between statements.
+ *
+ * A history record holds the row before and after the change as jsonb, equal
+ * to the byte to to_jsonb() of the row (doc/history.md: the hash covers the
+ * image's text, and verification recomputes nothing else).  to_jsonb() looks
+ * up, for every column of every row, the column's base type, its category and
+ * its output function: several catalog cache searches per column.  The
+ * recorder does that once per register (history_register()), keeps it until
+ * the register's relcache entry is invalidated (ALTER TABLE ... ADD, DROP,
+ * ALTER TYPE, RENAME COLUMN all send one), and builds the image from the kept
+ * answers (history_row_image()), the same way to_jsonb() does.
+ */
+#ifndef ISO28000_HISTORY_IMAGE_H
+#define ISO28000_HISTORY_IMAGE_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "fmgr.h"
+#include "utils/jsonb.h"
+#include "utils/relcache.h"
+
+/* How a column's value becomes its jsonb value, as to_jsonb() decides it. */
+typedef enum HistoryColumnKind
+{
+	HCOL_DROPPED,				/* not in the image */
+	HCOL_BOOL,					/* true or false */
+	HCOL_NUMBER,				/* a number, or a string when its text holds N or n (NaN, Infinity) */
+	HCOL_DATE,					/* ISO 8601 strings, whatever the DateStyle */
+	HCOL_TIMESTAMP,
+	HCOL_TIMESTAMPTZ,
+	HCOL_TEXT,					/* the output function's text, as a string */
+	HCOL_OTHER					/* to_jsonb() of the value (arrays, composites, json, types of users) */
+} HistoryColumnKind;
+
+/* One column of a register. */
+typedef struct HistoryColumn
+{
+	HistoryColumnKind kind;
+	char	   *name;
+	int			namelen;
+	FmgrInfo	fn;				/* output function (NUMBER, TEXT) or to_jsonb (OTHER) */
+} HistoryColumn;
+
+/* What the recorder keeps of a register (a shard, on Citus) between statements. */
+typedef struct HistoryRegister
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	MemoryContext cxt;			/* everything below */
+	const char *table_name;		/* schema-qualified, quoted (its table's, on a shard) */
+	AttrNumber	org_attnum;		/* 0: no org_id column */
+	int			npk;			/* primary key columns, for the row key */
+	char	  **pk_names;
+	int			natts;
+	HistoryColumn *cols;
+} HistoryRegister;
+
+/* The kept description of a register, made (again) when missing or invalidated. */
+extern HistoryRegister *history_register(Relation rel);
+
+/* The jsonb image of a row of the register: to_jsonb(row), to the byte. */
+extern Jsonb *history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
+								Datum *values, bool *nulls);
+
+/* Forgets what is kept of relid (every register: InvalidOid); the engines' relcache callback. */
+extern void history_register_invalidate(Oid relid);
+
+#endif							/* ISO28000_HISTORY_IMAGE_H */
