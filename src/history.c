@@ -919,6 +919,8 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
+	if (r->store)
+		history_store_begin();
 	while (i < n)
 	{
 		int64		org_id = rows[i].org_id;
@@ -944,6 +946,8 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		move_head(org_id, seq, hash, &tid, r->store);
 	}
 
+	if (r->store)
+		history_store_end();
 	if (!r->direct)
 	{
 		EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));

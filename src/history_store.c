@@ -225,30 +225,73 @@ history_store_usable(void)
 	return store.usable;
 }
 
-/* Inserts the index entries of a heap tuple just written to rel (not heap-only). */
-static void
-insert_index_entries(Relation rel, HeapTuple tup, bool unchanged)
+/* A table opened for writing with its indexes (as ExecOpenIndices() opens them). */
+typedef struct StoreRel
 {
-	TupleDesc	desc = RelationGetDescr(rel);
-	List	   *indexes = RelationGetIndexList(rel);
+	Relation	rel;
+	int			nidx;
+	Relation   *idx;
+	IndexInfo **info;
+} StoreRel;
+
+/* Opens a table and its indexes for writing. */
+static void
+store_open(StoreRel *s, Oid relid)
+{
+	List	   *indexes;
 	ListCell   *lc;
 
+	s->rel = table_open(relid, RowExclusiveLock);
+	indexes = RelationGetIndexList(s->rel);
+	s->nidx = 0;
+	s->idx = palloc(sizeof(Relation) * Max(list_length(indexes), 1));
+	s->info = palloc(sizeof(IndexInfo *) * Max(list_length(indexes), 1));
 	foreach(lc, indexes)
 	{
-		Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
-		IndexInfo  *info = BuildIndexInfo(idx);
+		s->idx[s->nidx] = index_open(lfirst_oid(lc), RowExclusiveLock);
+		s->info[s->nidx] = BuildIndexInfo(s->idx[s->nidx]);
+		s->nidx++;
+	}
+	list_free(indexes);
+}
+
+/* Closes what store_open() opened (the locks are kept to the end of the transaction). */
+static void
+store_close(StoreRel *s)
+{
+	int			i;
+
+	for (i = 0; i < s->nidx; i++)
+		index_close(s->idx[i], NoLock);
+	table_close(s->rel, NoLock);
+	pfree(s->idx);
+	pfree(s->info);
+	s->rel = NULL;
+}
+
+/* Inserts the index entries of a heap tuple just written (not heap-only), as CatalogIndexInsert() does. */
+static void
+insert_index_entries(StoreRel *s, HeapTuple tup, bool unchanged)
+{
+	TupleDesc	desc = RelationGetDescr(s->rel);
+	int			n;
+
+	for (n = 0; n < s->nidx; n++)
+	{
+		IndexInfo  *info = s->info[n];
 		Datum		values[INDEX_MAX_KEYS];
 		bool		isnull[INDEX_MAX_KEYS];
 		int			i;
 
 		for (i = 0; i < info->ii_NumIndexAttrs; i++)
 			values[i] = heap_getattr(tup, info->ii_IndexAttrNumbers[i], desc, &isnull[i]);
-		index_insert(idx, values, isnull, &tup->t_self, rel,
+		index_insert(s->idx[n], values, isnull, &tup->t_self, s->rel,
 					 info->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, unchanged, info);
-		index_close(idx, NoLock);
 	}
-	list_free(indexes);
 }
+
+/* The history, open for the records of one statement (history_store_begin()). */
+static StoreRel writer;
 
 /* See history_store.h. */
 bool
@@ -334,14 +377,36 @@ history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 
 /* See history_store.h. */
 void
+history_store_begin(void)
+{
+	/* After an error the previous statement's opening was closed with its transaction. */
+	store_open(&writer, store.history);
+}
+
+/* See history_store.h. */
+void
+history_store_end(void)
+{
+	if (writer.rel != NULL)
+		store_close(&writer);
+}
+
+/* See history_store.h. */
+void
 history_store_insert(Datum *values, bool *nulls, int ncols)
 {
-	Relation	rel = table_open(store.history, RowExclusiveLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	Datum	   *v = palloc0(sizeof(Datum) * desc->natts);
-	bool	   *n = palloc(sizeof(bool) * desc->natts);
+	Relation	rel = writer.rel;
+	TupleDesc	desc;
+	Datum	   *v;
+	bool	   *n;
 	HeapTuple	tup;
 	int			i;
+
+	if (rel == NULL)
+		elog(ERROR, "history store not open");
+	desc = RelationGetDescr(rel);
+	v = palloc0(sizeof(Datum) * desc->natts);
+	n = palloc(sizeof(bool) * desc->natts);
 
 	memset(n, true, sizeof(bool) * desc->natts);
 	for (i = 0; i < ncols; i++)
@@ -355,11 +420,10 @@ history_store_insert(Datum *values, bool *nulls, int ncols)
 	}
 	tup = heap_form_tuple(desc, v, n);
 	simple_heap_insert(rel, tup);
-	insert_index_entries(rel, tup, false);
+	insert_index_entries(&writer, tup, false);
 	heap_freetuple(tup);
 	pfree(v);
 	pfree(n);
-	table_close(rel, NoLock);
 }
 
 /* See history_store.h. */
@@ -367,6 +431,7 @@ void
 history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 						TimestampTz moved_at, ItemPointer tid)
 {
+	StoreRel	head;
 	Relation	rel;
 	TupleDesc	desc;
 	Datum		v[HEAD_NCOLS];
@@ -379,7 +444,8 @@ history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 	int			i;
 
 	CommandCounterIncrement();
-	rel = table_open(store.head, RowExclusiveLock);
+	store_open(&head, store.head);
+	rel = head.rel;
 	desc = RelationGetDescr(rel);
 
 	b = palloc(VARHDRSZ + HISTORY_HASH_LEN);
@@ -412,11 +478,11 @@ history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 	index_entries = !HeapTupleIsHeapOnly(tup);
 #endif
 	if (index_entries)
-		insert_index_entries(rel, tup, true);
+		insert_index_entries(&head, tup, true);
 	ItemPointerCopy(&tup->t_self, tid);
 	heap_freetuple(tup);
 	pfree(values);
 	pfree(nulls);
 	pfree(b);
-	table_close(rel, NoLock);
+	store_close(&head);
 }

@@ -45,6 +45,13 @@ extern bool history_store_usable(void);
  */
 extern bool history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid);
 
+/*
+ * Opens the history and its indexes for a statement's records; history_store_end()
+ * closes them (after an error, the transaction's end closed them).
+ */
+extern void history_store_begin(void);
+extern void history_store_end(void);
+
 /* Appends one record: values and nulls in the order of history_colnames, ncols of them. */
 extern void history_store_insert(Datum *values, bool *nulls, int ncols);
 
