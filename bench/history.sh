@@ -119,7 +119,7 @@ $(echo "$INSERT_SQL" | sed 's/bench_t/bench_src/');
 VACUUM ANALYZE bench_src;
 CREATE TABLE history_copy (LIKE iso28000.history INCLUDING ALL);
 CREATE TABLE history_rows AS
-  SELECT * FROM iso28000.history WHERE table_name = 'public.bench_t' LIMIT $ROWS;
+  SELECT * FROM iso28000.history WHERE table_name = 'iso28000.bench_t' LIMIT $ROWS;
 SQL
 for rep in $(seq 1 "$REPS"); do
   psql <<SQL >/dev/null

@@ -15,6 +15,12 @@
 #    a different row, so every one is a real transition) and single-row reads
 #    by primary key, in one organisation (every client on one history chain)
 #    and spread over 8 organisations.
+# 3. Where the real register's cost goes: single-row transitions (one
+#    organisation, SPLIT_CLIENTS clients) and one statement of SPLIT_ROWS rows,
+#    with each layer switched off in turn on the real register (ALTER TABLE
+#    ... DISABLE TRIGGER, or DISABLE ROW LEVEL SECURITY, as the superuser
+#    between runs, switched on again after), side by side with everything on,
+#    everything off and the plain copy, interleaved, medians of ROUNDS.
 # Medians and ratios go to bench/results/register.md with the plans.
 #
 # Runs inside the cluster that bench/run starts; alone: make bench BENCH=register.
@@ -26,6 +32,8 @@ ROWS=${ROWS:-20000}            # rows per organisation set for pgbench
 ROUNDS=${ROUNDS:-3}
 PGB_SECONDS=${PGB_SECONDS:-5}
 CLIENTS=${CLIENTS:-"1 2 8"}
+SPLIT_CLIENTS=${SPLIT_CLIENTS:-"1 8"}
+SPLIT_ROWS=${SPLIT_ROWS:-100000}
 DB=iso28000_bench_register
 MEMBER=iso28000_bench_register_member
 OUT=bench/results/register.md
@@ -146,6 +154,69 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 
+# 3. The split: each layer off in turn.  A layer is a set of triggers of the
+# register (or its row-level security); "none" is every one of them off.
+LAYERS="all history event_log workflow_guard notification actor_stamp verifier_guard rls none plain"
+layer_sql() {  # the ALTER TABLE clauses that switch layer $1 off (or, with ENABLE, on)
+  local act=$2
+  case $1 in
+    history)        echo "$act TRIGGER iso28000_history_insert, $act TRIGGER iso28000_history_update, $act TRIGGER iso28000_history_delete" ;;
+    event_log)      echo "$act TRIGGER workflow_event_insert, $act TRIGGER workflow_event_update" ;;
+    workflow_guard) echo "$act TRIGGER workflow_guard" ;;
+    notification)   echo "$act TRIGGER notify_insert, $act TRIGGER notify_update" ;;
+    actor_stamp)    echo "$act TRIGGER actor_stamp" ;;
+    verifier_guard) echo "$act TRIGGER nonconformity_keep_verifier_independent" ;;
+    rls)            echo "$act ROW LEVEL SECURITY" ;;
+    none)           echo "$act TRIGGER USER, $act ROW LEVEL SECURITY" ;;
+  esac
+}
+layer() {  # layer NAME off|on
+  local clauses
+  case $1 in all|plain) return ;; esac
+  clauses=$(layer_sql "$1" "$([ "$2" = off ] && echo DISABLE || echo ENABLE)")
+  psql -c "ALTER TABLE iso28000.nonconformity $clauses" >/dev/null
+}
+# The triggers the split switches must be the register's (a renamed one fails here).
+for l in $LAYERS; do layer "$l" off; layer "$l" on; done
+split_big_sql() {
+  local tbl=iso28000.nonconformity
+  [ "$1" = plain ] && tbl=public.nc_plain
+  echo "UPDATE $tbl SET status = 'contained', correction = 'fixed' WHERE org_id = 10 AND status = 'reported' AND nonconformity_id <= (SELECT min(nonconformity_id) + $SPLIT_ROWS - 1 FROM $tbl WHERE org_id = 10)"
+}
+echo "split: layers off in turn ($LAYERS), $ROUNDS rounds"
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=$LAYERS
+  ((r % 2)) || order=$(echo $LAYERS | tr ' ' '\n' | tac | tr '\n' ' ')
+  for l in $order; do
+    t=$([ "$l" = plain ] && echo plain || echo real)
+    layer "$l" off
+    for c in $SPLIT_CLIENTS; do
+      v=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$c" -j "$c" -D k=0 -D nc="$c" -D base=0 -D orgbase=1 -D norgs=1 \
+            -f "$TMP/move_$t.sql" "$DB" 2>/dev/null | tps)
+      psql -c "SELECT bench_reset(1, 1)" >/dev/null
+      echo "  round $r, split $l, $c clients: ${v:-0} tps"
+      psql -c "INSERT INTO timing VALUES ('split_$l', '$t', $c, $r, ${v:-0}, NULL)"
+    done
+    psql -c "SELECT bench_reset(10, 10)" -c "VACUUM ANALYZE iso28000.nonconformity, public.nc_plain" >/dev/null
+    out=$(as_member command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -At <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SELECT clock_timestamp() AS t0 \gset
+$(split_big_sql "$t");
+SELECT round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000)::numeric, 1);
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SQL
+)
+    layer "$l" on
+    read -r c0 ms c1 <<< "$(echo $out)"
+    cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) * 1000 / hz}')
+    echo "  round $r, split $l, $SPLIT_ROWS rows: $ms ms wall, $cpu ms CPU"
+    psql -c "INSERT INTO timing VALUES ('splitbig_$l', '$t', 1, $r, $ms, $cpu)"
+  done
+done
+psql -c "SELECT bench_reset(10, 10)" >/dev/null
+
 # Plans, as the member.
 {
   echo "-- real register, single-row transition"
@@ -181,6 +252,29 @@ SELECT format('| %s | %s | %s | %s | %s | %s× |',
   FROM med r JOIN med p ON p.part = r.part AND p.clients = r.clients AND p.target = 'plain'
  WHERE r.target = 'real' AND r.part <> 'big'
  ORDER BY r.part LIKE 'read%', r.part LIKE '%spread', r.clients;
+SELECT '';
+SELECT '| layer switched off | ' || string_agg(format('tps, %s client(s)', c), ' | ' ORDER BY c) || ' | ' ||
+       string_agg(format('%s client(s): × all on', c), ' | ' ORDER BY c) || ' | ' ||
+       string_agg(format('%s client(s): × plain', c), ' | ' ORDER BY c) || ' | split statement CPU ms | × all on | × plain |'
+  FROM (SELECT DISTINCT clients AS c FROM med WHERE part LIKE 'split\_%') x;
+SELECT '|---|' || string_agg('---:|---:|---:|', '' ORDER BY c) || '---:|---:|---:|'
+  FROM (SELECT DISTINCT clients AS c FROM med WHERE part LIKE 'split\_%') x;
+SELECT format('| %s | %s | %s | %s | %s | %s | %s |',
+              CASE l WHEN 'all' THEN 'nothing (everything on)' WHEN 'none' THEN 'everything (every trigger and row-level security)'
+                     WHEN 'plain' THEN 'the plain copy' ELSE l END,
+              string_agg(round(s.med)::text, ' | ' ORDER BY s.clients),
+              string_agg(round((s.med / nullif(a.med, 0))::numeric, 2) || '×', ' | ' ORDER BY s.clients),
+              string_agg(round((s.med / nullif(p.med, 0))::numeric, 2) || '×', ' | ' ORDER BY s.clients),
+              max(round(b.cpu)), max(round((b.cpu / nullif(ab.cpu, 0))::numeric, 2)) || '×',
+              max(round((b.cpu / nullif(pb.cpu, 0))::numeric, 2)) || '×')
+  FROM (SELECT substr(part, 7) AS l, * FROM med WHERE part LIKE 'split\_%') s
+  JOIN med a ON a.part = 'split_all' AND a.clients = s.clients
+  JOIN med p ON p.part = 'split_plain' AND p.clients = s.clients
+  LEFT JOIN med b ON b.part = 'splitbig_' || s.l
+  LEFT JOIN med ab ON ab.part = 'splitbig_all'
+  LEFT JOIN med pb ON pb.part = 'splitbig_plain'
+ GROUP BY l
+ ORDER BY array_position(ARRAY['all', 'history', 'event_log', 'workflow_guard', 'notification', 'actor_stamp', 'verifier_guard', 'rls', 'none', 'plain'], l);
 SQL
 
 {
@@ -200,7 +294,21 @@ SQL
   echo "real transition, rows put back between runs); reads by primary key. \"one\": every row of organisation 1"
   echo "(one history chain for every client); \"spread over 8\": rows of organisations 2 to 9."
   echo
-  cat "$TMP/report"
+  sed -n '1,/^| layer switched off/p' "$TMP/report" | sed '$d'
+  echo "## Where the cost goes: each layer switched off in turn"
+  echo
+  echo "The real register with one layer switched off at a time (as the superuser, between runs:"
+  echo "\`ALTER TABLE iso28000.nonconformity DISABLE TRIGGER ...\` or \`DISABLE ROW LEVEL SECURITY\`),"
+  echo "side by side in the same run with everything on, everything off and the plain copy; single-row"
+  echo "transitions of one organisation (pgbench, ${PGB_SECONDS} s, medians of $ROUNDS rounds, the order of the"
+  echo "variants reversed every other round) and one statement moving $SPLIT_ROWS rows (backend CPU). A"
+  echo "layer's cost is what switching it off gains over everything on. The layers: \`history\` (the"
+  echo "three history triggers), \`event_log\` (workflow_event_insert, workflow_event_update),"
+  echo "\`workflow_guard\`, \`notification\` (notify_insert, notify_update: the notification outbox),"
+  echo "\`actor_stamp\`, \`verifier_guard\` (nonconformity_keep_verifier_independent),"
+  echo "\`rls\` (row-level security)."
+  echo
+  sed -n '/^| layer switched off/,$p' "$TMP/report"
   echo
   echo "## Plans (as the member)"
   echo
