@@ -80,6 +80,7 @@
 #include "history.h"
 #include "history_canon.h"
 #include "history_image.h"
+#include "history_jsonb_text.h"
 #include "history_store.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
@@ -311,10 +312,33 @@ history_sha256(const char *data, size_t len, uint8 *out)
 #endif
 }
 
-/* Text of a jsonb datum in PostgreSQL's canonical jsonb output form. */
+/*
+ * Text of a jsonb datum in PostgreSQL's canonical jsonb output form, written
+ * straight from the binary value by hj_jsonb_to_text() (history_jsonb_text.c,
+ * the writer verify_history uses), or by JsonbToCString() for what that
+ * writer leaves to it: the same bytes either way.
+ */
 static char *
 jsonb_text(Jsonb *jb)
 {
+	size_t		len = VARSIZE(jb) - VARHDRSZ;
+	size_t		cap = 2 * len + 64;
+
+	for (;;)
+	{
+		char	   *out = palloc(cap + 1);
+		long		n = hj_jsonb_to_text(VARDATA(jb), len, out, cap);
+
+		if (n >= 0)
+		{
+			out[n] = '\0';
+			return out;
+		}
+		pfree(out);
+		if (n != HJ_NO_ROOM || cap > MaxAllocSize / 4)
+			break;
+		cap *= 2;
+	}
 	return JsonbToCString(NULL, &jb->root, VARSIZE(jb));
 }
 
