@@ -164,6 +164,32 @@ for rep in $(seq 1 "$PGB_REPS"); do
   done
 done
 
+# The backend's CPU time per transaction, one client: on a shared machine the
+# throughput of two clients moves with the load, the CPU time a transaction
+# costs its backend much less.  CPU ticks of the backend (/proc) over the
+# middle of a run, divided by the transactions committed meanwhile.
+echo "backend CPU per transaction, 1 client, $PGB_REPS rounds"
+cpu_per_xact() {  # file -> microseconds of backend CPU per transaction
+  local f=$1 pid c0 c1 x0 x1
+  pgbench -n -c 1 -T $((PGB_SECONDS + 2)) -f "$f" "$DB" >/dev/null 2>&1 &
+  sleep 1
+  pid=$(psql -At -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND datname = current_database() LIMIT 1")
+  c0=$(awk '{print $14 + $15}' /proc/$pid/stat); x0=$(psql -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+  sleep "$PGB_SECONDS"
+  c1=$(awk '{print $14 + $15}' /proc/$pid/stat); x1=$(psql -At -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+  wait
+  # the two psql calls commit a transaction each
+  awk -v c=$((c1 - c0)) -v x=$((x1 - x0 - 1)) -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", c * 1e6 / hz / x}'
+}
+for rep in $(seq 1 "$PGB_REPS"); do
+  for kind in insert insert_own update; do
+    for t in pgb_none pgb_hist; do
+      us=$(cpu_per_xact "$TMP/${kind}_$t.sql")
+      psql -c "INSERT INTO timing VALUES ('cpu_$kind', '$t', $rep, ${us:-0})" >/dev/null
+    done
+  done
+done
+
 # The report.
 psql -At -v rows="$ROWS" -v row_rows="$ROW_ROWS" -v loop_n="$LOOP_N" > "$TMP/report" <<'SQL'
 CREATE TEMP VIEW med AS
@@ -200,7 +226,18 @@ SELECT format('| %s | %s | %s | %s× |',
                           ELSE 'single-row UPDATE, four organisations' END,
               round(a.med::numeric), round(b.med::numeric), round((b.med / nullif(a.med, 0))::numeric, 2))
   FROM med a JOIN med b ON b.part = a.part AND b.variant = 'pgb_hist'
- WHERE a.variant = 'pgb_none' ORDER BY a.part;
+ WHERE a.variant = 'pgb_none' AND a.part LIKE 'pgbench%' ORDER BY a.part;
+SELECT '';
+SELECT '| backend CPU per transaction (1 client) | no history µs | history µs | history adds µs | ratio (no history ÷ history) |';
+SELECT '|---|---:|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s | %s× |',
+              CASE a.part WHEN 'cpu_insert' THEN 'single-row INSERT, one organisation'
+                          WHEN 'cpu_insert_own' THEN 'single-row INSERT, the client''s organisation'
+                          ELSE 'single-row UPDATE, four organisations' END,
+              round(a.med::numeric, 1), round(b.med::numeric, 1), round((b.med - a.med)::numeric, 1),
+              round((a.med / nullif(b.med, 0))::numeric, 2))
+  FROM med a JOIN med b ON b.part = a.part AND b.variant = 'pgb_hist'
+ WHERE a.variant = 'pgb_none' AND a.part LIKE 'cpu%' ORDER BY a.part;
 SQL
 
 {
@@ -246,6 +283,15 @@ SQL
   echo
   echo "Two clients, ${PGB_SECONDS} s per run, $PGB_REPS rounds, tables seeded with 40,000 rows."
   echo
-  sed -n '/^| pgbench/,$p' "$TMP/report"
+  sed -n '/^| pgbench/,/^$/p' "$TMP/report" | sed '/^$/d'
+  echo
+  echo "The same statements from one client, measured as the backend's CPU time per"
+  echo "transaction (its /proc ticks over ${PGB_SECONDS} s of the run, divided by the transactions"
+  echo "committed meanwhile; medians of $PGB_REPS rounds): on this shared machine the"
+  echo "throughput of two clients moves by tens of percent between runs with the load, the"
+  echo "CPU time a transaction costs much less. The ratio is the throughput ratio a backend"
+  echo "bound by its own CPU would see."
+  echo
+  sed -n '/^| backend CPU/,$p' "$TMP/report"
 } > "$OUT"
 cat "$OUT"
