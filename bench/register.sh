@@ -94,23 +94,28 @@ big_sql() {
     plain) echo "UPDATE public.nc_plain SET status = 'contained', correction = 'fixed' WHERE org_id = 10 AND status = 'reported'" ;;
   esac
 }
+# Runs one statement as the member; prints its wall ms and its backend's CPU ms.
+timed_as_member() {
+  local out c0 ms c1
+  out=$(as_member command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -At <<SQL
+SELECT pg_backend_pid() AS pid \gset
+\setenv BPID :pid
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SELECT clock_timestamp() AS t0 \gset
+$1;
+SELECT round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000)::numeric, 1);
+\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+SQL
+)
+  read -r c0 ms c1 <<< "$(echo $out)"
+  echo "$ms $(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) * 1000 / hz}')"
+}
 echo "big statement: $BIG_ROWS rows, $REPS rounds"
 for ((r = 1; r <= REPS; r++)); do
   for t in $( ((r % 2)) && echo "real plain" || echo "plain real"); do
     psql -c "SELECT bench_reset(10, 10)" >/dev/null
     psql -c "VACUUM ANALYZE iso28000.nonconformity, public.nc_plain" >/dev/null
-    out=$(as_member command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -At <<SQL
-SELECT pg_backend_pid() AS pid \gset
-\setenv BPID :pid
-\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
-SELECT clock_timestamp() AS t0 \gset
-$(big_sql "$t");
-SELECT round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000)::numeric, 1);
-\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
-SQL
-)
-    read -r c0 ms c1 <<< "$(echo $out)"
-    cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) * 1000 / hz}')
+    read -r ms cpu <<< "$(timed_as_member "$(big_sql "$t")")"
     echo "  round $r $t: $ms ms wall, $cpu ms CPU"
     psql -c "INSERT INTO timing VALUES ('big', '$t', 1, $r, $ms, $cpu)"
   done
@@ -198,19 +203,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
       psql -c "INSERT INTO timing VALUES ('split_$l', '$t', $c, $r, ${v:-0}, NULL)"
     done
     psql -c "SELECT bench_reset(10, 10)" -c "VACUUM ANALYZE iso28000.nonconformity, public.nc_plain" >/dev/null
-    out=$(as_member command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -At <<SQL
-SELECT pg_backend_pid() AS pid \gset
-\setenv BPID :pid
-\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
-SELECT clock_timestamp() AS t0 \gset
-$(split_big_sql "$t");
-SELECT round((extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000)::numeric, 1);
-\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
-SQL
-)
+    read -r ms cpu <<< "$(timed_as_member "$(split_big_sql "$t")")"
     layer "$l" on
-    read -r c0 ms c1 <<< "$(echo $out)"
-    cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.0f", (b - a) * 1000 / hz}')
     echo "  round $r, split $l, $SPLIT_ROWS rows: $ms ms wall, $cpu ms CPU"
     psql -c "INSERT INTO timing VALUES ('splitbig_$l', '$t', 1, $r, $ms, $cpu)"
   done
