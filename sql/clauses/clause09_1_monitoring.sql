@@ -118,8 +118,10 @@ CREATE TABLE iso28000.indicator (
     method          text,
     owner_id        bigint,
     active          boolean NOT NULL DEFAULT true,
+    standard        text NOT NULL DEFAULT 'ISO 28000:2022',
     PRIMARY KEY (org_id, indicator_id),
     CONSTRAINT indicator_name_unique UNIQUE (org_id, name),
+    CONSTRAINT indicator_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause),
     FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
 );
 SELECT iso28000.register_table('iso28000.indicator');
@@ -136,6 +138,7 @@ COMMENT ON COLUMN iso28000.indicator.frequency IS 'How often it is measured; a m
 COMMENT ON COLUMN iso28000.indicator.method IS 'Method of monitoring, measurement, analysis and evaluation (9.1 b).';
 COMMENT ON COLUMN iso28000.indicator.owner_id IS 'Person who measures it.';
 COMMENT ON COLUMN iso28000.indicator.active IS 'False once the indicator is retired; its measurements are kept.';
+COMMENT ON COLUMN iso28000.indicator.standard IS 'Standard of the clause monitored (default ISO 28000:2022); (standard, clause) is a clause of the catalog.';
 
 CREATE TABLE iso28000.indicator_measurement (
     org_id          bigint NOT NULL REFERENCES iso28000.organization,
@@ -173,7 +176,8 @@ SELECT i.org_id, i.indicator_id, i.name, i.clause::text AS clause, iso28000.sort
        CASE WHEN m.value IS NULL OR i.threshold IS NULL THEN NULL
             WHEN i.direction = 'decrease' THEN m.value > i.threshold
             ELSE m.value < i.threshold END AS past_threshold,
-       m.measured_on IS NULL OR m.measured_on + i.frequency < current_date AS measurement_overdue
+       m.measured_on IS NULL OR m.measured_on + i.frequency < current_date AS measurement_overdue,
+       i.standard
   FROM iso28000.indicator i
   LEFT JOIN LATERAL (SELECT measured_on, value FROM iso28000.indicator_measurement x
                       WHERE x.org_id = i.org_id AND x.indicator_id = i.indicator_id
@@ -201,6 +205,7 @@ COMMENT ON COLUMN iso28000.indicator_status.change IS 'Latest minus previous val
 COMMENT ON COLUMN iso28000.indicator_status.on_target IS 'Latest value meets the target in the indicator''s direction (NULL without target or value).';
 COMMENT ON COLUMN iso28000.indicator_status.past_threshold IS 'Latest value is past the threshold (NULL without threshold or value).';
 COMMENT ON COLUMN iso28000.indicator_status.measurement_overdue IS 'No measurement yet, or the latest is older than the frequency.';
+COMMENT ON COLUMN iso28000.indicator_status.standard IS 'Standard of the clause monitored.';
 
 -- Members read the view; row-level security of the registers beneath it
 -- (security_invoker) decides which rows they see.

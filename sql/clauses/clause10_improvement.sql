@@ -551,7 +551,9 @@ CREATE TABLE iso28000.improvement (
   status_changed_by name,
   status_note       text,
   created_at        timestamptz NOT NULL DEFAULT now(),
+  standard          text NOT NULL DEFAULT 'ISO 28000:2022' CONSTRAINT improvement_standard_fk REFERENCES iso28000.standard,
   PRIMARY KEY (org_id, improvement_id),
+  CONSTRAINT improvement_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause),
   FOREIGN KEY (org_id, nonconformity_id) REFERENCES iso28000.nonconformity (org_id, nonconformity_id),
   FOREIGN KEY (org_id, owner_id) REFERENCES iso28000.person (org_id, person_id)
 );
@@ -561,6 +563,7 @@ COMMENT ON COLUMN iso28000.improvement.title IS 'The improvement.';
 COMMENT ON COLUMN iso28000.improvement.description IS 'Details.';
 COMMENT ON COLUMN iso28000.improvement.source IS 'Where it came from: audit_finding, management_review, monitoring, nonconformity, incident, exercise (of a security plan), suggestion or other.';
 COMMENT ON COLUMN iso28000.improvement.clause IS 'Clause of the SMS it improves.';
+COMMENT ON COLUMN iso28000.improvement.standard IS 'Standard of the clause it improves (default ISO 28000:2022); (standard, clause) is a clause of the catalog when a clause is given.';
 COMMENT ON COLUMN iso28000.improvement.nonconformity_id IS 'Nonconformity it came from, if any.';
 COMMENT ON COLUMN iso28000.improvement.owner_id IS 'Person responsible (needed to approve it).';
 COMMENT ON COLUMN iso28000.improvement.expected_benefit IS 'Benefit expected (needed to approve it).';

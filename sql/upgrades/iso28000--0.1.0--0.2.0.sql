@@ -11906,3 +11906,54 @@ COMMENT ON COLUMN iso28000.due_item.overdue IS 'True when the due date is past (
 COMMENT ON COLUMN iso28000.due_item.days_overdue IS 'Days past the due date; negative while still ahead; NULL without a date.';
 GRANT SELECT ON iso28000.due_item TO PUBLIC;
 SELECT iso28000.attach_notifications('iso28000.security_incident', 'incident_id', 'reference', 'title', 'status', '{owner_id}');
+
+-- 0.2.0 (due16, issue 16): indicators (9.1) and improvements (10.1) name the standard of their clause, like
+-- assessments, audits, findings and nonconformities: column standard (default ISO 28000:2022) with
+-- (standard, clause) a clause of the catalog; indicator_status shows it (last column).
+DO $upgrade$
+DECLARE
+    stray text;
+BEGIN
+    SELECT string_agg(DISTINCT format('%s %s', t, c), ', ') INTO stray
+      FROM (SELECT 'indicator' AS t, i.clause::text AS c FROM iso28000.indicator i
+             WHERE NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = 'ISO 28000:2022' AND k.clause OPERATOR(iso28000.=) i.clause)
+            UNION ALL
+            SELECT 'improvement', m.clause::text FROM iso28000.improvement m
+             WHERE m.clause IS NOT NULL
+               AND NOT EXISTS (SELECT FROM iso28000.clause k WHERE k.standard = 'ISO 28000:2022' AND k.clause OPERATOR(iso28000.=) m.clause)) x;
+    IF stray IS NOT NULL THEN
+        RAISE EXCEPTION 'iso28000 0.2.0: rows name clauses outside the ISO 28000:2022 catalog: %', stray
+              USING HINT = 'Correct those clauses (or add them to the catalog as the extension''s owner) and run ALTER EXTENSION iso28000 UPDATE again.';
+    END IF;
+END
+$upgrade$;
+ALTER TABLE iso28000.indicator ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022',
+  ADD CONSTRAINT indicator_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause);
+COMMENT ON COLUMN iso28000.indicator.standard IS 'Standard of the clause monitored (default ISO 28000:2022); (standard, clause) is a clause of the catalog.';
+ALTER TABLE iso28000.improvement
+  ADD COLUMN standard text NOT NULL DEFAULT 'ISO 28000:2022' CONSTRAINT improvement_standard_fk REFERENCES iso28000.standard,
+  ADD CONSTRAINT improvement_clause_fk FOREIGN KEY (standard, clause) REFERENCES iso28000.clause (standard, clause);
+COMMENT ON COLUMN iso28000.improvement.standard IS 'Standard of the clause it improves (default ISO 28000:2022); (standard, clause) is a clause of the catalog when a clause is given.';
+CREATE OR REPLACE VIEW iso28000.indicator_status WITH (security_invoker = true) AS
+SELECT i.org_id, i.indicator_id, i.name, i.clause::text AS clause, iso28000.sort_key(i.clause) AS clause_sort, i.unit, i.direction, i.target, i.threshold,
+       m.measured_on AS last_measured_on, m.value AS last_value, p.value AS previous_value,
+       m.value - p.value AS change,
+       CASE WHEN m.value IS NULL OR i.target IS NULL THEN NULL
+            WHEN i.direction = 'increase' THEN m.value >= i.target
+            WHEN i.direction = 'decrease' THEN m.value <= i.target
+            ELSE m.value = i.target END AS on_target,
+       CASE WHEN m.value IS NULL OR i.threshold IS NULL THEN NULL
+            WHEN i.direction = 'decrease' THEN m.value > i.threshold
+            ELSE m.value < i.threshold END AS past_threshold,
+       m.measured_on IS NULL OR m.measured_on + i.frequency < current_date AS measurement_overdue,
+       i.standard
+  FROM iso28000.indicator i
+  LEFT JOIN LATERAL (SELECT measured_on, value FROM iso28000.indicator_measurement x
+                      WHERE x.org_id = i.org_id AND x.indicator_id = i.indicator_id
+                      ORDER BY measured_on DESC LIMIT 1) m ON true
+  LEFT JOIN LATERAL (SELECT value FROM iso28000.indicator_measurement x
+                      WHERE x.org_id = i.org_id AND x.indicator_id = i.indicator_id
+                        AND x.measured_on < m.measured_on
+                      ORDER BY measured_on DESC LIMIT 1) p ON true
+ WHERE i.active;
+COMMENT ON COLUMN iso28000.indicator_status.standard IS 'Standard of the clause monitored.';

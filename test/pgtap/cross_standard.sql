@@ -4,7 +4,7 @@
 -- through the maps, and load_clauses() with its refusals (IS540 to IS544).
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(46);
+SELECT plan(51);
 SET LOCAL search_path = iso28000, public;
 
 -- The seeded catalogs and maps.
@@ -208,6 +208,26 @@ SELECT throws_ok($$SELECT iso28000.load_clauses('ISO 9001:2015', '[{"clause": "5
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM iso28000.clause WHERE standard = 'ISO 9001:2015'), 2, 'refused loads add nothing');
 SELECT is(:loaded, 182, 'load_clauses returns the number of clauses added');
+
+-- Indicators (9.1) and improvements (10.1) name the standard of their clause too.
+INSERT INTO indicator (org_id, name, unit) VALUES (:xs, 'Gate incidents', 'n');
+INSERT INTO indicator (org_id, name, unit, clause, standard) VALUES (:xs, 'Exercises held', 'n', '8.5', 'ISO 22301:2019');
+SELECT results_eq(format($$SELECT name, standard, clause FROM indicator_status WHERE org_id = %s ORDER BY name$$, :xs),
+                  $$VALUES ('Exercises held', 'ISO 22301:2019', '8.5'), ('Gate incidents', 'ISO 28000:2022', '9.1')$$,
+                  'an indicator monitors a clause of ISO 28000:2022 by default, or of the standard it names; indicator_status shows it');
+SELECT throws_ok(format($$INSERT INTO iso28000.indicator (org_id, name, unit, clause, standard) VALUES (%s, 'Stray', 'n', '8.7', 'ISO 22301:2019')$$, :xs),
+                 '23503', NULL, 'an indicator''s clause is a clause of its standard (8.7 is not one of ISO 22301)');
+INSERT INTO improvement (org_id, title, clause) VALUES (:xs, 'Shorter call tree', '8.6.4');
+INSERT INTO improvement (org_id, title, clause, standard) VALUES (:xs, 'Exercise the data centre', '8.5', 'ISO 22301:2019');
+INSERT INTO improvement (org_id, title) VALUES (:xs, 'No clause');
+SELECT results_eq(format($$SELECT title, standard, clause::text FROM improvement WHERE org_id = %s ORDER BY title$$, :xs),
+                  $$VALUES ('Exercise the data centre', 'ISO 22301:2019', '8.5'), ('No clause', 'ISO 28000:2022', NULL),
+                           ('Shorter call tree', 'ISO 28000:2022', '8.6.4')$$,
+                  'an improvement names the standard of the clause it improves (default ISO 28000:2022)');
+SELECT throws_ok(format($$INSERT INTO iso28000.improvement (org_id, title, clause, standard) VALUES (%s, 'Stray', '8.6.4', 'ISO 22301:2019')$$, :xs),
+                 '23503', NULL, 'an improvement''s clause is a clause of its standard');
+SELECT throws_ok(format($$INSERT INTO iso28000.improvement (org_id, title, standard) VALUES (%s, 'Unknown', 'ISO 9999:2000')$$, :xs),
+                 '23503', NULL, 'and its standard one of the catalog (even without a clause)');
 
 SELECT * FROM finish();
 ROLLBACK;
