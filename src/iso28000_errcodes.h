@@ -220,6 +220,16 @@
 #define ERRCODE_ISO28000_STANDARD_KEPT			MAKE_SQLSTATE('I','S','5','4','6')
 /* a maturity level given or targeted is not on the organisation's scale */
 #define ERRCODE_ISO28000_MATURITY_OFF_SCALE		MAKE_SQLSTATE('I','S','5','4','7')
+/* load_clause_map(): a standard is missing, not in the catalog, or both are the same */
+#define ERRCODE_ISO28000_MAP_STANDARD			MAKE_SQLSTATE('I','S','5','4','8')
+/* load_clause_map(): the maps are not a JSON array of objects with from, to and a known relation (and an optional note) */
+#define ERRCODE_ISO28000_MAP_MALFORMED			MAKE_SQLSTATE('I','S','5','4','9')
+/* load_clause_map(): a clause of a map is not a clause reference */
+#define ERRCODE_ISO28000_MAP_CLAUSE_REF			MAKE_SQLSTATE('I','S','5','5','0')
+/* load_clause_map(): a clause of a map is not in the catalog of its standard */
+#define ERRCODE_ISO28000_MAP_UNKNOWN_CLAUSE		MAKE_SQLSTATE('I','S','5','5','1')
+/* load_clause_map(): a pair of clauses given twice or already mapped (in either direction) */
+#define ERRCODE_ISO28000_MAP_DUPLICATE			MAKE_SQLSTATE('I','S','5','5','2')
 
 /* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
 

@@ -11957,3 +11957,121 @@ SELECT i.org_id, i.indicator_id, i.name, i.clause::text AS clause, iso28000.sort
                       ORDER BY measured_on DESC LIMIT 1) p ON true
  WHERE i.active;
 COMMENT ON COLUMN iso28000.indicator_status.standard IS 'Standard of the clause monitored.';
+
+-- 0.2.0 (due16, issue 16): load_clause_map(), the documented way to add maps between the clauses of two standards of the catalog (IS548-IS552), beside load_clauses() (sql/core/08_catalog.sql).
+CREATE FUNCTION iso28000.load_clause_map(from_standard text, to_standard text, maps jsonb)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    fs text := btrim(load_clause_map.from_standard);
+    ts text := btrim(load_clause_map.to_standard);
+    entry jsonb;
+    pos integer := 0;
+    key text;
+    side text;
+    txt text;
+    rel text;
+    c iso28000.clause_ref;
+    fc iso28000.clause_ref;
+    tc iso28000.clause_ref;
+    fcs iso28000.clause_ref[] := '{}';
+    tcs iso28000.clause_ref[] := '{}';
+    rels text[] := '{}';
+    notes text[] := '{}';
+BEGIN
+    FOREACH side IN ARRAY ARRAY['from', 'to'] LOOP
+        txt := CASE side WHEN 'from' THEN fs ELSE ts END;
+        IF txt IS NULL OR txt = '' THEN
+            RAISE EXCEPTION 'load_clause_map: the % standard is missing', side
+                  USING ERRCODE = 'IS548', SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = side || '_standard';
+        END IF;
+        IF NOT EXISTS (SELECT FROM iso28000.standard s WHERE s.standard OPERATOR(pg_catalog.=) txt) THEN
+            RAISE EXCEPTION 'load_clause_map: the % standard "%" is not in the catalog', side, txt
+                  USING ERRCODE = 'IS548', HINT = 'Load its clauses first with load_clauses().',
+                        SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = side || '_standard';
+        END IF;
+    END LOOP;
+    IF fs OPERATOR(pg_catalog.=) ts THEN
+        RAISE EXCEPTION 'load_clause_map: a map joins two standards, not "%" to itself', fs
+              USING ERRCODE = 'IS548', SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = 'to_standard';
+    END IF;
+    IF jsonb_typeof(maps) IS DISTINCT FROM 'array' OR jsonb_array_length(maps) OPERATOR(pg_catalog.=) 0 THEN
+        RAISE EXCEPTION 'load_clause_map: the maps from "%" to "%" must be a non-empty JSON array', fs, ts
+              USING ERRCODE = 'IS549', DETAIL = 'Each element is an object {"from": "A.5.1", "to": "5.2", "relation": "intersects", "note": "..."}; note is optional.',
+                    SCHEMA = 'iso28000', TABLE = 'clause_map';
+    END IF;
+    FOR entry IN SELECT x FROM jsonb_array_elements(maps) AS x LOOP
+        pos := pos OPERATOR(pg_catalog.+) 1;
+        IF jsonb_typeof(entry) IS DISTINCT FROM 'object' THEN
+            RAISE EXCEPTION 'load_clause_map: element % of the maps from "%" to "%" is not a JSON object', pos, fs, ts
+                  USING ERRCODE = 'IS549', SCHEMA = 'iso28000', TABLE = 'clause_map';
+        END IF;
+        SELECT min(k) INTO key FROM jsonb_object_keys(entry) AS k
+         WHERE k OPERATOR(pg_catalog.<>) ALL (ARRAY['from', 'to', 'relation', 'note']);
+        IF key IS NOT NULL THEN
+            RAISE EXCEPTION 'load_clause_map: element % of the maps from "%" to "%" has the unknown key "%"', pos, fs, ts, key
+                  USING ERRCODE = 'IS549', DETAIL = 'An element holds from, to, relation and note only.',
+                        SCHEMA = 'iso28000', TABLE = 'clause_map';
+        END IF;
+        FOREACH side IN ARRAY ARRAY['from', 'to'] LOOP
+            IF jsonb_typeof(entry -> side) IS DISTINCT FROM 'string' THEN
+                RAISE EXCEPTION 'load_clause_map: element % of the maps from "%" to "%" has no % clause', pos, fs, ts, side
+                      USING ERRCODE = 'IS549', SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = side || '_clause';
+            END IF;
+            txt := entry ->> side;
+            BEGIN
+                c := iso28000.clause_ref(txt);
+            EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+                RAISE EXCEPTION 'load_clause_map: element % of the maps from "%" to "%": "%" is not a clause reference', pos, fs, ts, txt
+                      USING ERRCODE = 'IS550', DETAIL = SQLERRM,
+                            HINT = 'A clause reference looks like "4", "8.6.4" or "A.5.1" (doc/clause_ref.md).',
+                            SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = side || '_clause';
+            END;
+            IF NOT EXISTS (SELECT FROM iso28000.clause k
+                            WHERE k.standard OPERATOR(pg_catalog.=) CASE side WHEN 'from' THEN fs ELSE ts END
+                              AND k.clause OPERATOR(iso28000.=) c) THEN
+                RAISE EXCEPTION 'load_clause_map: element % of the maps from "%" to "%": clause % is not a clause of "%"',
+                                pos, fs, ts, txt, CASE side WHEN 'from' THEN fs ELSE ts END
+                      USING ERRCODE = 'IS551', HINT = 'Load the clause first with load_clauses().',
+                            SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = side || '_clause';
+            END IF;
+            IF side OPERATOR(pg_catalog.=) 'from' THEN fc := c; ELSE tc := c; END IF;
+        END LOOP;
+        rel := entry ->> 'relation';
+        IF rel IS NULL OR rel OPERATOR(pg_catalog.<>) ALL (ARRAY['equal', 'subset', 'superset', 'intersects']) THEN
+            RAISE EXCEPTION 'load_clause_map: the map of % to % has the relation "%"', fc, tc, coalesce(rel, '')
+                  USING ERRCODE = 'IS549', DETAIL = 'The relation is equal, subset, superset or intersects, read from the from clause to the to clause.',
+                        SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = 'relation';
+        END IF;
+        IF entry ? 'note' AND jsonb_typeof(entry -> 'note') NOT IN ('string', 'null') THEN
+            RAISE EXCEPTION 'load_clause_map: the note of the map of % to % is not a string', fc, tc
+                  USING ERRCODE = 'IS549', SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = 'note';
+        END IF;
+        IF EXISTS (SELECT FROM unnest(fcs, tcs) AS u(f, t) WHERE u.f OPERATOR(iso28000.=) fc AND u.t OPERATOR(iso28000.=) tc) THEN
+            RAISE EXCEPTION 'load_clause_map: the map of % of "%" to % of "%" is given twice', fc, fs, tc, ts
+                  USING ERRCODE = 'IS552', SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = 'to_clause';
+        END IF;
+        IF EXISTS (SELECT FROM iso28000.clause_map m
+                    WHERE (m.from_standard OPERATOR(pg_catalog.=) fs AND m.from_clause OPERATOR(iso28000.=) fc
+                           AND m.to_standard OPERATOR(pg_catalog.=) ts AND m.to_clause OPERATOR(iso28000.=) tc)
+                       OR (m.from_standard OPERATOR(pg_catalog.=) ts AND m.from_clause OPERATOR(iso28000.=) tc
+                           AND m.to_standard OPERATOR(pg_catalog.=) fs AND m.to_clause OPERATOR(iso28000.=) fc)) THEN
+            RAISE EXCEPTION 'load_clause_map: % of "%" and % of "%" are already mapped', fc, fs, tc, ts
+                  USING ERRCODE = 'IS552', HINT = 'A map is read in both directions (clause_crosswalk): load each pair once.',
+                        SCHEMA = 'iso28000', TABLE = 'clause_map', COLUMN = 'to_clause';
+        END IF;
+        fcs := fcs OPERATOR(pg_catalog.||) fc;
+        tcs := tcs OPERATOR(pg_catalog.||) tc;
+        rels := rels OPERATOR(pg_catalog.||) rel;
+        notes := notes OPERATOR(pg_catalog.||) nullif(btrim(entry ->> 'note'), '');
+    END LOOP;
+    INSERT INTO iso28000.clause_map (from_standard, from_clause, to_standard, to_clause, relation, note)
+    SELECT fs, u.f, ts, u.t, u.r, u.n FROM unnest(fcs, tcs, rels, notes) AS u(f, t, r, n);
+    RETURN cardinality(fcs);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000.load_clause_map(text, text, jsonb) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.load_clause_map(text, text, jsonb) IS
+  'Adds maps between the clauses of two standards of the catalog: maps is a JSON array of {"from": "A.5.1", "to": "5.2", "relation": "intersects", "note": "..."} (relation equal, subset, superset or intersects, read from the from clause to the to clause). Refuses bad input with IS548 to IS552 and adds nothing then; returns the number of maps added. Runs as the extension''s owner: the DBA grants EXECUTE to the roles that may extend the catalog.';

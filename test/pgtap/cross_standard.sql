@@ -4,7 +4,7 @@
 -- through the maps, and load_clauses() with its refusals (IS540 to IS544).
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(51);
+SELECT plan(70);
 SET LOCAL search_path = iso28000, public;
 
 -- The seeded catalogs and maps.
@@ -208,6 +208,68 @@ SELECT throws_ok($$SELECT iso28000.load_clauses('ISO 9001:2015', '[{"clause": "5
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM iso28000.clause WHERE standard = 'ISO 9001:2015'), 2, 'refused loads add nothing');
 SELECT is(:loaded, 182, 'load_clauses returns the number of clauses added');
+
+-- load_clause_map(): maps between two standards of the catalog, by a role the DBA granted it to.
+GRANT EXECUTE ON FUNCTION load_clause_map(text, text, jsonb) TO tap_xs_loader;
+SET LOCAL ROLE tap_xs_other;
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO/IEC 27001:2022', 'ISO 28000:2022', '[{"from": "A.5.1", "to": "5.2", "relation": "intersects"}]')$$,
+                 '42501', NULL, 'load_clause_map is the DBA''s to grant');
+RESET ROLE;
+SET LOCAL ROLE tap_xs_loader;
+SELECT is(load_clause_map('ISO/IEC 27001:2022', 'ISO 28000:2022',
+                          '[{"from": "A.5.1", "to": "5.2", "relation": "intersects", "note": "Policies"},
+                            {"from": "A.5", "to": "5", "relation": "intersects"}]'), 2,
+          'load_clause_map adds maps from Annex A controls, in the clause_ref annex form, to ISO 28000 clauses');
+SELECT is(load_clause_map('ISO 9001:2015', 'ISO 22301:2019', '[{"from": "4.1", "to": "4.1", "relation": "equal", "note": null}]'), 1,
+          'and between a loaded standard and a seeded one');
+RESET ROLE;
+SELECT results_eq($$SELECT from_clause, to_standard, to_clause, relation, note, inverse FROM clause_crosswalk
+                     WHERE from_standard = 'ISO 28000:2022' AND to_standard <> 'ISO 22301:2019' AND to_clause LIKE 'A.%' ORDER BY from_clause_sort$$,
+                  $$VALUES ('5', 'ISO/IEC 27001:2022', 'A.5', 'intersects', NULL, true), ('5.2', 'ISO/IEC 27001:2022', 'A.5.1', 'intersects', 'Policies', true)$$,
+                  'clause_crosswalk reads the loaded maps both ways');
+SELECT results_eq($$SELECT seeded FROM clause_map WHERE from_standard IN ('ISO/IEC 27001:2022', 'ISO 9001:2015') AND NOT (from_clause >= '4' AND from_clause < '11' AND from_standard = 'ISO/IEC 27001:2022')$$,
+                  $$VALUES (false), (false), (false)$$, 'loaded maps are not seeded (pg_dump keeps them)');
+-- Through a loaded map, an ISO/IEC 27001 self-assessment of A.5.1 reaches ISO 28000 5.2.
+INSERT INTO self_assessment (org_id, title, assessed_on, standard) VALUES (:xs, 'Annex A', current_date, 'ISO/IEC 27001:2022') RETURNING assessment_id AS annex \gset
+INSERT INTO assessment_result (org_id, assessment_id, clause, grade) VALUES (:xs, :annex, 'A.5.1', 'minor_nc');
+SELECT results_eq(format($$SELECT clause, reached, tally FROM conformity_projection WHERE assessment_id = %s AND standard = 'ISO 28000:2022' AND clause IN ('5.2', '5.3') ORDER BY clause_sort$$, :annex),
+                  $$VALUES ('5.2', true, '{minor_nc=1/1,not_assessed=2/2}'), ('5.3', true, '{not_assessed=1/1}')$$,
+                  'the projection reads the Annex A result through the loaded map onto 5.2 (beside its two sub-clauses 5.2.1 and 5.2.2, not assessed); 5.3 has no result');
+SET LOCAL ROLE tap_xs_loader;
+SELECT throws_ok($$SELECT iso28000.load_clause_map('', 'ISO 28000:2022', '[{"from": "A.5", "to": "5", "relation": "equal"}]')$$, 'IS548',
+                 'load_clause_map: the from standard is missing', 'a map names its standards (IS548)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 14001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "4", "relation": "equal"}]')$$, 'IS548',
+                 'load_clause_map: the from standard "ISO 14001:2015" is not in the catalog', 'of the catalog (IS548)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 28000:2022', 'ISO 28000:2022', '[{"from": "4", "to": "4.1", "relation": "superset"}]')$$, 'IS548',
+                 NULL, 'two different ones (IS548)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[]')$$, 'IS549', NULL, 'the maps are a non-empty JSON array (IS549)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "4", "relation": "equal", "requirement": "shall"}]')$$, 'IS549',
+                 'load_clause_map: element 1 of the maps from "ISO 9001:2015" to "ISO 28000:2022" has the unknown key "requirement"', 'an unknown key is refused (IS549)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "relation": "equal"}]')$$, 'IS549', NULL, 'a map has its to clause (IS549)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "4", "relation": "similar"}]')$$, 'IS549', NULL, 'a relation is equal, subset, superset or intersects (IS549)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4..1", "to": "4", "relation": "equal"}]')$$, 'IS550', NULL, 'a clause is a clause reference (IS550)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4.1", "to": "4", "relation": "subset"}, {"from": "4.2", "to": "4.2", "relation": "equal"}]')$$, 'IS551',
+                 'load_clause_map: element 2 of the maps from "ISO 9001:2015" to "ISO 28000:2022": clause 4.2 is not a clause of "ISO 9001:2015"',
+                 'a clause of the catalog of its standard (IS551), and the good element before it is not added');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 28000:2022', 'ISO 9001:2015', '[{"from": "4", "to": "4", "relation": "equal"}, {"from": "4", "to": "4", "relation": "subset"}]')$$, 'IS552',
+                 NULL, 'a pair given twice is refused (IS552)');
+SELECT throws_ok($$SELECT iso28000.load_clause_map('ISO 22301:2019', 'ISO 9001:2015', '[{"from": "4.1", "to": "4.1", "relation": "equal"}]')$$, 'IS552',
+                 'load_clause_map: 4.1 of "ISO 22301:2019" and 4.1 of "ISO 9001:2015" are already mapped', 'a pair already mapped the other way is refused (IS552)');
+RESET ROLE;
+SELECT is((SELECT count(*)::int FROM clause_map WHERE 'ISO 9001:2015' IN (from_standard, to_standard)), 1, 'refused loads add no map');
+CREATE FUNCTION pg_temp.map_error_fields(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE t text; c text;
+BEGIN EXECUTE q; RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN GET STACKED DIAGNOSTICS t = TABLE_NAME, c = COLUMN_NAME; RETURN SQLSTATE || ' ' || t || '.' || c; END $f$;
+SELECT results_eq($$SELECT pg_temp.map_error_fields(q) FROM (VALUES
+                     ($q$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 14001:2015', '[{"from": "4", "to": "4", "relation": "equal"}]')$q$),
+                     ($q$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "4", "relation": "alike"}]')$q$),
+                     ($q$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "4.x", "relation": "equal"}]')$q$),
+                     ($q$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 28000:2022', '[{"from": "4", "to": "11", "relation": "equal"}]')$q$),
+                     ($q$SELECT iso28000.load_clause_map('ISO 9001:2015', 'ISO 22301:2019', '[{"from": "4.1", "to": "4.1", "relation": "equal"}]')$q$)) v(q)$$,
+                  $$VALUES ('IS548 clause_map.to_standard'), ('IS549 clause_map.relation'), ('IS550 clause_map.to_clause'),
+                           ('IS551 clause_map.to_clause'), ('IS552 clause_map.to_clause')$$,
+                  'each refusal names the table and the column at fault');
 
 -- Indicators (9.1) and improvements (10.1) name the standard of their clause too.
 INSERT INTO indicator (org_id, name, unit) VALUES (:xs, 'Gate incidents', 'n');
