@@ -4,7 +4,7 @@
 -- through the maps, and load_clauses() with its refusals (IS540 to IS544).
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(70);
+SELECT plan(75);
 SET LOCAL search_path = iso28000, public;
 
 -- The seeded catalogs and maps.
@@ -124,10 +124,10 @@ SELECT is((SELECT count(*)::int FROM audit_projection WHERE audit_id = :a22 AND 
 -- Serial = forced parallel through the maps.  A standard of the test's own
 -- whose 180 sub-clauses map through two clauses onto ISO 22301 4.1 and 8.4
 -- (8.4.4 through a deeper map of 2.5), assessed 40 times: many results per
--- target clause.  PostgreSQL 15 plans the scan of the results and their join
--- to the maps in parallel workers; it does not choose a partial aggregate
--- here (it underestimates the join), so test/sql/conformity.sql remains the
--- test of the combine function itself.
+-- target clause.  PostgreSQL 15 plans the view's scan of the results and
+-- their join to the maps in parallel workers, but aggregates in the leader:
+-- it estimates as many groups as joined rows.  The partial plan of the same
+-- aggregate through the maps is forced further down.
 SELECT load_clauses('TAP-X:2026', (SELECT jsonb_agg(jsonb_build_object('clause', c, 'title', 'Clause ' || c, 'pdca', 'do'))
                                      FROM (SELECT '1' AS c UNION ALL SELECT '2'
                                            UNION ALL SELECT '1.' || i FROM generate_series(1, 120) i
@@ -172,6 +172,40 @@ SELECT results_eq(
      WHERE s.title = 'P1' AND p.standard = 'ISO 22301:2019' AND p.clause IN ('4.1', '8.4', '8.4.4') ORDER BY p.clause$$,
   $$VALUES ('4.1', 120), ('8.4', 64), ('8.4.4', 1)$$,
   'each result reaches through the deepest map covering it, so it counts once in a target clause and its parents');
+-- The partial plan: the results tallied per target clause through the maps
+-- of 1 and 2.5 with the view's aggregate (conformity_tally), each result
+-- joined to the maps of its clause and of its parent by equality (what <@
+-- means for these two-level clauses; a parallel nested loop over <@ would
+-- rescan the maps per result on PostgreSQL 15).  With a cost on each row
+-- gathered the workers build partial tallies (transition function) over a
+-- parallel scan of the results and the leader combines them (combine
+-- function): the figures equal the serial run's and the view's own tallies
+-- of 4.1 and 8.4.4 merged over the 40 assessments.
+SET LOCAL parallel_tuple_cost = 0.1;
+CREATE TEMP VIEW through_map AS
+SELECT m.to_clause::text AS clause, count(*) AS items, conformity_tally(res.grade, res.weight)::text AS tally,
+       score(conformity_tally(res.grade, res.weight)) AS score
+  FROM assessment_result res
+ CROSS JOIN LATERAL (VALUES (iso28000.ancestor(res.clause, 1)), (res.clause)) AS a(clause)
+  JOIN clause_map m ON m.from_standard = res.standard AND m.from_clause OPERATOR(iso28000.=) a.clause
+ WHERE res.org_id = :xs AND m.from_standard = 'TAP-X:2026' AND m.to_standard = 'ISO 22301:2019' AND m.from_clause IN ('1', '2.5')
+ GROUP BY m.to_clause;
+SELECT ok((SELECT bool_or(l ~ 'Partial (Group|Hash)?Aggregate') AND bool_or(l ~ 'Finalize (Group|Hash)?Aggregate')
+                  AND bool_or(l ~ 'Parallel Seq Scan on assessment_result')
+             FROM pg_temp.plan_lines('SELECT * FROM through_map') AS l),
+          'through the maps the results are tallied partially in parallel workers and combined in the leader (Partial and Finalize Aggregate)');
+CREATE TEMP TABLE map_parallel AS SELECT * FROM through_map;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SELECT ok((SELECT NOT bool_or(l ~ 'Partial|Gather') FROM pg_temp.plan_lines('SELECT * FROM through_map') AS l), 'and serially without workers');
+CREATE TEMP TABLE map_serial AS SELECT * FROM through_map;
+SELECT results_eq('SELECT * FROM map_parallel ORDER BY clause', 'SELECT * FROM map_serial ORDER BY clause',
+                  'the combined tallies through the maps equal the serial ones to the last digit (items, tallies, scores)');
+SELECT results_eq($$SELECT clause, items::int FROM map_serial ORDER BY clause$$, $$VALUES ('4.1', 4800), ('8.4.4', 40)$$,
+                  'each of the 40 assessments brings its 120 results of 1.x to 4.1 and its result of 2.5 to 8.4.4');
+SELECT results_eq('SELECT clause, tally FROM map_parallel ORDER BY clause',
+                  $$SELECT p.clause, conformity_merge(p.tally::conformity_tally)::text FROM proj_serial p JOIN self_assessment s USING (assessment_id)
+                     WHERE s.standard = 'TAP-X:2026' AND p.standard = 'ISO 22301:2019' AND p.clause IN ('4.1', '8.4.4') GROUP BY p.clause ORDER BY p.clause$$,
+                  'and equal the projection''s tallies of 4.1 and 8.4.4 merged over the 40 assessments');
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
 
