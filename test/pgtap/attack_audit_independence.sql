@@ -10,7 +10,7 @@
 -- nothing written, and the organisation's chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(27);
+SELECT plan(28);
 
 CREATE ROLE tap_ai_mgr NOLOGIN;     -- manager of A
 CREATE ROLE tap_ai_ann NOLOGIN;     -- the lead auditor, audit
@@ -59,6 +59,9 @@ CREATE TEMP TABLE before_attack AS
          (SELECT count(*) FROM iso28000.audit_finding WHERE org_id = :a) AS findings,
          (SELECT count(*) FROM iso28000.audit_auditee WHERE org_id = :a) AS auditees;
 GRANT SELECT ON before_attack TO PUBLIC;
+-- pg_temp.fields(): 'SQLSTATE schema.table.column' of the error a statement raises.
+\ir include/fields.sql
+GRANT EXECUTE ON FUNCTION pg_temp.fields(text) TO PUBLIC;
 
 -- The owner of the audited process, through his own login.
 SET SESSION AUTHORIZATION tap_ai_bob;
@@ -74,6 +77,9 @@ SELECT throws_ok(format($$DELETE FROM iso28000.audit_finding WHERE org_id = %s A
                  'IS152', NULL, 'nor remove it (IS152)');
 SELECT throws_ok(format($$DELETE FROM iso28000.audit_auditee WHERE org_id = %s AND auditee_id = %s$$, :a, :ae_gate),
                  'IS152', NULL, 'nor take his process out of the audit (IS152)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement)
+                                 VALUES (%s, %s, '8.1', 'conforming', 'fine')$$, :a, :aud)),
+          'IS152 iso28000.audit_finding.audit_id', 'IS152 names the table and audit_id');
 RESET SESSION AUTHORIZATION;
 
 -- The same owner through a delegated application acting for him.
