@@ -68,6 +68,10 @@ build/cflags: FORCE
 	@mkdir -p build
 	@echo '$(PG_CFLAGS)' | cmp -s - $@ || echo '$(PG_CFLAGS)' > $@
 $(OBJS): build/cflags
+# PGXS tracks no header dependencies here: every object depends on every
+# header of src/, so a changed struct (engines.h's EngineCatalog...) cannot
+# leave an object compiled against its old layout.
+$(OBJS): $(wildcard src/*.h)
 
 $(DATA_built): $(SQL_PARTS) sql/install-order META.json
 	@mkdir -p build

@@ -72,9 +72,10 @@ BEGIN
   NEW.status_changed_by := current_user;
   SELECT w.log_events INTO do_log FROM iso28000.workflow w WHERE w.workflow = wf;
   IF do_log THEN
-    INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, record_id, record_key,
-                                         from_state, to_state, actor, actor_person, occurred_at, note)
-    VALUES (NEW.org_id, wf, TG_RELID::regclass, NEW.id, format('(org_id, id)=(%s, %s)', NEW.org_id, NEW.id),
+    -- a row trigger can store only a run of one event per row
+    INSERT INTO iso28000.workflow_event_batch (org_id, events, workflow, table_name, key_columns, record_ids,
+                                               from_state, to_state, actor, actor_person, occurred_at, notes)
+    VALUES (NEW.org_id, 1, wf, TG_RELID::regclass, '(org_id, id)', ARRAY[NEW.id],
             CASE WHEN TG_OP = 'UPDATE' THEN OLD.status END, NEW.status, current_user,
             (SELECT p.person_id FROM iso28000.person p
               WHERE p.org_id = NEW.org_id AND p.db_role = current_user AND p.active

@@ -42,7 +42,8 @@ engine_relcache_callback(Datum arg, Oid relid)
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||
-		relid == engine_cat.workflow_event || relid == engine_cat.history ||
+		relid == engine_cat.workflow_event || relid == engine_cat.workflow_event_batch ||
+		relid == engine_cat.history ||
 		relid == engine_cat.history_head)
 		engine_cat_valid = false;
 }
@@ -92,7 +93,9 @@ engine_catalog_build(EngineCatalog *c)
 	c->workflow_transition = get_relname_relid("workflow_transition", c->nsp);
 	c->workflow_required_column = get_relname_relid("workflow_required_column", c->nsp);
 	c->workflow_event = get_relname_relid("workflow_event", c->nsp);
-	c->workflow_event_owner = engine_rel_owner(c->workflow_event);
+	c->workflow_event_batch = get_relname_relid("workflow_event_batch", c->nsp);
+	c->workflow_event_owner = engine_rel_owner(OidIsValid(c->workflow_event_batch) ?
+											   c->workflow_event_batch : c->workflow_event);
 	c->history = get_relname_relid("history", c->nsp);
 	c->history_head = get_relname_relid("history_head", c->nsp);
 	c->history_owner = engine_rel_owner(c->history);

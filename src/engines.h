@@ -34,6 +34,7 @@ typedef struct EngineCatalog
 	Oid			workflow_transition;
 	Oid			workflow_required_column;
 	Oid			workflow_event;
+	Oid			workflow_event_batch;	/* its store (0.2.0 on); InvalidOid before */
 	Oid			workflow_event_owner;
 	/* the history chain */
 	Oid			history;

@@ -298,9 +298,20 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 	 * trigger (42501), or its own foreign key does for an organisation that
 	 * does not exist (23503 on the register, not on the event log).
 	 */
+	if (!tab.log_events)
+		return PointerGetDatum(newtup);
 	if (tab.log_by_statement)
-		return PointerGetDatum(newtup); /* workflow_log() writes the events (workflow_event.c) */
-	if (tab.log_events && oldtup == NULL)
+	{
+		/*
+		 * workflow_log() writes the events at the end of the statement
+		 * (workflow_event.c): a transition is collected here, a new record
+		 * read from the INSERT's transition table there.
+		 */
+		if (oldtup != NULL)
+			wf_event_collect(&tab, rel, newslot, td->tg_newtuple, key.from, key.to, when);
+		return PointerGetDatum(newtup);
+	}
+	if (oldtup == NULL)
 	{
 		bool		isnull;
 		int64		org = DatumGetInt64(slot_getattr(newslot, tab.org_att, &isnull));
@@ -308,7 +319,7 @@ iso28000_workflow_guard(PG_FUNCTION_ARGS)
 		if (isnull || !wf_has_level(org, WF_LEVEL_WRITE))
 			return PointerGetDatum(newtup);
 	}
-	if (tab.log_events)
-		wf_log_event(&tab, rel, newtup, oldtup ? key.from : NULL, key.to, when);
+	wf_log_event(&tab, rel, newslot, td->tg_newtuple ? td->tg_newtuple : td->tg_trigtuple,
+				 oldtup ? key.from : NULL, key.to, when);
 	return PointerGetDatum(newtup);
 }

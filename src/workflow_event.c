@@ -1,44 +1,59 @@
 /*
  * workflow_event.c
- *		The workflow engine's event writer: one row of iso28000.workflow_event
- *		per transition (and per creation of a governed record).
+ *		The workflow engine's event writer: every transition (and every
+ *		creation of a governed record) in the event log, written per statement.
+ *
+ * The log is stored compactly (sql/core/06_workflow.sql): one row of
+ * iso28000.workflow_event_batch per run of events of one statement that share
+ * their organisation, workflow, table, both states, actor, acting person and
+ * time, holding the records' ids (or keys) and notes as arrays in the order
+ * the rows were written; the view iso28000.workflow_event unnests them into
+ * one row per event, with the same columns as ever.  Event ids are
+ * first_event_id + position - 1: a run takes one value of a sequence that
+ * steps by WF_EVENT_RUN_MAX, so a longer run is split.  Writing a million
+ * transitions costs one array, not a million heap rows and index entries.
+ *
+ * UPDATE: the row trigger workflow_guard() already sees OLD and NEW, so it
+ * appends each transition to a pending run in this backend's memory
+ * (wf_event_collect: compares with the last run and stores the id), and the
+ * AFTER UPDATE FOR EACH STATEMENT trigger iso28000.workflow_log() (without
+ * transition tables) writes every pending run of its subtransaction at the
+ * statement's end (WfRun below).  Nothing is held between statements: a
+ * statement that fails takes its pending runs with it (the subtransaction or
+ * transaction callbacks drop the runs of what aborts), a released savepoint
+ * hands its runs to its parent, and a run still pending at commit (a row
+ * trigger that fired without its statement trigger, e.g. on a partition) is
+ * written before the commit.  A nested statement's trigger writes the runs of
+ * its enclosing statement collected so far when they are in the same
+ * subtransaction (they share their fate); runs of an outer subtransaction
+ * wait for their own statement.
+ *
+ * INSERT: creation events come from the AFTER INSERT statement trigger's
+ * transition table (the new rows as written: an INSERT ... ON CONFLICT that
+ * creates nothing logs nothing).
  *
  * The event log is the engine's own append-only output: no member may write
  * it, so the engine inserts as the log's owner, with every value computed
  * before the switch of user (the record key through the key columns' output
- * functions, the acting person through src/actor.c).
- *
- * Per statement, not per row.  attach_workflow() gives a governed table, beside
- * the row trigger workflow_guard(), two AFTER ... FOR EACH STATEMENT triggers
- * iso28000.workflow_log() with transition tables (one for INSERT, one for
- * UPDATE, since a trigger with transition tables fires for one event only).
- * At the end of each statement workflow_log() reads the rows the statement
- * wrote (the new and old tables pair up row by row, in the order the rows
- * were written), keeps those whose status changed (and every new record), and
- * writes their events in one INSERT ... SELECT from a tuple store (up to
- * WF_EVENT_DIRECT_ROWS events through a kept plan instead: a single-row
- * transition does not plan a statement).  What it logs is what the statement
- * really wrote, after every BEFORE trigger; nothing is held in memory between
- * statements, so a statement, savepoint or transaction that rolls back takes
- * its events with it, and a later one never sees them.  Events stay in the
- * order the rows were written, each with the actor, acting person and the
- * statement's start time.
- *
- * A row trigger of a table without these statement triggers (one made by hand,
- * or between installing this library and ALTER EXTENSION UPDATE) still logs
- * each transition itself (wf_log_event), as before.
+ * functions, the acting person through src/actor.c).  A row trigger of a
+ * table without the statement triggers (one made by hand, or between
+ * installing this library and ALTER EXTENSION UPDATE) still logs each
+ * transition itself (wf_log_event).
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/queryenvironment.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -48,96 +63,403 @@
 #include "iso28000_errcodes.h"
 #include "workflow_internal.h"
 
-/* The columns of iso28000.workflow_event the engine writes, in this order. */
-#define WF_EVENT_NCOLS 11
-#define WF_EVENT_INSERT \
-	"INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, record_id, record_key," \
-	" from_state, to_state, actor, actor_person, occurred_at, note)"
-static Oid	wf_event_types[WF_EVENT_NCOLS] = {
-	INT8OID, TEXTOID, REGCLASSOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, NAMEOID, INT8OID,
-	TIMESTAMPTZOID, TEXTOID
-};
-static const char *const wf_event_names[WF_EVENT_NCOLS] = {
-	"org_id", "workflow", "table_name", "record_id", "record_key", "from_state", "to_state",
-	"actor", "actor_person", "occurred_at", "note"
+/* Events of one stored run at most: the step of iso28000.workflow_event_event_id_seq. */
+#define WF_EVENT_RUN_MAX 1048576
+
+/* The columns of iso28000.workflow_event_batch the engine writes, in this order. */
+#define WF_BATCH_NCOLS 13
+#define WF_BATCH_INSERT \
+	"INSERT INTO iso28000.workflow_event_batch (org_id, events, workflow, table_name, key_columns," \
+	" record_ids, record_keys, from_state, to_state, actor, actor_person, occurred_at, notes)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+static Oid	wf_batch_types[WF_BATCH_NCOLS] = {
+	INT8OID, INT4OID, TEXTOID, REGCLASSOID, TEXTOID, INT8ARRAYOID, TEXTARRAYOID, TEXTOID, TEXTOID,
+	NAMEOID, INT8OID, TIMESTAMPTZOID, TEXTARRAYOID
 };
 
-/* Statements with up to this many events insert them through a kept plan. */
-#define WF_EVENT_DIRECT_ROWS 8
-#define WF_EVENT_BATCH_ENR "iso28000_workflow_events"
+/*
+ * A run: consecutive events of one statement with the same organisation,
+ * workflow, table, states, actor and time.  Pending runs (UPDATE) live in
+ * wf_pending_cxt, a child of TopTransactionContext, until written.
+ */
+typedef struct WfRun
+{
+	struct WfRun *next;
+	int			nest_level;		/* subtransaction that collected it */
+	int64		org;
+	Oid			user;			/* the actor, as a role */
+	NameData	actor;
+	char		workflow[NAMEDATALEN];
+	Oid			table_name;		/* the register (its table's, on a Citus shard) */
+	Oid			relid;			/* the relation the trigger fired on */
+	AttrNumber	status_att;
+	char	   *key_columns;	/* "(org_id, x_id)" when the ids say the keys */
+	bool		has_from;
+	char		from[NAMEDATALEN];
+	char		to[NAMEDATALEN];
+	TimestampTz when;
+	bool		has_person;		/* the acting person, taken when written */
+	int64		person;
+	int			n;
+	int			cap;
+	Datum	   *ids;			/* int8, when the key is (org_id, integer id) */
+	Datum	   *keys;			/* text, otherwise */
+	Datum	   *notes;			/* text, when the table has status_note */
+	bool	   *note_nulls;
+	bool		any_note;
+} WfRun;
 
-/* Kept plan of the one-event INSERT; the plan cache keeps it valid. */
-static SPIPlanPtr wf_event_plan = NULL;
+static MemoryContext wf_pending_cxt = NULL;
+static WfRun *wf_pending = NULL;	/* oldest first */
+static WfRun *wf_pending_tail = NULL;
+static bool wf_callbacks = false;
 
 static void wf_event_check_orgs(const int64 *orgs, int norgs);
+static void wf_runs_write(WfRun *runs);
 
-/* The values of one event (as the caller: output functions run here). */
-static void
-wf_event_values(const WfTable *t, Relation rel, HeapTuple tup, const char *from, const char *to,
-				TimestampTz when, Datum *values, bool *nulls)
+/* The key columns of a table whose key is (org_id, id), as its events name them: "(org_id, x_id)". */
+static char *
+wf_key_columns(const WfTable *t, TupleDesc desc)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
-	bool		isnull;
-	int64		person;
+	return psprintf("(%s, %s)",
+					quote_identifier(NameStr(TupleDescAttr(desc, t->key_att[0] - 1)->attname)),
+					quote_identifier(NameStr(TupleDescAttr(desc, t->key_att[1] - 1)->attname)));
+}
 
-	memset(nulls, 0, sizeof(bool) * WF_EVENT_NCOLS);
-	values[0] = heap_getattr(tup, t->org_att, desc, &isnull);
+/* A new, empty run in memory context cxt. */
+static WfRun *
+wf_run_new(MemoryContext cxt, const WfTable *t, Relation rel, int64 org, const char *from,
+		   const char *to, TimestampTz when)
+{
+	WfRun	   *r = MemoryContextAllocZero(cxt, sizeof(WfRun));
+
+	r->nest_level = GetCurrentTransactionNestLevel();
+	r->org = org;
+	r->user = GetUserId();
+	namestrcpy(&r->actor, wf_user_name());
+	strlcpy(r->workflow, t->workflow, NAMEDATALEN);
+	r->table_name = engine_relid(rel);
+	r->relid = RelationGetRelid(rel);
+	r->status_att = t->status_att;
+	if (t->key_is_id)
+		r->key_columns = MemoryContextStrdup(cxt, wf_key_columns(t, RelationGetDescr(rel)));
+	r->has_from = (from != NULL);
+	if (from)
+		strlcpy(r->from, from, NAMEDATALEN);
+	strlcpy(r->to, to, NAMEDATALEN);
+	r->when = when;
+	r->cap = 16;
+	if (t->key_is_id)
+		r->ids = MemoryContextAlloc(cxt, sizeof(Datum) * r->cap);
+	else
+		r->keys = MemoryContextAlloc(cxt, sizeof(Datum) * r->cap);
+	if (t->note_att)
+	{
+		r->notes = MemoryContextAlloc(cxt, sizeof(Datum) * r->cap);
+		r->note_nulls = MemoryContextAlloc(cxt, sizeof(bool) * r->cap);
+	}
+	return r;
+}
+
+/* Does the event belong to the run? */
+static inline bool
+wf_run_takes(const WfRun *r, Relation rel, const WfTable *t, int64 org, const char *from,
+			 const char *to, TimestampTz when)
+{
+	return r->n < WF_EVENT_RUN_MAX && r->org == org && r->relid == RelationGetRelid(rel) &&
+		r->status_att == t->status_att && r->when == when && r->user == GetUserId() &&
+		r->nest_level == GetCurrentTransactionNestLevel() &&
+		(from != NULL) == r->has_from && strcmp(r->to, to) == 0 &&
+		(from == NULL || strcmp(r->from, from) == 0) && strcmp(r->workflow, t->workflow) == 0;
+}
+
+/* Appends the event of a row (its id or key, and its note) to a run, in the run's context. */
+static void
+wf_run_add(WfRun *r, MemoryContext cxt, const WfTable *t, TupleTableSlot *slot, HeapTuple tup,
+		   TupleDesc desc)
+{
+	bool		isnull;
+
+	if (r->n == r->cap)
+	{
+		r->cap *= 2;
+		if (r->ids)
+			r->ids = repalloc_huge(r->ids, sizeof(Datum) * r->cap);
+		else
+			r->keys = repalloc_huge(r->keys, sizeof(Datum) * r->cap);
+		if (r->notes)
+		{
+			r->notes = repalloc_huge(r->notes, sizeof(Datum) * r->cap);
+			r->note_nulls = repalloc_huge(r->note_nulls, sizeof(bool) * r->cap);
+		}
+	}
+	if (r->ids)
+	{
+		Datum		id = slot_getattr(slot, t->key_att[1], &isnull);
+		Oid			typ = TupleDescAttr(desc, t->key_att[1] - 1)->atttypid;
+
+		/* a primary key column is never NULL */
+		r->ids[r->n] = typ == INT8OID ? id :
+			Int64GetDatum(typ == INT4OID ? (int64) DatumGetInt32(id) : (int64) DatumGetInt16(id));
+	}
+	else
+	{
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		r->keys[r->n] = CStringGetTextDatum(wf_record_key(t, tup, desc));
+		MemoryContextSwitchTo(old);
+	}
+	if (r->notes)
+	{
+		Datum		note = slot_getattr(slot, t->note_att, &isnull);
+
+		r->note_nulls[r->n] = isnull;
+		r->notes[r->n] = (Datum) 0;
+		if (!isnull)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+
+			r->notes[r->n] = PointerGetDatum(PG_DETOAST_DATUM_COPY(note));
+			MemoryContextSwitchTo(old);
+			r->any_note = true;
+		}
+	}
+	r->n++;
+}
+
+/* The organisation of a row, which its event needs. */
+static int64
+wf_row_org(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup)
+{
+	bool		isnull;
+	Datum		org = slot_getattr(slot, t->org_att, &isnull);
+
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("%s %s has no org_id: its workflow event cannot be logged",
-						engine_relname(rel), wf_record_key(t, tup, desc)),
+						engine_relname(rel), wf_record_key(t, tup, RelationGetDescr(rel))),
 				 errtablecol(rel, t->org_att)));
-	values[1] = CStringGetTextDatum(t->workflow);
-	values[2] = ObjectIdGetDatum(engine_relid(rel)); /* its table's, on a Citus shard */
-	nulls[3] = true;
-	if (t->key_is_id)
-	{
-		Datum		id = heap_getattr(tup, t->key_att[1], desc, &isnull);
-		Oid			typ = TupleDescAttr(desc, t->key_att[1] - 1)->atttypid;
-
-		if (!isnull)
-		{
-			values[3] = typ == INT8OID ? id :
-				Int64GetDatum(typ == INT4OID ? (int64) DatumGetInt32(id) : (int64) DatumGetInt16(id));
-			nulls[3] = false;
-		}
-	}
-	values[4] = CStringGetTextDatum(wf_record_key(t, tup, desc));
-	values[5] = from ? CStringGetTextDatum(from) : (Datum) 0;
-	nulls[5] = (from == NULL);
-	values[6] = CStringGetTextDatum(to);
-	values[7] = CStringGetDatum(wf_user_name());
-	/* The acting person, as a fact at write time (src/actor.c; cached per statement). */
-	nulls[8] = !iso28000_acting_person(DatumGetInt64(values[0]), &person);
-	values[8] = nulls[8] ? (Datum) 0 : Int64GetDatum(person);
-	values[9] = TimestampTzGetDatum(when);
-	nulls[10] = true;
-	if (t->note_att)
-		values[10] = heap_getattr(tup, t->note_att, desc, &nulls[10]);
+	return DatumGetInt64(org);
 }
 
-/* Runs the kept one-event INSERT (inside SPI, as the log's owner). */
+/* Drops the pending runs of subtransactions at nest level >= level (all for level 0). */
 static void
-wf_event_insert_one(Datum *values, bool *nulls)
+wf_pending_drop(int level)
 {
-	char		spinulls[WF_EVENT_NCOLS];
-	int			i;
-	int			rc;
+	WfRun	   *r;
+	WfRun	   *keep = NULL;
+	WfRun	   *tail = NULL;
 
-	for (i = 0; i < WF_EVENT_NCOLS; i++)
-		spinulls[i] = nulls[i] ? 'n' : ' ';
+	if (level <= 1)
+	{
+		wf_pending = wf_pending_tail = NULL;
+		if (wf_pending_cxt != NULL && level == 1)
+			MemoryContextReset(wf_pending_cxt);
+		return;
+	}
+	for (r = wf_pending; r != NULL; r = r->next)
+		if (r->nest_level < level)
+		{
+			if (tail)
+				tail->next = r;
+			else
+				keep = r;
+			tail = r;
+		}
+	if (tail)
+		tail->next = NULL;
+	wf_pending = keep;
+	wf_pending_tail = tail;
+}
 
-	/*
-	 * Prepared and run as the log's owner: the plan cache replans a plan made
-	 * under another role (row-level security), so both use the same one.
-	 */
-	rc = SPI_execute_plan(engine_keep_plan(&wf_event_plan,
-										   WF_EVENT_INSERT " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-										   WF_EVENT_NCOLS, wf_event_types),
-						  values, spinulls, false, 0);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not append a workflow event: %s", SPI_result_code_string(rc));
+/* Transaction end: nothing pending survives it. */
+static void
+wf_xact_callback(XactEvent event, void *arg)
+{
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			/* A run whose statement trigger did not fire (a partition's rows): written now. */
+			if (wf_pending != NULL)
+			{
+				WfRun	   *runs = wf_pending;
+
+				wf_pending = wf_pending_tail = NULL;
+				wf_runs_write(runs);
+			}
+			break;
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PREPARE:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* the context goes with TopTransactionContext */
+			wf_pending = wf_pending_tail = NULL;
+			wf_pending_cxt = NULL;
+			break;
+		default:
+			break;
+	}
+}
+
+/* Subtransaction end: an aborted one's runs go, a committed one's pass to its parent. */
+static void
+wf_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTransactionId parentSubid,
+					void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	WfRun	   *r;
+
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		wf_pending_drop(level);
+	else if (event == SUBXACT_EVENT_COMMIT_SUB)
+		for (r = wf_pending; r != NULL; r = r->next)
+			if (r->nest_level >= level)
+				r->nest_level = level - 1;
+}
+
+/*
+ * Collects the event of one UPDATE that moves a row from one state to
+ * another, for the AFTER UPDATE statement trigger to write (the row trigger's
+ * side; per row it compares with the last run and stores the row's id).
+ */
+void
+wf_event_collect(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup,
+				 const char *from, const char *to, TimestampTz when)
+{
+	int64		org = wf_row_org(t, rel, slot, tup);
+	WfRun	   *r = wf_pending_tail;
+
+	if (!wf_callbacks)
+	{
+		RegisterXactCallback(wf_xact_callback, NULL);
+		RegisterSubXactCallback(wf_subxact_callback, NULL);
+		wf_callbacks = true;
+	}
+	if (wf_pending_cxt == NULL)
+		wf_pending_cxt = AllocSetContextCreate(TopTransactionContext, "iso28000 workflow events",
+											   ALLOCSET_DEFAULT_SIZES);
+	if (r == NULL || !wf_run_takes(r, rel, t, org, from, to, when))
+	{
+		r = wf_run_new(wf_pending_cxt, t, rel, org, from, to, when);
+		if (wf_pending_tail)
+			wf_pending_tail->next = r;
+		else
+			wf_pending = r;
+		wf_pending_tail = r;
+	}
+	wf_run_add(r, wf_pending_cxt, t, slot, tup, RelationGetDescr(rel));
+}
+
+/* Kept plan of the batch INSERT; the plan cache keeps it valid. */
+static SPIPlanPtr wf_batch_plan = NULL;
+
+/* The stored row of a run (at most WF_EVENT_RUN_MAX events from offset), built as the caller. */
+static void
+wf_run_values(const WfRun *r, int offset, int n, Datum *values, char *nulls)
+{
+	memset(nulls, ' ', WF_BATCH_NCOLS);
+	values[0] = Int64GetDatum(r->org);
+	values[1] = Int32GetDatum(n);
+	values[2] = CStringGetTextDatum(r->workflow);
+	values[3] = ObjectIdGetDatum(r->table_name);
+	if (r->key_columns)
+		values[4] = CStringGetTextDatum(r->key_columns);
+	else
+		nulls[4] = 'n';
+	if (r->ids)
+		values[5] = PointerGetDatum(construct_array(r->ids + offset, n, INT8OID, sizeof(int64),
+													FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	else
+		nulls[5] = 'n';
+	if (r->keys)
+		values[6] = PointerGetDatum(construct_array(r->keys + offset, n, TEXTOID, -1, false,
+													TYPALIGN_INT));
+	else
+		nulls[6] = 'n';
+	if (r->has_from)
+		values[7] = CStringGetTextDatum(r->from);
+	else
+		nulls[7] = 'n';
+	values[8] = CStringGetTextDatum(r->to);
+	values[9] = NameGetDatum(&r->actor);
+	if (r->has_person)
+		values[10] = Int64GetDatum(r->person);
+	else
+		nulls[10] = 'n';
+	values[11] = TimestampTzGetDatum(r->when);
+	if (r->notes && r->any_note)
+	{
+		int			dims[1] = {n};
+		int			lbs[1] = {1};
+
+		values[12] = PointerGetDatum(construct_md_array(r->notes + offset, r->note_nulls + offset, 1,
+														dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	else
+		nulls[12] = 'n';
+}
+
+/*
+ * Between installing this library and ALTER EXTENSION UPDATE the log may still
+ * be 0.1.0's table iso28000.workflow_event, one row per event: the events of
+ * the runs are inserted into it one by one (inside SPI, as the log's owner).
+ */
+#define WF_EVENT_INSERT_010 \
+	"INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, record_id, record_key," \
+	" from_state, to_state, actor, actor_person, occurred_at, note)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+static SPIPlanPtr wf_event_plan_010 = NULL;
+
+static void
+wf_runs_write_010(WfRun *runs)
+{
+	Oid			types[11] = {INT8OID, TEXTOID, REGCLASSOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, NAMEOID,
+		INT8OID, TIMESTAMPTZOID, TEXTOID};
+	WfRun	   *r;
+
+	for (r = runs; r != NULL; r = r->next)
+	{
+		int			i;
+
+		for (i = 0; i < r->n; i++)
+		{
+			Datum		values[11];
+			char		nulls[11];
+			int			rc;
+
+			memset(nulls, ' ', sizeof(nulls));
+			values[0] = Int64GetDatum(r->org);
+			values[1] = CStringGetTextDatum(r->workflow);
+			values[2] = ObjectIdGetDatum(r->table_name);
+			if (r->ids)
+			{
+				values[3] = r->ids[i];
+				values[4] = CStringGetTextDatum(psprintf("%s=(" INT64_FORMAT ", " INT64_FORMAT ")", r->key_columns,
+														 r->org, DatumGetInt64(r->ids[i])));
+			}
+			else
+			{
+				nulls[3] = 'n';
+				values[4] = r->keys[i];
+			}
+			values[5] = r->has_from ? CStringGetTextDatum(r->from) : (Datum) 0;
+			nulls[5] = r->has_from ? ' ' : 'n';
+			values[6] = CStringGetTextDatum(r->to);
+			values[7] = NameGetDatum(&r->actor);
+			nulls[8] = r->has_person ? ' ' : 'n';
+			values[8] = Int64GetDatum(r->person);
+			values[9] = TimestampTzGetDatum(r->when);
+			nulls[10] = (r->notes == NULL || r->note_nulls[i]) ? 'n' : ' ';
+			values[10] = nulls[10] == 'n' ? (Datum) 0 : r->notes[i];
+			rc = SPI_execute_plan(engine_keep_plan(&wf_event_plan_010, WF_EVENT_INSERT_010, 11, types),
+								  values, nulls, false, 0);
+			if (rc != SPI_OK_INSERT)
+				elog(ERROR, "could not append a workflow event: %s", SPI_result_code_string(rc));
+		}
+	}
 }
 
 /* Switches to the log's owner; nothing the caller can shape runs until wf_event_leave(). */
@@ -161,25 +483,104 @@ wf_event_leave(Oid save_userid, int save_sec)
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
-/* Appends one event to iso28000.workflow_event, as the log's owner (a row trigger without the statement triggers). */
-void
-wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from, const char *to,
-			 TimestampTz when)
+/* Adds an organisation to the set of a statement's (kept small: events of one statement rarely span many). */
+static void
+wf_event_add_org(int64 **orgs, int *norgs, int *cap, int64 org)
 {
-	Datum		values[WF_EVENT_NCOLS];
-	bool		nulls[WF_EVENT_NCOLS];
+	int			i;
+
+	for (i = *norgs - 1; i >= 0; i--)
+		if ((*orgs)[i] == org)
+			return;
+	if (*norgs == *cap)
+	{
+		*cap *= 2;
+		*orgs = repalloc(*orgs, sizeof(int64) * *cap);
+	}
+	(*orgs)[(*norgs)++] = org;
+}
+
+/*
+ * Writes runs, in order, each as one or more stored rows (values computed as
+ * the caller, the INSERT as the log's owner).
+ */
+static void
+wf_runs_write(WfRun *runs)
+{
+	typedef struct WfRow
+	{
+		Datum		values[WF_BATCH_NCOLS];
+		char		nulls[WF_BATCH_NCOLS];
+	} WfRow;
+	WfRun	   *r;
+	WfRow	   *rows;
+	int			nrows = 0;
+	int			caprows = 8;
+	int64	   *orgs;
+	int			norgs = 0;
+	int			orgcap = 8;
+	int			i;
 	Oid			save_userid;
 	int			save_sec;
 
-	wf_event_values(t, rel, tup, from, to, when, values, nulls);
-	wf_event_enter(&save_userid, &save_sec);
+	if (runs == NULL)
+		return;
+	rows = palloc(sizeof(WfRow) * caprows);
+	orgs = palloc(sizeof(int64) * orgcap);
+	for (r = runs; r != NULL; r = r->next)
 	{
-		int64		org = DatumGetInt64(values[0]);
+		int			offset;
 
-		wf_event_check_orgs(&org, 1);
+		wf_event_add_org(&orgs, &norgs, &orgcap, r->org);
+		/* The acting person, as a fact at write time (src/actor.c; cached per statement). */
+		r->has_person = iso28000_acting_person(r->org, &r->person);
+		for (offset = 0; offset < r->n; offset += WF_EVENT_RUN_MAX)
+		{
+			if (nrows == caprows)
+			{
+				caprows *= 2;
+				rows = repalloc(rows, sizeof(WfRow) * caprows);
+			}
+			wf_run_values(r, offset, Min(r->n - offset, WF_EVENT_RUN_MAX),
+						  rows[nrows].values, rows[nrows].nulls);
+			nrows++;
+		}
 	}
-	wf_event_insert_one(values, nulls);
+
+	wf_event_enter(&save_userid, &save_sec);
+	wf_event_check_orgs(orgs, norgs);
+	if (!OidIsValid(engine_catalog()->workflow_event_batch))
+	{
+		wf_runs_write_010(runs);
+		nrows = 0;
+	}
+	for (i = 0; i < nrows; i++)
+	{
+		/*
+		 * Prepared and run as the log's owner: the plan cache replans a plan
+		 * made under another role (row-level security), so both use the same
+		 * one.
+		 */
+		int			rc = SPI_execute_plan(engine_keep_plan(&wf_batch_plan, WF_BATCH_INSERT,
+														   WF_BATCH_NCOLS, wf_batch_types),
+										  rows[i].values, rows[i].nulls, false, 0);
+
+		if (rc != SPI_OK_INSERT)
+			elog(ERROR, "could not append workflow events: %s", SPI_result_code_string(rc));
+	}
 	wf_event_leave(save_userid, save_sec);
+}
+
+/* Appends one event to the log, as the log's owner (a row trigger without the statement triggers). */
+void
+wf_log_event(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup, const char *from,
+			 const char *to, TimestampTz when)
+{
+	int64		org = wf_row_org(t, rel, slot, tup);
+	WfRun	   *r = wf_run_new(CurrentMemoryContext, t, rel, org, from, to, when);
+
+	wf_run_add(r, CurrentMemoryContext, t, slot, tup, RelationGetDescr(rel));
+	wf_runs_write(r);
 }
 
 /* Reads a row's status as text into buf (NAMEDATALEN); false when NULL. */
@@ -234,55 +635,42 @@ wf_event_check_orgs(const int64 *orgs, int norgs)
 	}
 }
 
-/* Adds an organisation to the set of a statement's (kept small: events of one statement rarely span many). */
-static void
-wf_event_add_org(int64 **orgs, int *norgs, int *cap, int64 org)
+/* The runs of the statement's new records, from the INSERT trigger's transition table. */
+static WfRun *
+wf_insert_runs(const WfTable *t, Relation rel, Tuplestorestate *newtable, TimestampTz when)
 {
-	int			i;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+	WfRun	   *head = NULL;
+	WfRun	   *tail = NULL;
 
-	for (i = *norgs - 1; i >= 0; i--)
-		if ((*orgs)[i] == org)
-			return;
-	if (*norgs == *cap)
+	tuplestore_rescan(newtable);
+	while (tuplestore_gettupleslot(newtable, true, false, slot))
 	{
-		*cap *= 2;
-		*orgs = repalloc(*orgs, sizeof(int64) * *cap);
-	}
-	(*orgs)[(*norgs)++] = org;
-}
+		char		to[NAMEDATALEN];
+		bool		shouldfree;
+		HeapTuple	tup;
+		int64		org;
 
-/* Writes the events of a batch (as the log's owner). */
-static void
-wf_event_write(Tuplestorestate *events, TupleDesc evdesc, int n)
-{
-	if (n <= WF_EVENT_DIRECT_ROWS)
-	{
-		TupleTableSlot *slot = MakeSingleTupleTableSlot(evdesc, &TTSOpsMinimalTuple);
-
-		while (tuplestore_gettupleslot(events, true, false, slot))
+		if (!wf_slot_status(slot, t->status_att, to))
+			continue;			/* the row trigger refused it, unless in replica mode */
+		tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+		org = wf_row_org(t, rel, slot, tup);
+		if (tail == NULL || !wf_run_takes(tail, rel, t, org, NULL, to, when))
 		{
-			slot_getallattrs(slot);
-			wf_event_insert_one(slot->tts_values, slot->tts_isnull);
-		}
-		ExecDropSingleTupleTableSlot(slot);
-	}
-	else
-	{
-		EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
-		int			rc;
+			WfRun	   *r = wf_run_new(CurrentMemoryContext, t, rel, org, NULL, to, when);
 
-		enr->md.name = WF_EVENT_BATCH_ENR;
-		enr->md.reliddesc = InvalidOid;
-		enr->md.tupdesc = evdesc;
-		enr->md.enrtype = ENR_NAMED_TUPLESTORE;
-		enr->md.enrtuples = n;
-		enr->reldata = events;
-		if (SPI_register_relation(enr) != SPI_OK_REL_REGISTER)
-			elog(ERROR, "could not register the workflow events");
-		rc = SPI_execute(WF_EVENT_INSERT " SELECT * FROM " WF_EVENT_BATCH_ENR, false, 0);
-		if (rc != SPI_OK_INSERT || SPI_processed != (uint64) n)
-			elog(ERROR, "could not append %d workflow events: %s", n, SPI_result_code_string(rc));
+			if (tail)
+				tail->next = r;
+			else
+				head = r;
+			tail = r;
+		}
+		wf_run_add(tail, CurrentMemoryContext, t, slot, tup, RelationGetDescr(rel));
+		if (shouldfree)
+			heap_freetuple(tup);
 	}
+	ExecDropSingleTupleTableSlot(slot);
+	return head;
 }
 
 PG_FUNCTION_INFO_V1(iso28000_workflow_log);
@@ -292,24 +680,8 @@ iso28000_workflow_log(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
-	TupleDesc	desc;
 	WfTable		tab;
 	bool		is_update;
-	TupleTableSlot *newslot;
-	TupleTableSlot *oldslot = NULL;
-	TupleDesc	evdesc;
-	Tuplestorestate *events;
-	MemoryContext rowcxt;
-	MemoryContext old;
-	TimestampTz when;
-	int			n = 0;
-	int			i;
-	int64	   *orgs;
-	int			norgs = 0;
-	int			orgcap = 8;
-	int64		last_org = 0;
-	Oid			save_userid;
-	int			save_sec;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -318,82 +690,63 @@ iso28000_workflow_log(PG_FUNCTION_ARGS)
 	is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) ||
 		!(is_update || TRIGGER_FIRED_BY_INSERT(td->tg_event)) ||
-		td->tg_newtable == NULL || (is_update && td->tg_oldtable == NULL))
+		(!is_update && td->tg_newtable == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_WORKFLOW_MISCONFIGURED),
-				 errmsg("iso28000.workflow_log() must be fired AFTER INSERT or AFTER UPDATE, FOR EACH STATEMENT, with its transition tables"),
+				 errmsg("iso28000.workflow_log() must be fired AFTER INSERT (with its new table) or AFTER UPDATE, FOR EACH STATEMENT"),
 				 errhint("Use iso28000.attach_workflow() to create the triggers.")));
 	/* A restore (replica mode) logs nothing: the events come from the dump. */
 	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
 		return PointerGetDatum(NULL);
 
+	if (is_update)
+	{
+		/*
+		 * Every run pending in this subtransaction: this statement's, and
+		 * those an enclosing statement collected so far (same fate).
+		 */
+		int			level = GetCurrentTransactionNestLevel();
+		WfRun	   *mine = NULL;
+		WfRun	   *mine_tail = NULL;
+		WfRun	   *r;
+		WfRun	   *next;
+		WfRun	   *keep_tail = NULL;
+
+		for (r = wf_pending; r != NULL; r = next)
+		{
+			next = r->next;
+			r->next = NULL;
+			if (r->nest_level >= level)
+			{
+				if (mine_tail)
+					mine_tail->next = r;
+				else
+					mine = r;
+				mine_tail = r;
+			}
+			else
+			{
+				if (keep_tail)
+					keep_tail->next = r;
+				else
+					wf_pending = r;
+				keep_tail = r;
+			}
+		}
+		if (keep_tail == NULL)
+			wf_pending = NULL;
+		wf_pending_tail = keep_tail;
+		wf_runs_write(mine);
+		/* their memory: freed with the context when nothing is left pending */
+		if (wf_pending == NULL && wf_pending_cxt != NULL)
+			MemoryContextReset(wf_pending_cxt);
+		return PointerGetDatum(NULL);
+	}
+
 	rel = td->tg_relation;
-	desc = RelationGetDescr(rel);
 	tab = wf_lookup(td->tg_trigger, rel)->table;
 	if (!tab.log_events)
 		return PointerGetDatum(NULL);
-	when = GetCurrentStatementStartTimestamp();
-
-	evdesc = CreateTemplateTupleDesc(WF_EVENT_NCOLS);
-	for (i = 0; i < WF_EVENT_NCOLS; i++)
-		TupleDescInitEntry(evdesc, (AttrNumber) (i + 1), wf_event_names[i], wf_event_types[i], -1, 0);
-	events = tuplestore_begin_heap(false, false, work_mem);
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 workflow event", ALLOCSET_DEFAULT_SIZES);
-	orgs = palloc(sizeof(int64) * orgcap);
-
-	/* The rows the statement wrote: new and old tables pair up row by row. */
-	newslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	tuplestore_rescan(td->tg_newtable);
-	if (is_update)
-	{
-		oldslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-		tuplestore_rescan(td->tg_oldtable);
-	}
-	while (tuplestore_gettupleslot(td->tg_newtable, true, false, newslot))
-	{
-		char		from[NAMEDATALEN];
-		char		to[NAMEDATALEN];
-		bool		has_from = false;
-		Datum		values[WF_EVENT_NCOLS];
-		bool		nulls[WF_EVENT_NCOLS];
-		bool		shouldfree;
-		HeapTuple	tup;
-
-		if (is_update && !tuplestore_gettupleslot(td->tg_oldtable, true, false, oldslot))
-			elog(ERROR, "transition tables of \"%s\" differ in length", RelationGetRelationName(rel));
-		if (!wf_slot_status(newslot, tab.status_att, to))
-			continue;			/* the row trigger refused it, unless in replica mode */
-		if (is_update)
-		{
-			has_from = wf_slot_status(oldslot, tab.status_att, from);
-			if (has_from && strcmp(from, to) == 0)
-				continue;		/* no transition */
-		}
-		old = MemoryContextSwitchTo(rowcxt);
-		tup = ExecFetchSlotHeapTuple(newslot, false, &shouldfree);
-		wf_event_values(&tab, rel, tup, has_from ? from : NULL, to, when, values, nulls);
-		MemoryContextSwitchTo(old);
-		tuplestore_putvalues(events, evdesc, values, nulls);
-		if (n == 0 || DatumGetInt64(values[0]) != last_org)
-		{
-			last_org = DatumGetInt64(values[0]);
-			wf_event_add_org(&orgs, &norgs, &orgcap, last_org);
-		}
-		MemoryContextReset(rowcxt);
-		n++;
-	}
-	ExecDropSingleTupleTableSlot(newslot);
-	if (oldslot)
-		ExecDropSingleTupleTableSlot(oldslot);
-
-	if (n > 0)
-	{
-		wf_event_enter(&save_userid, &save_sec);
-		wf_event_check_orgs(orgs, norgs);
-		wf_event_write(events, evdesc, n);
-		wf_event_leave(save_userid, save_sec);
-	}
-	tuplestore_end(events);
-	MemoryContextDelete(rowcxt);
+	wf_runs_write(wf_insert_runs(&tab, rel, td->tg_newtable, GetCurrentStatementStartTimestamp()));
 	return PointerGetDatum(NULL);
 }

@@ -124,7 +124,9 @@ extern HeapTuple wf_stamp(const WfTable *t, Relation rel, HeapTuple tup, const c
 						  TimestampTz when);
 
 /* workflow_event.c; the statement trigger iso28000_workflow_log() is in workflow.h */
-extern void wf_log_event(const WfTable *t, Relation rel, HeapTuple tup, const char *from,
-						 const char *to, TimestampTz when);
+extern void wf_log_event(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup,
+						 const char *from, const char *to, TimestampTz when);
+extern void wf_event_collect(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup,
+							 const char *from, const char *to, TimestampTz when);
 
 #endif							/* ISO28000_WORKFLOW_INTERNAL_H */

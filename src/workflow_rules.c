@@ -166,9 +166,11 @@ wf_build_key(const WfBuild *b)
 }
 
 /*
- * Does the table carry workflow_log() statement triggers for INSERT and for
- * UPDATE for the same workflow and status column (attach_workflow makes them)?  Then they
- * write the events, once per statement; else the row trigger writes each.
+ * Does the table carry workflow_log() statement triggers for INSERT (with its
+ * new table) and for UPDATE for the same workflow and status column
+ * (attach_workflow makes them)?  Then they write the events, once per
+ * statement, the row trigger collecting the transitions of an UPDATE; else
+ * the row trigger writes each event itself.
  */
 static bool
 wf_logs_by_statement(Relation rel, Trigger *trigger)
@@ -187,7 +189,7 @@ wf_logs_by_statement(Relation rel, Trigger *trigger)
 		char	   *fname;
 
 		if (t->tgenabled == TRIGGER_DISABLED || TRIGGER_FOR_ROW(t->tgtype) ||
-			!TRIGGER_FOR_AFTER(t->tgtype) || t->tgnewtable == NULL ||
+			!TRIGGER_FOR_AFTER(t->tgtype) ||
 			t->tgnargs < 1 || t->tgnargs > 2 || strcmp(t->tgargs[0], trigger->tgargs[0]) != 0 ||
 			strcmp(t->tgnargs > 1 ? t->tgargs[1] : "status", status) != 0)
 			continue;
@@ -195,9 +197,9 @@ wf_logs_by_statement(Relation rel, Trigger *trigger)
 		if (fname == NULL || strcmp(fname, "workflow_log") != 0 ||
 			get_func_namespace(t->tgfoid) != engine_catalog()->nsp)
 			continue;
-		if (TRIGGER_FOR_INSERT(t->tgtype))
+		if (TRIGGER_FOR_INSERT(t->tgtype) && t->tgnewtable != NULL)
 			on_insert = true;
-		if (TRIGGER_FOR_UPDATE(t->tgtype) && t->tgoldtable != NULL)
+		if (TRIGGER_FOR_UPDATE(t->tgtype))
 			on_update = true;
 	}
 	return on_insert && on_update;

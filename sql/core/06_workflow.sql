@@ -107,29 +107,80 @@ SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_required_column', 
 -- The event log.  Not a register: it is the engine's own append-only output,
 -- written by the trigger as the table's owner, so no member can insert, change
 -- or delete an event; members read the events of their organisations.
+-- Stored compactly (src/workflow_event.c): one row of workflow_event_batch per
+-- run of events of one statement that share organisation, workflow, table,
+-- both states, actor, acting person and time, with the records' ids (or keys)
+-- and notes as arrays in the order the rows were written; the view
+-- workflow_event shows one row per event.  Event ids: first_event_id +
+-- position - 1, the runs' first ids taken from a sequence that steps by
+-- 1048576, the most events a stored run holds.
 -- No foreign key to iso28000.organization: the engine checks (and key-share
 -- locks) each organisation once per statement instead of once per event
 -- (src/workflow_event.c), and every event's organisation is its record's.
-CREATE TABLE iso28000.workflow_event (
-  org_id       bigint NOT NULL,
-  event_id     bigint GENERATED ALWAYS AS IDENTITY,
-  workflow     text NOT NULL,
-  table_name   regclass NOT NULL,
-  record_id    bigint,
-  record_key   text NOT NULL,
-  from_state   text,
-  to_state     text NOT NULL,
-  actor        name NOT NULL,
-  actor_person bigint,
-  occurred_at  timestamptz NOT NULL,
-  note         text,
-  PRIMARY KEY (org_id, event_id)
+CREATE SEQUENCE iso28000.workflow_event_event_id_seq AS bigint INCREMENT BY 1048576;
+CREATE TABLE iso28000.workflow_event_batch (
+  org_id         bigint NOT NULL,
+  first_event_id bigint NOT NULL DEFAULT pg_catalog.nextval('iso28000.workflow_event_event_id_seq'::pg_catalog.regclass),
+  events         integer NOT NULL CHECK (events BETWEEN 1 AND 1048576),
+  workflow       text NOT NULL,
+  table_name     regclass NOT NULL,
+  key_columns    text,
+  record_ids     bigint[],
+  record_keys    text[],
+  from_state     text,
+  to_state       text NOT NULL,
+  actor          name NOT NULL,
+  actor_person   bigint,
+  occurred_at    timestamptz NOT NULL,
+  notes          text[],
+  PRIMARY KEY (org_id, first_event_id),
+  CHECK (coalesce(pg_catalog.cardinality(record_ids), pg_catalog.cardinality(record_keys)) = events),
+  CHECK (record_keys IS NOT NULL OR key_columns IS NOT NULL)
 );
-CREATE INDEX workflow_event_record_idx ON iso28000.workflow_event (org_id, table_name, record_id);
-COMMENT ON TABLE iso28000.workflow_event IS
-  'ISO 28000 7.5.3, 9.1, 10.2: Every workflow transition (and every creation of a governed record): who moved which record from which state to which, and when. Append-only; written by the engine only.';
+ALTER SEQUENCE iso28000.workflow_event_event_id_seq OWNED BY iso28000.workflow_event_batch.first_event_id;
+-- Arrays stored out of line uncompressed: compressing a run of a million ids
+-- cost more than writing them (bench/results/workflow.md).
+ALTER TABLE iso28000.workflow_event_batch ALTER COLUMN record_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN record_keys SET STORAGE EXTERNAL, ALTER COLUMN notes SET STORAGE EXTERNAL;
+CREATE INDEX workflow_event_batch_table_idx ON iso28000.workflow_event_batch (org_id, table_name);
+COMMENT ON TABLE iso28000.workflow_event_batch IS
+  'ISO 28000 7.5.3, 9.1, 10.2: Store of the workflow event log: one row per run of events of one statement with the same organisation, workflow, table, states, actor and time; read it through the view iso28000.workflow_event. Append-only; written by the engine only.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.org_id IS 'Organisation of the records.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.first_event_id IS 'Event id of the run''s first event; the n-th event of the run has first_event_id + n - 1.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.events IS 'Number of events of the run (1 to 1048576).';
+COMMENT ON COLUMN iso28000.workflow_event_batch.workflow IS 'Workflow that governed the transitions.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.table_name IS 'Table of the records.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.key_columns IS 'The primary key''s columns, as in record_key ((org_id, xxx_id)), when record_ids say the keys; NULL when record_keys holds them.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.record_ids IS 'The records'' surrogate keys, in the order the rows were written (NULL when the key is not (org_id, integer id)).';
+COMMENT ON COLUMN iso28000.workflow_event_batch.record_keys IS 'The records'' whole primary keys as text, when record_ids cannot say them; else NULL.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.from_state IS 'State the records left; NULL when they were created.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.to_state IS 'State the records entered.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.actor IS 'Database role (current_user) that made the changes.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.actor_person IS 'Acting person of the organisation, if any.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.occurred_at IS 'Start time of the statement that made the transitions.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.notes IS 'Each record''s status_note at its transition, when the table has one and any is set; else NULL.';
+
+ALTER TABLE iso28000.workflow_event_batch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.workflow_event_batch FORCE ROW LEVEL SECURITY;
+CREATE POLICY workflow_event_read ON iso28000.workflow_event_batch FOR SELECT
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
+GRANT SELECT ON iso28000.workflow_event_batch TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event_batch', '');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event_event_id_seq', '');
+
+CREATE VIEW iso28000.workflow_event WITH (security_invoker = true) AS
+SELECT e.org_id, e.first_event_id + e.n - 1 AS event_id, e.workflow, e.table_name, e.record_id,
+       coalesce(e.record_key, e.key_columns || '=(' || e.org_id || ', ' || e.record_id || ')') AS record_key,
+       e.from_state, e.to_state, e.actor, e.actor_person, e.occurred_at, e.note
+  FROM (SELECT b.org_id, b.first_event_id, b.workflow, b.table_name, b.key_columns, b.from_state,
+               b.to_state, b.actor, b.actor_person, b.occurred_at,
+               unnest(b.record_ids) AS record_id, unnest(b.record_keys) AS record_key,
+               unnest(b.notes) AS note, generate_series(1::bigint, b.events::bigint) AS n
+          FROM iso28000.workflow_event_batch b) e;
+COMMENT ON VIEW iso28000.workflow_event IS
+  'ISO 28000 7.5.3, 9.1, 10.2: Every workflow transition (and every creation of a governed record): who moved which record from which state to which, and when; one row per event, in event_id order as written. Append-only; written by the engine only (stored in iso28000.workflow_event_batch). Keeps the columns and types of the 0.1.0 table it replaced (table_name regclass, actor name) for the applications and views that read it; dashboards read nonconformity_cycle_time and nonconformity_recurrence. Not meant for BI.';
 COMMENT ON COLUMN iso28000.workflow_event.org_id IS 'Organisation of the record.';
-COMMENT ON COLUMN iso28000.workflow_event.event_id IS 'Surrogate key, increasing in the order events were written.';
+COMMENT ON COLUMN iso28000.workflow_event.event_id IS 'Identifier of the event, increasing in the order events were written.';
 COMMENT ON COLUMN iso28000.workflow_event.workflow IS 'Workflow that governed the transition.';
 COMMENT ON COLUMN iso28000.workflow_event.table_name IS 'Table of the record.';
 COMMENT ON COLUMN iso28000.workflow_event.record_id IS 'The record''s surrogate key (the primary key column after org_id) when it is an integer, else NULL.';
@@ -140,14 +191,7 @@ COMMENT ON COLUMN iso28000.workflow_event.actor IS 'Database role (current_user)
 COMMENT ON COLUMN iso28000.workflow_event.actor_person IS 'Person of the organisation whose db_role is the actor, if any.';
 COMMENT ON COLUMN iso28000.workflow_event.occurred_at IS 'Start time of the statement that made the transition.';
 COMMENT ON COLUMN iso28000.workflow_event.note IS 'The record''s status_note column at the transition, when the table has one.';
-
-ALTER TABLE iso28000.workflow_event ENABLE ROW LEVEL SECURITY;
-ALTER TABLE iso28000.workflow_event FORCE ROW LEVEL SECURITY;
-CREATE POLICY workflow_event_read ON iso28000.workflow_event FOR SELECT
-  USING (org_id = ANY (iso28000.policy_orgs('read')));
 GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
-SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event', '');
-SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.workflow_event', 'event_id'), '');
 
 -- The trigger: the engine itself (src/workflow.c and its rooms).
 CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
@@ -156,15 +200,16 @@ REVOKE ALL ON FUNCTION iso28000.workflow_guard() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.workflow_guard() IS
   'Workflow engine trigger (BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW): arguments are the workflow name and optionally the status column (default status). Enforces the rules of iso28000.workflow_* and logs transitions in iso28000.workflow_event.';
 
--- The event writer (src/workflow_event.c): AFTER INSERT and AFTER UPDATE
--- statement triggers with transition tables, which attach_workflow() puts
--- beside workflow_guard(): the events of a statement are written once, at its
--- end, in one INSERT.
+-- The event writer (src/workflow_event.c): AFTER INSERT (with its new table)
+-- and AFTER UPDATE statement triggers, which attach_workflow() puts beside
+-- workflow_guard(): the events of a statement are written once, at its end,
+-- one stored row per run (the row trigger collects the transitions of an
+-- UPDATE in memory).
 CREATE FUNCTION iso28000.workflow_log() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_log';
 REVOKE ALL ON FUNCTION iso28000.workflow_log() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.workflow_log() IS
-  'Workflow event writer (AFTER INSERT or AFTER UPDATE FOR EACH STATEMENT, with transition tables; same arguments as workflow_guard): appends the transitions the statement made, and its new records, to iso28000.workflow_event in one INSERT at the end of the statement.';
+  'Workflow event writer (AFTER INSERT FOR EACH STATEMENT with its new table, AFTER UPDATE FOR EACH STATEMENT; same arguments as workflow_guard): at the end of the statement appends its new records and the transitions that workflow_guard collected to the event log (iso28000.workflow_event, stored in workflow_event_batch), one row per run of events.';
 
 -- The two statement triggers of the event writer for a governed table and status column.
 CREATE FUNCTION iso28000._workflow_attach_log(tbl regclass, workflow text, status_column name)
@@ -178,7 +223,7 @@ BEGIN
   EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS iso28000_wf_new '
                  'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
                  'workflow_event_insert' || sfx, tbl, workflow, status_column);
-  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s REFERENCING OLD TABLE AS iso28000_wf_old NEW TABLE AS iso28000_wf_new '
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
                  'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
                  'workflow_event_update' || sfx, tbl, workflow, status_column);
 END

@@ -12075,3 +12075,204 @@ $$;
 REVOKE ALL ON FUNCTION iso28000.load_clause_map(text, text, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.load_clause_map(text, text, jsonb) IS
   'Adds maps between the clauses of two standards of the catalog: maps is a JSON array of {"from": "A.5.1", "to": "5.2", "relation": "intersects", "note": "..."} (relation equal, subset, superset or intersects, read from the from clause to the to clause). Refuses bad input with IS548 to IS552 and adds nothing then; returns the number of maps added. Runs as the extension''s owner: the DBA grants EXECUTE to the roles that may extend the catalog.';
+
+
+
+
+-- Issue 13, the event log at set speed (src/workflow_event.c, doc/workflow.md):
+-- the log is stored as one row of workflow_event_batch per run of events of a
+-- statement (ids or keys and notes as arrays), and iso28000.workflow_event
+-- becomes the view that unnests them, with the same columns and event ids.
+-- Every existing event is kept as a run of one, with its event_id, record_id,
+-- record_key and note as they were; the event id sequence (same name) goes on
+-- from where it was, now stepping by 1048576 per run.  The UPDATE statement
+-- triggers lose their transition tables (the row trigger collects the
+-- transitions).  The two views that read the log are created again on the view.
+DROP VIEW iso28000.nonconformity_recurrence;
+DROP VIEW iso28000.nonconformity_cycle_time;
+ALTER TABLE iso28000.workflow_event RENAME TO workflow_event_010;
+ALTER SEQUENCE iso28000.workflow_event_event_id_seq RENAME TO workflow_event_010_seq;
+CREATE SEQUENCE iso28000.workflow_event_event_id_seq AS bigint INCREMENT BY 1048576;
+CREATE TABLE iso28000.workflow_event_batch (
+  org_id         bigint NOT NULL,
+  first_event_id bigint NOT NULL DEFAULT pg_catalog.nextval('iso28000.workflow_event_event_id_seq'::pg_catalog.regclass),
+  events         integer NOT NULL CHECK (events BETWEEN 1 AND 1048576),
+  workflow       text NOT NULL,
+  table_name     regclass NOT NULL,
+  key_columns    text,
+  record_ids     bigint[],
+  record_keys    text[],
+  from_state     text,
+  to_state       text NOT NULL,
+  actor          name NOT NULL,
+  actor_person   bigint,
+  occurred_at    timestamptz NOT NULL,
+  notes          text[],
+  PRIMARY KEY (org_id, first_event_id),
+  CHECK (coalesce(pg_catalog.cardinality(record_ids), pg_catalog.cardinality(record_keys)) = events),
+  CHECK (record_keys IS NOT NULL OR key_columns IS NOT NULL)
+);
+ALTER SEQUENCE iso28000.workflow_event_event_id_seq OWNED BY iso28000.workflow_event_batch.first_event_id;
+-- Arrays stored out of line uncompressed: compressing a run of a million ids
+-- cost more than writing them (bench/results/workflow.md).
+ALTER TABLE iso28000.workflow_event_batch ALTER COLUMN record_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN record_keys SET STORAGE EXTERNAL, ALTER COLUMN notes SET STORAGE EXTERNAL;
+CREATE INDEX workflow_event_batch_table_idx ON iso28000.workflow_event_batch (org_id, table_name);
+COMMENT ON TABLE iso28000.workflow_event_batch IS
+  'ISO 28000 7.5.3, 9.1, 10.2: Store of the workflow event log: one row per run of events of one statement with the same organisation, workflow, table, states, actor and time; read it through the view iso28000.workflow_event. Append-only; written by the engine only.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.org_id IS 'Organisation of the records.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.first_event_id IS 'Event id of the run''s first event; the n-th event of the run has first_event_id + n - 1.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.events IS 'Number of events of the run (1 to 1048576).';
+COMMENT ON COLUMN iso28000.workflow_event_batch.workflow IS 'Workflow that governed the transitions.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.table_name IS 'Table of the records.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.key_columns IS 'The primary key''s columns, as in record_key ((org_id, xxx_id)), when record_ids say the keys; NULL when record_keys holds them.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.record_ids IS 'The records'' surrogate keys, in the order the rows were written (NULL when the key is not (org_id, integer id)).';
+COMMENT ON COLUMN iso28000.workflow_event_batch.record_keys IS 'The records'' whole primary keys as text, when record_ids cannot say them; else NULL.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.from_state IS 'State the records left; NULL when they were created.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.to_state IS 'State the records entered.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.actor IS 'Database role (current_user) that made the changes.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.actor_person IS 'Acting person of the organisation, if any.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.occurred_at IS 'Start time of the statement that made the transitions.';
+COMMENT ON COLUMN iso28000.workflow_event_batch.notes IS 'Each record''s status_note at its transition, when the table has one and any is set; else NULL.';
+
+ALTER TABLE iso28000.workflow_event_batch ENABLE ROW LEVEL SECURITY;
+ALTER TABLE iso28000.workflow_event_batch FORCE ROW LEVEL SECURITY;
+CREATE POLICY workflow_event_read ON iso28000.workflow_event_batch FOR SELECT
+  USING (org_id = ANY (iso28000.policy_orgs('read')));
+GRANT SELECT ON iso28000.workflow_event_batch TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event_batch', '');
+SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_event_event_id_seq', '');
+INSERT INTO iso28000.workflow_event_batch (org_id, first_event_id, events, workflow, table_name, key_columns,
+                                           record_ids, record_keys, from_state, to_state, actor, actor_person,
+                                           occurred_at, notes)
+SELECT e.org_id, e.event_id, 1, e.workflow, e.table_name, NULL, ARRAY[e.record_id], ARRAY[e.record_key],
+       e.from_state, e.to_state, e.actor, e.actor_person, e.occurred_at,
+       CASE WHEN e.note IS NOT NULL THEN ARRAY[e.note] END
+  FROM iso28000.workflow_event_010 e;
+SELECT pg_catalog.setval('iso28000.workflow_event_event_id_seq', s.last_value, s.is_called)
+  FROM iso28000.workflow_event_010_seq s;
+-- out of the extension first, which takes it and its sequence out of the
+-- configuration tables (pg_dump's list) too
+ALTER EXTENSION iso28000 DROP SEQUENCE iso28000.workflow_event_010_seq;
+ALTER EXTENSION iso28000 DROP TABLE iso28000.workflow_event_010;
+DROP TABLE iso28000.workflow_event_010;
+
+CREATE VIEW iso28000.workflow_event WITH (security_invoker = true) AS
+SELECT e.org_id, e.first_event_id + e.n - 1 AS event_id, e.workflow, e.table_name, e.record_id,
+       coalesce(e.record_key, e.key_columns || '=(' || e.org_id || ', ' || e.record_id || ')') AS record_key,
+       e.from_state, e.to_state, e.actor, e.actor_person, e.occurred_at, e.note
+  FROM (SELECT b.org_id, b.first_event_id, b.workflow, b.table_name, b.key_columns, b.from_state,
+               b.to_state, b.actor, b.actor_person, b.occurred_at,
+               unnest(b.record_ids) AS record_id, unnest(b.record_keys) AS record_key,
+               unnest(b.notes) AS note, generate_series(1::bigint, b.events::bigint) AS n
+          FROM iso28000.workflow_event_batch b) e;
+COMMENT ON VIEW iso28000.workflow_event IS
+  'ISO 28000 7.5.3, 9.1, 10.2: Every workflow transition (and every creation of a governed record): who moved which record from which state to which, and when; one row per event, in event_id order as written. Append-only; written by the engine only (stored in iso28000.workflow_event_batch). Keeps the columns and types of the 0.1.0 table it replaced (table_name regclass, actor name) for the applications and views that read it; dashboards read nonconformity_cycle_time and nonconformity_recurrence. Not meant for BI.';
+COMMENT ON COLUMN iso28000.workflow_event.org_id IS 'Organisation of the record.';
+COMMENT ON COLUMN iso28000.workflow_event.event_id IS 'Identifier of the event, increasing in the order events were written.';
+COMMENT ON COLUMN iso28000.workflow_event.workflow IS 'Workflow that governed the transition.';
+COMMENT ON COLUMN iso28000.workflow_event.table_name IS 'Table of the record.';
+COMMENT ON COLUMN iso28000.workflow_event.record_id IS 'The record''s surrogate key (the primary key column after org_id) when it is an integer, else NULL.';
+COMMENT ON COLUMN iso28000.workflow_event.record_key IS 'The record''s whole primary key, as text: (org_id, xxx_id)=(1, 42).';
+COMMENT ON COLUMN iso28000.workflow_event.from_state IS 'State the record left; NULL when the record was created.';
+COMMENT ON COLUMN iso28000.workflow_event.to_state IS 'State the record entered.';
+COMMENT ON COLUMN iso28000.workflow_event.actor IS 'Database role (current_user) that made the change.';
+COMMENT ON COLUMN iso28000.workflow_event.actor_person IS 'Person of the organisation whose db_role is the actor, if any.';
+COMMENT ON COLUMN iso28000.workflow_event.occurred_at IS 'Start time of the statement that made the transition.';
+COMMENT ON COLUMN iso28000.workflow_event.note IS 'The record''s status_note column at the transition, when the table has one.';
+GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
+
+-- The two statement triggers of the event writer for a governed table and status column.
+CREATE OR REPLACE FUNCTION iso28000._workflow_attach_log(tbl regclass, workflow text, status_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  sfx text := CASE WHEN status_column = 'status' THEN '' ELSE '_' || status_column END;
+BEGIN
+  EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %s REFERENCING NEW TABLE AS iso28000_wf_new '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_insert' || sfx, tbl, workflow, status_column);
+  EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s '
+                 'FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                 'workflow_event_update' || sfx, tbl, workflow, status_column);
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_attach_log(regclass, text, name) IS
+  'Creates the event writer''s statement triggers workflow_event_insert and workflow_event_update (suffixed _<status_column> unless it is status) on a governed table; attach_workflow() calls it.';
+COMMENT ON FUNCTION iso28000.workflow_log() IS
+  'Workflow event writer (AFTER INSERT FOR EACH STATEMENT with its new table, AFTER UPDATE FOR EACH STATEMENT; same arguments as workflow_guard): at the end of the statement appends its new records and the transitions that workflow_guard collected to the event log (iso28000.workflow_event, stored in workflow_event_batch), one row per run of events.';
+DO $upgrade$
+DECLARE
+  g record;
+BEGIN
+  FOR g IN
+    SELECT t.tgrelid::regclass AS tbl, t.tgname,
+           split_part(encode(t.tgargs, 'escape'), '\000', 1) AS workflow,
+           split_part(encode(t.tgargs, 'escape'), '\000', 2) AS status_column
+      FROM pg_catalog.pg_trigger t
+     WHERE t.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_log()'::regprocedure
+       AND t.tgoldtable IS NOT NULL
+     ORDER BY t.tgrelid::regclass::text, t.tgname
+  LOOP
+    EXECUTE format('DROP TRIGGER %I ON %s', g.tgname, g.tbl);
+    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION iso28000.workflow_log(%L, %L)',
+                   g.tgname, g.tbl, g.workflow, g.status_column);
+  END LOOP;
+END
+$upgrade$;
+
+CREATE VIEW iso28000.nonconformity_cycle_time WITH (security_invoker = true) AS
+WITH stay AS (
+  SELECT e.org_id, e.record_id, e.to_state AS state,
+         lead(e.occurred_at) OVER w - e.occurred_at AS spent
+    FROM iso28000.workflow_event e
+   WHERE e.table_name = 'iso28000.nonconformity'::regclass
+  WINDOW w AS (PARTITION BY e.org_id, e.record_id ORDER BY e.event_id)
+)
+SELECT s.org_id, s.state, n.severity,
+       count(*) AS stays,
+       round((extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY s.spent)) / 86400)::numeric, 2) AS median_days,
+       round((extract(epoch FROM percentile_cont(0.9) WITHIN GROUP (ORDER BY s.spent)) / 86400)::numeric, 2) AS p90_days
+  FROM stay s
+  JOIN iso28000.nonconformity n ON n.org_id = s.org_id AND n.nonconformity_id = s.record_id
+ WHERE s.spent IS NOT NULL
+ GROUP BY s.org_id, s.state, n.severity;
+COMMENT ON VIEW iso28000.nonconformity_cycle_time IS
+  'ISO 28000 10.2, 9.1: Time nonconformities spend in each state, by severity: median and 90th percentile in days, from the workflow event log (stays that have ended).';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.state IS 'Workflow state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.stays IS 'Number of ended stays in the state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.median_days IS 'Median days in the state.';
+COMMENT ON COLUMN iso28000.nonconformity_cycle_time.p90_days IS '90th percentile of days in the state.';
+GRANT SELECT ON iso28000.nonconformity_cycle_time TO PUBLIC;
+
+CREATE VIEW iso28000.nonconformity_recurrence WITH (security_invoker = true) AS
+SELECT n.org_id, n.nonconformity_id, n.title, n.clause::text AS clause,
+       iso28000.sort_key(n.clause) AS clause_sort, n.severity, n.status,
+       count(*) FILTER (WHERE e.from_state = 'action_taken' AND e.to_state = 'cause_analysed') AS ineffective_count,
+       count(*) FILTER (WHERE e.from_state = 'closed' AND e.to_state = 'cause_analysed') AS reopen_count,
+       max(e.occurred_at) AS last_recurrence_at, n.standard
+  FROM iso28000.nonconformity n
+  JOIN iso28000.workflow_event e
+    ON e.org_id = n.org_id AND e.table_name = 'iso28000.nonconformity'::regclass
+   AND e.record_id = n.nonconformity_id AND e.to_state = 'cause_analysed'
+   AND e.from_state IN ('action_taken', 'closed')
+ GROUP BY n.org_id, n.nonconformity_id, n.title, n.clause, n.severity, n.status;
+COMMENT ON VIEW iso28000.nonconformity_recurrence IS
+  'ISO 28000 10.2: Nonconformities that came back: actions found ineffective at verification (action_taken to cause_analysed) and reopenings after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.nonconformity_id IS 'The nonconformity.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.title IS 'Short statement.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause IS 'Clause not fulfilled, as text.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.clause_sort IS 'Sorts clause as the standard does (4 < 4.1 < 9.3 < 10 < A.1), where clause, being text, sorts 10 before 9.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.severity IS 'minor or major.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.status IS 'Current state.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.ineffective_count IS 'Times verification found its actions ineffective.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it was reopened after closure.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
+COMMENT ON COLUMN iso28000.nonconformity_recurrence.standard IS 'Standard of the clause not fulfilled.';
+GRANT SELECT ON iso28000.nonconformity_recurrence TO PUBLIC;

@@ -34,7 +34,7 @@ SELECT iso28000.register_table('iso28000.h_item');
 SELECT is(
   (SELECT array_agg(c.relname ORDER BY c.relname) FROM pg_class c
     WHERE c.relnamespace = 'iso28000'::regnamespace AND c.relkind IN ('r', 'p')
-      AND c.relname NOT IN ('history', 'history_head', 'workflow_event', 'notification')
+      AND c.relname NOT IN ('history', 'history_head', 'workflow_event_batch', 'notification')
       AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped)
       AND (SELECT count(*) FROM pg_trigger t
             WHERE t.tgrelid = c.oid AND t.tgfoid = 'iso28000.history_record()'::regprocedure

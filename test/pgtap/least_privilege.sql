@@ -104,11 +104,11 @@ UNION ALL SELECT 'rules', format('UPDATE %s SET %I = %I', tbl, a.attname, a.attn
   JOIN pg_attribute a ON a.attrelid = tbl AND a.attnum = 1 WHERE NOT has_org
 UNION ALL SELECT 'rules', format('DELETE FROM %s', tbl) FROM ext_table WHERE NOT has_org
 UNION ALL SELECT 'history', format('INSERT INTO %s SELECT * FROM %s', tbl, tbl) FROM ext_table
- WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event')
+ WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event_batch')
 UNION ALL SELECT 'history', format('UPDATE %s SET org_id = org_id', tbl) FROM ext_table
- WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event')
+ WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event_batch')
 UNION ALL SELECT 'history', format('DELETE FROM %s', tbl) FROM ext_table
- WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event')
+ WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event_batch')
 UNION ALL SELECT 'settings', 'SET session_replication_role = replica'
 UNION ALL SELECT 'settings', 'SET LOCAL allow_system_table_mods = on'
 UNION ALL SELECT 'settings', 'ALTER ROLE CURRENT_USER BYPASSRLS'
@@ -145,7 +145,7 @@ SELECT is((SELECT array_agg(tbl::text || ' ' || p ORDER BY 1) FROM ext_table, un
             WHERE NOT has_org AND has_table_privilege('lp_manager', tbl, p)),
           NULL, 'no member holds INSERT, UPDATE, DELETE or TRUNCATE on a table without org_id (rules, catalogue)');
 SELECT is((SELECT array_agg(tbl::text || ' ' || p ORDER BY 1) FROM ext_table, unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) p
-            WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event')
+            WHERE tbl::text IN ('iso28000.history', 'iso28000.history_head', 'iso28000.workflow_event_batch')
               AND has_table_privilege('lp_manager', tbl, p)),
           NULL, 'no member holds INSERT, UPDATE, DELETE or TRUNCATE on the history, its heads or the event log');
 SELECT is((SELECT array_agg(c.oid::regclass::text || ' ' || x.privilege_type ORDER BY 1)

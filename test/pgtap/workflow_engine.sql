@@ -7,7 +7,7 @@ CREATE EXTENSION iso28000;
 -- The engine governs only registers of the extension (IS110): this test's
 -- tables go into schema iso28000, made by its owner (the superuser here).
 SET LOCAL search_path = iso28000, public;
-SELECT plan(45);
+SELECT plan(47);
 
 SELECT iso28000.create_organization('WFE', 'Workflow engine test') AS org \gset
 
@@ -115,10 +115,14 @@ SELECT results_eq(
 SELECT is((SELECT record_key FROM iso28000.workflow_event WHERE table_name = 'wft'::regclass ORDER BY event_id LIMIT 1),
   '(org_id, wft_id)=(' || :org || ', 1)', 'the event names the record''s key');
 SET ROLE wf_writer;
+SELECT throws_ok(format($$INSERT INTO iso28000.workflow_event_batch (org_id, events, workflow, table_name, key_columns, record_ids, to_state, actor, occurred_at)
+                          VALUES (%s, 1, 'wf_test', 'wft', '(org_id, wft_id)', '{1}', 'draft', 'me', now())$$, :org),
+  '42501', NULL, 'members cannot write the event log');
+SELECT throws_ok($$DELETE FROM iso28000.workflow_event_batch$$, '42501', NULL, 'members cannot delete events');
 SELECT throws_ok(format($$INSERT INTO iso28000.workflow_event (org_id, workflow, table_name, record_key, to_state, actor, occurred_at)
                           VALUES (%s, 'wf_test', 'wft', 'x', 'draft', 'me', now())$$, :org),
-  '42501', NULL, 'members cannot write the event log');
-SELECT throws_ok($$DELETE FROM iso28000.workflow_event$$, '42501', NULL, 'members cannot delete events');
+  '55000', NULL, 'the view of the events takes no insert');
+SELECT throws_ok($$DELETE FROM iso28000.workflow_event$$, '55000', NULL, '...and no delete');
 SELECT cmp_ok((SELECT count(*) FROM iso28000.workflow_event), '>', 0::bigint, 'members read the events of their organisation');
 RESET ROLE;
 CREATE ROLE wf_stranger;

@@ -8,7 +8,7 @@
 BEGIN;
 CREATE EXTENSION iso28000;
 SET LOCAL search_path = iso28000, public;
-SELECT plan(27);
+SELECT plan(41);
 
 SELECT iso28000.create_organization('WES', 'Workflow events per statement') AS org \gset
 
@@ -132,6 +132,89 @@ UPDATE wes SET status = 'open' WHERE wes_id BETWEEN 7 AND 12;
 SELECT is(wes_events(), 62::bigint, 'with the statement triggers back, six transitions log six events');
 SELECT is((SELECT count(DISTINCT record_id) FROM iso28000.workflow_event WHERE event_id > :last_event),
   6::bigint, '...one for each record, none twice');
+
+
+-- The store: one row of iso28000.workflow_event_batch per run of a statement's
+-- events (same organisation, states, actor and time), the ids in the order the
+-- rows were written; the view iso28000.workflow_event shows one row per event.
+CREATE TABLE iso28000.wes_run (
+  org_id bigint NOT NULL REFERENCES iso28000.organization,
+  wr_id bigint NOT NULL,
+  status text,
+  summary text,
+  status_changed_at timestamptz,
+  status_changed_by name,
+  status_note text,
+  PRIMARY KEY (org_id, wr_id)
+);
+SELECT iso28000.attach_workflow('wes_run', 'wes_wf');
+CREATE FUNCTION wes_runs(st text) RETURNS bigint LANGUAGE sql AS
+  $$ SELECT count(*) FROM iso28000.workflow_event_batch WHERE table_name = 'iso28000.wes_run'::regclass AND to_state = st $$;
+INSERT INTO wes_run (org_id, wr_id) SELECT :org, g FROM generate_series(1, 1000) g;
+SELECT is(wes_runs('open'), 1::bigint, 'a 1000-row INSERT stores its creation events as one run');
+UPDATE wes_run SET status = 'doing';
+SELECT is(wes_runs('doing'), 1::bigint, 'a 1000-row transition is stored as one run');
+SELECT is((SELECT events FROM iso28000.workflow_event_batch WHERE table_name = 'iso28000.wes_run'::regclass AND to_state = 'doing'),
+  1000, '...of 1000 events');
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wes_run'::regclass
+            AND from_state = 'open' AND to_state = 'doing' AND actor = current_user),
+  1000::bigint, 'the view shows the 1000 events, each with from, to and actor');
+SELECT is((SELECT max(event_id) - min(event_id) + 1 FROM iso28000.workflow_event
+            WHERE table_name = 'iso28000.wes_run'::regclass AND to_state = 'doing'),
+  1000::bigint, '...with consecutive event ids');
+SELECT is((SELECT count(*) FROM iso28000.workflow_event e JOIN wes_run w ON w.org_id = e.org_id AND w.wr_id = e.record_id
+            WHERE e.table_name = 'iso28000.wes_run'::regclass AND e.to_state = 'doing'
+              AND e.record_key = format('(org_id, wr_id)=(%s, %s)', w.org_id, w.wr_id)
+              AND e.occurred_at = w.status_changed_at),
+  1000::bigint, '...each naming its record and the time of the record''s stamp');
+
+-- A statement refused at its last row leaves nothing of what its earlier rows collected.
+SELECT throws_ok($$UPDATE wes_run SET status = 'done', summary = CASE WHEN wr_id = 1000 THEN NULL ELSE 's' END$$,
+  'IS103', NULL, 'a transition of 1000 rows refused at its last row fails');
+UPDATE wes_run SET status = 'done', summary = 's' WHERE wr_id = 1;
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wes_run'::regclass AND to_state = 'done'),
+  1::bigint, '...and the next statement logs its one event, none of the 999 collected before the refusal');
+
+-- Rows in different states, interleaved: one run per stretch, in the order written.
+UPDATE wes_run SET status = CASE WHEN wr_id % 3 = 0 THEN 'open' ELSE 'done' END, summary = 's',
+                   status_note = 'n' || wr_id
+ WHERE wr_id BETWEEN 2 AND 13;
+SELECT is((SELECT count(*) FROM iso28000.workflow_event_batch
+            WHERE table_name = 'iso28000.wes_run'::regclass AND occurred_at = (SELECT max(occurred_at) FROM iso28000.workflow_event_batch)),
+  9::bigint, '12 rows moved to two states in turn (d o dd o dd o dd o d) make 9 runs');
+SELECT is((SELECT array_agg(record_id ORDER BY event_id) FROM iso28000.workflow_event
+            WHERE table_name = 'iso28000.wes_run'::regclass AND note IS NOT NULL),
+  (SELECT array_agg(g::bigint ORDER BY g) FROM generate_series(2, 13) g),
+  '...whose events keep the order in which the rows were written');
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wes_run'::regclass
+            AND note = 'n' || record_id AND to_state = CASE WHEN record_id % 3 = 0 THEN 'open' ELSE 'done' END),
+  12::bigint, '...each with its own state and status_note');
+
+-- INSERT ... ON CONFLICT: a record not created logs nothing; the update it makes instead is a transition.
+INSERT INTO wes_run (org_id, wr_id) VALUES (:org, 500) ON CONFLICT DO NOTHING;
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wes_run'::regclass AND record_id = 500),
+  2::bigint, 'INSERT ... ON CONFLICT DO NOTHING on an existing record logs nothing (its creation and first move only)');
+INSERT INTO wes_run (org_id, wr_id) VALUES (:org, 500) ON CONFLICT (org_id, wr_id) DO UPDATE SET status = 'open';
+SELECT is((SELECT array_agg(from_state || '>' || to_state ORDER BY event_id) FROM iso28000.workflow_event
+            WHERE table_name = 'iso28000.wes_run'::regclass AND record_id = 500 AND from_state IS NOT NULL),
+  ARRAY['open>doing', 'doing>open'], 'INSERT ... ON CONFLICT DO UPDATE logs the transition it makes, and no creation');
+
+-- A key that is not (org_id, integer id): no record_id, the key as text.
+CREATE TABLE iso28000.wes_code (
+  org_id bigint NOT NULL REFERENCES iso28000.organization,
+  code text NOT NULL,
+  status text,
+  summary text,
+  PRIMARY KEY (org_id, code)
+);
+SELECT iso28000.attach_workflow('wes_code', 'wes_wf');
+INSERT INTO wes_code (org_id, code) VALUES (:org, 'a b'), (:org, 'c');
+UPDATE wes_code SET status = 'doing';
+SELECT results_eq($$SELECT record_id, record_key, from_state, to_state FROM iso28000.workflow_event
+                     WHERE table_name = 'iso28000.wes_code'::regclass ORDER BY event_id$$,
+  format($$VALUES (NULL::bigint, '(org_id, code)=(%1$s, a b)', NULL, 'open'), (NULL, '(org_id, code)=(%1$s, c)', NULL, 'open'),
+                  (NULL, '(org_id, code)=(%1$s, a b)', 'open', 'doing'), (NULL, '(org_id, code)=(%1$s, c)', 'open', 'doing')$$, :org),
+  'a table keyed by text logs its keys as text, without record_id');
 
 SELECT * FROM finish();
 ROLLBACK;
