@@ -150,7 +150,63 @@ CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
  * and an assignment for every person column that changed to a person.  It
  * reads the statement's transition tables, so a statement that changes a
  * thousand rows runs it once.
+ *
+ * Each row is read as to_jsonb() of itself, so the queries name no column of
+ * any register and are static: PL/pgSQL plans them once per register and
+ * backend (the register's columns come in as parameters, TG_ARGV), where a
+ * query built per statement was planned again at every statement, the
+ * largest cost of a single-row UPDATE of a register (bench/register.sh).
+ * What one row, or a pair of old and new row, gives is the SQL function
+ * _notifications_of(), inlined into both queries.
  */
+CREATE FUNCTION iso28000._notifications_of(n jsonb, o jsonb, register text, id_col text,
+                                           code_col text, title_col text, status_col text,
+                                           persons text[])
+RETURNS TABLE (ord integer, org_id bigint, kind text, recipient_id bigint, register text,
+               record_id bigint, record_code text, record_title text, subject text,
+               reason text, from_state text, to_state text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- No SET search_path: the body is bound to its objects when created (BEGIN
+-- ATOMIC), so no caller's path reaches it, and a SET would stop the planner
+-- from inlining it into the trigger's queries (planning it again per call).
+BEGIN ATOMIC
+  -- A transition, to each person the record names (or to nobody): only for
+  -- an UPDATE (o given) that changed the status.
+  SELECT 0, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'transition', r.person, register,
+         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
+         n OPERATOR(pg_catalog.->>) title_col,
+         pg_catalog.format('%s %s: %s -> %s', register,
+                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
+                           o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col),
+         CASE WHEN r.person IS NULL THEN 'the record names nobody' ELSE 'named on the record' END,
+         o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col
+    FROM (SELECT DISTINCT (n OPERATOR(pg_catalog.->>) c)::bigint AS person
+            FROM pg_catalog.unnest(persons) AS c
+           WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL
+          UNION ALL
+          SELECT NULL::bigint
+           WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest(persons) AS c
+                              WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL)) AS r
+   WHERE o IS NOT NULL AND status_col OPERATOR(pg_catalog.<>) ''
+     AND (o OPERATOR(pg_catalog.->) status_col) IS DISTINCT FROM (n OPERATOR(pg_catalog.->) status_col)
+  UNION ALL
+  -- An assignment for each person column filled (INSERT) or changed to a
+  -- person (UPDATE), in the order of the columns.
+  SELECT p.ord::integer, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'assignment',
+         (n OPERATOR(pg_catalog.->>) p.col)::bigint, register,
+         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
+         n OPERATOR(pg_catalog.->>) title_col,
+         pg_catalog.format('%s %s: %s', register,
+                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
+                           n OPERATOR(pg_catalog.->>) title_col),
+         'named as ' OPERATOR(pg_catalog.||) p.col, NULL::text, n OPERATOR(pg_catalog.->>) status_col
+    FROM pg_catalog.unnest(persons) WITH ORDINALITY AS p(col, ord)
+   WHERE n OPERATOR(pg_catalog.->>) p.col IS NOT NULL
+     AND (o IS NULL OR (n OPERATOR(pg_catalog.->) p.col) IS DISTINCT FROM (o OPERATOR(pg_catalog.->) p.col));
+END;
+COMMENT ON FUNCTION iso28000._notifications_of(jsonb, jsonb, text, text, text, text, text, text[]) IS
+  'The notifications one written row of a register gives (notify_register_change): n and o are to_jsonb() of the new and the old row (o NULL after an INSERT); ord 0 for the transition, else the ordinal of the person column of an assignment.';
+
 CREATE FUNCTION iso28000.notify_register_change()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -158,79 +214,48 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   id_col text := TG_ARGV[0];
-  code_expr text := CASE WHEN TG_ARGV[1] = '' THEN 'NULL::text' ELSE format('n.%I::text', TG_ARGV[1]) END;
-  title_expr text := format('n.%I::text', TG_ARGV[2]);
+  code_col text := TG_ARGV[1];     -- '' (no such key) gives NULL
+  title_col text := TG_ARGV[2];
   status_col text := TG_ARGV[3];
   persons text[] := TG_ARGV[4:];
-  p text;
-  people text;
   -- On a Citus shard (iso28000.person_102008) the register is its table.
-  register text := CASE WHEN TG_TABLE_NAME ~ '_[0-9]+$'
-                         AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL
-                        THEN regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '') ELSE TG_TABLE_NAME END;
-  sels text[] := '{}';
-  sel text;
+  register text := TG_TABLE_NAME;
+  cur refcursor;
   rec record;
 BEGIN
-  IF TG_OP = 'INSERT' THEN
-    FOREACH p IN ARRAY persons LOOP
-      sels := sels || format(
-        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
-                %4$s AS record_code, %5$s AS record_title,
-                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
-                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
-           FROM new_rows n WHERE n.%1$I IS NOT NULL',
-        p, register, id_col, code_expr, title_expr, 'named as ' || p,
-        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
-    END LOOP;
-  ELSE
-    -- UPDATE: transitions, to every person the record names.
-    IF status_col <> '' THEN
-      SELECT string_agg(format('n.%I', x), ', ') INTO people FROM unnest(persons) x;
-      sels := sels || format(
-        'SELECT n.org_id, ''transition''::text AS kind, r.person AS recipient_id, %1$L::text AS register, n.%2$I AS record_id,
-                %3$s AS record_code, %4$s AS record_title,
-                pg_catalog.format(''%%s %%s: %%s -> %%s'', %1$L, coalesce(%3$s, n.%2$I::text), o.%5$I, n.%5$I) AS subject,
-                CASE WHEN r.person IS NULL THEN ''the record names nobody'' ELSE ''named on the record'' END AS reason,
-                o.%5$I AS from_state, n.%5$I AS to_state
-           FROM new_rows n
-           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%2$I OPERATOR(pg_catalog.=) n.%2$I
-           CROSS JOIN LATERAL (
-                 SELECT DISTINCT x.person FROM pg_catalog.unnest(ARRAY[%6$s]::bigint[]) AS x(person)
-                  WHERE x.person IS NOT NULL
-                 UNION ALL
-                 SELECT NULL::bigint WHERE pg_catalog.cardinality(pg_catalog.array_remove(ARRAY[%6$s]::bigint[], NULL)) OPERATOR(pg_catalog.=) 0) r
-          WHERE o.%5$I IS DISTINCT FROM n.%5$I',
-        register, id_col, code_expr, title_expr, status_col, coalesce(people, 'NULL'));
-    END IF;
-    -- UPDATE: assignments, to each person newly named.
-    FOREACH p IN ARRAY persons LOOP
-      sels := sels || format(
-        'SELECT n.org_id, ''assignment''::text AS kind, n.%1$I AS recipient_id, %2$L::text AS register, n.%3$I AS record_id,
-                %4$s AS record_code, %5$s AS record_title,
-                pg_catalog.format(''%%s %%s: %%s'', %2$L, coalesce(%4$s, n.%3$I::text), %5$s) AS subject,
-                %6$L::text AS reason, NULL::text AS from_state, %7$s AS to_state
-           FROM new_rows n
-           JOIN old_rows o ON o.org_id OPERATOR(pg_catalog.=) n.org_id AND o.%3$I OPERATOR(pg_catalog.=) n.%3$I
-          WHERE n.%1$I IS NOT NULL AND n.%1$I IS DISTINCT FROM o.%1$I',
-        p, register, id_col, code_expr, title_expr, 'named as ' || p,
-        CASE WHEN status_col = '' THEN 'NULL::text' ELSE format('n.%I', status_col) END);
-    END LOOP;
+  IF TG_TABLE_NAME ~ '_[0-9]+$'
+     AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL THEN
+    register := regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
   END IF;
 
-  FOREACH sel IN ARRAY sels LOOP
-    IF register = TG_TABLE_NAME THEN
-      EXECUTE 'INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state) ' || sel;
-    ELSE
-      -- On a Citus shard, row by row with VALUES: Citus cannot ship the
-      -- statement's transition tables with an INSERT ... SELECT
-      -- (doc/distribution.md).
-      FOR rec IN EXECUTE sel LOOP
-        INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code, record_title, subject, reason, from_state, to_state)
-        VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code, rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
-      END LOOP;
-    END IF;
+  -- Row by row with VALUES, on one node as on a Citus shard: Citus cannot
+  -- ship the statement's transition tables with an INSERT ... SELECT
+  -- (doc/distribution.md).
+  IF TG_OP = 'INSERT' THEN
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
+             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  ELSE
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
+        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
+          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
+         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
+             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  END IF;
+  LOOP
+    FETCH cur INTO rec;
+    EXIT WHEN NOT FOUND;
+    INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                       record_title, subject, reason, from_state, to_state)
+    VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code,
+            rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
   END LOOP;
+  CLOSE cur;
   RETURN NULL;
 END
 $$;

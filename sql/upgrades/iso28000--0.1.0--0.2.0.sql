@@ -12276,3 +12276,112 @@ COMMENT ON COLUMN iso28000.nonconformity_recurrence.reopen_count IS 'Times it wa
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.last_recurrence_at IS 'When it last came back.';
 COMMENT ON COLUMN iso28000.nonconformity_recurrence.standard IS 'Standard of the clause not fulfilled.';
 GRANT SELECT ON iso28000.nonconformity_recurrence TO PUBLIC;
+
+
+-- notify_register_change() reads each row as to_jsonb() in static queries,
+-- planned once per register and backend, instead of a query built and planned
+-- at every statement (the largest cost of a single-row UPDATE of a register);
+-- what a row gives is the inlined SQL function _notifications_of().
+CREATE FUNCTION iso28000._notifications_of(n jsonb, o jsonb, register text, id_col text,
+                                           code_col text, title_col text, status_col text,
+                                           persons text[])
+RETURNS TABLE (ord integer, org_id bigint, kind text, recipient_id bigint, register text,
+               record_id bigint, record_code text, record_title text, subject text,
+               reason text, from_state text, to_state text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- No SET search_path: the body is bound to its objects when created (BEGIN
+-- ATOMIC), so no caller's path reaches it, and a SET would stop the planner
+-- from inlining it into the trigger's queries (planning it again per call).
+BEGIN ATOMIC
+  -- A transition, to each person the record names (or to nobody): only for
+  -- an UPDATE (o given) that changed the status.
+  SELECT 0, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'transition', r.person, register,
+         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
+         n OPERATOR(pg_catalog.->>) title_col,
+         pg_catalog.format('%s %s: %s -> %s', register,
+                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
+                           o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col),
+         CASE WHEN r.person IS NULL THEN 'the record names nobody' ELSE 'named on the record' END,
+         o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col
+    FROM (SELECT DISTINCT (n OPERATOR(pg_catalog.->>) c)::bigint AS person
+            FROM pg_catalog.unnest(persons) AS c
+           WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL
+          UNION ALL
+          SELECT NULL::bigint
+           WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest(persons) AS c
+                              WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL)) AS r
+   WHERE o IS NOT NULL AND status_col OPERATOR(pg_catalog.<>) ''
+     AND (o OPERATOR(pg_catalog.->) status_col) IS DISTINCT FROM (n OPERATOR(pg_catalog.->) status_col)
+  UNION ALL
+  -- An assignment for each person column filled (INSERT) or changed to a
+  -- person (UPDATE), in the order of the columns.
+  SELECT p.ord::integer, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'assignment',
+         (n OPERATOR(pg_catalog.->>) p.col)::bigint, register,
+         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
+         n OPERATOR(pg_catalog.->>) title_col,
+         pg_catalog.format('%s %s: %s', register,
+                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
+                           n OPERATOR(pg_catalog.->>) title_col),
+         'named as ' OPERATOR(pg_catalog.||) p.col, NULL::text, n OPERATOR(pg_catalog.->>) status_col
+    FROM pg_catalog.unnest(persons) WITH ORDINALITY AS p(col, ord)
+   WHERE n OPERATOR(pg_catalog.->>) p.col IS NOT NULL
+     AND (o IS NULL OR (n OPERATOR(pg_catalog.->) p.col) IS DISTINCT FROM (o OPERATOR(pg_catalog.->) p.col));
+END;
+COMMENT ON FUNCTION iso28000._notifications_of(jsonb, jsonb, text, text, text, text, text, text[]) IS
+  'The notifications one written row of a register gives (notify_register_change): n and o are to_jsonb() of the new and the old row (o NULL after an INSERT); ord 0 for the transition, else the ordinal of the person column of an assignment.';
+
+CREATE OR REPLACE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id_col text := TG_ARGV[0];
+  code_col text := TG_ARGV[1];     -- '' (no such key) gives NULL
+  title_col text := TG_ARGV[2];
+  status_col text := TG_ARGV[3];
+  persons text[] := TG_ARGV[4:];
+  -- On a Citus shard (iso28000.person_102008) the register is its table.
+  register text := TG_TABLE_NAME;
+  cur refcursor;
+  rec record;
+BEGIN
+  IF TG_TABLE_NAME ~ '_[0-9]+$'
+     AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL THEN
+    register := regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
+  END IF;
+
+  -- Row by row with VALUES, on one node as on a Citus shard: Citus cannot
+  -- ship the statement's transition tables with an INSERT ... SELECT
+  -- (doc/distribution.md).
+  IF TG_OP = 'INSERT' THEN
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
+             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  ELSE
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
+        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
+          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
+         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
+             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  END IF;
+  LOOP
+    FETCH cur INTO rec;
+    EXIT WHEN NOT FOUND;
+    INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                       record_title, subject, reason, from_state, to_state)
+    VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code,
+            rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
+  END LOOP;
+  CLOSE cur;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notify_register_change() IS
+  'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
+

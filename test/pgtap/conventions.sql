@@ -90,12 +90,15 @@ SELECT is(
 -- Every SQL and PL/pgSQL function pins it too (issue 11, attack 3): a policy,
 -- a guard or a trigger runs them with the caller's search_path otherwise, and
 -- an operator or function of the caller's, found first, would run in them.
--- C functions name every schema in their SPI queries instead.
+-- C functions name every schema in their SPI queries instead; a SQL function
+-- with a BEGIN ATOMIC body is bound to its objects when created (and a SET
+-- would keep the planner from inlining it).
 SELECT is(
   (SELECT array_agg(p.oid::regprocedure::text ORDER BY 1) FROM pg_proc p
      JOIN ext_obj o ON o.classid = 'pg_proc'::regclass AND o.objid = p.oid
      JOIN pg_language l ON l.oid = p.prolang
     WHERE l.lanname NOT IN ('c', 'internal')
+      AND p.prosqlbody IS NULL  -- BEGIN ATOMIC: bound to its objects when created
       AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c
                        WHERE c IN ('search_path=pg_catalog, pg_temp', 'search_path=iso28000, pg_catalog, pg_temp'))),
   NULL, 'every SQL and PL/pgSQL function pins its search_path to pg_catalog (or iso28000, pg_catalog) and pg_temp last');
