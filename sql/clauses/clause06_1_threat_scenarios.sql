@@ -54,6 +54,10 @@ DECLARE
     n integer;
 BEGIN
     PERFORM iso28000.require_level(org, 'write');
+    -- Counted from RETURNING, not ROW_COUNT: on Citus an INSERT ... SELECT
+    -- ... ON CONFLICT DO NOTHING reports the rows it sent, not those it
+    -- inserted (doc/distribution.md).
+    WITH added AS (
     INSERT INTO iso28000.threat_scenario AS t (org_id, code, title, description, category, chain_position, seeded)
     SELECT org, e.code, e.title, e.description, e.category, e.chain_position, true
       FROM (VALUES
@@ -66,8 +70,9 @@ BEGIN
         ('SC-FALSE-DOCS', 'False or altered shipping documents', 'A manifest, declaration or certificate is falsified or altered so that goods are misdeclared or released without the checks they need.', 'fraud', 'any'),
         ('SC-NODE-LOSS', 'Loss of a critical node', 'A critical site of the chain (port, hub, single supplier) is closed by sabotage, blockade, strike or an attack nearby; flows stop until the node recovers or is replaced.', 'disruption', 'at_node')
       ) AS e (code, title, description, category, chain_position)
-    ON CONFLICT (org_id, code) DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    ON CONFLICT (org_id, code) DO NOTHING
+    RETURNING t.code)
+    SELECT count(*)::integer INTO n FROM added;
     RETURN n;
 END
 $$;

@@ -12385,3 +12385,40 @@ $$;
 COMMENT ON FUNCTION iso28000.notify_register_change() IS
   'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
 
+
+
+-- 0.2.0 (citusgaps, issue 12): seed_threat_scenarios() counts the rows it added from RETURNING (on Citus ROW_COUNT of an INSERT ... SELECT ... ON CONFLICT DO NOTHING counts the rows sent).
+-- The extension's example scenarios, copied into an organisation's catalog.
+CREATE OR REPLACE FUNCTION iso28000.seed_threat_scenarios(org bigint)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM iso28000.require_level(org, 'write');
+    -- Counted from RETURNING, not ROW_COUNT: on Citus an INSERT ... SELECT
+    -- ... ON CONFLICT DO NOTHING reports the rows it sent, not those it
+    -- inserted (doc/distribution.md).
+    WITH added AS (
+    INSERT INTO iso28000.threat_scenario AS t (org_id, code, title, description, category, chain_position, seeded)
+    SELECT org, e.code, e.title, e.description, e.category, e.chain_position, true
+      FROM (VALUES
+        ('SC-THEFT-TRANSIT', 'Cargo theft in transit', 'Criminals steal a load or a whole vehicle while it is parked or stopped on the road (unsecured parking, staged breakdown, hijacking); loss of goods and of the customer''s trust.', 'theft', 'in_transit'),
+        ('SC-TAMPER-SEAL', 'Container or seal tampering', 'A container, trailer or package is opened and its seal replaced between two checks, to steal from it or to add something to it; the consignment can no longer be vouched for.', 'tampering', 'in_transit'),
+        ('SC-SMUGGLE', 'Contraband hidden in legitimate cargo', 'Drugs, weapons or other illicit goods are concealed in a legitimate shipment (rip-on/rip-off at a port, a corrupted packer upstream); seizure, fines and loss of trusted-trader status.', 'smuggling', 'upstream'),
+        ('SC-FRAUD-PICKUP', 'Fictitious pickup', 'Someone posing as the contracted carrier, with forged or stolen credentials, collects a consignment at a site; the goods leave the chain under the organisation''s own paperwork.', 'fraud', 'at_node'),
+        ('SC-INSIDER', 'Insider collusion at a site', 'An employee or a contractor''s staff at a warehouse or terminal passes information on loads and schedules, or opens access, to criminals.', 'insider', 'at_node'),
+        ('SC-CYBER-PROVIDER', 'Cyber attack on a provider', 'Ransomware or a breach at a provider (carrier, forwarder, port community system) stops bookings, manifests or gate transactions, or leaks shipment data that targets loads.', 'cyber', 'upstream'),
+        ('SC-FALSE-DOCS', 'False or altered shipping documents', 'A manifest, declaration or certificate is falsified or altered so that goods are misdeclared or released without the checks they need.', 'fraud', 'any'),
+        ('SC-NODE-LOSS', 'Loss of a critical node', 'A critical site of the chain (port, hub, single supplier) is closed by sabotage, blockade, strike or an attack nearby; flows stop until the node recovers or is replaced.', 'disruption', 'at_node')
+      ) AS e (code, title, description, category, chain_position)
+    ON CONFLICT (org_id, code) DO NOTHING
+    RETURNING t.code)
+    SELECT count(*)::integer INTO n FROM added;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION iso28000.seed_threat_scenarios(bigint) IS
+  'Copies the extension''s example threat scenarios for the supply chain (cargo theft in transit, seal tampering, contraband, fictitious pickup, insider collusion, cyber attack on a provider, false documents, loss of a critical node) into the organisation''s catalog, keeping any scenario whose code it already has; returns how many it added. Needs write (IS001). The examples were written for this extension.';
