@@ -195,11 +195,19 @@ BEGIN
         -- shards' triggers would take that copy for new writes: the workflow
         -- guard would refuse rows past their initial state and the history
         -- would record every row twice.  The extension's triggers are off for
-        -- the conversion, in this transaction, and on again after it.
+        -- the conversion, in this transaction, and on again after it.  Not
+        -- those that fire on TRUNCATE (membership_changed,
+        -- workflow_rules_changed, the history's truncate guards), which the
+        -- copy does not fire: Citus does not pass ALTER TABLE ... ENABLE
+        -- TRIGGER on to the shards for a trigger that fires on TRUNCATE, so
+        -- their copies on the shards and placements would stay disabled (the
+        -- membership and workflow caches of the nodes' sessions never told
+        -- of a change).
         FOR tg IN
             SELECT g.tgrelid::regclass AS rel, g.tgname
               FROM pg_trigger g
              WHERE NOT g.tgisinternal AND g.tgenabled = 'O'
+               AND (g.tgtype::integer & 32) = 0   -- TRIGGER_TYPE_TRUNCATE
                AND g.tgrelid IN (SELECT q.relation FROM iso28000._distribution_plan() q)
                AND NOT EXISTS (SELECT FROM pg_dist_partition d WHERE d.logicalrelid = g.tgrelid)
              ORDER BY 1, 2

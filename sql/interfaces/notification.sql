@@ -378,6 +378,7 @@ AS $$
 DECLARE
   n integer;
   missing bigint;
+  delivered timestamptz;
 BEGIN
   IF NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
     RAISE EXCEPTION 'role "%" cannot mark notifications of organisation % delivered: that needs level write', current_user, org
@@ -393,7 +394,9 @@ BEGIN
     RAISE EXCEPTION 'notification % of organisation % does not exist or is not visible to role "%"', coalesce(missing::text, 'NULL'), org, current_user
       USING ERRCODE = 'IS563', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'notification_id';
   END IF;
-  UPDATE iso28000.notification nt SET delivered_at = pg_catalog.clock_timestamp()
+  -- The time as a value: Citus refuses a volatile function in UPDATE ... SET.
+  delivered := pg_catalog.clock_timestamp();
+  UPDATE iso28000.notification nt SET delivered_at = delivered
    WHERE nt.org_id OPERATOR(pg_catalog.=) org AND nt.notification_id OPERATOR(pg_catalog.=) ANY (ids) AND nt.delivered_at IS NULL;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;

@@ -5,7 +5,7 @@
 \i test/citus/data.sql
 SET client_min_messages = warning;
 SET search_path = public, iso28000;
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE TEMP TABLE before_counts AS
 SELECT (SELECT count(*) FROM iso28000.person) AS persons,
@@ -65,6 +65,14 @@ SELECT is(current_setting('citus.skip_advisory_lock_permission_checks'), 'off',
 SELECT is((SELECT array_agg(DISTINCT result) FROM run_command_on_workers(
              $$SELECT current_setting('citus.allow_nested_distributed_execution') || current_setting('citus.skip_advisory_lock_permission_checks')$$)),
           ARRAY['offoff'], 'and on the workers');
+-- Every trigger of the extension is on, on every table, shard and placement
+-- of every node: Citus does not pass ALTER TABLE ... ENABLE TRIGGER on to the
+-- shards for a trigger that fires on TRUNCATE, so distribute() leaves those on.
+SELECT is((SELECT array_agg(DISTINCT result) FROM run_command_on_all_nodes(
+             $$SELECT coalesce(string_agg(tgrelid::regclass::text || ' ' || tgname, ', ' ORDER BY 1), 'none')
+                 FROM pg_catalog.pg_trigger
+                WHERE NOT tgisinternal AND tgenabled <> 'O' AND tgrelid::regclass::text LIKE 'iso28000.%'$$)),
+          ARRAY['none'], 'no trigger of the extension is disabled on any table, shard or placement, on any node (membership_changed, workflow_rules_changed)');
 SELECT lives_ok($$SELECT count(*) FROM iso28000.distribute()$$, 'a second distribute() skips what is converted');
 
 SELECT * FROM finish();
