@@ -83,10 +83,11 @@ else
   notok "$from's own distribute() is refused by Citus with 0A000" "got: $state"
 fi
 
-# Before the update: the users' rows, as the upgrade suite takes them.
+# Before the update: the users' rows, as the upgrade suite takes them (by
+# name: 0.2.0 turns iso28000.workflow_event into a view over a new store).
 coord -c "CREATE SCHEMA upgrade_check;
           CREATE TABLE upgrade_check.tables AS
-          SELECT x.tbl::regclass AS tbl, c.relkind AS kind, x.cond,
+          SELECT x.tbl::regclass::text AS tbl, c.relkind AS kind, x.cond,
                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
                    WHERE a.attrelid = x.tbl AND a.attnum > 0 AND NOT a.attisdropped) AS cols
             FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond), pg_class c
