@@ -228,9 +228,32 @@ BEGIN
     register := regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
   END IF;
 
-  -- Row by row with VALUES, on one node as on a Citus shard: Citus cannot
-  -- ship the statement's transition tables with an INSERT ... SELECT
-  -- (doc/distribution.md).
+  -- On one node one INSERT ... SELECT per statement.  On a Citus shard row by
+  -- row with VALUES, from the same rows: Citus cannot ship the statement's
+  -- transition tables with an INSERT ... SELECT (doc/distribution.md).
+  IF register OPERATOR(pg_catalog.=) TG_TABLE_NAME THEN
+    IF TG_OP = 'INSERT' THEN
+      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                         record_title, subject, reason, from_state, to_state)
+      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
+             x.record_title, x.subject, x.reason, x.from_state, x.to_state
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
+             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+    ELSE
+      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                         record_title, subject, reason, from_state, to_state)
+      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
+             x.record_title, x.subject, x.reason, x.from_state, x.to_state
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
+        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
+          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
+         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
+             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+    END IF;
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'INSERT' THEN
     OPEN cur FOR
       SELECT x.*

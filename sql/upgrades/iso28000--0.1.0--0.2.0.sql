@@ -12651,3 +12651,84 @@ BEGIN
   RETURN n;
 END
 $$;
+
+-- notify_register_change(): one INSERT ... SELECT per statement on one node
+-- (row by row only on a Citus shard).
+CREATE OR REPLACE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  id_col text := TG_ARGV[0];
+  code_col text := TG_ARGV[1];     -- '' (no such key) gives NULL
+  title_col text := TG_ARGV[2];
+  status_col text := TG_ARGV[3];
+  persons text[] := TG_ARGV[4:];
+  -- On a Citus shard (iso28000.person_102008) the register is its table.
+  register text := TG_TABLE_NAME;
+  cur refcursor;
+  rec record;
+BEGIN
+  IF TG_TABLE_NAME ~ '_[0-9]+$'
+     AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL THEN
+    register := regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
+  END IF;
+
+  -- On one node one INSERT ... SELECT per statement.  On a Citus shard row by
+  -- row with VALUES, from the same rows: Citus cannot ship the statement's
+  -- transition tables with an INSERT ... SELECT (doc/distribution.md).
+  IF register OPERATOR(pg_catalog.=) TG_TABLE_NAME THEN
+    IF TG_OP = 'INSERT' THEN
+      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                         record_title, subject, reason, from_state, to_state)
+      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
+             x.record_title, x.subject, x.reason, x.from_state, x.to_state
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
+             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+    ELSE
+      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                         record_title, subject, reason, from_state, to_state)
+      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
+             x.record_title, x.subject, x.reason, x.from_state, x.to_state
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
+        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
+          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
+         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
+             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+    END IF;
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
+             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  ELSE
+    OPEN cur FOR
+      SELECT x.*
+        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
+        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
+          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
+         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
+             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
+       ORDER BY x.ord, n.rn;
+  END IF;
+  LOOP
+    FETCH cur INTO rec;
+    EXIT WHEN NOT FOUND;
+    INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
+                                       record_title, subject, reason, from_state, to_state)
+    VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code,
+            rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
+  END LOOP;
+  CLOSE cur;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.notify_register_change() IS
+  'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
+
