@@ -119,6 +119,14 @@
 /* IS152-IS169: who acts compared with whom a rule names (trust residuals of issue 11) */
 /* 9.2.2: the acting person who writes or removes a finding or an auditee is not independent of the audit */
 #define ERRCODE_ISO28000_AUDIT_ACTOR_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','2')
+/* 9.2.2: an audit reported, its report withdrawn or rewritten by an acting person who is not its lead auditor */
+#define ERRCODE_ISO28000_AUDIT_REPORT_NOT_LEAD		MAKE_SQLSTATE('I','S','1','5','3')
+/* 9.2.2: an audit finding written or removed by a session acting for nobody */
+#define ERRCODE_ISO28000_AUDIT_FINDING_NO_PERSON	MAKE_SQLSTATE('I','S','1','5','4')
+/* 9.2.2: the lead auditor of a started audit changed by someone who is neither that lead auditor nor a manager */
+#define ERRCODE_ISO28000_AUDIT_LEAD_CHANGED		MAKE_SQLSTATE('I','S','1','5','5')
+/* 9.2.2: an audit cancelled by an acting person who is not independent of it, or by nobody */
+#define ERRCODE_ISO28000_AUDIT_CANCEL_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','6')
 
 /* IS2xx: history chain */
 

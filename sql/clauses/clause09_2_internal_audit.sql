@@ -285,7 +285,9 @@ COMMENT ON COLUMN iso28000.audit_examined_process.audit_id IS 'The audit.';
 COMMENT ON COLUMN iso28000.audit_examined_process.process_id IS 'An SMS process it examines.';
 GRANT SELECT ON iso28000.audit_examined_process TO PUBLIC;
 
--- The first process of the audit that one of its auditors owns, as text, or NULL.
+-- Why the audit's auditors are not independent, as text, or NULL: the first
+-- process it examines that one of its auditors (lead or team) owns, else the
+-- first of its auditors who is also one of its auditees (auditing his own work).
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
 LANGUAGE sql STABLE
@@ -295,16 +297,23 @@ AS $$
         SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
         UNION
         SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
-    SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
-      FROM iso28000.audit_examined_process x
-      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
-      JOIN auditors au ON au.person_id = pr.owner_id
-      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
-     WHERE x.org_id = org AND x.audit_id = audit
-     ORDER BY pr.sms_process_id LIMIT 1
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN auditors au ON au.person_id = pr.owner_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN auditors au ON au.person_id = x.person_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY x.person_id LIMIT 1))
 $$;
 COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
-  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, as text; NULL when the audit team is independent.';
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, else the first who is one of its auditees, as text; NULL when the audit team is independent.';
 
 -- Refuses a change that would make an auditor audit a process they own (IS302).
 CREATE FUNCTION iso28000.audit_check_independence()
@@ -318,7 +327,7 @@ BEGIN
     IF conflict IS NOT NULL THEN
         RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
               USING ERRCODE = 'IS302',
-                    DETAIL = conflict || '; an auditor may not audit a process they own (ISO 28000 9.2.2).',
+                    DETAIL = conflict || '; an auditor may not audit a process they own, nor be audited by the same audit (ISO 28000 9.2.2).',
                     HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
                     SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
                     COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
@@ -329,7 +338,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_check_independence() IS
-  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own (IS302).';
+  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own, or an auditor one of the audit''s auditees (IS302).';
 CREATE CONSTRAINT TRIGGER audit_independence
     AFTER INSERT OR UPDATE OF lead_auditor_id ON iso28000.audit
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
@@ -367,13 +376,19 @@ $$;
 COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
   'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, or is one of its auditees), as text; NULL when independent. Compared with the acting person when findings or auditees are written and when the audit closes.';
 
--- The acting person who records, changes or removes a finding or an auditee
--- of an audit must be independent of it (IS152): the independence rule above
--- compares the auditors the audit designates; this one compares whoever
--- acts, so the owner of an audited process cannot write the audit's findings
--- through a login of his own or an application acting for him.  A session
--- that acts for nobody (no person: a loader, the owner) is compared with
--- nobody; the history records its role.
+-- The acting person who records, changes or removes a finding, an auditee or
+-- a member of the team of an audit must be independent of it (IS152): the
+-- independence rule above compares the auditors the audit designates; this
+-- one compares whoever acts, so the owner of an audited process cannot write
+-- the audit's findings, take his process out of it or choose its auditors,
+-- through a login of his own or an application acting for him.  A finding
+-- needs a person who found it: a session that acts for nobody (a delegated
+-- application that did not call act_as() in this transaction, a role without
+-- a person) cannot record, change or remove one (IS154); only a role with the
+-- privileges of the extension's owner (a loader, a restore), which could
+-- switch the trigger off anyway, still may.  Auditees and team members
+-- written by a session acting for nobody are compared with nobody; the
+-- history records its role.
 CREATE FUNCTION iso28000.audit_actor_independent()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -385,16 +400,29 @@ DECLARE
     conflict text;
 BEGIN
     IF me IS NULL THEN
+        IF TG_TABLE_NAME = 'audit_finding'
+           AND NOT pg_catalog.pg_has_role(current_user,
+                     (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+            RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
+                            TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                            CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+                  USING ERRCODE = 'IS154',
+                        DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; the independence of who writes a finding can only be judged for a person (ISO 28000 9.2.2).', current_user, org),
+                        HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+        END IF;
         RETURN NULL;
     END IF;
     IF TG_OP <> 'INSERT' THEN
         -- the row as it was: a process it named, the person it named
         conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
-        IF conflict IS NULL AND OLD.process_id IS NOT NULL THEN
-            SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
-              FROM iso28000.sms_process pr
-              JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
-             WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+        IF conflict IS NULL AND TG_TABLE_NAME IN ('audit_finding', 'audit_auditee') THEN
+            IF OLD.process_id IS NOT NULL THEN
+                SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+                  FROM iso28000.sms_process pr
+                  JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+                 WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+            END IF;
         END IF;
         IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
             IF OLD.person_id = me THEN
@@ -410,7 +438,7 @@ BEGIN
                         TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
                         CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
               USING ERRCODE = 'IS152',
-                    DETAIL = conflict || '; who is examined by an audit may not write its findings or auditees (ISO 28000 9.2.2).',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings, auditees or team (ISO 28000 9.2.2).',
                     HINT = 'An auditor of the audit (or a person independent of it) records the change.',
                     SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
     END IF;
@@ -418,13 +446,100 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
-  'Trigger on audit_finding and audit_auditee: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152).';
+  'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding is refused to a session acting for nobody unless its role has the privileges of the extension''s owner (IS154).';
 CREATE TRIGGER audit_actor_independent
     AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
 CREATE TRIGGER audit_actor_independent
     AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_auditee
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+CREATE TRIGGER audit_actor_independent
+    AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_team_member
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();
+
+-- The report is the lead auditor's (ISO 28000 9.2.2 b: the results are
+-- reported to relevant management; ISO 19011 6.5: the audit team leader is
+-- responsible for the audit report and its conclusions).  The acting person
+-- who reports an audit (in_progress to reported), withdraws its report
+-- (reported to in_progress) or changes the report, conclusion or report date
+-- of a reported audit must be its lead auditor, as the audit stood before the
+-- statement (IS153).  Once fieldwork has started, the lead auditor changes
+-- only by the lead auditor handing over or by a manager of the organisation
+-- (IS155): otherwise whoever may write could name himself lead and report.
+-- Whoever cancels an audit is a person independent of it (IS156): the owner
+-- of an audited process cannot call off the audit of his own process.
+-- A session acting for nobody is refused all three; a role with the privileges of
+-- the extension's owner (a loader, a restore), which could switch the trigger
+-- off anyway, is not.
+CREATE FUNCTION iso28000.audit_lead_auditor_acts()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    what text;
+    conflict text;
+BEGIN
+    IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled'
+       AND NOT pg_catalog.pg_has_role(current_user,
+             (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+        me := iso28000.acting_person(OLD.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(OLD.org_id, OLD.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'audit % of organisation %: only a person independent of it may cancel it (%)',
+                            OLD.audit_id, OLD.org_id, conflict
+                  USING ERRCODE = 'IS156',
+                        DETAIL = 'Who is examined by an audit may not call it off (ISO 28000 9.2.2: auditors selected to ensure objectivity and impartiality).',
+                        HINT = 'The lead auditor or a manager independent of the audit cancels it, with the reason in status_note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status = 'reported' AND OLD.status IS DISTINCT FROM 'reported' THEN
+        what := 'report it';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'in_progress' THEN
+        what := 'withdraw its report';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'reported'
+          AND (NEW.report, NEW.conclusion, NEW.reported_on) IS DISTINCT FROM (OLD.report, OLD.conclusion, OLD.reported_on) THEN
+        what := 'change its report, conclusion or report date';
+    END IF;
+    IF what IS NULL AND (NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id OR OLD.status = 'planned') THEN
+        RETURN NEW;
+    END IF;
+    IF pg_catalog.pg_has_role(current_user,
+         (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+        RETURN NEW;
+    END IF;
+    me := iso28000.acting_person(OLD.org_id);
+    IF what IS NOT NULL AND me IS DISTINCT FROM OLD.lead_auditor_id THEN
+        RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) may %; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.lead_auditor_id, what,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS153',
+                    DETAIL = 'The audit report and its conclusions are the lead auditor''s (ISO 28000 9.2.2, ISO 19011 6.5).',
+                    HINT = 'The lead auditor reports through his own login or an application acting for him (act_as); a manager may hand the audit to another lead auditor.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id AND OLD.status <> 'planned'
+       AND me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+        RAISE EXCEPTION 'audit % of organisation % is %: its lead auditor (person %) changes only by his handing over or by a manager; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.status, OLD.lead_auditor_id,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS155',
+                    DETAIL = 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.',
+                    HINT = 'Ask the lead auditor to hand over, or a manager of the organisation to change it.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); roles with the privileges of the extension''s owner are let through.';
+CREATE TRIGGER audit_lead_auditor_acts
+    BEFORE UPDATE ON iso28000.audit
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_lead_auditor_acts();
 
 -- ---------------------------------------------------------------------------
 -- Workflow (engine: sql/core/06_workflow.sql)
