@@ -55,6 +55,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -285,9 +286,15 @@ wf_xact_callback(XactEvent event, void *arg)
 			if (wf_pending != NULL)
 			{
 				WfRun	   *runs = wf_pending;
+				bool		snap = !ActiveSnapshotSet();
 
 				wf_pending = wf_pending_tail = NULL;
+				/* no statement runs at commit: SPI needs a snapshot (as deferred triggers get) */
+				if (snap)
+					PushActiveSnapshot(GetTransactionSnapshot());
 				wf_runs_write(runs);
+				if (snap)
+					PopActiveSnapshot();
 			}
 			break;
 		case XACT_EVENT_COMMIT:

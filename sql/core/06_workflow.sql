@@ -193,6 +193,50 @@ COMMENT ON COLUMN iso28000.workflow_event.occurred_at IS 'Start time of the stat
 COMMENT ON COLUMN iso28000.workflow_event.note IS 'The record''s status_note column at the transition, when the table has one.';
 GRANT SELECT ON iso28000.workflow_event TO PUBLIC;
 
+-- One record's events as an index lookup.  The view unnests every run of a
+-- table before it can filter by record_id; record_events() finds the runs
+-- that hold the record first: runs of up to 64 events through a GIN index on
+-- their ids (what single-row and small statements write), longer runs
+-- through a btree that holds only them (few: each is a statement of more
+-- than 64 rows), then unnests those runs alone.  The GIN index leaves the long
+-- runs out because indexing a million-id run costs more than the statement
+-- that wrote it (measured: a 1M-row transition 12-13 s without it, 16-18 s
+-- with a GIN index over every run).
+CREATE INDEX workflow_event_batch_record_idx ON iso28000.workflow_event_batch
+  USING gin (record_ids) WHERE events <= 64;
+CREATE INDEX workflow_event_batch_long_run_idx ON iso28000.workflow_event_batch (org_id, table_name)
+  WHERE events > 64;
+
+CREATE FUNCTION iso28000.record_events(tbl regclass, org bigint, id bigint)
+RETURNS SETOF iso28000.workflow_event
+LANGUAGE sql STABLE
+-- No SET search_path: the body is bound to its objects when created (BEGIN
+-- ATOMIC), and a SET would stop the planner from inlining it into the query
+-- that calls it (where the indexes above are used).
+BEGIN ATOMIC
+  SELECT e.org_id, e.event_id, e.workflow, e.table_name, e.record_id, e.record_key, e.from_state,
+         e.to_state, e.actor, e.actor_person, e.occurred_at, e.note
+    FROM (SELECT b.org_id, b.first_event_id + x.n - 1 AS event_id, b.workflow, b.table_name, x.record_id,
+                 coalesce(x.record_key, b.key_columns || '=(' || b.org_id || ', ' || x.record_id || ')') AS record_key,
+                 b.from_state, b.to_state, b.actor, b.actor_person, b.occurred_at, x.note
+            FROM iso28000.workflow_event_batch b
+            CROSS JOIN LATERAL unnest(b.record_ids, b.record_keys, b.notes) WITH ORDINALITY AS x(record_id, record_key, note, n)
+           WHERE b.org_id = record_events.org AND b.table_name = record_events.tbl AND b.events <= 64
+             AND b.record_ids @> ARRAY[record_events.id]
+          UNION ALL
+          SELECT b.org_id, b.first_event_id + x.n - 1, b.workflow, b.table_name, x.record_id,
+                 coalesce(x.record_key, b.key_columns || '=(' || b.org_id || ', ' || x.record_id || ')'),
+                 b.from_state, b.to_state, b.actor, b.actor_person, b.occurred_at, x.note
+            FROM iso28000.workflow_event_batch b
+            CROSS JOIN LATERAL unnest(b.record_ids, b.record_keys, b.notes) WITH ORDINALITY AS x(record_id, record_key, note, n)
+           WHERE b.org_id = record_events.org AND b.table_name = record_events.tbl AND b.events > 64
+             AND b.record_ids @> ARRAY[record_events.id]) e
+   WHERE e.record_id = record_events.id
+   ORDER BY e.event_id;
+END;
+COMMENT ON FUNCTION iso28000.record_events(regclass, bigint, bigint) IS
+  'The events of one record (table, organisation, record_id) from the event log, in event_id order: the rows of iso28000.workflow_event for that record, found through the store''s indexes instead of unnesting every run of the table. Reads with the caller''s rights (row-level security of the store applies). For tables keyed by (org_id, integer id).';
+
 -- The trigger: the engine itself (src/workflow.c and its rooms).
 CREATE FUNCTION iso28000.workflow_guard() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_workflow_guard';

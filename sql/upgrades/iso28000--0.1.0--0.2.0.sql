@@ -12921,3 +12921,41 @@ COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
 CREATE TRIGGER audit_lead_auditor_acts
     BEFORE UPDATE ON iso28000.audit
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_lead_auditor_acts();
+
+-- trust (issue 13): one record's events as an index lookup: a GIN index on
+-- the ids of runs of up to 64 events, a btree on the longer runs, and
+-- record_events(table, org, id) that uses them.
+CREATE INDEX workflow_event_batch_record_idx ON iso28000.workflow_event_batch
+  USING gin (record_ids) WHERE events <= 64;
+CREATE INDEX workflow_event_batch_long_run_idx ON iso28000.workflow_event_batch (org_id, table_name)
+  WHERE events > 64;
+
+CREATE FUNCTION iso28000.record_events(tbl regclass, org bigint, id bigint)
+RETURNS SETOF iso28000.workflow_event
+LANGUAGE sql STABLE
+-- No SET search_path: the body is bound to its objects when created (BEGIN
+-- ATOMIC), and a SET would stop the planner from inlining it into the query
+-- that calls it (where the indexes above are used).
+BEGIN ATOMIC
+  SELECT e.org_id, e.event_id, e.workflow, e.table_name, e.record_id, e.record_key, e.from_state,
+         e.to_state, e.actor, e.actor_person, e.occurred_at, e.note
+    FROM (SELECT b.org_id, b.first_event_id + x.n - 1 AS event_id, b.workflow, b.table_name, x.record_id,
+                 coalesce(x.record_key, b.key_columns || '=(' || b.org_id || ', ' || x.record_id || ')') AS record_key,
+                 b.from_state, b.to_state, b.actor, b.actor_person, b.occurred_at, x.note
+            FROM iso28000.workflow_event_batch b
+            CROSS JOIN LATERAL unnest(b.record_ids, b.record_keys, b.notes) WITH ORDINALITY AS x(record_id, record_key, note, n)
+           WHERE b.org_id = record_events.org AND b.table_name = record_events.tbl AND b.events <= 64
+             AND b.record_ids @> ARRAY[record_events.id]
+          UNION ALL
+          SELECT b.org_id, b.first_event_id + x.n - 1, b.workflow, b.table_name, x.record_id,
+                 coalesce(x.record_key, b.key_columns || '=(' || b.org_id || ', ' || x.record_id || ')'),
+                 b.from_state, b.to_state, b.actor, b.actor_person, b.occurred_at, x.note
+            FROM iso28000.workflow_event_batch b
+            CROSS JOIN LATERAL unnest(b.record_ids, b.record_keys, b.notes) WITH ORDINALITY AS x(record_id, record_key, note, n)
+           WHERE b.org_id = record_events.org AND b.table_name = record_events.tbl AND b.events > 64
+             AND b.record_ids @> ARRAY[record_events.id]) e
+   WHERE e.record_id = record_events.id
+   ORDER BY e.event_id;
+END;
+COMMENT ON FUNCTION iso28000.record_events(regclass, bigint, bigint) IS
+  'The events of one record (table, organisation, record_id) from the event log, in event_id order: the rows of iso28000.workflow_event for that record, found through the store''s indexes instead of unnesting every run of the table. Reads with the caller''s rights (row-level security of the store applies). For tables keyed by (org_id, integer id).';
