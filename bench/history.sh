@@ -164,6 +164,68 @@ for rep in $(seq 1 "$PGB_REPS"); do
   done
 done
 
+# When the chain head is taken (doc/history.md): linked at commit (the
+# default) or at the statement (iso28000.history_link = statement, as before),
+# single-row UPDATE transactions: 2 clients over four organisations, 8 clients
+# in one organisation, and 8 clients in one organisation of a register with one
+# more AFTER trigger that writes a row (as the real register's layers do; it
+# fires after the history's, in name order).  Interleaved, medians; the share
+# of the backends' samples (pg_stat_activity every 20 ms) waiting on a lock.
+echo "chain head: linked at commit or at the statement, ${PGB_SECONDS}s per run, $PGB_REPS rounds"
+psql <<'SQL' >/dev/null
+SELECT bench_table('pgb_layer', 'statement');
+INSERT INTO pgb_layer (org_id, label, qty, price, due_on, note)
+  SELECT 1 + g % 4, 'item ' || g, g % 1000, 1.5, date '2026-01-01', 'seed' FROM generate_series(0, 39999) g;
+CREATE TABLE bench_layer_log (org_id bigint, n int, at timestamptz DEFAULT clock_timestamp());
+CREATE FUNCTION bench_layer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO bench_layer_log (org_id, n) SELECT org_id, count(*) FROM new_rows GROUP BY org_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER zz_bench_layer AFTER UPDATE ON pgb_layer REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION bench_layer();
+VACUUM ANALYZE pgb_layer;
+CREATE TABLE waits (variant text, rep int, waiting numeric);
+SQL
+for t in pgb_none pgb_hist pgb_layer; do
+  cat > "$TMP/update1_$t.sql" <<EOF
+\set id random(1, 10000)
+UPDATE $t SET qty = qty + 1 WHERE org_id = 1 AND item_id = 4 * :id - 3;
+EOF
+  cat > "$TMP/update2_$t.sql" <<EOF
+\set id random(1, 5000)
+BEGIN;
+UPDATE $t SET qty = qty + 1 WHERE org_id = 1 AND item_id = 8 * :id - 7;
+UPDATE $t SET qty = qty + 1 WHERE org_id = 1 AND item_id = 8 * :id - 3;
+END;
+EOF
+done
+# runs pgbench with its options, samples the waits; prints tps and the waiting share
+head_run() {  # variant clients script mode
+  local out
+  PGOPTIONS="-c iso28000.history_link=$4" pgbench -n -c "$2" -j "$2" -T "$PGB_SECONDS" -f "$3" "$DB" > "$TMP/pgb.out" 2>/dev/null &
+  sleep 1
+  out=$(psql -At -c "CREATE TEMP TABLE s (w boolean);
+    DO \$\$ BEGIN FOR i IN 1..$(( (PGB_SECONDS - 2) * 50 )) LOOP
+      INSERT INTO s SELECT wait_event_type = 'Lock' FROM pg_stat_activity
+       WHERE application_name = 'pgbench' AND datname = current_database() AND state = 'active';
+      PERFORM pg_sleep(0.02); END LOOP; END \$\$;
+    SELECT coalesce(round(100.0 * count(*) FILTER (WHERE w) / nullif(count(*), 0), 1)::text, 'NULL') FROM s;" | tail -1)
+  wait
+  echo "$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$TMP/pgb.out" | head -1) $out"
+}
+for rep in $(seq 1 "$PGB_REPS"); do
+  for v in "update4 2 update_pgb_none none" "update4 2 update_pgb_hist statement" "update4 2 update_pgb_hist commit" \
+           "update1 8 update1_pgb_none none" "update1 8 update1_pgb_hist statement" "update1 8 update1_pgb_hist commit" \
+           "layer1 8 update1_pgb_layer statement" "layer1 8 update1_pgb_layer commit" \
+           "two1 8 update2_pgb_none none" "two1 8 update2_pgb_hist statement" "two1 8 update2_pgb_hist commit"; do
+    set -- $v
+    read -r tps waiting <<< "$(head_run "$1" "$2" "$TMP/$3.sql" "$([ "$4" = none ] && echo commit || echo "$4")")"
+    psql -c "INSERT INTO timing VALUES ('head_$1', '$4', $rep, ${tps:-0})" \
+         -c "INSERT INTO waits VALUES ('head_$1 $4', $rep, ${waiting:-0})" >/dev/null
+  done
+done
+
 # The backend's CPU time per transaction, one client: on a shared machine the
 # throughput of two clients moves with the load, the CPU time a transaction
 # costs its backend much less.  CPU ticks of the backend (/proc) over the
@@ -228,6 +290,25 @@ SELECT format('| %s | %s | %s | %s× |',
   FROM med a JOIN med b ON b.part = a.part AND b.variant = 'pgb_hist'
  WHERE a.variant = 'pgb_none' AND a.part LIKE 'pgbench%' ORDER BY a.part;
 SELECT '';
+SELECT '| single-row UPDATE (pgbench) | clients | no history tps | head at the statement tps | head at commit tps | statement ÷ no history | commit ÷ no history | commit ÷ statement | waiting on a lock (statement / commit) |';
+SELECT '|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s× | %s%% / %s%% |',
+              CASE p WHEN 'head_update4' THEN 'four organisations' WHEN 'head_update1' THEN 'one organisation'
+                     WHEN 'head_two1' THEN 'one organisation, two UPDATEs in one transaction (BEGIN, UPDATE, UPDATE, END: four round trips)'
+                     ELSE 'one organisation, register with one more AFTER trigger (a row written)' END,
+              CASE p WHEN 'head_update4' THEN 2 ELSE 8 END,
+              coalesce(round(n.med::numeric)::text, '–'), round(st.med::numeric), round(co.med::numeric),
+              coalesce(round((st.med / nullif(n.med, 0))::numeric, 2) || '×', '–'),
+              coalesce(round((co.med / nullif(n.med, 0))::numeric, 2) || '×', '–'),
+              round((co.med / nullif(st.med, 0))::numeric, 2),
+              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY waiting) FROM waits WHERE variant = p || ' statement'),
+              (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY waiting) FROM waits WHERE variant = p || ' commit'))
+  FROM unnest(ARRAY['head_update4', 'head_update1', 'head_layer1', 'head_two1']) WITH ORDINALITY AS x(p, o)
+  LEFT JOIN med n ON n.part = p AND n.variant = 'none'
+  JOIN med st ON st.part = p AND st.variant = 'statement'
+  JOIN med co ON co.part = p AND co.variant = 'commit'
+ ORDER BY o;
+SELECT '';
 SELECT '| backend CPU per transaction (1 client) | no history µs | history µs | history adds µs | ratio (no history ÷ history) |';
 SELECT '|---|---:|---:|---:|---:|';
 SELECT format('| %s | %s | %s | %s | %s× |',
@@ -284,6 +365,19 @@ SQL
   echo "Two clients, ${PGB_SECONDS} s per run, $PGB_REPS rounds, tables seeded with 40,000 rows."
   echo
   sed -n '/^| pgbench/,/^$/p' "$TMP/report" | sed '/^$/d'
+  echo
+  echo "## When the chain head is taken"
+  echo
+  echo "Single-row UPDATE transactions (pgbench, ${PGB_SECONDS} s per run, medians of $PGB_REPS rounds, interleaved)"
+  echo "with the records linked at commit (the default, doc/history.md \"When the chain head is taken\")"
+  echo "and at the statement (\`iso28000.history_link = statement\`, what the recorder did before),"
+  echo "and the share of the clients' backends found waiting on a lock (pg_stat_activity sampled"
+  echo "every 20 ms, medians): the organisation's head in the history rows. The third row's register"
+  echo "has one more AFTER UPDATE statement trigger writing a row (PL/pgSQL), which fires after the"
+  echo "history's, as the real register's notification and event-log layers do. The fourth row's"
+  echo "transactions make two single-row UPDATEs of the organisation, each its own round trip."
+  echo
+  sed -n '/^| single-row UPDATE (pgbench)/,/^$/p' "$TMP/report" | sed '/^$/d'
   echo
   echo "The same statements from one client, measured as the backend's CPU time per"
   echo "transaction (its /proc ticks over ${PGB_SECONDS} s of the run, divided by the transactions"

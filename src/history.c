@@ -62,6 +62,7 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -70,6 +71,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -625,22 +627,176 @@ static void held_head_note(int64 org_id, int64 seq, const uint8 *hash, ItemPoint
 static Oid	held_heads_relid = InvalidOid;	/* the history_head they are rows of */
 static bool held_heads_callbacks = false;
 
-/* Forgets the held heads at the end of the transaction. */
+/*
+ * Linking at commit.  In READ COMMITTED a statement's records are not linked
+ * into their chains by the statement: the recorder makes them (images, key,
+ * acting person, as the caller) and keeps them in the transaction's memory,
+ * and history_link_pending() takes each organisation's head, links them in
+ * the order they were made and moves the head just before the transaction
+ * commits (XACT_EVENT_PRE_COMMIT), so the head's row lock is held only
+ * around the commit, not while the rest of the statement, the other AFTER
+ * triggers of the register and the rest of the transaction run.  The chain
+ * is then in commit order, which is the order of the changes for any one row
+ * (a second writer of a row waits for the first to commit).  Kept pending
+ * records are linked earlier when the transaction reads the history or its
+ * heads (history_executor_start()), so it sees its own records as before;
+ * when a statement links at once (a large statement, or a head this
+ * transaction holds already); and before PREPARE TRANSACTION.  A savepoint
+ * rolled back drops the records made in it and gives back to the pending
+ * list the earlier ones that were linked in it.  REPEATABLE READ and
+ * SERIALIZABLE transactions, the Citus path (SPI) and
+ * iso28000.history_link = statement link at once, as before.
+ */
+typedef struct PendingRecord
+{
+	struct PendingRecord *next;
+	uint64		order;			/* creation order within the transaction */
+	SubTransactionId made_in;	/* the subtransaction that made it */
+	SubTransactionId linked_in; /* the one that linked it (on relinkable) */
+	Oid			history;		/* the iso28000.history it was made for */
+	int64		org_id;
+	const char *table_name;
+	const char *operation;
+	const char *session_role;
+	const char *acting_role;
+	int64		txid;
+	TimestampTz recorded_at;
+	Jsonb	   *before;
+	Jsonb	   *after;
+	Jsonb	   *key;
+	bool		has_person;
+	int64		person;
+} PendingRecord;
+
+/* Records not linked yet, newest first; their count; their memory (in TopTransactionContext). */
+static PendingRecord *pending = NULL;
+static int	pending_n = 0;
+static uint64 pending_order = 0;
+static MemoryContext pending_cxt = NULL;
+
+/* The history and heads of the last record kept (plan_reads_history()). */
+static Oid	pending_history = InvalidOid;
+static Oid	pending_head = InvalidOid;
+
+/* Records linked inside a subtransaction: back to pending if it rolls back. */
+static PendingRecord *relinkable = NULL;
+
+/* A statement of at most this many rows is linked at commit ... */
+#define HISTORY_DEFER_ROWS 1000
+/* ... while the transaction keeps at most this many records pending. */
+#define HISTORY_DEFER_MAX 10000
+
+/* iso28000.history_link: when a READ COMMITTED transaction links its records. */
+typedef enum
+{
+	HISTORY_LINK_COMMIT,
+	HISTORY_LINK_STATEMENT
+} HistoryLink;
+
+static const struct config_enum_entry history_link_options[] = {
+	{"commit", HISTORY_LINK_COMMIT, false},
+	{"statement", HISTORY_LINK_STATEMENT, false},
+	{NULL, 0, false}
+};
+static int	history_link = HISTORY_LINK_COMMIT;
+
+static void history_link_pending(void);
+static void history_hook_executor(void);
+
+/* Defines iso28000.history_link (once per backend; a value SET before is taken over). */
+static void
+history_define_guc(void)
+{
+	static bool defined = false;
+
+	if (defined)
+		return;
+	defined = true;
+	DefineCustomEnumVariable("iso28000.history_link",
+							 "When a READ COMMITTED transaction links its history records into their chains.",
+							 "commit: just before it commits, holding each organisation's chain head only "
+							 "around the commit; statement: at each statement, holding the head from then on "
+							 "to the end of the transaction.",
+							 &history_link, HISTORY_LINK_COMMIT, history_link_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/* Links what is pending before the commit; forgets the held heads at the transaction's end. */
 static void
 held_heads_xact_callback(XactEvent event, void *arg)
 {
-	if (event != XACT_EVENT_PRE_COMMIT && event != XACT_EVENT_PARALLEL_PRE_COMMIT &&
-		event != XACT_EVENT_PRE_PREPARE)
-		held_heads = NULL;		/* its memory goes with TopTransactionContext */
+	switch (event)
+	{
+		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			history_link_pending();
+			break;
+		case XACT_EVENT_PARALLEL_PRE_COMMIT:
+			break;
+		default:
+			/* their memory goes with TopTransactionContext */
+			held_heads = NULL;
+			pending = NULL;
+			pending_n = 0;
+			relinkable = NULL;
+			pending_cxt = NULL;
+			break;
+	}
 }
 
-/* Forgets the held heads when a subtransaction aborts. */
+/*
+ * A subtransaction rolled back: the held heads are forgotten (their moves
+ * were undone), the records it made are dropped, and the records made before
+ * it that it linked are pending again (their inserts were undone).
+ */
 static void
 held_heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 							SubTransactionId parentSubid, void *arg)
 {
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		held_heads = NULL;
+	PendingRecord **link;
+	PendingRecord *p;
+
+	if (event != SUBXACT_EVENT_ABORT_SUB)
+		return;
+	held_heads = NULL;
+	for (link = &pending; (p = *link) != NULL;)
+	{
+		if (p->made_in >= mySubid)
+		{
+			*link = p->next;
+			pending_n--;
+		}
+		else
+			link = &p->next;
+	}
+	for (link = &relinkable; (p = *link) != NULL;)
+	{
+		if (p->linked_in < mySubid)
+		{
+			link = &p->next;
+			continue;
+		}
+		*link = p->next;
+		if (p->made_in < mySubid)
+		{
+			p->linked_in = InvalidSubTransactionId;
+			p->next = pending;
+			pending = p;
+			pending_n++;
+		}
+	}
+}
+
+/* Registers the transaction callbacks, once per backend. */
+static void
+history_register_callbacks(void)
+{
+	if (!held_heads_callbacks)
+	{
+		RegisterXactCallback(held_heads_xact_callback, NULL);
+		RegisterSubXactCallback(held_heads_subxact_callback, NULL);
+		held_heads_callbacks = true;
+	}
 }
 
 /* The held head of an organisation, if this transaction has one. */
@@ -655,12 +811,7 @@ held_head(int64 org_id, bool create)
 
 		if (!create)
 			return NULL;
-		if (!held_heads_callbacks)
-		{
-			RegisterXactCallback(held_heads_xact_callback, NULL);
-			RegisterSubXactCallback(held_heads_subxact_callback, NULL);
-			held_heads_callbacks = true;
-		}
+		history_register_callbacks();
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(HeldHead);
@@ -898,6 +1049,339 @@ history_owner(void)
 	return owner;
 }
 
+/* A copy of a jsonb value (NULL stays NULL). */
+static Jsonb *
+jsonb_copy(Jsonb *j)
+{
+	Jsonb	   *c;
+
+	if (j == NULL)
+		return NULL;
+	c = palloc(VARSIZE(j));
+	memcpy(c, j, VARSIZE(j));
+	return c;
+}
+
+/* Keeps a changed row's record (images made, acting person known) for history_link_pending(). */
+static void
+defer_row(Recorder *r, ChangedRow *row)
+{
+	MemoryContext old;
+	PendingRecord *p;
+
+	history_register_callbacks();
+	history_hook_executor();
+	if (pending_cxt == NULL)
+		pending_cxt = AllocSetContextCreate(TopTransactionContext, "iso28000 pending history",
+											ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(pending_cxt);
+	p = palloc(sizeof(PendingRecord));
+	p->order = ++pending_order;
+	p->made_in = GetCurrentSubTransactionId();
+	p->linked_in = InvalidSubTransactionId;
+	p->history = pending_history = engine_catalog()->history;
+	pending_head = engine_catalog()->history_head;
+	p->org_id = row->org_id;
+	p->table_name = pstrdup(r->table_name);
+	p->operation = r->operation;	/* a literal */
+	p->session_role = pstrdup(r->session_role);
+	p->acting_role = pstrdup(r->acting_role);
+	p->txid = r->txid;
+	p->recorded_at = r->recorded_at;
+	p->before = jsonb_copy(row->before);
+	p->after = jsonb_copy(row->after);
+	p->key = jsonb_copy(row->key);
+	p->has_person = row->has_person;
+	p->person = row->person;
+	p->next = pending;
+	pending = p;
+	pending_n++;
+	MemoryContextSwitchTo(old);
+}
+
+/* Orders pending records by organisation, then as they were made. */
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const PendingRecord *x = *(PendingRecord *const *) a;
+	const PendingRecord *y = *(PendingRecord *const *) b;
+
+	if (x->org_id != y->org_id)
+		return x->org_id < y->org_id ? -1 : 1;
+	return x->order < y->order ? -1 : (x->order > y->order ? 1 : 0);
+}
+
+/*
+ * Links every pending record: for each organisation in ascending org_id (the
+ * order every linker takes heads in, so two of them never deadlock on heads),
+ * takes its head, appends its records in the order they were made and moves
+ * the head; as the history's owner, like record_rows().  Records linked
+ * inside a subtransaction are kept (relinkable) until the transaction ends:
+ * if that subtransaction rolls back, or this fails inside it, they are
+ * pending again.
+ */
+static void
+history_link_pending(void)
+{
+	PendingRecord **arr;
+	PendingRecord *p;
+	SubTransactionId linked_in = GetCurrentSubTransactionId();
+	Recorder	r;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			head_relid;
+	int			n = 0;
+	int			i = 0;
+	bool		pushed = false;
+	Oid			history;
+
+	if (pending == NULL)
+		return;
+	/*
+	 * A record made for a history that was dropped since (DROP EXTENSION in
+	 * this transaction) went with it, as it would have had it been linked.
+	 */
+	history = InvalidOid;
+	arr = palloc(sizeof(PendingRecord *) * pending_n);
+	for (p = pending; p != NULL; p = p->next)
+	{
+		if (p->history != history &&
+			SearchSysCacheExists1(RELOID, ObjectIdGetDatum(p->history)))
+			history = p->history;
+		if (p->history == history)
+			arr[n++] = p;
+	}
+	pending = NULL;
+	pending_n = 0;
+	if (n == 0 || history != engine_catalog()->history)
+	{
+		pfree(arr);
+		return;
+	}
+	if (linked_in != TopSubTransactionId)
+		for (i = 0; i < n; i++)
+		{
+			arr[i]->linked_in = linked_in;
+			arr[i]->next = relinkable;
+			relinkable = arr[i];
+		}
+	if (n > 1)
+		qsort(arr, n, sizeof(PendingRecord *), pending_cmp);
+
+	head_relid = engine_catalog()->history_head;
+	if (head_relid != held_heads_relid)
+		held_heads = NULL;
+	held_heads_relid = head_relid;
+
+	memset(&r, 0, sizeof(r));
+	r.store = history_store_usable();
+	r.direct = true;
+	r.ncols = engine_catalog()->history_has_person ? HISTORY_NCOLS : HISTORY_NCOLS - 1;
+	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history row",
+									 ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&r.canon);
+
+	/* Before the commit no statement runs: SPI (a first head) needs a snapshot. */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(history_owner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (r.store)
+		history_store_begin();
+	i = 0;
+	while (i < n)
+	{
+		int64		org_id = arr[i]->org_id;
+		int64		seq;
+		uint8		hash[HISTORY_HASH_LEN];
+		ItemPointerData tid;
+
+		lock_head(org_id, &seq, hash, &tid, r.store);
+		for (; i < n && arr[i]->org_id == org_id; i++)
+		{
+			ChangedRow	row;
+
+			p = arr[i];
+			memset(&row, 0, sizeof(row));
+			row.org_id = p->org_id;
+			row.before = p->before;
+			row.after = p->after;
+			row.key = p->key;
+			row.has_person = p->has_person && r.ncols == HISTORY_NCOLS;
+			row.person = p->person;
+			r.table_name = p->table_name;
+			r.operation = p->operation;
+			r.session_role = (char *) p->session_role;
+			r.acting_role = (char *) p->acting_role;
+			r.txid = p->txid;
+			r.recorded_at = p->recorded_at;
+			record_row(&r, &row, ++seq, hash);
+		}
+		move_head(org_id, seq, hash, &tid, r.store);
+	}
+	if (r.store)
+		history_store_end();
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (pushed)
+		PopActiveSnapshot();
+	MemoryContextDelete(r.rowcxt);
+	pfree(r.canon.data);
+	pfree(arr);
+}
+
+/*
+ * True when a plan reads the history or its heads (the tables the pending
+ * records were made for: no catalog look-up here, which could cache the
+ * extension's catalog while it is being dropped).
+ */
+static bool
+plan_reads_history(PlannedStmt *stmt)
+{
+	ListCell   *lc;
+
+	foreach(lc, stmt->rtable)
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) lfirst(lc);
+
+		if (rte->rtekind == RTE_RELATION &&
+			(rte->relid == pending_history || rte->relid == pending_head))
+			return true;
+	}
+	return false;
+}
+
+static ExecutorStart_hook_type prev_executor_start = NULL;
+static ExecutorRun_hook_type prev_executor_run = NULL;
+static ExecutorFinish_hook_type prev_executor_finish = NULL;
+
+/* Executors running (counted as pg_stat_statements counts them): 0 at a top-level query's start. */
+static int	history_exec_depth = 0;
+
+/*
+ * Links the pending records before a query that may read them: a top-level
+ * SELECT (which may call functions that read the history with its snapshot,
+ * as verify_history() does) or any query that reads the history or its heads.
+ * A top-level query's snapshot gets the new command id before anything of the
+ * query ran; a nested query gets a copy with it (the original may be shared
+ * with the query that runs it, which must not start seeing its own changes).
+ * A top-level INSERT, UPDATE or DELETE that does not read the history leaves
+ * them pending, so a transaction of several such statements still takes its
+ * heads only at commit.
+ */
+static void
+history_executor_start(QueryDesc *qd, int eflags)
+{
+	bool		pushed = false;
+
+	if (pending != NULL && !(eflags & EXEC_FLAG_EXPLAIN_ONLY) && !IsInParallelMode() &&
+		qd->plannedstmt != NULL &&
+		((history_exec_depth == 0 && qd->operation == CMD_SELECT) ||
+		 plan_reads_history(qd->plannedstmt)))
+	{
+		history_link_pending();
+		CommandCounterIncrement();
+		if (qd->snapshot != NULL && IsMVCCSnapshot(qd->snapshot))
+		{
+			if (history_exec_depth == 0)
+				qd->snapshot->curcid = GetCurrentCommandId(false);
+			else
+			{
+				Snapshot	orig = qd->snapshot;
+
+				/* registered in place of the original, as CreateQueryDesc() registered that */
+				PushCopiedSnapshot(orig);
+				UpdateActiveSnapshotCommandId();
+				qd->snapshot = RegisterSnapshot(GetActiveSnapshot());
+				UnregisterSnapshot(orig);
+				pushed = true;
+			}
+		}
+	}
+	if (prev_executor_start)
+		prev_executor_start(qd, eflags);
+	else
+		standard_ExecutorStart(qd, eflags);
+	/* the executor registered the copy: it lives until ExecutorEnd */
+	if (pushed)
+		PopActiveSnapshot();
+}
+
+/* Counts the running executors. */
+static void
+history_executor_run(QueryDesc *qd, ScanDirection direction, uint64 count, bool execute_once)
+{
+	history_exec_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_run)
+			prev_executor_run(qd, direction, count, execute_once);
+		else
+			standard_ExecutorRun(qd, direction, count, execute_once);
+	}
+	PG_FINALLY();
+	{
+		history_exec_depth--;
+	}
+	PG_END_TRY();
+}
+
+/* Counts the running executors (AFTER triggers run in ExecutorFinish). */
+static void
+history_executor_finish(QueryDesc *qd)
+{
+	history_exec_depth++;
+	PG_TRY();
+	{
+		if (prev_executor_finish)
+			prev_executor_finish(qd);
+		else
+			standard_ExecutorFinish(qd);
+	}
+	PG_FINALLY();
+	{
+		history_exec_depth--;
+	}
+	PG_END_TRY();
+}
+
+/* Installs the executor hooks, once per backend. */
+static void
+history_hook_executor(void)
+{
+	static bool hooked = false;
+
+	if (hooked)
+		return;
+	hooked = true;
+	prev_executor_start = ExecutorStart_hook;
+	ExecutorStart_hook = history_executor_start;
+	prev_executor_run = ExecutorRun_hook;
+	ExecutorRun_hook = history_executor_run;
+	prev_executor_finish = ExecutorFinish_hook;
+	ExecutorFinish_hook = history_executor_finish;
+}
+
+/*
+ * True when a statement's n records may be linked at commit: a READ
+ * COMMITTED transaction writing the history directly (not on Citus), under
+ * iso28000.history_link = commit, a statement of at most
+ * HISTORY_DEFER_ROWS rows, at most HISTORY_DEFER_MAX records kept.
+ */
+static bool
+history_may_defer(Recorder *r, int n)
+{
+	return r->store && history_link == HISTORY_LINK_COMMIT && !IsolationUsesXactSnapshot() &&
+		!IsInParallelMode() && n <= HISTORY_DEFER_ROWS && pending_n + n <= HISTORY_DEFER_MAX;
+}
+
 /*
  * Chains the changed rows (sorted by organisation, images made) and inserts
  * the batch.  Only this runs as the history's owner: the head lock and moves
@@ -936,6 +1420,31 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 			rows[i].has_person = iso28000_acting_person(rows[i].org_id, &rows[i].person);
 	}
 	i = 0;
+
+	/*
+	 * Linked at commit: every row whose organisation's head this transaction
+	 * does not hold yet (a held head is moved at once, cheaply).  Otherwise
+	 * what is pending is linked first, so the chain keeps the order of the
+	 * changes.
+	 */
+	if (history_may_defer(r, n))
+	{
+		int			kept = 0;
+
+		for (i = 0; i < n; i++)
+		{
+			if (held_head(rows[i].org_id, false) == NULL)
+				defer_row(r, &rows[i]);
+			else
+				rows[kept++] = rows[i];
+		}
+		n = kept;
+		i = 0;
+		if (n == 0)
+			return;
+	}
+	else if (pending != NULL)
+		history_link_pending();
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(history_owner(),
@@ -1045,6 +1554,7 @@ history_record(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"history_record\" must be fired as a trigger")));
 	td = (TriggerData *) fcinfo->context;
+	history_define_guc();
 
 	owner = history_owner();
 	if (!iso28000_is_extension_table(td->tg_relation))
