@@ -263,6 +263,8 @@
 #define ERRCODE_ISO28000_TRANSFER_SHAPE			MAKE_SQLSTATE('I','S','5','6','9')
 /* a _key repeated within a register of the document */
 #define ERRCODE_ISO28000_TRANSFER_KEY_REPEATED	MAKE_SQLSTATE('I','S','5','7','0')
+/* a notification trigger function fired other than as attach_notifications() and the outbox put it */
+#define ERRCODE_ISO28000_NOTIFY_MISFIRED		MAKE_SQLSTATE('I','S','5','7','1')
 /* internal: ends a dry run of import_registers(), caught there, never seen by a caller */
 #define ERRCODE_ISO28000_TRANSFER_DRY_RUN		MAKE_SQLSTATE('I','S','5','7','9')
 

@@ -84,33 +84,10 @@ SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.noti
 
 -- Stamps every row written: who wrote it and when, nothing delivered yet; an
 -- update only marks it delivered, once (IS562), stamped with the role.
+-- In C (src/notification.c): it runs once for every row of the outbox.
 CREATE FUNCTION iso28000.notification_stamp()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    NEW.actor := current_user;
-    NEW.actor_person := iso28000.acting_person(NEW.org_id);
-    NEW.created_at := now();
-    NEW.delivered_at := NULL;
-    NEW.delivered_by := NULL;
-    RETURN NEW;
-  END IF;
-  IF OLD.delivered_at IS NOT NULL THEN
-    RAISE EXCEPTION 'notification % of organisation % was already delivered at %', OLD.notification_id, OLD.org_id, OLD.delivered_at
-      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at',
-            DETAIL = 'A notification is marked delivered once.';
-  END IF;
-  IF NEW.delivered_at IS NULL THEN
-    RAISE EXCEPTION 'notification % of organisation %: delivered_at cannot be set to NULL', OLD.notification_id, OLD.org_id
-      USING ERRCODE = 'IS562', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'delivered_at';
-  END IF;
-  NEW.delivered_by := current_user;
-  RETURN NEW;
-END
-$$;
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notification_stamp';
 COMMENT ON FUNCTION iso28000.notification_stamp() IS
   'Trigger on notification: an insert is stamped with the writing role, the acting person and the time, undelivered; an update only marks a row delivered once (IS562), stamped with the role.';
 CREATE TRIGGER notification_stamp BEFORE INSERT OR UPDATE ON iso28000.notification
@@ -118,23 +95,12 @@ CREATE TRIGGER notification_stamp BEFORE INSERT OR UPDATE ON iso28000.notificati
 
 -- Announces every row written on channel iso28000_notification; the payload
 -- is the notification_id.  Listeners hear it only when the transaction commits.
+-- On Citus it fires on a worker's shard (notification_NNNN), inside the
+-- distributed transaction, which cannot PREPARE after a NOTIFY: the shard
+-- stays silent, and raise_due_items() announces from the coordinator.
 CREATE FUNCTION iso28000.notification_announce()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  -- On Citus this fires on a worker's shard (notification_NNNN), inside the
-  -- distributed transaction, which cannot PREPARE after a NOTIFY: the shard
-  -- stays silent, and raise_due_items() announces from the coordinator.
-  IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'notification' THEN
-    RETURN NULL;
-  END IF;
-  PERFORM pg_catalog.pg_notify('iso28000_notification', n.notification_id::text)
-     FROM new_rows n ORDER BY n.notification_id;
-  RETURN NULL;
-END
-$$;
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notification_announce';
 COMMENT ON FUNCTION iso28000.notification_announce() IS
   'Statement trigger on notification: pg_notify(''iso28000_notification'', notification_id) for every row written, delivered to listeners when the transaction commits.';
 CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
@@ -151,137 +117,16 @@ CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
  * reads the statement's transition tables, so a statement that changes a
  * thousand rows runs it once.
  *
- * Each row is read as to_jsonb() of itself, so the queries name no column of
- * any register and are static: PL/pgSQL plans them once per register and
- * backend (the register's columns come in as parameters, TG_ARGV), where a
- * query built per statement was planned again at every statement, the
- * largest cost of a single-row UPDATE of a register (bench/register.sh).
- * What one row, or a pair of old and new row, gives is the SQL function
- * _notifications_of(), inlined into both queries.
+ * In C (src/notification.c): it reads the transition tables itself and writes
+ * the statement's notifications in one INSERT of the outbox through a plan
+ * planned once per backend, as the member who changed the register (the
+ * outbox's row-level security, foreign key and triggers apply); on a Citus
+ * shard row by row with VALUES.  The PL/pgSQL version of 0.1.0 spent about
+ * 250 microseconds of a single-row transition here (bench/register.sh).
  */
-CREATE FUNCTION iso28000._notifications_of(n jsonb, o jsonb, register text, id_col text,
-                                           code_col text, title_col text, status_col text,
-                                           persons text[])
-RETURNS TABLE (ord integer, org_id bigint, kind text, recipient_id bigint, register text,
-               record_id bigint, record_code text, record_title text, subject text,
-               reason text, from_state text, to_state text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
--- No SET search_path: the body is bound to its objects when created (BEGIN
--- ATOMIC), so no caller's path reaches it, and a SET would stop the planner
--- from inlining it into the trigger's queries (planning it again per call).
-BEGIN ATOMIC
-  -- A transition, to each person the record names (or to nobody): only for
-  -- an UPDATE (o given) that changed the status.
-  SELECT 0, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'transition', r.person, register,
-         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
-         n OPERATOR(pg_catalog.->>) title_col,
-         pg_catalog.format('%s %s: %s -> %s', register,
-                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
-                           o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col),
-         CASE WHEN r.person IS NULL THEN 'the record names nobody' ELSE 'named on the record' END,
-         o OPERATOR(pg_catalog.->>) status_col, n OPERATOR(pg_catalog.->>) status_col
-    FROM (SELECT DISTINCT (n OPERATOR(pg_catalog.->>) c)::bigint AS person
-            FROM pg_catalog.unnest(persons) AS c
-           WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL
-          UNION ALL
-          SELECT NULL::bigint
-           WHERE NOT EXISTS (SELECT FROM pg_catalog.unnest(persons) AS c
-                              WHERE n OPERATOR(pg_catalog.->>) c IS NOT NULL)) AS r
-   WHERE o IS NOT NULL AND status_col OPERATOR(pg_catalog.<>) ''
-     AND (o OPERATOR(pg_catalog.->) status_col) IS DISTINCT FROM (n OPERATOR(pg_catalog.->) status_col)
-  UNION ALL
-  -- An assignment for each person column filled (INSERT) or changed to a
-  -- person (UPDATE), in the order of the columns.
-  SELECT p.ord::integer, (n OPERATOR(pg_catalog.->>) 'org_id')::bigint, 'assignment',
-         (n OPERATOR(pg_catalog.->>) p.col)::bigint, register,
-         (n OPERATOR(pg_catalog.->>) id_col)::bigint, n OPERATOR(pg_catalog.->>) code_col,
-         n OPERATOR(pg_catalog.->>) title_col,
-         pg_catalog.format('%s %s: %s', register,
-                           coalesce(n OPERATOR(pg_catalog.->>) code_col, n OPERATOR(pg_catalog.->>) id_col),
-                           n OPERATOR(pg_catalog.->>) title_col),
-         'named as ' OPERATOR(pg_catalog.||) p.col, NULL::text, n OPERATOR(pg_catalog.->>) status_col
-    FROM pg_catalog.unnest(persons) WITH ORDINALITY AS p(col, ord)
-   WHERE n OPERATOR(pg_catalog.->>) p.col IS NOT NULL
-     AND (o IS NULL OR (n OPERATOR(pg_catalog.->) p.col) IS DISTINCT FROM (o OPERATOR(pg_catalog.->) p.col));
-END;
-COMMENT ON FUNCTION iso28000._notifications_of(jsonb, jsonb, text, text, text, text, text, text[]) IS
-  'The notifications one written row of a register gives (notify_register_change): n and o are to_jsonb() of the new and the old row (o NULL after an INSERT); ord 0 for the transition, else the ordinal of the person column of an assignment.';
-
 CREATE FUNCTION iso28000.notify_register_change()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  id_col text := TG_ARGV[0];
-  code_col text := TG_ARGV[1];     -- '' (no such key) gives NULL
-  title_col text := TG_ARGV[2];
-  status_col text := TG_ARGV[3];
-  persons text[] := TG_ARGV[4:];
-  -- On a Citus shard (iso28000.person_102008) the register is its table.
-  register text := TG_TABLE_NAME;
-  cur refcursor;
-  rec record;
-BEGIN
-  IF TG_TABLE_NAME ~ '_[0-9]+$'
-     AND to_regclass(format('%I.%I', TG_TABLE_SCHEMA, regexp_replace(TG_TABLE_NAME, '_[0-9]+$', ''))) IS NOT NULL THEN
-    register := regexp_replace(TG_TABLE_NAME, '_[0-9]+$', '');
-  END IF;
-
-  -- On one node one INSERT ... SELECT per statement.  On a Citus shard row by
-  -- row with VALUES, from the same rows: Citus cannot ship the statement's
-  -- transition tables with an INSERT ... SELECT (doc/distribution.md).
-  IF register OPERATOR(pg_catalog.=) TG_TABLE_NAME THEN
-    IF TG_OP = 'INSERT' THEN
-      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
-                                         record_title, subject, reason, from_state, to_state)
-      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
-             x.record_title, x.subject, x.reason, x.from_state, x.to_state
-        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
-             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
-       ORDER BY x.ord, n.rn;
-    ELSE
-      INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
-                                         record_title, subject, reason, from_state, to_state)
-      SELECT x.org_id, x.kind, x.recipient_id, x.register, x.record_id, x.record_code,
-             x.record_title, x.subject, x.reason, x.from_state, x.to_state
-        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
-        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
-          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
-         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
-             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
-       ORDER BY x.ord, n.rn;
-    END IF;
-    RETURN NULL;
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    OPEN cur FOR
-      SELECT x.*
-        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n,
-             iso28000._notifications_of(n.j, NULL, register, id_col, code_col, title_col, status_col, persons) AS x
-       ORDER BY x.ord, n.rn;
-  ELSE
-    OPEN cur FOR
-      SELECT x.*
-        FROM (SELECT pg_catalog.to_jsonb(r) AS j, pg_catalog.row_number() OVER () AS rn FROM new_rows r) AS n
-        JOIN (SELECT pg_catalog.to_jsonb(r) AS j FROM old_rows r) AS o
-          ON (o.j OPERATOR(pg_catalog.->) 'org_id') OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) 'org_id')
-         AND (o.j OPERATOR(pg_catalog.->) id_col) OPERATOR(pg_catalog.=) (n.j OPERATOR(pg_catalog.->) id_col),
-             iso28000._notifications_of(n.j, o.j, register, id_col, code_col, title_col, status_col, persons) AS x
-       ORDER BY x.ord, n.rn;
-  END IF;
-  LOOP
-    FETCH cur INTO rec;
-    EXIT WHEN NOT FOUND;
-    INSERT INTO iso28000.notification (org_id, kind, recipient_id, register, record_id, record_code,
-                                       record_title, subject, reason, from_state, to_state)
-    VALUES (rec.org_id, rec.kind, rec.recipient_id, rec.register, rec.record_id, rec.record_code,
-            rec.record_title, rec.subject, rec.reason, rec.from_state, rec.to_state);
-  END LOOP;
-  CLOSE cur;
-  RETURN NULL;
-END
-$$;
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notify_register_change';
 COMMENT ON FUNCTION iso28000.notify_register_change() IS
   'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
 

@@ -12959,3 +12959,20 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION iso28000.record_events(regclass, bigint, bigint) IS
   'The events of one record (table, organisation, record_id) from the event log, in event_id order: the rows of iso28000.workflow_event for that record, found through the store''s indexes instead of unnesting every run of the table. Reads with the caller''s rights (row-level security of the store applies). For tables keyed by (org_id, integer id).';
+
+
+-- The notification outbox's triggers in C (src/notification.c, issue 13): the
+-- register trigger reads its transition tables and writes a statement's
+-- notifications in one INSERT through a plan kept per backend; the outbox's
+-- stamp and announcement triggers run per row / per statement in C.  The
+-- inlined SQL function that gave a row's notifications goes.
+CREATE OR REPLACE FUNCTION iso28000.notification_stamp()
+RETURNS trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notification_stamp';
+CREATE OR REPLACE FUNCTION iso28000.notification_announce()
+RETURNS trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notification_announce';
+CREATE OR REPLACE FUNCTION iso28000.notify_register_change()
+RETURNS trigger
+LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notify_register_change';
+DROP FUNCTION iso28000._notifications_of(jsonb, jsonb, text, text, text, text, text, text[]);

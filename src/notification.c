@@ -1,0 +1,624 @@
+/*
+ * notification.c
+ *		The notification outbox's triggers in C (sql/interfaces/notification.sql).
+ *
+ * iso28000.notify_register_change(), the statement trigger that
+ * attach_notifications() puts on a register, reads the statement's transition
+ * tables itself and writes the notifications they give in one INSERT of the
+ * outbox through a plan kept for the life of the backend (generic: planned
+ * once), the rows passed as arrays and unnested in order.  That INSERT is an
+ * ordinary one, run as the member who changed the register: the outbox's
+ * row-level security, its foreign key, its constraints, its triggers (the
+ * stamps and the announcement, below) all apply, and it belongs to the
+ * transaction (and the subtransaction) of the register's change.
+ *
+ * What a row gives (the same as 0.1.0's PL/pgSQL, in the same order):
+ *	- after an UPDATE whose status column changed, a transition, to each
+ *	  person the row names (or to nobody);
+ *	- after an INSERT, an assignment for each person column filled; after an
+ *	  UPDATE, for each person column changed to a person.
+ * All transitions come first, then the assignments of the first person
+ * column, then of the second..., each in the order the statement wrote the
+ * rows.  An UPDATE's old and new rows are paired by their position in the
+ * transition tables (the executor appends both at once).
+ *
+ * On a Citus shard (iso28000.nonconformity_102008) the rows go one by one
+ * through a VALUES plan, which Citus routes to the outbox's shard: Citus
+ * cannot take the arrays of an INSERT ... SELECT from a worker's trigger.
+ *
+ * iso28000.notification_stamp() stamps every row inserted into the outbox
+ * (role, acting person, time, undelivered) and lets an UPDATE only mark a row
+ * delivered once (IS562); iso28000.notification_announce() announces each
+ * inserted row on channel iso28000_notification, payload its notification_id,
+ * in the order of the ids, and stays silent on a Citus shard.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "parser/parse_node.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "actor.h"
+#include "citus_compat.h"
+#include "iso28000_errcodes.h"
+
+#define NOTIFY_CHANNEL "iso28000_notification"
+
+/* The columns of iso28000.notification the register trigger writes, in this order. */
+#define NT_NCOLS 11
+#define NT_COLUMNS \
+	"org_id, kind, recipient_id, register, record_id, record_code, record_title," \
+	" subject, reason, from_state, to_state"
+static const char *nt_values_sql =
+"INSERT INTO iso28000.notification (" NT_COLUMNS ")"
+" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+static const char *nt_unnest_sql =
+"INSERT INTO iso28000.notification (" NT_COLUMNS ")"
+" SELECT u.org_id, u.kind, u.recipient_id, $4, u.record_id, u.record_code, u.record_title,"
+" u.subject, u.reason, u.from_state, u.to_state"
+" FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+" pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8),"
+" pg_catalog.unnest($9), pg_catalog.unnest($10), pg_catalog.unnest($11))"
+" AS u(org_id, kind, recipient_id, record_id, record_code, record_title, subject, reason, from_state, to_state)";
+static Oid	nt_values_types[NT_NCOLS] = {
+	INT8OID, TEXTOID, INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID
+};
+static Oid	nt_unnest_types[NT_NCOLS] = {
+	INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TEXTOID, INT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID
+};
+static SPIPlanPtr nt_values_plan = NULL;
+static SPIPlanPtr nt_unnest_plan = NULL;
+
+/* A plan prepared once, generic (no planning per execution), kept for the backend. */
+static SPIPlanPtr
+nt_keep_plan(SPIPlanPtr *slot, const char *sql, Oid *types)
+{
+	if (*slot == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(sql, NT_NCOLS, types, CURSOR_OPT_GENERIC_PLAN);
+
+		if (plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not keep the plan of \"%s\"", sql);
+		*slot = plan;
+	}
+	return *slot;
+}
+
+/* A column of the register the trigger reads: its number (0: none) and output function. */
+typedef struct NtCol
+{
+	AttrNumber	attnum;
+	Oid			typid;
+	FmgrInfo	out;
+} NtCol;
+
+static void
+nt_col(NtCol *c, TupleDesc desc, const char *name)
+{
+	int			n = (name[0] == '\0') ? SPI_ERROR_NOATTRIBUTE : SPI_fnumber(desc, name);
+	Oid			outfn;
+	bool		varlena;
+
+	/* a column the register lacks reads as NULL, as a missing key of to_jsonb() did */
+	c->attnum = (n > 0 && !TupleDescAttr(desc, n - 1)->attisdropped) ? n : 0;
+	if (c->attnum == 0)
+		return;
+	c->typid = TupleDescAttr(desc, n - 1)->atttypid;
+	getTypeOutputInfo(c->typid, &outfn, &varlena);
+	fmgr_info(outfn, &c->out);
+}
+
+/* The column's value as text, or NULL. */
+static char *
+nt_text(NtCol *c, TupleTableSlot *slot)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (c->attnum == 0)
+		return NULL;
+	d = slot_getattr(slot, c->attnum, &isnull);
+	if (isnull)
+		return NULL;
+	return OutputFunctionCall(&c->out, d);
+}
+
+/* The column's value as bigint (a person or id column), or false when NULL. */
+static bool
+nt_int8(NtCol *c, TupleTableSlot *slot, int64 *v)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (c->attnum == 0)
+		return false;
+	d = slot_getattr(slot, c->attnum, &isnull);
+	if (isnull)
+		return false;
+	switch (c->typid)
+	{
+		case INT8OID:
+			*v = DatumGetInt64(d);
+			break;
+		case INT4OID:
+			*v = DatumGetInt32(d);
+			break;
+		case INT2OID:
+			*v = DatumGetInt16(d);
+			break;
+		default:
+			*v = DatumGetInt64(DirectFunctionCall1(int8in, CStringGetDatum(OutputFunctionCall(&c->out, d))));
+			break;
+	}
+	return true;
+}
+
+static bool
+nt_str_distinct(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == NULL) != (b == NULL);
+	return strcmp(a, b) != 0;
+}
+
+/* The notifications of one statement, column by column, in the order written. */
+typedef struct NtRows
+{
+	int			n;
+	int			cap;
+	Datum	   *v[NT_NCOLS];
+	bool	   *isnull[NT_NCOLS];
+} NtRows;
+
+static void
+nt_add(NtRows *r, int64 org, const char *kind, bool has_recipient, int64 recipient,
+	   int64 record_id, const char *code, const char *title, const char *subject,
+	   const char *reason, const char *from_state, const char *to_state)
+{
+	int			i = r->n;
+
+	if (r->n == r->cap)
+	{
+		int			cap = r->cap ? r->cap * 2 : 8;
+
+		for (int c = 0; c < NT_NCOLS; c++)
+		{
+			r->v[c] = r->cap ? repalloc(r->v[c], sizeof(Datum) * cap) : palloc(sizeof(Datum) * cap);
+			r->isnull[c] = r->cap ? repalloc(r->isnull[c], sizeof(bool) * cap) : palloc(sizeof(bool) * cap);
+		}
+		r->cap = cap;
+	}
+#define NT_SET(c, isn, val) (r->isnull[c][i] = (isn), r->v[c][i] = (isn) ? (Datum) 0 : (val))
+	NT_SET(0, false, Int64GetDatum(org));
+	NT_SET(1, false, CStringGetTextDatum(kind));
+	NT_SET(2, !has_recipient, Int64GetDatum(recipient));
+	NT_SET(3, true, 0);			/* the register: one parameter for all rows */
+	NT_SET(4, false, Int64GetDatum(record_id));
+	NT_SET(5, code == NULL, code ? CStringGetTextDatum(code) : 0);
+	NT_SET(6, title == NULL, title ? CStringGetTextDatum(title) : 0);
+	NT_SET(7, false, CStringGetTextDatum(subject));
+	NT_SET(8, false, CStringGetTextDatum(reason));
+	NT_SET(9, from_state == NULL, from_state ? CStringGetTextDatum(from_state) : 0);
+	NT_SET(10, to_state == NULL, to_state ? CStringGetTextDatum(to_state) : 0);
+#undef NT_SET
+	r->n++;
+}
+
+/* Refuses a trigger that attach_notifications() did not make (IS571). */
+static void
+nt_misfired(TriggerData *td, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ISO28000_NOTIFY_MISFIRED),
+			 errmsg("notify_register_change() on table \"%s\" (trigger \"%s\"): %s",
+					RelationGetRelationName(td->tg_relation), td->tg_trigger->tgname, what),
+			 errhint("Put the notification triggers on a register with iso28000.attach_notifications()."),
+			 errtable(td->tg_relation)));
+}
+
+PG_FUNCTION_INFO_V1(iso28000_notify_register_change);
+Datum
+iso28000_notify_register_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	Trigger    *tg;
+	bool		is_update;
+	bool		on_shard;
+	const char *reg;
+	NtCol		org_c,
+				id_c,
+				code_c,
+				title_c,
+				status_c;
+	NtCol	   *person_c;
+	int			npersons;
+	TupleTableSlot *nslot,
+			   *oslot = NULL;
+	NtRows		rows = {0};
+	MemoryContext work,
+				old;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOTIFY_MISFIRED),
+				 errmsg("notify_register_change() is a trigger function; iso28000.attach_notifications() puts it on a register")));
+	rel = td->tg_relation;
+	tg = td->tg_trigger;
+	is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) ||
+		!(is_update || TRIGGER_FIRED_BY_INSERT(td->tg_event)))
+		nt_misfired(td, "it must fire AFTER INSERT or AFTER UPDATE FOR EACH STATEMENT");
+	if (td->tg_newtable == NULL || (is_update && td->tg_oldtable == NULL))
+		nt_misfired(td, "it needs the transition tables (REFERENCING NEW TABLE, and OLD TABLE after an UPDATE)");
+	if (tg->tgnargs < 4)
+		nt_misfired(td, "it needs the arguments id column, code column, title column, status column, person columns");
+
+	desc = RelationGetDescr(rel);
+	on_shard = iso28000_is_shard(rel);
+	reg = get_rel_name(iso28000_logical_relid(rel));
+	if (reg == NULL)
+		reg = RelationGetRelationName(rel);
+
+	work = AllocSetContextCreate(CurrentMemoryContext, "notify_register_change", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+
+	nt_col(&org_c, desc, "org_id");
+	nt_col(&id_c, desc, tg->tgargs[0]);
+	nt_col(&code_c, desc, tg->tgargs[1]);
+	nt_col(&title_c, desc, tg->tgargs[2]);
+	nt_col(&status_c, desc, tg->tgargs[3]);
+	npersons = tg->tgnargs - 4;
+	person_c = palloc0(sizeof(NtCol) * Max(npersons, 1));
+	for (int p = 0; p < npersons; p++)
+		nt_col(&person_c[p], desc, tg->tgargs[4 + p]);
+	if (org_c.attnum == 0 || id_c.attnum == 0)
+		nt_misfired(td, "the table has no org_id column or no column named by the first argument");
+
+	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	if (is_update)
+		oslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+
+	/*
+	 * Pass 0 the transitions (an UPDATE of a register with a status column),
+	 * pass p the assignments of person column p.
+	 */
+	for (int pass = (is_update && status_c.attnum != 0) ? 0 : 1; pass <= npersons; pass++)
+	{
+		tuplestore_rescan(td->tg_newtable);
+		if (is_update)
+			tuplestore_rescan(td->tg_oldtable);
+		for (;;)
+		{
+			int64		org,
+						rec;
+			char	   *code,
+					   *title,
+					   *idtext;
+
+			if (!tuplestore_gettupleslot(td->tg_newtable, true, false, nslot))
+				break;
+			if (is_update && !tuplestore_gettupleslot(td->tg_oldtable, true, false, oslot))
+				nt_misfired(td, "the old and new transition tables differ in length");
+			if (!nt_int8(&org_c, nslot, &org) || !nt_int8(&id_c, nslot, &rec))
+				continue;		/* NOT NULL in every register: the outbox would refuse it */
+
+			if (pass == 0)
+			{
+				char	   *from = nt_text(&status_c, oslot);
+				char	   *to = nt_text(&status_c, nslot);
+				int			named = 0;
+				int64	   *seen;
+
+				if (!nt_str_distinct(from, to))
+					continue;
+				code = nt_text(&code_c, nslot);
+				title = nt_text(&title_c, nslot);
+				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				{
+					char	   *subject = psprintf("%s %s: %s -> %s", reg, idtext,
+												   from ? from : "", to ? to : "");
+
+					seen = palloc(sizeof(int64) * Max(npersons, 1));
+					for (int p = 0; p < npersons; p++)
+					{
+						int64		person;
+						bool		dup = false;
+
+						if (!nt_int8(&person_c[p], nslot, &person))
+							continue;
+						for (int q = 0; q < named; q++)
+							dup |= (seen[q] == person);
+						if (dup)
+							continue;
+						seen[named++] = person;
+						nt_add(&rows, org, "transition", true, person, rec, code, title, subject,
+							   "named on the record", from, to);
+					}
+					if (named == 0)
+						nt_add(&rows, org, "transition", false, 0, rec, code, title, subject,
+							   "the record names nobody", from, to);
+				}
+			}
+			else
+			{
+				NtCol	   *pc = &person_c[pass - 1];
+				int64		person,
+							was;
+
+				if (!nt_int8(pc, nslot, &person))
+					continue;
+				if (is_update && nt_int8(pc, oslot, &was) && was == person)
+					continue;
+				code = nt_text(&code_c, nslot);
+				title = nt_text(&title_c, nslot);
+				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				nt_add(&rows, org, "assignment", true, person, rec, code, title,
+					   psprintf("%s %s: %s", reg, idtext, title ? title : ""),
+					   psprintf("named as %s", tg->tgargs[4 + pass - 1]),
+					   NULL, nt_text(&status_c, nslot));
+			}
+		}
+	}
+	ExecDropSingleTupleTableSlot(nslot);
+	if (oslot)
+		ExecDropSingleTupleTableSlot(oslot);
+
+	if (rows.n > 0)
+	{
+		Datum		regd = CStringGetTextDatum(reg);
+		int			rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (rows.n == 1 || on_shard)
+		{
+			/* one row (the common single-row change), or a shard: VALUES, row by row */
+			SPIPlanPtr	plan = nt_keep_plan(&nt_values_plan, nt_values_sql, nt_values_types);
+			Datum		vals[NT_NCOLS];
+			char		nulls[NT_NCOLS];
+
+			for (int i = 0; i < rows.n; i++)
+			{
+				for (int c = 0; c < NT_NCOLS; c++)
+				{
+					vals[c] = rows.v[c][i];
+					nulls[c] = rows.isnull[c][i] ? 'n' : ' ';
+				}
+				vals[3] = regd;
+				nulls[3] = ' ';
+				rc = SPI_execute_plan(plan, vals, nulls, false, 0);
+				if (rc != SPI_OK_INSERT)
+					elog(ERROR, "could not write the notification: %s", SPI_result_code_string(rc));
+			}
+		}
+		else
+		{
+			SPIPlanPtr	plan = nt_keep_plan(&nt_unnest_plan, nt_unnest_sql, nt_unnest_types);
+			Datum		vals[NT_NCOLS];
+			char		nulls[NT_NCOLS];
+			int			dims[1] = {rows.n};
+			int			lbs[1] = {1};
+
+			for (int c = 0; c < NT_NCOLS; c++)
+			{
+				Oid			elt = (c == 0 || c == 2 || c == 4) ? INT8OID : TEXTOID;
+				int16		len;
+				bool		byval;
+				char		align;
+
+				nulls[c] = ' ';
+				if (c == 3)
+				{
+					vals[c] = regd;
+					continue;
+				}
+				get_typlenbyvalalign(elt, &len, &byval, &align);
+				vals[c] = PointerGetDatum(construct_md_array(rows.v[c], rows.isnull[c], 1, dims, lbs,
+															 elt, len, byval, align));
+			}
+			rc = SPI_execute_plan(plan, vals, nulls, false, 0);
+			if (rc != SPI_OK_INSERT)
+				elog(ERROR, "could not write the notifications: %s", SPI_result_code_string(rc));
+		}
+		SPI_finish();
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
+	return PointerGetDatum(NULL);
+}
+
+/* The number of a column of the outbox (or its shard), which must exist. */
+static AttrNumber
+nt_attnum(Relation rel, const char *name)
+{
+	int			n = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (n <= 0)
+		elog(ERROR, "table \"%s\" has no column \"%s\"", RelationGetRelationName(rel), name);
+	return (AttrNumber) n;
+}
+
+static Datum
+nt_current_user_name(void)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+}
+
+PG_FUNCTION_INFO_V1(iso28000_notification_stamp);
+Datum
+iso28000_notification_stamp(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	newtup;
+	int			cols[5];
+	Datum		vals[5];
+	bool		nulls[5];
+	AttrNumber	org_a,
+				id_a,
+				delivered_a;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOTIFY_MISFIRED),
+				 errmsg("notification_stamp() is the BEFORE INSERT OR UPDATE row trigger of iso28000.notification")));
+	rel = td->tg_relation;
+	org_a = nt_attnum(rel, "org_id");
+	delivered_a = nt_attnum(rel, "delivered_at");
+
+	if (TRIGGER_FIRED_BY_INSERT(td->tg_event))
+	{
+		bool		isnull;
+		int64		org;
+		int64		person = 0;
+		bool		has_person = false;
+
+		newtup = td->tg_trigtuple;
+		org = DatumGetInt64(heap_getattr(newtup, org_a, RelationGetDescr(rel), &isnull));
+		if (!isnull)
+			has_person = iso28000_acting_person(org, &person);
+		cols[0] = nt_attnum(rel, "actor");
+		vals[0] = nt_current_user_name();
+		nulls[0] = false;
+		cols[1] = nt_attnum(rel, "actor_person");
+		vals[1] = Int64GetDatum(person);
+		nulls[1] = !has_person;
+		cols[2] = nt_attnum(rel, "created_at");
+		vals[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		nulls[2] = false;
+		cols[3] = delivered_a;
+		vals[3] = (Datum) 0;
+		nulls[3] = true;
+		cols[4] = nt_attnum(rel, "delivered_by");
+		vals[4] = (Datum) 0;
+		nulls[4] = true;
+		return PointerGetDatum(heap_modify_tuple_by_cols(newtup, RelationGetDescr(rel), 5, cols, vals, nulls));
+	}
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		bool		old_null,
+					new_null,
+					isnull;
+		Datum		old_at = heap_getattr(td->tg_trigtuple, delivered_a, desc, &old_null);
+		int64		org;
+		int64		id;
+
+		id_a = nt_attnum(rel, "notification_id");
+		org = DatumGetInt64(heap_getattr(td->tg_trigtuple, org_a, desc, &isnull));
+		id = DatumGetInt64(heap_getattr(td->tg_trigtuple, id_a, desc, &isnull));
+		if (!old_null)
+			ereport(ERROR,
+					(errcode(ERRCODE_ISO28000_NOTIFY_DELIVERED),
+					 errmsg("notification " INT64_FORMAT " of organisation " INT64_FORMAT " was already delivered at %s",
+							id, org, DatumGetCString(DirectFunctionCall1(timestamptz_out, old_at))),
+					 errdetail("A notification is marked delivered once."),
+					 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+					 err_generic_string(PG_DIAG_TABLE_NAME, "notification"),
+					 err_generic_string(PG_DIAG_COLUMN_NAME, "delivered_at")));
+		(void) heap_getattr(td->tg_newtuple, delivered_a, desc, &new_null);
+		if (new_null)
+			ereport(ERROR,
+					(errcode(ERRCODE_ISO28000_NOTIFY_DELIVERED),
+					 errmsg("notification " INT64_FORMAT " of organisation " INT64_FORMAT ": delivered_at cannot be set to NULL",
+							id, org),
+					 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+					 err_generic_string(PG_DIAG_TABLE_NAME, "notification"),
+					 err_generic_string(PG_DIAG_COLUMN_NAME, "delivered_at")));
+		cols[0] = nt_attnum(rel, "delivered_by");
+		vals[0] = nt_current_user_name();
+		nulls[0] = false;
+		return PointerGetDatum(heap_modify_tuple_by_cols(td->tg_newtuple, desc, 1, cols, vals, nulls));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_ISO28000_NOTIFY_MISFIRED),
+			 errmsg("notification_stamp() is the BEFORE INSERT OR UPDATE row trigger of iso28000.notification")));
+	return (Datum) 0;
+}
+
+static int
+nt_cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+PG_FUNCTION_INFO_V1(iso28000_notification_announce);
+Datum
+iso28000_notification_announce(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleTableSlot *slot;
+	AttrNumber	id_a;
+	int64	   *ids;
+	int			n = 0,
+				cap = 16;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(td->tg_event) || !TRIGGER_FIRED_BY_INSERT(td->tg_event) ||
+		td->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOTIFY_MISFIRED),
+				 errmsg("notification_announce() is the AFTER INSERT statement trigger (REFERENCING NEW TABLE) of iso28000.notification")));
+	rel = td->tg_relation;
+
+	/*
+	 * On Citus this fires on a worker's shard (notification_NNNN), inside the
+	 * distributed transaction, which cannot PREPARE after a NOTIFY: the shard
+	 * stays silent, and raise_due_items() announces from the coordinator.
+	 */
+	if (strcmp(RelationGetRelationName(rel), "notification") != 0)
+		return PointerGetDatum(NULL);
+
+	id_a = nt_attnum(rel, "notification_id");
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
+	ids = palloc(sizeof(int64) * cap);
+	tuplestore_rescan(td->tg_newtable);
+	while (tuplestore_gettupleslot(td->tg_newtable, true, false, slot))
+	{
+		bool		isnull;
+		Datum		d = slot_getattr(slot, id_a, &isnull);
+
+		if (isnull)
+			continue;
+		if (n == cap)
+		{
+			cap *= 2;
+			ids = repalloc(ids, sizeof(int64) * cap);
+		}
+		ids[n++] = DatumGetInt64(d);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	if (n > 1)
+		qsort(ids, n, sizeof(int64), nt_cmp_int64);
+	for (int i = 0; i < n; i++)
+	{
+		char		payload[32];
+
+		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
+		Async_Notify(NOTIFY_CHANNEL, payload);
+	}
+	pfree(ids);
+	return PointerGetDatum(NULL);
+}
