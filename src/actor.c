@@ -19,7 +19,37 @@
  *	- at use the declaration counts only while the current user is still the
  *	  role that made it (SET LOCAL ROLE to another role falls back to that
  *	  role's own person) and that role is still delegated in the organisation
- *	  and the person still active (re-checked once per statement).
+ *	  and the person still active (re-checked at every statement, see below).
+ *
+ * The look-ups and their cache.  Two questions go to the tables, as the
+ * owner of iso28000.person: "which active person of the organisation has
+ * this role as db_role?" and "is this role delegated in the organisation,
+ * and is this person active there?".  Their answers depend only on
+ * iso28000.person, iso28000.delegation and the role graph, so they are kept
+ * per backend, across statements and transactions, and dropped when one of
+ * those changes:
+ *	- iso28000.person (INSERT, DELETE, TRUNCATE, UPDATE OF db_role or active)
+ *	  and iso28000.delegation (every change): their statement trigger
+ *	  iso28000.identity_changed() sends a relcache invalidation of the table,
+ *	  which PostgreSQL delivers to this backend at its next command (and again
+ *	  when the transaction or savepoint rolls back) and to every other backend
+ *	  when the transaction commits; an ALTER or DROP of either table sends one
+ *	  too;
+ *	- roles and role membership (pg_authid, pg_auth_members): syscache
+ *	  callbacks, as for the membership cache (membership.c, which holds the
+ *	  one relcache callback both use);
+ *	- every look-up first processes pending invalidations
+ *	  (AcceptInvalidationMessages), and a miss reads the tables with a fresh
+ *	  snapshot taken after that, so a change committed elsewhere counts from
+ *	  this backend's next statement, even inside a transaction that already
+ *	  holds its locks, and a change of the own transaction from its next
+ *	  command.
+ * act_as() declarations are not cached: they are read from backend memory at
+ * every look-up.  In parallel mode (no new snapshot may be taken) and on a
+ * Citus node (where a change of a distributed person table reaches the shards,
+ * not the table this backend would hear of) the cache is not used: each
+ * statement reads the tables with its own snapshot, as before, and keeps the
+ * answer for that statement.
  *
  * Distribution.  On a Citus cluster the triggers run in the workers'
  * backends, which do not share this memory.  The state and its checks are
@@ -34,15 +64,22 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "actor.h"
 #include "iso28000_errcodes.h"
+#include "membership.h"
 
 /* Declarations one transaction may hold at once (one per organisation and savepoint level). */
 #define ACTOR_MAX_DECL 32
@@ -64,7 +101,41 @@ static bool actor_callbacks_registered = false;
 /* Bumped at every change of the declarations; part of the cache key. */
 static uint64 actor_generation = 0;
 
-/* The last answer of iso28000_acting_person(), valid for one statement. */
+/* A look-up answer kept across statements: its key ... */
+typedef struct ActorLookupKey
+{
+	int64		org;
+	int64		person;			/* ACTOR_DECLARED: the declared person; else 0 */
+	Oid			userid;
+	int32		kind;			/* ACTOR_ROLE_PERSON or ACTOR_DECLARED */
+} ActorLookupKey;
+
+#define ACTOR_ROLE_PERSON	1	/* the active person whose db_role is userid */
+#define ACTOR_DECLARED		2	/* userid delegated in org; person active in org */
+
+/* ... and the answer. */
+typedef struct ActorLookup
+{
+	ActorLookupKey key;			/* hash key */
+	bool		a;				/* ROLE_PERSON: found; DECLARED: delegated */
+	bool		b;				/* DECLARED: active */
+	int64		person;			/* ROLE_PERSON: the person */
+} ActorLookup;
+
+/* Answers kept at most; past that the cache starts again. */
+#define ACTOR_LOOKUP_MAX 4096
+
+/* The cross-statement cache (see the head comment); its memory is reset, never freed by a callback. */
+static MemoryContext actor_lookup_cxt = NULL;
+static HTAB *actor_lookups = NULL;
+static bool actor_lookups_valid = false;
+static bool actor_lookups_shared = false;	/* false: Citus is installed, no cache */
+static uint64 actor_inval_generation = 0;	/* bumped by every invalidation */
+static Oid	actor_person_relid = InvalidOid;
+static Oid	actor_delegation_relid = InvalidOid;
+static Oid	actor_owner_id = InvalidOid;
+
+/* The last answer of iso28000_acting_person(), valid for one statement (when uncached). */
 static struct
 {
 	bool		valid;
@@ -137,11 +208,20 @@ actor_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 	}
 }
 
+/* A relation of schema iso28000 by name, InvalidOid when there is none. */
+static Oid
+actor_relid(const char *name)
+{
+	Oid			nsp = get_namespace_oid("iso28000", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
 /* The owner of iso28000.person, as whom the look-ups run (row-level security aside). */
 static Oid
 actor_owner(void)
 {
-	Oid			relid = get_relname_relid("person", get_namespace_oid("iso28000", false));
+	Oid			relid = actor_relid("person");
 	HeapTuple	tup;
 	Oid			owner;
 
@@ -176,23 +256,29 @@ actor_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
  * row's boolean or bigint columns.  The queries name every relation, function
  * and operator with its schema and take only bigint, name and oid
  * parameters: nothing the caller can shape runs under the owner's rights.
+ * With a snapshot, the query reads with it; else with the statement's.
  */
 static bool
 actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *values,
-			int ncols, Datum *out, bool *outnull)
+			int ncols, Datum *out, bool *outnull, Snapshot snap)
 {
 	Oid			save_userid;
 	int			save_sec;
 	int			rc;
 	int			i;
 	bool		found;
+	Oid			owner = OidIsValid(actor_owner_id) ? actor_owner_id : actor_owner();
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(actor_owner(),
+	SetUserIdAndSecContext(owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	rc = SPI_execute_plan(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, true, 1);
+	if (snap != NULL)
+		rc = SPI_execute_snapshot(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL,
+								  snap, InvalidSnapshot, true, false, 1);
+	else
+		rc = SPI_execute_plan(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, true, 1);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "acting person look-up failed: %s", SPI_result_code_string(rc));
@@ -210,7 +296,7 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 
 /* Whether role userid is delegated in the organisation, and whether person is an active person of it. */
 static void
-actor_check(int64 org, Oid userid, int64 person, bool *delegated, bool *active)
+actor_check_query(int64 org, Oid userid, int64 person, bool *delegated, bool *active, Snapshot snap)
 {
 	Oid			argtypes[3] = {INT8OID, OIDOID, INT8OID};
 	Datum		values[3];
@@ -227,14 +313,14 @@ actor_check(int64 org, Oid userid, int64 person, bool *delegated, bool *active)
 				"EXISTS (SELECT FROM iso28000.person p "
 				"WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
 				"AND p.person_id OPERATOR(pg_catalog.=) $3 AND p.active)",
-				3, argtypes, values, 2, out, outnull);
+				3, argtypes, values, 2, out, outnull, snap);
 	*delegated = !outnull[0] && DatumGetBool(out[0]);
 	*active = !outnull[1] && DatumGetBool(out[1]);
 }
 
 /* The active person of the organisation whose db_role is the role userid. */
 static bool
-actor_role_person(int64 org, Oid userid, int64 *person)
+actor_role_person_query(int64 org, Oid userid, int64 *person, Snapshot snap)
 {
 	Oid			argtypes[2] = {INT8OID, NAMEOID};
 	Datum		values[2];
@@ -250,10 +336,147 @@ actor_role_person(int64 org, Oid userid, int64 *person)
 					 "WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
 					 "AND p.db_role OPERATOR(pg_catalog.=) $2 AND p.active "
 					 "ORDER BY p.person_id LIMIT 1",
-					 2, argtypes, values, 1, out, outnull) || outnull[0])
+					 2, argtypes, values, 1, out, outnull, snap) || outnull[0])
 		return false;
 	*person = DatumGetInt64(out[0]);
 	return true;
+}
+
+/* See actor.h. */
+void
+actor_relcache_invalidate(Oid relid)
+{
+	if (!OidIsValid(relid) || relid == actor_person_relid || relid == actor_delegation_relid)
+	{
+		actor_lookups_valid = false;
+		actor_inval_generation++;
+	}
+}
+
+/*
+ * Whether look-ups may use the cross-statement cache now; starts a new
+ * generation of the cache when it was invalidated.  Processes pending
+ * invalidations first.
+ */
+static bool
+actor_cache_ready(void)
+{
+	if (IsInParallelMode())
+		return false;
+	membership_register_callbacks();
+	AcceptInvalidationMessages();
+	while (!actor_lookups_valid)
+	{
+		uint64		gen = actor_inval_generation;
+		HASHCTL		ctl;
+
+		if (actor_lookup_cxt == NULL)
+			actor_lookup_cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 acting person cache",
+													 ALLOCSET_SMALL_SIZES);
+		else
+			MemoryContextReset(actor_lookup_cxt);
+		actor_lookups = NULL;
+		actor_person_relid = actor_relid("person");
+		actor_delegation_relid = actor_relid("delegation");
+		actor_owner_id = InvalidOid;
+		actor_lookups_shared = !OidIsValid(get_extension_oid("citus", true));
+		if (!OidIsValid(actor_person_relid) || !OidIsValid(actor_delegation_relid))
+			return false;
+		actor_owner_id = actor_owner();
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(ActorLookupKey);
+		ctl.entrysize = sizeof(ActorLookup);
+		ctl.hcxt = actor_lookup_cxt;
+		actor_lookups = hash_create("iso28000 acting person look-ups", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		/* the look-ups above may have processed an invalidation: start again */
+		actor_lookups_valid = (gen == actor_inval_generation);
+	}
+	return actor_lookups_shared;
+}
+
+/*
+ * A look-up through the cache: the kept answer, or the tables read with a
+ * fresh snapshot and the answer kept unless an invalidation came meanwhile.
+ */
+static ActorLookup
+actor_lookup(int kind, int64 org, Oid userid, int64 person)
+{
+	ActorLookupKey key;
+	ActorLookup *e;
+	ActorLookup ans;
+	uint64		gen = actor_inval_generation;
+	Snapshot	snap;
+
+	memset(&key, 0, sizeof(key));
+	key.org = org;
+	key.person = person;
+	key.userid = userid;
+	key.kind = kind;
+	e = hash_search(actor_lookups, &key, HASH_FIND, NULL);
+	if (e != NULL)
+		return *e;
+
+	memset(&ans, 0, sizeof(ans));
+	ans.key = key;
+	/* after AcceptInvalidationMessages: a change it did not see will invalidate later */
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	PG_TRY();
+	{
+		if (kind == ACTOR_DECLARED)
+			actor_check_query(org, userid, person, &ans.a, &ans.b, snap);
+		else
+			ans.a = actor_role_person_query(org, userid, &ans.person, snap);
+	}
+	PG_FINALLY();
+	{
+		UnregisterSnapshot(snap);
+	}
+	PG_END_TRY();
+
+	if (actor_lookups_valid && gen == actor_inval_generation)
+	{
+		bool		found;
+
+		if (hash_get_num_entries(actor_lookups) >= ACTOR_LOOKUP_MAX)
+		{
+			actor_lookups_valid = false;	/* the next look-up starts afresh */
+			return ans;
+		}
+		e = hash_search(actor_lookups, &key, HASH_ENTER, &found);
+		*e = ans;
+	}
+	return ans;
+}
+
+/* Whether role userid is delegated in the organisation, and whether person is an active person of it. */
+static void
+actor_check(int64 org, Oid userid, int64 person, bool *delegated, bool *active)
+{
+	if (actor_cache_ready())
+	{
+		ActorLookup a = actor_lookup(ACTOR_DECLARED, org, userid, person);
+
+		*delegated = a.a;
+		*active = a.b;
+	}
+	else
+		actor_check_query(org, userid, person, delegated, active, NULL);
+}
+
+/* The active person of the organisation whose db_role is the role userid. */
+static bool
+actor_role_person(int64 org, Oid userid, int64 *person)
+{
+	if (actor_cache_ready())
+	{
+		ActorLookup a = actor_lookup(ACTOR_ROLE_PERSON, org, userid, 0);
+
+		if (a.a)
+			*person = a.person;
+		return a.a;
+	}
+	return actor_role_person_query(org, userid, person, NULL);
 }
 
 /* The latest declaration for the organisation, or NULL. */
@@ -268,26 +491,12 @@ actor_declared(int64 org)
 	return NULL;
 }
 
-/* See actor.h. */
-bool
-iso28000_acting_person(int64 org_id, int64 *person_id)
+/* The acting person, decided from the declarations and the look-ups. */
+static bool
+actor_decide(int64 org_id, Oid userid, int64 *person)
 {
-	Oid			userid = GetUserId();
-	LocalTransactionId lxid = actor_local_xid();
-	CommandId	cid = GetCurrentCommandId(false);
-	const ActorDecl *d;
-	bool		found = false;
-	int64		person = 0;
+	const ActorDecl *d = actor_declared(org_id);
 
-	if (actor_cache.valid && actor_cache.lxid == lxid && actor_cache.cid == cid &&
-		actor_cache.userid == userid && actor_cache.org == org_id &&
-		actor_cache.generation == actor_generation)
-	{
-		*person_id = actor_cache.person;
-		return actor_cache.found;
-	}
-
-	d = actor_declared(org_id);
 	if (d != NULL && d->userid == userid)
 	{
 		bool		delegated,
@@ -296,12 +505,42 @@ iso28000_acting_person(int64 org_id, int64 *person_id)
 		actor_check(org_id, userid, d->person, &delegated, &active);
 		if (delegated && active)
 		{
-			found = true;
-			person = d->person;
+			*person = d->person;
+			return true;
 		}
 	}
-	if (!found)
-		found = actor_role_person(org_id, userid, &person);
+	return actor_role_person(org_id, userid, person);
+}
+
+/* See actor.h. */
+bool
+iso28000_acting_person(int64 org_id, int64 *person_id)
+{
+	Oid			userid = GetUserId();
+	LocalTransactionId lxid;
+	CommandId	cid;
+	bool		found;
+	int64		person = 0;
+
+	/* With the cache: decided at every call, from memory while nothing changed. */
+	if (actor_cache_ready())
+	{
+		found = actor_decide(org_id, userid, &person);
+		*person_id = person;
+		return found;
+	}
+
+	/* Without (parallel mode, Citus): once per statement. */
+	lxid = actor_local_xid();
+	cid = GetCurrentCommandId(false);
+	if (actor_cache.valid && actor_cache.lxid == lxid && actor_cache.cid == cid &&
+		actor_cache.userid == userid && actor_cache.org == org_id &&
+		actor_cache.generation == actor_generation)
+	{
+		*person_id = actor_cache.person;
+		return actor_cache.found;
+	}
+	found = actor_decide(org_id, userid, &person);
 
 	actor_cache.valid = true;
 	actor_cache.lxid = lxid;
@@ -313,6 +552,19 @@ iso28000_acting_person(int64 org_id, int64 *person_id)
 	actor_cache.person = person;
 	*person_id = person;
 	return found;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_identity_changed);
+/* Statement trigger on person and delegation: every session drops its acting-person look-ups. */
+Datum
+iso28000_identity_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		elog(ERROR, "iso28000.identity_changed() must be called as a statement trigger");
+	CacheInvalidateRelcache(td->tg_relation);
+	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(iso28000_act_as);

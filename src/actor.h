@@ -26,12 +26,22 @@
  * person declared with act_as() by a role still delegated there (and still
  * the current user), else the active person whose db_role is the current
  * user.  False when there is none.  Runs SPI queries as the owner of
- * iso28000.person (fixed, schema-qualified, no caller code), cached per
- * statement; callable with or without an SPI connection.
+ * iso28000.person (fixed, schema-qualified, no caller code) when its cache
+ * (see actor.c) does not hold the answer; callable with or without an SPI
+ * connection.
  */
 extern bool iso28000_acting_person(int64 org_id, int64 *person_id);
 
+/*
+ * Drops the cached look-ups when relid is iso28000.person or delegation, or
+ * InvalidOid (everything, or a role changed).  For membership.c's callbacks:
+ * only marks, reads nothing.
+ */
+extern void actor_relcache_invalidate(Oid relid);
+
 extern Datum iso28000_act_as(PG_FUNCTION_ARGS);
+extern Datum iso28000_identity_changed(PG_FUNCTION_ARGS);
+extern Datum iso28000_stamp_acting_person(PG_FUNCTION_ARGS);	/* actor_stamp.c */
 extern Datum iso28000_acting_person_sql(PG_FUNCTION_ARGS);
 
 #endif							/* ISO28000_ACTOR_H */

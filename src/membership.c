@@ -83,6 +83,7 @@
 #include "utils/syscache.h"
 
 #include "iso28000_errcodes.h"
+#include "actor.h"
 #include "citus_compat.h"
 #include "membership.h"
 
@@ -163,6 +164,7 @@ mb_relcache_callback(Datum arg, Oid relid)
 {
 	if (!OidIsValid(relid) || relid == mb_membership_relid || relid == mb_level_relid)
 		mb_invalidate();
+	actor_relcache_invalidate(relid);	/* one callback slot for both (engines.c) */
 }
 
 /* Syscache callback: a role or a role membership changed. */
@@ -170,6 +172,23 @@ static void
 mb_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	mb_invalidate();
+	actor_relcache_invalidate(InvalidOid);
+}
+
+/*
+ * Registers the callbacks of the membership cache and of the acting person's
+ * (actor.c), once per backend.
+ */
+void
+membership_register_callbacks(void)
+{
+	if (!mb_callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(mb_relcache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, mb_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, mb_syscache_callback, (Datum) 0);
+		mb_callbacks_registered = true;
+	}
 }
 
 /* A relation of schema iso28000, by name. */
@@ -342,13 +361,7 @@ mb_load(Snapshot snap)
 static void
 mb_build(void)
 {
-	if (!mb_callbacks_registered)
-	{
-		CacheRegisterRelcacheCallback(mb_relcache_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, mb_syscache_callback, (Datum) 0);
-		CacheRegisterSyscacheCallback(AUTHOID, mb_syscache_callback, (Datum) 0);
-		mb_callbacks_registered = true;
-	}
+	membership_register_callbacks();
 	for (;;)
 	{
 		uint64		gen = mb_generation;

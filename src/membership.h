@@ -27,6 +27,12 @@
 /* Whether role has at least the named level in the organisation. */
 extern bool membership_has_level(Oid role, int64 org, const char *level);
 
+/*
+ * Registers the relcache and syscache callbacks that invalidate this cache
+ * and the acting person's (actor.c): one relcache callback slot for both.
+ */
+extern void membership_register_callbacks(void);
+
 extern Datum iso28000_member_orgs(PG_FUNCTION_ARGS);
 extern Datum iso28000_role_orgs(PG_FUNCTION_ARGS);
 extern Datum iso28000_has_level(PG_FUNCTION_ARGS);

@@ -203,6 +203,19 @@ AS 'MODULE_PATHNAME', 'iso28000_acting_person_sql';
 COMMENT ON FUNCTION iso28000.acting_person(bigint) IS
   'The acting person of the current transaction in the organisation: the person named with act_as() while the current role is still the delegated role that named it, else the active person whose db_role is the current role; NULL when there is none.';
 
+-- The acting person's look-ups are kept per backend across statements
+-- (src/actor.c); a change of who a person is or of a delegation drops them in
+-- every session: at the next command of the own transaction, at the next
+-- statement of the others once it commits.
+CREATE FUNCTION iso28000.identity_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_identity_changed';
+COMMENT ON FUNCTION iso28000.identity_changed() IS
+  'Statement trigger on person and delegation: every session drops the acting-person look-ups it keeps (src/actor.c), so the change counts from its next statement.';
+CREATE TRIGGER identity_changed AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF org_id, person_id, db_role, active
+  ON iso28000.person FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
+CREATE TRIGGER identity_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.delegation FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
+
 -- The acting person, under its 0.1.0 name.
 CREATE FUNCTION iso28000.current_person(org bigint)
 RETURNS bigint
@@ -255,63 +268,13 @@ CREATE TRIGGER person_identity_guard BEFORE INSERT OR UPDATE OR DELETE ON iso280
 -- the acting person into it (NULL when nobody acts); naming someone else is
 -- refused (IS120) unless the current role manages the organisation, who
 -- decides who is who (and could link any login to any person) and so may
--- record what others measured, as an import does.  Named so that it fires before the workflow
+-- record what others measured, as an import does.  In C (src/actor_stamp.c):
+-- it reads the row in place instead of turning it into jsonb.  Named so that it fires before the workflow
 -- engine's trigger (sql/core/06_workflow.sql), whose required columns then see
 -- the stamp.
 CREATE FUNCTION iso28000.stamp_acting_person()
 RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  arg text;
-  col text;
-  state text;
-  n jsonb := to_jsonb(NEW);
-  o jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
-  newv bigint;
-  oldv bigint;
-  me bigint;
-  entering boolean;
-  fill jsonb := '{}';
-BEGIN
-  FOREACH arg IN ARRAY TG_ARGV LOOP
-    col := split_part(arg, ':', 1);
-    state := nullif(split_part(arg, ':', 2), '');
-    newv := (n ->> col)::bigint;
-    oldv := (o ->> col)::bigint;
-    entering := state IS NOT NULL AND n ->> 'status' = state
-                AND (TG_OP = 'INSERT' OR (o ->> 'status') IS DISTINCT FROM state);
-    IF state IS NOT NULL AND state <> '*' AND TG_OP = 'UPDATE' AND newv IS DISTINCT FROM oldv
-       AND (n ->> 'status') IS NOT DISTINCT FROM (o ->> 'status') THEN
-      RAISE EXCEPTION '%.% of organisation %: % cannot change while the record stays in state "%"',
-                      TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, n ->> 'status'
-        USING ERRCODE = 'IS121', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
-              DETAIL = format('%s is stamped with the acting person when the record enters "%s"; it was %s, the statement gives %s.',
-                              col, state, coalesce(oldv::text, 'empty'), coalesce(newv::text, 'empty'));
-    END IF;
-    IF newv IS NOT NULL AND (TG_OP = 'INSERT' OR newv IS DISTINCT FROM oldv) THEN
-      me := iso28000.acting_person(NEW.org_id);
-      IF me IS DISTINCT FROM newv
-         AND NOT (state = '*' AND coalesce(iso28000.has_level(NEW.org_id, 'manage'), false)) THEN
-        RAISE EXCEPTION '%.% of organisation %: % names person %, but the acting person is %',
-                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, col, newv, coalesce('person ' || me, 'nobody')
-          USING ERRCODE = 'IS120', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col,
-                DETAIL = format('%s records who did it: the database writes the acting person, never one the client names.', col),
-                HINT = 'A person acts through their own role (person.db_role) or through a delegated application that calls iso28000.act_as(org, person) in the transaction.';
-      END IF;
-    ELSIF entering THEN
-      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
-    END IF;
-    IF state = '*' AND (newv IS NULL OR (TG_OP = 'UPDATE' AND newv IS NOT DISTINCT FROM oldv)) THEN
-      fill := fill || jsonb_build_object(col, iso28000.acting_person(NEW.org_id));
-    END IF;
-  END LOOP;
-  IF fill <> '{}' THEN
-    NEW := jsonb_populate_record(NEW, fill);
-  END IF;
-  RETURN NEW;
-END
-$$;
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'iso28000_stamp_acting_person';
 COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
   'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column", "column:state" or "column:*"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121); with *, an insert that leaves it empty and every update that names nobody new write the acting person into it, and naming another person needs level manage.';

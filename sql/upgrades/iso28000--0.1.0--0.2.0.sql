@@ -12976,3 +12976,30 @@ CREATE OR REPLACE FUNCTION iso28000.notify_register_change()
 RETURNS trigger
 LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notify_register_change';
 DROP FUNCTION iso28000._notifications_of(jsonb, jsonb, text, text, text, text, text, text[]);
+
+
+-- 0.2.0 (layers, issue 13): the acting person's look-ups are cached per backend across statements
+-- (src/actor.c); identity_changed() on person and delegation drops them in every session.
+-- The acting person's look-ups are kept per backend across statements
+-- (src/actor.c); a change of who a person is or of a delegation drops them in
+-- every session: at the next command of the own transaction, at the next
+-- statement of the others once it commits.
+CREATE FUNCTION iso28000.identity_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_identity_changed';
+COMMENT ON FUNCTION iso28000.identity_changed() IS
+  'Statement trigger on person and delegation: every session drops the acting-person look-ups it keeps (src/actor.c), so the change counts from its next statement.';
+CREATE TRIGGER identity_changed AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF org_id, person_id, db_role, active
+  ON iso28000.person FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
+CREATE TRIGGER identity_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+  ON iso28000.delegation FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
+
+
+-- 0.2.0 (layers, issue 13): stamp_acting_person() in C (src/actor_stamp.c), the same rule without
+-- turning every row into jsonb; the triggers that call it are unchanged.
+CREATE OR REPLACE FUNCTION iso28000.stamp_acting_person()
+RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'iso28000_stamp_acting_person';
+ALTER FUNCTION iso28000.stamp_acting_person() RESET ALL;
+COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
+  'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column", "column:state" or "column:*"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121); with *, an insert that leaves it empty and every update that names nobody new write the acting person into it, and naming another person needs level manage.';
