@@ -21,6 +21,14 @@
 #    ... DISABLE TRIGGER, or DISABLE ROW LEVEL SECURITY, as the superuser
 #    between runs, switched on again after), side by side with everything on,
 #    everything off and the plain copy, interleaved, medians of ROUNDS.
+# 4. Where the time goes: the backend CPU time per transition (every pgbench
+#    run of transitions above records it: /proc ticks of each client's
+#    backend between its first and its last 200th transaction), the
+#    extension's functions' own time per transition (track_functions, one
+#    1-client run), a perf profile of one backend attributed to layers and
+#    PostgreSQL mechanisms (when perf and python3 are there:
+#    bench/register_profile.py), and the wait events of the 8-client
+#    transitions (pg_stat_activity sampled every 0.1 s).
 # Medians and ratios go to bench/results/register.md with the plans.
 #
 # Runs inside the cluster that bench/run starts; alone: make bench BENCH=register.
@@ -40,6 +48,7 @@ OUT=bench/results/register.md
 TMP=$(mktemp -d)
 mkdir -p bench/results
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 dropdb --if-exists "$DB" >/dev/null 2>&1
 createdb "$DB"
 MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -74,6 +83,8 @@ GRANT SELECT, UPDATE ON public.nc_plain TO :"member";
 GRANT USAGE ON SCHEMA public TO :"member";
 CREATE TABLE timing (part text, target text, clients int, rep int, value numeric, cpu numeric);
 GRANT INSERT ON timing TO :"member";
+CREATE TABLE waits (part text, wait text, samples int);
+CREATE TABLE func_time (func text, calls_per_txn numeric, self_us numeric, total_us numeric);
 -- Puts every row back in reported, without the triggers (the superuser's restore mode).
 CREATE FUNCTION bench_reset(org_from bigint, org_to bigint) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -126,10 +137,21 @@ psql -c "SELECT bench_reset(10, 10)" >/dev/null
 # base + 1 + (c + nc * k) % ROWS, so every transaction of a run moves a row
 # still in reported (ROWS must exceed the transactions of one run; the rows
 # are put back after each run).
+# The backend's CPU ticks: each client writes "transactions ticks" of its
+# backend at its first transaction (.a) and at every 200th (.b).
+mkdir -p "$TMP/cpu"
+printf '#!/bin/sh\necho "$3 $(awk %s /proc/$1/stat)" > "%s/cpu/$2.$4"\n' "'{print \$14 + \$15}'" "$TMP" > "$TMP/stamp"
+chmod +x "$TMP/stamp"
 for t in real plain; do
   tbl=$([ "$t" = real ] && echo iso28000.nonconformity || echo public.nc_plain)
   cat > "$TMP/move_$t.sql" <<EOF
 \\set k :k + 1
+\\if :k = 1
+SELECT pg_backend_pid() AS pid \\gset
+\\shell $TMP/stamp :pid :client_id :k a
+\\elif :k % 200 = 0
+\\shell $TMP/stamp :pid :client_id :k b
+\\endif
 \\set id :base + 1 + (:client_id + :nc * :k) % $ROWS
 \\set org :orgbase + (:id - :base - 1) % :norgs
 UPDATE $tbl SET status = 'contained', correction = 'fixed' WHERE org_id = :org AND nonconformity_id = :id;
@@ -141,6 +163,29 @@ SELECT * FROM $tbl WHERE org_id = :org AND nonconformity_id = :id;
 EOF
 done
 tps() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+# Backend CPU microseconds per transaction over every client of the last run (NULL when too short).
+cpu_per_txn() {
+  local a b
+  for a in "$TMP"/cpu/*.a; do
+    b=${a%.a}.b
+    if [ -f "$a" ] && [ -f "$b" ]; then echo "$(cat "$a") $(cat "$b")"; fi
+  done | awk -v hz="$(getconf CLK_TCK)" '{t += $4 - $2; n += $3 - $1}
+                                         END {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "NULL"}'
+}
+# Samples the wait events of the member's backends every 0.1 s until $TMP/stop_waits exists.
+sample_waits() {
+  rm -f "$TMP/stop_waits"
+  : > "$TMP/waits"
+  while [ ! -f "$TMP/stop_waits" ]; do
+    command psql -X -At -d "$DB" -c "SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, CASE WHEN a.state = 'active' THEN 'on CPU' ELSE a.state END)
+        || coalesce(' (waiting for ' || (SELECT string_agg(DISTINCT CASE WHEN l.locktype = 'object' AND l.classid = 'pg_catalog.pg_database'::regclass
+                                                                    THEN 'the NOTIFY commit lock (object lock on the database)'
+                                                                    ELSE l.locktype || coalesce(' on ' || l.relation::regclass::text, '') END, ', ')
+                                           FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) || ')', '')
+       FROM pg_stat_activity a WHERE a.usename = '$MEMBER' AND a.backend_type = 'client backend'" >> "$TMP/waits" 2>/dev/null || true
+    sleep 0.1
+  done
+}
 echo "pgbench: ${PGB_SECONDS}s per run, $ROUNDS rounds, clients $CLIENTS"
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in $CLIENTS; do
@@ -148,11 +193,21 @@ for ((r = 1; r <= ROUNDS; r++)); do
       if [ "$spread" = one ]; then set -- 0 1 1; else set -- "$ROWS" 2 8; fi
       for kind in move read; do
         for t in $( ((r % 2)) && echo "real plain" || echo "plain real"); do
+          rm -f "$TMP"/cpu/*
+          sampling=$([ "$kind $t $c" = "move real 8" ] && echo yes || echo no)
+          if [ "$sampling" = yes ]; then sample_waits & fi
           v=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$c" -j "$c" -D k=0 -D nc="$c" -D base="$1" -D orgbase="$2" -D norgs="$3" \
                 -f "$TMP/${kind}_$t.sql" "$DB" 2>/dev/null | tps)
+          if [ "$sampling" = yes ]; then
+            touch "$TMP/stop_waits"; wait || true
+            sort "$TMP/waits" | uniq -c | while read -r n w; do
+              psql -v w="$w" <<< "INSERT INTO waits VALUES ('$spread', :'w', $n)" >/dev/null
+            done
+          fi
+          cpu=NULL; [ "$kind" = move ] && cpu=$(cpu_per_txn)
           [ "$kind" = move ] && psql -c "SELECT bench_reset(1, 9)" >/dev/null
-          echo "  round $r, $c clients, $spread, $kind $t: ${v:-0} tps"
-          psql -c "INSERT INTO timing VALUES ('${kind}_$spread', '$t', $c, $r, ${v:-0}, NULL)"
+          echo "  round $r, $c clients, $spread, $kind $t: ${v:-0} tps, backend CPU ${cpu} us per transaction"
+          psql -c "INSERT INTO timing VALUES ('${kind}_$spread', '$t', $c, $r, ${v:-0}, $cpu)"
         done
       done
     done
@@ -196,11 +251,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
     t=$([ "$l" = plain ] && echo plain || echo real)
     layer "$l" off
     for c in $SPLIT_CLIENTS; do
+      rm -f "$TMP"/cpu/*
       v=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$c" -j "$c" -D k=0 -D nc="$c" -D base=0 -D orgbase=1 -D norgs=1 \
             -f "$TMP/move_$t.sql" "$DB" 2>/dev/null | tps)
+      cpu=$(cpu_per_txn)
       psql -c "SELECT bench_reset(1, 1)" >/dev/null
-      echo "  round $r, split $l, $c clients: ${v:-0} tps"
-      psql -c "INSERT INTO timing VALUES ('split_$l', '$t', $c, $r, ${v:-0}, NULL)"
+      echo "  round $r, split $l, $c clients: ${v:-0} tps, backend CPU $cpu us per transaction"
+      psql -c "INSERT INTO timing VALUES ('split_$l', '$t', $c, $r, ${v:-0}, $cpu)"
     done
     psql -c "SELECT bench_reset(10, 10)" -c "VACUUM ANALYZE iso28000.nonconformity, public.nc_plain" >/dev/null
     read -r ms cpu <<< "$(timed_as_member "$(split_big_sql "$t")")"
@@ -210,6 +267,43 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
 done
 psql -c "SELECT bench_reset(10, 10)" >/dev/null
+
+# 4. Where the time goes.  The extension's functions' own time per transition
+# (track_functions for the member, one 1-client run of transitions).
+echo "where the time goes: the functions' own time (track_functions), 1 client"
+psql -c "ALTER ROLE $MEMBER SET track_functions = 'all'" -c "SELECT pg_stat_reset()" >/dev/null
+n=$(as_member pgbench -n -T "$PGB_SECONDS" -c 1 -j 1 -D k=0 -D nc=1 -D base=0 -D orgbase=1 -D norgs=1 \
+      -f "$TMP/move_real.sql" "$DB" 2>/dev/null | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+psql -c "ALTER ROLE $MEMBER RESET track_functions" >/dev/null
+sleep 1   # the backend's counters reach the shared statistics when it exits
+psql -c "INSERT INTO func_time SELECT schemaname || '.' || funcname, calls::numeric / ${n:-1}, self_time * 1000 / ${n:-1},
+                total_time * 1000 / nullif(calls, 0) FROM pg_stat_user_functions WHERE schemaname = 'iso28000'" >/dev/null
+psql -c "SELECT bench_reset(1, 1)" >/dev/null
+# A profile of one backend running single-row transitions (perf, as root or
+# with perf_event_paranoid <= 1), attributed by bench/register_profile.py.
+PROFILE=$TMP/profile.md
+cpu_ref=$(psql -At -c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cpu)::numeric, 1) FROM timing
+                        WHERE target = 'real' AND clients = 1 AND part IN ('move_one', 'split_all') AND cpu IS NOT NULL")
+if command -v perf >/dev/null && command -v python3 >/dev/null; then
+  echo "where the time goes: perf record of one backend, ${PGB_SECONDS}s"
+  as_member pgbench -n -T $((PGB_SECONDS + 3)) -c 1 -j 1 -D k=0 -D nc=1 -D base=0 -D orgbase=1 -D norgs=1 \
+    -f "$TMP/move_real.sql" "$DB" >/dev/null 2>&1 &
+  pgb=$!
+  sleep 1.5
+  bpid=$(psql -At -c "SELECT pid FROM pg_stat_activity WHERE usename = '$MEMBER' AND backend_type = 'client backend' LIMIT 1")
+  if [ -n "$bpid" ] && perf record --call-graph dwarf,16384 -F 499 -p "$bpid" -o "$TMP/perf.data" -- sleep "$PGB_SECONDS" >/dev/null 2>&1; then
+    wait "$pgb" || true
+    perf script -i "$TMP/perf.data" -F ip,sym 2>/dev/null > "$TMP/stacks"
+    python3 bench/register_profile.py "$TMP/stacks" "$cpu_ref" > "$PROFILE"
+  else
+    wait "$pgb" || true
+    echo "(perf record could not attach to the backend: no profile)" > "$PROFILE"
+  fi
+  rm -f "$TMP/perf.data" "$TMP/stacks"
+  psql -c "SELECT bench_reset(1, 1)" >/dev/null
+else
+  echo "(perf or python3 is not installed: no profile)" > "$PROFILE"
+fi
 
 # Plans, as the member.
 {
@@ -237,28 +331,32 @@ SELECT format('| one UPDATE of %s rows, wall ms | %s | %s | %s× slower |', (SEL
               round(r.med), round(p.med), round((r.med / nullif(p.med, 0))::numeric, 2))
   FROM med r JOIN med p ON p.part = r.part AND p.target = 'plain' WHERE r.part = 'big' AND r.target = 'real';
 SELECT '';
-SELECT '| single-row statement (pgbench) | organisations | clients | real register tps | plain copy tps | real × plain |';
-SELECT '|---|---|---:|---:|---:|---:|';
-SELECT format('| %s | %s | %s | %s | %s | %s× |',
+SELECT '| single-row statement (pgbench) | organisations | clients | real register tps | plain copy tps | real × plain | backend CPU µs per statement, real | plain | plain ÷ real |';
+SELECT '|---|---|---:|---:|---:|---:|---:|---:|---:|';
+SELECT format('| %s | %s | %s | %s | %s | %s× | %s | %s | %s |',
               CASE WHEN r.part LIKE 'move%' THEN 'transition (UPDATE)' ELSE 'read (SELECT)' END,
               CASE WHEN r.part LIKE '%one' THEN 'one' ELSE 'spread over 8' END,
-              r.clients, round(r.med), round(p.med), round((r.med / nullif(p.med, 0))::numeric, 2))
+              r.clients, round(r.med), round(p.med), round((r.med / nullif(p.med, 0))::numeric, 2),
+              coalesce(round(r.cpu)::text, ''), coalesce(round(p.cpu)::text, ''),
+              coalesce(round((p.cpu / nullif(r.cpu, 0))::numeric, 2) || '×', ''))
   FROM med r JOIN med p ON p.part = r.part AND p.clients = r.clients AND p.target = 'plain'
  WHERE r.target = 'real' AND r.part <> 'big'
  ORDER BY r.part LIKE 'read%', r.part LIKE '%spread', r.clients;
 SELECT '';
 SELECT '| layer switched off | ' || string_agg(format('tps, %s client(s)', c), ' | ' ORDER BY c) || ' | ' ||
        string_agg(format('%s client(s): × all on', c), ' | ' ORDER BY c) || ' | ' ||
-       string_agg(format('%s client(s): × plain', c), ' | ' ORDER BY c) || ' | split statement CPU ms | × all on | × plain |'
+       string_agg(format('%s client(s): × plain', c), ' | ' ORDER BY c) || ' | ' ||
+       string_agg(format('CPU µs per transition, %s client(s)', c), ' | ' ORDER BY c) || ' | split statement CPU ms | × all on | × plain |'
   FROM (SELECT DISTINCT clients AS c FROM med WHERE part LIKE 'split\_%') x;
-SELECT '|---|' || string_agg('---:|---:|---:|', '' ORDER BY c) || '---:|---:|---:|'
+SELECT '|---|' || string_agg('---:|---:|---:|---:|', '' ORDER BY c) || '---:|---:|---:|'
   FROM (SELECT DISTINCT clients AS c FROM med WHERE part LIKE 'split\_%') x;
-SELECT format('| %s | %s | %s | %s | %s | %s | %s |',
+SELECT format('| %s | %s | %s | %s | %s | %s | %s | %s |',
               CASE l WHEN 'all' THEN 'nothing (everything on)' WHEN 'none' THEN 'everything (every trigger and row-level security)'
                      WHEN 'plain' THEN 'the plain copy' ELSE l END,
               string_agg(round(s.med)::text, ' | ' ORDER BY s.clients),
               string_agg(round((s.med / nullif(a.med, 0))::numeric, 2) || '×', ' | ' ORDER BY s.clients),
               string_agg(round((s.med / nullif(p.med, 0))::numeric, 2) || '×', ' | ' ORDER BY s.clients),
+              string_agg(coalesce(round(s.cpu)::text, ''), ' | ' ORDER BY s.clients),
               max(round(b.cpu)), max(round((b.cpu / nullif(ab.cpu, 0))::numeric, 2)) || '×',
               max(round((b.cpu / nullif(pb.cpu, 0))::numeric, 2)) || '×')
   FROM (SELECT substr(part, 7) AS l, * FROM med WHERE part LIKE 'split\_%') s
@@ -288,6 +386,8 @@ SQL
   echo "real transition, rows put back between runs); reads by primary key. \"one\": every row of organisation 1"
   echo "(one history chain for every client); \"spread over 8\": rows of organisations 2 to 9."
   echo
+  echo "Load average (1, 5, 15 min) at the start of the run: $LOAD_START; at its end: $(cut -d' ' -f1-3 /proc/loadavg)."
+  echo
   sed -n '1,/^| layer switched off/p' "$TMP/report" | sed '$d'
   echo "## Where the cost goes: each layer switched off in turn"
   echo
@@ -304,13 +404,52 @@ SQL
   echo
   sed -n '/^| layer switched off/,$p' "$TMP/report"
   echo
+  echo "## Where the time goes (this run)"
+  echo
+  echo "The backend CPU time per statement is in the tables above (each client's backend, \`/proc\` ticks"
+  echo "between its first and its last 200th transaction: unlike the throughput, it does not count the"
+  echo "time a backend waits for the CPU or a lock, so it moves less when the machine is shared)."
+  echo
+  echo "### The extension's functions, own time per transition"
+  echo
+  echo "One 1-client run of single-row transitions with \`track_functions = all\` for the member"
+  echo "(pg_stat_user_functions; the timing adds its own cost). Own time: without the functions it calls."
+  echo
+  echo "| function | calls per transition | own µs per transition | µs per call, with what it calls |"
+  echo "|---|---:|---:|---:|"
+  psql -At -c "SELECT format('| %s | %s | %s | %s |', func, round(calls_per_txn, 2), round(self_us, 1), round(total_us, 1))
+                 FROM func_time ORDER BY self_us DESC"
+  echo
+  echo "### Profile of one backend (perf)"
+  echo
+  echo "\`perf record --call-graph dwarf\` of one backend running single-row transitions (1 client,"
+  echo "${PGB_SECONDS} s), attributed by \`bench/register_profile.py\`: each sample to the trigger of the UPDATE"
+  echo "whose work it is (or the part of the statement's life), and to a PostgreSQL mechanism; µs from the"
+  echo "median backend CPU per transition of this run with 1 client (${cpu_ref:-unknown} µs; perf's own"
+  echo "sampling cost left out)."
+  echo
+  cat "$PROFILE"
+  echo "### What 8 clients wait for"
+  echo
+  echo "\`pg_stat_activity\` of the member's backends sampled every 0.1 s during the 8-client transitions"
+  echo "of the real register (all rounds), with the locks a waiting backend has not been granted."
+  echo
+  echo "| organisations | state or wait event (lock not granted) | share of samples |"
+  echo "|---|---|---:|"
+  psql -At -c "SELECT format('| %s | %s | %s%% |', part, wait, round(100.0 * sum(samples) / sum(sum(samples)) OVER (PARTITION BY part), 1))
+                 FROM waits GROUP BY part, wait ORDER BY part, sum(samples) DESC"
+  echo
+  if [ -f bench/register_notes.md ]; then
+    cat bench/register_notes.md
+    echo
+  fi
   echo "## Plans (as the member)"
   echo
   echo '```'
   cat "$TMP/plans"
   echo '```'
   echo
-  echo "## Raw figures (part, table, clients, round, wall ms or tps, CPU ms)"
+  echo "## Raw figures (part, table, clients, round, wall ms or tps, CPU ms or µs per transaction)"
   echo
   echo '```'
   psql -At -F ' ' -c "SELECT * FROM timing ORDER BY part, target, clients, rep"
