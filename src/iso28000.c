@@ -5,11 +5,22 @@
  * The extension's C code is split one concept per file (clause_ref, risk_rating,
  * conformity_tally, the workflow engine, the history chain); this file only
  * holds the module magic.  Modules that keep per-backend caches register their
- * invalidation callbacks lazily, the first time they build their cache, so no
- * _PG_init is needed and the library can be loaded on demand.
+ * invalidation callbacks lazily, the first time they build their cache; _PG_init
+ * only defines the settings (iso28000.notify_announce, src/notification.c), so
+ * the library can still be loaded on demand.
  */
 #include "iso28000_compat.h"
 
 #include "fmgr.h"
 
+#include "notification.h"
+
 PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	notification_define_guc();
+}

@@ -44,6 +44,7 @@
 #include "parser/parse_node.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -53,8 +54,47 @@
 #include "actor.h"
 #include "citus_compat.h"
 #include "iso28000_errcodes.h"
+#include "notification.h"
 
 #define NOTIFY_CHANNEL "iso28000_notification"
+
+/*
+ * iso28000.notify_announce: 'row' (the default) announces every row written
+ * to the outbox; 'off' writes the rows and announces none (mailers poll the
+ * undelivered rows).  PostgreSQL makes a transaction that notified take a
+ * lock on the database at commit (PreCommit_Notify), so notifying writers
+ * commit one at a time: 'off' lets them commit side by side.  A superuser's
+ * setting (ALTER DATABASE / ALTER ROLE ... SET): a member cannot silence his
+ * own changes.  Defined when the library is loaded (_PG_init, src/iso28000.c);
+ * a value set before that is a placeholder PostgreSQL checks then.
+ */
+typedef enum
+{
+	NT_ANNOUNCE_OFF,
+	NT_ANNOUNCE_ROW
+} NtAnnounce;
+static const struct config_enum_entry nt_announce_options[] = {
+	{"row", NT_ANNOUNCE_ROW, false},
+	{"off", NT_ANNOUNCE_OFF, false},
+	{NULL, 0, false}
+};
+static int	nt_announce = NT_ANNOUNCE_ROW;
+static bool nt_guc_defined = false;
+
+void
+notification_define_guc(void)
+{
+	if (nt_guc_defined)
+		return;
+	nt_guc_defined = true;
+	DefineCustomEnumVariable("iso28000.notify_announce",
+							 "Whether rows written to iso28000.notification are announced with NOTIFY.",
+							 "row: every row, payload its notification_id, heard at commit; off: none "
+							 "(a mailer polls the undelivered rows; notifying transactions no longer "
+							 "commit one at a time).",
+							 &nt_announce, NT_ANNOUNCE_ROW, nt_announce_options,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
+}
 
 /* The columns of iso28000.notification the register trigger writes, in this order. */
 #define NT_NCOLS 11
@@ -589,6 +629,8 @@ iso28000_notification_announce(PG_FUNCTION_ARGS)
 	 * stays silent, and raise_due_items() announces from the coordinator.
 	 */
 	if (strcmp(RelationGetRelationName(rel), "notification") != 0)
+		return PointerGetDatum(NULL);
+	if (nt_announce == NT_ANNOUNCE_OFF)
 		return PointerGetDatum(NULL);
 
 	id_a = nt_attnum(rel, "notification_id");

@@ -237,7 +237,44 @@ def run(org, olga):
           "a committed triage of an incident writes its transition and its owner's assignment", rows)
     check(got == [(CHANNEL, r[0]) for r in rows], "and both are heard on the channel", "heard %r, outbox %r" % (got, rows))
 
-    # 7. The mailer marks what it heard delivered.
+    # 7. One statement of several rows: every row heard, in the order of the ids.
+    last = max(int(i) for i in outbox_ids(lcur, org, 0))
+    w.execute("INSERT INTO iso28000.objective (org_id, title, target, unit, evaluation_method, set_on, due_on, owner_id)"
+              " SELECT %s, 'Batch ' || g, 1, 'n', 'count', current_date - 30, current_date + 10, %s"
+              " FROM generate_series(1, 5) g", (org, olga))
+    writer.commit()
+    got = heard(listener, 5)
+    ids = outbox_ids(lcur, org, last)
+    check(len(ids) == 5 and got == [(CHANNEL, i) for i in ids],
+          "an INSERT of five records: five rows, each heard once, in the order of their ids",
+          "heard %r, outbox %r" % (got, ids))
+    last = int(ids[-1])
+
+    # 8. iso28000.notify_announce = off (a superuser's setting for the role):
+    # the row is written, nothing is heard; a member cannot set it himself.
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s SET iso28000.notify_announce = off" % WRITER)
+    quiet = login(WRITER)
+    q = quiet.cursor()
+    objective(q, org, olga, "Unannounced objective", 10)
+    quiet.commit()
+    got = heard(listener, 1.0)
+    ids = outbox_ids(lcur, org, last)
+    check(len(ids) == 1 and got == [],
+          "with iso28000.notify_announce = off for the role the committed row is in the outbox and nothing is heard",
+          "heard %r, outbox %r" % (got, ids))
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s RESET iso28000.notify_announce" % WRITER)
+    quiet.close()
+    try:
+        w.execute("SET iso28000.notify_announce = off")
+        refused = None
+    except psycopg2.Error as e:
+        refused = e.pgcode
+    writer.rollback()
+    check(refused == "42501", "a member cannot switch the announcements off himself (42501)", refused)
+
+    # 9. The mailer marks what it heard delivered.
     all_ids = [int(i) for i in outbox_ids(lcur, org, 0)]
     lcur.execute("SELECT iso28000.mark_delivered(%s, %s)", (org, all_ids))
     check(lcur.fetchone()[0] == len(all_ids), "the mailer marks every row it heard delivered")

@@ -10,7 +10,7 @@
 -- Runs as non-superuser roles except where a test table is made.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(20);
+SELECT plan(23);
 
 CREATE ROLE tap_ntw_mgr NOLOGIN;
 CREATE ROLE tap_ntw_writer NOLOGIN;
@@ -125,6 +125,23 @@ SET SESSION AUTHORIZATION tap_ntw_other;
 SELECT is((SELECT count(*) FROM iso28000.notification WHERE register = 'dossier'), 0::bigint,
           'a member of organisation B reads none of A''s notifications');
 RESET SESSION AUTHORIZATION;
+
+-- iso28000.notify_announce: 'row' unless a superuser says otherwise; a member
+-- cannot switch the announcements of his own changes off; with 'off' the rows
+-- are written all the same (whether they are heard: test/suite.d/notify_listen).
+SELECT is(current_setting('iso28000.notify_announce'), 'row', 'every row is announced unless configured otherwise');
+SET SESSION AUTHORIZATION tap_ntw_writer;
+SELECT throws_ok($$SET iso28000.notify_announce = off$$, '42501', NULL,
+                 'a member cannot switch the announcements off');
+RESET SESSION AUTHORIZATION;
+SET LOCAL iso28000.notify_announce = off;
+SET SESSION AUTHORIZATION tap_ntw_writer;
+SELECT max(notification_id) AS last FROM iso28000.notification WHERE org_id = :a \gset
+UPDATE tap_ntw.dossier SET status = 'quiet' WHERE org_id = :a AND code = 'D-1';
+SELECT is((SELECT count(*) FROM iso28000.notification WHERE org_id = :a AND notification_id > :last), 1::bigint,
+          'with the announcements off the transition is written all the same');
+RESET SESSION AUTHORIZATION;
+RESET iso28000.notify_announce;
 
 -- IS571: the trigger functions fire only as attach_notifications() and the outbox put them.
 CREATE TRIGGER bad_row AFTER UPDATE ON tap_ntw.dossier FOR EACH ROW
