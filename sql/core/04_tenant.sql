@@ -95,6 +95,10 @@ CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON iso28000.membership FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
 CREATE TRIGGER membership_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON iso28000.access_level FOR EACH STATEMENT EXECUTE FUNCTION iso28000.membership_changed();
+-- Also in replica mode (a logical replication apply worker, session_replication_role =
+-- replica): every session's cache must hear of a change however it was written.
+ALTER TABLE iso28000.membership ENABLE ALWAYS TRIGGER membership_changed;
+ALTER TABLE iso28000.access_level ENABLE ALWAYS TRIGGER membership_changed;
 
 -- The organisations in which role r has at least level min_level, for a role
 -- the session user can become (else none).

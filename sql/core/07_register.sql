@@ -215,6 +215,9 @@ CREATE TRIGGER identity_changed AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF 
   ON iso28000.person FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
 CREATE TRIGGER identity_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
   ON iso28000.delegation FOR EACH STATEMENT EXECUTE FUNCTION iso28000.identity_changed();
+-- Also in replica mode (a logical replication apply worker, session_replication_role = replica).
+ALTER TABLE iso28000.person ENABLE ALWAYS TRIGGER identity_changed;
+ALTER TABLE iso28000.delegation ENABLE ALWAYS TRIGGER identity_changed;
 
 -- The acting person, under its 0.1.0 name.
 CREATE FUNCTION iso28000.current_person(org bigint)

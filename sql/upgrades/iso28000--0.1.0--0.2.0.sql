@@ -13003,3 +13003,11 @@ AS 'MODULE_PATHNAME', 'iso28000_stamp_acting_person';
 ALTER FUNCTION iso28000.stamp_acting_person() RESET ALL;
 COMMENT ON FUNCTION iso28000.stamp_acting_person() IS
   'Trigger (BEFORE INSERT OR UPDATE, one argument per column, "column", "column:state" or "column:*"): a person column is written only with the acting person (IS120); with a state, entering it fills the column with the acting person and an update that keeps the status cannot change it (IS121); with *, an insert that leaves it empty and every update that names nobody new write the acting person into it, and naming another person needs level manage.';
+
+-- 0.2.0 (layers, issue 13): the triggers that drop the membership and acting-person caches fire
+-- in replica mode too (a logical replication apply worker writes with session_replication_role = replica).
+ALTER TABLE iso28000.membership ENABLE ALWAYS TRIGGER membership_changed;
+ALTER TABLE iso28000.access_level ENABLE ALWAYS TRIGGER membership_changed;
+-- Also in replica mode (a logical replication apply worker, session_replication_role = replica).
+ALTER TABLE iso28000.person ENABLE ALWAYS TRIGGER identity_changed;
+ALTER TABLE iso28000.delegation ENABLE ALWAYS TRIGGER identity_changed;

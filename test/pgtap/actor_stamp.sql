@@ -13,7 +13,7 @@
 --     does not run on an UPDATE that does not name verified_by.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(21);
+SELECT plan(24);
 
 CREATE ROLE tap_as_mgr NOLOGIN;   -- manager
 CREATE ROLE tap_as_vic NOLOGIN;   -- a verifier with a login of his own, audit
@@ -103,6 +103,24 @@ RESET SESSION AUTHORIZATION;
 ROLLBACK TO SAVEPOINT deactivate;
 SET SESSION AUTHORIZATION tap_as_vic;
 SELECT is(iso28000.acting_person(:a), :vic::bigint, 'the deactivation rolled back: Vic acts as himself again');
+
+-- 5b. Written in replica mode (as a logical replication apply worker writes), the change still counts.
+SELECT is((SELECT string_agg(c.relname || '.' || t.tgname || '=' || t.tgenabled::text, ', ' ORDER BY c.relname)
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            WHERE t.tgname IN ('identity_changed', 'membership_changed')),
+          'access_level.membership_changed=A, delegation.identity_changed=A, membership.membership_changed=A, person.identity_changed=A',
+          'the triggers that drop the identity caches fire in replica mode too (ENABLE ALWAYS)');
+RESET SESSION AUTHORIZATION;
+SAVEPOINT replica;
+SET LOCAL session_replication_role = replica;
+UPDATE iso28000.person SET active = false WHERE org_id = :a AND person_id = :vic;
+SET LOCAL session_replication_role = origin;
+SET SESSION AUTHORIZATION tap_as_vic;
+SELECT is(iso28000.acting_person(:a), NULL, 'deactivated in replica mode: Vic acts for nobody from the next statement');
+RESET SESSION AUTHORIZATION;
+ROLLBACK TO SAVEPOINT replica;
+SET SESSION AUTHORIZATION tap_as_vic;
+SELECT is(iso28000.acting_person(:a), :vic::bigint, 'rolled back: Vic acts as himself again');
 
 -- 6. The delegated application, and its delegation revoked in the same transaction.
 SET SESSION AUTHORIZATION tap_as_app;
