@@ -3,8 +3,9 @@
 # iso28000.nonconformity with everything on (workflow engine and its event
 # log, history chain, row-level security, the acting person, as a LOGIN role
 # that is a `write` member with a person of its own), against a plain copy of
-# the same table and rows (public.nc_plain: no trigger, no row-level
-# security) written by the same role, side by side in one run.
+# the same table and rows (public.nc_plain: the same columns, indexes and
+# CHECK constraints, no trigger, no row-level security) written by the same
+# role, side by side in one run.
 #
 # 1. One statement moving BIG_ROWS rows of one organisation from `reported`
 #    to `contained` (the correction filled), REPS rounds, the order of the two
@@ -76,8 +77,8 @@ INSERT INTO iso28000.nonconformity (org_id, title, severity)
 SELECT format('INSERT INTO iso28000.nonconformity (org_id, title, severity) SELECT 10, ''big '' || g, ''minor'' FROM generate_series(%s, %s) g',
               s, least(s + 99999, :big))
   FROM generate_series(1, :big, 100000) s \gexec
--- The plain copy: same columns, rows and indexes; no trigger, no row-level security.
-CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES);
+-- The plain copy: same columns, rows, indexes and CHECK constraints; no trigger, no row-level security.
+CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
 INSERT INTO public.nc_plain SELECT * FROM iso28000.nonconformity;
 GRANT SELECT, UPDATE ON public.nc_plain TO :"member";
 GRANT USAGE ON SCHEMA public TO :"member";
@@ -378,7 +379,8 @@ SQL
   echo "$(psql -At -c "SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'iso28000.nonconformity'::regclass AND NOT tgisinternal");"
   echo "row-level security), written by a LOGIN role that is a \`write\` member of the organisations and a"
   echo "person of each (the acting person through its own role). The plain copy is \`public.nc_plain\`: the"
-  echo "same columns, rows and indexes, no trigger, no row-level security, written by the same role."
+  echo "same columns, rows, indexes and CHECK constraints (since 30 Nov 2026; before, the copy had no CHECK"
+  echo "constraint, about 16 µs less per transition), no trigger, no row-level security, written by the same role."
   echo
   echo "The big statement: $BIG_ROWS rows of one organisation moved from \`reported\` to \`contained\`, median of"
   echo "$REPS rounds (backend CPU time from \`/proc\`, and wall time). pgbench: ${PGB_SECONDS} s per run, median of"

@@ -30,7 +30,15 @@ LAYER_TRIGGERS_BEFORE = [
 LAYER_TRIGGERS_AFTER = [
     ('history_record', 'history (C, AFTER STATEMENT)'),
     ('iso28000_workflow_log', 'event log (C, AFTER STATEMENT)'),
-    ('plpgsql_call_handler', 'notification outbox (PL/pgSQL, AFTER STATEMENT)'),
+    ('iso28000_notify_register_change', 'notification outbox (AFTER STATEMENT)'),
+    ('plpgsql_call_handler', 'notification outbox (AFTER STATEMENT)'),
+]
+COMMIT_PARTS = [
+    ('history_link_pending', 'history: chain linked at commit'),
+    ('wf_runs_write', 'event log: runs written at commit'),
+    ('PreCommit_Notify', 'commit: NOTIFY queue'),
+    ('AtCommit_Notify', 'commit: NOTIFY queue'),
+    ('SignalBackends', 'commit: NOTIFY queue'),
 ]
 STATEMENT_PARTS = [
     ('iso28000_member_orgs', 'row-level security: policy_orgs()'),
@@ -94,7 +102,10 @@ def layer_of(stack):
                     return name
             return 'after-trigger queue (transition tables, firing)'
         if frame in ('CommitTransactionCommand', 'finish_xact_command'):
-            return 'commit (WAL, locks, pg_notify queue)'
+            for marker, name in COMMIT_PARTS:
+                if marker in rest:
+                    return name
+            return 'commit: WAL record, locks, other'
     names = set(stack)
     for marker, name in STATEMENT_PARTS:
         if marker in names:
