@@ -15,6 +15,8 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
+#include "fmgr.h"
 #include "utils/typcache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -379,4 +381,19 @@ iso28000_row_as_type(HeapTuple tup, TupleDesc desc, Oid rowtype)
 	ReleaseTupleDesc(tdesc);
 	heap_freetuple(conv);
 	return result;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_is_citus_shard);
+/* SQL iso28000._is_shard(regclass): true when the relation is a Citus shard or placement. */
+Datum
+iso28000_is_citus_shard(PG_FUNCTION_ARGS)
+{
+	Relation	rel = try_relation_open(PG_GETARG_OID(0), AccessShareLock);
+	bool		shard;
+
+	if (rel == NULL)
+		PG_RETURN_NULL();
+	shard = iso28000_is_shard(rel);
+	relation_close(rel, AccessShareLock);
+	PG_RETURN_BOOL(shard);
 }

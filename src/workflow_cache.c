@@ -24,6 +24,7 @@
 #include "utils/inval.h"
 #include "utils/memutils.h"
 
+#include "citus_compat.h"
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "workflow_internal.h"
@@ -144,5 +145,12 @@ iso28000_workflow_rules_changed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"workflow_rules_changed\" must be fired as a trigger")));
 	CacheInvalidateRelcache(td->tg_relation);
+	/*
+	 * On a Citus node the trigger fires on the reference table's placement
+	 * (workflow_state_102010): the cache knows the rules tables by their own
+	 * oids, so invalidate the table the placement stands for too.
+	 */
+	if (iso28000_is_shard(td->tg_relation))
+		CacheInvalidateRelcacheByRelid(iso28000_logical_relid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

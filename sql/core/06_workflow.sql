@@ -523,10 +523,23 @@ REVOKE ALL ON FUNCTION iso28000._workflow_check_rules(regclass, text) FROM PUBLI
 COMMENT ON FUNCTION iso28000._workflow_check_rules(regclass, text) IS
   'Refuses rules of a workflow that cannot govern the table: a state name of 64 bytes or more (IS138), a level that is not read, write, audit or manage (IS139), a guard that does not take (table row or record, text, text) and return text (IS140), no initial state (IS141), a required column the table lacks (IS100).';
 
+-- True when a relation is a shard (or a placement) of a Citus table, whose
+-- row type is the shard's own (src/citus_compat.c); false without Citus.
+CREATE FUNCTION iso28000._is_shard(rel regclass) RETURNS boolean
+LANGUAGE c STABLE STRICT COST 1000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_is_citus_shard';
+REVOKE ALL ON FUNCTION iso28000._is_shard(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._is_shard(regclass) IS
+  'Internal: true when the relation is a shard or a placement of a Citus table (named <table>_<shard id> after a table of pg_dist_shard, in its schema); false without Citus.';
+
 -- Statement trigger on the rules tables: a change of the rules of a workflow
 -- that governs a table is checked against that table at once (the tables in
 -- name order), so a guard or a required column that cannot fit is refused by
--- the statement that declares it.
+-- the statement that declares it.  On a Citus node the workflow's trigger is
+-- also on the shards of the table, each with its own row type: they are left
+-- out (the table itself, present on every node, is checked), as the engine
+-- hands a guard the row as a row of its table.
 CREATE FUNCTION iso28000._workflow_rules_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -538,6 +551,7 @@ BEGIN
     SELECT g.tgrelid::regclass AS tbl, split_part(encode(g.tgargs, 'escape'), '\000', 1) AS workflow
       FROM pg_trigger g
      WHERE g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure
+       AND NOT iso28000._is_shard(g.tgrelid)
      ORDER BY g.tgrelid::regclass::text, 2
   LOOP
     IF EXISTS (SELECT FROM iso28000.workflow w WHERE w.workflow = a.workflow) THEN

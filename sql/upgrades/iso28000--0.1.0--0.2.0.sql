@@ -13011,3 +13011,46 @@ ALTER TABLE iso28000.access_level ENABLE ALWAYS TRIGGER membership_changed;
 -- Also in replica mode (a logical replication apply worker, session_replication_role = replica).
 ALTER TABLE iso28000.person ENABLE ALWAYS TRIGGER identity_changed;
 ALTER TABLE iso28000.delegation ENABLE ALWAYS TRIGGER identity_changed;
+
+-- 0.2.0 (citus, issue 12): workflow rules can be changed after distribute(): the rules tables' check leaves out the Citus shards of a governed table (iso28000._is_shard), whose row type is the shard's own; workflow_rules_changed (C) also invalidates the rules table a placement stands for.
+-- True when a relation is a shard (or a placement) of a Citus table, whose
+-- row type is the shard's own (src/citus_compat.c); false without Citus.
+CREATE FUNCTION iso28000._is_shard(rel regclass) RETURNS boolean
+LANGUAGE c STABLE STRICT COST 1000
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_is_citus_shard';
+REVOKE ALL ON FUNCTION iso28000._is_shard(regclass) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._is_shard(regclass) IS
+  'Internal: true when the relation is a shard or a placement of a Citus table (named <table>_<shard id> after a table of pg_dist_shard, in its schema); false without Citus.';
+
+-- Statement trigger on the rules tables: a change of the rules of a workflow
+-- that governs a table is checked against that table at once (the tables in
+-- name order), so a guard or a required column that cannot fit is refused by
+-- the statement that declares it.  On a Citus node the workflow's trigger is
+-- also on the shards of the table, each with its own row type: they are left
+-- out (the table itself, present on every node, is checked), as the engine
+-- hands a guard the row as a row of its table.
+CREATE OR REPLACE FUNCTION iso28000._workflow_rules_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  a record;
+BEGIN
+  FOR a IN
+    SELECT g.tgrelid::regclass AS tbl, split_part(encode(g.tgargs, 'escape'), '\000', 1) AS workflow
+      FROM pg_trigger g
+     WHERE g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure
+       AND NOT iso28000._is_shard(g.tgrelid)
+     ORDER BY g.tgrelid::regclass::text, 2
+  LOOP
+    IF EXISTS (SELECT FROM iso28000.workflow w WHERE w.workflow = a.workflow) THEN
+      PERFORM iso28000._workflow_check_rules(a.tbl, a.workflow);
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION iso28000._workflow_rules_check() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000._workflow_rules_check() IS
+  'Statement trigger on the workflow rules tables: checks the rules of every workflow that governs a table against that table (iso28000._workflow_check_rules), so a misconfigured rule is refused by the statement that declares it.';
