@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 db=${ISO28000_CITUS_ISOLATION_DB:-isolation}
-SPECS="history_chain membership_revoke workflow_rules_cache"
+SPECS="history_chain membership_revoke workflow_rules_cache workflow_event_concurrent"
 
 ok() { echo "ok - $1"; }
 notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
@@ -72,6 +72,10 @@ CREATE FUNCTION public.hi_org(c text) RETURNS bigint LANGUAGE sql STABLE
 INSERT INTO iso28000.workflow VALUES ('cache_test', 'rules cache test');
 INSERT INTO iso28000.workflow_state (workflow, state, is_initial) VALUES
   ('cache_test', 'a', true), ('cache_test', 'b', false), ('cache_test', 'c', false);
+-- workflow_event_concurrent's workflow, defined after distribute() too.
+INSERT INTO iso28000.workflow VALUES ('evc', 'events concurrency');
+INSERT INTO iso28000.workflow_state (workflow, state, is_initial) VALUES ('evc', 'a', true), ('evc', 'b', false), ('evc', 'c', false);
+INSERT INTO iso28000.workflow_transition (workflow, from_state, to_state) VALUES ('evc', 'a', 'b'), ('evc', 'b', 'c'), ('evc', 'a', 'c');
 -- isolationtester asks pg_isolation_test_session_is_blocked() whether a step
 -- waits; PostgreSQL's sees only the coordinator's locks, and a step waiting
 -- for a lock on a worker would look busy forever.  Citus's own isolation
