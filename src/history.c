@@ -1315,16 +1315,25 @@ history_executor_start(QueryDesc *qd, int eflags)
 }
 
 /* Counts the running executors. */
+#if PG_VERSION_NUM >= 180000
+/* PostgreSQL 18 dropped ExecutorRun's execute_once argument. */
+#define HISTORY_RUN_ARGS_DECL	QueryDesc *qd, ScanDirection direction, uint64 count
+#define HISTORY_RUN_ARGS		qd, direction, count
+#else
+#define HISTORY_RUN_ARGS_DECL	QueryDesc *qd, ScanDirection direction, uint64 count, bool execute_once
+#define HISTORY_RUN_ARGS		qd, direction, count, execute_once
+#endif
+
 static void
-history_executor_run(QueryDesc *qd, ScanDirection direction, uint64 count, bool execute_once)
+history_executor_run(HISTORY_RUN_ARGS_DECL)
 {
 	history_exec_depth++;
 	PG_TRY();
 	{
 		if (prev_executor_run)
-			prev_executor_run(qd, direction, count, execute_once);
+			prev_executor_run(HISTORY_RUN_ARGS);
 		else
-			standard_ExecutorRun(qd, direction, count, execute_once);
+			standard_ExecutorRun(HISTORY_RUN_ARGS);
 	}
 	PG_FINALLY();
 	{
