@@ -127,6 +127,8 @@
 #define ERRCODE_ISO28000_AUDIT_LEAD_CHANGED		MAKE_SQLSTATE('I','S','1','5','5')
 /* 9.2.2: an audit cancelled by an acting person who is not independent of it, or by nobody */
 #define ERRCODE_ISO28000_AUDIT_CANCEL_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','6')
+/* 9.2.2, 10.2: a nonconformity raised by an audit finding rejected by an acting person who is not independent of that audit */
+#define ERRCODE_ISO28000_AUDIT_NC_REJECT_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','7')
 
 /* IS2xx: history chain */
 

@@ -638,3 +638,48 @@ COMMENT ON FUNCTION iso28000.audit_finding_raise_nonconformity() IS
 CREATE TRIGGER audit_finding_raise_nonconformity
     BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
+
+-- A nonconformity raised by an audit finding is rejected ("not a
+-- nonconformity") only by a person independent of that audit (IS157): the
+-- owner of the audited process, or a person it interviewed, cannot dismiss
+-- the finding's nonconformity (ISO 28000 9.2.2, 10.2; ISO 19011 6.4.8:
+-- diverging opinions between auditee and audit team are recorded, not
+-- decided by the auditee).  A session acting for nobody is refused too; a
+-- role with the privileges of the extension's owner is not.
+CREATE FUNCTION iso28000.nonconformity_reject_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    conflict text;
+    r record;
+BEGIN
+    IF pg_catalog.pg_has_role(current_user,
+         (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+        RETURN NEW;
+    END IF;
+    FOR r IN SELECT f.audit_id, f.finding_id FROM iso28000.audit_finding f
+              WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id ORDER BY f.finding_id LOOP
+        me := iso28000.acting_person(NEW.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(NEW.org_id, r.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'nonconformity % of organisation % was raised by finding % of audit %: only a person independent of that audit may reject it (%)',
+                            NEW.nonconformity_id, NEW.org_id, r.finding_id, r.audit_id, conflict
+                  USING ERRCODE = 'IS157',
+                        DETAIL = 'Who is examined by an audit may not dismiss its findings (ISO 28000 9.2.2, 10.2).',
+                        HINT = 'A person independent of the audit (its lead auditor, a manager) decides whether it is a nonconformity; the auditee records his view in the description or a note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_reject_independent() IS
+  'Trigger on nonconformity (BEFORE UPDATE, entering rejected): a nonconformity raised by an audit finding is rejected only by an acting person independent of that audit (IS157); roles with the privileges of the extension''s owner are let through.';
+CREATE TRIGGER nonconformity_reject_independent
+    BEFORE UPDATE OF status ON iso28000.nonconformity
+    FOR EACH ROW WHEN (NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
+    EXECUTE FUNCTION iso28000.nonconformity_reject_independent();

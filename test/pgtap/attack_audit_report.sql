@@ -10,7 +10,7 @@
 -- with its SQLSTATE, nothing written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(43);
+SELECT plan(48);
 
 CREATE ROLE tap_ar_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_ar_ann NOLOGIN;     -- the lead auditor, audit
@@ -131,6 +131,27 @@ SELECT is((SELECT h.acting_person FROM iso28000.history h
 SELECT is((SELECT grade::text FROM iso28000.audit_finding WHERE org_id = :a AND finding_id = :f1), 'observation',
           'Ann''s finding is as she recorded it');
 UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+
+-- A nonconformity the audit raised is not the auditee's to dismiss.
+SET SESSION AUTHORIZATION tap_ar_ann;
+INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, process_id)
+     VALUES (:a, :aud, '8.1', 'minor_nc', 'Gate seals not logged', :gate) RETURNING nonconformity_id AS nc \gset
+RESET SESSION AUTHORIZATION;
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_ar_bob;
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'rejected', rejection_reason = 'seals are fine' WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS157', NULL, 'the owner of the audited process cannot reject the nonconformity the audit raised (IS157)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.nonconformity SET status = 'rejected', rejection_reason = 'x' WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc)),
+          'IS157 iso28000.nonconformity.status', 'IS157 names the table and status');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_ar_app2;
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'rejected', rejection_reason = 'seals are fine' WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS157', NULL, 'nor a session acting for nobody (IS157)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT status FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc), 'reported',
+          'the nonconformity stays reported');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused rejections added nothing to the chain');
 
 -- Calling the audit off: a person independent of it, not its auditee or the owner of its process.
 SET SESSION AUTHORIZATION tap_ar_bob;
