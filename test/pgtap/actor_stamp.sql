@@ -13,7 +13,7 @@
 --     does not run on an UPDATE that does not name verified_by.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE ROLE tap_as_mgr NOLOGIN;   -- manager
 CREATE ROLE tap_as_vic NOLOGIN;   -- a verifier with a login of his own, audit
@@ -121,6 +121,16 @@ RESET SESSION AUTHORIZATION;
 ROLLBACK TO SAVEPOINT replica;
 SET SESSION AUTHORIZATION tap_as_vic;
 SELECT is(iso28000.acting_person(:a), :vic::bigint, 'rolled back: Vic acts as himself again');
+
+-- 5c. A column stamped without a state (security_policy.approved_by): even a manager names only
+-- the acting person.  (0.1.0's PL/pgSQL let a manager through: NOT (NULL = '*' AND true) is NULL.)
+SET SESSION AUTHORIZATION tap_as_mgr;
+SELECT throws_ok(format($$INSERT INTO iso28000.security_policy (org_id, version, title, body, commits_to_requirements,
+                                 commits_to_improvement, approved_by, approved_on)
+                          VALUES (%s, 1, 'Policy', 'We secure the chain.', true, true, %s, current_date)$$, :a, :val),
+                 'IS120', NULL, 'a manager cannot record Val as the approver of a policy (IS120)');
+SELECT is((SELECT count(*)::int FROM iso28000.security_policy WHERE org_id = :a), 0, '... and nothing was written');
+SET SESSION AUTHORIZATION tap_as_vic;
 
 -- 6. The delegated application, and its delegation revoked in the same transaction.
 SET SESSION AUTHORIZATION tap_as_app;
