@@ -52,6 +52,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -63,6 +64,9 @@
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "workflow_internal.h"
+
+/* Citus's setting that lets a query on a shard start a distributed one. */
+#define WF_CITUS_NESTED "citus.allow_nested_distributed_execution"
 
 /* Events of one stored run at most: the step of iso28000.workflow_event_event_id_seq. */
 #define WF_EVENT_RUN_MAX 1048576
@@ -287,12 +291,33 @@ wf_xact_callback(XactEvent event, void *arg)
 			{
 				WfRun	   *runs = wf_pending;
 				bool		snap = !ActiveSnapshotSet();
+				int			guc_level = -1;
 
 				wf_pending = wf_pending_tail = NULL;
 				/* no statement runs at commit: SPI needs a snapshot (as deferred triggers get) */
 				if (snap)
 					PushActiveSnapshot(GetTransactionSnapshot());
+
+				/*
+				 * On a Citus worker (a shard's rows, written at its PREPARE
+				 * TRANSACTION) the writer's queries (the acting person on
+				 * person and delegation, the organisation on the reference
+				 * table organization, the INSERT into the distributed log)
+				 * run on this node's placements (co-located by org_id), as
+				 * they do from the statement trigger; but Citus lets a query
+				 * on a shard run them only from inside a trigger, and refuses
+				 * them here ("cannot execute a distributed query from a query
+				 * on a shard").  Allowed for the write only.
+				 */
+				if (GetConfigOption(WF_CITUS_NESTED, true, false) != NULL)
+				{
+					guc_level = NewGUCNestLevel();
+					(void) set_config_option(WF_CITUS_NESTED, "on", PGC_SUSET, PGC_S_SESSION,
+											 GUC_ACTION_SAVE, true, 0, false);
+				}
 				wf_runs_write(runs);
+				if (guc_level >= 0)
+					AtEOXact_GUC(true, guc_level);
 				if (snap)
 					PopActiveSnapshot();
 			}
