@@ -61,6 +61,7 @@
 #include "utils/tuplestore.h"
 
 #include "actor.h"
+#include "citus_compat.h"
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "workflow_internal.h"
@@ -278,6 +279,27 @@ wf_pending_drop(int level)
 	wf_pending_tail = tail;
 }
 
+/*
+ * On a Citus node: whether this node holds the shard of the event log for the
+ * organisation of every run (false when the log is not distributed).
+ */
+static bool
+wf_log_shards_local(const WfRun *runs)
+{
+	const EngineCatalog *cat = engine_catalog();
+	Oid			log = OidIsValid(cat->workflow_event_batch) ? cat->workflow_event_batch : cat->workflow_event;
+	char	   *table;
+	const WfRun *r;
+
+	if (!OidIsValid(log))
+		return false;
+	table = quote_qualified_identifier(get_namespace_name(get_rel_namespace(log)), get_rel_name(log));
+	for (r = runs; r != NULL; r = r->next)
+		if (strcmp(iso28000_org_relation_name(log, r->org), table) == 0)
+			return false;
+	return true;
+}
+
 /* Transaction end: nothing pending survives it. */
 static void
 wf_xact_callback(XactEvent event, void *arg)
@@ -307,9 +329,14 @@ wf_xact_callback(XactEvent event, void *arg)
 				 * they do from the statement trigger; but Citus lets a query
 				 * on a shard run them only from inside a trigger, and refuses
 				 * them here ("cannot execute a distributed query from a query
-				 * on a shard").  Allowed for the write only.
+				 * on a shard").  Allowed for the write only, and only when
+				 * this node holds the log's shard of every run: else the
+				 * INSERT would be a remote write outside the worker's
+				 * prepared transaction, and stays refused (as the statement
+				 * trigger of a table not co-located with the log is).
 				 */
-				if (GetConfigOption(WF_CITUS_NESTED, true, false) != NULL)
+				if (GetConfigOption(WF_CITUS_NESTED, true, false) != NULL &&
+					wf_log_shards_local(runs))
 				{
 					guc_level = NewGUCNestLevel();
 					(void) set_config_option(WF_CITUS_NESTED, "on", PGC_SUSET, PGC_S_SESSION,
