@@ -559,12 +559,7 @@ PG_FUNCTION_INFO_V1(iso28000_identity_changed);
 Datum
 iso28000_identity_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
-		elog(ERROR, "iso28000.identity_changed() must be called as a statement trigger");
-	CacheInvalidateRelcache(td->tg_relation);
-	return PointerGetDatum(NULL);
+	return iso28000_invalidate_changed_table(fcinfo, "identity_changed");
 }
 
 PG_FUNCTION_INFO_V1(iso28000_act_as);

@@ -666,15 +666,28 @@ iso28000_require_level(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/*
+ * The body of the statement triggers that drop the per-backend caches
+ * (membership_changed() here, identity_changed() in actor.c): a relcache
+ * invalidation of the changed table, which this backend processes at its
+ * next command and every other backend when the transaction commits; the
+ * callbacks registered on that table drop the cache.
+ */
+Datum
+iso28000_invalidate_changed_table(FunctionCallInfo fcinfo, const char *fname)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		elog(ERROR, "iso28000.%s() must be called as a statement trigger", fname);
+	CacheInvalidateRelcache(td->tg_relation);
+	return PointerGetDatum(NULL);
+}
+
 PG_FUNCTION_INFO_V1(iso28000_membership_changed);
 /* Statement trigger on membership and access_level: every session drops its membership cache. */
 Datum
 iso28000_membership_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
-
-	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
-		elog(ERROR, "iso28000.membership_changed() must be called as a statement trigger");
-	CacheInvalidateRelcache(td->tg_relation);
-	return PointerGetDatum(NULL);
+	return iso28000_invalidate_changed_table(fcinfo, "membership_changed");
 }

@@ -38,5 +38,6 @@ extern Datum iso28000_role_orgs(PG_FUNCTION_ARGS);
 extern Datum iso28000_has_level(PG_FUNCTION_ARGS);
 extern Datum iso28000_require_level(PG_FUNCTION_ARGS);
 extern Datum iso28000_membership_changed(PG_FUNCTION_ARGS);
+extern Datum iso28000_invalidate_changed_table(FunctionCallInfo fcinfo, const char *fname);
 
 #endif							/* ISO28000_MEMBERSHIP_H */

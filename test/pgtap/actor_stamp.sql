@@ -13,7 +13,7 @@
 --     does not run on an UPDATE that does not name verified_by.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE ROLE tap_as_mgr NOLOGIN;   -- manager
 CREATE ROLE tap_as_vic NOLOGIN;   -- a verifier with a login of his own, audit
@@ -149,6 +149,20 @@ SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified',
 SELECT is((SELECT status || ' ' || coalesce(verified_by::text, '-') FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc3),
           'action_taken -', '... and nothing was written');
 RESET SESSION AUTHORIZATION;
+
+-- The cache-dropping triggers refuse to run as row triggers (an internal
+-- error: only the extension's owner can attach them).
+CREATE TEMPORARY TABLE tap_as_scratch (x int);
+CREATE TRIGGER t_identity AFTER INSERT ON tap_as_scratch FOR EACH ROW EXECUTE FUNCTION iso28000.identity_changed();
+CREATE TRIGGER t_membership AFTER UPDATE ON tap_as_scratch FOR EACH ROW EXECUTE FUNCTION iso28000.membership_changed();
+SELECT throws_ok($$INSERT INTO tap_as_scratch VALUES (1)$$, 'XX000',
+                 'iso28000.identity_changed() must be called as a statement trigger',
+                 'identity_changed() as a row trigger is refused (XX000)');
+DROP TRIGGER t_identity ON tap_as_scratch;
+INSERT INTO tap_as_scratch VALUES (1);
+SELECT throws_ok($$UPDATE tap_as_scratch SET x = 2$$, 'XX000',
+                 'iso28000.membership_changed() must be called as a statement trigger',
+                 'membership_changed() as a row trigger is refused (XX000)');
 
 SELECT * FROM finish();
 ROLLBACK;
