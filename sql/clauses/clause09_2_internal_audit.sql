@@ -401,8 +401,7 @@ DECLARE
 BEGIN
     IF me IS NULL THEN
         IF TG_TABLE_NAME = 'audit_finding'
-           AND NOT pg_catalog.pg_has_role(current_user,
-                     (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+           AND NOT iso28000._has_owner_privileges() THEN
             RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
                             TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
                             CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
@@ -482,8 +481,7 @@ DECLARE
     conflict text;
 BEGIN
     IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled'
-       AND NOT pg_catalog.pg_has_role(current_user,
-             (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+       AND NOT iso28000._has_owner_privileges() THEN
         me := iso28000.acting_person(OLD.org_id);
         conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
                          ELSE iso28000.audit_person_conflict(OLD.org_id, OLD.audit_id, me) END;
@@ -508,8 +506,7 @@ BEGIN
     IF what IS NULL AND (NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id OR OLD.status = 'planned') THEN
         RETURN NEW;
     END IF;
-    IF pg_catalog.pg_has_role(current_user,
-         (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+    IF iso28000._has_owner_privileges() THEN
         RETURN NEW;
     END IF;
     me := iso28000.acting_person(OLD.org_id);

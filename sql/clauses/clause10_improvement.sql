@@ -656,8 +656,7 @@ DECLARE
     conflict text;
     r record;
 BEGIN
-    IF pg_catalog.pg_has_role(current_user,
-         (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = TG_TABLE_SCHEMA), 'USAGE') THEN
+    IF iso28000._has_owner_privileges() THEN
         RETURN NEW;
     END IF;
     FOR r IN SELECT f.audit_id, f.finding_id FROM iso28000.audit_finding f

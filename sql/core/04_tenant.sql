@@ -293,6 +293,25 @@ $$;
 COMMENT ON FUNCTION iso28000._is_extension_table(regclass) IS
   'Internal: true when the table is a permanent table of schema iso28000 owned by the extension''s owner, the only tables register_table(), the history and the workflow engine accept.';
 
+-- Whether the current role has the privileges of the extension's owner (the
+-- owner of schema iso28000): the owner itself, a superuser, a member of the
+-- owner's role (a loader, a restore), or a SECURITY DEFINER function of the
+-- extension.  Such a role could switch the extension's triggers off anyway,
+-- so the rules that compare acting persons let it through.  No argument: it
+-- answers for the current role only (which pg_has_role() tells any role
+-- anyway), never about another role or schema.
+CREATE FUNCTION iso28000._has_owner_privileges()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE')
+                       FROM pg_catalog.pg_namespace n
+                      WHERE n.nspname OPERATOR(pg_catalog.=) 'iso28000'), false)
+$$;
+COMMENT ON FUNCTION iso28000._has_owner_privileges() IS
+  'Internal: true when the current role has the privileges of the extension''s owner (the owner of schema iso28000: the owner, a superuser, a member of its role, a SECURITY DEFINER function of the extension); the audit and nonconformity triggers that compare acting persons let such a role through.';
+
 -- The one refusal of a table _is_extension_table() does not accept, shared by
 -- register_table() (IS010), attach_history() (IS210) and attach_workflow()
 -- (IS110): the caller says what was refused, its SQLSTATE and its rule; the

@@ -13091,3 +13091,171 @@ CREATE TRIGGER nonconformity_reject_independent
     BEFORE UPDATE OF status ON iso28000.nonconformity
     FOR EACH ROW WHEN (NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
     EXECUTE FUNCTION iso28000.nonconformity_reject_independent();
+
+-- One helper for "the current role has the privileges of the extension's owner"
+-- (it was written out four times in three trigger functions): _has_owner_privileges(),
+-- and the trigger functions that use it.
+CREATE FUNCTION iso28000._has_owner_privileges()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT pg_catalog.pg_has_role(current_user, n.nspowner, 'USAGE')
+                       FROM pg_catalog.pg_namespace n
+                      WHERE n.nspname OPERATOR(pg_catalog.=) 'iso28000'), false)
+$$;
+COMMENT ON FUNCTION iso28000._has_owner_privileges() IS
+  'Internal: true when the current role has the privileges of the extension''s owner (the owner of schema iso28000: the owner, a superuser, a member of its role, a SECURITY DEFINER function of the extension); the audit and nonconformity triggers that compare acting persons let such a role through.';
+CREATE OR REPLACE FUNCTION iso28000.audit_actor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+    me bigint := iso28000.acting_person(org);
+    conflict text;
+BEGIN
+    IF me IS NULL THEN
+        IF TG_TABLE_NAME = 'audit_finding'
+           AND NOT iso28000._has_owner_privileges() THEN
+            RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
+                            TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                            CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+                  USING ERRCODE = 'IS154',
+                        DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; the independence of who writes a finding can only be judged for a person (ISO 28000 9.2.2).', current_user, org),
+                        HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- the row as it was: a process it named, the person it named
+        conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
+        IF conflict IS NULL AND TG_TABLE_NAME IN ('audit_finding', 'audit_auditee') THEN
+            IF OLD.process_id IS NOT NULL THEN
+                SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+                  FROM iso28000.sms_process pr
+                  JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+                 WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+            END IF;
+        END IF;
+        IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
+            IF OLD.person_id = me THEN
+                conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
+            END IF;
+        END IF;
+    END IF;
+    IF conflict IS NULL AND TG_OP <> 'DELETE' THEN
+        conflict := iso28000.audit_person_conflict(org, NEW.audit_id, me);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+              USING ERRCODE = 'IS152',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings, auditees or team (ISO 28000 9.2.2).',
+                    HINT = 'An auditor of the audit (or a person independent of it) records the change.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
+  'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding is refused to a session acting for nobody unless its role has the privileges of the extension''s owner (IS154).';
+CREATE OR REPLACE FUNCTION iso28000.audit_lead_auditor_acts()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    what text;
+    conflict text;
+BEGIN
+    IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(OLD.org_id, OLD.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'audit % of organisation %: only a person independent of it may cancel it (%)',
+                            OLD.audit_id, OLD.org_id, conflict
+                  USING ERRCODE = 'IS156',
+                        DETAIL = 'Who is examined by an audit may not call it off (ISO 28000 9.2.2: auditors selected to ensure objectivity and impartiality).',
+                        HINT = 'The lead auditor or a manager independent of the audit cancels it, with the reason in status_note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status = 'reported' AND OLD.status IS DISTINCT FROM 'reported' THEN
+        what := 'report it';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'in_progress' THEN
+        what := 'withdraw its report';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'reported'
+          AND (NEW.report, NEW.conclusion, NEW.reported_on) IS DISTINCT FROM (OLD.report, OLD.conclusion, OLD.reported_on) THEN
+        what := 'change its report, conclusion or report date';
+    END IF;
+    IF what IS NULL AND (NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id OR OLD.status = 'planned') THEN
+        RETURN NEW;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NEW;
+    END IF;
+    me := iso28000.acting_person(OLD.org_id);
+    IF what IS NOT NULL AND me IS DISTINCT FROM OLD.lead_auditor_id THEN
+        RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) may %; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.lead_auditor_id, what,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS153',
+                    DETAIL = 'The audit report and its conclusions are the lead auditor''s (ISO 28000 9.2.2, ISO 19011 6.5).',
+                    HINT = 'The lead auditor reports through his own login or an application acting for him (act_as); a manager may hand the audit to another lead auditor.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id AND OLD.status <> 'planned'
+       AND me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+        RAISE EXCEPTION 'audit % of organisation % is %: its lead auditor (person %) changes only by his handing over or by a manager; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.status, OLD.lead_auditor_id,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS155',
+                    DETAIL = 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.',
+                    HINT = 'Ask the lead auditor to hand over, or a manager of the organisation to change it.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); roles with the privileges of the extension''s owner are let through.';
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_reject_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    conflict text;
+    r record;
+BEGIN
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NEW;
+    END IF;
+    FOR r IN SELECT f.audit_id, f.finding_id FROM iso28000.audit_finding f
+              WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id ORDER BY f.finding_id LOOP
+        me := iso28000.acting_person(NEW.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(NEW.org_id, r.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'nonconformity % of organisation % was raised by finding % of audit %: only a person independent of that audit may reject it (%)',
+                            NEW.nonconformity_id, NEW.org_id, r.finding_id, r.audit_id, conflict
+                  USING ERRCODE = 'IS157',
+                        DETAIL = 'Who is examined by an audit may not dismiss its findings (ISO 28000 9.2.2, 10.2).',
+                        HINT = 'A person independent of the audit (its lead auditor, a manager) decides whether it is a nonconformity; the auditee records his view in the description or a note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_reject_independent() IS
+  'Trigger on nonconformity (BEFORE UPDATE, entering rejected): a nonconformity raised by an audit finding is rejected only by an acting person independent of that audit (IS157); roles with the privileges of the extension''s owner are let through.';

@@ -1,0 +1,105 @@
+-- The residuals of the internal-audit trust rules (ISO 28000 9.2.2, 10.2)
+-- that attack_audit_report.sql left written down as not covered, tried as
+-- non-superuser roles (own logins and a delegated application acting for
+-- people through act_as), each refusal with its SQLSTATE and fields, nothing
+-- written, the chain unchanged and verifying.
+BEGIN;
+CREATE EXTENSION iso28000;
+SELECT plan(14);
+
+CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
+CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
+CREATE ROLE tap_rs_tom NOLOGIN;     -- an auditor, audit
+CREATE ROLE tap_rs_bob NOLOGIN;     -- owns the gate process, audit
+CREATE ROLE tap_rs_wes NOLOGIN;     -- works in the gate process (owns an activity and a control of it), audit
+CREATE ROLE tap_rs_app NOLOGIN;     -- a delegated application, audit
+CREATE ROLE tap_rs_app2 NOLOGIN;    -- a delegated application, audit, that never calls act_as
+CREATE ROLE tap_rs_loader NOLOGIN;  -- a member of the extension owner's role (a loader)
+CREATE ROLE tap_rs_trap NOLOGIN;    -- owns a schema of trap functions and operators
+SELECT iso28000.create_organization('RS', 'Audit residuals', 'tap_rs_mgr') AS a \gset
+
+SET SESSION AUTHORIZATION tap_rs_mgr;
+SELECT iso28000.grant_access(:a, 'tap_rs_ann', 'audit');
+SELECT iso28000.grant_access(:a, 'tap_rs_tom', 'audit');
+SELECT iso28000.grant_access(:a, 'tap_rs_bob', 'audit');
+SELECT iso28000.grant_access(:a, 'tap_rs_wes', 'audit');
+SELECT iso28000.grant_access(:a, 'tap_rs_app', 'audit');
+SELECT iso28000.grant_delegation(:a, 'tap_rs_app', 'test application');
+SELECT iso28000.grant_access(:a, 'tap_rs_app2', 'audit');
+SELECT iso28000.grant_access(:a, 'tap_rs_loader', 'write');
+SELECT iso28000.grant_delegation(:a, 'tap_rs_app2', 'second application');
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Mia Manager', 'tap_rs_mgr') RETURNING person_id AS mia \gset
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Ann Auditor', 'tap_rs_ann') RETURNING person_id AS ann \gset
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Tom Teammate', 'tap_rs_tom') RETURNING person_id AS tom \gset
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Bob Owner', 'tap_rs_bob') RETURNING person_id AS bob \gset
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Wes Worker', 'tap_rs_wes') RETURNING person_id AS wes \gset
+INSERT INTO iso28000.sms_process (org_id, name, owner_id) VALUES (:a, 'Gate control', :bob) RETURNING sms_process_id AS gate \gset
+RESET SESSION AUTHORIZATION;
+
+SELECT ok(NOT bool_or(rolsuper), 'none of the actors is a superuser') FROM pg_roles WHERE rolname LIKE 'tap_rs_%';
+\ir include/fields.sql
+GRANT EXECUTE ON FUNCTION pg_temp.fields(text) TO PUBLIC;
+CREATE TEMP TABLE chain (records bigint);
+GRANT SELECT ON chain TO PUBLIC;
+INSERT INTO chain VALUES (0);
+
+-- 5. One helper says whether the current role has the extension owner's privileges.
+SELECT is((SELECT format('%s %s %s %s', p.pronargs, p.prosecdef, p.provolatile, p.proconfig)
+             FROM pg_proc p WHERE p.oid = 'iso28000._has_owner_privileges()'::regprocedure),
+          '0 f s {"search_path=pg_catalog, pg_temp"}',
+          '_has_owner_privileges() takes no argument, runs as the caller, and pins its search_path');
+SELECT throws_ok($$SELECT iso28000._has_owner_privileges('tap_rs_bob')$$, '42883', NULL,
+                 'it answers for the current role only: it cannot be asked about another role');
+SELECT is(iso28000._has_owner_privileges(), true, 'the extension''s owner has its privileges');
+GRANT postgres TO tap_rs_loader;
+SET SESSION AUTHORIZATION tap_rs_loader;
+SELECT is(iso28000._has_owner_privileges(), true, 'so has a member of the owner''s role (a loader)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_bob;
+SELECT is(iso28000._has_owner_privileges(), false, 'a member of an organisation has not');
+RESET SESSION AUTHORIZATION;
+-- a schema of traps first in the path: a pg_has_role and an = that say yes
+CREATE SCHEMA tap_rs_traps AUTHORIZATION tap_rs_trap;
+SET SESSION AUTHORIZATION tap_rs_trap;
+CREATE FUNCTION tap_rs_traps.pg_has_role(name, oid, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE FUNCTION tap_rs_traps.pg_has_role(name, name, text) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE FUNCTION tap_rs_traps.coalesce_trap(name, name) RETURNS boolean LANGUAGE sql AS 'SELECT true';
+CREATE OPERATOR tap_rs_traps.= (LEFTARG = name, RIGHTARG = name, FUNCTION = tap_rs_traps.coalesce_trap);
+GRANT USAGE ON SCHEMA tap_rs_traps TO PUBLIC;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_bob;
+SET search_path = tap_rs_traps, pg_catalog, iso28000;
+SELECT tap_rs_traps.pg_has_role('x', 'y', 'USAGE') AS trap_works, iso28000._has_owner_privileges() AS trapped \gset
+RESET search_path;
+RESET SESSION AUTHORIZATION;
+SELECT is(:'trap_works' || ' ' || :'trapped', 't f', 'with trap functions and operators first in search_path the answer is still no');
+SELECT is((SELECT count(*) FROM pg_proc p
+            WHERE p.pronamespace = 'iso28000'::regnamespace AND p.prosrc LIKE '%nspowner%TG_TABLE_SCHEMA%'), 0::bigint,
+          'no trigger function of the extension writes the owner check out itself any more');
+SELECT is((SELECT string_agg(format('%s:%s', p.proname,
+                                    (length(p.prosrc) - length(replace(p.prosrc, 'iso28000._has_owner_privileges()', '')))
+                                    / length('iso28000._has_owner_privileges()')), ' ' ORDER BY p.proname)
+             FROM pg_proc p WHERE p.pronamespace = 'iso28000'::regnamespace AND p.prosrc LIKE '%_has_owner_privileges()%'),
+          'audit_actor_independent:1 audit_lead_auditor_acts:2 nonconformity_reject_independent:1',
+          'the four owner checks of the audit and nonconformity triggers call the helper');
+
+-- A loader (the owner's privileges) still writes what the rules refuse to persons.
+SET SESSION AUTHORIZATION tap_rs_loader;
+SELECT lives_ok(format($$INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+                         VALUES (%s, 'Loaded audit', '{8}', %s, current_date - 10, current_date - 8)$$, :a, :ann),
+                'a loader plans an audit');
+SELECT lives_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement)
+                         SELECT %s, audit_id, '8.1', 'conforming', 'Loaded finding' FROM iso28000.audit WHERE org_id = %s AND title = 'Loaded audit'$$, :a, :a),
+                'and records a finding while acting for nobody (the IS154 check lets the owner''s privileges through)');
+SELECT is((SELECT count(*) FROM iso28000.audit_finding WHERE org_id = :a AND statement = 'Loaded finding'), 1::bigint, 'the loaded finding is there');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app2;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement)
+                          SELECT %s, audit_id, '8.1', 'conforming', 'x' FROM iso28000.audit WHERE org_id = %s AND title = 'Loaded audit'$$, :a, :a),
+                 'IS154', NULL, 'an application acting for nobody still may not (IS154)');
+RESET SESSION AUTHORIZATION;
+
+SELECT is((SELECT valid FROM iso28000.verify_history(:a)), true, 'the organisation''s chain verifies');
+
+SELECT * FROM finish();
+ROLLBACK;
