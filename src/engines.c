@@ -27,6 +27,7 @@
 #include "engines.h"
 #include "history_image.h"
 #include "history_store.h"
+#include "workflow_internal.h"
 
 static EngineCatalog engine_cat;
 static bool engine_cat_valid = false;
@@ -39,6 +40,8 @@ engine_relcache_callback(Datum arg, Oid relid)
 	iso28000_citus_relcache_invalidate(relid);	/* one callback slot for all */
 	history_store_invalidate(relid);
 	history_register_invalidate(relid);
+	wf_store_invalidate(relid);
+	wf_org_invalidate(relid);
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||

@@ -43,8 +43,11 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -52,11 +55,13 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
@@ -72,8 +77,7 @@
 /* Events of one stored run at most: the step of iso28000.workflow_event_event_id_seq. */
 #define WF_EVENT_RUN_MAX 1048576
 
-/* The columns of iso28000.workflow_event_batch the engine writes, in this order. */
-#define WF_BATCH_NCOLS 13
+/* The columns of iso28000.workflow_event_batch the engine writes, in this order (WF_BATCH_NCOLS). */
 #define WF_BATCH_INSERT \
 	"INSERT INTO iso28000.workflow_event_batch (org_id, events, workflow, table_name, key_columns," \
 	" record_ids, record_keys, from_state, to_state, actor, actor_person, occurred_at, notes)" \
@@ -104,6 +108,7 @@ typedef struct WfRun
 	char		from[NAMEDATALEN];
 	char		to[NAMEDATALEN];
 	TimestampTz when;
+	bool		org_implied;	/* the record's foreign key stands for the organisation check */
 	bool		has_person;		/* the acting person, taken when written */
 	int64		person;
 	int			n;
@@ -122,6 +127,7 @@ static bool wf_callbacks = false;
 
 static void wf_event_check_orgs(const int64 *orgs, int norgs);
 static void wf_runs_write(WfRun *runs);
+static bool wf_org_implied(Relation rel, AttrNumber org_att);
 
 /* The key columns of a table whose key is (org_id, id), as its events name them: "(org_id, x_id)". */
 static char *
@@ -146,6 +152,7 @@ wf_run_new(MemoryContext cxt, const WfTable *t, Relation rel, int64 org, const c
 	strlcpy(r->workflow, t->workflow, NAMEDATALEN);
 	r->table_name = engine_relid(rel);
 	r->relid = RelationGetRelid(rel);
+	r->org_implied = wf_org_implied(rel, t->org_att);
 	r->status_att = t->status_att;
 	if (t->key_is_id)
 		r->key_columns = MemoryContextStrdup(cxt, wf_key_columns(t, RelationGetDescr(rel)));
@@ -521,6 +528,9 @@ wf_runs_write_010(WfRun *runs)
 	}
 }
 
+/* Whether the writer connected to SPI (wf_event_spi()) since wf_event_enter(). */
+static bool wf_spi_connected = false;
+
 /* Switches to the log's owner; nothing the caller can shape runs until wf_event_leave(). */
 static void
 wf_event_enter(Oid *save_userid, int *save_sec)
@@ -529,16 +539,30 @@ wf_event_enter(Oid *save_userid, int *save_sec)
 	SetUserIdAndSecContext(engine_catalog()->workflow_event_owner,
 						   *save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION |
 						   SECURITY_NOFORCE_RLS);
+	wf_spi_connected = false;
+}
+
+/* Connects to SPI, once per write, when a query must run (the fallback, the organisation check). */
+static void
+wf_event_spi(void)
+{
+	if (wf_spi_connected)
+		return;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	wf_spi_connected = true;
 }
 
 /* Back to the caller. */
 static void
 wf_event_leave(Oid save_userid, int save_sec)
 {
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	if (wf_spi_connected)
+	{
+		wf_spi_connected = false;
+		if (SPI_finish() != SPI_OK_FINISH)
+			elog(ERROR, "SPI_finish failed");
+	}
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
@@ -590,7 +614,8 @@ wf_runs_write(WfRun *runs)
 	{
 		int			offset;
 
-		wf_event_add_org(&orgs, &norgs, &orgcap, r->org);
+		if (!r->org_implied)
+			wf_event_add_org(&orgs, &norgs, &orgcap, r->org);
 		/* The acting person, as a fact at write time (src/actor.c; cached per statement). */
 		r->has_person = iso28000_acting_person(r->org, &r->person);
 		for (offset = 0; offset < r->n; offset += WF_EVENT_RUN_MAX)
@@ -610,9 +635,20 @@ wf_runs_write(WfRun *runs)
 	wf_event_check_orgs(orgs, norgs);
 	if (!OidIsValid(engine_catalog()->workflow_event_batch))
 	{
+		wf_event_spi();
 		wf_runs_write_010(runs);
 		nrows = 0;
 	}
+	else if (wf_store_open(engine_catalog()->workflow_event_batch))
+	{
+		/* through the table access method (workflow_event_store.c) */
+		for (i = 0; i < nrows; i++)
+			wf_store_insert(rows[i].values, rows[i].nulls);
+		wf_store_close();
+		nrows = 0;
+	}
+	else
+		wf_event_spi();
 	for (i = 0; i < nrows; i++)
 	{
 		/*
@@ -658,6 +694,198 @@ wf_slot_status(TupleTableSlot *slot, AttrNumber att, char *buf)
 	return true;
 }
 
+/*
+ * When the organisation check can go (doc/workflow.md, "The organisation of
+ * an event").  Every event's organisation is the org_id of the row its
+ * statement wrote (the new row).  When that column is the register's own
+ * foreign key to iso28000.organization, validated and enforced (its check
+ * triggers on the register and its action triggers on organization enabled,
+ * and the session not in replica mode, where none of them fires), the
+ * register's key already gives what the check gave:
+ *
+ * - the organisation exists: an INSERT, or an UPDATE that changes org_id (or
+ *   whose row this transaction inserted), has the foreign key's own check
+ *   (RI_FKey_check), which key-share locks the organisation row exactly as
+ *   the event writer's check did, before the statement's AFTER STATEMENT
+ *   trigger writes the events (or, deferred, before the commit);
+ * - an UPDATE that keeps org_id changes a row that references the
+ *   organisation, and holds that row's lock until it ends.  A concurrent
+ *   DELETE of the organisation then either finds the row (ON DELETE NO
+ *   ACTION or RESTRICT: refused, 23503, at once instead of after waiting for
+ *   the key-share lock) or must delete or update it (CASCADE, SET NULL, SET
+ *   DEFAULT: it waits for the transition's transaction, so the organisation
+ *   exists when the events commit, as it did behind the key-share lock; once
+ *   that DELETE commits, the rows and the organisation are gone and the
+ *   events stay, as they did before: the log has no foreign key).  A DELETE
+ *   that committed first leaves no row to transition (READ COMMITTED: the
+ *   UPDATE finds nothing; REPEATABLE READ: 40001).
+ *
+ * test/specs/workflow_event_org.spec races these.  Anything else (no such
+ * key, NOT VALID, a trigger disabled, a partition whose key is its parent's,
+ * Citus, replica mode) keeps the check.  The answer is kept per register
+ * until a relcache invalidation of it or of organization.
+ */
+typedef struct WfOrgImplied
+{
+	Oid			relid;			/* hash key */
+	bool		implied;
+} WfOrgImplied;
+
+static HTAB *wf_org_cache = NULL;
+static Oid	wf_org_rel = InvalidOid;	/* iso28000.organization when the cache was filled */
+static uint64 wf_org_generation = 0;	/* counts invalidations */
+
+/* See workflow_internal.h; called from the engines' relcache callback. */
+void
+wf_org_invalidate(Oid relid)
+{
+	wf_org_generation++;
+	if (wf_org_cache == NULL)
+		return;
+	if (!OidIsValid(relid) || relid == wf_org_rel)
+	{
+		HASH_SEQ_STATUS st;
+		WfOrgImplied *e;
+
+		hash_seq_init(&st, wf_org_cache);
+		while ((e = hash_seq_search(&st)) != NULL)
+			(void) hash_search(wf_org_cache, &e->relid, HASH_REMOVE, NULL);
+		wf_org_rel = InvalidOid;	/* looked up again: the extension may have been made again */
+	}
+	else
+		(void) hash_search(wf_org_cache, &relid, HASH_REMOVE, NULL);
+}
+
+/* Whether a trigger fires outside replica mode (the check is not made in replica mode). */
+static inline bool
+wf_trigger_fires(const Trigger *tg)
+{
+	return tg->tgenabled == TRIGGER_FIRES_ON_ORIGIN || tg->tgenabled == TRIGGER_FIRES_ALWAYS;
+}
+
+/* Whether one single-column array of a pg_constraint row holds exactly attnum. */
+static bool
+wf_con_single(HeapTuple tup, AttrNumber attr, AttrNumber attnum)
+{
+	bool		isnull;
+	Datum		d = SysCacheGetAttr(CONSTROID, tup, attr, &isnull);
+	ArrayType  *a;
+
+	if (isnull)
+		return false;
+	a = DatumGetArrayTypeP(d);
+	return ARR_NDIM(a) == 1 && ARR_DIMS(a)[0] == 1 && !ARR_HASNULL(a) &&
+		ARR_ELEMTYPE(a) == INT2OID && ((int16 *) ARR_DATA_PTR(a))[0] == attnum;
+}
+
+/* Whether constraint conoid is an enforced foreign key from rel's org_att to organization's org_id. */
+static bool
+wf_org_fk_enforced(Relation rel, AttrNumber org_att, Oid conoid, Relation org)
+{
+	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+	bool		ok;
+	int			i;
+	int			on_register = 0;
+	int			on_org = 0;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	con = (Form_pg_constraint) GETSTRUCT(tup);
+	ok = con->contype == CONSTRAINT_FOREIGN && con->convalidated &&
+		con->conrelid == RelationGetRelid(rel) && con->confrelid == RelationGetRelid(org) &&
+		wf_con_single(tup, Anum_pg_constraint_conkey, org_att) &&
+		wf_con_single(tup, Anum_pg_constraint_confkey,
+					  get_attnum(RelationGetRelid(org), "org_id"));
+	ReleaseSysCache(tup);
+	if (!ok)
+		return false;
+	/* its check triggers on the register (insert, update) and its actions on organization (delete, update) */
+	for (i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+		if (rel->trigdesc->triggers[i].tgconstraint == conoid)
+		{
+			if (!wf_trigger_fires(&rel->trigdesc->triggers[i]))
+				return false;
+			on_register++;
+		}
+	for (i = 0; org->trigdesc != NULL && i < org->trigdesc->numtriggers; i++)
+		if (org->trigdesc->triggers[i].tgconstraint == conoid)
+		{
+			if (!wf_trigger_fires(&org->trigdesc->triggers[i]))
+				return false;
+			on_org++;
+		}
+	return on_register == 2 && on_org == 2;
+}
+
+/* Decides wf_org_implied() for a register (no cache). */
+static bool
+wf_org_implied_build(Relation rel, AttrNumber org_att)
+{
+	Relation	org;
+	bool		implied = false;
+	int			i;
+
+	if (!OidIsValid(wf_org_rel) || rel->trigdesc == NULL ||
+		OidIsValid(get_extension_oid("citus", true)))
+		return false;
+	org = table_open(wf_org_rel, AccessShareLock);
+	for (i = 0; i < rel->trigdesc->numtriggers && !implied; i++)
+	{
+		Trigger    *tg = &rel->trigdesc->triggers[i];
+
+		if (tg->tgfoid == F_RI_FKEY_CHECK_INS && tg->tgconstrrelid == wf_org_rel)
+			implied = wf_org_fk_enforced(rel, org_att, tg->tgconstraint, org);
+	}
+	table_close(org, AccessShareLock);
+	return implied;
+}
+
+/* Whether the organisation of rel's events needs no check of its own (above). */
+static bool
+wf_org_implied(Relation rel, AttrNumber org_att)
+{
+	WfOrgImplied *e;
+	Oid			relid = RelationGetRelid(rel);
+	Oid			org_rel;
+	bool		found;
+	bool		implied;
+	uint64		generation;
+
+	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
+		return false;
+	if (wf_org_cache == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(WfOrgImplied);
+		ctl.hcxt = CacheMemoryContext;
+		wf_org_cache = hash_create("iso28000 workflow event organisation", 16, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	if (!OidIsValid(wf_org_rel))
+	{
+		org_rel = get_relname_relid("organization", engine_catalog()->nsp);
+		wf_org_invalidate(InvalidOid);
+		wf_org_rel = org_rel;
+	}
+	e = hash_search(wf_org_cache, &relid, HASH_FIND, NULL);
+	if (e != NULL)
+		return e->implied;
+	/* made again when an invalidation arrived while it was made (it takes a lock) */
+	do
+	{
+		generation = wf_org_generation;
+		implied = wf_org_implied_build(rel, org_att);
+	} while (generation != wf_org_generation);
+	if (!OidIsValid(wf_org_rel))
+		return implied;			/* the cache was emptied meanwhile: asked again next time */
+	e = hash_search(wf_org_cache, &relid, HASH_ENTER, &found);
+	e->implied = implied;
+	return implied;
+}
+
 /* Kept plan of the organisation check that stands for the log's foreign key. */
 static SPIPlanPtr wf_org_plan = NULL;
 
@@ -674,6 +902,8 @@ wf_event_check_orgs(const int64 *orgs, int norgs)
 	Oid			argtypes[1] = {INT8OID};
 	int			i;
 
+	if (norgs > 0)
+		wf_event_spi();
 	for (i = 0; i < norgs; i++)
 	{
 		Datum		values[1] = {Int64GetDatum(orgs[i])};

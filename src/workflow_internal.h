@@ -129,4 +129,20 @@ extern void wf_log_event(const WfTable *t, Relation rel, TupleTableSlot *slot, H
 extern void wf_event_collect(const WfTable *t, Relation rel, TupleTableSlot *slot, HeapTuple tup,
 							 const char *from, const char *to, TimestampTz when);
 
+/*
+ * workflow_event_store.c: the event log's stored runs written without the
+ * executor.  wf_store_open() (as the log's owner) locks the table and says
+ * whether it can be written directly; if so, wf_store_insert() appends a row
+ * (values of the WF_BATCH_NCOLS columns in the order of WF_BATCH_INSERT in
+ * workflow_event.c, nulls 'n' or ' ') and wf_store_close() closes it.
+ */
+#define WF_BATCH_NCOLS 13
+extern bool wf_store_open(Oid relid);
+extern void wf_store_insert(const Datum *values, const char *nulls);
+extern void wf_store_close(void);
+extern void wf_store_invalidate(Oid relid);
+
+/* workflow_event.c: drops what it knows of a register's foreign key to organization */
+extern void wf_org_invalidate(Oid relid);
+
 #endif							/* ISO28000_WORKFLOW_INTERNAL_H */

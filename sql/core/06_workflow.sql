@@ -114,9 +114,11 @@ SELECT pg_catalog.pg_extension_config_dump('iso28000.workflow_required_column', 
 -- workflow_event shows one row per event.  Event ids: first_event_id +
 -- position - 1, the runs' first ids taken from a sequence that steps by
 -- 1048576, the most events a stored run holds.
--- No foreign key to iso28000.organization: the engine checks (and key-share
--- locks) each organisation once per statement instead of once per event
--- (src/workflow_event.c), and every event's organisation is its record's.
+-- No foreign key to iso28000.organization: every event's organisation is
+-- its record's, which the register's own foreign key guarantees; where no
+-- enforced key does, the engine checks (and key-share locks) each
+-- organisation once per statement instead of once per event
+-- (src/workflow_event.c, doc/workflow.md).
 CREATE SEQUENCE iso28000.workflow_event_event_id_seq AS bigint INCREMENT BY 1048576;
 CREATE TABLE iso28000.workflow_event_batch (
   org_id         bigint NOT NULL,
