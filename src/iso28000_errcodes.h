@@ -129,6 +129,8 @@
 #define ERRCODE_ISO28000_AUDIT_CANCEL_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','6')
 /* 9.2.2, 10.2: a nonconformity raised by an audit finding rejected by an acting person who is not independent of that audit */
 #define ERRCODE_ISO28000_AUDIT_NC_REJECT_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','7')
+/* 9.2.2: an auditee or a member of an audit's team written or removed by a session acting for nobody */
+#define ERRCODE_ISO28000_AUDIT_PLAN_NO_PERSON		MAKE_SQLSTATE('I','S','1','5','8')
 
 /* IS2xx: history chain */
 

@@ -386,9 +386,9 @@ COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
 -- application that did not call act_as() in this transaction, a role without
 -- a person) cannot record, change or remove one (IS154); only a role with the
 -- privileges of the extension's owner (a loader, a restore), which could
--- switch the trigger off anyway, still may.  Auditees and team members
--- written by a session acting for nobody are compared with nobody; the
--- history records its role.
+-- switch the trigger off anyway, still may.  Auditees and team members too
+-- need a person who writes them (IS158): who chooses what an audit examines
+-- and who audits it can only be judged independent for a person.
 CREATE FUNCTION iso28000.audit_actor_independent()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -400,8 +400,10 @@ DECLARE
     conflict text;
 BEGIN
     IF me IS NULL THEN
-        IF TG_TABLE_NAME = 'audit_finding'
-           AND NOT iso28000._has_owner_privileges() THEN
+        IF iso28000._has_owner_privileges() THEN
+            RETURN NULL;
+        END IF;
+        IF TG_TABLE_NAME = 'audit_finding' THEN
             RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
                             TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
                             CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
@@ -410,7 +412,15 @@ BEGIN
                         HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
                         SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
         END IF;
-        RETURN NULL;
+        RAISE EXCEPTION '%.% of organisation %: % of audit % needs a person who % it; the session acts for nobody',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                        CASE WHEN TG_TABLE_NAME = 'audit_auditee' THEN 'an auditee' ELSE 'a member of the team' END,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END,
+                        CASE TG_OP WHEN 'INSERT' THEN 'adds' WHEN 'UPDATE' THEN 'changes' ELSE 'removes' END
+              USING ERRCODE = 'IS158',
+                    DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; who chooses what an audit examines and who audits can only be judged independent for a person (ISO 28000 9.2.2).', current_user, org),
+                    HINT = 'Plan the audit through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
     END IF;
     IF TG_OP <> 'INSERT' THEN
         -- the row as it was: a process it named, the person it named
@@ -445,7 +455,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
-  'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding is refused to a session acting for nobody unless its role has the privileges of the extension''s owner (IS154).';
+  'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding (IS154), an auditee or a team member (IS158) is refused to a session acting for nobody unless its role has the privileges of the extension''s owner.';
 CREATE TRIGGER audit_actor_independent
     AFTER INSERT OR UPDATE OR DELETE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_actor_independent();

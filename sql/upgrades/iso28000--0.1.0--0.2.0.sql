@@ -13259,3 +13259,72 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_reject_independent() IS
   'Trigger on nonconformity (BEFORE UPDATE, entering rejected): a nonconformity raised by an audit finding is rejected only by an acting person independent of that audit (IS157); roles with the privileges of the extension''s owner are let through.';
+
+-- Auditees and audit-team members are written by a person, as findings are (IS158).
+CREATE OR REPLACE FUNCTION iso28000.audit_actor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+    me bigint := iso28000.acting_person(org);
+    conflict text;
+BEGIN
+    IF me IS NULL THEN
+        IF iso28000._has_owner_privileges() THEN
+            RETURN NULL;
+        END IF;
+        IF TG_TABLE_NAME = 'audit_finding' THEN
+            RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
+                            TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                            CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+                  USING ERRCODE = 'IS154',
+                        DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; the independence of who writes a finding can only be judged for a person (ISO 28000 9.2.2).', current_user, org),
+                        HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+        END IF;
+        RAISE EXCEPTION '%.% of organisation %: % of audit % needs a person who % it; the session acts for nobody',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                        CASE WHEN TG_TABLE_NAME = 'audit_auditee' THEN 'an auditee' ELSE 'a member of the team' END,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END,
+                        CASE TG_OP WHEN 'INSERT' THEN 'adds' WHEN 'UPDATE' THEN 'changes' ELSE 'removes' END
+              USING ERRCODE = 'IS158',
+                    DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; who chooses what an audit examines and who audits can only be judged independent for a person (ISO 28000 9.2.2).', current_user, org),
+                    HINT = 'Plan the audit through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- the row as it was: a process it named, the person it named
+        conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
+        IF conflict IS NULL AND TG_TABLE_NAME IN ('audit_finding', 'audit_auditee') THEN
+            IF OLD.process_id IS NOT NULL THEN
+                SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+                  FROM iso28000.sms_process pr
+                  JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+                 WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+            END IF;
+        END IF;
+        IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
+            IF OLD.person_id = me THEN
+                conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
+            END IF;
+        END IF;
+    END IF;
+    IF conflict IS NULL AND TG_OP <> 'DELETE' THEN
+        conflict := iso28000.audit_person_conflict(org, NEW.audit_id, me);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+              USING ERRCODE = 'IS152',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings, auditees or team (ISO 28000 9.2.2).',
+                    HINT = 'An auditor of the audit (or a person independent of it) records the change.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
+  'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding (IS154), an auditee or a team member (IS158) is refused to a session acting for nobody unless its role has the privileges of the extension''s owner.';

@@ -5,7 +5,7 @@
 -- written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(14);
+SELECT plan(29);
 
 CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
@@ -14,6 +14,7 @@ CREATE ROLE tap_rs_bob NOLOGIN;     -- owns the gate process, audit
 CREATE ROLE tap_rs_wes NOLOGIN;     -- works in the gate process (owns an activity and a control of it), audit
 CREATE ROLE tap_rs_app NOLOGIN;     -- a delegated application, audit
 CREATE ROLE tap_rs_app2 NOLOGIN;    -- a delegated application, audit, that never calls act_as
+CREATE ROLE tap_rs_ghost NOLOGIN;   -- audit, with no person
 CREATE ROLE tap_rs_loader NOLOGIN;  -- a member of the extension owner's role (a loader)
 CREATE ROLE tap_rs_trap NOLOGIN;    -- owns a schema of trap functions and operators
 SELECT iso28000.create_organization('RS', 'Audit residuals', 'tap_rs_mgr') AS a \gset
@@ -27,6 +28,7 @@ SELECT iso28000.grant_access(:a, 'tap_rs_app', 'audit');
 SELECT iso28000.grant_delegation(:a, 'tap_rs_app', 'test application');
 SELECT iso28000.grant_access(:a, 'tap_rs_app2', 'audit');
 SELECT iso28000.grant_access(:a, 'tap_rs_loader', 'write');
+SELECT iso28000.grant_access(:a, 'tap_rs_ghost', 'audit');
 SELECT iso28000.grant_delegation(:a, 'tap_rs_app2', 'second application');
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Mia Manager', 'tap_rs_mgr') RETURNING person_id AS mia \gset
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Ann Auditor', 'tap_rs_ann') RETURNING person_id AS ann \gset
@@ -98,6 +100,58 @@ SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, 
                           SELECT %s, audit_id, '8.1', 'conforming', 'x' FROM iso28000.audit WHERE org_id = %s AND title = 'Loaded audit'$$, :a, :a),
                  'IS154', NULL, 'an application acting for nobody still may not (IS154)');
 RESET SESSION AUTHORIZATION;
+
+-- Ann plans the audit of Bob's gate process, with Tom on the team.
+SET SESSION AUTHORIZATION tap_rs_ann;
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+     VALUES (:a, 'Gate audit', '{8}', :ann, current_date - 10, current_date - 8) RETURNING audit_id AS aud \gset
+INSERT INTO iso28000.audit_auditee (org_id, audit_id, process_id) VALUES (:a, :aud, :gate) RETURNING auditee_id AS ae \gset
+INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (:a, :aud, :tom) RETURNING team_member_id AS tm \gset
+RESET SESSION AUTHORIZATION;
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+
+-- 2. Auditees and the team are written by a person, as findings are.
+SET SESSION AUTHORIZATION tap_rs_app2;   -- delegated, but no act_as in this transaction
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :mia),
+                 'IS158', NULL, 'an application acting for nobody cannot add an auditee (IS158)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :mia)),
+          'IS158 iso28000.audit_auditee.audit_id', 'IS158 names audit_auditee and audit_id');
+SELECT throws_like(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :mia),
+                   format('iso28000.audit_auditee of organisation %s: an auditee of audit %s needs a person who adds it; the session acts for nobody', :a, :aud),
+                   'the refusal names the table, the organisation and the audit');
+SELECT throws_ok(format($$UPDATE iso28000.audit_auditee SET note = 'only the gate office' WHERE org_id = %s AND auditee_id = %s$$, :a, :ae),
+                 'IS158', NULL, '...nor change one (IS158)');
+SELECT throws_ok(format($$DELETE FROM iso28000.audit_auditee WHERE org_id = %s AND auditee_id = %s$$, :a, :ae),
+                 'IS158', NULL, '...nor take the process out of the audit (IS158)');
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :wes),
+                 'IS158', NULL, '...nor put someone on the team (IS158)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :wes)),
+          'IS158 iso28000.audit_team_member.audit_id', 'IS158 names audit_team_member and audit_id');
+SELECT throws_ok(format($$UPDATE iso28000.audit_team_member SET role = 'observer' WHERE org_id = %s AND team_member_id = %s$$, :a, :tm),
+                 'IS158', NULL, '...nor change a member''s role (IS158)');
+SELECT throws_ok(format($$DELETE FROM iso28000.audit_team_member WHERE org_id = %s AND team_member_id = %s$$, :a, :tm),
+                 'IS158', NULL, '...nor take an auditor off the team (IS158)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_ghost;  -- a role with no person
+SELECT throws_ok(format($$DELETE FROM iso28000.audit_team_member WHERE org_id = %s AND team_member_id = %s$$, :a, :tm),
+                 'IS158', NULL, 'a role with no person cannot take an auditor off the team (IS158)');
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :mia),
+                 'IS158', NULL, '...nor add an auditee (IS158)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT format('%s %s', (SELECT string_agg(coalesce(process_id::text, '-') || '/' || coalesce(person_id::text, '-') || '/' || coalesce(note, ''), ',')
+                                      FROM iso28000.audit_auditee WHERE org_id = :a AND audit_id = :aud),
+                                  (SELECT string_agg(person_id || ' ' || role, ',') FROM iso28000.audit_team_member WHERE org_id = :a AND audit_id = :aud))),
+          format('%s/-/ %s auditor', :gate, :tom), 'the auditees and the team are as Ann planned them');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused statements added nothing to the chain');
+SET SESSION AUTHORIZATION tap_rs_app;
+SELECT iso28000.act_as(:a, :ann);
+SELECT lives_ok(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud, :mia),
+                'acting for Ann, the application adds an auditee');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT h.acting_person FROM iso28000.history h
+            WHERE h.org_id = :a AND h.table_name = 'iso28000.audit_auditee' AND h.operation = 'INSERT'
+            ORDER BY h.seq DESC LIMIT 1), :ann::bigint, 'the history names Ann as the person who added it');
 
 SELECT is((SELECT valid FROM iso28000.verify_history(:a)), true, 'the organisation''s chain verifies');
 
