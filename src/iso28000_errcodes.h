@@ -131,6 +131,8 @@
 #define ERRCODE_ISO28000_AUDIT_NC_REJECT_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','5','7')
 /* 9.2.2: an auditee or a member of an audit's team written or removed by a session acting for nobody */
 #define ERRCODE_ISO28000_AUDIT_PLAN_NO_PERSON		MAKE_SQLSTATE('I','S','1','5','8')
+/* 9.2.2: an audit's fieldwork started by an acting person who is neither its lead auditor nor a manager */
+#define ERRCODE_ISO28000_AUDIT_START_NOT_LEAD		MAKE_SQLSTATE('I','S','1','5','9')
 
 /* IS2xx: history chain */
 

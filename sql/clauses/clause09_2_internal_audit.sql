@@ -477,9 +477,13 @@ CREATE TRIGGER audit_actor_independent
 -- (IS155): otherwise whoever may write could name himself lead and report.
 -- Whoever cancels an audit is a person independent of it (IS156): the owner
 -- of an audited process cannot call off the audit of his own process.
--- A session acting for nobody is refused all three; a role with the privileges of
--- the extension's owner (a loader, a restore), which could switch the trigger
--- off anyway, is not.
+-- Fieldwork (planned to in_progress) is started by the lead auditor, as the
+-- audit stood before the statement, or by a manager (IS159), as IS155 decides
+-- who may change the lead auditor.
+-- A session acting for nobody is refused all four (a manager's role still
+-- starts fieldwork and changes the lead auditor); a role with the privileges
+-- of the extension's owner (a loader, a restore), which could switch the
+-- trigger off anyway, is let through.
 CREATE FUNCTION iso28000.audit_lead_auditor_acts()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -504,6 +508,19 @@ BEGIN
                         SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
         END IF;
         RETURN NEW;
+    END IF;
+    IF NEW.status = 'in_progress' AND OLD.status = 'planned'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        IF me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+            RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) or a manager may start its fieldwork; the acting person is %',
+                            OLD.audit_id, OLD.org_id, OLD.lead_auditor_id,
+                            coalesce('person ' || me, 'nobody (the session acts for no person)')
+                  USING ERRCODE = 'IS159',
+                        DETAIL = 'The audit team leader opens the fieldwork of the audit he leads (ISO 28000 9.2.2, ISO 19011 6.4); those who manage the audit programme may start it for him (ISO 19011 5.5).',
+                        HINT = 'The lead auditor starts it through his own login or an application acting for him (act_as), or a manager of the organisation does.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
     END IF;
     IF NEW.status = 'reported' AND OLD.status IS DISTINCT FROM 'reported' THEN
         what := 'report it';
@@ -543,7 +560,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
-  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); roles with the privileges of the extension''s owner are let through.';
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';
 CREATE TRIGGER audit_lead_auditor_acts
     BEFORE UPDATE ON iso28000.audit
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_lead_auditor_acts();

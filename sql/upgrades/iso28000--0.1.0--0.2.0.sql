@@ -13328,3 +13328,82 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.audit_actor_independent() IS
   'Trigger on audit_finding, audit_auditee and audit_team_member: the acting person who writes or removes a row must be independent of the audit: own no process it examines and not be one of its auditees (IS152); a finding (IS154), an auditee or a team member (IS158) is refused to a session acting for nobody unless its role has the privileges of the extension''s owner.';
+
+-- An audit's fieldwork is started by its lead auditor or a manager (IS159).
+CREATE OR REPLACE FUNCTION iso28000.audit_lead_auditor_acts()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    what text;
+    conflict text;
+BEGIN
+    IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(OLD.org_id, OLD.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'audit % of organisation %: only a person independent of it may cancel it (%)',
+                            OLD.audit_id, OLD.org_id, conflict
+                  USING ERRCODE = 'IS156',
+                        DETAIL = 'Who is examined by an audit may not call it off (ISO 28000 9.2.2: auditors selected to ensure objectivity and impartiality).',
+                        HINT = 'The lead auditor or a manager independent of the audit cancels it, with the reason in status_note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status = 'in_progress' AND OLD.status = 'planned'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        IF me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+            RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) or a manager may start its fieldwork; the acting person is %',
+                            OLD.audit_id, OLD.org_id, OLD.lead_auditor_id,
+                            coalesce('person ' || me, 'nobody (the session acts for no person)')
+                  USING ERRCODE = 'IS159',
+                        DETAIL = 'The audit team leader opens the fieldwork of the audit he leads (ISO 28000 9.2.2, ISO 19011 6.4); those who manage the audit programme may start it for him (ISO 19011 5.5).',
+                        HINT = 'The lead auditor starts it through his own login or an application acting for him (act_as), or a manager of the organisation does.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+    END IF;
+    IF NEW.status = 'reported' AND OLD.status IS DISTINCT FROM 'reported' THEN
+        what := 'report it';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'in_progress' THEN
+        what := 'withdraw its report';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'reported'
+          AND (NEW.report, NEW.conclusion, NEW.reported_on) IS DISTINCT FROM (OLD.report, OLD.conclusion, OLD.reported_on) THEN
+        what := 'change its report, conclusion or report date';
+    END IF;
+    IF what IS NULL AND (NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id OR OLD.status = 'planned') THEN
+        RETURN NEW;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NEW;
+    END IF;
+    me := iso28000.acting_person(OLD.org_id);
+    IF what IS NOT NULL AND me IS DISTINCT FROM OLD.lead_auditor_id THEN
+        RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) may %; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.lead_auditor_id, what,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS153',
+                    DETAIL = 'The audit report and its conclusions are the lead auditor''s (ISO 28000 9.2.2, ISO 19011 6.5).',
+                    HINT = 'The lead auditor reports through his own login or an application acting for him (act_as); a manager may hand the audit to another lead auditor.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id AND OLD.status <> 'planned'
+       AND me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+        RAISE EXCEPTION 'audit % of organisation % is %: its lead auditor (person %) changes only by his handing over or by a manager; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.status, OLD.lead_auditor_id,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS155',
+                    DETAIL = 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.',
+                    HINT = 'Ask the lead auditor to hand over, or a manager of the organisation to change it.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';

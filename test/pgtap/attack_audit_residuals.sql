@@ -5,7 +5,7 @@
 -- written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(29);
+SELECT plan(40);
 
 CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
@@ -82,8 +82,8 @@ SELECT is((SELECT string_agg(format('%s:%s', p.proname,
                                     (length(p.prosrc) - length(replace(p.prosrc, 'iso28000._has_owner_privileges()', '')))
                                     / length('iso28000._has_owner_privileges()')), ' ' ORDER BY p.proname)
              FROM pg_proc p WHERE p.pronamespace = 'iso28000'::regnamespace AND p.prosrc LIKE '%_has_owner_privileges()%'),
-          'audit_actor_independent:1 audit_lead_auditor_acts:2 nonconformity_reject_independent:1',
-          'the four owner checks of the audit and nonconformity triggers call the helper');
+          'audit_actor_independent:1 audit_lead_auditor_acts:3 nonconformity_reject_independent:1',
+          'the owner checks of the audit and nonconformity triggers call the helper');
 
 -- A loader (the owner's privileges) still writes what the rules refuse to persons.
 SET SESSION AUTHORIZATION tap_rs_loader;
@@ -152,6 +152,50 @@ RESET SESSION AUTHORIZATION;
 SELECT is((SELECT h.acting_person FROM iso28000.history h
             WHERE h.org_id = :a AND h.table_name = 'iso28000.audit_auditee' AND h.operation = 'INSERT'
             ORDER BY h.seq DESC LIMIT 1), :ann::bigint, 'the history names Ann as the person who added it');
+
+-- 3. Fieldwork is started by the lead auditor or a manager.
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_tom;
+SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                 'IS159', NULL, 'an auditor of the team who is not its lead cannot start the fieldwork (IS159)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud)),
+          'IS159 iso28000.audit.status', 'IS159 names the table and status');
+SELECT throws_like(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                   format('audit %s of organisation %s: only its lead auditor (person %s) or a manager may start its fieldwork; the acting person is person %s', :aud, :a, :ann, :tom),
+                   'the refusal names the audit, its lead auditor and who acted');
+SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10, lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud),
+                 'IS159', NULL, '...nor by naming himself lead auditor in the same statement (IS159)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_bob;
+SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                 'IS159', NULL, 'nor can the owner of the audited process (IS159)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app;
+SELECT iso28000.act_as(:a, :tom);
+SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                 'IS159', NULL, 'nor an application acting for a team member (IS159)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app2;
+SELECT throws_like(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                   '%may start its fieldwork; the acting person is nobody%', 'nor an application acting for nobody (IS159)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT status || ' ' || lead_auditor_id || ' ' || coalesce(started_on::text, '-') FROM iso28000.audit WHERE org_id = :a AND audit_id = :aud),
+          'planned ' || :ann || ' -', 'the audit is still planned, led by Ann, not started');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused starts added nothing to the chain');
+SET SESSION AUTHORIZATION tap_rs_app;
+SELECT iso28000.act_as(:a, :ann);
+SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 10 WHERE org_id = %s AND audit_id = %s$$, :a, :aud),
+                'acting for Ann, the lead auditor, the application starts the fieldwork');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_ann;
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+     VALUES (:a, 'Second gate audit', '{8}', :ann, current_date - 5, current_date - 4) RETURNING audit_id AS aud2 \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_mgr;
+SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 5 WHERE org_id = %s AND audit_id = %s$$, :a, :aud2),
+                'a manager may start the fieldwork of an audit he does not lead');
+RESET SESSION AUTHORIZATION;
 
 SELECT is((SELECT valid FROM iso28000.verify_history(:a)), true, 'the organisation''s chain verifies');
 
