@@ -133,6 +133,8 @@
 #define ERRCODE_ISO28000_AUDIT_PLAN_NO_PERSON		MAKE_SQLSTATE('I','S','1','5','8')
 /* 9.2.2: an audit's fieldwork started by an acting person who is neither its lead auditor nor a manager */
 #define ERRCODE_ISO28000_AUDIT_START_NOT_LEAD		MAKE_SQLSTATE('I','S','1','5','9')
+/* 9.2.2: an auditor (lead or team) works in a process the audit examines (owns an activity or a control of it) */
+#define ERRCODE_ISO28000_AUDITOR_WORKS_IN_PROCESS	MAKE_SQLSTATE('I','S','1','6','0')
 
 /* IS2xx: history chain */
 

@@ -285,9 +285,62 @@ COMMENT ON COLUMN iso28000.audit_examined_process.audit_id IS 'The audit.';
 COMMENT ON COLUMN iso28000.audit_examined_process.process_id IS 'An SMS process it examines.';
 GRANT SELECT ON iso28000.audit_examined_process TO PUBLIC;
 
+-- Who works in each SMS process, as the registers record it: the owner of
+-- each of its activities still performed (8.1, 8.2: activity.owner_id) and of
+-- each of its controls not retired (8.4, 8.5: control.owner_id).  An auditor
+-- who does such work audits his own work when the audit examines the process
+-- (9.2.2).  The process's own owner (sms_process.owner_id) is not listed: the
+-- independence rules name him apart.  SMS roles and their holders (5.3:
+-- sms_role, role_assignment) name responsibilities but no process, so they
+-- cannot say who works in one.
+CREATE VIEW iso28000.sms_process_worker WITH (security_invoker = true) AS
+SELECT a.org_id, a.sms_process_id, a.owner_id AS person_id, 'activity'::text AS works_through,
+       a.activity_id AS record_id, a.name AS record_name
+  FROM iso28000.activity a
+ WHERE a.owner_id IS NOT NULL AND a.active
+UNION ALL
+SELECT c.org_id, c.sms_process_id, c.owner_id, 'control'::text, c.control_id, c.code
+  FROM iso28000.control c
+ WHERE c.owner_id IS NOT NULL AND c.sms_process_id IS NOT NULL AND c.retired_on IS NULL;
+COMMENT ON VIEW iso28000.sms_process_worker IS
+  'ISO 28000 4.4, 8.1, 8.2, 8.4, 9.2.2: The people who work in each SMS process: the owners of its activities still performed and of its controls not retired; an auditor who works in a process the audit examines audits his own work.';
+COMMENT ON COLUMN iso28000.sms_process_worker.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.sms_process_worker.sms_process_id IS 'The SMS process.';
+COMMENT ON COLUMN iso28000.sms_process_worker.person_id IS 'A person who works in it.';
+COMMENT ON COLUMN iso28000.sms_process_worker.works_through IS 'What makes the person work in it: activity (owns an activity of it that is still performed) or control (owns a control of it that is not retired).';
+COMMENT ON COLUMN iso28000.sms_process_worker.record_id IS 'The activity_id or control_id.';
+COMMENT ON COLUMN iso28000.sms_process_worker.record_name IS 'The activity''s name or the control''s code.';
+GRANT SELECT ON iso28000.sms_process_worker TO PUBLIC;
+
+-- Why one of the audit's auditors (lead or team) audits his own work, as
+-- text, or NULL: the first who works in a process the audit examines.
+CREATE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
+    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                  w.works_through, w.record_id, w.record_name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+      JOIN auditors au ON au.person_id = w.person_id
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+     WHERE x.org_id = org AND x.audit_id = audit
+     ORDER BY pr.sms_process_id, w.works_through, w.record_id
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION iso28000.audit_worker_conflict(bigint, bigint) IS
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does.';
+
 -- Why the audit's auditors are not independent, as text, or NULL: the first
 -- process it examines that one of its auditors (lead or team) owns, else the
--- first of its auditors who is also one of its auditees (auditing his own work).
+-- first of its auditors who is also one of its auditees, else the first who
+-- works in a process it examines (each auditing his own work).
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
 LANGUAGE sql STABLE
@@ -310,12 +363,14 @@ AS $$
          JOIN auditors au ON au.person_id = x.person_id
          JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
         WHERE x.org_id = org AND x.audit_id = audit
-        ORDER BY x.person_id LIMIT 1))
+        ORDER BY x.person_id LIMIT 1),
+      iso28000.audit_worker_conflict(org, audit))
 $$;
 COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
-  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, else the first who is one of its auditees, as text; NULL when the audit team is independent.';
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, else the first who is one of its auditees, else the first who works in a process it examines (audit_worker_conflict), as text; NULL when the audit team is independent.';
 
--- Refuses a change that would make an auditor audit a process they own (IS302).
+-- Refuses a change that would make an auditor audit a process they own or be
+-- one of the audit's auditees (IS302), or audit a process they work in (IS160).
 CREATE FUNCTION iso28000.audit_check_independence()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -324,6 +379,17 @@ AS $$
 DECLARE
     conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
 BEGIN
+    IF conflict IS NOT NULL AND conflict = iso28000.audit_worker_conflict(NEW.org_id, NEW.audit_id) THEN
+        RAISE EXCEPTION 'auditor independence violated in audit % of organisation %: an auditor works in a process it examines',
+                        NEW.audit_id, NEW.org_id
+              USING ERRCODE = 'IS160',
+                    DETAIL = conflict || '; an auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it.',
+                    HINT = 'Choose an auditor who does not work in the processes the audit examines, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
     IF conflict IS NOT NULL THEN
         RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
               USING ERRCODE = 'IS302',
@@ -338,7 +404,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_check_independence() IS
-  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own, or an auditor one of the audit''s auditees (IS302).';
+  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own, or an auditor one of the audit''s auditees (IS302), or an auditor audit a process they work in (IS160).';
 CREATE CONSTRAINT TRIGGER audit_independence
     AFTER INSERT OR UPDATE OF lead_auditor_id ON iso28000.audit
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
@@ -354,7 +420,8 @@ CREATE CONSTRAINT TRIGGER audit_independence
 
 -- Why a person may not act for an audit (record its findings, close it): the
 -- first process it examines that the person owns, or the person being one of
--- its auditees, as text; NULL when the person is independent of the audit.
+-- its auditees, or working in a process it examines, as text; NULL when the
+-- person is independent of the audit.
 CREATE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
 RETURNS text
 LANGUAGE sql STABLE
@@ -371,10 +438,18 @@ AS $$
          FROM iso28000.audit_auditee x
          JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
         WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
-        LIMIT 1))
+        LIMIT 1),
+      (SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                     w.works_through, w.record_id, w.record_name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = person
+        ORDER BY pr.sms_process_id, w.works_through, w.record_id LIMIT 1))
 $$;
 COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
-  'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, or is one of its auditees), as text; NULL when independent. Compared with the acting person when findings or auditees are written and when the audit closes.';
+  'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, is one of its auditees, or works in a process it examines: owns an activity or a control of it), as text; NULL when independent. Compared with the acting person when findings, auditees or team members are written, and when the audit is cancelled or closed or a nonconformity it raised is rejected.';
 
 -- The acting person who records, changes or removes a finding, an auditee or
 -- a member of the team of an audit must be independent of it (IS152): the

@@ -13407,3 +13407,135 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
   'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';
+
+-- Auditors who work in a process the audit examines (own an activity or a control of it):
+-- view sms_process_worker, audit_worker_conflict(), IS160; the acting person's independence counts it too.
+CREATE VIEW iso28000.sms_process_worker WITH (security_invoker = true) AS
+SELECT a.org_id, a.sms_process_id, a.owner_id AS person_id, 'activity'::text AS works_through,
+       a.activity_id AS record_id, a.name AS record_name
+  FROM iso28000.activity a
+ WHERE a.owner_id IS NOT NULL AND a.active
+UNION ALL
+SELECT c.org_id, c.sms_process_id, c.owner_id, 'control'::text, c.control_id, c.code
+  FROM iso28000.control c
+ WHERE c.owner_id IS NOT NULL AND c.sms_process_id IS NOT NULL AND c.retired_on IS NULL;
+COMMENT ON VIEW iso28000.sms_process_worker IS
+  'ISO 28000 4.4, 8.1, 8.2, 8.4, 9.2.2: The people who work in each SMS process: the owners of its activities still performed and of its controls not retired; an auditor who works in a process the audit examines audits his own work.';
+COMMENT ON COLUMN iso28000.sms_process_worker.org_id IS 'The organisation.';
+COMMENT ON COLUMN iso28000.sms_process_worker.sms_process_id IS 'The SMS process.';
+COMMENT ON COLUMN iso28000.sms_process_worker.person_id IS 'A person who works in it.';
+COMMENT ON COLUMN iso28000.sms_process_worker.works_through IS 'What makes the person work in it: activity (owns an activity of it that is still performed) or control (owns a control of it that is not retired).';
+COMMENT ON COLUMN iso28000.sms_process_worker.record_id IS 'The activity_id or control_id.';
+COMMENT ON COLUMN iso28000.sms_process_worker.record_name IS 'The activity''s name or the control''s code.';
+GRANT SELECT ON iso28000.sms_process_worker TO PUBLIC;
+CREATE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
+    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                  w.works_through, w.record_id, w.record_name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+      JOIN auditors au ON au.person_id = w.person_id
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+     WHERE x.org_id = org AND x.audit_id = audit
+     ORDER BY pr.sms_process_id, w.works_through, w.record_id
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION iso28000.audit_worker_conflict(bigint, bigint) IS
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does.';
+CREATE OR REPLACE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN auditors au ON au.person_id = pr.owner_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN auditors au ON au.person_id = x.person_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY x.person_id LIMIT 1),
+      iso28000.audit_worker_conflict(org, audit))
+$$;
+COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
+  'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, else the first who is one of its auditees, else the first who works in a process it examines (audit_worker_conflict), as text; NULL when the audit team is independent.';
+CREATE OR REPLACE FUNCTION iso28000.audit_check_independence()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+BEGIN
+    IF conflict IS NOT NULL AND conflict = iso28000.audit_worker_conflict(NEW.org_id, NEW.audit_id) THEN
+        RAISE EXCEPTION 'auditor independence violated in audit % of organisation %: an auditor works in a process it examines',
+                        NEW.audit_id, NEW.org_id
+              USING ERRCODE = 'IS160',
+                    DETAIL = conflict || '; an auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it.',
+                    HINT = 'Choose an auditor who does not work in the processes the audit examines, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
+              USING ERRCODE = 'IS302',
+                    DETAIL = conflict || '; an auditor may not audit a process they own, nor be audited by the same audit (ISO 28000 9.2.2).',
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_check_independence() IS
+  'Constraint trigger: refuses an audit team, auditee or finding that makes an auditor audit a process they own, or an auditor one of the audit''s auditees (IS302), or an auditor audit a process they work in (IS160).';
+CREATE OR REPLACE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit AND pr.owner_id = person
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
+        LIMIT 1),
+      (SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                     w.works_through, w.record_id, w.record_name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = person
+        ORDER BY pr.sms_process_id, w.works_through, w.record_id LIMIT 1))
+$$;
+COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
+  'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, is one of its auditees, or works in a process it examines: owns an activity or a control of it), as text; NULL when independent. Compared with the acting person when findings, auditees or team members are written, and when the audit is cancelled or closed or a nonconformity it raised is rejected.';

@@ -5,7 +5,7 @@
 -- written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(40);
+SELECT plan(58);
 
 CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
@@ -35,7 +35,11 @@ INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Ann Audito
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Tom Teammate', 'tap_rs_tom') RETURNING person_id AS tom \gset
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Bob Owner', 'tap_rs_bob') RETURNING person_id AS bob \gset
 INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (:a, 'Wes Worker', 'tap_rs_wes') RETURNING person_id AS wes \gset
+INSERT INTO iso28000.person (org_id, full_name) VALUES (:a, 'Cal Controller') RETURNING person_id AS cal \gset
 INSERT INTO iso28000.sms_process (org_id, name, owner_id) VALUES (:a, 'Gate control', :bob) RETURNING sms_process_id AS gate \gset
+INSERT INTO iso28000.activity (org_id, sms_process_id, name, owner_id) VALUES (:a, :gate, 'Truck check-in', :wes) RETURNING activity_id AS act \gset
+INSERT INTO iso28000.control (org_id, code, title, control_type, nature, owner_id, sms_process_id)
+     VALUES (:a, 'GATE-1', 'Seal check at the gate', 'detective', 'procedural', :cal, :gate) RETURNING control_id AS ctl \gset
 RESET SESSION AUTHORIZATION;
 
 SELECT ok(NOT bool_or(rolsuper), 'none of the actors is a superuser') FROM pg_roles WHERE rolname LIKE 'tap_rs_%';
@@ -152,6 +156,76 @@ RESET SESSION AUTHORIZATION;
 SELECT is((SELECT h.acting_person FROM iso28000.history h
             WHERE h.org_id = :a AND h.table_name = 'iso28000.audit_auditee' AND h.operation = 'INSERT'
             ORDER BY h.seq DESC LIMIT 1), :ann::bigint, 'the history names Ann as the person who added it');
+
+-- 1. Nobody who works in an audited process sits on its audit's team or leads it.
+SELECT is((SELECT string_agg(format('%s %s %s', person_id, works_through, record_name), ', ' ORDER BY works_through)
+             FROM iso28000.sms_process_worker WHERE org_id = :a AND sms_process_id = :gate),
+          format('%s activity Truck check-in, %s control GATE-1', :wes, :cal),
+          'sms_process_worker: Wes works in the gate process through his activity, Cal through his control');
+SET SESSION AUTHORIZATION tap_rs_ann;
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+     VALUES (:a, 'Third gate audit', '{8}', :ann, current_date - 3, current_date - 2) RETURNING audit_id AS aud3 \gset
+INSERT INTO iso28000.audit_auditee (org_id, audit_id, process_id) VALUES (:a, :aud3, :gate);
+RESET SESSION AUTHORIZATION;
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_ann;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud3, :wes),
+                 'IS160', NULL, 'the owner of an activity of the audited process cannot sit on the team (IS160)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud3, :wes)),
+          'IS160 iso28000.audit_team_member.person_id', 'IS160 names audit_team_member and person_id');
+SELECT throws_like(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud3, :wes),
+                   format('auditor independence violated in audit %s of organisation %s: an auditor works in a process it examines', :aud3, :a),
+                   'the refusal names the audit and what is wrong');
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id, role) VALUES (%s, %s, %s, 'technical_expert')$$, :a, :aud3, :cal),
+                 'IS160', NULL, 'nor the owner of a control of it, in any role (IS160)');
+SELECT throws_ok(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :wes, :a, :aud3),
+                 'IS160', NULL, 'nor can he be made its lead auditor (IS160)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :wes, :a, :aud3)),
+          'IS160 iso28000.audit.lead_auditor_id', 'IS160 on the audit names lead_auditor_id');
+SELECT lives_ok(format($$INSERT INTO iso28000.audit_team_member (org_id, audit_id, person_id) VALUES (%s, %s, %s)$$, :a, :aud3, :tom),
+                'Tom, who does not work in the gate process, joins the team');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_mgr;
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+     VALUES (:a, 'Fourth audit', '{8}', :wes, current_date - 1, current_date) RETURNING audit_id AS aud4 \gset
+RESET SESSION AUTHORIZATION;
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_mgr;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, process_id) VALUES (%s, %s, %s)$$, :a, :aud4, :gate),
+                 'IS160', NULL, 'an audit led by Wes cannot be made to examine the process he works in (IS160)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_auditee (org_id, audit_id, process_id) VALUES (%s, %s, %s)$$, :a, :aud4, :gate)),
+          'IS160 iso28000.audit_auditee.process_id', 'IS160 on an auditee names process_id');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_wes;
+SELECT throws_like(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement) VALUES (%s, %s, '8.1', 'conforming', 'All fine')$$, :a, :aud3),
+                   '%not independent of audit%', 'who works in the audited process cannot record its findings either (IS152)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement) VALUES (%s, %s, '8.1', 'conforming', 'All fine')$$, :a, :aud3)),
+          'IS152 iso28000.audit_finding.audit_id', '...refused with IS152, as for the process owner');
+RESET SESSION AUTHORIZATION;
+SELECT is(iso28000.audit_person_conflict(:a, :aud3, :wes),
+          format('Wes Worker works in process %s (Gate control): owns its activity %s (Truck check-in)', :gate, :act),
+          'audit_person_conflict says why Wes is not independent of the audit');
+SELECT is((SELECT format('%s|%s', (SELECT string_agg(person_id::text, ',') FROM iso28000.audit_team_member WHERE org_id = :a AND audit_id = :aud3),
+                                 (SELECT string_agg(lead_auditor_id::text, ',' ORDER BY audit_id) FROM iso28000.audit WHERE org_id = :a AND audit_id IN (:aud3, :aud4)))),
+          format('%s|%s,%s', :tom, :ann, :wes), 'the team of the third audit is Tom; its lead is still Ann');
+SELECT is((SELECT count(*) FROM iso28000.audit_auditee WHERE org_id = :a AND audit_id = :aud4), 0::bigint, 'the fourth audit examines nothing');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused statements added nothing to the chain');
+-- Tom takes over an activity of the gate process after joining the team: fieldwork cannot start.
+SET SESSION AUTHORIZATION tap_rs_mgr;
+INSERT INTO iso28000.activity (org_id, sms_process_id, name, owner_id) VALUES (:a, :gate, 'Visitor passes', :tom) RETURNING activity_id AS act2 \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_ann;
+SELECT throws_like(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 3 WHERE org_id = %s AND audit_id = %s$$, :a, :aud3),
+                   '%auditors independent of the processes audited (Tom Teammate works in process%', 'the start guard names the auditor who works in the process (IS104)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_mgr;
+UPDATE iso28000.activity SET active = false WHERE org_id = :a AND activity_id = :act2;
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_ann;
+SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 3 WHERE org_id = %s AND audit_id = %s$$, :a, :aud3),
+                'once the activity is no longer performed, the lead auditor starts the fieldwork');
+RESET SESSION AUTHORIZATION;
 
 -- 3. Fieldwork is started by the lead auditor or a manager.
 UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
