@@ -550,13 +550,6 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 									  ALLOCSET_DEFAULT_SIZES);
 }
 
-/* The jsonb image of a register row: to_jsonb(row), from what is kept of the register. */
-static Jsonb *
-row_image(Recorder *r, HeapTuple tup)
-{
-	return history_row_image(&r->reg, r->reldesc, tup, r->values, r->nulls);
-}
-
 /* The row key: an object of the primary key columns taken from an image. */
 static Jsonb *
 row_key(Recorder *r, Jsonb *image)
@@ -925,9 +918,14 @@ held_head_moved(int64 org_id, int64 seq, const uint8 *hash)
 static void
 convert_row(Recorder *r, ChangedRow *row)
 {
-	row->before = row->oldtup ? row_image(r, row->oldtup) : NULL;
-	row->after = row->newtup ? row_image(r, row->newtup) : NULL;
-	row->key = row_key(r, row->after ? row->after : row->before);
+	Jsonb	   *key = NULL;
+
+	/* The key comes with the image it is taken from (the after image, else the before). */
+	row->before = row->oldtup ? history_row_image_key(&r->reg, r->reldesc, row->oldtup, r->values, r->nulls,
+													  row->newtup ? NULL : &key) : NULL;
+	row->after = row->newtup ? history_row_image_key(&r->reg, r->reldesc, row->newtup, r->values, r->nulls,
+													 &key) : NULL;
+	row->key = key != NULL ? key : row_key(r, row->after ? row->after : row->before);
 }
 
 /* Appends the history record of one changed row (images already made) to the output batch. */

@@ -45,6 +45,7 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
 
@@ -93,6 +94,10 @@ column_describe(HistoryColumn *col, Form_pg_attribute att, MemoryContext cxt)
 		case INT2OID:
 		case INT4OID:
 		case INT8OID:
+			/* numeric_in() of the integer's text is the integer as a numeric */
+			col->kind = HCOL_INTEGER;
+			col->typid = base;
+			break;
 		case FLOAT4OID:
 		case FLOAT8OID:
 		case NUMERICOID:
@@ -141,6 +146,31 @@ column_describe(HistoryColumn *col, Form_pg_attribute att, MemoryContext cxt)
 	}
 }
 
+/* The register whose columns sort_keys() orders. */
+static HistoryRegister *sorting;
+
+/* jsonb's order of object keys (lengthCompareJsonbStringValue()): shorter first, then bytewise. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	const HistoryColumn *x = &sorting->cols[*(const int *) a];
+	const HistoryColumn *y = &sorting->cols[*(const int *) b];
+
+	if (x->namelen != y->namelen)
+		return x->namelen > y->namelen ? 1 : -1;
+	return memcmp(x->name, y->name, x->namelen);
+}
+
+/* Sorts column indexes into jsonb's order of their names (column names are unique). */
+static void
+sort_keys(HistoryRegister *reg, int *idx, int n)
+{
+	sorting = reg;
+	if (n > 1)
+		qsort(idx, n, sizeof(int), key_cmp);
+	sorting = NULL;
+}
+
 /* Fills a register's description from its relation. */
 static void
 register_describe(HistoryRegister *reg, Relation rel)
@@ -183,6 +213,20 @@ register_describe(HistoryRegister *reg, Relation rel)
 		column_describe(col, att, reg->cxt);
 	}
 
+	/* The image's keys in jsonb's order, unless a column's value is pushed in as jsonb. */
+	reg->presorted = true;
+	reg->nkeys = 0;
+	reg->key_order = palloc(sizeof(int) * Max(desc->natts, 1));
+	for (i = 0; i < desc->natts; i++)
+	{
+		if (reg->cols[i].kind == HCOL_DROPPED)
+			continue;
+		if (reg->cols[i].kind == HCOL_OTHER)
+			reg->presorted = false;
+		reg->key_order[reg->nkeys++] = i;
+	}
+	sort_keys(reg, reg->key_order, reg->nkeys);
+
 	/* The row key: the primary key columns, in column order. */
 	pk = RelationGetIndexAttrBitmap(rel, INDEX_ATTR_BITMAP_PRIMARY_KEY);
 	reg->npk = 0;
@@ -194,6 +238,20 @@ register_describe(HistoryRegister *reg, Relation rel)
 		if (a > 0)
 			reg->pk_names[reg->npk++] = pstrdup(NameStr(TupleDescAttr(desc, a - 1)->attname));
 	}
+	reg->pk_order = palloc(sizeof(int) * (reg->npk + 1));
+	reg->npk_cols = 0;
+	attno = -1;
+	while ((attno = bms_next_member(pk, attno)) >= 0)
+	{
+		AttrNumber	a = attno + FirstLowInvalidHeapAttributeNumber;
+
+		if (a > 0 && reg->cols[a - 1].kind != HCOL_DROPPED)
+			reg->pk_order[reg->npk_cols++] = a - 1;
+	}
+	/* A key column missing from the image would be null in the key: not presorted then. */
+	if (reg->npk_cols != reg->npk)
+		reg->presorted = false;
+	sort_keys(reg, reg->pk_order, reg->npk_cols);
 	MemoryContextSwitchTo(old);
 	reg->natts = desc->natts;	/* finished */
 }
@@ -275,23 +333,133 @@ string_value(JsonbValue *v, char *s)
 	v->val.string.len = (int) len;
 }
 
+/* A column's non-null value as jsonb's scalar, for every kind but OTHER (datum_to_jsonb()). */
+static void
+column_value(HistoryColumn *col, Datum d, JsonbValue *v)
+{
+	char	   *s;
+
+	switch (col->kind)
+	{
+		case HCOL_BOOL:
+			v->type = jbvBool;
+			v->val.boolean = DatumGetBool(d);
+			break;
+		case HCOL_INTEGER:
+			v->type = jbvNumeric;
+			v->val.numeric = int64_to_numeric(col->typid == INT2OID ? (int64) DatumGetInt16(d) :
+											  col->typid == INT4OID ? (int64) DatumGetInt32(d) :
+											  DatumGetInt64(d));
+			break;
+		case HCOL_NUMBER:
+			s = OutputFunctionCall(&col->fn, d);
+			if (strchr(s, 'N') == NULL && strchr(s, 'n') == NULL)
+			{
+				v->type = jbvNumeric;
+				v->val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+																	 ObjectIdGetDatum(InvalidOid),
+																	 Int32GetDatum(-1)));
+			}
+			else
+				string_value(v, s);
+			break;
+		case HCOL_DATE:
+			string_value(v, JsonEncodeDateTime(NULL, d, DATEOID, NULL));
+			break;
+		case HCOL_TIMESTAMP:
+			string_value(v, JsonEncodeDateTime(NULL, d, TIMESTAMPOID, NULL));
+			break;
+		case HCOL_TIMESTAMPTZ:
+			string_value(v, JsonEncodeDateTime(NULL, d, TIMESTAMPTZOID, NULL));
+			break;
+		case HCOL_TEXT:
+			string_value(v, OutputFunctionCall(&col->fn, d));
+			break;
+		case HCOL_OTHER:
+		case HCOL_DROPPED:
+			elog(ERROR, "column \"%s\" has no scalar image", col->name);
+	}
+}
+
 /* See history_image.h.  values and nulls have room for the register's columns. */
 Jsonb *
 history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values, bool *nulls)
+{
+	return history_row_image_key(reg, desc, tup, values, nulls, NULL);
+}
+
+/* See history_image.h. */
+Jsonb *
+history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
+					  bool *nulls, Jsonb **key)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
 	int			i;
 
 	heap_deform_tuple(tup, desc, values, nulls);
+	if (key != NULL)
+		*key = NULL;
+
+	if (reg->presorted)
+	{
+		/*
+		 * One object value, its pairs in key order: JsonbValueToJsonb() writes
+		 * them as they are, which is what pushJsonbValue() leaves after
+		 * sorting them (the names are unique).
+		 */
+		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(reg->nkeys, 1));
+		JsonbValue	obj;
+		Jsonb	   *image;
+
+		for (i = 0; i < reg->nkeys; i++)
+		{
+			int			c = reg->key_order[i];
+			HistoryColumn *col = &reg->cols[c];
+
+			pairs[i].key.type = jbvString;
+			pairs[i].key.val.string.val = col->name;
+			pairs[i].key.val.string.len = col->namelen;
+			pairs[i].order = i;
+			if (nulls[c])
+				pairs[i].value.type = jbvNull;
+			else
+				column_value(col, values[c], &pairs[i].value);
+		}
+		obj.type = jbvObject;
+		obj.val.object.nPairs = reg->nkeys;
+		obj.val.object.pairs = pairs;
+		image = JsonbValueToJsonb(&obj);
+
+		if (key != NULL && reg->npk > 0)
+		{
+			JsonbPair  *kp = palloc(sizeof(JsonbPair) * reg->npk_cols);
+			int			j;
+
+			/* the key columns' pairs, found by column in the image's pairs */
+			for (i = 0; i < reg->npk_cols; i++)
+				for (j = 0; j < reg->nkeys; j++)
+					if (reg->key_order[j] == reg->pk_order[i])
+					{
+						kp[i] = pairs[j];
+						kp[i].order = i;
+						break;
+					}
+			obj.val.object.nPairs = reg->npk_cols;
+			obj.val.object.pairs = kp;
+			*key = JsonbValueToJsonb(&obj);
+			pfree(kp);
+		}
+		pfree(pairs);
+		return image;
+	}
+
 	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
 	for (i = 0; i < reg->natts; i++)
 	{
 		HistoryColumn *col = &reg->cols[i];
 		JsonbValue	k;
 		JsonbValue	v;
-		Datum		d = values[i];
-		char	   *s;
 
 		if (col->kind == HCOL_DROPPED)
 			continue;
@@ -301,47 +469,14 @@ history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *va
 		pushJsonbValue(&state, WJB_KEY, &k);
 
 		if (nulls[i])
-		{
 			v.type = jbvNull;
-			pushJsonbValue(&state, WJB_VALUE, &v);
+		else if (col->kind == HCOL_OTHER)
+		{
+			push_jsonb(&state, DatumGetJsonbP(FunctionCall1(&col->fn, values[i])));
 			continue;
 		}
-		switch (col->kind)
-		{
-			case HCOL_BOOL:
-				v.type = jbvBool;
-				v.val.boolean = DatumGetBool(d);
-				break;
-			case HCOL_NUMBER:
-				s = OutputFunctionCall(&col->fn, d);
-				if (strchr(s, 'N') == NULL && strchr(s, 'n') == NULL)
-				{
-					v.type = jbvNumeric;
-					v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-																		ObjectIdGetDatum(InvalidOid),
-																		Int32GetDatum(-1)));
-				}
-				else
-					string_value(&v, s);
-				break;
-			case HCOL_DATE:
-				string_value(&v, JsonEncodeDateTime(NULL, d, DATEOID, NULL));
-				break;
-			case HCOL_TIMESTAMP:
-				string_value(&v, JsonEncodeDateTime(NULL, d, TIMESTAMPOID, NULL));
-				break;
-			case HCOL_TIMESTAMPTZ:
-				string_value(&v, JsonEncodeDateTime(NULL, d, TIMESTAMPTZOID, NULL));
-				break;
-			case HCOL_TEXT:
-				string_value(&v, OutputFunctionCall(&col->fn, d));
-				break;
-			case HCOL_OTHER:
-				push_jsonb(&state, DatumGetJsonbP(FunctionCall1(&col->fn, d)));
-				continue;
-			case HCOL_DROPPED:
-				continue;
-		}
+		else
+			column_value(col, values[i], &v);
 		pushJsonbValue(&state, WJB_VALUE, &v);
 	}
 	res = pushJsonbValue(&state, WJB_END_OBJECT, NULL);

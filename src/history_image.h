@@ -28,6 +28,7 @@ typedef enum HistoryColumnKind
 {
 	HCOL_DROPPED,				/* not in the image */
 	HCOL_BOOL,					/* true or false */
+	HCOL_INTEGER,				/* smallint, integer, bigint: a number */
 	HCOL_NUMBER,				/* a number, or a string when its text holds N or n (NaN, Infinity) */
 	HCOL_DATE,					/* ISO 8601 strings, whatever the DateStyle */
 	HCOL_TIMESTAMP,
@@ -43,6 +44,7 @@ typedef struct HistoryColumn
 	char	   *name;
 	int			namelen;
 	FmgrInfo	fn;				/* output function (NUMBER, TEXT) or to_jsonb (OTHER) */
+	Oid			typid;			/* INTEGER: its base type */
 } HistoryColumn;
 
 /* What the recorder keeps of a register (a shard, on Citus) between statements. */
@@ -57,6 +59,17 @@ typedef struct HistoryRegister
 	char	  **pk_names;
 	int			natts;
 	HistoryColumn *cols;
+	/*
+	 * Without a column of kind OTHER an image is built as one object value
+	 * whose pairs are already in jsonb's key order (shorter names first, then
+	 * bytewise: what pushJsonbValue() would sort them into), so nothing is
+	 * sorted per row, and the row key is built from the same values.
+	 */
+	bool		presorted;
+	int			nkeys;			/* columns in the image */
+	int		   *key_order;		/* their indexes in cols, in jsonb key order */
+	int			npk_cols;		/* primary key columns found in cols */
+	int		   *pk_order;		/* their indexes in cols, in jsonb key order */
 } HistoryRegister;
 
 /* The kept description of a register, made (again) when missing or invalidated. */
@@ -65,6 +78,15 @@ extern HistoryRegister *history_register(Relation rel);
 /* The jsonb image of a row of the register: to_jsonb(row), to the byte. */
 extern Jsonb *history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
 								Datum *values, bool *nulls);
+
+/*
+ * The same, and when key is not NULL the row key (the primary key columns'
+ * object, as the recorder's row_key() takes it from the image) built from
+ * the same values; *key is left NULL when the register is not presorted (the
+ * caller takes the key from the image then).
+ */
+extern Jsonb *history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
+									Datum *values, bool *nulls, Jsonb **key);
 
 /* Forgets what is kept of relid (every register: InvalidOid); the engines' relcache callback. */
 extern void history_register_invalidate(Oid relid);

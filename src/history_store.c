@@ -45,10 +45,13 @@
 #include "commands/extension.h"
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -76,13 +79,64 @@ static struct
 	AttrNumber	head_attnum[HEAD_NCOLS];
 }			store;
 
+/*
+ * Where this backend last saw each organisation's head: the tid of the
+ * version it locked or made, kept across transactions (see lock_seen_head()).
+ * Only a hint: every use checks what is there.  Forgotten with the rest when
+ * either table is invalidated (a rewrite gives the head new tids).
+ */
+typedef struct SeenHead
+{
+	int64		org_id;			/* hash key */
+	ItemPointerData tid;
+} SeenHead;
+
+static HTAB *seen_heads = NULL;
+static bool seen_heads_valid = false;
+
 /* See history_store.h; called from the engines' relcache callback. */
 void
 history_store_invalidate(Oid relid)
 {
 	if (!OidIsValid(relid) || relid == store.history || relid == store.head ||
 		relid == store.head_index)
+	{
 		store.valid = false;
+		seen_heads_valid = false;
+	}
+}
+
+/* The seen heads, emptied if they were invalidated since the last use. */
+static HTAB *
+seen_heads_table(void)
+{
+	if (!seen_heads_valid && seen_heads != NULL)
+	{
+		hash_destroy(seen_heads);
+		seen_heads = NULL;
+	}
+	seen_heads_valid = true;
+	if (seen_heads == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(SeenHead);
+		ctl.hcxt = TopMemoryContext;
+		seen_heads = hash_create("iso28000 seen history heads", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	return seen_heads;
+}
+
+/* Notes the tid of an organisation's head version that this backend locked or made. */
+static void
+seen_head_note(int64 org_id, ItemPointer tid)
+{
+	SeenHead   *seen = hash_search(seen_heads_table(), &org_id, HASH_ENTER, NULL);
+
+	ItemPointerCopy(tid, &seen->tid);
 }
 
 /* Finds the attribute of each named column; false when a non-dropped column is none of them. */
@@ -293,6 +347,80 @@ insert_index_entries(StoreRel *s, HeapTuple tup, bool unchanged)
 /* The history, open for the records of one statement (history_store_begin()). */
 static StoreRel writer;
 
+/*
+ * Locks an organisation's head starting from the version this backend saw
+ * last (seen_heads), without the index scan: the scan finds the row's root
+ * and walks its heap-only versions, one visibility check (often a commit log
+ * look-up) per version made since the page was last pruned, and the head
+ * gets one version per linking transaction.  The seen version is used only
+ * when its line pointer still holds a tuple of this organisation's head that
+ * heap_lock_tuple() can lock (inserted by a committed transaction, or by this
+ * one before this command); the lock, in exclusive mode, waiting, follows
+ * the row to its latest version (TUPLE_LOCK_FLAG_FIND_LAST_VERSION), as
+ * after the index scan in READ COMMITTED.  Used only in READ COMMITTED: a
+ * transaction snapshot must see the version it locks.  A line pointer freed
+ * and reused for a tuple of another organisation, a version made by an
+ * aborted transaction, a chain that ends in a deletion or a page gone with a
+ * truncation: false, and the caller scans the index.  The buffer stays
+ * pinned from the check to the lock, so no pruning frees the tuple between.
+ */
+static bool
+lock_seen_head(Relation rel, int64 org_id, TupleTableSlot *slot, Snapshot snap)
+{
+	SeenHead   *seen = hash_search(seen_heads_table(), &org_id, HASH_FIND, NULL);
+	ItemPointerData at;
+	BlockNumber blk;
+	OffsetNumber off;
+	Buffer		buf;
+	Page		page;
+	CommandId	cid;
+	bool		usable = false;
+	TM_FailureData tmfd;
+	TM_Result	res = TM_Invisible;
+
+	if (seen == NULL || IsolationUsesXactSnapshot())
+		return false;
+	ItemPointerCopy(&seen->tid, &at);
+	blk = ItemPointerGetBlockNumber(&at);
+	off = ItemPointerGetOffsetNumber(&at);
+	if (blk >= RelationGetNumberOfBlocks(rel))
+		return false;
+	cid = GetCurrentCommandId(true);
+	buf = ReadBuffer(rel, blk);
+	heap_page_prune_opt(rel, buf);	/* as an index fetch of the page would */
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page))
+	{
+		ItemId		lp = PageGetItemId(page, off);
+
+		if (ItemIdIsNormal(lp))
+		{
+			HeapTupleData tup;
+			bool		isnull;
+			Datum		d;
+
+			tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+			tup.t_len = ItemIdGetLength(lp);
+			tup.t_tableOid = RelationGetRelid(rel);
+			ItemPointerCopy(&at, &tup.t_self);
+			d = heap_getattr(&tup, store.head_attnum[0], RelationGetDescr(rel), &isnull);
+			usable = !isnull && DatumGetInt64(d) == org_id &&
+				HeapTupleSatisfiesUpdate(&tup, cid, buf) != TM_Invisible;
+		}
+	}
+	LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	if (usable)
+		res = table_tuple_lock(rel, &at, snap, slot, cid, LockTupleExclusive, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+	ReleaseBuffer(buf);
+	if (res == TM_Ok)
+		return true;
+	if (res == TM_Updated && ItemPointerIndicatesMovedPartitions(&tmfd.ctid))
+		elog(ERROR, "history head of organisation " INT64_FORMAT " moved to another partition", org_id);
+	return false;
+}
+
 /* See history_store.h. */
 bool
 history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
@@ -313,45 +441,49 @@ history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 	CommandCounterIncrement();
 	rel = table_open(store.head, RowExclusiveLock);
 	snap = RegisterSnapshot(GetTransactionSnapshot());
-
-	ScanKeyInit(&key, store.head_attnum[0], BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(org_id));
-	scan = systable_beginscan(rel, store.head_index, true, snap, 1, &key);
-	found = systable_getnext(scan);
-	if (HeapTupleIsValid(found))
-		ItemPointerCopy(&found->t_self, &at);
-	systable_endscan(scan);
-	if (!HeapTupleIsValid(found))
-	{
-		UnregisterSnapshot(snap);
-		table_close(rel, NoLock);
-		return false;
-	}
-
 	slot = table_slot_create(rel, NULL);
-	res = table_tuple_lock(rel, &at, snap, slot, GetCurrentCommandId(true),
-						   LockTupleExclusive, LockWaitBlock,
-						   IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
-						   &tmfd);
-	switch (res)
+
+	if (!lock_seen_head(rel, org_id, slot, snap))
 	{
-		case TM_Ok:
-			break;
-		case TM_Updated:
-		case TM_Deleted:
-			if (IsolationUsesXactSnapshot())
-				ereport(ERROR,
-						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-						 errmsg("could not serialize access due to concurrent update")));
-			if (res == TM_Updated && ItemPointerIndicatesMovedPartitions(&tmfd.ctid))
-				elog(ERROR, "history head of organisation " INT64_FORMAT " moved to another partition", org_id);
-			/* Deleted under us in READ COMMITTED: as if there were none. */
+		ScanKeyInit(&key, store.head_attnum[0], BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(org_id));
+		scan = systable_beginscan(rel, store.head_index, true, snap, 1, &key);
+		found = systable_getnext(scan);
+		if (HeapTupleIsValid(found))
+			ItemPointerCopy(&found->t_self, &at);
+		systable_endscan(scan);
+		if (!HeapTupleIsValid(found))
+		{
 			ExecDropSingleTupleTableSlot(slot);
 			UnregisterSnapshot(snap);
 			table_close(rel, NoLock);
 			return false;
-		default:
-			elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT ": %d",
-				 org_id, (int) res);
+		}
+
+		res = table_tuple_lock(rel, &at, snap, slot, GetCurrentCommandId(true),
+							   LockTupleExclusive, LockWaitBlock,
+							   IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							   &tmfd);
+		switch (res)
+		{
+			case TM_Ok:
+				break;
+			case TM_Updated:
+			case TM_Deleted:
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent update")));
+				if (res == TM_Updated && ItemPointerIndicatesMovedPartitions(&tmfd.ctid))
+					elog(ERROR, "history head of organisation " INT64_FORMAT " moved to another partition", org_id);
+				/* Deleted under us in READ COMMITTED: as if there were none. */
+				ExecDropSingleTupleTableSlot(slot);
+				UnregisterSnapshot(snap);
+				table_close(rel, NoLock);
+				return false;
+			default:
+				elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT ": %d",
+					 org_id, (int) res);
+		}
 	}
 
 	/* The latest version (READ COMMITTED) still belongs to the organisation. */
@@ -368,6 +500,7 @@ history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 		elog(ERROR, "history head of organisation " INT64_FORMAT " has a malformed hash", org_id);
 	memcpy(hash, VARDATA_ANY(b), HISTORY_HASH_LEN);
 	ItemPointerCopy(&slot->tts_tid, tid);
+	seen_head_note(org_id, tid);
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snap);
@@ -444,8 +577,7 @@ history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 	int			i;
 
 	CommandCounterIncrement();
-	store_open(&head, store.head);
-	rel = head.rel;
+	rel = table_open(store.head, RowExclusiveLock);
 	desc = RelationGetDescr(rel);
 
 	b = palloc(VARHDRSZ + HISTORY_HASH_LEN);
@@ -477,12 +609,18 @@ history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 	simple_heap_update(rel, tid, tup);
 	index_entries = !HeapTupleIsHeapOnly(tup);
 #endif
+	/* A heap-only version (the usual case) needs no index entry: the indexes are opened only otherwise. */
 	if (index_entries)
+	{
+		store_open(&head, store.head);
 		insert_index_entries(&head, tup, true);
+		store_close(&head);
+	}
 	ItemPointerCopy(&tup->t_self, tid);
+	seen_head_note(org_id, tid);
 	heap_freetuple(tup);
 	pfree(values);
 	pfree(nulls);
 	pfree(b);
-	store_close(&head);
+	table_close(rel, NoLock);
 }

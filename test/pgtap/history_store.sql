@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(21);
+SELECT plan(26);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -148,6 +148,57 @@ SELECT is((SELECT after_image->'mood' FROM iso28000.history
             WHERE table_name = 'iso28000.hs_kinds' AND after_image->>'t' = 'cast'),
           '{"mood": "storm"}'::jsonb, 'a cast to json created between statements is used by the next image');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies');
+
+-- 5. A register without a column of kind OTHER: its images are built with their
+--    keys already in jsonb's order (shorter names first, then bytewise), its
+--    integers straight into numerics, and its row key from the same values.
+--    Columns declared out of that order, integers at their limits.
+CREATE TABLE iso28000.hs_scalar (
+    zeta   text,
+    org_id bigint NOT NULL REFERENCES iso28000.organization,
+    "B"    numeric(10,2),
+    a      smallint,
+    sid    integer GENERATED ALWAYS AS IDENTITY,
+    mm     integer,
+    bb     bigint,
+    yes    boolean,
+    on_day date,
+    at_ts  timestamptz,
+    f      double precision,
+    PRIMARY KEY (sid, org_id)
+);
+SELECT iso28000.register_table('iso28000.hs_scalar');
+INSERT INTO iso28000.hs_scalar (zeta, org_id, "B", a, mm, bb, yes, on_day, at_ts, f) VALUES
+  (E'x "y" \\ \u00e9', :a, 'NaN', -32768, -2147483648, -9223372036854775808, true, 'infinity', '2026-02-28 12:34:56.5+05:30', 'Infinity'),
+  ('', :a, -0.5, 32767, 2147483647, 9223372036854775807, false, '2026-02-28', '-infinity', -0.0),
+  (NULL, :a, 0, 0, 0, 0, NULL, NULL, NULL, 1e-300),
+  ('n', :a, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_scalar' AND h.operation = 'INSERT'
+            AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'sid', k.sid)::text
+            WHERE h.after_image::text = to_jsonb(k)::text
+              AND pg_column_size(h.after_image) = pg_column_size(to_jsonb(k))), 4,
+          'scalar columns only: the after image is to_jsonb() of the row (text and size), the key its key');
+UPDATE iso28000.hs_scalar SET yes = NOT yes WHERE yes IS NOT NULL;
+SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_scalar' AND h.operation = 'UPDATE'
+            AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'sid', k.sid)::text
+            WHERE h.after_image::text = to_jsonb(k)::text
+              AND h.before_image::text = (to_jsonb(k) || jsonb_build_object('yes', NOT k.yes))::text), 2,
+          'and both images of an update, with the key');
+CREATE TABLE public.hs_scalar_gone AS SELECT * FROM iso28000.hs_scalar;
+DELETE FROM iso28000.hs_scalar;
+SELECT is((SELECT count(*)::int FROM public.hs_scalar_gone k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_scalar' AND h.operation = 'DELETE'
+            AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'sid', k.sid)::text
+            WHERE h.before_image::text = to_jsonb(k)::text AND h.after_image IS NULL), 4,
+          'and the before image of a delete, its key taken from it');
+SELECT is((SELECT string_agg(h.after_image::text, ' ' ORDER BY h.seq) FROM iso28000.history h
+            WHERE h.table_name = 'iso28000.hs_scalar' AND h.operation = 'INSERT' AND h.after_image->>'zeta' = 'n'),
+          '{"B": null, "a": null, "f": null, "bb": null, "mm": null, "sid": 4, "yes": null, "zeta": "n", "at_ts": null, '
+            || '"on_day": null, "org_id": ' || :a || '}',
+          'the keys in jsonb''s order: by length, then bytewise');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the scalar register''s records');
 
 SELECT * FROM finish();
 ROLLBACK;
