@@ -52,11 +52,14 @@
  * answer for that statement.
  *
  * Distribution.  On a Citus cluster the triggers run in the workers'
- * backends, which do not share this memory.  The state and its checks are
- * kept in this one module so that a later change can carry the declaration to
- * the workers in a form they can verify (DESIGN.md, Distribution); until then
- * an engine running in a worker finds no declaration and falls back to the
- * role's own person.
+ * backends, which do not share this memory.  act_as() on the coordinator
+ * therefore also sets iso28000.acting_for with SET LOCAL, which Citus passes
+ * on to the workers inside the transaction (actor_carry()); a worker believes
+ * that setting only in a transaction another node began, for the role that is
+ * its current user, and only after the check act_as() makes (actor_decide()).
+ * The look-ups on the coordinator run as the current user (actor_query()),
+ * and name the role, whose oid differs from node to node.
+ * doc/distribution.md, "The acting person on a cluster".
  */
 #include "postgres.h"
 
@@ -66,10 +69,12 @@
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -78,6 +83,7 @@
 #include "utils/syscache.h"
 
 #include "actor.h"
+#include "citus_compat.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
 
@@ -97,6 +103,19 @@ typedef struct ActorDecl
 static ActorDecl actor_decl[ACTOR_MAX_DECL];
 static int	actor_ndecl = 0;
 static bool actor_callbacks_registered = false;
+
+/*
+ * Carrying the declarations to Citus workers (actor_carry()): the
+ * subtransaction that last set iso28000.acting_for, and whether it must be
+ * set again before the next query.  Citus keeps a SET LOCAL made inside a
+ * savepoint for the workers its transaction reaches later only until the
+ * savepoint ends, also when it is released (PostgreSQL keeps the value): a
+ * released savepoint (a PL/pgSQL block with EXCEPTION, pgTAP's lives_ok)
+ * would leave those workers without the declaration.
+ */
+static SubTransactionId actor_carry_subxid = InvalidSubTransactionId;
+static bool actor_recarry = false;
+static ExecutorStart_hook_type actor_prev_executor_start = NULL;
 
 /* Bumped at every change of the declarations; part of the cache key. */
 static uint64 actor_generation = 0;
@@ -152,6 +171,99 @@ static struct
 static SPIPlanPtr actor_role_plan = NULL;
 static SPIPlanPtr actor_check_plan = NULL;
 
+/*
+ * iso28000.acting_for: the act_as() declarations of the transaction as
+ * Citus carries them to the workers ("org:person:role,...", the role
+ * quoted as an identifier).  act_as() on a node with Citus sets it with SET
+ * LOCAL, which Citus passes on to every worker the transaction uses (see
+ * actor_carry()).  It is a claim, not a fact: a node believes it only in a
+ * transaction that another node of the cluster began, for the role that is
+ * the current user there, and only after the same check act_as() makes (the
+ * role delegated in the organisation, the person active in it), at every
+ * statement.  Anyone may SET it; it then grants nothing act_as() would not.
+ */
+static char *actor_acting_for = NULL;
+
+/* A change of iso28000.acting_for (SET, its end, a savepoint rolled back): no kept answer counts. */
+static void
+actor_acting_for_assign(const char *newval, void *extra)
+{
+	actor_generation++;
+	actor_cache.valid = false;
+}
+
+/* See actor.h. */
+void
+actor_define_guc(void)
+{
+	DefineCustomStringVariable("iso28000.acting_for",
+							   "The act_as() declarations of the transaction, carried to the workers of a Citus cluster.",
+							   "Set by iso28000.act_as() with SET LOCAL on a node with Citus; a worker believes "
+							   "it only for a transaction another node began, after checking the delegation.",
+							   &actor_acting_for, "", PGC_USERSET,
+							   GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, actor_acting_for_assign, NULL);
+}
+
+/*
+ * The person that iso28000.acting_for declares for the organisation, and the
+ * name of the role that declared it; false when it names none (or cannot be
+ * read).
+ */
+static bool
+actor_carried(int64 org, int64 *person, char **role)
+{
+	const char *p = actor_acting_for;
+
+	while (p != NULL && *p != '\0')
+	{
+		char	   *end;
+		int64		o,
+					who;
+		StringInfoData name;
+
+		o = strtoi64(p, &end, 10);
+		if (end == p || *end != ':')
+			return false;
+		p = end + 1;
+		who = strtoi64(p, &end, 10);
+		if (end == p || *end != ':')
+			return false;
+		p = end + 1;
+		initStringInfo(&name);
+		if (*p == '"')
+		{
+			for (p++;; p++)
+			{
+				if (*p == '\0')
+					return false;
+				if (*p == '"')
+				{
+					if (p[1] != '"')
+						break;
+					p++;
+				}
+				appendStringInfoChar(&name, *p);
+			}
+			p++;
+		}
+		else
+			while (*p != '\0' && *p != ',')
+				appendStringInfoChar(&name, *p++);
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return false;
+		if (o == org)
+		{
+			*person = who;
+			*role = name.data;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* The local transaction id of this backend, across PostgreSQL versions. */
 static inline LocalTransactionId
 actor_local_xid(void)
@@ -175,6 +287,8 @@ actor_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			actor_ndecl = 0;
+			actor_carry_subxid = InvalidSubTransactionId;
+			actor_recarry = false;
 			actor_generation++;
 			actor_cache.valid = false;
 			break;
@@ -199,12 +313,19 @@ actor_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 		actor_ndecl = n;
 		actor_generation++;
 		actor_cache.valid = false;
+		if (actor_carry_subxid == mySubid)
+			actor_carry_subxid = parentSubid;	/* Citus and the workers went back with it */
 	}
 	else if (event == SUBXACT_EVENT_COMMIT_SUB)
 	{
 		for (i = 0; i < actor_ndecl; i++)
 			if (actor_decl[i].subxid == mySubid)
 				actor_decl[i].subxid = parentSubid;
+		if (actor_carry_subxid == mySubid)
+		{
+			actor_carry_subxid = parentSubid;
+			actor_recarry = true;	/* Citus dropped it for workers reached later */
+		}
 	}
 }
 
@@ -233,6 +354,32 @@ actor_owner(void)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	return owner;
+}
+
+/*
+ * True on the node of a Citus cluster where the transaction began (the
+ * coordinator), where the look-ups are distributed queries: they then run as
+ * the current user, under row-level security (the people and delegations of
+ * the organisations where the user may read; a delegated role is a member).
+ * As the owner they would reach the workers over connections of another
+ * user, which Citus refuses once the transaction wrote there ("cannot
+ * perform query on placements that were modified in this transaction by a
+ * different user"): act_as() or acting_person() after a write.  On a worker
+ * (and on one node) they read the local shards as the owner.  Known once per
+ * transaction.
+ */
+static bool
+actor_on_coordinator(void)
+{
+	static LocalTransactionId lxid = InvalidLocalTransactionId;
+	static bool answer = false;
+
+	if (lxid != actor_local_xid())
+	{
+		answer = OidIsValid(get_extension_oid("citus", true)) && !iso28000_citus_remote_transaction();
+		lxid = actor_local_xid();
+	}
+	return answer;
 }
 
 /* A plan kept for the life of the backend (SPI connected). */
@@ -272,6 +419,8 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
+	if (actor_on_coordinator())
+		owner = save_userid;
 	SetUserIdAndSecContext(owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	if (snap != NULL)
@@ -298,13 +447,20 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 static void
 actor_check_query(int64 org, Oid userid, int64 person, bool *delegated, bool *active, Snapshot snap)
 {
-	Oid			argtypes[3] = {INT8OID, OIDOID, INT8OID};
+	Oid			argtypes[3] = {INT8OID, NAMEOID, INT8OID};
 	Datum		values[3];
 	Datum		out[2];
 	bool		outnull[2];
+	NameData	name;
 
+	/*
+	 * The role by name: on a Citus cluster this query runs on the worker that
+	 * holds the organisation's shard of delegation, where the role has
+	 * another oid than here (delegate holds the worker's oid).
+	 */
+	namestrcpy(&name, GetUserNameFromId(userid, false));
 	values[0] = Int64GetDatum(org);
-	values[1] = ObjectIdGetDatum(userid);
+	values[1] = NameGetDatum(&name);
 	values[2] = Int64GetDatum(person);
 	actor_query(&actor_check_plan,
 				"SELECT EXISTS (SELECT FROM iso28000.delegation d "
@@ -509,6 +665,26 @@ actor_decide(int64 org_id, Oid userid, int64 *person)
 			return true;
 		}
 	}
+	else if (d == NULL && actor_acting_for != NULL && actor_acting_for[0] != '\0')
+	{
+		int64		carried;
+		char	   *role;
+		bool		delegated,
+					active;
+
+		/* A declaration of the coordinator, checked here as act_as() checked it there. */
+		if (actor_carried(org_id, &carried, &role) &&
+			strcmp(role, GetUserNameFromId(userid, false)) == 0 &&
+			iso28000_citus_remote_transaction())
+		{
+			actor_check(org_id, userid, carried, &delegated, &active);
+			if (delegated && active)
+			{
+				*person = carried;
+				return true;
+			}
+		}
+	}
 	return actor_role_person(org_id, userid, person);
 }
 
@@ -560,6 +736,69 @@ Datum
 iso28000_identity_changed(PG_FUNCTION_ARGS)
 {
 	return iso28000_invalidate_changed_table(fcinfo, "identity_changed");
+}
+
+/*
+ * On a node with Citus: the declarations in force, one per organisation, set
+ * in iso28000.acting_for with SET LOCAL, which Citus (with
+ * citus.propagate_set_commands = local, set here for that one command)
+ * sends to the workers the transaction already uses and to those it begins
+ * later, inside the transaction, and takes back with a rolled-back savepoint
+ * as PostgreSQL does.  The workers' triggers then find the person (see
+ * actor_decide()).  Runs the SET through SPI so that it passes Citus's
+ * utility hook.
+ */
+static void
+actor_carry(void)
+{
+	StringInfoData v;
+	int			i,
+				j;
+	int			level;
+	int			rc;
+
+	if (!OidIsValid(get_extension_oid("citus", true)) ||
+		GetConfigOption("citus.propagate_set_commands", true, false) == NULL)
+		return;
+	initStringInfo(&v);
+	for (i = actor_ndecl - 1; i >= 0; i--)
+	{
+		for (j = actor_ndecl - 1; j > i; j--)
+			if (actor_decl[j].org == actor_decl[i].org)
+				break;
+		if (j > i)
+			continue;			/* a later declaration of this organisation counts */
+		appendStringInfo(&v, "%s" INT64_FORMAT ":" INT64_FORMAT ":%s", v.len > 0 ? "," : "",
+						 actor_decl[i].org, actor_decl[i].person,
+						 quote_identifier(GetUserNameFromId(actor_decl[i].userid, false)));
+	}
+	level = NewGUCNestLevel();
+	(void) set_config_option("citus.propagate_set_commands", "local", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute(psprintf("SET LOCAL iso28000.acting_for = %s", quote_literal_cstr(v.data)), false, 0);
+	if (rc != SPI_OK_UTILITY)
+		elog(ERROR, "setting iso28000.acting_for failed: %s", SPI_result_code_string(rc));
+	SPI_finish();
+	AtEOXact_GUC(true, level);
+	actor_carry_subxid = GetCurrentSubTransactionId();
+	actor_recarry = false;
+}
+
+/* Sets iso28000.acting_for again before a query, after a released savepoint had set it. */
+static void
+actor_executor_start(QueryDesc *qd, int eflags)
+{
+	if (actor_recarry && !IsParallelWorker() && IsTransactionState())
+	{
+		actor_recarry = false;
+		actor_carry();
+	}
+	if (actor_prev_executor_start)
+		actor_prev_executor_start(qd, eflags);
+	else
+		standard_ExecutorStart(qd, eflags);
 }
 
 PG_FUNCTION_INFO_V1(iso28000_act_as);
@@ -614,6 +853,8 @@ iso28000_act_as(PG_FUNCTION_ARGS)
 	{
 		RegisterXactCallback(actor_xact_callback, NULL);
 		RegisterSubXactCallback(actor_subxact_callback, NULL);
+		actor_prev_executor_start = ExecutorStart_hook;
+		ExecutorStart_hook = actor_executor_start;
 		actor_callbacks_registered = true;
 	}
 
@@ -635,6 +876,7 @@ iso28000_act_as(PG_FUNCTION_ARGS)
 	actor_decl[i].subxid = subxid;
 	actor_generation++;
 	actor_cache.valid = false;
+	actor_carry();
 	PG_RETURN_VOID();
 }
 

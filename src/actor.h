@@ -39,6 +39,9 @@ extern bool iso28000_acting_person(int64 org_id, int64 *person_id);
  */
 extern void actor_relcache_invalidate(Oid relid);
 
+/* Defines the setting iso28000.acting_for (_PG_init; see actor.c). */
+extern void actor_define_guc(void);
+
 extern Datum iso28000_act_as(PG_FUNCTION_ARGS);
 extern Datum iso28000_identity_changed(PG_FUNCTION_ARGS);
 extern Datum iso28000_stamp_acting_person(PG_FUNCTION_ARGS);	/* actor_stamp.c */

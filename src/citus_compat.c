@@ -316,6 +316,24 @@ iso28000_distributed_txid(void)
 	return DatumGetInt64(out[0]);
 }
 
+/* See citus_compat.h. */
+bool
+iso28000_citus_remote_transaction(void)
+{
+	Datum		out[1];
+	bool		nulls[1];
+
+	if (!citus_present())
+		return false;
+	if (!citus_query_row("SELECT t.transaction_number OPERATOR(pg_catalog.<>) 0"
+						 "   AND t.initiator_node_identifier OPERATOR(pg_catalog.<>) g.groupid"
+						 " FROM pg_catalog.get_current_transaction_id() t, pg_catalog.pg_dist_local_group g"
+						 " WHERE $1 OPERATOR(pg_catalog.=) $1",
+						 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(0)}, out, 1, nulls) || nulls[0])
+		return false;
+	return DatumGetBool(out[0]);
+}
+
 /*
  * The name to read the rows of one organisation from, in SQL: on a node that
  * holds that organisation's shard of the distributed table relid, the shard

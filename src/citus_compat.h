@@ -44,6 +44,14 @@ extern bool iso28000_chain_is_local(int64 org_id);
 extern int64 iso28000_distributed_txid(void);
 
 /*
+ * True when the current transaction on this node was begun by another node
+ * of the cluster (Citus's distributed transaction id names another node as
+ * its initiator): a worker running a coordinator's statements.  False
+ * without Citus.
+ */
+extern bool iso28000_citus_remote_transaction(void);
+
+/*
  * The qualified name to read one organisation's rows of table relid from: its
  * shard when this node holds it (Citus), else the table.
  */

@@ -13,6 +13,7 @@
 
 #include "fmgr.h"
 
+#include "actor.h"
 #include "notification.h"
 
 PG_MODULE_MAGIC;
@@ -23,4 +24,5 @@ void
 _PG_init(void)
 {
 	notification_define_guc();
+	actor_define_guc();
 }

@@ -177,9 +177,15 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     n bigint;
+    stored oid;
 BEGIN
     PERFORM iso28000.require_level(org, 'manage');
-    DELETE FROM iso28000.delegation d WHERE d.org_id = org AND d.delegate = role;
+    -- The row found by the role's name, then deleted by the oid it holds: on
+    -- a Citus cluster the row is on a worker, where the role has another oid
+    -- than the one this node would send (doc/distribution.md).
+    SELECT d.delegate::oid INTO stored FROM iso28000.delegation d
+     WHERE d.org_id = org AND d.delegate::text = role::text;
+    DELETE FROM iso28000.delegation d WHERE d.org_id = org AND d.delegate::oid = stored;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n > 0;
 END

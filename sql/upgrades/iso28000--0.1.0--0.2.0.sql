@@ -13539,3 +13539,27 @@ AS $$
 $$;
 COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
   'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, is one of its auditees, or works in a process it examines: owns an activity or a control of it), as text; NULL when independent. Compared with the acting person when findings, auditees or team members are written, and when the audit is cancelled or closed or a nonconformity it raised is rejected.';
+
+
+-- revoke_delegation() finds the row by the role's name: on a Citus cluster the
+-- delegation is on a worker, where the role has another oid (doc/distribution.md).
+CREATE OR REPLACE FUNCTION iso28000.revoke_delegation(org bigint, role regrole)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+    stored oid;
+BEGIN
+    PERFORM iso28000.require_level(org, 'manage');
+    -- The row found by the role's name, then deleted by the oid it holds: on
+    -- a Citus cluster the row is on a worker, where the role has another oid
+    -- than the one this node would send (doc/distribution.md).
+    SELECT d.delegate::oid INTO stored FROM iso28000.delegation d
+     WHERE d.org_id = org AND d.delegate::text = role::text;
+    DELETE FROM iso28000.delegation d WHERE d.org_id = org AND d.delegate::oid = stored;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n > 0;
+END
+$$;
