@@ -135,6 +135,10 @@
 #define ERRCODE_ISO28000_AUDIT_START_NOT_LEAD		MAKE_SQLSTATE('I','S','1','5','9')
 /* 9.2.2: an auditor (lead or team) works in a process the audit examines (owns an activity or a control of it) */
 #define ERRCODE_ISO28000_AUDITOR_WORKS_IN_PROCESS	MAKE_SQLSTATE('I','S','1','6','0')
+/* 9.2.2, 10.2 d: a nonconformity raised by an audit finding verified by a verifier who is not independent of that audit */
+#define ERRCODE_ISO28000_AUDIT_NC_VERIFY_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','6','1')
+/* 9.2.2, 10.2 e: a nonconformity raised by an audit finding closed by an acting person who is not independent of that audit */
+#define ERRCODE_ISO28000_AUDIT_NC_CLOSE_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','6','2')
 
 /* IS2xx: history chain */
 

@@ -639,46 +639,68 @@ CREATE TRIGGER audit_finding_raise_nonconformity
     BEFORE INSERT OR UPDATE OF grade ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_raise_nonconformity();
 
--- A nonconformity raised by an audit finding is rejected ("not a
--- nonconformity") only by a person independent of that audit (IS157): the
--- owner of the audited process, or a person it interviewed, cannot dismiss
--- the finding's nonconformity (ISO 28000 9.2.2, 10.2; ISO 19011 6.4.8:
--- diverging opinions between auditee and audit team are recorded, not
--- decided by the auditee).  A session acting for nobody is refused too; a
--- role with the privileges of the extension's owner is not.
-CREATE FUNCTION iso28000.nonconformity_reject_independent()
+-- A nonconformity raised by an audit finding is judged by people independent
+-- of that audit (ISO 28000 9.2.2, 10.2; ISO 19011 6.4.8: diverging opinions
+-- between auditee and audit team are recorded, not decided by the auditee;
+-- 6.7: the completion and effectiveness of the actions that follow an audit
+-- are verified).  Whoever is examined by the audit (owns a process it
+-- examines, works in one, or is one of its auditees) may not
+--   - reject it ("not a nonconformity"): the acting person (IS157);
+--   - verify the effectiveness of its corrective actions: the verifier,
+--     verified_by, which the engine stamps with the acting person (IS161);
+--     this adds to the rule of the verifier guard (the verifier owns none of
+--     its corrective actions), and holds while the record stays verified, as
+--     nonconformity_keep_verifier_independent holds that one;
+--   - close it with the decision on changes to the SMS: the acting person
+--     (IS162).
+-- The auditor who found it may verify and close it (the follow-up of his
+-- audit).  A session acting for nobody is refused all three; a role with
+-- the privileges of the extension's owner is let through.
+CREATE FUNCTION iso28000.nonconformity_audit_independent()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     me bigint;
+    who bigint;
     conflict text;
     r record;
 BEGIN
     IF iso28000._has_owner_privileges() THEN
         RETURN NEW;
     END IF;
+    me := iso28000.acting_person(NEW.org_id);
+    who := CASE WHEN NEW.status = 'verified' THEN NEW.verified_by ELSE me END;
     FOR r IN SELECT f.audit_id, f.finding_id FROM iso28000.audit_finding f
               WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id ORDER BY f.finding_id LOOP
-        me := iso28000.acting_person(NEW.org_id);
-        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
-                         ELSE iso28000.audit_person_conflict(NEW.org_id, r.audit_id, me) END;
-        IF conflict IS NOT NULL THEN
-            RAISE EXCEPTION 'nonconformity % of organisation % was raised by finding % of audit %: only a person independent of that audit may reject it (%)',
-                            NEW.nonconformity_id, NEW.org_id, r.finding_id, r.audit_id, conflict
-                  USING ERRCODE = 'IS157',
-                        DETAIL = 'Who is examined by an audit may not dismiss its findings (ISO 28000 9.2.2, 10.2).',
-                        HINT = 'A person independent of the audit (its lead auditor, a manager) decides whether it is a nonconformity; the auditee records his view in the description or a note.',
-                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
-        END IF;
+        conflict := CASE WHEN who IS NULL AND NEW.status = 'verified' THEN 'no verifier: the session acts for no person'
+                         WHEN who IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(NEW.org_id, r.audit_id, who) END;
+        CONTINUE WHEN conflict IS NULL;
+        RAISE EXCEPTION 'nonconformity % of organisation % was raised by finding % of audit %: only a person independent of that audit may % it (%)',
+                        NEW.nonconformity_id, NEW.org_id, r.finding_id, r.audit_id,
+                        CASE NEW.status WHEN 'rejected' THEN 'reject' WHEN 'verified' THEN 'verify' ELSE 'close' END, conflict
+              USING ERRCODE = CASE NEW.status WHEN 'rejected' THEN 'IS157' WHEN 'verified' THEN 'IS161' ELSE 'IS162' END,
+                    DETAIL = CASE NEW.status
+                               WHEN 'rejected' THEN 'Who is examined by an audit may not dismiss its findings (ISO 28000 9.2.2, 10.2).'
+                               WHEN 'verified' THEN 'Who is examined by an audit may not judge the effectiveness of the actions taken on its findings (ISO 28000 9.2.2, 10.2 d); the verifier must also own none of the corrective actions.'
+                               ELSE 'Who is examined by an audit may not close what its findings raised, nor decide alone whether the SMS must change (ISO 28000 9.2.2, 10.2 e).' END,
+                    HINT = CASE NEW.status
+                             WHEN 'rejected' THEN 'A person independent of the audit (its lead auditor, a manager) decides whether it is a nonconformity; the auditee records his view in the description or a note.'
+                             WHEN 'verified' THEN 'An auditor of the audit, or another person independent of it, reviews the effectiveness.'
+                             ELSE 'An auditor of the audit, a manager or another person independent of it closes it.' END,
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE NEW.status WHEN 'verified' THEN 'verified_by' ELSE 'status' END;
     END LOOP;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION iso28000.nonconformity_reject_independent() IS
-  'Trigger on nonconformity (BEFORE UPDATE, entering rejected): a nonconformity raised by an audit finding is rejected only by an acting person independent of that audit (IS157); roles with the privileges of the extension''s owner are let through.';
-CREATE TRIGGER nonconformity_reject_independent
-    BEFORE UPDATE OF status ON iso28000.nonconformity
-    FOR EACH ROW WHEN (NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
-    EXECUTE FUNCTION iso28000.nonconformity_reject_independent();
+COMMENT ON FUNCTION iso28000.nonconformity_audit_independent() IS
+  'Trigger on nonconformity (BEFORE UPDATE: entering rejected, verified or closed, or a new verifier of a verified one): a nonconformity raised by an audit finding is rejected (IS157) and closed (IS162) only by an acting person independent of that audit, and verified only by a verifier independent of it (IS161); a session acting for nobody is refused; roles with the privileges of the extension''s owner are let through.';
+CREATE TRIGGER nonconformity_audit_independent
+    BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
+    FOR EACH ROW WHEN ((NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
+                       OR (NEW.status = 'verified' AND (OLD.status IS DISTINCT FROM 'verified' OR NEW.verified_by IS DISTINCT FROM OLD.verified_by))
+                       OR (NEW.status = 'closed' AND OLD.status IS DISTINCT FROM 'closed'))
+    EXECUTE FUNCTION iso28000.nonconformity_audit_independent();

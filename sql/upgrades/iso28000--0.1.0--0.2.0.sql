@@ -13563,3 +13563,58 @@ BEGIN
     RETURN n > 0;
 END
 $$;
+
+
+-- A nonconformity raised by an audit finding is rejected (IS157), verified (IS161) and closed (IS162)
+-- only by people independent of that audit: nonconformity_audit_independent() takes over
+-- nonconformity_reject_independent().
+DROP TRIGGER nonconformity_reject_independent ON iso28000.nonconformity;
+DROP FUNCTION iso28000.nonconformity_reject_independent();
+CREATE FUNCTION iso28000.nonconformity_audit_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    who bigint;
+    conflict text;
+    r record;
+BEGIN
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NEW;
+    END IF;
+    me := iso28000.acting_person(NEW.org_id);
+    who := CASE WHEN NEW.status = 'verified' THEN NEW.verified_by ELSE me END;
+    FOR r IN SELECT f.audit_id, f.finding_id FROM iso28000.audit_finding f
+              WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id ORDER BY f.finding_id LOOP
+        conflict := CASE WHEN who IS NULL AND NEW.status = 'verified' THEN 'no verifier: the session acts for no person'
+                         WHEN who IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(NEW.org_id, r.audit_id, who) END;
+        CONTINUE WHEN conflict IS NULL;
+        RAISE EXCEPTION 'nonconformity % of organisation % was raised by finding % of audit %: only a person independent of that audit may % it (%)',
+                        NEW.nonconformity_id, NEW.org_id, r.finding_id, r.audit_id,
+                        CASE NEW.status WHEN 'rejected' THEN 'reject' WHEN 'verified' THEN 'verify' ELSE 'close' END, conflict
+              USING ERRCODE = CASE NEW.status WHEN 'rejected' THEN 'IS157' WHEN 'verified' THEN 'IS161' ELSE 'IS162' END,
+                    DETAIL = CASE NEW.status
+                               WHEN 'rejected' THEN 'Who is examined by an audit may not dismiss its findings (ISO 28000 9.2.2, 10.2).'
+                               WHEN 'verified' THEN 'Who is examined by an audit may not judge the effectiveness of the actions taken on its findings (ISO 28000 9.2.2, 10.2 d); the verifier must also own none of the corrective actions.'
+                               ELSE 'Who is examined by an audit may not close what its findings raised, nor decide alone whether the SMS must change (ISO 28000 9.2.2, 10.2 e).' END,
+                    HINT = CASE NEW.status
+                             WHEN 'rejected' THEN 'A person independent of the audit (its lead auditor, a manager) decides whether it is a nonconformity; the auditee records his view in the description or a note.'
+                             WHEN 'verified' THEN 'An auditor of the audit, or another person independent of it, reviews the effectiveness.'
+                             ELSE 'An auditor of the audit, a manager or another person independent of it closes it.' END,
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE NEW.status WHEN 'verified' THEN 'verified_by' ELSE 'status' END;
+    END LOOP;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_audit_independent() IS
+  'Trigger on nonconformity (BEFORE UPDATE: entering rejected, verified or closed, or a new verifier of a verified one): a nonconformity raised by an audit finding is rejected (IS157) and closed (IS162) only by an acting person independent of that audit, and verified only by a verifier independent of it (IS161); a session acting for nobody is refused; roles with the privileges of the extension''s owner are let through.';
+CREATE TRIGGER nonconformity_audit_independent
+    BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
+    FOR EACH ROW WHEN ((NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
+                       OR (NEW.status = 'verified' AND (OLD.status IS DISTINCT FROM 'verified' OR NEW.verified_by IS DISTINCT FROM OLD.verified_by))
+                       OR (NEW.status = 'closed' AND OLD.status IS DISTINCT FROM 'closed'))
+    EXECUTE FUNCTION iso28000.nonconformity_audit_independent();

@@ -5,7 +5,7 @@
 -- written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(58);
+SELECT plan(76);
 
 CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
@@ -86,7 +86,7 @@ SELECT is((SELECT string_agg(format('%s:%s', p.proname,
                                     (length(p.prosrc) - length(replace(p.prosrc, 'iso28000._has_owner_privileges()', '')))
                                     / length('iso28000._has_owner_privileges()')), ' ' ORDER BY p.proname)
              FROM pg_proc p WHERE p.pronamespace = 'iso28000'::regnamespace AND p.prosrc LIKE '%_has_owner_privileges()%'),
-          'audit_actor_independent:1 audit_lead_auditor_acts:3 nonconformity_reject_independent:1',
+          'audit_actor_independent:1 audit_lead_auditor_acts:3 nonconformity_audit_independent:1',
           'the owner checks of the audit and nonconformity triggers call the helper');
 
 -- A loader (the owner's privileges) still writes what the rules refuse to persons.
@@ -269,6 +269,87 @@ RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION tap_rs_mgr;
 SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 5 WHERE org_id = %s AND audit_id = %s$$, :a, :aud2),
                 'a manager may start the fieldwork of an audit he does not lead');
+RESET SESSION AUTHORIZATION;
+
+-- 4. The nonconformity an audit raised is verified and closed by people independent of that audit.
+SET SESSION AUTHORIZATION tap_rs_ann;
+INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, process_id)
+     VALUES (:a, :aud, '8.1', 'minor_nc', 'Seals not logged at the gate', :gate) RETURNING nonconformity_id AS nc \gset
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_bob;    -- the process owner deals with it, up to action_taken
+UPDATE iso28000.nonconformity SET status = 'contained', correction = 'Seals logged again from today' WHERE org_id = :a AND nonconformity_id = :nc;
+UPDATE iso28000.nonconformity SET status = 'cause_analysed', root_cause = 'Log book removed in the new layout',
+       analysis_method = 'five whys', similar_nonconformities = 'none' WHERE org_id = :a AND nonconformity_id = :nc;
+INSERT INTO iso28000.corrective_action (org_id, nonconformity_id, title, owner_id, due_on)
+     VALUES (:a, :nc, 'Put the log book back', :bob, current_date + 10);
+UPDATE iso28000.nonconformity SET status = 'action_planned' WHERE org_id = :a AND nonconformity_id = :nc;
+UPDATE iso28000.corrective_action SET status = 'done', completed_on = current_date, evidence = 'Photo of the log book'
+ WHERE org_id = :a AND nonconformity_id = :nc;
+UPDATE iso28000.nonconformity SET status = 'action_taken' WHERE org_id = :a AND nonconformity_id = :nc;
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT status FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc), 'action_taken',
+          'the nonconformity the gate audit raised has its actions taken');
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_wes;
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                          WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS161', NULL, 'who works in the audited process cannot verify it, though he owns none of its actions (IS161)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                                 WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc)),
+          'IS161 iso28000.nonconformity.verified_by', 'IS161 names nonconformity and verified_by');
+SELECT throws_like(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                            WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                   format('nonconformity %s of organisation %s was raised by finding %% of audit %s: only a person independent of that audit may verify it (Wes Worker works in process%%', :nc, :a, :aud),
+                   'the refusal names the nonconformity, the audit and the conflict');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_mgr;    -- Mia is an auditee of the gate audit (section 2)
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                          WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS161', NULL, 'nor can an auditee of the audit, a manager though she is (IS161)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app;
+SELECT iso28000.act_as(:a, :bob);
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                          WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS161', NULL, 'nor an application acting for the process owner (IS161)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app2;
+SELECT throws_like(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'fine', verified_on = current_date
+                            WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                   '%may verify it (no verifier: the session acts for no person)', 'nor a session acting for nobody (IS161)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT status || ' ' || coalesce(verified_by::text, '-') FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc),
+          'action_taken -', 'the nonconformity is not verified');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused verifications added nothing to the chain');
+SET SESSION AUTHORIZATION tap_rs_tom;
+SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified', effectiveness_review = 'Sampled a week of the log', verified_on = current_date
+                         WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                'an auditor of the audit verifies the actions taken on its finding');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT verified_by FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc), :tom::bigint, 'Tom is its verifier');
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_bob;
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS162', NULL, 'the owner of the audited process cannot close it (IS162)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc)),
+          'IS162 iso28000.nonconformity.status', 'IS162 names nonconformity and status');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_wes;
+SELECT throws_like(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                   format('nonconformity %s of organisation %s was raised by finding %% of audit %s: only a person independent of that audit may close it (Wes Worker works in process%%', :nc, :a, :aud),
+                   'nor can who works in it (IS162)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app2;
+SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                 'IS162', NULL, 'nor a session acting for nobody (IS162)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT status FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc), 'verified', 'the nonconformity stays verified');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused closures added nothing to the chain');
+SET SESSION AUTHORIZATION tap_rs_ann;
+SELECT lives_ok(format($$UPDATE iso28000.nonconformity SET status = 'closed', sms_change_needed = false WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc),
+                'the lead auditor closes it');
 RESET SESSION AUTHORIZATION;
 
 SELECT is((SELECT valid FROM iso28000.verify_history(:a)), true, 'the organisation''s chain verifies');
