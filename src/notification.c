@@ -4,13 +4,16 @@
  *
  * iso28000.notify_register_change(), the statement trigger that
  * attach_notifications() puts on a register, reads the statement's transition
- * tables itself and writes the notifications they give in one INSERT of the
- * outbox through a plan kept for the life of the backend (generic: planned
- * once), the rows passed as arrays and unnested in order.  That INSERT is an
- * ordinary one, run as the member who changed the register: the outbox's
- * row-level security, its foreign key, its constraints, its triggers (the
- * stamps and the announcement, below) all apply, and it belongs to the
- * transaction (and the subtransaction) of the register's change.
+ * tables itself and writes the notifications they give as the member who
+ * changed the register, in the transaction (and the subtransaction) of the
+ * register's change: directly where the outbox carries nothing but its own
+ * triggers, constraints, policies and foreign key (src/notification_store.c
+ * applies the same checks and stamps, and says why the foreign key is implied
+ * by the register's), otherwise in one INSERT of the outbox through a plan
+ * kept for the life of the backend (generic: planned once), the rows passed
+ * as arrays and unnested in order.  That INSERT is an ordinary one: the
+ * outbox's row-level security, its foreign key, its constraints, its
+ * triggers (the stamps and the announcement, below) all apply.
  *
  * What a row gives (the same as 0.1.0's PL/pgSQL, in the same order):
  *	- after an UPDATE whose status column changed, a transition, to each
@@ -35,6 +38,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
@@ -42,6 +46,7 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "parser/parse_node.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -55,8 +60,7 @@
 #include "citus_compat.h"
 #include "iso28000_errcodes.h"
 #include "notification.h"
-
-#define NOTIFY_CHANNEL "iso28000_notification"
+#include "notification_store.h"
 
 /*
  * iso28000.notify_announce: 'row' (the default) announces every row written
@@ -94,10 +98,18 @@ notification_define_guc(void)
 							 "commit one at a time).",
 							 &nt_announce, NT_ANNOUNCE_ROW, nt_announce_options,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
+	notification_store_define_guc();
+}
+
+/* See notification.h. */
+bool
+notification_announces(void)
+{
+	return nt_announce != NT_ANNOUNCE_OFF;
 }
 
 /* The columns of iso28000.notification the register trigger writes, in this order. */
-#define NT_NCOLS 11
+#define NT_NCOLS NS_NCOLS
 #define NT_COLUMNS \
 	"org_id, kind, recipient_id, register, record_id, record_code, record_title," \
 	" subject, reason, from_state, to_state"
@@ -420,6 +432,13 @@ iso28000_notify_register_change(PG_FUNCTION_ARGS)
 	if (oslot)
 		ExecDropSingleTupleTableSlot(oslot);
 
+	/*
+	 * Written directly where that is equivalent (src/notification_store.c),
+	 * else, and on a Citus shard, through the executor.
+	 */
+	if (rows.n > 0 && !on_shard &&
+		notification_store_write(rel, org_c.attnum, rows.n, rows.v, rows.isnull, CStringGetTextDatum(reg)))
+		rows.n = 0;
 	if (rows.n > 0)
 	{
 		Datum		regd = CStringGetTextDatum(reg);
@@ -501,6 +520,27 @@ nt_current_user_name(void)
 	return DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
 }
 
+/* See notification.h. */
+void
+notification_stamp_insert(bool has_org, int64 org, Datum *vals, bool *nulls)
+{
+	int64		person = 0;
+	bool		has_person = false;
+
+	if (has_org)
+		has_person = iso28000_acting_person(org, &person);
+	vals[0] = nt_current_user_name();
+	nulls[0] = false;
+	vals[1] = Int64GetDatum(person);
+	nulls[1] = !has_person;
+	vals[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	nulls[2] = false;
+	vals[3] = (Datum) 0;
+	nulls[3] = true;
+	vals[4] = (Datum) 0;
+	nulls[4] = true;
+}
+
 PG_FUNCTION_INFO_V1(iso28000_notification_stamp);
 Datum
 iso28000_notification_stamp(PG_FUNCTION_ARGS)
@@ -528,28 +568,15 @@ iso28000_notification_stamp(PG_FUNCTION_ARGS)
 	{
 		bool		isnull;
 		int64		org;
-		int64		person = 0;
-		bool		has_person = false;
 
 		newtup = td->tg_trigtuple;
 		org = DatumGetInt64(heap_getattr(newtup, org_a, RelationGetDescr(rel), &isnull));
-		if (!isnull)
-			has_person = iso28000_acting_person(org, &person);
+		notification_stamp_insert(!isnull, org, vals, nulls);
 		cols[0] = nt_attnum(rel, "actor");
-		vals[0] = nt_current_user_name();
-		nulls[0] = false;
 		cols[1] = nt_attnum(rel, "actor_person");
-		vals[1] = Int64GetDatum(person);
-		nulls[1] = !has_person;
 		cols[2] = nt_attnum(rel, "created_at");
-		vals[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-		nulls[2] = false;
 		cols[3] = delivered_a;
-		vals[3] = (Datum) 0;
-		nulls[3] = true;
 		cols[4] = nt_attnum(rel, "delivered_by");
-		vals[4] = (Datum) 0;
-		nulls[4] = true;
 		return PointerGetDatum(heap_modify_tuple_by_cols(newtup, RelationGetDescr(rel), 5, cols, vals, nulls));
 	}
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
@@ -663,4 +690,32 @@ iso28000_notification_announce(PG_FUNCTION_ARGS)
 	}
 	pfree(ids);
 	return PointerGetDatum(NULL);
+}
+
+/* Which writer the outbox gets in this session, for a statement on a register (or any). */
+PG_FUNCTION_INFO_V1(iso28000_notification_writer);
+Datum
+iso28000_notification_writer(PG_FUNCTION_ARGS)
+{
+	Relation	reg = NULL;
+	AttrNumber	org_att = InvalidAttrNumber;
+	const char *why = NULL;
+
+	if (!PG_ARGISNULL(0))
+	{
+		Oid			relid = PG_GETARG_OID(0);
+
+		/* a table the caller may use: nobody locks another's table through this */
+		if (pg_class_aclmask(relid, GetUserId(), ACL_SELECT | ACL_INSERT | ACL_UPDATE, ACLMASK_ANY) == 0)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
+		reg = relation_open(relid, AccessShareLock);
+		org_att = get_attnum(RelationGetRelid(reg), "org_id");
+		if (org_att <= 0)
+			why = "the register has no org_id column";
+	}
+	if (why == NULL)
+		why = notification_store_refuses(reg, org_att);
+	if (reg != NULL)
+		relation_close(reg, AccessShareLock);
+	PG_RETURN_TEXT_P(cstring_to_text(why == NULL ? "direct" : psprintf("executor: %s", why)));
 }

@@ -5,7 +5,28 @@
 #ifndef ISO28000_NOTIFICATION_H
 #define ISO28000_NOTIFICATION_H
 
-/* Defines the setting iso28000.notify_announce (once; from _PG_init). */
+#include "fmgr.h"
+
+#define NOTIFY_CHANNEL "iso28000_notification"
+
+/* The columns a register's trigger writes (NT_COLUMNS), then the stamps notification_stamp sets. */
+#define NS_NCOLS 11
+#define NS_NSTAMPS 5
+
+/* Defines the settings iso28000.notify_announce and iso28000.notify_direct (once; from _PG_init). */
 extern void notification_define_guc(void);
+
+/* Whether rows written to the outbox are announced (iso28000.notify_announce). */
+extern bool notification_announces(void);
+
+/*
+ * The stamps of a row inserted into the outbox for organisation org (when
+ * has_org), in this order: actor, actor_person, created_at, delivered_at,
+ * delivered_by; what notification_stamp() sets.
+ */
+extern void notification_stamp_insert(bool has_org, int64 org, Datum *vals, bool *nulls);
+
+extern PGDLLEXPORT Datum iso28000_notification_stamp(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum iso28000_notification_announce(PG_FUNCTION_ARGS);
 
 #endif							/* ISO28000_NOTIFICATION_H */

@@ -118,17 +118,31 @@ CREATE TRIGGER notification_announce AFTER INSERT ON iso28000.notification
  * thousand rows runs it once.
  *
  * In C (src/notification.c): it reads the transition tables itself and writes
- * the statement's notifications in one INSERT of the outbox through a plan
- * planned once per backend, as the member who changed the register (the
- * outbox's row-level security, foreign key and triggers apply); on a Citus
- * shard row by row with VALUES.  The PL/pgSQL version of 0.1.0 spent about
- * 250 microseconds of a single-row transition here (bench/register.sh).
+ * the statement's notifications as the member who changed the register,
+ * directly (src/notification_store.c: the outbox's stamps, constraints,
+ * row-level security and announcement applied by the same code, its
+ * foreign key implied by the register's own) where the outbox carries
+ * nothing else, otherwise in one INSERT of the outbox through a plan
+ * planned once per backend (the executor: everything on the outbox
+ * applies); on a Citus shard row by row with VALUES.  The PL/pgSQL version
+ * of 0.1.0 spent about 250 microseconds of a single-row transition here
+ * (bench/register.sh), the INSERT about 30, the direct writer
+ * bench/outbox.sh says.
  */
 CREATE FUNCTION iso28000.notify_register_change()
 RETURNS trigger
 LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_notify_register_change';
 COMMENT ON FUNCTION iso28000.notify_register_change() IS
   'Statement trigger (AFTER INSERT / AFTER UPDATE with transition tables new_rows, old_rows) that attach_notifications() puts on a register: writes an assignment notification for each person column filled or changed to a person, and a transition notification for each row whose status changed.';
+
+-- Which writer the outbox gets in this session (src/notification_store.c).
+CREATE FUNCTION iso28000.notification_writer(register regclass DEFAULT NULL)
+RETURNS text
+LANGUAGE c STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_notification_writer';
+COMMENT ON FUNCTION iso28000.notification_writer(regclass) IS
+  'How notify_register_change() writes the outbox in this session for a statement on the given register (NULL: any): ''direct'' (without the executor, where that is equivalent) or ''executor: '' and the reason (a trigger, rule, policy for some roles, foreign key or column the direct path would skip, iso28000.notify_direct off, Citus).';
 
 -- Puts the notification triggers on a register.
 CREATE FUNCTION iso28000.attach_notifications(tbl regclass, id_column name, code_column name,

@@ -13618,3 +13618,14 @@ CREATE TRIGGER nonconformity_audit_independent
                        OR (NEW.status = 'verified' AND (OLD.status IS DISTINCT FROM 'verified' OR NEW.verified_by IS DISTINCT FROM OLD.verified_by))
                        OR (NEW.status = 'closed' AND OLD.status IS DISTINCT FROM 'closed'))
     EXECUTE FUNCTION iso28000.nonconformity_audit_independent();
+
+
+-- 0.2.0 (outbox, issue 13): notification_writer(), which says whether the outbox is written directly or through the executor (src/notification_store.c).
+-- Which writer the outbox gets in this session (src/notification_store.c).
+CREATE FUNCTION iso28000.notification_writer(register regclass DEFAULT NULL)
+RETURNS text
+LANGUAGE c STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_notification_writer';
+COMMENT ON FUNCTION iso28000.notification_writer(regclass) IS
+  'How notify_register_change() writes the outbox in this session for a statement on the given register (NULL: any): ''direct'' (without the executor, where that is equivalent) or ''executor: '' and the reason (a trigger, rule, policy for some roles, foreign key or column the direct path would skip, iso28000.notify_direct off, Citus).';
