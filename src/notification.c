@@ -630,6 +630,21 @@ nt_cmp_int64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* See notification.h. */
+void
+notification_announce_ids(int64 *ids, int n)
+{
+	if (n > 1)
+		qsort(ids, n, sizeof(int64), nt_cmp_int64);
+	for (int i = 0; i < n; i++)
+	{
+		char		payload[32];
+
+		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
+		Async_Notify(NOTIFY_CHANNEL, payload);
+	}
+}
+
 PG_FUNCTION_INFO_V1(iso28000_notification_announce);
 Datum
 iso28000_notification_announce(PG_FUNCTION_ARGS)
@@ -679,15 +694,7 @@ iso28000_notification_announce(PG_FUNCTION_ARGS)
 		ids[n++] = DatumGetInt64(d);
 	}
 	ExecDropSingleTupleTableSlot(slot);
-	if (n > 1)
-		qsort(ids, n, sizeof(int64), nt_cmp_int64);
-	for (int i = 0; i < n; i++)
-	{
-		char		payload[32];
-
-		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
-		Async_Notify(NOTIFY_CHANNEL, payload);
-	}
+	notification_announce_ids(ids, n);
 	pfree(ids);
 	return PointerGetDatum(NULL);
 }

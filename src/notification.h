@@ -19,6 +19,9 @@ extern void notification_define_guc(void);
 /* Whether rows written to the outbox are announced (iso28000.notify_announce). */
 extern bool notification_announces(void);
 
+/* pg_notify of each id on channel iso28000_notification, in the order of the ids (sorts ids). */
+extern void notification_announce_ids(int64 *ids, int n);
+
 /*
  * The stamps of a row inserted into the outbox for organisation org (when
  * has_org), in this order: actor, actor_person, created_at, delivered_at,

@@ -46,10 +46,11 @@
  *   before this AFTER STATEMENT trigger.  After an UPDATE (org_id never
  *   changes on a register) the old version of the row, committed and
  *   referencing the organisation, is what a concurrent DELETE or key change
- *   of the organisation finds through the register's own foreign key (NO
- *   ACTION: refused; a CASCADE would wait on our row lock, and its own
- *   check of the outbox would then see our committed notification): the
- *   organisation outlives this transaction as it would with the lock;
+ *   of the organisation finds through the register's own foreign key: its
+ *   check waits for this transaction (it locks the row's updated version
+ *   too), after which the outbox's own foreign key sees our committed
+ *   notification and refuses (test/specs/notification_direct_fk.spec); the
+ *   organisation outlives the notification as it would with the lock;
  * - the AFTER STATEMENT trigger notification_announce: Async_Notify of each
  *   id, in the order of the ids, unless iso28000.notify_announce is off;
  * - the command counter advanced before the rows are written, as SPI does.
@@ -85,7 +86,6 @@
 #include "catalog/pg_operator.h"
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "commands/extension.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
@@ -246,7 +246,11 @@ ns_build(Relation rel)
 	if (ns.id_att <= 0 || TupleDescAttr(desc, ns.id_att - 1)->atttypid != INT8OID ||
 		TupleDescAttr(desc, ns.id_att - 1)->attidentity == '\0')
 		return "notification_id is not a bigint identity";
+#if PG_VERSION_NUM >= 170000
+	ns.id_seq = getIdentitySequence(rel, ns.id_att, true);
+#else
 	ns.id_seq = getIdentitySequence(ns.relid, ns.id_att, true);
+#endif
 	if (!OidIsValid(ns.id_seq))
 		return "notification_id has no sequence";
 	for (int i = 0; i < desc->natts; i++)
@@ -491,15 +495,6 @@ notification_store_refuses(Relation reg, AttrNumber reg_org_att)
 	return why;
 }
 
-static int
-ns_cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* The values of one index entry, as FormIndexDatum() computes them. */
 static void
 ns_index_values(IndexInfo *info, TupleTableSlot *slot, ExprContext *econtext,
@@ -556,8 +551,8 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 	{
 		case RLS_ENABLED:
 			rls = true;
-			if (!ns.has_permissive)
-				ok = false;		/* every row refused: the executor says so */
+			if (!ns.has_permissive || !row_security)
+				ok = false;		/* every row refused, or row_security = off: the executor says so */
 			break;
 		case RLS_NONE:
 			rls = false;
@@ -661,17 +656,7 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 		}
 		/* notification_announce: every id, in the order of the ids */
 		if (notification_announces())
-		{
-			if (nrows > 1)
-				qsort(ids, nrows, sizeof(int64), ns_cmp_int64);
-			for (int r = 0; r < nrows; r++)
-			{
-				char		payload[32];
-
-				snprintf(payload, sizeof(payload), INT64_FORMAT, ids[r]);
-				Async_Notify(NOTIFY_CHANNEL, payload);
-			}
-		}
+			notification_announce_ids(ids, nrows);
 	}
 
 	if (slot != NULL)

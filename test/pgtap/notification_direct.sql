@@ -12,7 +12,7 @@
 BEGIN;
 CREATE EXTENSION iso28000;
 CREATE EXTENSION IF NOT EXISTS amcheck;
-SELECT plan(31);
+SELECT plan(32);
 
 CREATE ROLE tap_ntd_mgr NOLOGIN;
 CREATE ROLE tap_ntd_writer NOLOGIN;
@@ -131,6 +131,14 @@ SELECT throws_ok(format($$UPDATE tap_ntd.case_file SET status = 'hijacked' WHERE
 RESET SESSION AUTHORIZATION;
 SELECT is((SELECT count(*) FROM tap_ntd.case_file WHERE status = 'hijacked'), 0::bigint,
           'and the register''s statement with it: nothing half-written');
+-- row_security = off where the outbox's policies apply: refused, as the executor refuses it.
+SET SESSION AUTHORIZATION tap_ntd_writer;
+SET row_security = off;
+SELECT throws_ok(format($$UPDATE tap_ntd.case_file SET status = 'unguarded' WHERE org_id = %s$$, :a), '42501',
+                 'query would be affected by row-level security policy for table "notification"',
+                 'row_security = off does not let a member write the outbox past its policies');
+RESET row_security;
+RESET SESSION AUTHORIZATION;
 -- A restrictive policy of the outbox applies too.
 CREATE POLICY no_secrets ON iso28000.notification AS RESTRICTIVE FOR INSERT WITH CHECK (subject NOT LIKE '%secret%');
 SET SESSION AUTHORIZATION tap_ntd_writer;
