@@ -11,7 +11,10 @@
 -- except where a test table, trigger, policy or constraint is made.
 BEGIN;
 CREATE EXTENSION iso28000;
-CREATE EXTENSION IF NOT EXISTS amcheck;
+-- amcheck where it is installed (contrib; not in every build).
+DO $$ BEGIN
+  IF EXISTS (SELECT FROM pg_available_extensions WHERE name = 'amcheck') THEN CREATE EXTENSION IF NOT EXISTS amcheck; END IF;
+END $$;
 SELECT plan(32);
 
 CREATE ROLE tap_ntd_mgr NOLOGIN;
@@ -105,8 +108,10 @@ SELECT is((SELECT array_agg(kind || ':' || record_code ORDER BY seq) FROM outcom
 SELECT ok((SELECT bool_and(d) FROM (SELECT notification_id - lag(notification_id) OVER (ORDER BY notification_id) > 0 AS d
                                       FROM iso28000.notification WHERE register = 'case_file') s WHERE d IS NOT NULL),
           'notification_id increases');
-SELECT lives_ok($$SELECT bt_index_check(i.indexrelid, true) FROM pg_index i WHERE i.indrelid = 'iso28000.notification'::regclass$$,
-                'every index of the outbox (primary key, the partial ones) holds every row written directly (amcheck heapallindexed)');
+SELECT CASE WHEN EXISTS (SELECT FROM pg_extension WHERE extname = 'amcheck')
+  THEN lives_ok($$SELECT bt_index_check(i.indexrelid, true) FROM pg_index i WHERE i.indrelid = 'iso28000.notification'::regclass$$,
+                'every index of the outbox (primary key, the partial ones) holds every row written directly (amcheck heapallindexed)')
+  ELSE skip('amcheck is not installed', 1) END;
 SELECT is((SELECT count(*) FROM iso28000.notification WHERE register = 'case_file' AND delivered_at IS NULL), 12::bigint,
           'the rows are all there');
 
