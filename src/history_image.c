@@ -11,19 +11,22 @@
  * per register instead of once per value:
  *
  *   boolean                      -> true / false
- *   smallint ... numeric, float  -> the output text as a JSON number, or as a
+ *   smallint, integer, bigint    -> the number (what numeric_in() makes of its text)
+ *   real ... numeric             -> the output text as a JSON number, or as a
  *                                   string when it holds 'N' or 'n' (NaN, Infinity)
  *   date, timestamp, timestamptz -> JsonEncodeDateTime() (ISO 8601)
- *   any other built-in scalar    -> the output function's text, as a string
+ *   any other scalar             -> the output function's text, as a string
  *   anything else                -> to_jsonb() of the value, pushed in
  *
- * "Anything else" is arrays, composites, json and jsonb, and every type that
- * is not built in (enums, the extension's own types): for those to_jsonb()
- * looks for a cast to json each time, which a user may create at any moment,
- * so the recorder keeps asking it.  A built-in type's category cannot change
- * (to_jsonb() ignores casts of built-in types), nor can a domain's base type.
- * test/pgtap/history_store.sql compares the images with to_jsonb() of rows of
- * every kind.
+ * "Anything else" is arrays, composites, json and jsonb, and a type that is
+ * not built in (an enum, the extension's own types) for which a cast to json
+ * exists: to_jsonb() converts such a type through its cast.  A type without
+ * one is a scalar like the built-in ones; since a user may create a cast at
+ * any moment, a change to pg_cast (its syscache's invalidation) makes every
+ * register's description again (cast_changed()).  A built-in type's category
+ * cannot change (to_jsonb() ignores casts of built-in types), nor can a
+ * domain's base type.  test/pgtap/history_store.sql compares the images with
+ * to_jsonb() of rows of every kind, and creates a cast between statements.
  *
  * The kept description (names, kinds, output functions, the primary key's
  * columns, the org_id column, the register's name) lives in a memory context
@@ -39,15 +42,18 @@
 #include "catalog/pg_type.h"
 #include "nodes/bitmapset.h"
 #include "nodes/makefuncs.h"
+#include "parser/parse_coerce.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/syscache.h"
 
 #include "engines.h"
 #include "history_image.h"
@@ -76,6 +82,31 @@ history_register_invalidate(Oid relid)
 		while ((reg = hash_seq_search(&status)) != NULL)
 			reg->valid = false;
 	}
+}
+
+/*
+ * True when to_jsonb() would convert a value of this type (not built in, not
+ * an array or composite) through a cast to json: a cast with a function
+ * (jsonb_categorize_type()).
+ */
+static bool
+has_json_cast(Oid type)
+{
+	Oid			castfunc = InvalidOid;
+
+	return find_coercion_pathway(JSONOID, type, COERCION_EXPLICIT, &castfunc) == COERCION_PATH_FUNC &&
+		OidIsValid(castfunc);
+}
+
+/*
+ * A cast was created, changed or dropped (pg_cast's cache was invalidated):
+ * every register whose columns' kinds depend on casts to json is described
+ * again by its next statement; simply all of them.
+ */
+static void
+cast_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	history_register_invalidate(InvalidOid);
 }
 
 /* Decides how a column's values become jsonb (jsonb_categorize_type()), with its function. */
@@ -118,12 +149,18 @@ column_describe(HistoryColumn *col, Form_pg_attribute att, MemoryContext cxt)
 			col->kind = HCOL_OTHER;
 			break;
 		default:
-			if (base >= FirstNormalObjectId || OidIsValid(get_element_type(base)) ||
+			if (OidIsValid(get_element_type(base)) ||
 				base == ANYARRAYOID || base == ANYCOMPATIBLEARRAYOID || base == RECORDARRAYOID ||
-				type_is_rowtype(base))
+				type_is_rowtype(base) || (base >= FirstNormalObjectId && has_json_cast(base)))
 				col->kind = HCOL_OTHER;
 			else
 			{
+				/*
+				 * A built-in scalar, or a type of the database's (an enum, the
+				 * extension's own types) with no cast to json: its output
+				 * function's text, as to_jsonb() gives it.  A cast created
+				 * later invalidates every register (cast_changed()).
+				 */
 				col->kind = HCOL_TEXT;
 				getTypeOutputInfo(base, &outfn, &varlena);
 			}
@@ -275,6 +312,7 @@ history_register(Relation rel)
 		registers = hash_create("iso28000 history registers", 32, &ctl,
 								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		(void) engine_catalog();	/* registers the callback that invalidates us */
+		CacheRegisterSyscacheCallback(CASTSOURCETARGET, cast_changed, (Datum) 0);
 	}
 	reg = hash_search(registers, &relid, HASH_ENTER, &found);
 	if (!found)

@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(26);
+SELECT plan(27);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -152,7 +152,9 @@ SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies')
 -- 5. A register without a column of kind OTHER: its images are built with their
 --    keys already in jsonb's order (shorter names first, then bytewise), its
 --    integers straight into numerics, and its row key from the same values.
---    Columns declared out of that order, integers at their limits.
+--    Columns declared out of that order, integers at their limits, an enum
+--    (a type of the database's without a cast to json: its label).
+CREATE TYPE iso28000.hs_tide AS ENUM ('low', 'high');
 CREATE TABLE iso28000.hs_scalar (
     zeta   text,
     org_id bigint NOT NULL REFERENCES iso28000.organization,
@@ -165,14 +167,15 @@ CREATE TABLE iso28000.hs_scalar (
     on_day date,
     at_ts  timestamptz,
     f      double precision,
+    tide   iso28000.hs_tide,
     PRIMARY KEY (sid, org_id)
 );
 SELECT iso28000.register_table('iso28000.hs_scalar');
-INSERT INTO iso28000.hs_scalar (zeta, org_id, "B", a, mm, bb, yes, on_day, at_ts, f) VALUES
-  (E'x "y" \\ \u00e9', :a, 'NaN', -32768, -2147483648, -9223372036854775808, true, 'infinity', '2026-02-28 12:34:56.5+05:30', 'Infinity'),
-  ('', :a, -0.5, 32767, 2147483647, 9223372036854775807, false, '2026-02-28', '-infinity', -0.0),
-  (NULL, :a, 0, 0, 0, 0, NULL, NULL, NULL, 1e-300),
-  ('n', :a, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+INSERT INTO iso28000.hs_scalar (zeta, org_id, "B", a, mm, bb, yes, on_day, at_ts, f, tide) VALUES
+  (E'x "y" \\ \u00e9', :a, 'NaN', -32768, -2147483648, -9223372036854775808, true, 'infinity', '2026-02-28 12:34:56.5+05:30', 'Infinity', 'high'),
+  ('', :a, -0.5, 32767, 2147483647, 9223372036854775807, false, '2026-02-28', '-infinity', -0.0, 'low'),
+  (NULL, :a, 0, 0, 0, 0, NULL, NULL, NULL, 1e-300, NULL),
+  ('n', :a, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN iso28000.history h
              ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_scalar' AND h.operation = 'INSERT'
             AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'sid', k.sid)::text
@@ -186,6 +189,14 @@ SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN iso28000.history 
             WHERE h.after_image::text = to_jsonb(k)::text
               AND h.before_image::text = (to_jsonb(k) || jsonb_build_object('yes', NOT k.yes))::text), 2,
           'and both images of an update, with the key');
+CREATE FUNCTION iso28000.hs_tide_json(iso28000.hs_tide) RETURNS json LANGUAGE sql IMMUTABLE
+  AS $$ SELECT json_build_object('tide', $1::text) $$;
+CREATE CAST (iso28000.hs_tide AS json) WITH FUNCTION iso28000.hs_tide_json(iso28000.hs_tide);
+UPDATE iso28000.hs_scalar SET zeta = 'cast' WHERE tide = 'high';
+SELECT is((SELECT h.after_image::text FROM iso28000.history h
+            WHERE h.table_name = 'iso28000.hs_scalar' AND h.after_image->>'zeta' = 'cast'),
+          (SELECT to_jsonb(k)::text FROM iso28000.hs_scalar k WHERE zeta = 'cast'),
+          'a cast to json of the enum created between statements: the next image has the cast''s value');
 CREATE TABLE public.hs_scalar_gone AS SELECT * FROM iso28000.hs_scalar;
 DELETE FROM iso28000.hs_scalar;
 SELECT is((SELECT count(*)::int FROM public.hs_scalar_gone k JOIN iso28000.history h
@@ -195,7 +206,7 @@ SELECT is((SELECT count(*)::int FROM public.hs_scalar_gone k JOIN iso28000.histo
           'and the before image of a delete, its key taken from it');
 SELECT is((SELECT string_agg(h.after_image::text, ' ' ORDER BY h.seq) FROM iso28000.history h
             WHERE h.table_name = 'iso28000.hs_scalar' AND h.operation = 'INSERT' AND h.after_image->>'zeta' = 'n'),
-          '{"B": null, "a": null, "f": null, "bb": null, "mm": null, "sid": 4, "yes": null, "zeta": "n", "at_ts": null, '
+          '{"B": null, "a": null, "f": null, "bb": null, "mm": null, "sid": 4, "yes": null, "tide": null, "zeta": "n", "at_ts": null, '
             || '"on_day": null, "org_id": ' || :a || '}',
           'the keys in jsonb''s order: by length, then bytewise');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the scalar register''s records');
