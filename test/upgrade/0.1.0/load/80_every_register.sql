@@ -56,3 +56,12 @@ SET ROLE npl_auditor;
 INSERT INTO audit_team_member (org_id, audit_id, person_id, role)
 SELECT org_id, audit_id, other, 'observer' FROM p80;
 RESET ROLE;
+-- 0.1.0 data that 0.2.0's audit rules refuse to new writes (IS160): the
+-- observer on the team of the first audit owns an activity of a process it
+-- examines.  The upgrade keeps it (test/suite.d/upgrade).
+SET ROLE npl_security_manager;
+INSERT INTO activity (org_id, sms_process_id, name, owner_id)
+SELECT p80.org_id, x.process_id, 'Reefer plug-in checks', other
+  FROM p80 JOIN audit_auditee x ON x.org_id = p80.org_id AND x.audit_id = p80.audit_id AND x.process_id IS NOT NULL
+ ORDER BY x.process_id LIMIT 1;
+RESET ROLE;
