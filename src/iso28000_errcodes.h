@@ -139,6 +139,8 @@
 #define ERRCODE_ISO28000_AUDIT_NC_VERIFY_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','6','1')
 /* 9.2.2, 10.2 e: a nonconformity raised by an audit finding closed by an acting person who is not independent of that audit */
 #define ERRCODE_ISO28000_AUDIT_NC_CLOSE_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','6','2')
+/* 9.2.2: the lead auditor of a planned audit changed by someone who is neither that lead auditor nor a manager */
+#define ERRCODE_ISO28000_AUDIT_PLANNED_LEAD_CHANGED	MAKE_SQLSTATE('I','S','1','6','3')
 
 /* IS2xx: history chain */
 

@@ -547,9 +547,10 @@ CREATE TRIGGER audit_actor_independent
 -- who reports an audit (in_progress to reported), withdraws its report
 -- (reported to in_progress) or changes the report, conclusion or report date
 -- of a reported audit must be its lead auditor, as the audit stood before the
--- statement (IS153).  Once fieldwork has started, the lead auditor changes
--- only by the lead auditor handing over or by a manager of the organisation
--- (IS155): otherwise whoever may write could name himself lead and report.
+-- statement (IS153).  The lead auditor named when the audit is planned
+-- changes only by that lead auditor handing over or by a manager of the
+-- organisation (IS163 while planned, IS155 once fieldwork has started):
+-- otherwise whoever may write could name himself lead, then start and report.
 -- Whoever cancels an audit is a person independent of it (IS156): the owner
 -- of an audited process cannot call off the audit of his own process.
 -- Fieldwork (planned to in_progress) is started by the lead auditor, as the
@@ -605,7 +606,7 @@ BEGIN
           AND (NEW.report, NEW.conclusion, NEW.reported_on) IS DISTINCT FROM (OLD.report, OLD.conclusion, OLD.reported_on) THEN
         what := 'change its report, conclusion or report date';
     END IF;
-    IF what IS NULL AND (NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id OR OLD.status = 'planned') THEN
+    IF what IS NULL AND NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id THEN
         RETURN NEW;
     END IF;
     IF iso28000._has_owner_privileges() THEN
@@ -621,13 +622,15 @@ BEGIN
                     HINT = 'The lead auditor reports through his own login or an application acting for him (act_as); a manager may hand the audit to another lead auditor.',
                     SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
     END IF;
-    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id AND OLD.status <> 'planned'
+    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id
        AND me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
         RAISE EXCEPTION 'audit % of organisation % is %: its lead auditor (person %) changes only by his handing over or by a manager; the acting person is %',
                         OLD.audit_id, OLD.org_id, OLD.status, OLD.lead_auditor_id,
                         coalesce('person ' || me, 'nobody (the session acts for no person)')
-              USING ERRCODE = 'IS155',
-                    DETAIL = 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.',
+              USING ERRCODE = CASE WHEN OLD.status = 'planned' THEN 'IS163' ELSE 'IS155' END,
+                    DETAIL = CASE WHEN OLD.status = 'planned'
+                                  THEN 'Those who manage the audit programme assign the audit team leader (ISO 19011 5.5.4); a writer naming himself lead auditor of a planned audit could then start its fieldwork and report it.'
+                                  ELSE 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.' END,
                     HINT = 'Ask the lead auditor to hand over, or a manager of the organisation to change it.',
                     SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
     END IF;
@@ -635,7 +638,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
-  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); after planning the lead auditor changes only by the lead auditor or a manager (IS155); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); the lead auditor changes only by the lead auditor or a manager (IS163 while planned, IS155 after); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';
 CREATE TRIGGER audit_lead_auditor_acts
     BEFORE UPDATE ON iso28000.audit
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_lead_auditor_acts();

@@ -13629,3 +13629,85 @@ SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'iso28000_notification_writer';
 COMMENT ON FUNCTION iso28000.notification_writer(regclass) IS
   'How notify_register_change() writes the outbox in this session for a statement on the given register (NULL: any): ''direct'' (without the executor, where that is equivalent) or ''executor: '' and the reason (a trigger, rule, policy for some roles, foreign key or column the direct path would skip, iso28000.notify_direct off, Citus).';
+
+
+-- The lead auditor of a planned audit changes only by that lead auditor or a manager (IS163).
+CREATE OR REPLACE FUNCTION iso28000.audit_lead_auditor_acts()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint;
+    what text;
+    conflict text;
+BEGIN
+    IF NEW.status = 'cancelled' AND OLD.status IS DISTINCT FROM 'cancelled'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        conflict := CASE WHEN me IS NULL THEN 'the session acts for no person'
+                         ELSE iso28000.audit_person_conflict(OLD.org_id, OLD.audit_id, me) END;
+        IF conflict IS NOT NULL THEN
+            RAISE EXCEPTION 'audit % of organisation %: only a person independent of it may cancel it (%)',
+                            OLD.audit_id, OLD.org_id, conflict
+                  USING ERRCODE = 'IS156',
+                        DETAIL = 'Who is examined by an audit may not call it off (ISO 28000 9.2.2: auditors selected to ensure objectivity and impartiality).',
+                        HINT = 'The lead auditor or a manager independent of the audit cancels it, with the reason in status_note.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status = 'in_progress' AND OLD.status = 'planned'
+       AND NOT iso28000._has_owner_privileges() THEN
+        me := iso28000.acting_person(OLD.org_id);
+        IF me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+            RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) or a manager may start its fieldwork; the acting person is %',
+                            OLD.audit_id, OLD.org_id, OLD.lead_auditor_id,
+                            coalesce('person ' || me, 'nobody (the session acts for no person)')
+                  USING ERRCODE = 'IS159',
+                        DETAIL = 'The audit team leader opens the fieldwork of the audit he leads (ISO 28000 9.2.2, ISO 19011 6.4); those who manage the audit programme may start it for him (ISO 19011 5.5).',
+                        HINT = 'The lead auditor starts it through his own login or an application acting for him (act_as), or a manager of the organisation does.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'status';
+        END IF;
+    END IF;
+    IF NEW.status = 'reported' AND OLD.status IS DISTINCT FROM 'reported' THEN
+        what := 'report it';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'in_progress' THEN
+        what := 'withdraw its report';
+    ELSIF OLD.status = 'reported' AND NEW.status = 'reported'
+          AND (NEW.report, NEW.conclusion, NEW.reported_on) IS DISTINCT FROM (OLD.report, OLD.conclusion, OLD.reported_on) THEN
+        what := 'change its report, conclusion or report date';
+    END IF;
+    IF what IS NULL AND NEW.lead_auditor_id IS NOT DISTINCT FROM OLD.lead_auditor_id THEN
+        RETURN NEW;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NEW;
+    END IF;
+    me := iso28000.acting_person(OLD.org_id);
+    IF what IS NOT NULL AND me IS DISTINCT FROM OLD.lead_auditor_id THEN
+        RAISE EXCEPTION 'audit % of organisation %: only its lead auditor (person %) may %; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.lead_auditor_id, what,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = 'IS153',
+                    DETAIL = 'The audit report and its conclusions are the lead auditor''s (ISO 28000 9.2.2, ISO 19011 6.5).',
+                    HINT = 'The lead auditor reports through his own login or an application acting for him (act_as); a manager may hand the audit to another lead auditor.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    IF NEW.lead_auditor_id IS DISTINCT FROM OLD.lead_auditor_id
+       AND me IS DISTINCT FROM OLD.lead_auditor_id AND NOT iso28000.has_level(OLD.org_id, 'manage') THEN
+        RAISE EXCEPTION 'audit % of organisation % is %: its lead auditor (person %) changes only by his handing over or by a manager; the acting person is %',
+                        OLD.audit_id, OLD.org_id, OLD.status, OLD.lead_auditor_id,
+                        coalesce('person ' || me, 'nobody (the session acts for no person)')
+              USING ERRCODE = CASE WHEN OLD.status = 'planned' THEN 'IS163' ELSE 'IS155' END,
+                    DETAIL = CASE WHEN OLD.status = 'planned'
+                                  THEN 'Those who manage the audit programme assign the audit team leader (ISO 19011 5.5.4); a writer naming himself lead auditor of a planned audit could then start its fieldwork and report it.'
+                                  ELSE 'Who leads an audit is decided when it is planned (ISO 19011 5.5.4); after fieldwork starts, a writer naming himself lead auditor could report it.' END,
+                    HINT = 'Ask the lead auditor to hand over, or a manager of the organisation to change it.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'lead_auditor_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_lead_auditor_acts() IS
+  'Trigger on audit (BEFORE UPDATE): only the lead auditor, as the acting person, reports an audit, withdraws its report or changes a reported audit''s report, conclusion or report date (IS153); the lead auditor changes only by the lead auditor or a manager (IS163 while planned, IS155 after); only a person independent of the audit cancels it (IS156); only the lead auditor or a manager starts its fieldwork (IS159); roles with the privileges of the extension''s owner are let through.';

@@ -5,7 +5,7 @@
 -- written, the chain unchanged and verifying.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(76);
+SELECT plan(84);
 
 CREATE ROLE tap_rs_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_rs_ann NOLOGIN;     -- the lead auditor, audit
@@ -269,6 +269,37 @@ RESET SESSION AUTHORIZATION;
 SET SESSION AUTHORIZATION tap_rs_mgr;
 SELECT lives_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = current_date - 5 WHERE org_id = %s AND audit_id = %s$$, :a, :aud2),
                 'a manager may start the fieldwork of an audit he does not lead');
+RESET SESSION AUTHORIZATION;
+
+-- 3b. Nor by first naming oneself lead auditor of the planned audit.
+SET SESSION AUTHORIZATION tap_rs_ann;
+INSERT INTO iso28000.audit (org_id, title, scope, lead_auditor_id, planned_start_on, planned_end_on)
+     VALUES (:a, 'Fifth audit', '{8}', :ann, current_date - 2, current_date - 1) RETURNING audit_id AS aud5 \gset
+RESET SESSION AUTHORIZATION;
+UPDATE chain SET records = (SELECT count(*) FROM iso28000.history WHERE org_id = :a);
+SET SESSION AUTHORIZATION tap_rs_tom;
+SELECT throws_ok(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud5),
+                 'IS163', NULL, 'a writer cannot name himself lead auditor of a planned audit led by someone else (IS163)');
+SELECT is(pg_temp.fields(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud5)),
+          'IS163 iso28000.audit.lead_auditor_id', 'IS163 names the table and lead_auditor_id');
+SELECT throws_like(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud5),
+                   format('audit %s of organisation %s is planned: its lead auditor (person %s) changes only by his handing over or by a manager; the acting person is person %s', :aud5, :a, :ann, :tom),
+                   'the refusal names the audit, its state, its lead and who acted');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_app2;
+SELECT throws_ok(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud5),
+                 'IS163', NULL, 'nor a session acting for nobody (IS163)');
+RESET SESSION AUTHORIZATION;
+SELECT is((SELECT lead_auditor_id FROM iso28000.audit WHERE org_id = :a AND audit_id = :aud5), :ann::bigint, 'Ann still leads the fifth audit');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain),
+          'the refused changes added nothing to the chain');
+SET SESSION AUTHORIZATION tap_rs_ann;
+SELECT lives_ok(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :tom, :a, :aud5),
+                'the lead auditor hands the planned audit over to Tom');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_rs_mgr;
+SELECT lives_ok(format($$UPDATE iso28000.audit SET lead_auditor_id = %s WHERE org_id = %s AND audit_id = %s$$, :ann, :a, :aud5),
+                'a manager gives it back to Ann');
 RESET SESSION AUTHORIZATION;
 
 -- 4. The nonconformity an audit raised is verified and closed by people independent of that audit.
