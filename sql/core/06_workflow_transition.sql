@@ -34,6 +34,8 @@ DECLARE
     set_list  text;
     after     jsonb;
     found_now text;
+    moved     record;
+    n         bigint;
 BEGIN
     IF tbl IS NULL OR org IS NULL OR id IS NULL OR expected_status IS NULL OR new_status IS NULL
        OR status_column IS NULL THEN
@@ -97,11 +99,15 @@ BEGIN
     EXECUTE format('UPDATE %s AS t SET %I = $1%s FROM jsonb_populate_record(NULL::%s, $2) AS r
                      WHERE t.org_id OPERATOR(pg_catalog.=) $3 AND t.%I OPERATOR(pg_catalog.=) $4
                        AND t.%I OPERATOR(pg_catalog.=) $5
-                    RETURNING to_jsonb(t.*)',
+                    RETURNING t.*',
                    tbl, status_column, coalesce(', ' || set_list, ''), tbl, key_col, status_column)
-       INTO after
+       INTO moved
       USING new_status, changes, org, id, expected_status;
-    IF after IS NOT NULL THEN
+    -- The row as JSON here, not in RETURNING: Citus refuses a function that
+    -- is not IMMUTABLE there (to_jsonb is STABLE) when the table is distributed.
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        after := to_jsonb(moved);
         RETURN after;
     END IF;
 
