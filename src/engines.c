@@ -25,6 +25,7 @@
 
 #include "citus_compat.h"
 #include "engines.h"
+#include "notification_store.h"
 #include "history_image.h"
 #include "history_store.h"
 #include "workflow_internal.h"
@@ -42,6 +43,7 @@ engine_relcache_callback(Datum arg, Oid relid)
 	history_register_invalidate(relid);
 	wf_store_invalidate(relid);
 	wf_org_invalidate(relid);
+	notification_store_invalidate(relid);
 	if (!OidIsValid(relid) ||
 		relid == engine_cat.workflow || relid == engine_cat.workflow_state ||
 		relid == engine_cat.workflow_transition || relid == engine_cat.workflow_required_column ||

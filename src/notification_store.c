@@ -109,6 +109,7 @@
 #include "utils/syscache.h"
 
 #include "notification.h"
+#include "engines.h"
 #include "notification_store.h"
 
 /* iso28000.notify_direct: on (the default) writes through this file where it applies. */
@@ -158,8 +159,14 @@ static struct
 
 static bool ns_callbacks = false;
 
-static void
-ns_relcache_callback(Datum arg, Oid relid)
+/*
+ * Called from the engines' relcache callback (engines.c): a backend has only
+ * ten relcache callback slots, Citus takes several, and one more callback
+ * of this library made every backend of a Citus node fail with "out of
+ * relcache_callback_list slots".
+ */
+void
+notification_store_invalidate(Oid relid)
 {
 	if (!OidIsValid(relid) || relid == ns.relid)
 		ns.valid = false;
@@ -395,7 +402,7 @@ ns_validate(Relation rel)
 {
 	if (!ns_callbacks)
 	{
-		CacheRegisterRelcacheCallback(ns_relcache_callback, (Datum) 0);
+		(void) engine_catalog();	/* registers the relcache callback that calls ours */
 		CacheRegisterSyscacheCallback(PROCOID, ns_syscache_callback, (Datum) 0);
 		ns_callbacks = true;
 	}

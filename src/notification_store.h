@@ -11,6 +11,9 @@
 /* Defines the setting iso28000.notify_direct (from notification_define_guc()). */
 extern void notification_store_define_guc(void);
 
+/* Drops what is known of the outbox when relid (or everything: InvalidOid) is invalidated. */
+extern void notification_store_invalidate(Oid relid);
+
 /*
  * Writes nrows notifications (column c of row r in v[c][r], isnull[c][r], in
  * the order of NT_COLUMNS; column 3, the register, is regd for every row)
