@@ -16,11 +16,15 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
+#include "commands/trigger.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "citus_compat.h"
@@ -197,4 +201,56 @@ engine_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
 		*slot = plan;
 	}
 	return *slot;
+}
+
+/* Whether a trigger fires in this session (session_replication_role is the caller's). */
+static inline bool
+engine_trigger_fires(const Trigger *t)
+{
+	return t->tgenabled == TRIGGER_FIRES_ON_ORIGIN || t->tgenabled == TRIGGER_FIRES_ALWAYS;
+}
+
+/* How many triggers of constraint conoid rel has, or -1 when one of them does not fire. */
+static int
+engine_key_triggers(Relation rel, Oid conoid)
+{
+	int			n = 0;
+
+	for (int i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
+		if (rel->trigdesc->triggers[i].tgconstraint == conoid)
+		{
+			if (!engine_trigger_fires(&rel->trigdesc->triggers[i]))
+				return -1;
+			n++;
+		}
+	return n;
+}
+
+/* See engines.h. */
+bool
+iso28000_org_key_enforced(Relation rel, AttrNumber org_att, Oid org_relid, AttrNumber org_key,
+						  Relation org)
+{
+	ListCell   *lc;
+
+	foreach(lc, RelationGetFKeyList(rel))
+	{
+		ForeignKeyCacheInfo *fk = lfirst_node(ForeignKeyCacheInfo, lc);
+		HeapTuple	tup;
+		bool		ok;
+
+		if (fk->nkeys != 1 || fk->conkey[0] != org_att || fk->confrelid != org_relid ||
+			fk->confkey[0] != org_key || get_opcode(fk->conpfeqop[0]) != F_INT8EQ)
+			continue;
+		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
+		if (!HeapTupleIsValid(tup))
+			continue;
+		ok = ((Form_pg_constraint) GETSTRUCT(tup))->convalidated &&
+			!((Form_pg_constraint) GETSTRUCT(tup))->condeferrable;
+		ReleaseSysCache(tup);
+		if (ok && engine_key_triggers(rel, fk->conoid) == 2 &&
+			(org == NULL || engine_key_triggers(org, fk->conoid) == 2))
+			return true;
+	}
+	return false;
 }

@@ -74,4 +74,15 @@ extern Oid	engine_row_type(Relation rel);
 /* Prepares a plan once and keeps it; the plan cache keeps it valid. */
 extern SPIPlanPtr engine_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 
+/*
+ * Whether PostgreSQL itself keeps rel's org_id column (org_att) pointing at an
+ * existing organisation: a foreign key on that column alone to
+ * organization's key (org_relid, org_key), int8 equality, validated, not
+ * deferrable, both its check triggers on rel enabled in this session; and,
+ * when org is given, both its action triggers on organization enabled too.
+ * The event log and the outbox leave out a check of their own when it holds.
+ */
+extern bool iso28000_org_key_enforced(Relation rel, AttrNumber org_att, Oid org_relid,
+									  AttrNumber org_key, Relation org);
+
 #endif							/* ISO28000_ENGINES_H */

@@ -433,36 +433,8 @@ ns_validate(Relation rel)
 static const char *
 ns_register_implies_fk(Relation reg, AttrNumber reg_org_att)
 {
-	List	   *fks = RelationGetFKeyList(reg);
-	ListCell   *lc;
-
-	foreach(lc, fks)
-	{
-		ForeignKeyCacheInfo *fk = lfirst_node(ForeignKeyCacheInfo, lc);
-		HeapTuple	tup;
-		bool		ok;
-		int			checks = 0;
-
-		if (fk->nkeys != 1 || fk->conkey[0] != reg_org_att || fk->confrelid != ns.orgrel ||
-			fk->confkey[0] != ns.orgkey || get_opcode(fk->conpfeqop[0]) != F_INT8EQ)
-			continue;
-		tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
-		if (!HeapTupleIsValid(tup))
-			continue;
-		ok = ((Form_pg_constraint) GETSTRUCT(tup))->convalidated &&
-			!((Form_pg_constraint) GETSTRUCT(tup))->condeferrable;
-		ReleaseSysCache(tup);
-		for (int i = 0; ok && reg->trigdesc != NULL && i < reg->trigdesc->numtriggers; i++)
-		{
-			Trigger    *t = &reg->trigdesc->triggers[i];
-
-			if (t->tgconstraint == fk->conoid && ns_trigger_on(t) &&
-				(t->tgfoid == F_RI_FKEY_CHECK_INS || t->tgfoid == F_RI_FKEY_CHECK_UPD))
-				checks++;
-		}
-		if (ok && checks == 2)
-			return NULL;
-	}
+	if (iso28000_org_key_enforced(reg, reg_org_att, ns.orgrel, ns.orgkey, NULL))
+		return NULL;
 	return "the register has no validated, immediate, enabled foreign key org_id -> organization";
 }
 

@@ -756,87 +756,18 @@ wf_org_invalidate(Oid relid)
 		(void) hash_search(wf_org_cache, &relid, HASH_REMOVE, NULL);
 }
 
-/* Whether a trigger fires outside replica mode (the check is not made in replica mode). */
-static inline bool
-wf_trigger_fires(const Trigger *tg)
-{
-	return tg->tgenabled == TRIGGER_FIRES_ON_ORIGIN || tg->tgenabled == TRIGGER_FIRES_ALWAYS;
-}
-
-/* Whether one single-column array of a pg_constraint row holds exactly attnum. */
-static bool
-wf_con_single(HeapTuple tup, AttrNumber attr, AttrNumber attnum)
-{
-	bool		isnull;
-	Datum		d = SysCacheGetAttr(CONSTROID, tup, attr, &isnull);
-	ArrayType  *a;
-
-	if (isnull)
-		return false;
-	a = DatumGetArrayTypeP(d);
-	return ARR_NDIM(a) == 1 && ARR_DIMS(a)[0] == 1 && !ARR_HASNULL(a) &&
-		ARR_ELEMTYPE(a) == INT2OID && ((int16 *) ARR_DATA_PTR(a))[0] == attnum;
-}
-
-/* Whether constraint conoid is an enforced foreign key from rel's org_att to organization's org_id. */
-static bool
-wf_org_fk_enforced(Relation rel, AttrNumber org_att, Oid conoid, Relation org)
-{
-	HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
-	Form_pg_constraint con;
-	bool		ok;
-	int			i;
-	int			on_register = 0;
-	int			on_org = 0;
-
-	if (!HeapTupleIsValid(tup))
-		return false;
-	con = (Form_pg_constraint) GETSTRUCT(tup);
-	ok = con->contype == CONSTRAINT_FOREIGN && con->convalidated &&
-		con->conrelid == RelationGetRelid(rel) && con->confrelid == RelationGetRelid(org) &&
-		wf_con_single(tup, Anum_pg_constraint_conkey, org_att) &&
-		wf_con_single(tup, Anum_pg_constraint_confkey,
-					  get_attnum(RelationGetRelid(org), "org_id"));
-	ReleaseSysCache(tup);
-	if (!ok)
-		return false;
-	/* its check triggers on the register (insert, update) and its actions on organization (delete, update) */
-	for (i = 0; rel->trigdesc != NULL && i < rel->trigdesc->numtriggers; i++)
-		if (rel->trigdesc->triggers[i].tgconstraint == conoid)
-		{
-			if (!wf_trigger_fires(&rel->trigdesc->triggers[i]))
-				return false;
-			on_register++;
-		}
-	for (i = 0; org->trigdesc != NULL && i < org->trigdesc->numtriggers; i++)
-		if (org->trigdesc->triggers[i].tgconstraint == conoid)
-		{
-			if (!wf_trigger_fires(&org->trigdesc->triggers[i]))
-				return false;
-			on_org++;
-		}
-	return on_register == 2 && on_org == 2;
-}
-
 /* Decides wf_org_implied() for a register (no cache). */
 static bool
 wf_org_implied_build(Relation rel, AttrNumber org_att)
 {
 	Relation	org;
-	bool		implied = false;
-	int			i;
+	bool		implied;
 
-	if (!OidIsValid(wf_org_rel) || rel->trigdesc == NULL ||
-		OidIsValid(get_extension_oid("citus", true)))
+	if (!OidIsValid(wf_org_rel) || OidIsValid(get_extension_oid("citus", true)))
 		return false;
 	org = table_open(wf_org_rel, AccessShareLock);
-	for (i = 0; i < rel->trigdesc->numtriggers && !implied; i++)
-	{
-		Trigger    *tg = &rel->trigdesc->triggers[i];
-
-		if (tg->tgfoid == F_RI_FKEY_CHECK_INS && tg->tgconstrrelid == wf_org_rel)
-			implied = wf_org_fk_enforced(rel, org_att, tg->tgconstraint, org);
-	}
+	implied = iso28000_org_key_enforced(rel, org_att, wf_org_rel,
+										get_attnum(wf_org_rel, "org_id"), org);
 	table_close(org, AccessShareLock);
 	return implied;
 }
