@@ -105,6 +105,9 @@
 #define ERRCODE_ISO28000_WORKFLOW_GUARD_MISFIT		MAKE_SQLSTATE('I','S','1','4','0')
 /* a workflow attached to a table (or left, by a change of its rules) without an initial state */
 #define ERRCODE_ISO28000_WORKFLOW_NO_INITIAL_STATE	MAKE_SQLSTATE('I','S','1','4','1')
+/* IS146-IS149: the BEFORE ROW path (triggers engineer of issue 13) */
+/* iso28000.fire_on_entering() misdeclared: not BEFORE ROW INSERT/UPDATE, missing arguments, unknown column, a function that is not a schema-qualified trigger function the table's owner may execute */
+#define ERRCODE_ISO28000_STATE_GATE_MISDECLARED		MAKE_SQLSTATE('I','S','1','4','6')
 /* IS120-IS129: stamps from the acting person (src/workflow_check.c, sql/core/07_register.sql) */
 
 /* a who/when stamp given by the client differs from the one the engine writes (the acting person, the current role, the statement time) */

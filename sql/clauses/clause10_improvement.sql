@@ -698,9 +698,11 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_audit_independent() IS
   'Trigger on nonconformity (BEFORE UPDATE: entering rejected, verified or closed, or a new verifier of a verified one): a nonconformity raised by an audit finding is rejected (IS157) and closed (IS162) only by an acting person independent of that audit, and verified only by a verifier independent of it (IS161); a session acting for nobody is refused; roles with the privileges of the extension''s owner are let through.';
+-- Fires on entering rejected, verified (or a new verifier while verified) and
+-- closed: the state gate (iso28000.fire_on_entering, src/state_gate.c) tests
+-- that in C per row and calls the function only then; a WHEN clause would be
+-- planned again at every statement.
 CREATE TRIGGER nonconformity_audit_independent
     BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
-    FOR EACH ROW WHEN ((NEW.status = 'rejected' AND OLD.status IS DISTINCT FROM 'rejected')
-                       OR (NEW.status = 'verified' AND (OLD.status IS DISTINCT FROM 'verified' OR NEW.verified_by IS DISTINCT FROM OLD.verified_by))
-                       OR (NEW.status = 'closed' AND OLD.status IS DISTINCT FROM 'closed'))
-    EXECUTE FUNCTION iso28000.nonconformity_audit_independent();
+    FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('iso28000.nonconformity_audit_independent', 'status',
+                                                            'rejected', 'verified:verified_by', 'closed');
