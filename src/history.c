@@ -114,6 +114,8 @@ typedef struct ChangedRow
 	Jsonb	   *key;
 	bool		has_person;		/* the acting person in org_id (src/actor.c) */
 	int64		person;
+	const char *mid;			/* fields 4 to 12 of its canonical text, when made already */
+	int			midlen;
 } ChangedRow;
 
 /* Per-statement state of the recorder. */
@@ -131,6 +133,7 @@ typedef struct Recorder
 	Datum	   *values;			/* a row's columns, for its image */
 	bool	   *nulls;
 	StringInfoData canon;
+	StringInfoData mid;			/* a record's canonical_middle() */
 	TupleDesc	outdesc;
 	Tuplestorestate *out;		/* the batch, when not direct */
 	bool		direct;			/* insert each record through a kept plan (or the store) */
@@ -234,20 +237,19 @@ put_int_field(StringInfo buf, int64 v)
 	put_field(buf, tmp);
 }
 
-/* Appends the canonical serialisation of a record to buf. */
-void
-history_canonical_text(StringInfo buf, const HistoryRecord *rec)
+/*
+ * Appends fields 4 to 12 of a record's canonical serialisation (recorded_at
+ * to after_image) to buf: everything but the organisation, the sequence
+ * number, the previous hash and the acting person, so that a record linked
+ * at commit has its longest part written before its chain head is locked.
+ */
+static void
+canonical_middle(StringInfo buf, const HistoryRecord *rec)
 {
-	char		hex[2 * HISTORY_HASH_LEN + 1];
-	int64		unix_us;
-
 	/* Time as microseconds since 1970-01-01 00:00 UTC: no DateStyle, no zone. */
-	unix_us = rec->recorded_at +
+	int64		unix_us = rec->recorded_at +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
-	put_field(buf, HISTORY_CANON_TAG);
-	put_int_field(buf, rec->org_id);
-	put_int_field(buf, rec->seq);
 	put_int_field(buf, unix_us);
 	put_field(buf, rec->session_role);
 	put_field(buf, rec->acting_role);
@@ -257,11 +259,35 @@ history_canonical_text(StringInfo buf, const HistoryRecord *rec)
 	put_field(buf, rec->row_key);
 	put_field(buf, rec->before_image);
 	put_field(buf, rec->after_image);
+}
+
+/* Appends a whole canonical serialisation to buf, its middle given (canonical_middle()). */
+static void
+canonical_around(StringInfo buf, const HistoryRecord *rec, const char *mid, int midlen)
+{
+	char		hex[2 * HISTORY_HASH_LEN + 1];
+
+	put_field(buf, HISTORY_CANON_TAG);
+	put_int_field(buf, rec->org_id);
+	put_int_field(buf, rec->seq);
+	appendBinaryStringInfo(buf, mid, midlen);
 	*hc_put_hex32(hex, rec->prev_hash) = '\0';
 	put_field(buf, hex);
 	/* Since 0.2.0: the acting person, only when there is one (doc/history.md). */
 	if (rec->has_person)
 		put_int_field(buf, rec->acting_person);
+}
+
+/* Appends the canonical serialisation of a record to buf. */
+void
+history_canonical_text(StringInfo buf, const HistoryRecord *rec)
+{
+	StringInfoData mid;
+
+	initStringInfo(&mid);
+	canonical_middle(&mid, rec);
+	canonical_around(buf, rec, mid.data, mid.len);
+	pfree(mid.data);
 }
 
 /*
@@ -526,6 +552,7 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 	r->recorded_at = GetCurrentTransactionStartTimestamp();
 
 	initStringInfo(&r->canon);
+	initStringInfo(&r->mid);
 
 	/*
 	 * On a single node every record goes straight into the table
@@ -949,15 +976,22 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	rec.txid = r->txid;
 	rec.table_name = r->table_name;
 	rec.operation = r->operation;
-	rec.row_key = key ? jsonb_text(key) : NULL;
-	rec.before_image = before ? jsonb_text(before) : NULL;
-	rec.after_image = after ? jsonb_text(after) : NULL;
 	memcpy(rec.prev_hash, prev_hash, HISTORY_HASH_LEN);
 	rec.has_person = row->has_person;
 	rec.acting_person = row->person;
 
 	resetStringInfo(&r->canon);
-	history_canonical_text(&r->canon, &rec);
+	if (row->mid != NULL)
+		canonical_around(&r->canon, &rec, row->mid, row->midlen);
+	else
+	{
+		rec.row_key = key ? jsonb_text(key) : NULL;
+		rec.before_image = before ? jsonb_text(before) : NULL;
+		rec.after_image = after ? jsonb_text(after) : NULL;
+		resetStringInfo(&r->mid);
+		canonical_middle(&r->mid, &rec);
+		canonical_around(&r->canon, &rec, r->mid.data, r->mid.len);
+	}
 	history_sha256(r->canon.data, r->canon.len, hash);
 
 	memset(nulls, 0, sizeof(nulls));
@@ -1132,6 +1166,9 @@ history_link_pending(void)
 	int			i = 0;
 	bool		pushed = false;
 	Oid			history;
+	MemoryContext midcxt;
+	const char **mid;
+	int		   *midlen;
 
 	if (pending == NULL)
 		return;
@@ -1178,6 +1215,11 @@ history_link_pending(void)
 	r.rowcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history row",
 									 ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&r.canon);
+	initStringInfo(&r.mid);
+	midcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history texts",
+								   ALLOCSET_DEFAULT_SIZES);
+	mid = palloc(sizeof(char *) * n);
+	midlen = palloc(sizeof(int) * n);
 
 	/* Before the commit no statement runs: SPI (a first head) needs a snapshot. */
 	if (!ActiveSnapshotSet())
@@ -1199,6 +1241,40 @@ history_link_pending(void)
 		int64		seq;
 		uint8		hash[HISTORY_HASH_LEN];
 		ItemPointerData tid;
+		MemoryContext old;
+		int			j;
+
+		/*
+		 * The text of the organisation's records but what depends on the
+		 * head (sequence number, previous hash) is written before its head
+		 * is locked: the head's lock, which every other writer of the
+		 * organisation waits for, is held from here to the end of the
+		 * commit, and the images' text is the longest part of the work.
+		 */
+		MemoryContextReset(midcxt);
+		old = MemoryContextSwitchTo(midcxt);
+		for (j = i; j < n && arr[j]->org_id == org_id; j++)
+		{
+			HistoryRecord rec;
+			StringInfoData buf;
+
+			p = arr[j];
+			memset(&rec, 0, sizeof(rec));
+			rec.recorded_at = p->recorded_at;
+			rec.session_role = p->session_role;
+			rec.acting_role = p->acting_role;
+			rec.txid = p->txid;
+			rec.table_name = p->table_name;
+			rec.operation = p->operation;
+			rec.row_key = p->key ? jsonb_text(p->key) : NULL;
+			rec.before_image = p->before ? jsonb_text(p->before) : NULL;
+			rec.after_image = p->after ? jsonb_text(p->after) : NULL;
+			initStringInfo(&buf);
+			canonical_middle(&buf, &rec);
+			mid[j] = buf.data;
+			midlen[j] = buf.len;
+		}
+		MemoryContextSwitchTo(old);
 
 		lock_head(org_id, &seq, hash, &tid, r.store);
 		for (; i < n && arr[i]->org_id == org_id; i++)
@@ -1213,6 +1289,8 @@ history_link_pending(void)
 			row.key = p->key;
 			row.has_person = p->has_person && r.ncols == HISTORY_NCOLS;
 			row.person = p->person;
+			row.mid = mid[i];
+			row.midlen = midlen[i];
 			r.table_name = p->table_name;
 			r.operation = p->operation;
 			r.session_role = (char *) p->session_role;
@@ -1231,7 +1309,11 @@ history_link_pending(void)
 	if (pushed)
 		PopActiveSnapshot();
 	MemoryContextDelete(r.rowcxt);
+	MemoryContextDelete(midcxt);
 	pfree(r.canon.data);
+	pfree(r.mid.data);
+	pfree(mid);
+	pfree(midlen);
 	pfree(arr);
 }
 
@@ -1660,7 +1742,7 @@ history_record(PG_FUNCTION_ARGS)
 
 	recorder_init(&r, td, reg, operation, n);
 
-	rows = palloc(sizeof(ChangedRow) * n);
+	rows = palloc0(sizeof(ChangedRow) * n);
 	for (i = 0; i < n; i++)
 	{
 		rows[i].pos = i;

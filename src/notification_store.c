@@ -549,9 +549,14 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 		table_close(rel, NoLock);
 		return false;
 	}
-	idx = palloc(sizeof(Relation) * Max(ns.nidx, 1));
-	for (opened = 0; opened < ns.nidx; opened++)
-		idx[opened] = index_open(ns.idx[opened].oid, RowExclusiveLock);
+	/*
+	 * An index is opened (and locked) when the first row that goes into it
+	 * is written: a transition never enters the index of the due items, and
+	 * one relation lock fewer per transition keeps every lock a transition of
+	 * the real register takes within the backend's sixteen fast-path slots.
+	 */
+	idx = palloc0(sizeof(Relation) * Max(ns.nidx, 1));
+	opened = ns.nidx;
 	desc = RelationGetDescr(rel);
 	if (!ns.valid || ns.natts != desc->natts)
 		ok = false;				/* changed under the index locks: let the executor see it */
@@ -630,6 +635,8 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 
 				if (info->ii_PredicateState != NULL && !ExecQual(info->ii_PredicateState, econtext))
 					continue;
+				if (idx[i] == NULL)
+					idx[i] = index_open(ns.idx[i].oid, RowExclusiveLock);
 				ns_index_values(info, slot, econtext, iv, in);
 				index_insert(idx[i], iv, in, &slot->tts_tid, rel,
 							 ns.idx[i].unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO, false, info);
@@ -646,7 +653,8 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 	if (econtext != NULL)
 		FreeExprContext(econtext, true);
 	for (int i = 0; i < opened; i++)
-		index_close(idx[i], NoLock);
+		if (idx[i] != NULL)
+			index_close(idx[i], NoLock);
 	table_close(rel, NoLock);
 	pfree(rv);
 	pfree(rn);

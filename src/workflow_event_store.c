@@ -100,6 +100,7 @@ static struct
 	int			nidx;
 	Oid		   *idx;			/* the indexes, in RelationGetIndexList() order */
 	ExprState **pred;			/* their predicates (NULL: not partial) */
+	IndexInfo **info;			/* their descriptions (BuildIndexInfo()) */
 	ExprContext *econtext;		/* evaluates the kept expressions */
 }			wfs;
 
@@ -270,6 +271,7 @@ wf_store_check(Relation rel)
 	indexes = RelationGetIndexList(rel);
 	wfs.idx = MemoryContextAllocZero(wfs.cxt, sizeof(Oid) * Max(list_length(indexes), 1));
 	wfs.pred = MemoryContextAllocZero(wfs.cxt, sizeof(ExprState *) * Max(list_length(indexes), 1));
+	wfs.info = MemoryContextAllocZero(wfs.cxt, sizeof(IndexInfo *) * Max(list_length(indexes), 1));
 	foreach(lc, indexes)
 	{
 		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
@@ -284,6 +286,13 @@ wf_store_check(Relation rel)
 		else if ((pred = RelationGetIndexPredicate(idx)) != NIL &&
 				 (wfs.pred[wfs.nidx] = wf_store_keep((Node *) pred, WF_STORE_QUAL)) == NULL)
 			ok = false;
+		else
+		{
+			MemoryContext old = MemoryContextSwitchTo(wfs.cxt);
+
+			wfs.info[wfs.nidx] = BuildIndexInfo(idx);
+			MemoryContextSwitchTo(old);
+		}
 		wfs.nidx++;
 		index_close(idx, AccessShareLock);
 		if (!ok)
@@ -303,12 +312,19 @@ wf_store_check(Relation rel)
 	return true;
 }
 
-/* The table, open for the rows of one write (wf_store_open()). */
+/*
+ * The table, open for the rows of one write (wf_store_open()).  An index is
+ * opened (and locked) when the first row that goes into it is written: a
+ * single-row transition's run never enters the index of the long runs, and
+ * one relation lock fewer per transition keeps every lock a transition of
+ * the real register takes within the backend's sixteen fast-path slots
+ * (past them a lock goes through the shared lock table, whose partition
+ * locks the writers of one table queue for).
+ */
 static struct
 {
 	Relation	rel;
-	Relation   *idx;
-	IndexInfo **info;
+	Relation   *idx;			/* NULL until a row goes into it */
 	TupleTableSlot *slot;
 }			wfw;
 
@@ -344,18 +360,18 @@ wf_store_open(Oid relid)
 	indexes = RelationGetIndexList(rel);
 	if (list_length(indexes) != wfs.nidx)
 		elog(ERROR, "index list of the workflow event store changed");
-	wfw.rel = rel;
-	wfw.idx = palloc(sizeof(Relation) * Max(wfs.nidx, 1));
-	wfw.info = palloc(sizeof(IndexInfo *) * Max(wfs.nidx, 1));
 	foreach(lc, indexes)
-	{
-		if (lfirst_oid(lc) != wfs.idx[n])
+		if (lfirst_oid(lc) != wfs.idx[n++])
 			elog(ERROR, "index list of the workflow event store changed");
-		wfw.idx[n] = index_open(lfirst_oid(lc), RowExclusiveLock);
-		wfw.info[n] = BuildIndexInfo(wfw.idx[n]);
-		n++;
-	}
 	list_free(indexes);
+	wfw.rel = rel;
+	wfw.idx = palloc0(sizeof(Relation) * Max(wfs.nidx, 1));
+	for (n = 0; n < wfs.nidx; n++)
+	{
+		/* what an index method keeps per statement (GIN's state) lives in the statement's memory */
+		wfs.info[n]->ii_AmCache = NULL;
+		wfs.info[n]->ii_Context = CurrentMemoryContext;
+	}
 	wfw.slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	return true;
 }
@@ -370,10 +386,13 @@ wf_store_close(void)
 		return;
 	ExecDropSingleTupleTableSlot(wfw.slot);
 	for (i = 0; i < wfs.nidx; i++)
-		index_close(wfw.idx[i], NoLock);
+	{
+		if (wfw.idx[i] != NULL)
+			index_close(wfw.idx[i], NoLock);
+		wfs.info[i]->ii_AmCache = NULL;
+	}
 	table_close(wfw.rel, NoLock);
 	pfree(wfw.idx);
-	pfree(wfw.info);
 	wfw.rel = NULL;
 }
 
@@ -455,7 +474,7 @@ wf_store_insert(const Datum *values, const char *nulls)
 	/* an entry in every index whose predicate the row satisfies */
 	for (i = 0; i < wfs.nidx; i++)
 	{
-		IndexInfo  *info = wfw.info[i];
+		IndexInfo  *info = wfs.info[i];
 		Datum		iv[INDEX_MAX_KEYS];
 		bool		in[INDEX_MAX_KEYS];
 		int			k;
@@ -466,6 +485,8 @@ wf_store_insert(const Datum *values, const char *nulls)
 			if (!ExecQual(wfs.pred[i], wfs.econtext))
 				continue;
 		}
+		if (wfw.idx[i] == NULL)
+			wfw.idx[i] = index_open(wfs.idx[i], RowExclusiveLock);
 		for (k = 0; k < info->ii_NumIndexAttrs; k++)
 			iv[k] = heap_getattr(tup, info->ii_IndexAttrNumbers[k], desc, &in[k]);
 		index_insert(wfw.idx[i], iv, in, &tup->t_self, rel,
