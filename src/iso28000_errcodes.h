@@ -144,6 +144,14 @@
 #define ERRCODE_ISO28000_AUDIT_NC_CLOSE_NOT_INDEPENDENT	MAKE_SQLSTATE('I','S','1','6','2')
 /* 9.2.2: the lead auditor of a planned audit changed by someone who is neither that lead auditor nor a manager */
 #define ERRCODE_ISO28000_AUDIT_PLANNED_LEAD_CHANGED	MAKE_SQLSTATE('I','S','1','6','3')
+/* 9.2.2: an activity or a control of a process given to an auditor (lead or team) of an audit not over that examines the process */
+#define ERRCODE_ISO28000_AUDIT_WORK_GIVEN_TO_AUDITOR	MAKE_SQLSTATE('I','S','1','6','4')
+/* 9.2.2: a process given to an auditor (lead or team) of an audit not over that examines it */
+#define ERRCODE_ISO28000_AUDIT_PROCESS_GIVEN_TO_AUDITOR	MAKE_SQLSTATE('I','S','1','6','5')
+/* 9.2.2, 10.2: a nonconformity with source audit_finding that no audit finding links (checked at commit) */
+#define ERRCODE_ISO28000_AUDIT_NC_UNLINKED			MAKE_SQLSTATE('I','S','1','6','6')
+/* 9.2.2, 10.2: a finding's link to the nonconformity it raised changed or dropped, or the finding removed */
+#define ERRCODE_ISO28000_AUDIT_FINDING_LINK_KEPT	MAKE_SQLSTATE('I','S','1','6','7')
 
 /* IS2xx: history chain */
 

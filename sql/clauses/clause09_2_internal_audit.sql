@@ -312,6 +312,29 @@ COMMENT ON COLUMN iso28000.sms_process_worker.record_id IS 'The activity_id or c
 COMMENT ON COLUMN iso28000.sms_process_worker.record_name IS 'The activity''s name or the control''s code.';
 GRANT SELECT ON iso28000.sms_process_worker TO PUBLIC;
 
+-- Why one of the given persons audits his own work in the audit, as text, or
+-- NULL: the first who works in a process the audit examines (the view
+-- sms_process_worker over audit_examined_process).  The one place that join
+-- is written: audit_worker_conflict asks it for the audit's auditors,
+-- audit_person_conflict for one acting person.
+CREATE FUNCTION iso28000._audit_worker_conflict(org bigint, audit bigint, persons bigint[])
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                  w.works_through, w.record_id, w.record_name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+     WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = ANY (persons)
+     ORDER BY pr.sms_process_id, w.works_through, w.record_id
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION iso28000._audit_worker_conflict(bigint, bigint, bigint[]) IS
+  'Internal: the first of the persons who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does. Used by audit_worker_conflict and audit_person_conflict.';
+
 -- Why one of the audit's auditors (lead or team) audits his own work, as
 -- text, or NULL: the first who works in a process the audit examines.
 CREATE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
@@ -319,20 +342,10 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH auditors AS (
-        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+    SELECT iso28000._audit_worker_conflict(org, audit, ARRAY(
+        SELECT a.lead_auditor_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
         UNION
-        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
-    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
-                  w.works_through, w.record_id, w.record_name)
-      FROM iso28000.audit_examined_process x
-      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
-      JOIN auditors au ON au.person_id = w.person_id
-      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
-      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
-     WHERE x.org_id = org AND x.audit_id = audit
-     ORDER BY pr.sms_process_id, w.works_through, w.record_id
-     LIMIT 1
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit))
 $$;
 COMMENT ON FUNCTION iso28000.audit_worker_conflict(bigint, bigint) IS
   'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does.';
@@ -371,14 +384,32 @@ COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
 
 -- Refuses a change that would make an auditor audit a process they own or be
 -- one of the audit's auditees (IS302), or audit a process they work in (IS160).
+-- Locks first, in this order: the audit's row (FOR NO KEY UPDATE: two
+-- changes of one audit's team, auditees or findings, or one of them and the
+-- start of its fieldwork, queue on it), then the rows of the processes it
+-- examines (FOR SHARE, in key order), which process_work_auditor_independent
+-- takes FOR NO KEY UPDATE before it gives work in a process or its
+-- ownership: an auditor added while he is given work in an examined process
+-- is seen by whichever of the two comes second (test/specs/audit_worker_race.spec).
+-- The check reads after the locks, with a snapshot taken after them.
 CREATE FUNCTION iso28000.audit_check_independence()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    conflict text := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+    conflict text;
 BEGIN
+    PERFORM 1 FROM iso28000.audit a
+      WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id
+        FOR NO KEY UPDATE;
+    PERFORM 1 FROM iso28000.sms_process p
+      WHERE p.org_id = NEW.org_id
+        AND p.sms_process_id IN (SELECT x.process_id FROM iso28000.audit_examined_process x
+                                  WHERE x.org_id = NEW.org_id AND x.audit_id = NEW.audit_id)
+      ORDER BY p.sms_process_id
+        FOR SHARE OF p;
+    conflict := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
     IF conflict IS NOT NULL AND conflict = iso28000.audit_worker_conflict(NEW.org_id, NEW.audit_id) THEN
         RAISE EXCEPTION 'auditor independence violated in audit % of organisation %: an auditor works in a process it examines',
                         NEW.audit_id, NEW.org_id
@@ -418,6 +449,113 @@ CREATE CONSTRAINT TRIGGER audit_independence
     AFTER INSERT OR UPDATE OF process_id ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_check_independence();
 
+-- The same independence from the other side: work in a process, or the
+-- process itself, given to an auditor of an audit that examines it.  The
+-- rules above judge the audit when its team, lead auditor, auditees or
+-- findings change; this one judges the work when it is given: an activity
+-- (8.1, 8.2) or a control (8.4, 8.5) whose owner, after the change, works
+-- in the process (view sms_process_worker: the activity still performed, the
+-- control not retired), inserted, given to another owner, moved into the
+-- process, performed again or brought back from retirement (IS164); a
+-- process given to another owner (IS165).  Refused when the new owner is the
+-- lead auditor or a member of the team of an audit not yet over (planned,
+-- in_progress or reported: its fieldwork may still run or resume) that
+-- examines the process (view audit_examined_process).  A closed or
+-- cancelled audit is over: its independence was judged while it ran, and
+-- what its auditors do later is judged when they act on what it raised
+-- (nonconformity_audit_independent).  Work that already made its owner a
+-- worker of the process before the statement (an unrelated change of the
+-- row, or a state an earlier release let in) is left to the audit's own
+-- checks (its next change, the start guard).
+-- Takes the process's row FOR NO KEY UPDATE first (an UPDATE of the process
+-- holds it already), which audit_check_independence takes FOR SHARE: see
+-- there.
+CREATE FUNCTION iso28000.process_work_auditor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    person bigint;
+    process bigint;
+    what text;
+    col text;
+    hit record;
+BEGIN
+    IF TG_TABLE_NAME = 'activity' THEN
+        IF NEW.owner_id IS NULL OR NOT NEW.active
+           OR (TG_OP = 'UPDATE' AND OLD.active AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('activity %s (%s)', NEW.activity_id, NEW.name);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'active' END;
+    ELSIF TG_TABLE_NAME = 'control' THEN
+        IF NEW.owner_id IS NULL OR NEW.sms_process_id IS NULL OR NEW.retired_on IS NOT NULL
+           OR (TG_OP = 'UPDATE' AND OLD.retired_on IS NULL AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('control %s (%s)', NEW.control_id, NEW.code);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'retired_on' END;
+    ELSE
+        IF NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN
+            RETURN NULL;
+        END IF;
+        what := 'the ownership';
+        col := 'owner_id';
+    END IF;
+    person := NEW.owner_id;
+    process := NEW.sms_process_id;
+    IF TG_TABLE_NAME <> 'sms_process' THEN
+        PERFORM 1 FROM iso28000.sms_process p
+          WHERE p.org_id = NEW.org_id AND p.sms_process_id = process
+            FOR NO KEY UPDATE;
+    END IF;
+    SELECT a.audit_id, a.title, a.status, pr.name AS process_name, pe.full_name,
+           CASE WHEN a.lead_auditor_id = person THEN 'the lead auditor' ELSE 'a member of the team' END AS role
+      INTO hit
+      FROM iso28000.audit a
+      JOIN iso28000.sms_process pr ON pr.org_id = a.org_id AND pr.sms_process_id = process
+      JOIN iso28000.person pe ON pe.org_id = a.org_id AND pe.person_id = person
+     WHERE a.org_id = NEW.org_id AND a.status IN ('planned', 'in_progress', 'reported')
+       AND (a.lead_auditor_id = person
+            OR EXISTS (SELECT FROM iso28000.audit_team_member t
+                        WHERE t.org_id = a.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
+       AND EXISTS (SELECT FROM iso28000.audit_examined_process x
+                    WHERE x.org_id = a.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+     ORDER BY a.audit_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%.% of organisation %: % of process % (%) cannot go to person % (%), % of audit % (%, %), which examines the process',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, what, process, hit.process_name,
+                        person, hit.full_name, hit.role, hit.audit_id, hit.title, hit.status
+              USING ERRCODE = CASE WHEN TG_TABLE_NAME = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
+                    DETAIL = CASE WHEN TG_TABLE_NAME = 'sms_process'
+                                  THEN 'An auditor may not audit a process he owns (ISO 28000 9.2.2); the audit is not over.'
+                                  ELSE 'An auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it; the audit is not over.' END,
+                    HINT = 'Give it to someone who does not audit the process, or take the person off the audit (a manager changes its lead auditor) first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.process_work_auditor_independent() IS
+  'ISO 28000 9.2.2: Trigger on activity and control (AFTER INSERT or UPDATE of the owner, the process, active or retired_on) and sms_process (AFTER UPDATE of the owner): refuses work in a process given to an auditor (lead or team) of an audit that examines it and is not over, planned, in_progress or reported (IS164), and the process given to such an auditor (IS165); takes the process''s row FOR NO KEY UPDATE first.';
+CREATE TRIGGER process_work_auditor_independent
+    AFTER INSERT OR UPDATE OF owner_id, sms_process_id, active ON iso28000.activity
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+CREATE TRIGGER process_work_auditor_independent
+    AFTER INSERT OR UPDATE OF owner_id, sms_process_id, retired_on ON iso28000.control
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+CREATE TRIGGER process_work_auditor_independent
+    AFTER UPDATE OF owner_id ON iso28000.sms_process
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+
 -- Why a person may not act for an audit (record its findings, close it): the
 -- first process it examines that the person owns, or the person being one of
 -- its auditees, or working in a process it examines, as text; NULL when the
@@ -439,14 +577,7 @@ AS $$
          JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
         WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
         LIMIT 1),
-      (SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
-                     w.works_through, w.record_id, w.record_name)
-         FROM iso28000.audit_examined_process x
-         JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
-         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
-         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
-        WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = person
-        ORDER BY pr.sms_process_id, w.works_through, w.record_id LIMIT 1))
+      iso28000._audit_worker_conflict(org, audit, ARRAY[person]))
 $$;
 COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
   'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, is one of its auditees, or works in a process it examines: owns an activity or a control of it), as text; NULL when independent. Compared with the acting person when findings, auditees or team members are written, and when the audit is cancelled or closed or a nonconformity it raised is rejected.';

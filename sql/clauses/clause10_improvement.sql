@@ -621,6 +621,9 @@ BEGIN
     END IF;
     SELECT a.lead_auditor_id, a.title INTO lead, audit_title
       FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    -- the finding that links the nonconformity is written after this trigger:
+    -- its check waits for the commit even if the session asked for it at once
+    SET CONSTRAINTS iso28000.nonconformity_audit_finding_linked DEFERRED;
     INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
                                         detected_on, reported_by, standard)
     VALUES (NEW.org_id,
@@ -706,3 +709,87 @@ CREATE TRIGGER nonconformity_audit_independent
     BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
     FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('iso28000.nonconformity_audit_independent', 'status',
                                                             'rejected', 'verified:verified_by', 'closed');
+
+-- Which audit raised a nonconformity is the link its finding keeps
+-- (audit_finding.nonconformity_id): the rules above judge by it.  So a
+-- nonconformity whose source is audit_finding has a finding that links it,
+-- as audit_finding_raise_nonconformity makes it: one typed in with that
+-- source, or given it later, would look raised by an audit while no audit's
+-- independence applies to it (IS166).  The finding is written after the
+-- nonconformity it raises (in the same statement), so the check is a
+-- constraint trigger deferred to the commit; the raise sets it DEFERRED for
+-- a session that asked for IMMEDIATE.  A nonconformity that already had the
+-- source before the statement (one an earlier release let in) is not judged
+-- again; neither is a role with the privileges of the extension's owner (a
+-- restore loads nonconformities before the findings that link them, in
+-- transactions of their own).
+CREATE FUNCTION iso28000.nonconformity_audit_finding_linked()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.source = 'audit_finding' THEN
+        RETURN NULL;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NULL;
+    END IF;
+    -- the row as it is now: a later statement of the transaction may have changed its source
+    PERFORM 1 FROM iso28000.nonconformity n
+      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id AND n.source = 'audit_finding'
+        AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
+                         WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id);
+    IF FOUND THEN
+        RAISE EXCEPTION 'nonconformity % of organisation % has source audit_finding but no audit finding links it',
+                        NEW.nonconformity_id, NEW.org_id
+              USING ERRCODE = 'IS166',
+                    DETAIL = format('Source reference: %s. A nonconformity is raised by an audit finding when the finding is graded minor_nc or major_nc; the independence of that audit then decides who may reject, verify and close it (ISO 28000 9.2.2, 10.2).', coalesce(NEW.source_ref, 'none')),
+                    HINT = 'Record the finding (grade minor_nc or major_nc) in its audit, which raises the nonconformity, or give this one another source.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'source';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_audit_finding_linked() IS
+  'ISO 28000 9.2.2, 10.2: Constraint trigger on nonconformity (AFTER INSERT or UPDATE of source, deferred to the commit): a nonconformity given source audit_finding must be linked by an audit finding (audit_finding.nonconformity_id) when the transaction commits (IS166); roles with the privileges of the extension''s owner are let through.';
+CREATE CONSTRAINT TRIGGER nonconformity_audit_finding_linked
+    AFTER INSERT OR UPDATE OF source ON iso28000.nonconformity
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.source = 'audit_finding')
+    EXECUTE FUNCTION iso28000.nonconformity_audit_finding_linked();
+
+-- A finding keeps the nonconformity it raised: its link changes neither to
+-- another nonconformity nor to none, and a finding that has one is not
+-- removed (IS167).  Unlinked, the nonconformity would leave the rules of
+-- its audit (nonconformity_audit_independent) while keeping its source; a
+-- finding regraded to minor_nc or major_nc would raise a second one.  A
+-- finding without one may be linked to one (a nonconformity an earlier
+-- release left without its finding).
+CREATE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF OLD.nonconformity_id IS NULL
+       OR (TG_OP = 'UPDATE' AND NEW.nonconformity_id IS NOT DISTINCT FROM OLD.nonconformity_id) THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    RAISE EXCEPTION 'finding % of audit % (organisation %) raised nonconformity %: it cannot %',
+                    OLD.finding_id, OLD.audit_id, OLD.org_id, OLD.nonconformity_id,
+                    CASE WHEN TG_OP = 'DELETE' THEN 'be removed'
+                         WHEN NEW.nonconformity_id IS NULL THEN 'drop the link'
+                         ELSE format('be linked to nonconformity %s instead', NEW.nonconformity_id) END
+          USING ERRCODE = 'IS167',
+                DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
+                HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
+                SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
+  'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE UPDATE of nonconformity_id, BEFORE DELETE): a finding that raised a nonconformity keeps the link, and is not removed (IS167).';
+CREATE TRIGGER audit_finding_keeps_nonconformity
+    BEFORE UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
+CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id);

@@ -23,3 +23,296 @@ CREATE TRIGGER nonconformity_audit_independent
     BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
     FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('iso28000.nonconformity_audit_independent', 'status',
                                                             'rejected', 'verified:verified_by', 'closed');
+
+-- ISO 28000 9.2.2 (trust): the 'works in an examined process' join written once
+-- (_audit_worker_conflict), used by audit_worker_conflict and audit_person_conflict.
+
+CREATE FUNCTION iso28000._audit_worker_conflict(org bigint, audit bigint, persons bigint[])
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                  w.works_through, w.record_id, w.record_name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+     WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = ANY (persons)
+     ORDER BY pr.sms_process_id, w.works_through, w.record_id
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION iso28000._audit_worker_conflict(bigint, bigint, bigint[]) IS
+  'Internal: the first of the persons who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does. Used by audit_worker_conflict and audit_person_conflict.';
+
+CREATE OR REPLACE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT iso28000._audit_worker_conflict(org, audit, ARRAY(
+        SELECT a.lead_auditor_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit))
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit AND pr.owner_id = person
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
+        LIMIT 1),
+      iso28000._audit_worker_conflict(org, audit, ARRAY[person]))
+$$;
+
+
+-- ISO 28000 9.2.2 (trust): the audit's row and its examined processes locked
+-- before the independence check; work in an examined process given to an
+-- auditor of an audit not over refused (IS164, IS165).
+
+CREATE OR REPLACE FUNCTION iso28000.audit_check_independence()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    conflict text;
+BEGIN
+    PERFORM 1 FROM iso28000.audit a
+      WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id
+        FOR NO KEY UPDATE;
+    PERFORM 1 FROM iso28000.sms_process p
+      WHERE p.org_id = NEW.org_id
+        AND p.sms_process_id IN (SELECT x.process_id FROM iso28000.audit_examined_process x
+                                  WHERE x.org_id = NEW.org_id AND x.audit_id = NEW.audit_id)
+      ORDER BY p.sms_process_id
+        FOR SHARE OF p;
+    conflict := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+    IF conflict IS NOT NULL AND conflict = iso28000.audit_worker_conflict(NEW.org_id, NEW.audit_id) THEN
+        RAISE EXCEPTION 'auditor independence violated in audit % of organisation %: an auditor works in a process it examines',
+                        NEW.audit_id, NEW.org_id
+              USING ERRCODE = 'IS160',
+                    DETAIL = conflict || '; an auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it.',
+                    HINT = 'Choose an auditor who does not work in the processes the audit examines, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
+              USING ERRCODE = 'IS302',
+                    DETAIL = conflict || '; an auditor may not audit a process they own, nor be audited by the same audit (ISO 28000 9.2.2).',
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION iso28000.process_work_auditor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    person bigint;
+    process bigint;
+    what text;
+    col text;
+    hit record;
+BEGIN
+    IF TG_TABLE_NAME = 'activity' THEN
+        IF NEW.owner_id IS NULL OR NOT NEW.active
+           OR (TG_OP = 'UPDATE' AND OLD.active AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('activity %s (%s)', NEW.activity_id, NEW.name);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'active' END;
+    ELSIF TG_TABLE_NAME = 'control' THEN
+        IF NEW.owner_id IS NULL OR NEW.sms_process_id IS NULL OR NEW.retired_on IS NOT NULL
+           OR (TG_OP = 'UPDATE' AND OLD.retired_on IS NULL AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('control %s (%s)', NEW.control_id, NEW.code);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'retired_on' END;
+    ELSE
+        IF NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN
+            RETURN NULL;
+        END IF;
+        what := 'the ownership';
+        col := 'owner_id';
+    END IF;
+    person := NEW.owner_id;
+    process := NEW.sms_process_id;
+    IF TG_TABLE_NAME <> 'sms_process' THEN
+        PERFORM 1 FROM iso28000.sms_process p
+          WHERE p.org_id = NEW.org_id AND p.sms_process_id = process
+            FOR NO KEY UPDATE;
+    END IF;
+    SELECT a.audit_id, a.title, a.status, pr.name AS process_name, pe.full_name,
+           CASE WHEN a.lead_auditor_id = person THEN 'the lead auditor' ELSE 'a member of the team' END AS role
+      INTO hit
+      FROM iso28000.audit a
+      JOIN iso28000.sms_process pr ON pr.org_id = a.org_id AND pr.sms_process_id = process
+      JOIN iso28000.person pe ON pe.org_id = a.org_id AND pe.person_id = person
+     WHERE a.org_id = NEW.org_id AND a.status IN ('planned', 'in_progress', 'reported')
+       AND (a.lead_auditor_id = person
+            OR EXISTS (SELECT FROM iso28000.audit_team_member t
+                        WHERE t.org_id = a.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
+       AND EXISTS (SELECT FROM iso28000.audit_examined_process x
+                    WHERE x.org_id = a.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+     ORDER BY a.audit_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%.% of organisation %: % of process % (%) cannot go to person % (%), % of audit % (%, %), which examines the process',
+                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, what, process, hit.process_name,
+                        person, hit.full_name, hit.role, hit.audit_id, hit.title, hit.status
+              USING ERRCODE = CASE WHEN TG_TABLE_NAME = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
+                    DETAIL = CASE WHEN TG_TABLE_NAME = 'sms_process'
+                                  THEN 'An auditor may not audit a process he owns (ISO 28000 9.2.2); the audit is not over.'
+                                  ELSE 'An auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it; the audit is not over.' END,
+                    HINT = 'Give it to someone who does not audit the process, or take the person off the audit (a manager changes its lead auditor) first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.process_work_auditor_independent() IS
+  'ISO 28000 9.2.2: Trigger on activity and control (AFTER INSERT or UPDATE of the owner, the process, active or retired_on) and sms_process (AFTER UPDATE of the owner): refuses work in a process given to an auditor (lead or team) of an audit that examines it and is not over, planned, in_progress or reported (IS164), and the process given to such an auditor (IS165); takes the process''s row FOR NO KEY UPDATE first.';
+CREATE TRIGGER process_work_auditor_independent
+    AFTER INSERT OR UPDATE OF owner_id, sms_process_id, active ON iso28000.activity
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+CREATE TRIGGER process_work_auditor_independent
+    AFTER INSERT OR UPDATE OF owner_id, sms_process_id, retired_on ON iso28000.control
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+CREATE TRIGGER process_work_auditor_independent
+    AFTER UPDATE OF owner_id ON iso28000.sms_process
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+
+
+-- ISO 28000 9.2.2, 10.2 (trust): a nonconformity with source audit_finding has a
+-- finding that links it (IS166), and a finding keeps the one it raised (IS167).
+-- Nonconformities 0.1.0 and 0.2.0 left with that source and no finding are kept
+-- as they are: the constraint trigger judges new writes only.
+
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    -- the finding that links the nonconformity is written after this trigger:
+    -- its check waits for the commit even if the session asked for it at once
+    SET CONSTRAINTS iso28000.nonconformity_audit_finding_linked DEFERRED;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by, standard)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.found_on, lead, NEW.standard)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
+
+CREATE FUNCTION iso28000.nonconformity_audit_finding_linked()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.source = 'audit_finding' THEN
+        RETURN NULL;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NULL;
+    END IF;
+    -- the row as it is now: a later statement of the transaction may have changed its source
+    PERFORM 1 FROM iso28000.nonconformity n
+      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id AND n.source = 'audit_finding'
+        AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
+                         WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id);
+    IF FOUND THEN
+        RAISE EXCEPTION 'nonconformity % of organisation % has source audit_finding but no audit finding links it',
+                        NEW.nonconformity_id, NEW.org_id
+              USING ERRCODE = 'IS166',
+                    DETAIL = format('Source reference: %s. A nonconformity is raised by an audit finding when the finding is graded minor_nc or major_nc; the independence of that audit then decides who may reject, verify and close it (ISO 28000 9.2.2, 10.2).', coalesce(NEW.source_ref, 'none')),
+                    HINT = 'Record the finding (grade minor_nc or major_nc) in its audit, which raises the nonconformity, or give this one another source.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'source';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_audit_finding_linked() IS
+  'ISO 28000 9.2.2, 10.2: Constraint trigger on nonconformity (AFTER INSERT or UPDATE of source, deferred to the commit): a nonconformity given source audit_finding must be linked by an audit finding (audit_finding.nonconformity_id) when the transaction commits (IS166); roles with the privileges of the extension''s owner are let through.';
+CREATE CONSTRAINT TRIGGER nonconformity_audit_finding_linked
+    AFTER INSERT OR UPDATE OF source ON iso28000.nonconformity
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.source = 'audit_finding')
+    EXECUTE FUNCTION iso28000.nonconformity_audit_finding_linked();
+
+-- A finding keeps the nonconformity it raised: its link changes neither to
+-- another nonconformity nor to none, and a finding that has one is not
+-- removed (IS167).  Unlinked, the nonconformity would leave the rules of
+-- its audit (nonconformity_audit_independent) while keeping its source; a
+-- finding regraded to minor_nc or major_nc would raise a second one.  A
+-- finding without one may be linked to one (a nonconformity an earlier
+-- release left without its finding).
+CREATE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF OLD.nonconformity_id IS NULL
+       OR (TG_OP = 'UPDATE' AND NEW.nonconformity_id IS NOT DISTINCT FROM OLD.nonconformity_id) THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+    END IF;
+    RAISE EXCEPTION 'finding % of audit % (organisation %) raised nonconformity %: it cannot %',
+                    OLD.finding_id, OLD.audit_id, OLD.org_id, OLD.nonconformity_id,
+                    CASE WHEN TG_OP = 'DELETE' THEN 'be removed'
+                         WHEN NEW.nonconformity_id IS NULL THEN 'drop the link'
+                         ELSE format('be linked to nonconformity %s instead', NEW.nonconformity_id) END
+          USING ERRCODE = 'IS167',
+                DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
+                HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
+                SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
+  'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE UPDATE of nonconformity_id, BEFORE DELETE): a finding that raised a nonconformity keeps the link, and is not removed (IS167).';
+CREATE TRIGGER audit_finding_keeps_nonconformity
+    BEFORE UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
+CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id);

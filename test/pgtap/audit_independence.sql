@@ -2,7 +2,7 @@
 -- Processes and their owners are the 4.4 register iso28000.sms_process.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(9);
+SELECT plan(10);
 SET LOCAL search_path = iso28000, public;
 
 SELECT create_organization('ACME', 'Acme Logistics') AS acme \gset
@@ -32,8 +32,14 @@ SELECT lives_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, c
                 'Bob may audit clause 8.1 where no process of his is examined');
 SELECT is(audit_independence_conflict(:acme, :a1), NULL, 'the gate audit team is independent');
 
--- Ownership changes after planning: the start of fieldwork checks again.
+-- Ownership changes after planning: refused when given (IS165,
+-- attack_audit_work.sql); left by an earlier release (made here with that
+-- check off), the start of fieldwork checks again.
+SELECT throws_ok(format($$UPDATE iso28000.sms_process SET owner_id = %s WHERE org_id = %s AND sms_process_id = %s$$, :ann, :acme, :gate),
+                 'IS165', NULL, 'the audited process is not given to the lead auditor of its planned audit');
+ALTER TABLE sms_process DISABLE TRIGGER process_work_auditor_independent;
 UPDATE sms_process SET owner_id = :ann WHERE sms_process_id = :gate;
+ALTER TABLE sms_process ENABLE TRIGGER process_work_auditor_independent;
 SELECT alike(audit_independence_conflict(:acme, :a1), 'Ann Auditor owns process%', 'the conflict is named');
 SELECT throws_ok(format($$UPDATE iso28000.audit SET status = 'in_progress', started_on = '2025-05-01' WHERE org_id = %s AND audit_id = %s$$, :acme, :a1),
                  'IS104', NULL, 'fieldwork cannot start once the lead auditor owns an audited process');
