@@ -181,18 +181,28 @@ The register's BEFORE ROW triggers: $BEFORE_ROW.
 
 Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $LOAD_END.
 
-| variant | CPU µs per transition | × plain | − plain, µs | wall µs | CPU µs of each round |
-|---|---:|---:|---:|---:|---|
+| variant | CPU µs per transition | × plain | − plain, µs (paired) | − real, µs (paired) | wall µs | CPU µs of each round |
+|---|---:|---:|---:|---:|---:|---|
 EOF
+  # "paired": the median over rounds of the difference with plain (or real) in the same round,
+  # steadier on a shared machine than the difference of the medians.
   psql -At -F ' ' <<'SQL'
 WITH m AS (
   SELECT variant, percentile_disc(0.5) WITHIN GROUP (ORDER BY cpu_us) AS cpu,
          percentile_disc(0.5) WITHIN GROUP (ORDER BY wall_us) AS wall,
          string_agg(cpu_us::text, ', ' ORDER BY round) AS rounds, min(ctid::text) AS first
-    FROM timing GROUP BY variant)
-SELECT format('| %s | %s | %s× | %s | %s | %s |', m.variant, m.cpu,
-              round(m.cpu / p.cpu, 2), round(m.cpu - p.cpu, 1), m.wall, m.rounds)
-  FROM m, (SELECT cpu FROM m WHERE variant = 'plain') p
+    FROM timing GROUP BY variant),
+d AS (
+  SELECT t.variant,
+         percentile_disc(0.5) WITHIN GROUP (ORDER BY t.cpu_us - p.cpu_us) AS dp,
+         percentile_disc(0.5) WITHIN GROUP (ORDER BY t.cpu_us - r.cpu_us) AS dr
+    FROM timing t
+    JOIN timing p ON p.round = t.round AND p.variant = 'plain'
+    LEFT JOIN timing r ON r.round = t.round AND r.variant = 'real'
+   GROUP BY t.variant)
+SELECT format('| %s | %s | %s× | %s | %s | %s | %s |', m.variant, m.cpu,
+              round(m.cpu / p.cpu, 2), d.dp, coalesce(d.dr::text, ''), m.wall, m.rounds)
+  FROM m JOIN d USING (variant), (SELECT cpu FROM m WHERE variant = 'plain') p
  ORDER BY m.first;
 SQL
   cat <<'EOF'

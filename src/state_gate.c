@@ -7,7 +7,7 @@
  * Why.  PostgreSQL reads a trigger's WHEN clause back from its node string,
  * plans it (eval_const_expressions) and builds its expression state once per
  * statement (trigger.c, TriggerEnabled).  For the WHEN clause of
- * nonconformity_audit_independent that costs about 6 µs of every single-row
+ * nonconformity_audit_independent that costs 5 to 12 µs of every single-row
  * UPDATE of the register, more than all its C BEFORE ROW triggers together
  * (bench/before_row.sh: a trigger with that clause, false for the move,
  * against none).  Here the same condition is a few byte comparisons per row,

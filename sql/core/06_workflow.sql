@@ -246,7 +246,7 @@ COMMENT ON FUNCTION iso28000.workflow_guard() IS
 -- trigger function only when the row enters one of the states it names (or,
 -- for "state:column", stays in it with that column changed), tested in C per
 -- row.  It stands for a WHEN clause on the status, which PostgreSQL reads
--- back from its node string and plans again at every statement (about 6 µs
+-- back from its node string and plans again at every statement (5 to 12 µs
 -- of a single-row UPDATE; bench/before_row.sh).
 CREATE FUNCTION iso28000.fire_on_entering() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'iso28000_fire_on_entering';
