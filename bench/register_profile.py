@@ -42,6 +42,7 @@ COMMIT_PARTS = [
 ]
 STATEMENT_PARTS = [
     ('iso28000_member_orgs', 'row-level security: policy_orgs()'),
+    ('iso28000_policy_has_level', 'row-level security: policy_has_level()'),
     ('pg_parse_query', 'statement: parse'),
     ('pg_analyze_and_rewrite_fixedparams', 'statement: analyse and rewrite (policies added)'),
     ('pg_plan_queries', 'statement: plan'),

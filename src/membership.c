@@ -536,6 +536,29 @@ mb_has_level(Oid role, int64 org, const char *level, size_t len)
 	return mb_rank(level, len, &want) && mb_org_rank(r, org, &have) && have >= want;
 }
 
+/*
+ * The organisations in which role has at least the level (name of len
+ * bytes), sorted, in a palloc'd array (*orgs); their number, or -1 when there
+ * is no such level.
+ */
+int
+membership_orgs(Oid role, const char *level, size_t len, int64 **orgs)
+{
+	MbRole	   *r = mb_role(role);
+	int16		want;
+	int			i,
+				n = 0;
+
+	*orgs = NULL;
+	if (!mb_rank(level, len, &want))
+		return -1;
+	*orgs = palloc(Max(r->n, 1) * sizeof(int64));
+	for (i = 0; i < r->n; i++)
+		if (r->orgs[i].rank >= want)
+			(*orgs)[n++] = r->orgs[i].org;
+	return n;
+}
+
 /* Whether role has at least the named level in the organisation (for the engines). */
 bool
 membership_has_level(Oid role, int64 org, const char *level)
@@ -635,6 +658,21 @@ PG_FUNCTION_INFO_V1(iso28000_has_level);
 /* has_level(org, level): whether the current role has at least the level in the organisation. */
 Datum
 iso28000_has_level(PG_FUNCTION_ARGS)
+{
+	text	   *level = PG_GETARG_TEXT_PP(1);
+
+	PG_RETURN_BOOL(mb_has_level(GetUserId(), PG_GETARG_INT64(0),
+								VARDATA_ANY(level), VARSIZE_ANY_EXHDR(level)));
+}
+
+PG_FUNCTION_INFO_V1(iso28000_policy_has_level);
+/*
+ * policy_has_level(org, level): has_level() in the form the row-level
+ * security policies call (no SET clause; its planner support is in
+ * membership_planner.c).
+ */
+Datum
+iso28000_policy_has_level(PG_FUNCTION_ARGS)
 {
 	text	   *level = PG_GETARG_TEXT_PP(1);
 

@@ -28,6 +28,12 @@
 extern bool membership_has_level(Oid role, int64 org, const char *level);
 
 /*
+ * The organisations in which role has at least the level (name of len bytes),
+ * sorted, palloc'd in *orgs; their number, or -1 when there is no such level.
+ */
+extern int	membership_orgs(Oid role, const char *level, size_t len, int64 **orgs);
+
+/*
  * Registers the relcache and syscache callbacks that invalidate this cache
  * and the acting person's (actor.c): one relcache callback slot for both.
  */
@@ -37,6 +43,8 @@ extern Datum iso28000_member_orgs(PG_FUNCTION_ARGS);
 extern Datum iso28000_role_orgs(PG_FUNCTION_ARGS);
 extern Datum iso28000_has_level(PG_FUNCTION_ARGS);
 extern Datum iso28000_require_level(PG_FUNCTION_ARGS);
+extern Datum iso28000_policy_has_level(PG_FUNCTION_ARGS);
+extern Datum iso28000_policy_support(PG_FUNCTION_ARGS);
 extern Datum iso28000_membership_changed(PG_FUNCTION_ARGS);
 extern Datum iso28000_invalidate_changed_table(FunctionCallInfo fcinfo, const char *fname);
 

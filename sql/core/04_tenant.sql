@@ -16,10 +16,11 @@
  * changes (a statement trigger) or when roles or role membership change, so a
  * revoke counts from the next statement.  The C code answers for the role it
  * is asked about (the current role) and only when the session user could
- * become that role.  Policies call policy_orgs(), which the planner uses as
- * an index condition on org_id (evaluated once per scan) or, in a filter,
- * costs a hash look-up and an array copy per row; they contain no sub-select,
- * which Citus refuses in a policy.
+ * become that role.  Policies call policy_has_level(org_id, level), which the
+ * planner turns into the index condition org_id = ANY (policy_orgs(level))
+ * (evaluated once per scan) unless the statement fixes org_id itself; as a
+ * filter it costs a hash look-up and a binary search per row.  They contain
+ * no sub-select, which Citus refuses in a policy.
  */
 
 -- Access levels, ordered: each includes the ones below it.
@@ -146,7 +147,28 @@ RETURNS bigint[]
 LANGUAGE c STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'iso28000_member_orgs';
 COMMENT ON FUNCTION iso28000.policy_orgs(text) IS
-  'Organisations in which the current role has at least the given access level: member_orgs() in the form row-level security policies call (org_id = ANY (iso28000.policy_orgs(level))).';
+  'Organisations in which the current role has at least the given access level: member_orgs() without a SET clause, the index condition on org_id that the registers'' policies become (org_id = ANY (iso28000.policy_orgs(level))).';
+
+-- The registers' policies: iso28000.policy_has_level(org_id, level), has_level()
+-- without a SET clause, with a planner support function
+-- (src/membership_planner.c): on an index whose column holds org_id the planner
+-- turns it into org_id = ANY (iso28000.policy_orgs(level)), evaluated once per
+-- scan, unless the statement fixes org_id itself (org_id = 2, org_id = $1):
+-- then it stays a filter, a binary search per row.  Its selectivity is
+-- estimated from one look at org_id's statistics, not one per organisation.
+CREATE FUNCTION iso28000.policy_support(internal)
+RETURNS internal
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'iso28000_policy_support';
+COMMENT ON FUNCTION iso28000.policy_support(internal) IS
+  'Internal: planner support of policy_has_level() (index condition on org_id, selectivity).';
+CREATE FUNCTION iso28000.policy_has_level(org bigint, min_level text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SUPPORT iso28000.policy_support
+AS 'MODULE_PATHNAME', 'iso28000_policy_has_level';
+COMMENT ON FUNCTION iso28000.policy_has_level(bigint, text) IS
+  'True when the current role has at least the given access level in the organisation: has_level() in the form the registers'' row-level security policies call (iso28000.policy_has_level(org_id, level)); the planner makes it an index condition on org_id where that narrows the scan.';
 
 -- Creates an organisation; the calling role becomes its manager.
 CREATE FUNCTION iso28000.create_organization(code text, name text, manager regrole DEFAULT current_user::regrole)
@@ -339,10 +361,10 @@ COMMENT ON FUNCTION iso28000._require_extension_table(regclass, text, text, text
 -- organisations come only from create_organization().
 ALTER TABLE iso28000.organization ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_read ON iso28000.organization FOR SELECT
-  USING (org_id = ANY (iso28000.policy_orgs('read')));
+  USING (iso28000.policy_has_level(org_id, 'read'));
 CREATE POLICY manager_update ON iso28000.organization FOR UPDATE
-  USING (org_id = ANY (iso28000.policy_orgs('manage')))
-  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
+  USING (iso28000.policy_has_level(org_id, 'manage'))
+  WITH CHECK (iso28000.policy_has_level(org_id, 'manage'));
 GRANT SELECT, UPDATE (name, legal_name, country, sector, active) ON iso28000.organization TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.organization', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.organization', 'org_id'), '');
@@ -351,13 +373,13 @@ SELECT pg_catalog.pg_extension_config_dump(pg_get_serial_sequence('iso28000.orga
 -- change it (grant_access and revoke_access are the friendly way).
 ALTER TABLE iso28000.membership ENABLE ROW LEVEL SECURITY;
 CREATE POLICY member_read ON iso28000.membership FOR SELECT
-  USING (org_id = ANY (iso28000.policy_orgs('read')));
+  USING (iso28000.policy_has_level(org_id, 'read'));
 CREATE POLICY manager_insert ON iso28000.membership FOR INSERT
-  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
+  WITH CHECK (iso28000.policy_has_level(org_id, 'manage'));
 CREATE POLICY manager_update ON iso28000.membership FOR UPDATE
-  USING (org_id = ANY (iso28000.policy_orgs('manage')))
-  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
+  USING (iso28000.policy_has_level(org_id, 'manage'))
+  WITH CHECK (iso28000.policy_has_level(org_id, 'manage'));
 CREATE POLICY manager_delete ON iso28000.membership FOR DELETE
-  USING (org_id = ANY (iso28000.policy_orgs('manage')));
+  USING (iso28000.policy_has_level(org_id, 'manage'));
 GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.membership TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.membership', '');

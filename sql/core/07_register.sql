@@ -56,14 +56,14 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
     EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
-                      USING (org_id = ANY (iso28000.policy_orgs(''read'')))', tbl);
+                      USING (iso28000.policy_has_level(org_id, ''read''))', tbl);
     EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
-                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+                      WITH CHECK (iso28000.policy_has_level(org_id, ''write''))', tbl);
     EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
-                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))
-                      WITH CHECK (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+                      USING (iso28000.policy_has_level(org_id, ''write''))
+                      WITH CHECK (iso28000.policy_has_level(org_id, ''write''))', tbl);
     EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
-                      USING (org_id = ANY (iso28000.policy_orgs(''write'')))', tbl);
+                      USING (iso28000.policy_has_level(org_id, ''write''))', tbl);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
 
     -- pg_dump keeps the rows of the extension's own registers (and the state of
@@ -138,14 +138,14 @@ COMMENT ON COLUMN iso28000.delegation.granted_at IS 'When the delegation was gra
 ALTER TABLE iso28000.delegation ENABLE ROW LEVEL SECURITY;
 ALTER TABLE iso28000.delegation FORCE ROW LEVEL SECURITY;
 CREATE POLICY member_read ON iso28000.delegation FOR SELECT
-  USING (org_id = ANY (iso28000.policy_orgs('read')));
+  USING (iso28000.policy_has_level(org_id, 'read'));
 CREATE POLICY manager_insert ON iso28000.delegation FOR INSERT
-  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
+  WITH CHECK (iso28000.policy_has_level(org_id, 'manage'));
 CREATE POLICY manager_update ON iso28000.delegation FOR UPDATE
-  USING (org_id = ANY (iso28000.policy_orgs('manage')))
-  WITH CHECK (org_id = ANY (iso28000.policy_orgs('manage')));
+  USING (iso28000.policy_has_level(org_id, 'manage'))
+  WITH CHECK (iso28000.policy_has_level(org_id, 'manage'));
 CREATE POLICY manager_delete ON iso28000.delegation FOR DELETE
-  USING (org_id = ANY (iso28000.policy_orgs('manage')));
+  USING (iso28000.policy_has_level(org_id, 'manage'));
 GRANT SELECT, INSERT, UPDATE, DELETE ON iso28000.delegation TO PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('iso28000.delegation', '');
 SELECT iso28000.attach_history('iso28000.delegation');

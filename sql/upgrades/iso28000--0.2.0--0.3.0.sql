@@ -316,3 +316,124 @@ CREATE TRIGGER audit_finding_keeps_nonconformity
     BEFORE UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
 CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id);
+
+
+-- planner (issue 13): the registers' policies ask iso28000.policy_has_level(org_id, level),
+-- a boolean C function with a planner support function (src/membership_planner.c),
+-- instead of org_id = ANY (iso28000.policy_orgs(level)), whose estimate evaluated the
+-- array at plan time and asked eqsel() about every organisation of it.
+CREATE FUNCTION iso28000.policy_support(internal)
+RETURNS internal
+LANGUAGE c STRICT
+AS 'MODULE_PATHNAME', 'iso28000_policy_support';
+COMMENT ON FUNCTION iso28000.policy_support(internal) IS
+  'Internal: planner support of policy_has_level() (index condition on org_id, selectivity).';
+CREATE FUNCTION iso28000.policy_has_level(org bigint, min_level text)
+RETURNS boolean
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+SUPPORT iso28000.policy_support
+AS 'MODULE_PATHNAME', 'iso28000_policy_has_level';
+COMMENT ON FUNCTION iso28000.policy_has_level(bigint, text) IS
+  'True when the current role has at least the given access level in the organisation: has_level() in the form the registers'' row-level security policies call (iso28000.policy_has_level(org_id, level)); the planner makes it an index condition on org_id where that narrows the scan.';
+COMMENT ON FUNCTION iso28000.policy_orgs(text) IS
+  'Organisations in which the current role has at least the given access level: member_orgs() without a SET clause, the index condition on org_id that the registers'' policies become (org_id = ANY (iso28000.policy_orgs(level))).';
+CREATE OR REPLACE FUNCTION iso28000.register_table(tbl regclass)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    seq regclass;
+    col record;
+BEGIN
+    PERFORM iso28000._require_extension_table(tbl, 'IS010', format('table %s cannot be made a register', tbl),
+                'The history and the workflow engine serve only the extension''s own registers.');
+    IF NOT EXISTS (SELECT FROM pg_attribute
+                    WHERE attrelid = tbl AND attname = 'org_id' AND NOT attisdropped) THEN
+        RAISE EXCEPTION 'table % has no org_id column', tbl
+              USING ERRCODE = 'IS005',
+                    DETAIL = 'Every register belongs to an organisation through its org_id column.',
+                    HINT = 'Add org_id bigint NOT NULL REFERENCES iso28000.organization, first in the primary key.',
+                    SCHEMA = 'iso28000', TABLE = (SELECT c.relname::text FROM pg_class c WHERE c.oid = tbl),
+                    COLUMN = 'org_id';
+    END IF;
+
+    -- The standard columns of the extension's own registers say what they
+    -- are, unless the register commented them itself (before this call, or
+    -- after it, which overrides): org_id, and the identity column that keys a
+    -- row within its organisation.  A user's table keeps its own comments:
+    -- nothing of the extension stays on it after DROP EXTENSION.
+    FOR col IN
+        SELECT a.attname,
+               CASE WHEN a.attname = 'org_id' THEN 'The organisation.'
+                    ELSE 'Surrogate key within the organisation.' END AS comment
+          FROM pg_attribute a
+         WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped
+           AND (a.attname = 'org_id' OR a.attidentity <> '')
+           AND col_description(tbl, a.attnum) IS NULL
+           AND EXISTS (SELECT FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = tbl AND d.deptype = 'e')
+    LOOP
+        EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', tbl, col.attname, col.comment);
+    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+    EXECUTE format('CREATE POLICY member_read ON %s FOR SELECT
+                      USING (iso28000.policy_has_level(org_id, ''read''))', tbl);
+    EXECUTE format('CREATE POLICY member_insert ON %s FOR INSERT
+                      WITH CHECK (iso28000.policy_has_level(org_id, ''write''))', tbl);
+    EXECUTE format('CREATE POLICY member_update ON %s FOR UPDATE
+                      USING (iso28000.policy_has_level(org_id, ''write''))
+                      WITH CHECK (iso28000.policy_has_level(org_id, ''write''))', tbl);
+    EXECUTE format('CREATE POLICY member_delete ON %s FOR DELETE
+                      USING (iso28000.policy_has_level(org_id, ''write''))', tbl);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO PUBLIC', tbl);
+
+    -- pg_dump keeps the rows of the extension's own registers (and the state of
+    -- their identity sequences); a user's table attached here is dumped anyway.
+    IF EXISTS (SELECT FROM pg_depend
+                WHERE classid = 'pg_class'::regclass AND objid = tbl AND deptype = 'e') THEN
+        PERFORM pg_catalog.pg_extension_config_dump(tbl, '');
+        FOR seq IN
+            SELECT pg_get_serial_sequence(tbl::text, attname)::regclass
+              FROM pg_attribute
+             WHERE attrelid = tbl AND attidentity <> '' AND NOT attisdropped
+        LOOP
+            PERFORM pg_catalog.pg_extension_config_dump(seq, '');
+        END LOOP;
+    END IF;
+
+    -- history: every change is recorded in the organisation's chain (sql/core/05_history.sql).
+    PERFORM iso28000.attach_history(tbl);
+END
+$$;
+-- The policies of every register (the extension's and those of tables a DBA
+-- registered with register_table: the tables with the history chain) that are
+-- still as the extension made them.
+DO $upgrade$
+DECLARE
+    p record;
+    form constant text := '^\(org_id = ANY \(iso28000\.policy_orgs\(''(read|write|audit|manage)''::text\)\)\)$';
+    lvl_qual text;
+    lvl_check text;
+BEGIN
+    FOR p IN
+        SELECT pol.polrelid::regclass AS tbl, pol.polname,
+               pg_catalog.pg_get_expr(pol.polqual, pol.polrelid) AS qual,
+               pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid) AS withcheck
+          FROM pg_catalog.pg_policy pol
+         WHERE pol.polrelid IN (SELECT tg.tgrelid FROM pg_catalog.pg_trigger tg
+                                 WHERE tg.tgname = 'iso28000_history_insert')
+         ORDER BY pol.polrelid, pol.polname
+    LOOP
+        lvl_qual := substring(p.qual FROM form);
+        lvl_check := substring(p.withcheck FROM form);
+        IF lvl_qual IS NOT NULL THEN
+            EXECUTE format('ALTER POLICY %I ON %s USING (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_qual);
+        END IF;
+        IF lvl_check IS NOT NULL THEN
+            EXECUTE format('ALTER POLICY %I ON %s WITH CHECK (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_check);
+        END IF;
+    END LOOP;
+END
+$upgrade$;
