@@ -686,6 +686,8 @@ typedef struct PendingRecord
 	Jsonb	   *key;
 	bool		has_person;
 	int64		person;
+	char	   *mid;			/* its canonical_middle(), made just before its head is locked */
+	int			midlen;
 } PendingRecord;
 
 /* Records not linked yet, newest first; their count; their memory (in TopTransactionContext). */
@@ -1125,10 +1127,34 @@ defer_row(Recorder *r, ChangedRow *row)
 	p->key = jsonb_copy(row->key);
 	p->has_person = row->has_person;
 	p->person = row->person;
+	p->mid = NULL;
 	p->next = pending;
 	pending = p;
 	pending_n++;
 	MemoryContextSwitchTo(old);
+}
+
+/* Writes a pending record's canonical_middle() (into the current memory context). */
+static void
+pending_middle(PendingRecord *p)
+{
+	HistoryRecord rec;
+	StringInfoData buf;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.recorded_at = p->recorded_at;
+	rec.session_role = p->session_role;
+	rec.acting_role = p->acting_role;
+	rec.txid = p->txid;
+	rec.table_name = p->table_name;
+	rec.operation = p->operation;
+	rec.row_key = p->key ? jsonb_text(p->key) : NULL;
+	rec.before_image = p->before ? jsonb_text(p->before) : NULL;
+	rec.after_image = p->after ? jsonb_text(p->after) : NULL;
+	initStringInfo(&buf);
+	canonical_middle(&buf, &rec);
+	p->mid = buf.data;
+	p->midlen = buf.len;
 }
 
 /* Orders pending records by organisation, then as they were made. */
@@ -1167,8 +1193,6 @@ history_link_pending(void)
 	bool		pushed = false;
 	Oid			history;
 	MemoryContext midcxt;
-	const char **mid;
-	int		   *midlen;
 
 	if (pending == NULL)
 		return;
@@ -1218,8 +1242,6 @@ history_link_pending(void)
 	initStringInfo(&r.mid);
 	midcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history texts",
 								   ALLOCSET_DEFAULT_SIZES);
-	mid = palloc(sizeof(char *) * n);
-	midlen = palloc(sizeof(int) * n);
 
 	/* Before the commit no statement runs: SPI (a first head) needs a snapshot. */
 	if (!ActiveSnapshotSet())
@@ -1254,26 +1276,7 @@ history_link_pending(void)
 		MemoryContextReset(midcxt);
 		old = MemoryContextSwitchTo(midcxt);
 		for (j = i; j < n && arr[j]->org_id == org_id; j++)
-		{
-			HistoryRecord rec;
-			StringInfoData buf;
-
-			p = arr[j];
-			memset(&rec, 0, sizeof(rec));
-			rec.recorded_at = p->recorded_at;
-			rec.session_role = p->session_role;
-			rec.acting_role = p->acting_role;
-			rec.txid = p->txid;
-			rec.table_name = p->table_name;
-			rec.operation = p->operation;
-			rec.row_key = p->key ? jsonb_text(p->key) : NULL;
-			rec.before_image = p->before ? jsonb_text(p->before) : NULL;
-			rec.after_image = p->after ? jsonb_text(p->after) : NULL;
-			initStringInfo(&buf);
-			canonical_middle(&buf, &rec);
-			mid[j] = buf.data;
-			midlen[j] = buf.len;
-		}
+			pending_middle(arr[j]);
 		MemoryContextSwitchTo(old);
 
 		lock_head(org_id, &seq, hash, &tid, r.store);
@@ -1289,8 +1292,8 @@ history_link_pending(void)
 			row.key = p->key;
 			row.has_person = p->has_person && r.ncols == HISTORY_NCOLS;
 			row.person = p->person;
-			row.mid = mid[i];
-			row.midlen = midlen[i];
+			row.mid = p->mid;
+			row.midlen = p->midlen;
 			r.table_name = p->table_name;
 			r.operation = p->operation;
 			r.session_role = (char *) p->session_role;
@@ -1298,6 +1301,7 @@ history_link_pending(void)
 			r.txid = p->txid;
 			r.recorded_at = p->recorded_at;
 			record_row(&r, &row, ++seq, hash);
+			p->mid = NULL;		/* its memory goes with midcxt */
 		}
 		move_head(org_id, seq, hash, &tid, r.store);
 	}
@@ -1312,8 +1316,6 @@ history_link_pending(void)
 	MemoryContextDelete(midcxt);
 	pfree(r.canon.data);
 	pfree(r.mid.data);
-	pfree(mid);
-	pfree(midlen);
 	pfree(arr);
 }
 
