@@ -152,6 +152,8 @@
 #define ERRCODE_ISO28000_AUDIT_NC_UNLINKED			MAKE_SQLSTATE('I','S','1','6','6')
 /* 9.2.2, 10.2: a finding's link to the nonconformity it raised changed or dropped, or the finding removed */
 #define ERRCODE_ISO28000_AUDIT_FINDING_LINK_KEPT	MAKE_SQLSTATE('I','S','1','6','7')
+/* 9.2.2, 10.2: a finding linked to a nonconformity not raised by an audit finding, or one another finding links */
+#define ERRCODE_ISO28000_AUDIT_FINDING_LINK_FOREIGN	MAKE_SQLSTATE('I','S','1','6','8')
 
 /* IS2xx: history chain */
 

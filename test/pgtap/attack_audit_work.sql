@@ -1,13 +1,14 @@
 -- The internal-audit residuals that attack_audit_residuals.sql left written
 -- down (doc/security.md): work in an examined process given to an auditor
 -- after the team is formed (IS164, IS165), and nonconformities that claim an
--- audit finding as their source without one linking them (IS166, IS167).
+-- audit finding as their source without one linking them (IS166, IS167,
+-- IS168).
 -- As non-superuser roles (own logins, a delegated application acting for a
 -- person), with temp tables and a hostile search_path in front; each refusal
 -- with its SQLSTATE and fields, nothing written, the chain unchanged.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(60);
+SELECT plan(64);
 
 CREATE ROLE tap_aw_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_aw_ann NOLOGIN;     -- lead auditor, audit
@@ -271,9 +272,27 @@ SELECT iso28000.act_as(:a, :mia);
 SELECT throws_ok(format($$UPDATE iso28000.audit_finding SET nonconformity_id = NULL WHERE org_id = %s AND finding_id = %s$$, :a, :f1),
                  'IS167', NULL, 'nor by an application acting for the manager (IS167)');
 RESET SESSION AUTHORIZATION;
+-- A finding links only a nonconformity with source audit_finding that no other finding links.
+SET SESSION AUTHORIZATION tap_aw_mgr;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                          VALUES (%s, %s, '8.2', 'major_nc', 'Dispatch keys unlogged', %s)$$, :a, :aud3, :nc2),
+                 'IS168', NULL, 'a major_nc finding cannot name a nonconformity raised elsewhere instead of raising its own (IS168)');
+SELECT is(pg_temp.fields(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                                  VALUES (%s, %s, '8.2', 'major_nc', 'Dispatch keys unlogged', %s)$$, :a, :aud3, :nc2)),
+          'IS168 iso28000.audit_finding.nonconformity_id', 'IS168 names audit_finding and nonconformity_id');
+SELECT throws_like(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                            VALUES (%s, %s, '8.2', 'conforming', 'Dispatch keys fine', %s)$$, :a, :aud3, :nc1),
+                   format('finding %% of audit %s (organisation %s) cannot be linked to nonconformity %s: finding %s links it already', :aud3, :a, :nc1, :f1),
+                   'nor one another finding links (IS168), and the refusal says so');
+INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement) VALUES (:a, :aud3, '8.2', 'conforming', 'Dispatch keys fine')
+  RETURNING finding_id AS f4 \gset
+SELECT throws_ok(format($$UPDATE iso28000.audit_finding SET nonconformity_id = %s WHERE org_id = %s AND finding_id = %s$$, :nc2, :a, :f4),
+                 'IS168', NULL, 'nor may a finding without one be linked to it later (IS168)');
+DELETE FROM iso28000.audit_finding WHERE org_id = :a AND finding_id = :f4;
+RESET SESSION AUTHORIZATION;
 SELECT is((SELECT nonconformity_id FROM iso28000.audit_finding WHERE org_id = :a AND finding_id = :f1), :nc1::bigint, 'the finding still links its nonconformity');
-SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain) + 2,
-          'the refused statements added nothing to the chain (the other nonconformity and the removed finding are its two records)');
+SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain) + 4,
+          'the refused statements added nothing to the chain (the other nonconformity, the two removed findings and the one recorded are its four records)');
 -- ...and its audit's rules still apply: Bob owns the dispatch process.
 SET SESSION AUTHORIZATION tap_aw_bob;
 SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'rejected', rejection_reason = 'papers were signed later' WHERE org_id = %s AND nonconformity_id = %s$$, :a, :nc1),
