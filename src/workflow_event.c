@@ -720,9 +720,11 @@ wf_slot_status(TupleTableSlot *slot, AttrNumber att, char *buf)
  *   that committed first leaves no row to transition (READ COMMITTED: the
  *   UPDATE finds nothing; REPEATABLE READ: 40001).
  *
- * test/specs/workflow_event_org.spec races these.  Anything else (no such
- * key, NOT VALID, a trigger disabled, a partition whose key is its parent's,
- * Citus, replica mode) keeps the check.  The answer is kept per register
+ * test/specs/workflow_event_org.spec races these.  On Citus, a shard whose
+ * key points at organization's placement on its node counts the same way.
+ * Anything else (no such key, NOT VALID, a trigger disabled, a partition
+ * whose key is its parent's, a Citus table that is not a shard, replica
+ * mode) keeps the check.  The answer is kept per register
  * until a relcache invalidation of it or of organization.
  */
 typedef struct WfOrgImplied
@@ -733,6 +735,7 @@ typedef struct WfOrgImplied
 
 static HTAB *wf_org_cache = NULL;
 static Oid	wf_org_rel = InvalidOid;	/* iso28000.organization when the cache was filled */
+static Oid	wf_org_placement = InvalidOid;	/* its Citus placement on this node, when used */
 static uint64 wf_org_generation = 0;	/* counts invalidations */
 
 /* See workflow_internal.h; called from the engines' relcache callback. */
@@ -742,7 +745,8 @@ wf_org_invalidate(Oid relid)
 	wf_org_generation++;
 	if (wf_org_cache == NULL)
 		return;
-	if (!OidIsValid(relid) || relid == wf_org_rel)
+	if (!OidIsValid(relid) || relid == wf_org_rel ||
+		(OidIsValid(wf_org_placement) && relid == wf_org_placement))
 	{
 		HASH_SEQ_STATUS st;
 		WfOrgImplied *e;
@@ -751,6 +755,7 @@ wf_org_invalidate(Oid relid)
 		while ((e = hash_seq_search(&st)) != NULL)
 			(void) hash_search(wf_org_cache, &e->relid, HASH_REMOVE, NULL);
 		wf_org_rel = InvalidOid;	/* looked up again: the extension may have been made again */
+		wf_org_placement = InvalidOid;
 	}
 	else
 		(void) hash_search(wf_org_cache, &relid, HASH_REMOVE, NULL);
@@ -761,13 +766,34 @@ static bool
 wf_org_implied_build(Relation rel, AttrNumber org_att)
 {
 	Relation	org;
+	Oid			org_relid = wf_org_rel;
 	bool		implied;
 
-	if (!OidIsValid(wf_org_rel) || OidIsValid(get_extension_oid("citus", true)))
+	if (!OidIsValid(wf_org_rel))
 		return false;
-	org = table_open(wf_org_rel, AccessShareLock);
-	implied = iso28000_org_key_enforced(rel, org_att, wf_org_rel,
-										get_attnum(wf_org_rel, "org_id"), org);
+	if (OidIsValid(get_extension_oid("citus", true)))
+	{
+		/*
+		 * On a Citus shard the register's key points at organization's
+		 * placement on this node (a reference table's local copy), and its
+		 * check runs there, in this backend.  The log's own check would be a
+		 * query on the reference table through Citus, which takes its shard
+		 * resource lock (FOR KEY SHARE: Share and RowExclusive) on the first
+		 * worker over a connection of its own: a transaction writing two
+		 * organisations on two workers then waited for itself there and was
+		 * cancelled as a distributed deadlock (doc/distribution.md,
+		 * test/citus/12_two_orgs.sql).  Anything but a shard keeps the check.
+		 */
+		if (!iso28000_is_shard(rel))
+			return false;
+		org_relid = iso28000_local_placement(wf_org_rel);
+		if (org_relid == wf_org_rel)
+			return false;		/* no placement here */
+		wf_org_placement = org_relid;
+	}
+	org = table_open(org_relid, AccessShareLock);
+	implied = iso28000_org_key_enforced(rel, org_att, org_relid,
+										get_attnum(org_relid, "org_id"), org);
 	table_close(org, AccessShareLock);
 	return implied;
 }

@@ -98,10 +98,8 @@ SELECT is(pg_temp.history_people(:a, 'App: nobody'), ARRAY[NULL]::bigint[], '...
 -- A declaration made in a released savepoint counts on (for B, on the
 -- other worker); a declaration rolled back to a savepoint stops counting on
 -- the worker (Citus rolls the worker's savepoint back, and the setting with
--- it).  Each transaction writes one organisation: a transaction that writes
--- registers of two organisations on two workers fails on the cluster with a
--- "distributed deadlock", with or without act_as() (a known gap in
--- doc/distribution.md).
+-- it).  Each transaction writes one organisation here; 12_two_orgs acts for
+-- people of two organisations on two workers in one transaction.
 SET ROLE citus_app_pool;
 BEGIN;
 SAVEPOINT s2;
