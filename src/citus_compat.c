@@ -415,3 +415,28 @@ iso28000_is_citus_shard(PG_FUNCTION_ARGS)
 	relation_close(rel, AccessShareLock);
 	PG_RETURN_BOOL(shard);
 }
+
+PG_FUNCTION_INFO_V1(iso28000_table_name);
+/*
+ * SQL iso28000._table_name(regclass): the name of the table a relation stands
+ * for, without schema: its distributed or reference table for a Citus shard
+ * or placement (person for person_102008), else its own name.  A PL/pgSQL
+ * trigger on a shard sees the shard's name in TG_TABLE_NAME; the extension's
+ * triggers that decide or name by table ask this instead.
+ */
+Datum
+iso28000_table_name(PG_FUNCTION_ARGS)
+{
+	Relation	rel = try_relation_open(PG_GETARG_OID(0), AccessShareLock);
+	Oid			logical;
+	char	   *name;
+
+	if (rel == NULL)
+		PG_RETURN_NULL();
+	logical = iso28000_logical_relid(rel);
+	relation_close(rel, AccessShareLock);
+	name = get_rel_name(logical);
+	if (name == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(name));
+}

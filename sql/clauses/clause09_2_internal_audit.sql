@@ -180,13 +180,14 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     n bigint;
     id bigint;
 BEGIN
     IF NEW.standard IS NOT DISTINCT FROM OLD.standard THEN
         RETURN NEW;
     END IF;
-    IF TG_TABLE_NAME = 'self_assessment' THEN
+    IF tbl = 'self_assessment' THEN
         id := OLD.assessment_id;
         SELECT count(*) INTO n FROM iso28000.assessment_result r
          WHERE r.org_id OPERATOR(pg_catalog.=) OLD.org_id AND r.assessment_id OPERATOR(pg_catalog.=) id;
@@ -197,12 +198,12 @@ BEGIN
     END IF;
     IF n > 0 THEN
         RAISE EXCEPTION '% % cannot change its standard from % to %: it has % %',
-                        TG_TABLE_NAME, id, OLD.standard, NEW.standard, n,
-                        CASE TG_TABLE_NAME WHEN 'self_assessment' THEN 'results' ELSE 'findings' END
+                        tbl, id, OLD.standard, NEW.standard, n,
+                        CASE tbl WHEN 'self_assessment' THEN 'results' ELSE 'findings' END
               USING ERRCODE = 'IS546',
                     DETAIL = 'Results and findings name clauses of the standard their assessment or audit had when they were recorded.',
                     HINT = 'Record a new assessment or audit of the other standard, or read this one through a clause map (conformity_projection, audit_projection).',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'standard';
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'standard';
     END IF;
     RETURN NEW;
 END
@@ -319,9 +320,11 @@ GRANT SELECT ON iso28000.sms_process_worker TO PUBLIC;
 -- audit_person_conflict for one acting person.
 CREATE FUNCTION iso28000._audit_worker_conflict(org bigint, audit bigint, persons bigint[])
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN (
     SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
                   w.works_through, w.record_id, w.record_name)
       FROM iso28000.audit_examined_process x
@@ -330,7 +333,8 @@ AS $$
       JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
      WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = ANY (persons)
      ORDER BY pr.sms_process_id, w.works_through, w.record_id
-     LIMIT 1
+     LIMIT 1);
+END
 $$;
 COMMENT ON FUNCTION iso28000._audit_worker_conflict(bigint, bigint, bigint[]) IS
   'Internal: the first of the persons who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does. Used by audit_worker_conflict and audit_person_conflict.';
@@ -339,13 +343,16 @@ COMMENT ON FUNCTION iso28000._audit_worker_conflict(bigint, bigint, bigint[]) IS
 -- text, or NULL: the first who works in a process the audit examines.
 CREATE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN (
     SELECT iso28000._audit_worker_conflict(org, audit, ARRAY(
         SELECT a.lead_auditor_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
         UNION
-        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit))
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)));
+END
 $$;
 COMMENT ON FUNCTION iso28000.audit_worker_conflict(bigint, bigint) IS
   'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who works in a process the audit examines (view sms_process_worker: owns an activity or a control of it), as text; NULL when none does.';
@@ -356,9 +363,11 @@ COMMENT ON FUNCTION iso28000.audit_worker_conflict(bigint, bigint) IS
 -- works in a process it examines (each auditing his own work).
 CREATE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN (
     WITH auditors AS (
         SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
         UNION
@@ -377,7 +386,8 @@ AS $$
          JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
         WHERE x.org_id = org AND x.audit_id = audit
         ORDER BY x.person_id LIMIT 1),
-      iso28000.audit_worker_conflict(org, audit))
+      iso28000.audit_worker_conflict(org, audit)));
+END
 $$;
 COMMENT ON FUNCTION iso28000.audit_independence_conflict(bigint, bigint) IS
   'ISO 28000 9.2.2: The first auditor of the audit (lead or team) who owns a process the audit examines, else the first who is one of its auditees, else the first who works in a process it examines (audit_worker_conflict), as text; NULL when the audit team is independent.';
@@ -398,6 +408,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     conflict text;
 BEGIN
     PERFORM 1 FROM iso28000.audit a
@@ -416,8 +427,8 @@ BEGIN
               USING ERRCODE = 'IS160',
                     DETAIL = conflict || '; an auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it.',
                     HINT = 'Choose an auditor who does not work in the processes the audit examines, or leave the process out of its scope.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
+                    COLUMN = CASE tbl WHEN 'audit' THEN 'lead_auditor_id'
                                                 WHEN 'audit_team_member' THEN 'person_id'
                                                 ELSE 'process_id' END;
     END IF;
@@ -426,8 +437,8 @@ BEGIN
               USING ERRCODE = 'IS302',
                     DETAIL = conflict || '; an auditor may not audit a process they own, nor be audited by the same audit (ISO 28000 9.2.2).',
                     HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
-                    COLUMN = CASE TG_TABLE_NAME WHEN 'audit' THEN 'lead_auditor_id'
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
+                    COLUMN = CASE tbl WHEN 'audit' THEN 'lead_auditor_id'
                                                 WHEN 'audit_team_member' THEN 'person_id'
                                                 ELSE 'process_id' END;
     END IF;
@@ -476,13 +487,14 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     person bigint;
     process bigint;
     what text;
     col text;
     hit record;
 BEGIN
-    IF TG_TABLE_NAME = 'activity' THEN
+    IF tbl = 'activity' THEN
         IF NEW.owner_id IS NULL OR NOT NEW.active
            OR (TG_OP = 'UPDATE' AND OLD.active AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
                AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
@@ -492,7 +504,7 @@ BEGIN
         col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
                     WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
                     ELSE 'active' END;
-    ELSIF TG_TABLE_NAME = 'control' THEN
+    ELSIF tbl = 'control' THEN
         IF NEW.owner_id IS NULL OR NEW.sms_process_id IS NULL OR NEW.retired_on IS NOT NULL
            OR (TG_OP = 'UPDATE' AND OLD.retired_on IS NULL AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
                AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
@@ -511,7 +523,7 @@ BEGIN
     END IF;
     person := NEW.owner_id;
     process := NEW.sms_process_id;
-    IF TG_TABLE_NAME <> 'sms_process' THEN
+    IF tbl <> 'sms_process' THEN
         PERFORM 1 FROM iso28000.sms_process p
           WHERE p.org_id = NEW.org_id AND p.sms_process_id = process
             FOR NO KEY UPDATE;
@@ -532,14 +544,14 @@ BEGIN
      LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION '%.% of organisation %: % of process % (%) cannot go to person % (%), % of audit % (%, %), which examines the process',
-                        TG_TABLE_SCHEMA, TG_TABLE_NAME, NEW.org_id, what, process, hit.process_name,
+                        TG_TABLE_SCHEMA, tbl, NEW.org_id, what, process, hit.process_name,
                         person, hit.full_name, hit.role, hit.audit_id, hit.title, hit.status
-              USING ERRCODE = CASE WHEN TG_TABLE_NAME = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
-                    DETAIL = CASE WHEN TG_TABLE_NAME = 'sms_process'
+              USING ERRCODE = CASE WHEN tbl = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
+                    DETAIL = CASE WHEN tbl = 'sms_process'
                                   THEN 'An auditor may not audit a process he owns (ISO 28000 9.2.2); the audit is not over.'
                                   ELSE 'An auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it; the audit is not over.' END,
                     HINT = 'Give it to someone who does not audit the process, or take the person off the audit (a manager changes its lead auditor) first.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col;
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = col;
     END IF;
     RETURN NULL;
 END
@@ -562,9 +574,11 @@ CREATE TRIGGER process_work_auditor_independent
 -- person is independent of the audit.
 CREATE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  RETURN (
     SELECT coalesce(
       (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
          FROM iso28000.audit_examined_process x
@@ -577,7 +591,8 @@ AS $$
          JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
         WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
         LIMIT 1),
-      iso28000._audit_worker_conflict(org, audit, ARRAY[person]))
+      iso28000._audit_worker_conflict(org, audit, ARRAY[person])));
+END
 $$;
 COMMENT ON FUNCTION iso28000.audit_person_conflict(bigint, bigint, bigint) IS
   'ISO 28000 9.2.2: Why the person is not independent of the audit (owns a process it examines, is one of its auditees, or works in a process it examines: owns an activity or a control of it), as text; NULL when independent. Compared with the acting person when findings, auditees or team members are written, and when the audit is cancelled or closed or a nonconformity it raised is rejected.';
@@ -601,6 +616,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
     me bigint := iso28000.acting_person(org);
     conflict text;
@@ -609,29 +625,29 @@ BEGIN
         IF iso28000._has_owner_privileges() THEN
             RETURN NULL;
         END IF;
-        IF TG_TABLE_NAME = 'audit_finding' THEN
+        IF tbl = 'audit_finding' THEN
             RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
-                            TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
+                            TG_TABLE_SCHEMA, tbl, org,
                             CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
                   USING ERRCODE = 'IS154',
                         DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; the independence of who writes a finding can only be judged for a person (ISO 28000 9.2.2).', current_user, org),
                         HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
-                        SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
         END IF;
         RAISE EXCEPTION '%.% of organisation %: % of audit % needs a person who % it; the session acts for nobody',
-                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org,
-                        CASE WHEN TG_TABLE_NAME = 'audit_auditee' THEN 'an auditee' ELSE 'a member of the team' END,
+                        TG_TABLE_SCHEMA, tbl, org,
+                        CASE WHEN tbl = 'audit_auditee' THEN 'an auditee' ELSE 'a member of the team' END,
                         CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END,
                         CASE TG_OP WHEN 'INSERT' THEN 'adds' WHEN 'UPDATE' THEN 'changes' ELSE 'removes' END
               USING ERRCODE = 'IS158',
                     DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; who chooses what an audit examines and who audits can only be judged independent for a person (ISO 28000 9.2.2).', current_user, org),
                     HINT = 'Plan the audit through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
     END IF;
     IF TG_OP <> 'INSERT' THEN
         -- the row as it was: a process it named, the person it named
         conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
-        IF conflict IS NULL AND TG_TABLE_NAME IN ('audit_finding', 'audit_auditee') THEN
+        IF conflict IS NULL AND tbl IN ('audit_finding', 'audit_auditee') THEN
             IF OLD.process_id IS NOT NULL THEN
                 SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
                   FROM iso28000.sms_process pr
@@ -639,7 +655,7 @@ BEGIN
                  WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
             END IF;
         END IF;
-        IF conflict IS NULL AND TG_TABLE_NAME = 'audit_auditee' THEN
+        IF conflict IS NULL AND tbl = 'audit_auditee' THEN
             IF OLD.person_id = me THEN
                 conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
             END IF;
@@ -650,12 +666,12 @@ BEGIN
     END IF;
     IF conflict IS NOT NULL THEN
         RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
-                        TG_TABLE_SCHEMA, TG_TABLE_NAME, org, me,
+                        TG_TABLE_SCHEMA, tbl, org, me,
                         CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
               USING ERRCODE = 'IS152',
                     DETAIL = conflict || '; who is examined by an audit may not write its findings, auditees or team (ISO 28000 9.2.2).',
                     HINT = 'An auditor of the audit (or a person independent of it) records the change.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'audit_id';
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
     END IF;
     RETURN NULL;
 END

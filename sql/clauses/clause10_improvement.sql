@@ -615,6 +615,9 @@ AS $$
 DECLARE
     lead bigint;
     audit_title text;
+    -- computed before the INSERT: on a Citus worker the INSERT is deparsed and
+    -- CASE over NEW.grade there became "conformity_grade = boolean"
+    sev text := CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END;
 BEGIN
     IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
         RETURN NEW;
@@ -630,7 +633,7 @@ BEGIN
             left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
             concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
             'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
-            NEW.clause, CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END,
+            NEW.clause, sev,
             NEW.found_on, lead, NEW.standard)
     RETURNING nonconformity_id INTO NEW.nonconformity_id;
     RETURN NEW;

@@ -543,6 +543,17 @@ REVOKE ALL ON FUNCTION iso28000._is_shard(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000._is_shard(regclass) IS
   'Internal: true when the relation is a shard or a placement of a Citus table (named <table>_<shard id> after a table of pg_dist_shard, in its schema); false without Citus.';
 
+-- The name of the table a relation stands for (a Citus shard's table), for
+-- the PL/pgSQL triggers that decide or name by table: TG_TABLE_NAME is the
+-- shard's name on a worker (src/citus_compat.c, doc/distribution.md).
+CREATE FUNCTION iso28000._table_name(rel regclass) RETURNS text
+LANGUAGE c STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_table_name';
+GRANT EXECUTE ON FUNCTION iso28000._table_name(regclass) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._table_name(regclass) IS
+  'Internal: the name (without schema) of the table a relation stands for: the Citus table of a shard or placement (person for person_102008), else the relation''s own name; what the extension''s PL/pgSQL triggers use instead of TG_TABLE_NAME, which names the shard on a worker.';
+
 -- Statement trigger on the rules tables: a change of the rules of a workflow
 -- that governs a table is checked against that table at once (the tables in
 -- name order), so a guard or a required column that cannot fit is refused by

@@ -495,3 +495,365 @@ COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
 CREATE TRIGGER audit_finding_keeps_nonconformity
     BEFORE INSERT OR UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
+
+-- Citus (test/citus/13_audit_rules.sql): the audit rules on a worker.
+-- iso28000._table_name(regclass): the table a shard stands for, which the
+-- audit triggers use instead of TG_TABLE_NAME (the shard's name on a worker:
+-- audit_actor_independent took a finding for a team member there, IS158 for
+-- IS154, and skipped the process and auditee checks of an auditee or a finding
+-- it changed or removed; process_work_auditor_independent took an activity for
+-- a process; standard_kept read audit_id of a self-assessment).  The audit
+-- independence helpers in PL/pgSQL: SQL-language functions, whose
+-- parameterised queries Citus cannot plan on a shard (every auditee, team
+-- member and finding written after distribute() failed with "could not create
+-- distributed plan").
+CREATE FUNCTION iso28000._table_name(rel regclass) RETURNS text
+LANGUAGE c STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_table_name';
+GRANT EXECUTE ON FUNCTION iso28000._table_name(regclass) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._table_name(regclass) IS
+  'Internal: the name (without schema) of the table a relation stands for: the Citus table of a shard or placement (person for person_102008), else the relation''s own name; what the extension''s PL/pgSQL triggers use instead of TG_TABLE_NAME, which names the shard on a worker.';
+
+CREATE OR REPLACE FUNCTION iso28000._audit_worker_conflict(org bigint, audit bigint, persons bigint[])
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (
+    SELECT format('%s works in process %s (%s): owns its %s %s (%s)', pe.full_name, pr.sms_process_id, pr.name,
+                  w.works_through, w.record_id, w.record_name)
+      FROM iso28000.audit_examined_process x
+      JOIN iso28000.sms_process_worker w ON w.org_id = org AND w.sms_process_id = x.process_id
+      JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+      JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = w.person_id
+     WHERE x.org_id = org AND x.audit_id = audit AND w.person_id = ANY (persons)
+     ORDER BY pr.sms_process_id, w.works_through, w.record_id
+     LIMIT 1);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_worker_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (
+    SELECT iso28000._audit_worker_conflict(org, audit, ARRAY(
+        SELECT a.lead_auditor_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_independence_conflict(org bigint, audit bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (
+    WITH auditors AS (
+        SELECT a.lead_auditor_id AS person_id FROM iso28000.audit a WHERE a.org_id = org AND a.audit_id = audit
+        UNION
+        SELECT t.person_id FROM iso28000.audit_team_member t WHERE t.org_id = org AND t.audit_id = audit)
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN auditors au ON au.person_id = pr.owner_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN auditors au ON au.person_id = x.person_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit
+        ORDER BY x.person_id LIMIT 1),
+      iso28000.audit_worker_conflict(org, audit)));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_person_conflict(org bigint, audit bigint, person bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN (
+    SELECT coalesce(
+      (SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name)
+         FROM iso28000.audit_examined_process x
+         JOIN iso28000.sms_process pr ON pr.org_id = org AND pr.sms_process_id = x.process_id
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+        WHERE x.org_id = org AND x.audit_id = audit AND pr.owner_id = person
+        ORDER BY pr.sms_process_id LIMIT 1),
+      (SELECT format('%s is an auditee of audit %s', pe.full_name, audit)
+         FROM iso28000.audit_auditee x
+         JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = x.person_id
+        WHERE x.org_id = org AND x.audit_id = audit AND x.person_id = person
+        LIMIT 1),
+      iso28000._audit_worker_conflict(org, audit, ARRAY[person])));
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.standard_kept()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    n bigint;
+    id bigint;
+BEGIN
+    IF NEW.standard IS NOT DISTINCT FROM OLD.standard THEN
+        RETURN NEW;
+    END IF;
+    IF tbl = 'self_assessment' THEN
+        id := OLD.assessment_id;
+        SELECT count(*) INTO n FROM iso28000.assessment_result r
+         WHERE r.org_id OPERATOR(pg_catalog.=) OLD.org_id AND r.assessment_id OPERATOR(pg_catalog.=) id;
+    ELSE
+        id := OLD.audit_id;
+        SELECT count(*) INTO n FROM iso28000.audit_finding f
+         WHERE f.org_id OPERATOR(pg_catalog.=) OLD.org_id AND f.audit_id OPERATOR(pg_catalog.=) id;
+    END IF;
+    IF n > 0 THEN
+        RAISE EXCEPTION '% % cannot change its standard from % to %: it has % %',
+                        tbl, id, OLD.standard, NEW.standard, n,
+                        CASE tbl WHEN 'self_assessment' THEN 'results' ELSE 'findings' END
+              USING ERRCODE = 'IS546',
+                    DETAIL = 'Results and findings name clauses of the standard their assessment or audit had when they were recorded.',
+                    HINT = 'Record a new assessment or audit of the other standard, or read this one through a clause map (conformity_projection, audit_projection).',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'standard';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_check_independence()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    conflict text;
+BEGIN
+    PERFORM 1 FROM iso28000.audit a
+      WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id
+        FOR NO KEY UPDATE;
+    PERFORM 1 FROM iso28000.sms_process p
+      WHERE p.org_id = NEW.org_id
+        AND p.sms_process_id IN (SELECT x.process_id FROM iso28000.audit_examined_process x
+                                  WHERE x.org_id = NEW.org_id AND x.audit_id = NEW.audit_id)
+      ORDER BY p.sms_process_id
+        FOR SHARE OF p;
+    conflict := iso28000.audit_independence_conflict(NEW.org_id, NEW.audit_id);
+    IF conflict IS NOT NULL AND conflict = iso28000.audit_worker_conflict(NEW.org_id, NEW.audit_id) THEN
+        RAISE EXCEPTION 'auditor independence violated in audit % of organisation %: an auditor works in a process it examines',
+                        NEW.audit_id, NEW.org_id
+              USING ERRCODE = 'IS160',
+                    DETAIL = conflict || '; an auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it.',
+                    HINT = 'Choose an auditor who does not work in the processes the audit examines, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
+                    COLUMN = CASE tbl WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'auditor independence violated in audit %', NEW.audit_id
+              USING ERRCODE = 'IS302',
+                    DETAIL = conflict || '; an auditor may not audit a process they own, nor be audited by the same audit (ISO 28000 9.2.2).',
+                    HINT = 'Choose another auditor for this audit, or leave the process out of its scope.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
+                    COLUMN = CASE tbl WHEN 'audit' THEN 'lead_auditor_id'
+                                                WHEN 'audit_team_member' THEN 'person_id'
+                                                ELSE 'process_id' END;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.process_work_auditor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    person bigint;
+    process bigint;
+    what text;
+    col text;
+    hit record;
+BEGIN
+    IF tbl = 'activity' THEN
+        IF NEW.owner_id IS NULL OR NOT NEW.active
+           OR (TG_OP = 'UPDATE' AND OLD.active AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('activity %s (%s)', NEW.activity_id, NEW.name);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'active' END;
+    ELSIF tbl = 'control' THEN
+        IF NEW.owner_id IS NULL OR NEW.sms_process_id IS NULL OR NEW.retired_on IS NOT NULL
+           OR (TG_OP = 'UPDATE' AND OLD.retired_on IS NULL AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('control %s (%s)', NEW.control_id, NEW.code);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'retired_on' END;
+    ELSE
+        IF NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN
+            RETURN NULL;
+        END IF;
+        what := 'the ownership';
+        col := 'owner_id';
+    END IF;
+    person := NEW.owner_id;
+    process := NEW.sms_process_id;
+    IF tbl <> 'sms_process' THEN
+        PERFORM 1 FROM iso28000.sms_process p
+          WHERE p.org_id = NEW.org_id AND p.sms_process_id = process
+            FOR NO KEY UPDATE;
+    END IF;
+    SELECT a.audit_id, a.title, a.status, pr.name AS process_name, pe.full_name,
+           CASE WHEN a.lead_auditor_id = person THEN 'the lead auditor' ELSE 'a member of the team' END AS role
+      INTO hit
+      FROM iso28000.audit a
+      JOIN iso28000.sms_process pr ON pr.org_id = a.org_id AND pr.sms_process_id = process
+      JOIN iso28000.person pe ON pe.org_id = a.org_id AND pe.person_id = person
+     WHERE a.org_id = NEW.org_id AND a.status IN ('planned', 'in_progress', 'reported')
+       AND (a.lead_auditor_id = person
+            OR EXISTS (SELECT FROM iso28000.audit_team_member t
+                        WHERE t.org_id = a.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
+       AND EXISTS (SELECT FROM iso28000.audit_examined_process x
+                    WHERE x.org_id = a.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+     ORDER BY a.audit_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%.% of organisation %: % of process % (%) cannot go to person % (%), % of audit % (%, %), which examines the process',
+                        TG_TABLE_SCHEMA, tbl, NEW.org_id, what, process, hit.process_name,
+                        person, hit.full_name, hit.role, hit.audit_id, hit.title, hit.status
+              USING ERRCODE = CASE WHEN tbl = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
+                    DETAIL = CASE WHEN tbl = 'sms_process'
+                                  THEN 'An auditor may not audit a process he owns (ISO 28000 9.2.2); the audit is not over.'
+                                  ELSE 'An auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it; the audit is not over.' END,
+                    HINT = 'Give it to someone who does not audit the process, or take the person off the audit (a manager changes its lead auditor) first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = col;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.audit_actor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+    me bigint := iso28000.acting_person(org);
+    conflict text;
+BEGIN
+    IF me IS NULL THEN
+        IF iso28000._has_owner_privileges() THEN
+            RETURN NULL;
+        END IF;
+        IF tbl = 'audit_finding' THEN
+            RAISE EXCEPTION '%.% of organisation %: a finding of audit % needs a person who found it; the session acts for nobody',
+                            TG_TABLE_SCHEMA, tbl, org,
+                            CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+                  USING ERRCODE = 'IS154',
+                        DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; the independence of who writes a finding can only be judged for a person (ISO 28000 9.2.2).', current_user, org),
+                        HINT = 'Write findings through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                        SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
+        END IF;
+        RAISE EXCEPTION '%.% of organisation %: % of audit % needs a person who % it; the session acts for nobody',
+                        TG_TABLE_SCHEMA, tbl, org,
+                        CASE WHEN tbl = 'audit_auditee' THEN 'an auditee' ELSE 'a member of the team' END,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END,
+                        CASE TG_OP WHEN 'INSERT' THEN 'adds' WHEN 'UPDATE' THEN 'changes' ELSE 'removes' END
+              USING ERRCODE = 'IS158',
+                    DETAIL = format('Role %s has no person in organisation %s and declared none in this transaction; who chooses what an audit examines and who audits can only be judged independent for a person (ISO 28000 9.2.2).', current_user, org),
+                    HINT = 'Plan the audit through a person''s own login, or call iso28000.act_as(org, person) first in the transaction of a delegated application.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        -- the row as it was: a process it named, the person it named
+        conflict := iso28000.audit_person_conflict(org, OLD.audit_id, me);
+        IF conflict IS NULL AND tbl IN ('audit_finding', 'audit_auditee') THEN
+            IF OLD.process_id IS NOT NULL THEN
+                SELECT format('%s owns process %s (%s)', pe.full_name, pr.sms_process_id, pr.name) INTO conflict
+                  FROM iso28000.sms_process pr
+                  JOIN iso28000.person pe ON pe.org_id = org AND pe.person_id = pr.owner_id
+                 WHERE pr.org_id = org AND pr.sms_process_id = OLD.process_id AND pr.owner_id = me;
+            END IF;
+        END IF;
+        IF conflict IS NULL AND tbl = 'audit_auditee' THEN
+            IF OLD.person_id = me THEN
+                conflict := format('person %s is an auditee of audit %s', me, OLD.audit_id);
+            END IF;
+        END IF;
+    END IF;
+    IF conflict IS NULL AND TG_OP <> 'DELETE' THEN
+        conflict := iso28000.audit_person_conflict(org, NEW.audit_id, me);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION '%.% of organisation %: the acting person % is not independent of audit %',
+                        TG_TABLE_SCHEMA, tbl, org, me,
+                        CASE WHEN TG_OP = 'DELETE' THEN OLD.audit_id ELSE NEW.audit_id END
+              USING ERRCODE = 'IS152',
+                    DETAIL = conflict || '; who is examined by an audit may not write its findings, auditees or team (ISO 28000 9.2.2).',
+                    HINT = 'An auditor of the audit (or a person independent of it) records the change.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'audit_id';
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Citus: audit_finding_raise_nonconformity() computes the severity before its INSERT
+-- (a CASE over NEW.grade inside the INSERT failed on a worker: "operator does not
+-- exist: iso28000.conformity_grade = boolean").
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_raise_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lead bigint;
+    audit_title text;
+    -- computed before the INSERT: on a Citus worker the INSERT is deparsed and
+    -- CASE over NEW.grade there became "conformity_grade = boolean"
+    sev text := CASE NEW.grade WHEN 'major_nc' THEN 'major' ELSE 'minor' END;
+BEGIN
+    IF NEW.grade NOT IN ('minor_nc', 'major_nc') OR NEW.nonconformity_id IS NOT NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT a.lead_auditor_id, a.title INTO lead, audit_title
+      FROM iso28000.audit a WHERE a.org_id = NEW.org_id AND a.audit_id = NEW.audit_id;
+    -- the finding that links the nonconformity is written after this trigger:
+    -- its check waits for the commit even if the session asked for it at once
+    SET CONSTRAINTS iso28000.nonconformity_audit_finding_linked DEFERRED;
+    INSERT INTO iso28000.nonconformity (org_id, title, description, source, source_ref, clause, severity,
+                                        detected_on, reported_by, standard)
+    VALUES (NEW.org_id,
+            left(format('Audit finding on %s: %s', NEW.clause, NEW.statement), 200),
+            concat_ws(E'\n', NEW.statement, 'Evidence: ' || NEW.evidence, 'Audit: ' || audit_title),
+            'audit_finding', format('audit %s, finding %s', NEW.audit_id, NEW.finding_id),
+            NEW.clause, sev,
+            NEW.found_on, lead, NEW.standard)
+    RETURNING nonconformity_id INTO NEW.nonconformity_id;
+    RETURN NEW;
+END
+$$;
