@@ -846,12 +846,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
   target bigint;
   old_target bigint;
   newrank integer := iso28000.criticality_rank(NEW.criticality);
   n record;
 BEGIN
-  IF TG_TABLE_NAME = 'supply_chain_dependency' THEN
+  IF tbl = 'supply_chain_dependency' THEN
     target := NEW.depends_on_id;
     old_target := CASE WHEN TG_OP = 'UPDATE' THEN OLD.depends_on_id END;
   ELSE
@@ -867,8 +868,8 @@ BEGIN
       PERFORM iso28000._provider_inclusion_check(
         NEW.org_id, target, n.kind,
         greatest(iso28000.provider_reliance(NEW.org_id, target), newrank),
-        true, 'IS521', TG_TABLE_NAME, 'criticality',
-        format('iso28000.%s of organisation %s: a %s link to node %s', TG_TABLE_NAME, NEW.org_id, NEW.criticality, target));
+        true, 'IS521', tbl, 'criticality',
+        format('iso28000.%s of organisation %s: a %s link to node %s', tbl, NEW.org_id, NEW.criticality, target));
     END IF;
   END IF;
   RETURN NEW;
@@ -1238,12 +1239,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
   rec record := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   ids bigint[];
   a record;
   nd bigint;
 BEGIN
-  IF TG_TABLE_NAME = 'segment_scenario_score' THEN
+  IF tbl = 'segment_scenario_score' THEN
     ids := ARRAY[rec.segment_assessment_id] || CASE WHEN TG_OP = 'UPDATE' THEN ARRAY[OLD.segment_assessment_id] ELSE '{}' END;
   ELSE
     SELECT array_agg(s.segment_assessment_id) INTO ids FROM iso28000.segment_scenario_score s
@@ -1254,14 +1256,14 @@ BEGIN
             WHERE x.org_id = rec.org_id AND x.segment_assessment_id = ANY (ids) LOOP
     IF a.status IN ('approved', 'withdrawn') THEN
       RAISE EXCEPTION 'iso28000.% of organisation %: assessment % is %, its scores and countermeasures cannot change',
-                      TG_TABLE_NAME, rec.org_id, a.segment_assessment_id, a.status
-        USING ERRCODE = 'IS533', SCHEMA = 'iso28000', TABLE = TG_TABLE_NAME,
-              COLUMN = CASE WHEN TG_TABLE_NAME = 'segment_scenario_score' THEN 'segment_assessment_id' ELSE 'score_id' END,
+                      tbl, rec.org_id, a.segment_assessment_id, a.status
+        USING ERRCODE = 'IS533', SCHEMA = 'iso28000', TABLE = tbl,
+              COLUMN = CASE WHEN tbl = 'segment_scenario_score' THEN 'segment_assessment_id' ELSE 'score_id' END,
               DETAIL = 'An approved assessment is a record of what was decided; a new assessment records a change.';
     END IF;
   END LOOP;
   IF TG_OP <> 'DELETE' THEN
-    IF TG_TABLE_NAME = 'segment_scenario_score' THEN
+    IF tbl = 'segment_scenario_score' THEN
       nd := NEW.node_id;
     ELSE
       SELECT c.node_id INTO nd FROM iso28000.node_control c
@@ -1272,9 +1274,9 @@ BEGIN
            JOIN iso28000.segment_node sn ON sn.org_id = x.org_id AND sn.segment_id = x.segment_id
           WHERE x.org_id = NEW.org_id AND x.segment_assessment_id = ANY (ids) AND sn.node_id = nd) THEN
       RAISE EXCEPTION 'iso28000.% of organisation %: node % is not a node of the assessed segment',
-                      TG_TABLE_NAME, NEW.org_id, nd
-        USING ERRCODE = 'IS534', SCHEMA = 'iso28000', TABLE = TG_TABLE_NAME,
-              COLUMN = CASE WHEN TG_TABLE_NAME = 'segment_scenario_score' THEN 'node_id' ELSE 'node_control_id' END,
+                      tbl, NEW.org_id, nd
+        USING ERRCODE = 'IS534', SCHEMA = 'iso28000', TABLE = tbl,
+              COLUMN = CASE WHEN tbl = 'segment_scenario_score' THEN 'node_id' ELSE 'node_control_id' END,
               DETAIL = 'A scenario is scored, and a control applied, at a node of the segment (segment_node).';
     END IF;
   END IF;

@@ -98,22 +98,32 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     lvl integer;
     col text;
 BEGIN
-    IF TG_TABLE_NAME = 'assessment_result' THEN
+    IF tbl = 'assessment_result' THEN
         lvl := NEW.maturity; col := 'maturity';
     ELSE
         lvl := NEW.target_level; col := 'target_level';
     END IF;
-    IF lvl IS NOT NULL AND NOT EXISTS (SELECT FROM iso28000.maturity_scale s
-                                        WHERE s.org_id OPERATOR(pg_catalog.=) NEW.org_id
-                                          AND s.level OPERATOR(pg_catalog.=) lvl) THEN
-        RAISE EXCEPTION 'maturity level % is not on the scale of organisation % (%.% of clause %)', lvl, NEW.org_id, TG_TABLE_NAME, col, NEW.clause
+    -- maturity_scale's rows of the organisation at that level, read from its
+    -- tables: on a Citus worker the view (organization, a reference table,
+    -- crossed with the defaults) is no query a trigger on a shard may run
+    -- ("cannot execute a distributed query from a query on a shard").
+    IF lvl IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.maturity_level m
+                        WHERE m.org_id OPERATOR(pg_catalog.=) NEW.org_id
+                          AND m.level OPERATOR(pg_catalog.=) lvl AND m.in_use)
+       AND (NOT EXISTS (SELECT FROM iso28000.maturity_level_default d WHERE d.level OPERATOR(pg_catalog.=) lvl)
+            OR EXISTS (SELECT FROM iso28000.maturity_level m
+                        WHERE m.org_id OPERATOR(pg_catalog.=) NEW.org_id
+                          AND m.level OPERATOR(pg_catalog.=) lvl)) THEN
+        RAISE EXCEPTION 'maturity level % is not on the scale of organisation % (%.% of clause %)', lvl, NEW.org_id, tbl, col, NEW.clause
               USING ERRCODE = 'IS547',
                     DETAIL = 'A maturity level is one of the organisation''s scale: the default levels 0 to 5 it has not retired and the levels it defined (maturity_scale).',
                     HINT = 'Choose a level of maturity_scale, or define it in maturity_level first.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = col;
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = col;
     END IF;
     RETURN NEW;
 END

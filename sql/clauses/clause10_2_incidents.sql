@@ -246,6 +246,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
     org   bigint;
     inc   bigint;
     st    text;
@@ -261,9 +262,9 @@ BEGIN
            FOR SHARE;
         IF st IN ('closed', 'dismissed') THEN
             RAISE EXCEPTION 'iso28000.security_incident (org_id, incident_id)=(%, %) is %: its % cannot change', org, inc, st,
-                            CASE TG_TABLE_NAME WHEN 'incident_risk' THEN 'risks' WHEN 'incident_node' THEN 'nodes' ELSE 'processes' END
-                  USING ERRCODE = 'IS503', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'incident_id',
-                        DETAIL = format('%s of organisation %s cannot be inserted, changed or deleted once its incident is %s.', TG_TABLE_NAME, org, st),
+                            CASE tbl WHEN 'incident_risk' THEN 'risks' WHEN 'incident_node' THEN 'nodes' ELSE 'processes' END
+                  USING ERRCODE = 'IS503', SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'incident_id',
+                        DETAIL = format('%s of organisation %s cannot be inserted, changed or deleted once its incident is %s.', tbl, org, st),
                         HINT = 'Record what came later in the incident''s timeline, or open a new incident.';
         END IF;
     END LOOP;

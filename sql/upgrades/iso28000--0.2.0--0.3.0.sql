@@ -857,3 +857,166 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- Citus: the trigger functions that decide by table ask iso28000._table_name(TG_RELID)
+-- instead of TG_TABLE_NAME, the shard's name on a worker, where they took the other
+-- table's branch: maturity_on_scale failed every assessment_result written after
+-- distribute() (record "new" has no field "target_level"), dependency_inclusion_guard
+-- checked the dependent node of a supply_chain_dependency instead of the provider,
+-- segment_assessment_part_guard read node_control_id of a scenario score
+-- (test/citus/14_table_branches.sql).
+CREATE OR REPLACE FUNCTION iso28000.dependency_inclusion_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+  target bigint;
+  old_target bigint;
+  newrank integer := iso28000.criticality_rank(NEW.criticality);
+  n record;
+BEGIN
+  IF tbl = 'supply_chain_dependency' THEN
+    target := NEW.depends_on_id;
+    old_target := CASE WHEN TG_OP = 'UPDATE' THEN OLD.depends_on_id END;
+  ELSE
+    target := NEW.node_id;
+    old_target := CASE WHEN TG_OP = 'UPDATE' THEN OLD.node_id END;
+  END IF;
+  IF newrank >= 3
+     AND (TG_OP = 'INSERT' OR target IS DISTINCT FROM old_target
+          OR newrank > iso28000.criticality_rank(OLD.criticality)) THEN
+    SELECT sn.kind, sn.active AND sn.external AS provider INTO n
+      FROM iso28000.supply_chain_node sn WHERE sn.org_id = NEW.org_id AND sn.node_id = target;
+    IF coalesce(n.provider, false) THEN
+      PERFORM iso28000._provider_inclusion_check(
+        NEW.org_id, target, n.kind,
+        greatest(iso28000.provider_reliance(NEW.org_id, target), newrank),
+        true, 'IS521', tbl, 'criticality',
+        format('iso28000.%s of organisation %s: a %s link to node %s', tbl, NEW.org_id, NEW.criticality, target));
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.segment_assessment_part_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+  rec record := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  ids bigint[];
+  a record;
+  nd bigint;
+BEGIN
+  IF tbl = 'segment_scenario_score' THEN
+    ids := ARRAY[rec.segment_assessment_id] || CASE WHEN TG_OP = 'UPDATE' THEN ARRAY[OLD.segment_assessment_id] ELSE '{}' END;
+  ELSE
+    SELECT array_agg(s.segment_assessment_id) INTO ids FROM iso28000.segment_scenario_score s
+     WHERE s.org_id = rec.org_id
+       AND s.score_id IN (rec.score_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.score_id END);
+  END IF;
+  FOR a IN SELECT x.segment_assessment_id, x.segment_id, x.status FROM iso28000.segment_assessment x
+            WHERE x.org_id = rec.org_id AND x.segment_assessment_id = ANY (ids) LOOP
+    IF a.status IN ('approved', 'withdrawn') THEN
+      RAISE EXCEPTION 'iso28000.% of organisation %: assessment % is %, its scores and countermeasures cannot change',
+                      tbl, rec.org_id, a.segment_assessment_id, a.status
+        USING ERRCODE = 'IS533', SCHEMA = 'iso28000', TABLE = tbl,
+              COLUMN = CASE WHEN tbl = 'segment_scenario_score' THEN 'segment_assessment_id' ELSE 'score_id' END,
+              DETAIL = 'An approved assessment is a record of what was decided; a new assessment records a change.';
+    END IF;
+  END LOOP;
+  IF TG_OP <> 'DELETE' THEN
+    IF tbl = 'segment_scenario_score' THEN
+      nd := NEW.node_id;
+    ELSE
+      SELECT c.node_id INTO nd FROM iso28000.node_control c
+       WHERE c.org_id = NEW.org_id AND c.node_control_id = NEW.node_control_id;
+    END IF;
+    IF nd IS NOT NULL AND NOT EXISTS (
+         SELECT FROM iso28000.segment_assessment x
+           JOIN iso28000.segment_node sn ON sn.org_id = x.org_id AND sn.segment_id = x.segment_id
+          WHERE x.org_id = NEW.org_id AND x.segment_assessment_id = ANY (ids) AND sn.node_id = nd) THEN
+      RAISE EXCEPTION 'iso28000.% of organisation %: node % is not a node of the assessed segment',
+                      tbl, NEW.org_id, nd
+        USING ERRCODE = 'IS534', SCHEMA = 'iso28000', TABLE = tbl,
+              COLUMN = CASE WHEN tbl = 'segment_scenario_score' THEN 'node_id' ELSE 'node_control_id' END,
+              DETAIL = 'A scenario is scored, and a control applied, at a node of the segment (segment_node).';
+    END IF;
+  END IF;
+  RETURN rec;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.maturity_on_scale()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    lvl integer;
+    col text;
+BEGIN
+    IF tbl = 'assessment_result' THEN
+        lvl := NEW.maturity; col := 'maturity';
+    ELSE
+        lvl := NEW.target_level; col := 'target_level';
+    END IF;
+    -- maturity_scale's rows of the organisation at that level, read from its
+    -- tables: on a Citus worker the view (organization, a reference table,
+    -- crossed with the defaults) is no query a trigger on a shard may run
+    -- ("cannot execute a distributed query from a query on a shard").
+    IF lvl IS NOT NULL
+       AND NOT EXISTS (SELECT FROM iso28000.maturity_level m
+                        WHERE m.org_id OPERATOR(pg_catalog.=) NEW.org_id
+                          AND m.level OPERATOR(pg_catalog.=) lvl AND m.in_use)
+       AND (NOT EXISTS (SELECT FROM iso28000.maturity_level_default d WHERE d.level OPERATOR(pg_catalog.=) lvl)
+            OR EXISTS (SELECT FROM iso28000.maturity_level m
+                        WHERE m.org_id OPERATOR(pg_catalog.=) NEW.org_id
+                          AND m.level OPERATOR(pg_catalog.=) lvl)) THEN
+        RAISE EXCEPTION 'maturity level % is not on the scale of organisation % (%.% of clause %)', lvl, NEW.org_id, tbl, col, NEW.clause
+              USING ERRCODE = 'IS547',
+                    DETAIL = 'A maturity level is one of the organisation''s scale: the default levels 0 to 5 it has not retired and the levels it defined (maturity_scale).',
+                    HINT = 'Choose a level of maturity_scale, or define it in maturity_level first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = col;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.incident_link_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    org   bigint;
+    inc   bigint;
+    st    text;
+BEGIN
+    FOR org, inc IN
+        SELECT DISTINCT x.org_id, x.incident_id
+          FROM (SELECT OLD.org_id, OLD.incident_id WHERE TG_OP <> 'INSERT'
+                UNION ALL
+                SELECT NEW.org_id, NEW.incident_id WHERE TG_OP <> 'DELETE') AS x (org_id, incident_id)
+    LOOP
+        SELECT i.status INTO st FROM iso28000.security_incident i
+         WHERE i.org_id OPERATOR(pg_catalog.=) org AND i.incident_id OPERATOR(pg_catalog.=) inc
+           FOR SHARE;
+        IF st IN ('closed', 'dismissed') THEN
+            RAISE EXCEPTION 'iso28000.security_incident (org_id, incident_id)=(%, %) is %: its % cannot change', org, inc, st,
+                            CASE tbl WHEN 'incident_risk' THEN 'risks' WHEN 'incident_node' THEN 'nodes' ELSE 'processes' END
+                  USING ERRCODE = 'IS503', SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = 'incident_id',
+                        DETAIL = format('%s of organisation %s cannot be inserted, changed or deleted once its incident is %s.', tbl, org, st),
+                        HINT = 'Record what came later in the incident''s timeline, or open a new incident.';
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
