@@ -532,14 +532,19 @@ BEGIN
            CASE WHEN a.lead_auditor_id = person THEN 'the lead auditor' ELSE 'a member of the team' END AS role
       INTO hit
       FROM iso28000.audit a
-      JOIN iso28000.sms_process pr ON pr.org_id = a.org_id AND pr.sms_process_id = process
-      JOIN iso28000.person pe ON pe.org_id = a.org_id AND pe.person_id = person
+      JOIN iso28000.sms_process pr ON pr.org_id = NEW.org_id AND pr.sms_process_id = process
+      JOIN iso28000.person pe ON pe.org_id = NEW.org_id AND pe.person_id = person
      WHERE a.org_id = NEW.org_id AND a.status IN ('planned', 'in_progress', 'reported')
        AND (a.lead_auditor_id = person
             OR EXISTS (SELECT FROM iso28000.audit_team_member t
-                        WHERE t.org_id = a.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
-       AND EXISTS (SELECT FROM iso28000.audit_examined_process x
-                    WHERE x.org_id = a.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+                        WHERE t.org_id = NEW.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
+       -- audit_examined_process's two tables, each with the organisation named:
+       -- on a Citus worker the view (a UNION) in a correlated sub-select made
+       -- this a query over every shard, which a trigger on a shard may not run
+       AND (EXISTS (SELECT FROM iso28000.audit_auditee x
+                     WHERE x.org_id = NEW.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+            OR EXISTS (SELECT FROM iso28000.audit_finding f
+                        WHERE f.org_id = NEW.org_id AND f.audit_id = a.audit_id AND f.process_id = process))
      ORDER BY a.audit_id
      LIMIT 1;
     IF FOUND THEN

@@ -1020,3 +1020,90 @@ BEGIN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
+
+-- Citus: process_work_auditor_independent() names the organisation on every
+-- table of its look-up and reads audit_examined_process's two tables: on a
+-- worker the view (a UNION) in a correlated sub-select made the look-up a query
+-- over every shard, which a trigger on a shard may not run ("cannot execute a
+-- distributed query from a query on a shard": every activity written after
+-- distribute() failed; test/citus/13_audit_rules.sql).
+CREATE OR REPLACE FUNCTION iso28000.process_work_auditor_independent()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+    person bigint;
+    process bigint;
+    what text;
+    col text;
+    hit record;
+BEGIN
+    IF tbl = 'activity' THEN
+        IF NEW.owner_id IS NULL OR NOT NEW.active
+           OR (TG_OP = 'UPDATE' AND OLD.active AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('activity %s (%s)', NEW.activity_id, NEW.name);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'active' END;
+    ELSIF tbl = 'control' THEN
+        IF NEW.owner_id IS NULL OR NEW.sms_process_id IS NULL OR NEW.retired_on IS NOT NULL
+           OR (TG_OP = 'UPDATE' AND OLD.retired_on IS NULL AND OLD.owner_id IS NOT DISTINCT FROM NEW.owner_id
+               AND OLD.sms_process_id IS NOT DISTINCT FROM NEW.sms_process_id) THEN
+            RETURN NULL;
+        END IF;
+        what := format('control %s (%s)', NEW.control_id, NEW.code);
+        col := CASE WHEN TG_OP = 'INSERT' OR OLD.owner_id IS DISTINCT FROM NEW.owner_id THEN 'owner_id'
+                    WHEN OLD.sms_process_id IS DISTINCT FROM NEW.sms_process_id THEN 'sms_process_id'
+                    ELSE 'retired_on' END;
+    ELSE
+        IF NEW.owner_id IS NOT DISTINCT FROM OLD.owner_id THEN
+            RETURN NULL;
+        END IF;
+        what := 'the ownership';
+        col := 'owner_id';
+    END IF;
+    person := NEW.owner_id;
+    process := NEW.sms_process_id;
+    IF tbl <> 'sms_process' THEN
+        PERFORM 1 FROM iso28000.sms_process p
+          WHERE p.org_id = NEW.org_id AND p.sms_process_id = process
+            FOR NO KEY UPDATE;
+    END IF;
+    SELECT a.audit_id, a.title, a.status, pr.name AS process_name, pe.full_name,
+           CASE WHEN a.lead_auditor_id = person THEN 'the lead auditor' ELSE 'a member of the team' END AS role
+      INTO hit
+      FROM iso28000.audit a
+      JOIN iso28000.sms_process pr ON pr.org_id = NEW.org_id AND pr.sms_process_id = process
+      JOIN iso28000.person pe ON pe.org_id = NEW.org_id AND pe.person_id = person
+     WHERE a.org_id = NEW.org_id AND a.status IN ('planned', 'in_progress', 'reported')
+       AND (a.lead_auditor_id = person
+            OR EXISTS (SELECT FROM iso28000.audit_team_member t
+                        WHERE t.org_id = NEW.org_id AND t.audit_id = a.audit_id AND t.person_id = person))
+       -- audit_examined_process's two tables, each with the organisation named:
+       -- on a Citus worker the view (a UNION) in a correlated sub-select made
+       -- this a query over every shard, which a trigger on a shard may not run
+       AND (EXISTS (SELECT FROM iso28000.audit_auditee x
+                     WHERE x.org_id = NEW.org_id AND x.audit_id = a.audit_id AND x.process_id = process)
+            OR EXISTS (SELECT FROM iso28000.audit_finding f
+                        WHERE f.org_id = NEW.org_id AND f.audit_id = a.audit_id AND f.process_id = process))
+     ORDER BY a.audit_id
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION '%.% of organisation %: % of process % (%) cannot go to person % (%), % of audit % (%, %), which examines the process',
+                        TG_TABLE_SCHEMA, tbl, NEW.org_id, what, process, hit.process_name,
+                        person, hit.full_name, hit.role, hit.audit_id, hit.title, hit.status
+              USING ERRCODE = CASE WHEN tbl = 'sms_process' THEN 'IS165' ELSE 'IS164' END,
+                    DETAIL = CASE WHEN tbl = 'sms_process'
+                                  THEN 'An auditor may not audit a process he owns (ISO 28000 9.2.2); the audit is not over.'
+                                  ELSE 'An auditor may not audit his own work (ISO 28000 9.2.2), and who owns an activity or a control of a process works in it; the audit is not over.' END,
+                    HINT = 'Give it to someone who does not audit the process, or take the person off the audit (a manager changes its lead auditor) first.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl, COLUMN = col;
+    END IF;
+    RETURN NULL;
+END
+$$;
