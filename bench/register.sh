@@ -173,20 +173,8 @@ cpu_per_txn() {
   done | awk -v hz="$(getconf CLK_TCK)" '{t += $4 - $2; n += $3 - $1}
                                          END {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "NULL"}'
 }
-# Samples the wait events of the member's backends every 0.1 s until $TMP/stop_waits exists.
-sample_waits() {
-  rm -f "$TMP/stop_waits"
-  : > "$TMP/waits"
-  while [ ! -f "$TMP/stop_waits" ]; do
-    command psql -X -At -d "$DB" -c "SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, CASE WHEN a.state = 'active' THEN 'on CPU' ELSE a.state END)
-        || coalesce(' (waiting for ' || (SELECT string_agg(DISTINCT CASE WHEN l.locktype = 'object' AND l.classid = 'pg_catalog.pg_database'::regclass
-                                                                    THEN 'the NOTIFY commit lock (object lock on the database)'
-                                                                    ELSE l.locktype || coalesce(' on ' || l.relation::regclass::text, '') END, ', ')
-                                           FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) || ')', '')
-       FROM pg_stat_activity a WHERE a.usename = '$MEMBER' AND a.backend_type = 'client backend'" >> "$TMP/waits" 2>/dev/null || true
-    sleep 0.1
-  done
-}
+# sample_waits: bench/lib.sh
+. bench/lib.sh
 echo "pgbench: ${PGB_SECONDS}s per run, $ROUNDS rounds, clients $CLIENTS"
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in $CLIENTS; do

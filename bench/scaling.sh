@@ -119,19 +119,8 @@ cpu_per_txn() {
     if [ -f "$a" ] && [ -f "$b" ]; then echo "$(cat "$a") $(cat "$b")"; fi
   done | awk '{t += $4 - $2; n += $3 - $1} END {if (n > 0) printf "%.1f", t / 1e3 / n; else print "NULL"}'
 }
-sample_waits() {
-  rm -f "$TMP/stop_waits"
-  : > "$TMP/waits"
-  while [ ! -f "$TMP/stop_waits" ]; do
-    command psql -X -At -d "$DB" -c "SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, CASE WHEN a.state = 'active' THEN 'on CPU' ELSE a.state END)
-        || coalesce(' (waiting for ' || (SELECT string_agg(DISTINCT CASE WHEN l.locktype = 'object' AND l.classid = 'pg_catalog.pg_database'::regclass
-                                                                    THEN 'the NOTIFY commit lock'
-                                                                    ELSE l.locktype || coalesce(' on ' || l.relation::regclass::text, '') END, ', ')
-                                           FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) || ')', '')
-       FROM pg_stat_activity a WHERE a.usename = '$MEMBER' AND a.backend_type = 'client backend'" >> "$TMP/waits" 2>/dev/null || true
-    sleep 0.1
-  done
-}
+# sample_waits: bench/lib.sh
+. bench/lib.sh
 
 echo "scaling: pgbench, $CLIENTS clients, ${PGB_SECONDS}s per run, $ROUNDS rounds ($VARIANTS)"
 for ((r = 1; r <= ROUNDS; r++)); do
