@@ -458,6 +458,23 @@ BEGIN
         END;
       END LOOP;
     END LOOP;
+    -- a nonconformity with source audit_finding that no finding links (IS166,
+    -- checked at commit by nonconformity_audit_finding_linked), listed with its row
+    IF rowmap ? 'nonconformity' AND NOT iso28000._has_owner_privileges() THEN
+      FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> 'nonconformity') e
+                   WHERE EXISTS (SELECT FROM iso28000.nonconformity n
+                                  WHERE n.org_id OPERATOR(pg_catalog.=) org
+                                    AND n.nonconformity_id OPERATOR(pg_catalog.=) e.key::bigint
+                                    AND n.source OPERATOR(pg_catalog.=) 'audit_finding'
+                                    AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
+                                                     WHERE f.org_id OPERATOR(pg_catalog.=) n.org_id
+                                                       AND f.nonconformity_id OPERATOR(pg_catalog.=) n.nonconformity_id))
+                   ORDER BY (e.value #>> '{}')::integer LOOP
+        problems := problems || jsonb_build_object('register', 'nonconformity', 'row', (v #>> '{}')::integer,
+                      'column', 'source', 'sqlstate', 'IS166',
+                      'message', format('row %s of register nonconformity: it has source audit_finding but no audit finding links it', v #>> '{}'));
+      END LOOP;
+    END IF;
     BEGIN
       SET CONSTRAINTS iso28000.inclusion_guard IMMEDIATE;
     EXCEPTION WHEN OTHERS THEN

@@ -8,7 +8,7 @@
 -- organisations: test/suite.d/import_export.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(40);
+SELECT plan(43);
 
 CREATE ROLE tap_ie_mgr NOLOGIN;
 CREATE ROLE tap_ie_reader NOLOGIN;
@@ -148,6 +148,16 @@ SELECT throws_ok(format($$SELECT * FROM iso28000.import_registers(%s, '{"person"
                  'IS570', NULL, 'a repeated _key is refused (IS570)');
 SELECT throws_ok(format($$SELECT * FROM iso28000.import_registers(%s, '{"nonconformity": [{"title": "N", "severity": "minor", "source": "monitoring", "status": "closed"}]}', false)$$, :b),
                  'IS103', NULL, 'a nonconformity imported as closed is moved through the engine, which refuses what its states require (IS103)');
+-- A nonconformity with source audit_finding needs the finding that links it
+-- (IS166, checked at commit): the import lists it with its row, and refuses it
+-- in its own call rather than at the caller's commit.
+SELECT results_eq(format($$SELECT row_number, column_name, sqlstate FROM iso28000.import_registers(%s, '{"nonconformity": [{"title": "Seen", "severity": "minor", "source": "monitoring"}, {"title": "Orphan", "severity": "minor", "source": "audit_finding"}]}')$$, :b),
+                  $$VALUES (2, 'source', 'IS166')$$,
+                  'the dry run lists a nonconformity with source audit_finding that no finding links, with its row and column (IS166)');
+SELECT throws_ok(format($$SELECT * FROM iso28000.import_registers(%s, '{"nonconformity": [{"title": "Seen", "severity": "minor", "source": "monitoring"}, {"title": "Orphan", "severity": "minor", "source": "audit_finding"}]}', false)$$, :b),
+                 'IS166', NULL, 'a real run refuses it in the call (IS166)');
+SELECT is((SELECT count(*) FROM iso28000.nonconformity WHERE org_id = :b AND title IN ('Seen', 'Orphan')), 0::bigint,
+          'and writes neither row');
 RESET SESSION AUTHORIZATION;
 
 -- Rights: the caller's, under row-level security.
