@@ -8,7 +8,7 @@
 -- organisations: test/suite.d/import_export.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(43);
+SELECT plan(44);
 
 CREATE ROLE tap_ie_mgr NOLOGIN;
 CREATE ROLE tap_ie_reader NOLOGIN;
@@ -199,6 +199,9 @@ CREATE FUNCTION tap_ie_evil.jsonb_populate_record(anyelement, jsonb) RETURNS any
   LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
 CREATE FUNCTION tap_ie_evil.to_jsonb(anyelement) RETURNS jsonb
   LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+CREATE FUNCTION tap_ie_evil.trap_eq(bigint, bigint) RETURNS boolean
+  LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'hijacked'; END $$;
+CREATE OPERATOR tap_ie_evil.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = tap_ie_evil.trap_eq);
 GRANT USAGE ON SCHEMA tap_ie_evil TO PUBLIC;
 SET SESSION AUTHORIZATION tap_ie_mgr;
 SET search_path = tap_ie_evil, pg_catalog, public;
@@ -206,6 +209,9 @@ SELECT is_empty(format($$SELECT * FROM iso28000.import_registers(%s, '{"control"
                 'with a hostile search_path the import neither calls the caller''s functions nor fails');
 SELECT is(jsonb_array_length(iso28000.export_registers(:b) -> 'registers' -> 'control'), 1,
           'nor does the export');
+SELECT results_eq(format($$SELECT column_name, sqlstate FROM iso28000.import_registers(%s, '{"nonconformity": [{"title": "Orphan", "severity": "minor", "source": "audit_finding"}]}')$$, :b),
+                  $$VALUES ('source', 'IS166')$$,
+                  'with a trap = (bigint, bigint) first in search_path the audit_finding check still lists the orphan');
 RESET search_path;
 RESET SESSION AUTHORIZATION;
 
