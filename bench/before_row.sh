@@ -40,20 +40,12 @@ TMP=$(mktemp -d)
 mkdir -p bench/results
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+# the database, the member, its organisation and person: bench/lib.sh
+. bench/lib.sh
+bench_setup 1 BR "Before-row bench"
 
-psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$STMTS" >/dev/null <<'SQL'
+psql -v member="$MEMBER" -v rows="$STMTS" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-DROP ROLE IF EXISTS :"member";
-CREATE ROLE :"member" LOGIN PASSWORD :'pw';
-SELECT iso28000.create_organization('BR1', 'Before-row bench');
-SELECT iso28000.grant_access(1, :'member', 'write');
-INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (1, 'Bench member', :'member');
 INSERT INTO iso28000.nonconformity (org_id, title, severity)
   SELECT 1, 'nc ' || g, 'minor' FROM generate_series(1, :rows) g ORDER BY g;
 CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);

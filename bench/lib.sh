@@ -16,3 +16,32 @@ sample_waits() {
     sleep 0.1
   done
 }
+
+# bench_setup ORGS CODE NAME: the setup every register bench repeated.  A fresh
+# database $DB with the extension, no parallel workers (one core per
+# statement); organisations 1..ORGS (code CODE1.., name 'NAME 1'..); $MEMBER,
+# a LOGIN role with password $MEMBER_PW, a `write` member of each with a
+# person 'Bench member' of its own (person_id = org_id).  Defines psql (to $DB,
+# stopping at the first error) and as_member (runs a command as $MEMBER); on
+# exit $DB, $MEMBER and $TMP are removed.  The bench's own tables and rows come
+# after, in its own psql call.
+bench_setup() {
+  local orgs=$1 code=$2 name=$3
+  dropdb --if-exists "$DB" >/dev/null 2>&1
+  createdb "$DB"
+  MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+  psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+  as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+  psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v orgs="$orgs" -v code="$code" -v name="$name" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION iso28000;
+DROP ROLE IF EXISTS :"member";
+CREATE ROLE :"member" LOGIN PASSWORD :'pw';
+ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
+SELECT iso28000.create_organization(:'code' || n, :'name' || ' ' || n) FROM generate_series(1, :orgs) n;
+SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, :orgs) o;
+-- The member acts as a person of each organisation through its own role.
+INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, :orgs) o;
+SQL
+}

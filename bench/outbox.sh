@@ -35,22 +35,13 @@ TMP=$(mktemp -d)
 mkdir -p bench/results
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+# the database, the member, its organisations and persons: bench/lib.sh
+. bench/lib.sh
+bench_setup 2 OBX "Outbox bench"
 
 echo "loading: $ROWS rows for pgbench, $BIG_ROWS for the statement"
-psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v big="$BIG_ROWS" >/dev/null <<'SQL'
+psql -v rows="$ROWS" -v big="$BIG_ROWS" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-DROP ROLE IF EXISTS :"member";
-CREATE ROLE :"member" LOGIN PASSWORD :'pw';
-ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
-SELECT iso28000.create_organization('OBX' || n, 'Outbox bench ' || n) FROM generate_series(1, 2) n;
-SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 2) o;
-INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 2) o;
 INSERT INTO iso28000.nonconformity (org_id, title, severity) SELECT 1, 'nc ' || g, 'minor' FROM generate_series(1, :rows) g;
 INSERT INTO iso28000.nonconformity (org_id, title, severity) SELECT 2, 'big ' || g, 'minor' FROM generate_series(1, :big) g;
 CREATE TABLE timing (part text, variant text, rep int, tps numeric, cpu numeric, outbox_us numeric);

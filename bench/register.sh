@@ -50,26 +50,15 @@ TMP=$(mktemp -d)
 mkdir -p bench/results
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+# the database, the member, its organisations and persons; sample_waits: bench/lib.sh
+. bench/lib.sh
+bench_setup 10 REG "Register bench"
 
 # Organisation 1: the single-organisation set (ids 1..ROWS); 2..9: the spread
 # set (ids ROWS+1..2*ROWS, org 2 + (id - ROWS - 1) % 8); 10: the big statement.
 echo "loading: 2 x $ROWS rows for pgbench, $BIG_ROWS rows for the big statement (history on)"
-psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v big="$BIG_ROWS" >/dev/null <<'SQL'
+psql -v member="$MEMBER" -v rows="$ROWS" -v big="$BIG_ROWS" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-DROP ROLE IF EXISTS :"member";
-CREATE ROLE :"member" LOGIN PASSWORD :'pw';
-ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
-SELECT iso28000.create_organization('REG' || n, 'Register bench ' || n) FROM generate_series(1, 10) n;
-SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 10) o;
--- The member acts as a person of each organisation through its own role.
-INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 10) o;
 INSERT INTO iso28000.nonconformity (org_id, title, severity)
   SELECT CASE WHEN g <= :rows THEN 1 ELSE 2 + (g - :rows - 1) % 8 END, 'nc ' || g, 'minor'
     FROM generate_series(1, 2 * :rows) g ORDER BY g;
@@ -173,8 +162,6 @@ cpu_per_txn() {
   done | awk -v hz="$(getconf CLK_TCK)" '{t += $4 - $2; n += $3 - $1}
                                          END {if (n > 0) printf "%.1f", t * 1e6 / hz / n; else print "NULL"}'
 }
-# sample_waits: bench/lib.sh
-. bench/lib.sh
 echo "pgbench: ${PGB_SECONDS}s per run, $ROUNDS rounds, clients $CLIENTS"
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in $CLIENTS; do

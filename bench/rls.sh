@@ -44,20 +44,13 @@ TMP=$(mktemp -d)
 mkdir -p bench/results
 FORMS="shipped array per_row pinned v010"
 
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+# the database, the member, its organisations and persons: bench/lib.sh
+. bench/lib.sh
+bench_setup 10 RLS "RLS bench"
 
-psql -v DBNAME="$DB" -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v scan_rows="$SCAN_ROWS" -v real_rows="$REAL_ROWS" >/dev/null <<'SQL'
-CREATE EXTENSION iso28000;
-DROP ROLE IF EXISTS :"member";
-CREATE ROLE :"member" LOGIN PASSWORD :'pw';
--- The member writes in 10 organisations (as in bench/register.sh); the rows are in 1 to 4.
-SELECT iso28000.create_organization('RLS' || n, 'RLS bench ' || n) FROM generate_series(1, 10) n;
-SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 10) o;
-ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;   -- one core per statement
+# The member writes in 10 organisations (as in bench/register.sh; bench_setup
+# made them, and his person in each); the rows are in 1 to 4.
+psql -v member="$MEMBER" -v rows="$ROWS" -v scan_rows="$SCAN_ROWS" -v real_rows="$REAL_ROWS" >/dev/null <<'SQL'
 
 -- The per-row form: the C function behind has_level(), without SET search_path
 -- (from the library the extension loads).
@@ -115,7 +108,6 @@ SELECT bench_table('scan_' || f, f, :scan_rows) FROM unnest(ARRAY['shipped', 'ar
 
 -- The real register: the member acts as a person of each organisation; the
 -- transitions move rows of organisation 1; a plain copy of the same rows.
-INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 10) o;
 INSERT INTO iso28000.nonconformity (org_id, title, severity)
   SELECT CASE WHEN g <= :real_rows THEN 1 ELSE 2 + g % 9 END, 'nc ' || g, 'minor' FROM generate_series(1, 2 * :real_rows) g ORDER BY g;
 CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
@@ -166,7 +158,6 @@ SELECT label, qty FROM iso28000.rls_$f WHERE org_id = 1 + (:id - 1) % 4 AND item
 EOF
 done
 
-as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
 tps() { sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
 
 echo "pgbench, one client, ${PGB_SECONDS}s per run, $ROUNDS rounds"

@@ -38,23 +38,13 @@ TMP=$(mktemp -d)
 mkdir -p bench/results "$TMP/cpu"
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-dropdb --if-exists "$DB" >/dev/null 2>&1
-createdb "$DB"
-MEMBER_PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
-trap 'dropdb --if-exists "$DB" >/dev/null 2>&1; command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
-as_member() { PGUSER=$MEMBER PGPASSWORD=$MEMBER_PW "$@"; }
+# the database, the member, its organisations and persons; sample_waits: bench/lib.sh
+. bench/lib.sh
+bench_setup 9 SC "Scaling bench"
 
 # Organisation 1: ids 1..ROWS; organisations 2..9: ids ROWS+1..2*ROWS, org 2 + (id - ROWS - 1) % 8.
-psql -v member="$MEMBER" -v pw="$MEMBER_PW" -v rows="$ROWS" -v DBNAME="$DB" >/dev/null <<'SQL'
+psql -v member="$MEMBER" -v rows="$ROWS" >/dev/null <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-DROP ROLE IF EXISTS :"member";
-CREATE ROLE :"member" LOGIN PASSWORD :'pw';
-ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
-SELECT iso28000.create_organization('SC' || n, 'Scaling bench ' || n) FROM generate_series(1, 9) n;
-SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 9) o;
-INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 9) o;
 INSERT INTO iso28000.nonconformity (org_id, title, severity)
   SELECT CASE WHEN g <= :rows THEN 1 ELSE 2 + (g - :rows - 1) % 8 END, 'nc ' || g, 'minor'
     FROM generate_series(1, 2 * :rows) g ORDER BY g;
@@ -119,8 +109,6 @@ cpu_per_txn() {
     if [ -f "$a" ] && [ -f "$b" ]; then echo "$(cat "$a") $(cat "$b")"; fi
   done | awk '{t += $4 - $2; n += $3 - $1} END {if (n > 0) printf "%.1f", t / 1e3 / n; else print "NULL"}'
 }
-# sample_waits: bench/lib.sh
-. bench/lib.sh
 
 echo "scaling: pgbench, $CLIENTS clients, ${PGB_SECONDS}s per run, $ROUNDS rounds ($VARIANTS)"
 for ((r = 1; r <= ROUNDS; r++)); do
