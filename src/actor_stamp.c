@@ -37,6 +37,7 @@
 #include "utils/rel.h"
 
 #include "actor.h"
+#include "engines.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
 
@@ -203,7 +204,7 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_ISO28000_STAMP_REWRITTEN),
 					 errmsg("%s.%s of organisation %s: %s cannot change while the record stays in state \"%s\"",
-							get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel),
+							get_namespace_name(RelationGetNamespace(rel)), get_rel_name(engine_relid(rel)),
 							org_null ? "<NULL>" : psprintf(INT64_FORMAT, org), col,
 							new_status ? new_status : "<NULL>"),
 					 errdetail("%s is stamped with the acting person when the record enters \"%s\"; it was %s, the statement gives %s.",
@@ -222,7 +223,7 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 				ereport(ERROR,
 						(errcode(ERRCODE_ISO28000_STAMP_FORGED),
 						 errmsg("%s.%s of organisation %s: %s names person " INT64_FORMAT ", but the acting person is %s",
-								get_namespace_name(RelationGetNamespace(rel)), RelationGetRelationName(rel),
+								get_namespace_name(RelationGetNamespace(rel)), get_rel_name(engine_relid(rel)),
 								org_null ? "<NULL>" : psprintf(INT64_FORMAT, org), col, newv,
 								found ? psprintf("person " INT64_FORMAT, me) : "nobody"),
 						 errdetail("%s records who did it: the database writes the acting person, never one the client names.",

@@ -30,6 +30,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "citus_compat.h"
 #include "engines.h"
@@ -439,4 +440,22 @@ iso28000_table_name(PG_FUNCTION_ARGS)
 	if (name == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(name));
+}
+
+PG_FUNCTION_INFO_V1(iso28000_org_relation);
+/*
+ * SQL iso28000._org_relation(regclass, bigint): the qualified name to read the
+ * organisation's rows of a distributed table from, in SQL: its shard when this
+ * node holds the organisation's shard of it (a plain local table, which a
+ * trigger on a shard may query without a distributed query), else the table
+ * itself (one node, the coordinator, a reference table).
+ */
+Datum
+iso28000_org_relation(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(iso28000_org_relation_name(relid, PG_GETARG_INT64(1))));
 }

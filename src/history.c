@@ -474,7 +474,7 @@ history_refuse_change(PG_FUNCTION_ARGS)
 	ereport(ERROR,
 			(errcode(ERRCODE_ISO28000_HISTORY_APPEND_ONLY),
 			 errmsg("%s of \"%s\" is not allowed: the history is append-only", what,
-					RelationGetRelationName(td->tg_relation)),
+					get_rel_name(engine_relid(td->tg_relation))),
 			 errdetail("History records are appended by the registers' triggers and are never changed or removed."),
 			 errhint("To check the chain, use iso28000.verify_history().")));
 	PG_RETURN_NULL();
@@ -1660,7 +1660,7 @@ history_record(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_ISO28000_HISTORY_TRUNCATE_REGISTER),
-				 errmsg("cannot truncate register \"%s\"", RelationGetRelationName(td->tg_relation)),
+				 errmsg("cannot truncate register \"%s\"", get_rel_name(engine_relid(td->tg_relation))),
 				 errdetail("The history records every change row by row, and TRUNCATE would remove rows without a record."),
 				 errhint("Remove the rows with DELETE, which the history records.")));
 	if (!TRIGGER_FIRED_AFTER(td->tg_event))

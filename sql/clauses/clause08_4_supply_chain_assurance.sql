@@ -213,6 +213,51 @@ COMMENT ON COLUMN iso28000.partner_screening.notes IS 'What was found.';
 -- Views
 ------------------------------------------------------------------------------
 
+-- On a Citus worker, a trigger on a shard may read the organisation's
+-- co-located shards (plain local tables) but not run a distributed query: a
+-- view over several registers with per-row sub-selects is not planned for one
+-- shard (Citus plans it over every shard, and refuses that from a shard).  The
+-- inclusion checks therefore read the two views below through
+-- _org_view_sql(), the view's own query with each register replaced by the
+-- organisation's shard when this node holds it (doc/distribution.md,
+-- "Provider inclusion on a cluster").  On one node it is the view's query.
+CREATE FUNCTION iso28000._org_relation(rel regclass, org bigint) RETURNS text
+LANGUAGE c STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_org_relation';
+GRANT EXECUTE ON FUNCTION iso28000._org_relation(regclass, bigint) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._org_relation(regclass, bigint) IS
+  'Internal: the qualified name to read an organisation''s rows of a table from in SQL: the organisation''s Citus shard of it when this node holds that shard, else the table itself.';
+
+CREATE FUNCTION iso28000._org_view_sql(view regclass, org bigint) RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q text := rtrim(pg_catalog.pg_get_viewdef(view), E'; \n');
+  t record;
+BEGIN
+  -- The tables of the extension the view reads (pg_get_viewdef qualifies them:
+  -- this function's search_path holds no schema of the extension).
+  FOR t IN SELECT DISTINCT d.refobjid::regclass AS rel, c.relname
+             FROM pg_catalog.pg_rewrite w
+             JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                        AND d.objid OPERATOR(pg_catalog.=) w.oid
+                                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.refobjid AND c.relkind OPERATOR(pg_catalog.=) 'r'
+             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace AND n.nspname OPERATOR(pg_catalog.=) 'iso28000'
+            WHERE w.ev_class OPERATOR(pg_catalog.=) view
+  LOOP
+    q := pg_catalog.regexp_replace(q, '\miso28000\.' OPERATOR(pg_catalog.||) t.relname OPERATOR(pg_catalog.||) '\M(?![.(])',
+                                   iso28000._org_relation(t.rel, org), 'g');
+  END LOOP;
+  RETURN q;
+END
+$$;
+GRANT EXECUTE ON FUNCTION iso28000._org_view_sql(regclass, bigint) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._org_view_sql(regclass, bigint) IS
+  'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation.';
+
 -- One source of truth for a provider's standing.  Both the view
 -- provider_requirement_status (for people and BI) and the functions the
 -- inclusion triggers call (provider_reliance, provider_requirement_check)
@@ -247,11 +292,17 @@ COMMENT ON COLUMN iso28000.supply_chain_node_reliance.reliance_rank IS 'Rank (1 
 
 -- The strongest criticality with which a node or process depends on a node directly.
 CREATE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT r.reliance_rank FROM iso28000.supply_chain_node_reliance r
-   WHERE r.org_id = org AND r.node_id = node
+DECLARE
+  r integer;
+BEGIN
+  EXECUTE format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) $1 AND v.node_id OPERATOR(pg_catalog.=) $2',
+                 iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org))
+    INTO r USING org, node;
+  RETURN r;
+END
 $$;
 COMMENT ON FUNCTION iso28000.provider_reliance(bigint, bigint) IS
   'ISO 28000 8.1, 8.2: The rank (1 low to 4 critical) of the strongest criticality with which a node or process depends directly on the node; NULL when nothing does. Reads view supply_chain_node_reliance.';
@@ -360,16 +411,22 @@ COMMENT ON COLUMN iso28000.supply_chain_node_requirement.last_score IS 'Its scor
 CREATE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
 RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
                expires_on date, last_assessed_on date, last_score numeric)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
-       j.last_assessed_on, j.last_score
-  FROM iso28000.supply_chain_node_requirement j
-  JOIN iso28000.security_requirement r ON r.org_id = j.org_id AND r.requirement_id = j.requirement_id
- WHERE j.org_id = org AND j.node_id = node
-   AND (r.applies_to_kinds IS NULL OR node_kind = ANY (r.applies_to_kinds))
-   AND (r.min_criticality IS NULL OR reliance >= iso28000.criticality_rank(r.min_criticality))
+BEGIN
+  RETURN QUERY EXECUTE format(
+    $q$SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+              j.last_assessed_on, j.last_score
+         FROM (%s) j
+         JOIN %s r ON r.org_id OPERATOR(pg_catalog.=) j.org_id AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
+        WHERE j.org_id OPERATOR(pg_catalog.=) $1 AND j.node_id OPERATOR(pg_catalog.=) $2
+          AND (r.applies_to_kinds IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
+          AND (r.min_criticality IS NULL OR $4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
+    iso28000._org_view_sql('iso28000.supply_chain_node_requirement', org),
+    iso28000._org_relation('iso28000.security_requirement', org))
+    USING org, node, node_kind, reliance;
+END
 $$;
 COMMENT ON FUNCTION iso28000.provider_requirement_check(bigint, bigint, text, integer) IS
   'ISO 28000 8.1, 8.4: How a provider of the given kind stands today against every active requirement that applies to it at the given reliance (rank 1 to 4, NULL for none): status met, expiring, expired, missing, not_assessed or score_below_minimum, read from supply_chain_node_requirement as provider_requirement_status reads it. Passed partner screenings count as evidence. Runs with the caller''s rights.';
@@ -665,25 +722,37 @@ SELECT iso28000.attach_workflow('iso28000.provider_exception', 'provider_excepti
 CREATE FUNCTION iso28000.provider_unmet_requirement(org bigint, node bigint, node_kind text, reliance integer)
 RETURNS TABLE (requirement_id bigint, requirement_code text, status text,
                exception_id bigint, exception_expired_on date)
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-SELECT c.requirement_id, c.requirement_code, c.status, x.exception_id,
-       CASE WHEN x.exception_id IS NULL THEN y.valid_until END
-  FROM iso28000.provider_requirement_check(org, node, node_kind, reliance) c
-  LEFT JOIN LATERAL (
-    SELECT e.exception_id FROM iso28000.provider_exception e
+DECLARE
+  c record;
+BEGIN
+  -- One query per requirement short (a few): each reads one register of one
+  -- organisation, which Citus routes to its shard, also from a shard.
+  FOR c IN SELECT k.requirement_id, k.requirement_code, k.status
+             FROM iso28000.provider_requirement_check(org, node, node_kind, reliance) k
+            WHERE k.status <> ALL (ARRAY['met', 'expiring'])
+  LOOP
+    requirement_id := c.requirement_id;
+    requirement_code := c.requirement_code;
+    status := c.status;
+    exception_expired_on := NULL;
+    SELECT e.exception_id INTO exception_id FROM iso28000.provider_exception e
      WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
        AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
        AND e.valid_from <= current_date AND e.valid_until >= current_date
-     ORDER BY e.valid_until DESC, e.exception_id LIMIT 1) x ON true
-  LEFT JOIN LATERAL (
-    SELECT e.valid_until FROM iso28000.provider_exception e
-     WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
-       AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
-       AND e.valid_until < current_date
-     ORDER BY e.valid_until DESC LIMIT 1) y ON true
- WHERE c.status NOT IN ('met', 'expiring')
+     ORDER BY e.valid_until DESC, e.exception_id LIMIT 1;
+    IF exception_id IS NULL THEN
+      SELECT e.valid_until INTO exception_expired_on FROM iso28000.provider_exception e
+       WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
+         AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
+         AND e.valid_until < current_date
+       ORDER BY e.valid_until DESC LIMIT 1;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END
 $$;
 COMMENT ON FUNCTION iso28000.provider_unmet_requirement(bigint, bigint, text, integer) IS
   'ISO 28000 8.1: Each requirement a provider of the given kind does not meet today at the given reliance (rank 1 to 4), with the approved exception in force that covers it (NULL when none) and, when none does, the end date of the latest approved exception that covered it and expired.';
@@ -757,11 +826,15 @@ CREATE TRIGGER provider_inclusion_compute BEFORE INSERT OR UPDATE ON iso28000.pr
 -- Recomputes a node's provider_inclusion row (creating it), taking its row lock.
 CREATE FUNCTION iso28000._provider_refresh(org bigint, node bigint)
 RETURNS void
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus cannot plan an SQL function's parameterised
+  -- statement on a shard.
   INSERT INTO iso28000.provider_inclusion AS i (org_id, node_id) VALUES (org, node)
   ON CONFLICT (org_id, node_id) DO UPDATE SET state = i.state;
+END
 $$;
 COMMENT ON FUNCTION iso28000._provider_refresh(bigint, bigint) IS
   'Internal: recomputes (creating it if needed) the provider_inclusion row of a node, which takes its row lock until the transaction ends.';

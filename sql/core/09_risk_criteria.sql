@@ -62,11 +62,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+  tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
 BEGIN
   IF NOT coalesce(iso28000.has_level(org, 'manage'), false) THEN
     RAISE EXCEPTION 'role "%" cannot % %.% of organisation %: the risk criteria need level manage',
-                    current_user, lower(TG_OP), TG_TABLE_SCHEMA, TG_TABLE_NAME, org
-      USING ERRCODE = 'IS001', SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME,
+                    current_user, lower(TG_OP), TG_TABLE_SCHEMA, tbl, org
+      USING ERRCODE = 'IS001', SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
             DETAIL = 'The risk matrix and the risk appetite decide which risks are acceptable (ISO 28000 6.1.2); top management sets them.',
             HINT = 'A manager of the organisation makes the change.';
   END IF;

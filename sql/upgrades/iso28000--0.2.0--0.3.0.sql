@@ -1368,3 +1368,147 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- citus: provider inclusion after distribute() (doc/distribution.md, "Provider inclusion on a cluster"):
+-- the inclusion functions in PL/pgSQL, reading the views through _org_view_sql().
+CREATE FUNCTION iso28000._org_relation(rel regclass, org bigint) RETURNS text
+LANGUAGE c STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_org_relation';
+GRANT EXECUTE ON FUNCTION iso28000._org_relation(regclass, bigint) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._org_relation(regclass, bigint) IS
+  'Internal: the qualified name to read an organisation''s rows of a table from in SQL: the organisation''s Citus shard of it when this node holds that shard, else the table itself.';
+
+CREATE FUNCTION iso28000._org_view_sql(view regclass, org bigint) RETURNS text
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  q text := rtrim(pg_catalog.pg_get_viewdef(view), E'; \n');
+  t record;
+BEGIN
+  -- The tables of the extension the view reads (pg_get_viewdef qualifies them:
+  -- this function's search_path holds no schema of the extension).
+  FOR t IN SELECT DISTINCT d.refobjid::regclass AS rel, c.relname
+             FROM pg_catalog.pg_rewrite w
+             JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                                        AND d.objid OPERATOR(pg_catalog.=) w.oid
+                                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.refobjid AND c.relkind OPERATOR(pg_catalog.=) 'r'
+             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace AND n.nspname OPERATOR(pg_catalog.=) 'iso28000'
+            WHERE w.ev_class OPERATOR(pg_catalog.=) view
+  LOOP
+    q := pg_catalog.regexp_replace(q, '\miso28000\.' OPERATOR(pg_catalog.||) t.relname OPERATOR(pg_catalog.||) '\M(?![.(])',
+                                   iso28000._org_relation(t.rel, org), 'g');
+  END LOOP;
+  RETURN q;
+END
+$$;
+GRANT EXECUTE ON FUNCTION iso28000._org_view_sql(regclass, bigint) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._org_view_sql(regclass, bigint) IS
+  'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation.';
+
+CREATE OR REPLACE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r integer;
+BEGIN
+  EXECUTE format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) $1 AND v.node_id OPERATOR(pg_catalog.=) $2',
+                 iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org))
+    INTO r USING org, node;
+  RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
+               expires_on date, last_assessed_on date, last_score numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    $q$SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+              j.last_assessed_on, j.last_score
+         FROM (%s) j
+         JOIN %s r ON r.org_id OPERATOR(pg_catalog.=) j.org_id AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
+        WHERE j.org_id OPERATOR(pg_catalog.=) $1 AND j.node_id OPERATOR(pg_catalog.=) $2
+          AND (r.applies_to_kinds IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
+          AND (r.min_criticality IS NULL OR $4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
+    iso28000._org_view_sql('iso28000.supply_chain_node_requirement', org),
+    iso28000._org_relation('iso28000.security_requirement', org))
+    USING org, node, node_kind, reliance;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.provider_unmet_requirement(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, status text,
+               exception_id bigint, exception_expired_on date)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c record;
+BEGIN
+  -- One query per requirement short (a few): each reads one register of one
+  -- organisation, which Citus routes to its shard, also from a shard.
+  FOR c IN SELECT k.requirement_id, k.requirement_code, k.status
+             FROM iso28000.provider_requirement_check(org, node, node_kind, reliance) k
+            WHERE k.status <> ALL (ARRAY['met', 'expiring'])
+  LOOP
+    requirement_id := c.requirement_id;
+    requirement_code := c.requirement_code;
+    status := c.status;
+    exception_expired_on := NULL;
+    SELECT e.exception_id INTO exception_id FROM iso28000.provider_exception e
+     WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
+       AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
+       AND e.valid_from <= current_date AND e.valid_until >= current_date
+     ORDER BY e.valid_until DESC, e.exception_id LIMIT 1;
+    IF exception_id IS NULL THEN
+      SELECT e.valid_until INTO exception_expired_on FROM iso28000.provider_exception e
+       WHERE e.org_id = org AND e.node_id = node AND e.status = 'approved'
+         AND (e.requirement_id IS NULL OR e.requirement_id = c.requirement_id)
+         AND e.valid_until < current_date
+       ORDER BY e.valid_until DESC LIMIT 1;
+    END IF;
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000._provider_refresh(org bigint, node bigint)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: Citus cannot plan an SQL function's parameterised
+  -- statement on a shard.
+  INSERT INTO iso28000.provider_inclusion AS i (org_id, node_id) VALUES (org, node)
+  ON CONFLICT (org_id, node_id) DO UPDATE SET state = i.state;
+END
+$$;
+
+-- citus: risk_criteria_guard names the table, not the shard (iso28000._table_name(TG_RELID)).
+CREATE OR REPLACE FUNCTION iso28000.risk_criteria_guard()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  org bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.org_id ELSE NEW.org_id END;
+  tbl text := iso28000._table_name(TG_RELID);   -- TG_TABLE_NAME names the shard on a Citus worker
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'manage'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot % %.% of organisation %: the risk criteria need level manage',
+                    current_user, lower(TG_OP), TG_TABLE_SCHEMA, tbl, org
+      USING ERRCODE = 'IS001', SCHEMA = TG_TABLE_SCHEMA, TABLE = tbl,
+            DETAIL = 'The risk matrix and the risk appetite decide which risks are acceptable (ISO 28000 6.1.2); top management sets them.',
+            HINT = 'A manager of the organisation makes the change.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
