@@ -10,7 +10,7 @@
 -- the acting person, A's chain verifies, and the shards' triggers are there.
 SET client_min_messages = warning;
 SET search_path = public, iso28000;
-SELECT plan(31);
+SELECT plan(43);
 SELECT org_id AS a FROM iso28000.organization WHERE code = 'CA' \gset
 SELECT org_id AS b FROM iso28000.organization WHERE code = 'CB' \gset
 SELECT person_id AS mgr FROM iso28000.person WHERE org_id = :a AND full_name = 'Manager A' \gset
@@ -131,5 +131,45 @@ RESET ROLE;
 SELECT is(:pid_back, :pid_before,
           'the same process on that worker served A before the moves and after them (its per-backend maps were open across both)');
 SELECT is((SELECT valid FROM iso28000.verify_history(:b)), true, 'B''s chain, whose shards stayed, verifies');
+
+-- Rebalancing: Citus's rebalancer plans the moves and runs them in
+-- block_writes mode.  A rebalance strategy of the test, whose
+-- shard_allowed_on_node function forbids A's shard group on one node (the
+-- costs and capacities are Citus's own, one per shard and node), makes the
+-- rebalancer move exactly A's group there and back (the other groups stay
+-- balanced within the threshold), first with rebalance_table_shards(), then
+-- with the background rebalancer, citus_rebalance_start() and
+-- citus_rebalance_wait().
+CREATE FUNCTION public.iso28000_test_shard_allowed(shardid bigint, nodeid int) RETURNS boolean
+LANGUAGE plpgsql STABLE AS $f$
+BEGIN
+  RETURN NOT (nodeid = current_setting('iso28000_test.forbid_node')::int
+              AND shardid = get_shard_id_for_distribution_column(
+                              (SELECT s.logicalrelid FROM pg_dist_shard s WHERE s.shardid = iso28000_test_shard_allowed.shardid),
+                              current_setting('iso28000_test.org')));
+END $f$;
+SELECT citus_add_rebalance_strategy('iso28000_test_forbid_org', 'citus_shard_cost_1', 'citus_node_capacity_1',
+                                    'public.iso28000_test_shard_allowed', 0.1);
+SELECT nodeid AS src_node FROM pg_dist_node WHERE nodeport = :src_port \gset
+SELECT nodeid AS dst_node FROM pg_dist_node WHERE nodeport = :dst_port \gset
+SELECT set_config('iso28000_test.org', :'a', false), set_config('iso28000_test.forbid_node', :'src_node', false) \gset
+SELECT rebalance_table_shards(rebalance_strategy => 'iso28000_test_forbid_org', shard_transfer_mode => 'block_writes') \gset
+CALL citus_cleanup_orphaned_resources();
+SELECT is((SELECT array_agg(DISTINCT n.nodeport) FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+            WHERE p.shardid IN (:nc_shard, :hist_shard)),
+          ARRAY[:dst_port], 'the rebalancer moved A''s shard group to the other worker, in block_writes mode');
+\set phase 'after the rebalancer'
+\set title 'Move: rebalanced'
+\ir shard_move_writes.sql
+SELECT set_config('iso28000_test.forbid_node', :'dst_node', false) \gset
+SELECT citus_rebalance_start(rebalance_strategy => 'iso28000_test_forbid_org', shard_transfer_mode => 'block_writes') AS job \gset
+SELECT citus_rebalance_wait() \gset
+CALL citus_cleanup_orphaned_resources();
+SELECT is((SELECT array_agg(DISTINCT n.nodeport) FROM pg_dist_placement p JOIN pg_dist_node n ON n.groupid = p.groupid
+            WHERE p.shardid IN (:nc_shard, :hist_shard)),
+          ARRAY[:src_port], 'the background rebalancer moved it back (citus_rebalance_start, block_writes)');
+SELECT is((SELECT state::text FROM pg_dist_background_job WHERE job_id = :job), 'finished', 'its job finished');
+DELETE FROM pg_dist_rebalance_strategy WHERE name = 'iso28000_test_forbid_org';
+DROP FUNCTION public.iso28000_test_shard_allowed(bigint, int);
 
 SELECT * FROM finish();
