@@ -112,6 +112,9 @@ typedef struct ChangedRow
 	Jsonb	   *before;			/* images and key, converted as the caller */
 	Jsonb	   *after;
 	Jsonb	   *key;
+	char	   *before_text;	/* their jsonb text, when made with them (a presorted register) */
+	char	   *after_text;
+	char	   *key_text;
 	bool		has_person;		/* the acting person in org_id (src/actor.c) */
 	int64		person;
 	const char *mid;			/* fields 4 to 12 of its canonical text, when made already */
@@ -231,9 +234,9 @@ put_field(StringInfo buf, const char *s)
 static void
 put_int_field(StringInfo buf, int64 v)
 {
-	char		tmp[32];
+	char		tmp[MAXINT8LEN + 1];
 
-	snprintf(tmp, sizeof(tmp), INT64_FORMAT, v);
+	(void) pg_lltoa(v, tmp);	/* INT64_FORMAT's digits, without snprintf() */
 	put_field(buf, tmp);
 }
 
@@ -250,6 +253,10 @@ canonical_middle(StringInfo buf, const HistoryRecord *rec)
 	int64		unix_us = rec->recorded_at +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 
+	/* room for the images at once: the buffer grows once, not by doubling */
+	enlargeStringInfo(buf, 256 + (rec->row_key ? strlen(rec->row_key) : 0) +
+					  (rec->before_image ? strlen(rec->before_image) : 0) +
+					  (rec->after_image ? strlen(rec->after_image) : 0));
 	put_int_field(buf, unix_us);
 	put_field(buf, rec->session_role);
 	put_field(buf, rec->acting_role);
@@ -267,6 +274,7 @@ canonical_around(StringInfo buf, const HistoryRecord *rec, const char *mid, int 
 {
 	char		hex[2 * HISTORY_HASH_LEN + 1];
 
+	enlargeStringInfo(buf, midlen + 256);
 	put_field(buf, HISTORY_CANON_TAG);
 	put_int_field(buf, rec->org_id);
 	put_int_field(buf, rec->seq);
@@ -611,12 +619,67 @@ row_key(Recorder *r, Jsonb *image)
 	return JsonbValueToJsonb(res);
 }
 
+/*
+ * SPI, for the writers of the chain.  When the records go straight into the
+ * tables (history_store.c), only the creation of an organisation's first head
+ * runs a statement: SPI is then connected when that happens, not for every
+ * statement and commit (history_spi_begin(), history_spi_need()).
+ */
+typedef struct HistorySpi
+{
+	bool		lazy;			/* connect only when a statement runs */
+	bool		connected;
+} HistorySpi;
+
+static HistorySpi history_spi = {false, false};
+
+/* Connects SPI now, or (lazy) when history_spi_need() asks; returns the state to restore. */
+static HistorySpi
+history_spi_begin(bool lazy)
+{
+	HistorySpi	saved = history_spi;
+
+	history_spi.lazy = lazy;
+	history_spi.connected = !lazy;
+	if (!lazy && SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	return saved;
+}
+
+/* Connects SPI if history_spi_begin() left it to the first statement. */
+static void
+history_spi_need(void)
+{
+	if (!history_spi.connected)
+	{
+		/* in the memory context the writer was in: SPI_finish() returns to it */
+		MemoryContext cxt = CurrentMemoryContext;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		MemoryContextSwitchTo(cxt);
+		history_spi.connected = true;
+	}
+}
+
+/* Closes what history_spi_begin() opened (if anything was) and restores the state it returned. */
+static void
+history_spi_end(HistorySpi saved)
+{
+	if (history_spi.connected && SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	history_spi = saved;
+}
+
 /* Runs a kept plan, creating and keeping it on first use. */
 static int
 run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
 		 Datum *values, int expect)
 {
-	int			rc = SPI_execute_plan(engine_keep_plan(plan, sql, nargs, argtypes), values, NULL, false, 0);
+	int			rc;
+
+	history_spi_need();
+	rc = SPI_execute_plan(engine_keep_plan(plan, sql, nargs, argtypes), values, NULL, false, 0);
 
 	if (rc != expect)
 		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(rc));
@@ -629,19 +692,41 @@ run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
  * look it up again nor walk the row's versions: they update it in place by its
  * ctid.  Without this, a transaction of many statements would make each one
  * walk every version of the head row that it had created so far (they cannot
- * be pruned while it runs): quadratic.  The cache lives in the transaction's
- * memory and is forgotten at its end and at any subtransaction abort (which
- * undoes the head's updates made inside it).
+ * be pruned while it runs): quadratic.  The cache is forgotten at the
+ * transaction's end and at any subtransaction abort (which undoes the head's
+ * updates made inside it).  Its table is kept for the life of the backend
+ * (making one cost about 1,400 instructions per linking transaction): an
+ * entry counts only when it carries the current generation, which forgetting
+ * advances; a table grown past HELD_HEADS_KEEP entries is dropped instead.
  */
 typedef struct HeldHead
 {
 	int64		org_id;			/* hash key */
+	uint64		gen;			/* held_gen when it was noted: held in this transaction */
 	int64		seq;
 	uint8		hash[HISTORY_HASH_LEN];
 	ItemPointerData tid;		/* current version of the head row */
 } HeldHead;
 
-static HTAB *held_heads = NULL;
+static HTAB *held_heads = NULL;	/* in TopMemoryContext */
+static uint64 held_gen = 1;		/* entries of an older generation are not held */
+static int	held_count = 0;		/* entries of the current generation */
+
+#define HELD_HEADS_KEEP 64
+
+/* Forgets every held head (the transaction ended, or a subtransaction rolled back). */
+static void
+held_heads_forget(void)
+{
+	held_gen++;
+	held_count = 0;
+	if (held_heads != NULL && hash_get_num_entries(held_heads) > HELD_HEADS_KEEP)
+	{
+		hash_destroy(held_heads);
+		held_heads = NULL;
+	}
+}
+
 static void held_head_moved(int64 org_id, int64 seq, const uint8 *hash);
 static void held_head_note(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid);
 static Oid	held_heads_relid = InvalidOid;	/* the history_head they are rows of */
@@ -684,6 +769,9 @@ typedef struct PendingRecord
 	Jsonb	   *before;
 	Jsonb	   *after;
 	Jsonb	   *key;
+	char	   *before_text;	/* their jsonb text, when made at the statement (else NULL) */
+	char	   *after_text;
+	char	   *key_text;
 	bool		has_person;
 	int64		person;
 	char	   *mid;			/* its canonical_middle(), made just before its head is locked */
@@ -756,8 +844,8 @@ held_heads_xact_callback(XactEvent event, void *arg)
 		case XACT_EVENT_PARALLEL_PRE_COMMIT:
 			break;
 		default:
-			/* their memory goes with TopTransactionContext */
-			held_heads = NULL;
+			/* the pending records' memory goes with TopTransactionContext */
+			held_heads_forget();
 			pending = NULL;
 			pending_n = 0;
 			relinkable = NULL;
@@ -780,7 +868,7 @@ held_heads_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 
 	if (event != SUBXACT_EVENT_ABORT_SUB)
 		return;
-	held_heads = NULL;
+	held_heads_forget();
 	for (link = &pending; (p = *link) != NULL;)
 	{
 		if (p->made_in >= mySubid)
@@ -826,22 +914,36 @@ static HeldHead *
 held_head(int64 org_id, bool create)
 {
 	bool		found;
+	HeldHead   *held;
 
+	if (!create && held_count == 0)
+		return NULL;
+	if (create)
+		history_register_callbacks();
 	if (held_heads == NULL)
 	{
 		HASHCTL		ctl;
 
-		if (!create)
-			return NULL;
-		history_register_callbacks();
 		memset(&ctl, 0, sizeof(ctl));
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(HeldHead);
-		ctl.hcxt = TopTransactionContext;
+		ctl.hcxt = TopMemoryContext;
 		held_heads = hash_create("iso28000 held history heads", 16, &ctl,
 								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
-	return (HeldHead *) hash_search(held_heads, &org_id, create ? HASH_ENTER : HASH_FIND, &found);
+	held = (HeldHead *) hash_search(held_heads, &org_id, create ? HASH_ENTER : HASH_FIND, &found);
+	if (held == NULL)
+		return NULL;
+	if (!found)
+		held->gen = 0;
+	if (held->gen != held_gen)
+	{
+		if (!create)
+			return NULL;
+		held->gen = held_gen;
+		held_count++;
+	}
+	return held;
 }
 
 /* Locks an organisation's chain head (creating it); returns its seq, hash and tid. */
@@ -948,13 +1050,35 @@ static void
 convert_row(Recorder *r, ChangedRow *row)
 {
 	Jsonb	   *key = NULL;
+	char	   *key_text = NULL;
 
-	/* The key comes with the image it is taken from (the after image, else the before). */
-	row->before = row->oldtup ? history_row_image_key(&r->reg, r->reldesc, row->oldtup, r->values, r->nulls,
-													  row->newtup ? NULL : &key) : NULL;
-	row->after = row->newtup ? history_row_image_key(&r->reg, r->reldesc, row->newtup, r->values, r->nulls,
-													 &key) : NULL;
+	/*
+	 * The key comes with the image it is taken from (the after image, else
+	 * the before); for a presorted register their jsonb text too, written
+	 * from the same values (history_image.c), so that the text the hash
+	 * covers is not read back from the jsonb at the link.
+	 */
+	row->before = row->oldtup ? history_row_image_text(&r->reg, r->reldesc, row->oldtup, r->values, r->nulls,
+													   row->newtup ? NULL : &key, &row->before_text,
+													   row->newtup ? NULL : &key_text) : NULL;
+	row->after = row->newtup ? history_row_image_text(&r->reg, r->reldesc, row->newtup, r->values, r->nulls,
+													  &key, &row->after_text, &key_text) : NULL;
 	row->key = key != NULL ? key : row_key(r, row->after ? row->after : row->before);
+	/* every text made, or none (then all are written from the jsonb) */
+	if (key == NULL || key_text == NULL || (row->oldtup && row->before_text == NULL) ||
+		(row->newtup && row->after_text == NULL))
+		row->before_text = row->after_text = row->key_text = NULL;
+	else
+		row->key_text = key_text;
+}
+
+/* The jsonb text of an image or key: the one made with it, else written from it. */
+static inline char *
+image_text(Jsonb *jb, char *made)
+{
+	if (jb == NULL)
+		return NULL;
+	return made != NULL ? made : jsonb_text(jb);
 }
 
 /* Appends the history record of one changed row (images already made) to the output batch. */
@@ -987,9 +1111,9 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 		canonical_around(&r->canon, &rec, row->mid, row->midlen);
 	else
 	{
-		rec.row_key = key ? jsonb_text(key) : NULL;
-		rec.before_image = before ? jsonb_text(before) : NULL;
-		rec.after_image = after ? jsonb_text(after) : NULL;
+		rec.row_key = image_text(key, row->key_text);
+		rec.before_image = image_text(before, row->before_text);
+		rec.after_image = image_text(after, row->after_text);
 		resetStringInfo(&r->mid);
 		canonical_middle(&r->mid, &rec);
 		canonical_around(&r->canon, &rec, r->mid.data, r->mid.len);
@@ -1125,6 +1249,9 @@ defer_row(Recorder *r, ChangedRow *row)
 	p->before = jsonb_copy(row->before);
 	p->after = jsonb_copy(row->after);
 	p->key = jsonb_copy(row->key);
+	p->before_text = row->before_text ? pstrdup(row->before_text) : NULL;
+	p->after_text = row->after_text ? pstrdup(row->after_text) : NULL;
+	p->key_text = row->key_text ? pstrdup(row->key_text) : NULL;
 	p->has_person = row->has_person;
 	p->person = row->person;
 	p->mid = NULL;
@@ -1148,9 +1275,9 @@ pending_middle(PendingRecord *p)
 	rec.txid = p->txid;
 	rec.table_name = p->table_name;
 	rec.operation = p->operation;
-	rec.row_key = p->key ? jsonb_text(p->key) : NULL;
-	rec.before_image = p->before ? jsonb_text(p->before) : NULL;
-	rec.after_image = p->after ? jsonb_text(p->after) : NULL;
+	rec.row_key = image_text(p->key, p->key_text);
+	rec.before_image = image_text(p->before, p->before_text);
+	rec.after_image = image_text(p->after, p->after_text);
 	initStringInfo(&buf);
 	canonical_middle(&buf, &rec);
 	p->mid = buf.data;
@@ -1193,6 +1320,7 @@ history_link_pending(void)
 	bool		pushed = false;
 	Oid			history;
 	MemoryContext midcxt;
+	HistorySpi	saved_spi;
 
 	if (pending == NULL)
 		return;
@@ -1229,7 +1357,7 @@ history_link_pending(void)
 
 	head_relid = engine_catalog()->history_head;
 	if (head_relid != held_heads_relid)
-		held_heads = NULL;
+		held_heads_forget();
 	held_heads_relid = head_relid;
 
 	memset(&r, 0, sizeof(r));
@@ -1252,8 +1380,7 @@ history_link_pending(void)
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(history_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	saved_spi = history_spi_begin(r.store);
 	if (r.store)
 		history_store_begin();
 	i = 0;
@@ -1307,8 +1434,7 @@ history_link_pending(void)
 	}
 	if (r.store)
 		history_store_end();
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	history_spi_end(saved_spi);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (pushed)
 		PopActiveSnapshot();
@@ -1490,11 +1616,12 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	int			save_sec;
 	int			i = 0;
 	Oid			head_relid;
+	HistorySpi	saved_spi;
 
 	/* Held heads are rows of one history_head: forget them if it was replaced. */
 	head_relid = engine_catalog()->history_head;
 	if (head_relid != held_heads_relid)
-		held_heads = NULL;
+		held_heads_forget();
 	held_heads_relid = head_relid;
 
 	/* The acting person of each organisation, as the caller, before any switch of user. */
@@ -1540,8 +1667,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(history_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	saved_spi = history_spi_begin(r->store);
 
 	if (r->store)
 		history_store_begin();
@@ -1590,8 +1716,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 			elog(ERROR, "could not append %d history records: %s", n, SPI_result_code_string(rc));
 	}
 
-	if (SPI_finish() != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed");
+	history_spi_end(saved_spi);
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 

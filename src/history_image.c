@@ -57,6 +57,7 @@
 
 #include "engines.h"
 #include "history_image.h"
+#include "history_jsonb_text.h"
 
 static HTAB *registers = NULL;
 
@@ -245,6 +246,15 @@ register_describe(HistoryRegister *reg, Relation rel)
 		}
 		col->name = pstrdup(NameStr(att->attname));
 		col->namelen = strlen(col->name);
+		{
+			StringInfoData kt;
+
+			initStringInfo(&kt);
+			escape_json(&kt, col->name);
+			appendBinaryStringInfo(&kt, ": ", 2);
+			col->keytext = kt.data;
+			col->keytextlen = kt.len;
+		}
 		if (strcmp(col->name, "org_id") == 0)
 			reg->org_attnum = att->attnum;
 		column_describe(col, att, reg->cxt);
@@ -426,10 +436,99 @@ history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *va
 	return history_row_image_key(reg, desc, tup, values, nulls, NULL);
 }
 
+/*
+ * Appends a string as the jsonb text writes it (escape_json()), through the
+ * writer verify_history uses (history_jsonb_text.c).
+ */
+static void
+text_string(StringInfo buf, const char *s, int len)
+{
+	long		n;
+
+	enlargeStringInfo(buf, 6 * len + 2);
+	n = hj_string_to_text(s, len, buf->data + buf->len, buf->maxlen - buf->len - 1);
+	if (n >= 0)
+	{
+		buf->len += (int) n;
+		buf->data[buf->len] = '\0';
+	}
+	else
+		escape_json(buf, s);	/* a NUL byte: never in a column's text */
+}
+
+/*
+ * The jsonb text of an object of scalar pairs given in jsonb's key order
+ * (cols: each pair's column), as JsonbToCString() writes the jsonb value that
+ * JsonbValueToJsonb() makes of them: "{", the pairs separated by ", ", each
+ * key with ": " and its value, "}".  A number is numeric_out()'s text of the
+ * numeric, which for an integer column is the integer in decimal.
+ */
+static char *
+pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
+		   const Datum *values)
+{
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < n; i++)
+	{
+		HistoryColumn *col = &reg->cols[cols[i]];
+		const JsonbValue *v = &pairs[i].value;
+
+		if (i > 0)
+			appendBinaryStringInfo(&buf, ", ", 2);
+		appendBinaryStringInfo(&buf, col->keytext, col->keytextlen);
+		switch (v->type)
+		{
+			case jbvNull:
+				appendBinaryStringInfo(&buf, "null", 4);
+				break;
+			case jbvBool:
+				if (v->val.boolean)
+					appendBinaryStringInfo(&buf, "true", 4);
+				else
+					appendBinaryStringInfo(&buf, "false", 5);
+				break;
+			case jbvString:
+				text_string(&buf, v->val.string.val, v->val.string.len);
+				break;
+			case jbvNumeric:
+				if (col->kind == HCOL_INTEGER)
+				{
+					Datum		d = values[cols[i]];
+					char		num[MAXINT8LEN + 1];
+					int			len = pg_lltoa(col->typid == INT2OID ? (int64) DatumGetInt16(d) :
+											   col->typid == INT4OID ? (int64) DatumGetInt32(d) :
+											   DatumGetInt64(d), num);
+
+					appendBinaryStringInfo(&buf, num, len);
+				}
+				else
+					appendStringInfoString(&buf, DatumGetCString(DirectFunctionCall1(numeric_out,
+																					 NumericGetDatum(v->val.numeric))));
+				break;
+			default:
+				elog(ERROR, "column \"%s\" has no scalar image", col->name);
+		}
+	}
+	appendStringInfoChar(&buf, '}');
+	return buf.data;
+}
+
 /* See history_image.h. */
 Jsonb *
 history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
 					  bool *nulls, Jsonb **key)
+{
+	return history_row_image_text(reg, desc, tup, values, nulls, key, NULL, NULL);
+}
+
+/* See history_image.h. */
+Jsonb *
+history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
+					   bool *nulls, Jsonb **key, char **text, char **key_text)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
@@ -438,6 +537,10 @@ history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum
 	heap_deform_tuple(tup, desc, values, nulls);
 	if (key != NULL)
 		*key = NULL;
+	if (text != NULL)
+		*text = NULL;
+	if (key_text != NULL)
+		*key_text = NULL;
 
 	if (reg->presorted)
 	{
@@ -468,6 +571,8 @@ history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum
 		obj.val.object.nPairs = reg->nkeys;
 		obj.val.object.pairs = pairs;
 		image = JsonbValueToJsonb(&obj);
+		if (text != NULL)
+			*text = pairs_text(reg, pairs, reg->key_order, reg->nkeys, values);
 
 		if (key != NULL && reg->npk > 0)
 		{
@@ -486,6 +591,8 @@ history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum
 			obj.val.object.nPairs = reg->npk_cols;
 			obj.val.object.pairs = kp;
 			*key = JsonbValueToJsonb(&obj);
+			if (key_text != NULL)
+				*key_text = pairs_text(reg, kp, reg->pk_order, reg->npk_cols, values);
 			pfree(kp);
 		}
 		pfree(pairs);

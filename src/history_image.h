@@ -45,6 +45,8 @@ typedef struct HistoryColumn
 	int			namelen;
 	FmgrInfo	fn;				/* output function (NUMBER, TEXT) or to_jsonb (OTHER) */
 	Oid			typid;			/* INTEGER: its base type */
+	char	   *keytext;		/* the name as the jsonb text writes a key: "name": */
+	int			keytextlen;
 } HistoryColumn;
 
 /* What the recorder keeps of a register (a shard, on Citus) between statements. */
@@ -87,6 +89,17 @@ extern Jsonb *history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple 
  */
 extern Jsonb *history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
 									Datum *values, bool *nulls, Jsonb **key);
+
+/*
+ * The same, and for a presorted register the jsonb text of the image (and,
+ * when key is not NULL, of the key) that the record's hash covers, written
+ * from the same values as JsonbToCString() writes the jsonb value, to the
+ * byte; *text (*key_text) is left NULL when the register is not presorted
+ * (the caller writes the text from the jsonb then).
+ */
+extern Jsonb *history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
+									 Datum *values, bool *nulls, Jsonb **key,
+									 char **text, char **key_text);
 
 /* Forgets what is kept of relid (every register: InvalidOid); the engines' relcache callback. */
 extern void history_register_invalidate(Oid relid);

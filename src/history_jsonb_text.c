@@ -560,3 +560,18 @@ hj_jsonb_to_text(const char *c, size_t len, char *out, size_t cap)
 		return rc;
 	return (long) (o.p - out);
 }
+
+/* See history_jsonb_text.h. */
+long
+hj_string_to_text(const char *s, size_t n, char *out, size_t cap)
+{
+	HjOut		o;
+	int			rc;
+
+	o.p = out;
+	o.end = out + cap;
+	rc = hj_string(&o, (const unsigned char *) s, n);
+	if (rc < 0)
+		return rc;
+	return (long) (o.p - out);
+}

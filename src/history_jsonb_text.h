@@ -28,4 +28,11 @@
  */
 extern long hj_jsonb_to_text(const char *c, size_t len, char *out, size_t cap);
 
+/*
+ * Writes the n bytes at s as escape_json() writes a string (the quotes
+ * included) at out, at most cap bytes; 6 * n + 2 are always enough.  Returns
+ * the number of bytes written, HJ_FALLBACK (a NUL byte) or HJ_NO_ROOM.
+ */
+extern long hj_string_to_text(const char *s, size_t n, char *out, size_t cap);
+
 #endif							/* HISTORY_JSONB_TEXT_H */

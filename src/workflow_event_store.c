@@ -43,6 +43,7 @@
 #include "iso28000_compat.h"
 
 #include "access/genam.h"
+#include "access/gin_private.h"
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -101,6 +102,7 @@ static struct
 	Oid		   *idx;			/* the indexes, in RelationGetIndexList() order */
 	ExprState **pred;			/* their predicates (NULL: not partial) */
 	IndexInfo **info;			/* their descriptions (BuildIndexInfo()) */
+	bool	   *gin;			/* which of them are GIN (their state is kept: wf_store_open()) */
 	ExprContext *econtext;		/* evaluates the kept expressions */
 }			wfs;
 
@@ -272,6 +274,7 @@ wf_store_check(Relation rel)
 	wfs.idx = MemoryContextAllocZero(wfs.cxt, sizeof(Oid) * Max(list_length(indexes), 1));
 	wfs.pred = MemoryContextAllocZero(wfs.cxt, sizeof(ExprState *) * Max(list_length(indexes), 1));
 	wfs.info = MemoryContextAllocZero(wfs.cxt, sizeof(IndexInfo *) * Max(list_length(indexes), 1));
+	wfs.gin = MemoryContextAllocZero(wfs.cxt, sizeof(bool) * Max(list_length(indexes), 1));
 	foreach(lc, indexes)
 	{
 		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
@@ -279,6 +282,7 @@ wf_store_check(Relation rel)
 		List	   *pred;
 
 		wfs.idx[wfs.nidx] = RelationGetRelid(idx);
+		wfs.gin[wfs.nidx] = (idx->rd_rel->relam == GIN_AM_OID);
 		if ((idx->rd_rel->relam != BTREE_AM_OID && idx->rd_rel->relam != GIN_AM_OID) ||
 			!ind->indisvalid || !ind->indisready || !ind->indimmediate || ind->indisexclusion ||
 			RelationGetIndexExpressions(idx) != NIL)
@@ -368,9 +372,24 @@ wf_store_open(Oid relid)
 	wfw.idx = palloc0(sizeof(Relation) * Max(wfs.nidx, 1));
 	for (n = 0; n < wfs.nidx; n++)
 	{
-		/* what an index method keeps per statement (GIN's state) lives in the statement's memory */
-		wfs.info[n]->ii_AmCache = NULL;
-		wfs.info[n]->ii_Context = CurrentMemoryContext;
+		/*
+		 * What an index method keeps in ii_AmCache lives in the statement's
+		 * memory, except GIN's state: its opclass's support functions and
+		 * tuple descriptors, read only once made, which gininsert() would
+		 * otherwise set up again for every statement (about 10,000
+		 * instructions, a sixth of a single-row transition's event log:
+		 * bench/results/writers.md).  It is kept with the rest of what is
+		 * known of the table (wfs.cxt), so it goes when the table or the
+		 * index is invalidated; and it is used only with the index relation
+		 * it was made for (wf_store_insert()).
+		 */
+		if (!wfs.gin[n])
+		{
+			wfs.info[n]->ii_AmCache = NULL;
+			wfs.info[n]->ii_Context = CurrentMemoryContext;
+		}
+		else
+			wfs.info[n]->ii_Context = wfs.cxt;
 	}
 	wfw.slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
 	return true;
@@ -389,7 +408,8 @@ wf_store_close(void)
 	{
 		if (wfw.idx[i] != NULL)
 			index_close(wfw.idx[i], NoLock);
-		wfs.info[i]->ii_AmCache = NULL;
+		if (!wfs.gin[i])
+			wfs.info[i]->ii_AmCache = NULL;
 	}
 	table_close(wfw.rel, NoLock);
 	pfree(wfw.idx);
@@ -487,6 +507,11 @@ wf_store_insert(const Datum *values, const char *nulls)
 		}
 		if (wfw.idx[i] == NULL)
 			wfw.idx[i] = index_open(wfs.idx[i], RowExclusiveLock);
+		/* a kept GIN state serves only the relation (and descriptor) it was made for */
+		if (wfs.gin[i] && info->ii_AmCache != NULL &&
+			(((GinState *) info->ii_AmCache)->index != wfw.idx[i] ||
+			 ((GinState *) info->ii_AmCache)->origTupdesc != RelationGetDescr(wfw.idx[i])))
+			info->ii_AmCache = NULL;	/* its memory goes with wfs.cxt */
 		for (k = 0; k < info->ii_NumIndexAttrs; k++)
 			iv[k] = heap_getattr(tup, info->ii_IndexAttrNumbers[k], desc, &in[k]);
 		index_insert(wfw.idx[i], iv, in, &tup->t_self, rel,

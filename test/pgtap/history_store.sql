@@ -172,7 +172,7 @@ CREATE TABLE iso28000.hs_scalar (
 );
 SELECT iso28000.register_table('iso28000.hs_scalar');
 INSERT INTO iso28000.hs_scalar (zeta, org_id, "B", a, mm, bb, yes, on_day, at_ts, f, tide) VALUES
-  (E'x "y" \\ \u00e9', :a, 'NaN', -32768, -2147483648, -9223372036854775808, true, 'infinity', '2026-02-28 12:34:56.5+05:30', 'Infinity', 'high'),
+  (E'x "y" \\ \u00e9 \n\t\x01\x1f\x7f \U0001F600', :a, 'NaN', -32768, -2147483648, -9223372036854775808, true, 'infinity', '2026-02-28 12:34:56.5+05:30', 'Infinity', 'high'),
   ('', :a, -0.5, 32767, 2147483647, 9223372036854775807, false, '2026-02-28', '-infinity', -0.0, 'low'),
   (NULL, :a, 0, 0, 0, 0, NULL, NULL, NULL, 1e-300, NULL),
   ('n', :a, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);

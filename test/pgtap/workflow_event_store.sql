@@ -16,7 +16,7 @@ SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'amcheck') AS ha
 CREATE EXTENSION amcheck;
 \endif
 SET LOCAL search_path = iso28000, public;
-SELECT plan(30);
+SELECT plan(33);
 
 SELECT iso28000.create_organization('WST', 'Workflow event store') AS org \gset
 SELECT iso28000.define_workflow('wst_wf', 'event store',
@@ -90,6 +90,38 @@ SELECT is((SELECT array_agg(to_state ORDER BY event_id) FROM record_events('iso2
 RESET enable_seqscan;
 RESET enable_bitmapscan;
 
+-- The GIN index's state (its opclass's functions) is kept across statements
+-- with what is known of the log (wf_store_open()) and dropped with it when the
+-- index changes: transitions of several statements, the index altered
+-- (fastupdate off: the entries go into its tree, through the kept functions,
+-- not into its pending list), then dropped and made anew (another relation)
+-- between statements; every transition is found through the index.
+ALTER INDEX workflow_event_batch_record_idx SET (fastupdate = off);
+UPDATE wst SET status = 'doing' WHERE wst_id = 4;
+UPDATE wst SET status = 'doing' WHERE wst_id = 5;
+UPDATE wst SET status = 'doing' WHERE wst_id IN (6, 7);
+DROP INDEX workflow_event_batch_record_idx;
+CREATE INDEX workflow_event_batch_record_idx ON workflow_event_batch
+  USING gin (record_ids) WITH (fastupdate = off) WHERE events <= 64;
+UPDATE wst SET status = 'doing' WHERE wst_id = 8;
+UPDATE wst SET status = 'doing' WHERE wst_id = 9;
+ALTER INDEX workflow_event_batch_record_idx SET (fastupdate = on);
+UPDATE wst SET status = 'doing' WHERE wst_id = 10;
+UPDATE wst SET status = 'doing' WHERE wst_id = 11;
+SET LOCAL enable_seqscan = off;
+SET LOCAL enable_bitmapscan = on;
+SELECT is(ARRAY(SELECT k FROM generate_series(4, 11) k
+                 WHERE (SELECT count(*) FROM workflow_event_batch WHERE record_ids @> ARRAY[k::bigint] AND events <= 64
+                          AND table_name = 'iso28000.wst'::regclass) = 1),
+  ARRAY[4, 5, 6, 7, 8, 9, 10, 11],
+  'with the GIN state kept across statements, every transition is found through the GIN index, before and after the index changed');
+SELECT is((SELECT array_agg(to_state ORDER BY event_id) FROM record_events('iso28000.wst', :org, 9)),
+  ARRAY['open', 'doing'], '...and by record_events()');
+RESET enable_seqscan;
+RESET enable_bitmapscan;
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1014::bigint,
+  '...eight events, none lost or doubled');
+
 -- CHECK constraints: evaluated by the direct writer (no "Failing row" detail).
 ALTER TABLE workflow_event_batch ADD CONSTRAINT wst_no_done CHECK (to_state <> 'done') NOT VALID;
 SELECT throws_ok($$UPDATE iso28000.wst SET status = 'done' WHERE wst_id = 1$$, '23514',
@@ -99,7 +131,7 @@ SELECT is(wst_detail($$UPDATE iso28000.wst SET status = 'done' WHERE wst_id = 1$
   '...refused by the direct writer (no executor detail)');
 SELECT is((SELECT status FROM wst WHERE wst_id = 1), 'doing', '...the record keeps its state');
 SELECT lives_ok($$UPDATE iso28000.wst SET status = 'open' WHERE wst_id = 1$$, 'a row the constraint takes is written');
-SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1007::bigint,
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1015::bigint,
   '...as one more event');
 
 -- An INSERT trigger on the log: the write goes through SPI (the trigger fires).
@@ -117,7 +149,7 @@ SELECT alike(wst_detail($$UPDATE iso28000.wst SET status = 'done' WHERE wst_id =
 SAVEPOINT trig;
 UPDATE wst SET status = 'open' WHERE wst_id = 1;
 ROLLBACK TO SAVEPOINT trig;
-SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1008::bigint,
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1016::bigint,
   'an event written through SPI goes with its rolled-back savepoint');
 DROP TRIGGER wst_count ON workflow_event_batch;
 UPDATE wst SET status = 'open' WHERE wst_id = 1;
@@ -125,7 +157,7 @@ SELECT is((SELECT count(*) FROM wst_fired), 1::bigint, 'the trigger dropped: the
 SAVEPOINT direct;
 UPDATE wst SET status = 'doing' WHERE wst_id = 1;
 ROLLBACK TO SAVEPOINT direct;
-SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1009::bigint,
+SELECT is((SELECT count(*) FROM iso28000.workflow_event WHERE table_name = 'iso28000.wst'::regclass), 1017::bigint,
   'an event written directly goes with its rolled-back savepoint');
 ALTER TABLE workflow_event_batch DROP CONSTRAINT wst_no_done;
 
