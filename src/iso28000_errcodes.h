@@ -266,6 +266,13 @@
 /* load_clause_map(): a pair of clauses given twice or already mapped (in either direction) */
 #define ERRCODE_ISO28000_MAP_DUPLICATE			MAKE_SQLSTATE('I','S','5','5','2')
 
+/* IS553-IS558: announcing the outbox only when a mailer listens (src/notification_listen.c) */
+
+/* iso28000.listen() by a role that reads no organisation */
+#define ERRCODE_ISO28000_NOTIFY_LISTENER		MAKE_SQLSTATE('I','S','5','5','3')
+/* PREPARE TRANSACTION of a transaction holding outbox rows not announced yet (notify_announce = listen) */
+#define ERRCODE_ISO28000_NOTIFY_PREPARE			MAKE_SQLSTATE('I','S','5','5','4')
+
 /* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
 
 /* raise_due_items() or mark_delivered() in an organisation where the caller does not write */

@@ -64,21 +64,26 @@
 
 /*
  * iso28000.notify_announce: 'row' (the default) announces every row written
- * to the outbox; 'off' writes the rows and announces none (mailers poll the
- * undelivered rows).  PostgreSQL makes a transaction that notified take a
- * lock on the database at commit (PreCommit_Notify), so notifying writers
- * commit one at a time: 'off' lets them commit side by side.  A superuser's
- * setting (ALTER DATABASE / ALTER ROLE ... SET): a member cannot silence his
- * own changes.  Defined when the library is loaded (_PG_init, src/iso28000.c);
- * a value set before that is a placeholder PostgreSQL checks then.
+ * to the outbox; 'listen' announces them only when a mailer listens through
+ * iso28000.listen() (src/notification_listen.c), deciding at commit; 'off'
+ * writes the rows and announces none (mailers poll the undelivered rows).
+ * PostgreSQL makes a transaction that notified take a lock on the database at
+ * commit (PreCommit_Notify), so notifying writers commit one at a time:
+ * 'listen' lets them commit side by side while no mailer listens, 'off'
+ * always.  A superuser's setting (ALTER DATABASE / ALTER ROLE ... SET): a
+ * member cannot silence his own changes.  Defined when the library is loaded
+ * (_PG_init, src/iso28000.c); a value set before that is a placeholder
+ * PostgreSQL checks then.
  */
 typedef enum
 {
 	NT_ANNOUNCE_OFF,
-	NT_ANNOUNCE_ROW
+	NT_ANNOUNCE_ROW,
+	NT_ANNOUNCE_LISTEN
 } NtAnnounce;
 static const struct config_enum_entry nt_announce_options[] = {
 	{"row", NT_ANNOUNCE_ROW, false},
+	{"listen", NT_ANNOUNCE_LISTEN, false},
 	{"off", NT_ANNOUNCE_OFF, false},
 	{NULL, 0, false}
 };
@@ -93,7 +98,8 @@ notification_define_guc(void)
 	nt_guc_defined = true;
 	DefineCustomEnumVariable("iso28000.notify_announce",
 							 "Whether rows written to iso28000.notification are announced with NOTIFY.",
-							 "row: every row, payload its notification_id, heard at commit; off: none "
+							 "row: every row, payload its notification_id, heard at commit; listen: every "
+							 "row while a mailer listens through iso28000.listen(), none otherwise; off: none "
 							 "(a mailer polls the undelivered rows; notifying transactions no longer "
 							 "commit one at a time).",
 							 &nt_announce, NT_ANNOUNCE_ROW, nt_announce_options,
@@ -634,6 +640,13 @@ nt_cmp_int64(const void *a, const void *b)
 void
 notification_announce_ids(int64 *ids, int n)
 {
+	if (nt_announce == NT_ANNOUNCE_OFF || n == 0)
+		return;
+	if (nt_announce == NT_ANNOUNCE_LISTEN)
+	{
+		notification_listen_keep(ids, n);	/* announced at commit if a mailer listens */
+		return;
+	}
 	if (n > 1)
 		qsort(ids, n, sizeof(int64), nt_cmp_int64);
 	for (int i = 0; i < n; i++)

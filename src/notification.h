@@ -19,8 +19,18 @@ extern void notification_define_guc(void);
 /* Whether rows written to the outbox are announced (iso28000.notify_announce). */
 extern bool notification_announces(void);
 
-/* pg_notify of each id on channel iso28000_notification, in the order of the ids (sorts ids). */
+/*
+ * Announces each id on channel iso28000_notification, in the order of the ids
+ * (sorts ids), as iso28000.notify_announce says: now ('row'), at commit if a
+ * mailer listens ('listen'), or not at all ('off').
+ */
 extern void notification_announce_ids(int64 *ids, int n);
+
+/* Keeps ids for the end of the transaction, announced then if a mailer listens (src/notification_listen.c). */
+extern void notification_listen_keep(const int64 *ids, int n);
+
+extern PGDLLEXPORT Datum iso28000_listen(PG_FUNCTION_ARGS);
+extern PGDLLEXPORT Datum iso28000_unlisten(PG_FUNCTION_ARGS);
 
 /*
  * The stamps of a row inserted into the outbox for organisation org (when

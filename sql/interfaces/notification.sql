@@ -144,6 +144,26 @@ AS 'MODULE_PATHNAME', 'iso28000_notification_writer';
 COMMENT ON FUNCTION iso28000.notification_writer(regclass) IS
   'How notify_register_change() writes the outbox in this session for a statement on the given register (NULL: any): ''direct'' (without the executor, where that is equivalent) or ''executor: '' and the reason (a trigger, rule, policy for some roles, foreign key or column the direct path would skip, iso28000.notify_direct off, Citus).';
 
+-- Announcing the outbox only when a mailer listens (iso28000.notify_announce = listen):
+-- a mailer calls iso28000.listen() instead of LISTEN (src/notification_listen.c).
+CREATE FUNCTION iso28000.listen()
+RETURNS boolean
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_listen';
+REVOKE ALL ON FUNCTION iso28000.listen() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.listen() IS
+  'For a mailer: LISTEN iso28000_notification, and takes for the session the lock that tells writers under iso28000.notify_announce = listen to announce their rows (waiting for the commits in progress that announced nothing). Read the undelivered rows after the transaction that called it commits. True when it started listening, false when the session already did. Needs level read in an organisation (IS553); not granted to PUBLIC: a DBA grants it to the mailer''s role.';
+
+CREATE FUNCTION iso28000.unlisten()
+RETURNS boolean
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_unlisten';
+REVOKE ALL ON FUNCTION iso28000.unlisten() FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.unlisten() IS
+  'For a mailer: UNLISTEN iso28000_notification, and releases the listener lock of iso28000.listen() when the transaction commits; true when the session held it. Not granted to PUBLIC.';
+
 -- Puts the notification triggers on a register.
 CREATE FUNCTION iso28000.attach_notifications(tbl regclass, id_column name, code_column name,
                                               title_column name, status_column name,

@@ -11,7 +11,12 @@ assignment notification), moves one through a transition, raises due items
 and triages a security incident, committing some transactions and rolling
 back others (whole, and to a savepoint); the listener must hear exactly the ids of the committed rows,
 which must be in the outbox, and nothing of the rolled-back ones.  Then the
-mailer marks what it heard delivered.
+mailer marks what it heard delivered.  Then the same under
+iso28000.notify_announce = listen, the mailer calling iso28000.listen():
+nothing announced while nobody listens (the mailer reads it after listen()),
+commits heard, rollbacks not, an error in the mailer's session keeping it
+listening, PREPARE TRANSACTION refused (IS554), a mailer that disconnects
+leaving no lock behind.
 
 Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
 PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
@@ -120,6 +125,7 @@ def main():
     org, olga = set_up()
     try:
         run(org, olga)
+        run_listen(org, olga)
     finally:
         with contextlib.closing(admin()) as a, a.cursor() as cur:
             drop_all(cur)
@@ -282,6 +288,137 @@ def run(org, olga):
     check(lcur.fetchone()[0] == 0, "nothing is left undelivered")
     listener.close()
     writer.close()
+
+
+def listener_locks(cur):
+    cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 28000 AND objsubid = 28000"
+                " AND mode = 'ShareLock' AND granted")
+    return cur.fetchone()[0]
+
+
+def run_listen(org, olga):
+    """iso28000.notify_announce = listen: the mailer calls iso28000.listen()."""
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s SET iso28000.notify_announce = listen" % WRITER)
+        cur.execute("GRANT EXECUTE ON FUNCTION iso28000.listen(), iso28000.unlisten() TO %s" % MAILER)
+    look = admin(DB)
+    lk = look.cursor()
+    writer = login(WRITER)
+    w = writer.cursor()
+    w.execute("SHOW iso28000.notify_announce")
+    check(w.fetchone()[0] == "listen", "the writer's role runs with iso28000.notify_announce = listen")
+    last = max(int(i) for i in outbox_ids(lk, org, 0))
+
+    # 10. Nobody listens: written, not announced (a plain LISTEN, an old
+    # mailer, does not count as listening under 'listen').
+    plain = login(MAILER)
+    plain.autocommit = True
+    plain.cursor().execute("LISTEN " + CHANNEL)
+    objective(w, org, olga, "Unheard objective", 10)
+    writer.commit()
+    ids = outbox_ids(lk, org, last)
+    got = heard(plain, 1.0)
+    check(len(ids) == 1 and got == [],
+          "under listen with no mailer calling listen() the row is written and not announced (a plain LISTEN hears nothing)",
+          "heard %r, outbox %r" % (got, ids))
+    plain.close()
+
+    # 11. A member cannot make the writers announce: listen() is not his.
+    try:
+        w.execute("SELECT iso28000.listen()")
+        refused = None
+    except psycopg2.Error as e:
+        refused = e.pgcode
+    writer.rollback()
+    check(refused == "42501", "a member not granted listen() is refused (42501)", refused)
+
+    # 12. The mailer listens, then reads what it missed.
+    mailer = login(MAILER)
+    mailer.autocommit = True
+    m = mailer.cursor()
+    m.execute("SELECT iso28000.listen()")
+    check(m.fetchone()[0] is True and listener_locks(lk) == 1, "listen() takes the listener lock for the mailer's session")
+    m.execute("SELECT notification_id::text FROM iso28000.notification WHERE org_id = %s AND delivered_at IS NULL"
+              " AND notification_id > %s ORDER BY notification_id", (org, last))
+    missed = [r[0] for r in m.fetchall()]
+    check(missed == ids, "after listen() the mailer reads the row written while nobody listened", missed)
+    last = int(ids[-1])
+
+    # 13. Committed: heard; rolled back: nothing; a savepoint rolled back: only the kept row.
+    objective(w, org, olga, "Heard objective", 10)
+    check(heard(mailer, 0.5) == [], "nothing is heard while the writing transaction is open")
+    writer.commit()
+    got = heard(mailer, 5)
+    ids = outbox_ids(lk, org, last)
+    check(len(ids) == 1 and got == [(CHANNEL, ids[0])], "a committed row is announced to the mailer that listens",
+          "heard %r, outbox %r" % (got, ids))
+    last = int(ids[-1])
+    objective(w, org, olga, "Rolled-back objective", 10)
+    writer.rollback()
+    got = heard(mailer, 1.0)
+    check(got == [] and outbox_ids(lk, org, last) == [], "a rolled-back row is neither written nor announced", got)
+    objective(w, org, olga, "Kept objective 2", 10)
+    w.execute("SAVEPOINT s")
+    objective(w, org, olga, "Dropped objective 2", 10)
+    w.execute("ROLLBACK TO SAVEPOINT s")
+    writer.commit()
+    got = heard(mailer, 5)
+    lk.execute("SELECT notification_id::text, record_title FROM iso28000.notification WHERE org_id = %s AND notification_id > %s",
+               (org, last))
+    rows = lk.fetchall()
+    check([r[1] for r in rows] == ["Kept objective 2"] and got == [(CHANNEL, rows[0][0])],
+          "a savepoint rolled back takes its row and its announcement away; the kept row is heard",
+          "heard %r, outbox %r" % (got, rows))
+    last = int(rows[-1][0])
+
+    # 14. A failed transaction of the mailer keeps it listening (the lock is not a transaction's).
+    try:
+        m.execute("SELECT 1 / 0")
+    except psycopg2.Error:
+        pass
+    check(listener_locks(lk) == 1, "an error in the mailer's session keeps the listener lock")
+    objective(w, org, olga, "After the error", 10)
+    writer.commit()
+    got = heard(mailer, 5)
+    ids = outbox_ids(lk, org, last)
+    check(len(ids) == 1 and got == [(CHANNEL, ids[0])], "and the next committed row is heard", "heard %r" % got)
+    last = int(ids[-1])
+
+    # 15. PREPARE TRANSACTION of a transaction holding unannounced rows is refused (IS554).
+    objective(w, org, olga, "Prepared objective", 10)
+    try:
+        w.execute("PREPARE TRANSACTION 'iso28000_listen'")
+        refused = None
+    except psycopg2.Error as e:
+        refused = e.pgcode
+    writer.rollback()
+    check(refused == "IS554", "PREPARE TRANSACTION of a transaction that wrote the outbox under listen is refused (IS554)", refused)
+    lk.execute("SELECT count(*) FROM pg_prepared_xacts WHERE gid = 'iso28000_listen'")
+    check(lk.fetchone()[0] == 0 and outbox_ids(lk, org, last) == [] and heard(mailer, 1.0) == [],
+          "nothing is prepared, written or heard")
+
+    # 16. The mailer disconnects: its lock goes with it, and nothing more is announced.
+    mailer.close()
+    for _ in range(50):            # the backend ends after the client closed
+        if listener_locks(lk) == 0:
+            break
+        time.sleep(0.1)
+    check(listener_locks(lk) == 0, "a mailer that disconnects leaves no listener lock")
+    again = login(MAILER)
+    again.autocommit = True
+    a = again.cursor()
+    a.execute("LISTEN " + CHANNEL)
+    objective(w, org, olga, "After the mailer left", 10)
+    writer.commit()
+    got = heard(again, 1.0)
+    check(got == [] and len(outbox_ids(lk, org, last)) == 1,
+          "after it left the row is written and not announced", got)
+    a.execute("SELECT iso28000.listen()")
+    a.execute("SELECT iso28000.unlisten()")
+    check(a.fetchone()[0] is True and listener_locks(lk) == 0, "unlisten() releases the lock at its commit")
+    again.close()
+    writer.close()
+    look.close()
 
 
 if __name__ == "__main__":
