@@ -150,7 +150,8 @@ nl_someone_listens(void)
 	if (nl_listening())
 		return true;			/* this session: its own ShareLock would not refuse it */
 	nl_tag(&tag);
-	return LockAcquireExtended(&tag, RowExclusiveLock, false, true, true, NULL) == LOCKACQUIRE_NOT_AVAIL;
+	/* without waiting; a lock table out of memory also says "announce", which is always safe */
+	return LockAcquireExtended(&tag, RowExclusiveLock, false, true, false, NULL) == LOCKACQUIRE_NOT_AVAIL;
 }
 
 static void

@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# What announcing the outbox costs the real register's writers (issue 13), and
+# what iso28000.notify_announce = listen saves (doc/due-and-notify.md), side
+# by side in one run.
+#
+# 1. pgbench, CLIENTS clients (default 8) spread over 8 organisations,
+#    PGB_SECONDS per run, ROUNDS rounds, variants interleaved (order reversed
+#    every other round), single-row transitions (reported -> contained, simple
+#    protocol) as a `write` member, as bench/scaling.sh runs them:
+#      plain         a plain copy of the register (no trigger, no row-level security);
+#      row           the register, notify_announce = row (the default: every row announced);
+#      listen        notify_announce = listen, no mailer listening (nothing announced);
+#      listen_heard  notify_announce = listen, a mailer listening (iso28000.listen()):
+#                    every row announced, as under row;
+#      off           notify_announce = off.
+#    Per run the tps, and the share of the member's backends' samples waiting
+#    for the NOTIFY commit lock (pg_stat_activity every 0.1 s, bench/lib.sh).
+# 2. Instructions per transition under row, listen (no mailer) and off:
+#    callgrind of a single-user backend (bench/writers.sh's method: (those of
+#    N2 transitions - those of N1) / (N2 - N1), after 20 to warm the caches),
+#    one organisation, one transaction per transition.  Single-user mode has
+#    no listener: under row the NOTIFY is queued and its lock taken as always.
+# Writes bench/results/announce.md.  Runs inside the cluster bench/run
+# starts; alone: make bench BENCH=announce.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+PGB_SECONDS=${PGB_SECONDS:-5}
+CLIENTS=${CLIENTS:-8}
+ROWS=${ROWS:-24000}
+VARIANTS=${VARIANTS:-"plain row listen listen_heard off"}
+N_ROWS=${N_ROWS:-3000}
+N1=${N1:-100}
+N2=${N2:-400}
+DB=iso28000_bench_announce
+MEMBER=iso28000_bench_announce_member
+MAILER=iso28000_bench_announce_mailer
+OUT=bench/results/announce.md
+TMP=$(mktemp -d)
+chmod 755 "$TMP"
+mkdir -p bench/results
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+dropdb --if-exists "$DB" >/dev/null 2>&1
+createdb "$DB"
+PW=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+MAILER_PID=
+cleanup() {
+  [ -n "$MAILER_PID" ] && kill "$MAILER_PID" 2>/dev/null || true
+  dropdb --if-exists "$DB" >/dev/null 2>&1
+  command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" -c "DROP ROLE IF EXISTS $MAILER" >/dev/null 2>&1
+  [ -n "${PRIV:-}" ] && as_owner "$BIN/pg_ctl" -D "$PRIV" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+as_member() { PGUSER=$MEMBER PGPASSWORD=$PW "$@"; }
+
+# Organisations 1..8, ids 1..ROWS spread over them: org 1 + (id - 1) % 8.
+psql -v member="$MEMBER" -v mailer="$MAILER" -v pw="$PW" -v rows="$ROWS" -v DBNAME="$DB" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION iso28000;
+DROP ROLE IF EXISTS :"member";
+DROP ROLE IF EXISTS :"mailer";
+CREATE ROLE :"member" LOGIN PASSWORD :'pw';
+CREATE ROLE :"mailer" LOGIN PASSWORD :'pw';
+ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
+SELECT iso28000.create_organization('AN' || n, 'Announce bench ' || n) FROM generate_series(1, 8) n;
+SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 8) o;
+SELECT iso28000.grant_access(o, :'mailer', 'read') FROM generate_series(1, 8) o;
+GRANT EXECUTE ON FUNCTION iso28000.listen(), iso28000.unlisten() TO :"mailer";
+INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 8) o;
+INSERT INTO iso28000.nonconformity (org_id, title, severity)
+  SELECT 1 + (g - 1) % 8, 'nc ' || g, 'minor' FROM generate_series(1, :rows) g ORDER BY g;
+CREATE TABLE public.nc_plain (LIKE iso28000.nonconformity INCLUDING DEFAULTS INCLUDING INDEXES INCLUDING CONSTRAINTS);
+INSERT INTO public.nc_plain SELECT * FROM iso28000.nonconformity;
+GRANT SELECT, UPDATE ON public.nc_plain TO :"member";
+GRANT USAGE ON SCHEMA public TO :"member";
+CREATE TABLE timing (id serial, variant text, round int, tps numeric);
+CREATE TABLE waits (id serial, variant text, wait text, samples int);
+CREATE FUNCTION bench_reset() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  UPDATE iso28000.nonconformity SET status = 'reported', correction = NULL WHERE status <> 'reported';
+  UPDATE public.nc_plain SET status = 'reported', correction = NULL WHERE status <> 'reported';
+END $$;
+SQL
+psql -c "VACUUM ANALYZE" >/dev/null
+
+move_sql() {   # table
+  cat <<EOF
+\\set k :k + 1
+\\set id 1 + (:client_id + :nc * :k) % $ROWS
+\\set org 1 + (:id - 1) % 8
+UPDATE $1 SET status = 'contained', correction = 'fixed' WHERE org_id = :org AND nonconformity_id = :id;
+EOF
+}
+move_sql public.nc_plain > "$TMP/plain.sql"
+move_sql iso28000.nonconformity > "$TMP/real.sql"
+
+# A mailer: listen(), then reads what it is sent until killed (python3-psycopg2, tools/setup).
+cat > "$TMP/mailer.py" <<'EOF'
+import select, sys, psycopg2
+c = psycopg2.connect(dbname=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
+c.autocommit = True
+c.cursor().execute("SELECT iso28000.listen()")
+print("listening", flush=True)
+while True:
+    select.select([c], [], [], 1.0)
+    c.poll()
+    c.notifies.clear()
+EOF
+start_mailer() {
+  PGUSER=$MAILER PGPASSWORD=$PW python3 "$TMP/mailer.py" "$DB" "$MAILER" "$PW" > "$TMP/mailer.out" 2>&1 &
+  MAILER_PID=$!
+  for _ in $(seq 50); do grep -q listening "$TMP/mailer.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "the mailer did not start: $(cat "$TMP/mailer.out")" >&2; exit 1
+}
+stop_mailer() { kill "$MAILER_PID" 2>/dev/null || true; wait "$MAILER_PID" 2>/dev/null || true; MAILER_PID=; }
+# sample_waits: bench/lib.sh
+. bench/lib.sh
+
+echo "announce: pgbench, $CLIENTS clients over 8 organisations, ${PGB_SECONDS}s per run, $ROUNDS rounds ($VARIANTS)"
+for ((r = 1; r <= ROUNDS; r++)); do
+  order=$VARIANTS
+  ((r % 2)) || order=$(echo $VARIANTS | tr ' ' '\n' | tac | tr '\n' ' ')
+  for v in $order; do
+    mode=${v%_heard}
+    [ "$v" = plain ] && mode=row
+    psql -c "ALTER ROLE $MEMBER SET iso28000.notify_announce = $mode" >/dev/null
+    psql -c "VACUUM iso28000.nonconformity, public.nc_plain" >/dev/null
+    [ "$v" = listen_heard ] && start_mailer
+    script=real.sql
+    [ "$v" = plain ] && script=plain.sql
+    sample_waits &
+    tps=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$CLIENTS" -j "$CLIENTS" -D k=0 -D nc="$CLIENTS" \
+            -f "$TMP/$script" "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+    touch "$TMP/stop_waits"; wait $! || true
+    [ "$v" = listen_heard ] && stop_mailer
+    sort "$TMP/waits" | uniq -c | while read -r n w; do
+      psql -v w="$w" <<< "INSERT INTO waits (variant, wait, samples) VALUES ('$v', :'w', $n)" >/dev/null
+    done
+    psql -c "SELECT bench_reset()" >/dev/null
+    echo "  round $r $v: ${tps:-0} tps"
+    psql -c "INSERT INTO timing (variant, round, tps) VALUES ('$v', $r, ${tps:-0})"
+  done
+done
+psql -c "ALTER ROLE $MEMBER RESET iso28000.notify_announce" >/dev/null
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# 2. Instructions per transition (callgrind), in a private cluster like bench/writers.sh's.
+BIN=$(pg_config --bindir)
+as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+CG_VARIANTS="row listen off"
+declare -A INSN
+if command -v valgrind >/dev/null; then
+  OPTS=()
+  if grep -q extension_destdir "$(pg_config --sharedir)/postgresql.conf.sample" 2>/dev/null && [ -d "$PWD/tmp_install" ]; then
+    OPTS=(-c "extension_destdir=$PWD/tmp_install" -c "dynamic_library_path=$PWD/tmp_install$(pg_config --pkglibdir):\$libdir")
+  fi
+  PRIV=$TMP/data
+  [ "$(id -u)" = 0 ] && chown postgres "$TMP"
+  (
+    unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
+    as_owner "$BIN/initdb" -D "$PRIV" -A trust >/dev/null
+    as_owner "$BIN/pg_ctl" -D "$PRIV" -w -l "$TMP/log" \
+      -o "-c listen_addresses='' -c unix_socket_directories=$TMP -c port=5432 -c synchronous_commit=off ${OPTS[*]:+$(printf "%q " "${OPTS[@]}")}" \
+      start >/dev/null
+    as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d postgres -c "CREATE DATABASE an" >/dev/null
+    as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d an -v rows="$N_ROWS" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION iso28000;
+CREATE ROLE an_member LOGIN;
+SELECT iso28000.create_organization('AN1', 'Announce bench');
+SELECT iso28000.grant_access(1, 'an_member', 'write');
+INSERT INTO iso28000.person (org_id, full_name, db_role) VALUES (1, 'Bench member', 'an_member');
+INSERT INTO iso28000.nonconformity (org_id, title, severity) SELECT 1, 'nc ' || g, 'minor' FROM generate_series(1, :rows) g;
+CREATE FUNCTION public.bench_reset() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  UPDATE iso28000.nonconformity SET status = 'reported', correction = NULL WHERE status <> 'reported';
+END $$;
+VACUUM ANALYZE;
+SQL
+    as_owner "$BIN/pg_ctl" -D "$PRIV" -w stop >/dev/null
+  )
+  cg_run() {   # mode n: total instructions
+    local sql=$TMP/$1.$2.sql out=$TMP/cg.$1.$2 t
+    printf 'SELECT public.bench_reset();\nVACUUM;\n' | as_owner "$BIN/postgres" --single -D "$PRIV" "${OPTS[@]}" an > "$TMP/reset.log" 2>&1
+    {
+      echo "SET iso28000.notify_announce = $1;"
+      echo "SET ROLE an_member;"
+      for ((t = 1; t <= 20 + $2; t++)); do
+        echo "UPDATE iso28000.nonconformity SET status = 'contained', correction = 'fixed' WHERE org_id = 1 AND nonconformity_id = $t;"
+      done
+    } > "$sql"
+    chmod 644 "$sql"
+    as_owner valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN/postgres" --single -D "$PRIV" \
+      -c synchronous_commit=off "${OPTS[@]}" an < "$sql" > "$TMP/$1.$2.log" 2>&1
+    if grep -q "ERROR" "$TMP/$1.$2.log"; then grep -m3 "ERROR" "$TMP/$1.$2.log" >&2; exit 1; fi
+    sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$out" | head -1
+  }
+  echo "announce: callgrind, $N1 and $N2 transitions per mode ($CG_VARIANTS)"
+  for m in $CG_VARIANTS; do
+    a=$(cg_run "$m" "$N1")
+    b=$(cg_run "$m" "$N2")
+    INSN[$m]=$(( (b - a) / (N2 - N1) ))
+    echo "  $m: ${INSN[$m]} instructions per transition"
+  done
+fi
+
+{
+  cat <<EOF
+# Announcing the outbox: row, listen, off
+
+Run by \`make bench BENCH=announce\` (bench/announce.sh), $(date -u +%Y-%m-%d), $(psql -At -c "SELECT split_part(version(), ' on ', 1)"),
+$(nproc) CPU cores. Load average (1, 5, 15 min) at the start: $LOAD_START; at the end of the pgbench runs: $LOAD_END.
+
+## pgbench, $CLIENTS clients over 8 organisations
+
+Single-row transitions (\`UPDATE ... SET status = 'contained', correction = 'fixed' WHERE org_id
+= o AND nonconformity_id = k\`, each client its own rows, spread over 8 organisations) as a \`write\`
+member, ${PGB_SECONDS} s per run, medians of $ROUNDS rounds, variants interleaved. \`listen\`: no mailer;
+\`listen_heard\`: a mailer (psycopg2) called \`iso28000.listen()\` and reads what it is sent.
+*NOTIFY lock* is the share of the member's backends' samples waiting for the lock PostgreSQL takes
+at the commit of a transaction that notified.
+
+| variant | tps | × plain | × row | NOTIFY lock | tps of each round |
+|---|---:|---:|---:|---:|---|
+EOF
+  psql -At <<'SQL'
+WITH m AS (
+  SELECT variant, percentile_disc(0.5) WITHIN GROUP (ORDER BY tps) AS tps,
+         string_agg(round(tps)::text, ', ' ORDER BY round) AS rounds, min(id) AS first
+    FROM timing GROUP BY variant),
+w AS (
+  SELECT variant, 100.0 * sum(samples) FILTER (WHERE wait LIKE '%NOTIFY commit lock%') / sum(samples) AS notify_lock
+    FROM waits GROUP BY variant)
+SELECT format('| %s | %s | %s× | %s× | %s%% | %s |', m.variant, round(m.tps), round(m.tps / p.tps, 2),
+              round(m.tps / nullif(r.tps, 0), 2), round(coalesce(w.notify_lock, 0), 1), m.rounds)
+  FROM m LEFT JOIN w USING (variant),
+       (SELECT tps FROM m WHERE variant = 'plain') p,
+       (SELECT tps FROM m WHERE variant = 'row') r
+ ORDER BY m.first;
+SQL
+  echo
+  if [ ${#INSN[@]} -gt 0 ]; then
+    cat <<EOF
+## Instructions per transition
+
+A single-user backend of a private cluster under valgrind's callgrind, as a \`write\` member,
+runs single-row transitions of \`iso28000.nonconformity\` (one organisation, one transaction each):
+(instructions of $N2 transitions - those of $N1) / $((N2 - N1)), after 20 to warm the caches.
+Single-user mode has no listener and no client: under \`row\` the NOTIFY is queued and its lock
+taken as always, but no listener is signalled.
+
+| mode | instructions per transition | − row |
+|---|---:|---:|
+EOF
+    for m in $CG_VARIANTS; do
+      echo "| \`$m\` | ${INSN[$m]} | $(( INSN[$m] - INSN[row] )) |"
+    done
+  else
+    echo "(valgrind is not installed: no instruction counts; tools/setup installs it)"
+  fi
+} > "$OUT"
+cat "$OUT"
