@@ -302,4 +302,9 @@
 /* internal: ends a dry run of import_registers(), caught there, never seen by a caller */
 #define ERRCODE_ISO28000_TRANSFER_DRY_RUN		MAKE_SQLSTATE('I','S','5','7','9')
 
+/* IS585-IS589: internal audits and nonconformities, their upgrade (sql/clauses/clause09_2_*, clause10_*, sql/upgrades/) */
+
+/* ALTER EXTENSION UPDATE to 0.3.0 refused: a nonconformity is linked by more than one audit finding (IS168 became a unique constraint) */
+#define ERRCODE_ISO28000_UPGRADE_SHARED_NC_LINK	MAKE_SQLSTATE('I','S','5','8','5')
+
 #endif							/* ISO28000_ERRCODES_H */

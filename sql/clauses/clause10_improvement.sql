@@ -774,6 +774,14 @@ CREATE CONSTRAINT TRIGGER nonconformity_audit_finding_linked
 -- incident's, one already closed), which would stand in for the one a
 -- minor_nc or major_nc finding raises, nor another finding's.  A key that
 -- names no nonconformity is left to the foreign key (23503).
+-- Two sessions linking two findings to one nonconformity at once: each
+-- would read only the other's committed rows.  The unique constraint
+-- audit_finding_one_per_nonconformity makes the later one fail whatever
+-- the isolation level; so that it fails as IS168, with its fields, the
+-- check first takes the nonconformity's row FOR NO KEY UPDATE (which the
+-- finding's foreign key check, FOR KEY SHARE, does not wait for): the later
+-- session waits for the earlier one's commit, and under READ COMMITTED its
+-- next statement, the check, sees the committed finding.
 CREATE FUNCTION iso28000.audit_finding_keeps_nonconformity()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -801,6 +809,9 @@ BEGIN
     IF NEW.nonconformity_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.nonconformity_id IS NOT NULL) THEN
         RETURN NEW;
     END IF;
+    PERFORM 1 FROM iso28000.nonconformity n
+      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id
+        FOR NO KEY UPDATE;
     SELECT n.source,
            (SELECT f.finding_id FROM iso28000.audit_finding f
              WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id
@@ -823,8 +834,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
-  'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168).';
+  'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168), checked after taking the nonconformity''s row FOR NO KEY UPDATE, so that two sessions linking one nonconformity at once queue (the unique constraint audit_finding_one_per_nonconformity holds whatever the isolation level).';
 CREATE TRIGGER audit_finding_keeps_nonconformity
     BEFORE INSERT OR UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
     FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
-CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id);
+-- One finding per nonconformity (IS168), whatever two sessions do at once;
+-- its index serves the foreign key's look-ups from nonconformity.  Findings
+-- without one (NULL) do not collide.
+-- Standard's order: it constrains the finding's link to a 10.2 nonconformity, declared above in this file.
+ALTER TABLE iso28000.audit_finding
+  ADD CONSTRAINT audit_finding_one_per_nonconformity UNIQUE (org_id, nonconformity_id);

@@ -1532,3 +1532,93 @@ AS 'MODULE_PATHNAME', 'iso28000_unlisten';
 REVOKE ALL ON FUNCTION iso28000.unlisten() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.unlisten() IS
   'For a mailer: UNLISTEN iso28000_notification, and releases the listener lock of iso28000.listen() when the transaction commits; true when the session held it. Not granted to PUBLIC.';
+
+
+-- One finding per nonconformity (IS168) as a unique constraint,
+-- audit_finding_one_per_nonconformity (replacing the plain index
+-- audit_finding_nonconformity_idx): two sessions linking two findings to one
+-- nonconformity at once could both commit.  The trigger takes the
+-- nonconformity's row FOR NO KEY UPDATE before its check, so that the later
+-- one waits and fails as IS168.  0.1.0 and 0.2.0 let two findings link one
+-- nonconformity; the upgrade does not choose which keeps the link (it says
+-- whose independence judges the nonconformity's rejection, verification and
+-- closure): it refuses (IS585), naming them, and changes nothing.
+DO $$
+DECLARE
+    n bigint;
+    dup text;
+BEGIN
+    SELECT count(*), string_agg(format('nonconformity %s of organisation %s (findings %s)', d.nonconformity_id, d.org_id, d.findings),
+                                '; ' ORDER BY d.org_id, d.nonconformity_id)
+      INTO n, dup
+      FROM (SELECT f.org_id, f.nonconformity_id, string_agg(f.finding_id::text, ', ' ORDER BY f.finding_id) AS findings
+              FROM iso28000.audit_finding f
+             WHERE f.nonconformity_id IS NOT NULL
+             GROUP BY f.org_id, f.nonconformity_id
+            HAVING count(*) > 1) d;
+    IF n > 0 THEN
+        RAISE EXCEPTION 'iso28000 0.3.0 cannot be installed: % linked by more than one audit finding: %',
+                        CASE WHEN n = 1 THEN 'one nonconformity is' ELSE n || ' nonconformities are' END, dup
+              USING ERRCODE = 'IS585',
+                    DETAIL = 'From 0.3.0 one finding links a nonconformity (IS168, constraint audit_finding_one_per_nonconformity): the link says which audit''s independence judges who may reject, verify and close it (ISO 28000 9.2.2, 10.2). The upgrade does not choose which finding keeps it; nothing was changed.',
+                    HINT = 'Leave one finding linked to each, set nonconformity_id to NULL on the others (the installed release allows it: UPDATE iso28000.audit_finding SET nonconformity_id = NULL WHERE org_id = ... AND finding_id = ...), then run ALTER EXTENSION iso28000 UPDATE again.',
+                    SCHEMA = 'iso28000', TABLE = 'audit_finding', COLUMN = 'nonconformity_id';
+    END IF;
+END
+$$;
+DROP INDEX iso28000.audit_finding_nonconformity_idx;
+ALTER TABLE iso28000.audit_finding
+  ADD CONSTRAINT audit_finding_one_per_nonconformity UNIQUE (org_id, nonconformity_id);
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    src text;
+    other bigint;
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.nonconformity_id IS NOT NULL
+       AND (TG_OP = 'DELETE' OR NEW.nonconformity_id IS DISTINCT FROM OLD.nonconformity_id) THEN
+        RAISE EXCEPTION 'finding % of audit % (organisation %) raised nonconformity %: it cannot %',
+                        OLD.finding_id, OLD.audit_id, OLD.org_id, OLD.nonconformity_id,
+                        CASE WHEN TG_OP = 'DELETE' THEN 'be removed'
+                             WHEN NEW.nonconformity_id IS NULL THEN 'drop the link'
+                             ELSE format('be linked to nonconformity %s instead', NEW.nonconformity_id) END
+              USING ERRCODE = 'IS167',
+                    DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
+                    HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.nonconformity_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.nonconformity_id IS NOT NULL) THEN
+        RETURN NEW;
+    END IF;
+    PERFORM 1 FROM iso28000.nonconformity n
+      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id
+        FOR NO KEY UPDATE;
+    SELECT n.source,
+           (SELECT f.finding_id FROM iso28000.audit_finding f
+             WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id
+               AND f.finding_id IS DISTINCT FROM NEW.finding_id
+             ORDER BY f.finding_id LIMIT 1)
+      INTO src, other
+      FROM iso28000.nonconformity n
+     WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id;
+    IF FOUND AND (src IS DISTINCT FROM 'audit_finding' OR other IS NOT NULL) THEN
+        RAISE EXCEPTION 'finding % of audit % (organisation %) cannot be linked to nonconformity %: %',
+                        NEW.finding_id, NEW.audit_id, NEW.org_id, NEW.nonconformity_id,
+                        CASE WHEN other IS NOT NULL THEN format('finding %s links it already', other)
+                             ELSE format('its source is %s, not audit_finding', src) END
+              USING ERRCODE = 'IS168',
+                    DETAIL = 'A finding links the nonconformity it raised (a minor_nc or major_nc finding raises its own), or one with source audit_finding that no other finding links.',
+                    HINT = 'Leave nonconformity_id out: a minor_nc or major_nc finding raises its nonconformity by itself.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
+  'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168), checked after taking the nonconformity''s row FOR NO KEY UPDATE, so that two sessions linking one nonconformity at once queue (the unique constraint audit_finding_one_per_nonconformity holds whatever the isolation level).';

@@ -8,7 +8,7 @@
 -- with its SQLSTATE and fields, nothing written, the chain unchanged.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(64);
+SELECT plan(66);
 
 CREATE ROLE tap_aw_mgr NOLOGIN;     -- manager of the organisation (a person)
 CREATE ROLE tap_aw_ann NOLOGIN;     -- lead auditor, audit
@@ -290,6 +290,19 @@ SELECT throws_ok(format($$UPDATE iso28000.audit_finding SET nonconformity_id = %
                  'IS168', NULL, 'nor may a finding without one be linked to it later (IS168)');
 DELETE FROM iso28000.audit_finding WHERE org_id = :a AND finding_id = :f4;
 RESET SESSION AUTHORIZATION;
+-- One finding per nonconformity holds without the trigger too (two sessions at
+-- once: test/specs/audit_finding_link_race.spec, where the trigger's lock on
+-- the nonconformity's row makes the later one IS168).
+SELECT col_is_unique('iso28000', 'audit_finding', ARRAY['org_id', 'nonconformity_id'],
+                     'a unique constraint keeps one finding per nonconformity');
+ALTER TABLE iso28000.audit_finding DISABLE TRIGGER audit_finding_keeps_nonconformity;
+SET SESSION AUTHORIZATION tap_aw_mgr;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                          VALUES (%s, %s, '8.2', 'conforming', 'Dispatch keys fine', %s)$$, :a, :aud3, :nc1),
+                 '23505', 'duplicate key value violates unique constraint "audit_finding_one_per_nonconformity"',
+                 'with the trigger off, a second finding linking the nonconformity is refused by the constraint');
+RESET SESSION AUTHORIZATION;
+ALTER TABLE iso28000.audit_finding ENABLE TRIGGER audit_finding_keeps_nonconformity;
 SELECT is((SELECT nonconformity_id FROM iso28000.audit_finding WHERE org_id = :a AND finding_id = :f1), :nc1::bigint, 'the finding still links its nonconformity');
 SELECT is((SELECT count(*) FROM iso28000.history WHERE org_id = :a), (SELECT records FROM chain) + 4,
           'the refused statements added nothing to the chain (the other nonconformity, the two removed findings and the one recorded are its four records)');
