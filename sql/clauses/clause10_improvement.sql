@@ -713,6 +713,28 @@ CREATE TRIGGER nonconformity_audit_independent
     FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('iso28000.nonconformity_audit_independent', 'status',
                                                             'rejected', 'verified:verified_by', 'closed');
 
+-- IS166's condition (see below), stated once: the constraint trigger and
+-- import_registers (which lists it per row before the commit) ask it.
+-- PL/pgSQL, not SQL: Citus cannot plan an SQL function's parameterised
+-- query from a trigger on a shard.
+CREATE FUNCTION iso28000._nonconformity_lacks_finding(org bigint, nc bigint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM iso28000.nonconformity n
+                    WHERE n.org_id OPERATOR(pg_catalog.=) org
+                      AND n.nonconformity_id OPERATOR(pg_catalog.=) nc
+                      AND n.source OPERATOR(pg_catalog.=) 'audit_finding'
+                      AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
+                                       WHERE f.org_id OPERATOR(pg_catalog.=) n.org_id
+                                         AND f.nonconformity_id OPERATOR(pg_catalog.=) n.nonconformity_id));
+END
+$$;
+COMMENT ON FUNCTION iso28000._nonconformity_lacks_finding(bigint, bigint) IS
+  'Internal: true when nonconformity nc of organisation org has source audit_finding and no audit finding links it (audit_finding.nonconformity_id), read as the row is now: the condition of IS166, asked by the constraint trigger nonconformity_audit_finding_linked and by import_registers.';
+
 -- Which audit raised a nonconformity is the link its finding keeps
 -- (audit_finding.nonconformity_id): the rules above judge by it.  So a
 -- nonconformity whose source is audit_finding has a finding that links it,
@@ -739,11 +761,7 @@ BEGIN
         RETURN NULL;
     END IF;
     -- the row as it is now: a later statement of the transaction may have changed its source
-    PERFORM 1 FROM iso28000.nonconformity n
-      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id AND n.source = 'audit_finding'
-        AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
-                         WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id);
-    IF FOUND THEN
+    IF iso28000._nonconformity_lacks_finding(NEW.org_id, NEW.nonconformity_id) THEN
         RAISE EXCEPTION 'nonconformity % of organisation % has source audit_finding but no audit finding links it',
                         NEW.nonconformity_id, NEW.org_id
               USING ERRCODE = 'IS166',

@@ -459,16 +459,11 @@ BEGIN
       END LOOP;
     END LOOP;
     -- a nonconformity with source audit_finding that no finding links (IS166,
-    -- checked at commit by nonconformity_audit_finding_linked), listed with its row
+    -- checked at commit by nonconformity_audit_finding_linked, which asks the
+    -- same function), listed with its row
     IF rowmap ? 'nonconformity' AND NOT iso28000._has_owner_privileges() THEN
       FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> 'nonconformity') e
-                   WHERE EXISTS (SELECT FROM iso28000.nonconformity n
-                                  WHERE n.org_id OPERATOR(pg_catalog.=) org
-                                    AND n.nonconformity_id OPERATOR(pg_catalog.=) e.key::bigint
-                                    AND n.source OPERATOR(pg_catalog.=) 'audit_finding'
-                                    AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
-                                                     WHERE f.org_id OPERATOR(pg_catalog.=) n.org_id
-                                                       AND f.nonconformity_id OPERATOR(pg_catalog.=) n.nonconformity_id))
+                   WHERE iso28000._nonconformity_lacks_finding(org, e.key::bigint)
                    ORDER BY (e.value #>> '{}')::integer LOOP
         problems := problems || jsonb_build_object('register', 'nonconformity', 'row', (v #>> '{}')::integer,
                       'column', 'source', 'sqlstate', 'IS166',

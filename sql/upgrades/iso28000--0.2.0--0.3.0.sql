@@ -1622,3 +1622,307 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
   'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168), checked after taking the nonconformity''s row FOR NO KEY UPDATE, so that two sessions linking one nonconformity at once queue (the unique constraint audit_finding_one_per_nonconformity holds whatever the isolation level).';
+
+-- IS166's condition stated once, iso28000._nonconformity_lacks_finding(org, nc):
+-- asked by the constraint trigger nonconformity_audit_finding_linked and by
+-- import_registers, which wrote it twice (same answer).
+-- IS166's condition, stated once: the constraint trigger below and
+-- import_registers (which lists it per row before the commit) ask it.
+-- PL/pgSQL, not SQL: Citus cannot plan an SQL function's parameterised
+-- query from a trigger on a shard.
+CREATE FUNCTION iso28000._nonconformity_lacks_finding(org bigint, nc bigint)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM iso28000.nonconformity n
+                    WHERE n.org_id OPERATOR(pg_catalog.=) org
+                      AND n.nonconformity_id OPERATOR(pg_catalog.=) nc
+                      AND n.source OPERATOR(pg_catalog.=) 'audit_finding'
+                      AND NOT EXISTS (SELECT FROM iso28000.audit_finding f
+                                       WHERE f.org_id OPERATOR(pg_catalog.=) n.org_id
+                                         AND f.nonconformity_id OPERATOR(pg_catalog.=) n.nonconformity_id));
+END
+$$;
+COMMENT ON FUNCTION iso28000._nonconformity_lacks_finding(bigint, bigint) IS
+  'Internal: true when nonconformity nc of organisation org has source audit_finding and no audit finding links it (audit_finding.nonconformity_id), read as the row is now: the condition of IS166, asked by the constraint trigger nonconformity_audit_finding_linked and by import_registers.';
+
+CREATE OR REPLACE FUNCTION iso28000.nonconformity_audit_finding_linked()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.source = 'audit_finding' THEN
+        RETURN NULL;
+    END IF;
+    IF iso28000._has_owner_privileges() THEN
+        RETURN NULL;
+    END IF;
+    -- the row as it is now: a later statement of the transaction may have changed its source
+    IF iso28000._nonconformity_lacks_finding(NEW.org_id, NEW.nonconformity_id) THEN
+        RAISE EXCEPTION 'nonconformity % of organisation % has source audit_finding but no audit finding links it',
+                        NEW.nonconformity_id, NEW.org_id
+              USING ERRCODE = 'IS166',
+                    DETAIL = format('Source reference: %s. A nonconformity is raised by an audit finding when the finding is graded minor_nc or major_nc; the independence of that audit then decides who may reject, verify and close it (ISO 28000 9.2.2, 10.2).', coalesce(NEW.source_ref, 'none')),
+                    HINT = 'Record the finding (grade minor_nc or major_nc) in its audit, which raises the nonconformity, or give this one another source.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'source';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION iso28000.nonconformity_audit_finding_linked() IS
+  'ISO 28000 9.2.2, 10.2: Constraint trigger on nonconformity (AFTER INSERT or UPDATE of source, deferred to the commit): a nonconformity given source audit_finding must be linked by an audit finding (audit_finding.nonconformity_id) when the transaction commits (IS166); roles with the privileges of the extension''s owner are let through.';
+CREATE OR REPLACE FUNCTION iso28000.import_registers(org bigint, data jsonb, dry_run boolean DEFAULT true)
+RETURNS TABLE (register text, row_number integer, row_key text, column_name text, sqlstate text, message text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  regs jsonb;
+  problems jsonb := '[]';
+  keys jsonb := '{}';          -- register -> {_key -> new id}
+  seen jsonb := '{}';          -- register -> {_key -> true}, every row read
+  rowmap jsonb := '{}';        -- register -> {new id -> row number}, for the inclusion checks
+  t record;
+  ref iso28000.transfer_reference_row;
+  rowv jsonb;
+  n integer;
+  k text;
+  v jsonb;
+  cols text[];
+  vals jsonb;
+  rkey text;
+  ok boolean;
+  newid bigint;
+  hits bigint[];
+  allowed text[];
+  e_state text; e_msg text; e_col text; e_table text;
+  p jsonb;
+  wf text;
+  wf_col text;
+  path text[];
+  refmap jsonb;
+BEGIN
+  IF NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot import into organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS564', SCHEMA = 'iso28000', TABLE = 'organization', COLUMN = 'org_id';
+  END IF;
+  regs := CASE WHEN data ? 'registers' THEN data -> 'registers' ELSE data END;
+  IF jsonb_typeof(regs) IS DISTINCT FROM 'object' THEN
+    RAISE EXCEPTION 'import into organisation %: the document is not a JSON object of registers', org
+      USING ERRCODE = 'IS569', SCHEMA = 'iso28000',
+            HINT = 'Give {"registers": {"risk": [{...}, ...], ...}}, the form export_registers() writes.';
+  END IF;
+  FOR k IN SELECT jsonb_object_keys(regs) LOOP
+    IF NOT EXISTS (SELECT FROM iso28000.transfer_register() x WHERE x.register OPERATOR(pg_catalog.=) k) THEN
+      problems := problems || jsonb_build_object('register', k, 'sqlstate', 'IS565',
+                    'message', format('"%s" is not a register that import handles', k));
+    ELSIF jsonb_typeof(regs -> k) IS DISTINCT FROM 'array' THEN
+      problems := problems || jsonb_build_object('register', k, 'sqlstate', 'IS569',
+                    'message', format('the rows of register %s are not a JSON array', k));
+    END IF;
+  END LOOP;
+
+  BEGIN
+    -- a provider comes with its evidence later in the import: its inclusion is
+    -- checked once every register is in (sql/clauses/clause08_4_supply_chain_assurance.sql)
+    SET CONSTRAINTS iso28000.inclusion_guard DEFERRED;
+    FOR t IN SELECT x.* FROM iso28000.transfer_register() x
+              WHERE regs ? x.register AND jsonb_typeof(regs -> x.register) OPERATOR(pg_catalog.=) 'array'
+              ORDER BY x.seq LOOP
+      keys := keys || jsonb_build_object(t.register, '{}'::jsonb);
+      rowmap := rowmap || jsonb_build_object(t.register, '{}'::jsonb);
+      seen := seen || jsonb_build_object(t.register, '{}'::jsonb);
+      SELECT array_agg(a.attname::text) INTO allowed FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid OPERATOR(pg_catalog.=) ('iso28000.' || quote_ident(t.register))::regclass
+         AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+         AND a.attname::text IS DISTINCT FROM t.id_column
+         AND iso28000.transfer_column_ok(t.register, a.attname::text);
+      SELECT coalesce(jsonb_object_agg(x.column_name, to_jsonb(x)), '{}') INTO refmap
+        FROM iso28000.transfer_reference(t.register) x;
+      n := 0;
+      FOR rowv IN SELECT e.value FROM jsonb_array_elements(regs -> t.register) e LOOP
+        n := n + 1;
+        ok := true;
+        IF jsonb_typeof(rowv) IS DISTINCT FROM 'object' THEN
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'sqlstate', 'IS569',
+                        'message', format('row %s of register %s is not a JSON object', n, t.register));
+          CONTINUE;
+        END IF;
+        rkey := coalesce(rowv ->> '_key', n::text);
+        IF seen -> t.register ? rkey THEN
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', '_key',
+                        'sqlstate', 'IS570', 'message', format('row %s of register %s repeats _key "%s"', n, t.register, rkey));
+          ok := false;
+        END IF;
+        seen := jsonb_set(seen, ARRAY[t.register, rkey], 'true');
+        cols := '{}';
+        vals := '{}';
+        FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowv) e WHERE e.key OPERATOR(pg_catalog.<>) '_key' LOOP
+          IF NOT k OPERATOR(pg_catalog.=) ANY (allowed) THEN
+            problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', k,
+                          'sqlstate', 'IS566', 'message',
+                          format('row %s of register %s: column "%s" %s', n, t.register, k,
+                                 CASE WHEN k IS NOT DISTINCT FROM t.id_column OR NOT iso28000.transfer_column_ok(t.register, k)
+                                      THEN 'is set by the database, not by an import' ELSE 'does not exist' END));
+            ok := false;
+            CONTINUE;
+          END IF;
+          IF refmap ? k AND jsonb_typeof(v) OPERATOR(pg_catalog.<>) 'null' THEN
+            ref := jsonb_populate_record(NULL::iso28000.transfer_reference_row, refmap -> k);
+            -- a record of this import (by _key), else of the organisation (by code, e-mail or name)
+            hits := NULL;
+            IF keys -> ref.target ? (v #>> '{}') THEN
+              hits := ARRAY[(keys -> ref.target ->> (v #>> '{}'))::bigint];
+            ELSIF ref.target_key OPERATOR(pg_catalog.=) 'email' THEN
+              EXECUTE 'SELECT array_agg(p.person_id) FROM iso28000.person p
+                        WHERE p.org_id OPERATOR(pg_catalog.=) $1
+                          AND (p.email OPERATOR(pg_catalog.=) $2
+                               OR (p.full_name OPERATOR(pg_catalog.=) $2
+                                   AND NOT EXISTS (SELECT FROM iso28000.person q WHERE q.org_id OPERATOR(pg_catalog.=) $1
+                                                     AND q.email OPERATOR(pg_catalog.=) $2)))'
+                INTO hits USING org, v #>> '{}';
+            ELSIF ref.target_key OPERATOR(pg_catalog.=) 'code' THEN
+              EXECUTE format('SELECT array_agg(t.%I) FROM iso28000.%I t WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.code OPERATOR(pg_catalog.=) $2',
+                             ref.target_id, ref.target)
+                INTO hits USING org, v #>> '{}';
+            END IF;
+            IF coalesce(array_length(hits, 1), 0) OPERATOR(pg_catalog.=) 1 THEN
+              v := to_jsonb(hits[1]);
+            ELSE
+              problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey, 'column', k,
+                            'sqlstate', CASE WHEN hits IS NULL THEN 'IS567' ELSE 'IS568' END,
+                            'message', format('row %s of register %s: %s "%s" %s', n, t.register, k, v #>> '{}',
+                                              CASE WHEN hits IS NULL
+                                                   THEN format('names no %s of the organisation or of this import', ref.target)
+                                                   ELSE format('names %s records of %s', array_length(hits, 1), ref.target) END));
+              ok := false;
+              CONTINUE;
+            END IF;
+          END IF;
+          cols := cols || k;
+          vals := vals || jsonb_build_object(k, v);
+        END LOOP;
+        CONTINUE WHEN NOT ok;
+        BEGIN
+          IF t.register OPERATOR(pg_catalog.=) 'review_input_item' AND vals ? 'review_id' AND vals ? 'input_code' THEN
+            -- a management review fills its checklist when it is created: the row is updated, not added
+            EXECUTE format('UPDATE iso28000.review_input_item t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::iso28000.review_input_item, $2) r)
+                             WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.review_id OPERATOR(pg_catalog.=) (($2) ->> ''review_id'')::bigint
+                               AND t.input_code OPERATOR(pg_catalog.=) (($2) ->> ''input_code'')
+                            RETURNING t.input_item_id',
+                           (SELECT string_agg(quote_ident(c), ', ') FROM unnest(cols || 'org_id'::text) c),
+                           (SELECT string_agg('r.' || quote_ident(c), ', ') FROM unnest(cols || 'org_id'::text) c))
+              INTO newid USING org, vals || jsonb_build_object('org_id', org);
+          ELSE
+            newid := NULL;
+          END IF;
+          IF newid IS NULL THEN
+            -- a record of a workflow in a later state: inserted in an initial state and moved
+            -- along the shortest chain of transitions, each step checked by the engine
+            path := NULL;
+            SELECT pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 1),
+                   coalesce(nullif(pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 2), ''), 'status')
+              INTO wf, wf_col
+              FROM pg_catalog.pg_trigger g
+             WHERE g.tgrelid OPERATOR(pg_catalog.=) ('iso28000.' || quote_ident(t.register))::regclass
+               AND g.tgfoid OPERATOR(pg_catalog.=) 'iso28000.workflow_guard()'::regprocedure;
+            IF FOUND AND vals ? wf_col AND NOT EXISTS (
+                   SELECT FROM iso28000.workflow_state s
+                    WHERE s.workflow OPERATOR(pg_catalog.=) wf AND s.state OPERATOR(pg_catalog.=) (vals ->> wf_col) AND s.is_initial) THEN
+              WITH RECURSIVE walk (state, steps) AS (
+                SELECT s.state, ARRAY[s.state] FROM iso28000.workflow_state s
+                 WHERE s.workflow OPERATOR(pg_catalog.=) wf AND s.is_initial
+                UNION ALL
+                SELECT tr.to_state, w.steps || tr.to_state
+                  FROM walk w JOIN iso28000.workflow_transition tr
+                    ON tr.workflow OPERATOR(pg_catalog.=) wf AND tr.from_state OPERATOR(pg_catalog.=) w.state
+                 WHERE NOT tr.to_state OPERATOR(pg_catalog.=) ANY (w.steps) AND pg_catalog.cardinality(w.steps) OPERATOR(pg_catalog.<) 20)
+              SELECT w.steps INTO path FROM walk w
+               WHERE w.state OPERATOR(pg_catalog.=) (vals ->> wf_col)
+               ORDER BY pg_catalog.cardinality(w.steps) LIMIT 1;
+            END IF;
+            EXECUTE format('INSERT INTO iso28000.%I (org_id%s) SELECT $1%s FROM jsonb_populate_record(NULL::iso28000.%I, $2) r RETURNING %I',
+                           t.register,
+                           (SELECT coalesce(string_agg(', ' || quote_ident(c), ''), '') FROM unnest(cols) c),
+                           (SELECT coalesce(string_agg(', r.' || quote_ident(c), ''), '') FROM unnest(cols) c),
+                           t.register, coalesce(t.id_column, 'org_id'))
+              INTO newid USING org, CASE WHEN path IS NULL THEN vals ELSE vals || jsonb_build_object(wf_col, path[1]) END;
+            FOR i IN 2 .. coalesce(pg_catalog.cardinality(path), 0) LOOP
+              EXECUTE format('UPDATE iso28000.%I t SET %I = $3 WHERE t.org_id OPERATOR(pg_catalog.=) $1 AND t.%I OPERATOR(pg_catalog.=) $2',
+                             t.register, wf_col, t.id_column)
+                USING org, newid, path[i];
+            END LOOP;
+          END IF;
+          keys := jsonb_set(keys, ARRAY[t.register, rkey], to_jsonb(newid));
+          rowmap := jsonb_set(rowmap, ARRAY[t.register, newid::text], to_jsonb(n));
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME, e_table = TABLE_NAME;
+          problems := problems || jsonb_build_object('register', t.register, 'row', n, 'key', rkey,
+                        'column', nullif(e_col, ''), 'sqlstate', e_state,
+                        'message', format('row %s of register %s: %s', n, t.register, e_msg));
+        END;
+      END LOOP;
+    END LOOP;
+    -- every provider and high or critical link imported, checked now that its evidence is in, row by row
+    FOR t IN SELECT x.* FROM iso28000.transfer_register() x
+              WHERE x.register IN ('supply_chain_node', 'supply_chain_dependency', 'process_dependency')
+                AND rowmap ? x.register
+              ORDER BY x.seq LOOP
+      FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> t.register) e LOOP
+        BEGIN
+          PERFORM iso28000.provider_inclusion_recheck(t.register, org, k::bigint);
+        EXCEPTION WHEN OTHERS THEN
+          GET STACKED DIAGNOSTICS e_state = RETURNED_SQLSTATE, e_msg = MESSAGE_TEXT, e_col = COLUMN_NAME;
+          problems := problems || jsonb_build_object('register', t.register, 'row', (v #>> '{}')::integer,
+                        'column', nullif(e_col, ''), 'sqlstate', e_state,
+                        'message', format('row %s of register %s: %s', v #>> '{}', t.register, e_msg));
+        END;
+      END LOOP;
+    END LOOP;
+    -- a nonconformity with source audit_finding that no finding links (IS166,
+    -- checked at commit by nonconformity_audit_finding_linked, which asks the
+    -- same function), listed with its row
+    IF rowmap ? 'nonconformity' AND NOT iso28000._has_owner_privileges() THEN
+      FOR k, v IN SELECT e.key, e.value FROM jsonb_each(rowmap -> 'nonconformity') e
+                   WHERE iso28000._nonconformity_lacks_finding(org, e.key::bigint)
+                   ORDER BY (e.value #>> '{}')::integer LOOP
+        problems := problems || jsonb_build_object('register', 'nonconformity', 'row', (v #>> '{}')::integer,
+                      'column', 'source', 'sqlstate', 'IS166',
+                      'message', format('row %s of register nonconformity: it has source audit_finding but no audit finding links it', v #>> '{}'));
+      END LOOP;
+    END IF;
+    BEGIN
+      SET CONSTRAINTS iso28000.inclusion_guard IMMEDIATE;
+    EXCEPTION WHEN OTHERS THEN
+      NULL;   -- the same checks as above, which listed each refusal with its row
+    END;
+    IF dry_run THEN
+      RAISE EXCEPTION 'dry run' USING ERRCODE = 'IS579';
+    END IF;
+  EXCEPTION WHEN SQLSTATE 'IS579' THEN
+    NULL;   -- the dry run's writes are undone; its problems are kept
+  END;
+
+  IF NOT dry_run AND jsonb_array_length(problems) OPERATOR(pg_catalog.>) 0 THEN
+    p := problems -> 0;
+    RAISE EXCEPTION '%', format('import into organisation %s refused, nothing written: %s%s', org, p ->> 'message',
+                                CASE WHEN jsonb_array_length(problems) OPERATOR(pg_catalog.>) 1
+                                     THEN format(' (and %s more problems)', jsonb_array_length(problems) - 1) ELSE '' END)
+      USING ERRCODE = p ->> 'sqlstate', SCHEMA = 'iso28000', TABLE = coalesce(p ->> 'register', ''),
+            COLUMN = coalesce(p ->> 'column', ''),
+            HINT = 'import_registers(org, data, dry_run => true) lists every problem of every row.';
+  END IF;
+  FOR p IN SELECT e.value FROM jsonb_array_elements(problems) e LOOP
+    register := p ->> 'register';
+    row_number := (p ->> 'row')::integer;
+    row_key := p ->> 'key';
+    column_name := p ->> 'column';
+    sqlstate := p ->> 'sqlstate';
+    message := p ->> 'message';
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
