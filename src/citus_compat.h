@@ -57,6 +57,9 @@ extern bool iso28000_citus_remote_transaction(void);
  */
 extern char *iso28000_org_relation_name(Oid relid, int64 org_id);
 
+/* Installs the emit_log_hook that carries an error's fields from a worker to the coordinator's client (src/citus_errfields.c). */
+extern void citus_errfields_install(void);
+
 /*
  * A row of a relation (tuple, descriptor) as a composite Datum of the given
  * row type: a shard's row as a row of its table (workflow guards).

@@ -4,7 +4,10 @@
 -- history's append-only guard named the shard: risk_appetite_102345), and of
 -- the error's fields the SQLSTATE, message, detail, hint and context arrive,
 -- the schema, table and column do not (Citus's ReportResultError() passes on
--- no others).  As members (LOGIN, not superusers) through the coordinator.
+-- no others): the worker names them in a last context line "iso28000 fields:
+-- ..." (src/citus_errfields.c), which 17_refusal_fields_client.sh shows put
+-- back as fields when the library is loaded in the client's backend.  As
+-- members (LOGIN, not superusers) through the coordinator.
 SET client_min_messages = warning;
 SET search_path = public, iso28000;
 SELECT plan(8);
@@ -31,7 +34,8 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, ms = MESSAGE_TEXT, de = PG_EXCEPTION_DETAIL,
                           hi = PG_EXCEPTION_HINT, sc = SCHEMA_NAME, tb = TABLE_NAME, co = COLUMN_NAME,
                           cx = PG_EXCEPTION_CONTEXT;
-  RETURN ARRAY[st, ms, de, hi, sc, tb, co, (cx ~ 'while executing command on ')::text];
+  RETURN ARRAY[st, ms, de, hi, sc, tb, co, (cx ~ 'while executing command on ')::text,
+               coalesce(substring(cx from 'iso28000 fields: [^\n]*'), 'no fields line')];
 END
 $$;
 SET client_min_messages = warning;
@@ -44,8 +48,8 @@ SELECT is(pg_temp.all_fields(format($$INSERT INTO iso28000.risk_appetite (org_id
                 format('role "citus_rf_wri" cannot insert iso28000.risk_appetite of organisation %s: the risk criteria need level manage', :a),
                 'The risk matrix and the risk appetite decide which risks are acceptable (ISO 28000 6.1.2); top management sets them.',
                 'A manager of the organisation makes the change.',
-                '', '', '', 'true'],
-          'risk_criteria_guard''s refusal names the table, not the shard (was risk_appetite_NNNNNN); SQLSTATE, message, detail, hint and context arrive, schema, table and column do not');
+                '', '', '', 'true', 'iso28000 fields: schema=iso28000, table=risk_appetite'],
+          'risk_criteria_guard''s refusal names the table, not the shard (was risk_appetite_NNNNNN); SQLSTATE, message, detail, hint and context arrive, schema, table and column do not, but the worker names them in a context line (the table, not the shard)');
 SELECT throws_ok(format($$INSERT INTO iso28000.risk_band_cell (org_id, rating, band) VALUES (%s, 'L1C1', 'low')$$, :a),
                  'IS001', format('role "citus_rf_wri" cannot insert iso28000.risk_band_cell of organisation %s: the risk criteria need level manage', :a),
                  'so does its refusal on risk_band_cell');
