@@ -20,7 +20,7 @@
 #    N2 transitions - those of N1) / (N2 - N1), after 20 to warm the caches),
 #    one organisation, one transaction per transition.  Single-user mode has
 #    no listener: under row the NOTIFY is queued and its lock taken as always.
-# Writes bench/results/announce.md.  Runs inside the cluster bench/run
+# KEEP=dir keeps the callgrind outputs.  Writes bench/results/announce.md.  Runs inside the cluster bench/run
 # starts; alone: make bench BENCH=announce.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,6 +50,7 @@ cleanup() {
   dropdb --if-exists "$DB" >/dev/null 2>&1
   command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" -c "DROP ROLE IF EXISTS $MAILER" >/dev/null 2>&1
   [ -n "${PRIV:-}" ] && as_owner "$BIN/pg_ctl" -D "$PRIV" -m immediate stop >/dev/null 2>&1 || true
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$TMP"/cg.* "$KEEP"/ 2>/dev/null || true; fi   # the callgrind outputs, to read further
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -98,7 +99,9 @@ EOF
 move_sql public.nc_plain > "$TMP/plain.sql"
 move_sql iso28000.nonconformity > "$TMP/real.sql"
 
-# A mailer: listen(), then reads what it is sent until killed (python3-psycopg2, tools/setup).
+# A mailer: listen(), then reads what it is sent until killed (Debian's python3-psycopg2, tools/setup).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 cat > "$TMP/mailer.py" <<'EOF'
 import select, sys, psycopg2
 c = psycopg2.connect(dbname=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
@@ -111,7 +114,7 @@ while True:
     c.notifies.clear()
 EOF
 start_mailer() {
-  PGUSER=$MAILER PGPASSWORD=$PW python3 "$TMP/mailer.py" "$DB" "$MAILER" "$PW" > "$TMP/mailer.out" 2>&1 &
+  PGUSER=$MAILER PGPASSWORD=$PW "$PY" "$TMP/mailer.py" "$DB" "$MAILER" "$PW" > "$TMP/mailer.out" 2>&1 &
   MAILER_PID=$!
   for _ in $(seq 50); do grep -q listening "$TMP/mailer.out" 2>/dev/null && return 0; sleep 0.1; done
   echo "the mailer did not start: $(cat "$TMP/mailer.out")" >&2; exit 1
