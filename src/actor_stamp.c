@@ -31,15 +31,47 @@
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "actor.h"
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
+
+/* One argument of the trigger, read: its column and its state (NULL, a state, or "*"). */
+typedef struct StampArg
+{
+	char	   *col;
+	char	   *state;
+	AttrNumber	att;
+} StampArg;
+
+/*
+ * The trigger's arguments as read, kept per backend by trigger: finding the
+ * columns by name at every row cost more than the stamps' checks.  Nothing
+ * is invalidated from outside: every call checks that the arguments are
+ * still these and every column still at its position under its name (see
+ * stamp_still_valid); otherwise they are read again.
+ */
+typedef struct StampCache
+{
+	Oid			tgoid;			/* hash key */
+	bool		ready;
+	int			nargs;
+	char	  **args;			/* the arguments they were read from */
+	StampArg   *parsed;
+	AttrNumber	status_att;		/* 0: no status column */
+	AttrNumber	org_att;
+	MemoryContext cxt;			/* holds all of the above */
+} StampCache;
+
+static HTAB *stamp_entries = NULL;
 
 /* Column number of a column of the row, 0 when there is none. */
 static AttrNumber
@@ -57,12 +89,16 @@ stamp_attnum(TupleDesc desc, const char *name)
 	return InvalidAttrNumber;
 }
 
-/* A bigint column's value (org_id, a person column); false when NULL. */
+/*
+ * A bigint column's value (org_id, a person column); false when NULL.  The
+ * row is read from the trigger's slot: the BEFORE ROW triggers of a statement
+ * share its deformed values.
+ */
 static bool
-stamp_person_value(HeapTuple tup, TupleDesc desc, AttrNumber att, int64 *v)
+stamp_person_value(TupleTableSlot *slot, TupleDesc desc, AttrNumber att, int64 *v)
 {
 	bool		isnull;
-	Datum		d = heap_getattr(tup, att, desc, &isnull);
+	Datum		d = slot_getattr(slot, att, &isnull);
 
 	if (isnull)
 		return false;
@@ -75,7 +111,7 @@ stamp_person_value(HeapTuple tup, TupleDesc desc, AttrNumber att, int64 *v)
 
 /* The status column's value as text (NULL when absent or NULL). */
 static char *
-stamp_status(HeapTuple tup, TupleDesc desc, AttrNumber att)
+stamp_status(TupleTableSlot *slot, TupleDesc desc, AttrNumber att)
 {
 	bool		isnull;
 	Datum		d;
@@ -83,9 +119,9 @@ stamp_status(HeapTuple tup, TupleDesc desc, AttrNumber att)
 	bool		varlena;
 	Oid			typid;
 
-	if (tup == NULL || att == InvalidAttrNumber)
+	if (slot == NULL || att == InvalidAttrNumber)
 		return NULL;
-	d = heap_getattr(tup, att, desc, &isnull);
+	d = slot_getattr(slot, att, &isnull);
 	if (isnull)
 		return NULL;
 	typid = TupleDescAttr(desc, att - 1)->atttypid;
@@ -111,6 +147,125 @@ stamp_acting(bool org_null, int64 org, int64 *me)
 	return !org_null && iso28000_acting_person(org, me);
 }
 
+/* Whether column att of the row is still the live column name. */
+static inline bool
+stamp_att_is(TupleDesc desc, AttrNumber att, const char *name)
+{
+	Form_pg_attribute a;
+
+	if (att <= 0 || att > desc->natts)
+		return false;
+	a = TupleDescAttr(desc, att - 1);
+	return !a->attisdropped && strcmp(NameStr(a->attname), name) == 0;
+}
+
+/* Whether the kept reading still holds for the trigger and the row as they are. */
+static bool
+stamp_still_valid(StampCache *c, Trigger *tg, TupleDesc desc)
+{
+	int			i;
+
+	if (!c->ready || c->nargs != tg->tgnargs ||
+		!stamp_att_is(desc, c->org_att, "org_id") ||
+		(c->status_att != InvalidAttrNumber ? !stamp_att_is(desc, c->status_att, "status")
+		 : stamp_attnum(desc, "status") != InvalidAttrNumber))
+		return false;
+	for (i = 0; i < c->nargs; i++)
+		if (strcmp(c->args[i], tg->tgargs[i]) != 0 || !stamp_att_is(desc, c->parsed[i].att, c->parsed[i].col))
+			return false;
+	return true;
+}
+
+/*
+ * Reads the trigger's arguments into c, in a new context that replaces the
+ * old one only once all is read (an error leaves the entry as it was).
+ */
+static void
+stamp_read(StampCache *c, Relation rel, Trigger *tg)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	MemoryContext cxt,
+				old;
+	StampArg   *parsed;
+	char	  **args;
+	AttrNumber	org_att,
+				status_att;
+	int			i;
+
+	org_att = stamp_attnum(desc, "org_id");
+	if (org_att == InvalidAttrNumber)
+		elog(ERROR, "iso28000.stamp_acting_person(): %s has no org_id", RelationGetRelationName(rel));
+	status_att = stamp_attnum(desc, "status");
+	for (i = 0; i < tg->tgnargs; i++)
+	{
+		const char *colon = strchr(tg->tgargs[i], ':');
+		char	   *col = colon ? pnstrdup(tg->tgargs[i], colon - tg->tgargs[i]) : pstrdup(tg->tgargs[i]);
+
+		if (stamp_attnum(desc, col) == InvalidAttrNumber)
+			elog(ERROR, "iso28000.stamp_acting_person(): %s has no column %s", RelationGetRelationName(rel), col);
+		pfree(col);
+	}
+
+	/* nothing below fails but for memory */
+	cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 person stamps", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	args = palloc(Max(tg->tgnargs, 1) * sizeof(char *));
+	parsed = palloc0(Max(tg->tgnargs, 1) * sizeof(StampArg));
+	for (i = 0; i < tg->tgnargs; i++)
+	{
+		const char *arg = tg->tgargs[i];
+		const char *colon = strchr(arg, ':');
+
+		args[i] = pstrdup(arg);
+		parsed[i].col = colon ? pnstrdup(arg, colon - arg) : pstrdup(arg);
+		if (colon != NULL)
+		{
+			const char *end = strchr(colon + 1, ':');
+
+			parsed[i].state = end ? pnstrdup(colon + 1, end - colon - 1) : pstrdup(colon + 1);
+			if (parsed[i].state[0] == '\0')
+				parsed[i].state = NULL;
+		}
+		parsed[i].att = stamp_attnum(desc, parsed[i].col);
+	}
+	MemoryContextSwitchTo(old);
+
+	if (c->ready)
+		MemoryContextDelete(c->cxt);
+	c->cxt = cxt;
+	c->nargs = tg->tgnargs;
+	c->args = args;
+	c->parsed = parsed;
+	c->org_att = org_att;
+	c->status_att = status_att;
+	c->ready = true;
+}
+
+/* The trigger's arguments as read, from the backend's cache, read again when they no longer hold. */
+static StampCache *
+stamp_cache(Relation rel, Trigger *tg)
+{
+	StampCache *c;
+	bool		found;
+
+	if (stamp_entries == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(StampCache);
+		ctl.hcxt = CacheMemoryContext;
+		stamp_entries = hash_create("iso28000 person stamps", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	c = hash_search(stamp_entries, &tg->tgoid, HASH_ENTER, &found);
+	if (!found)
+		c->ready = false;
+	if (!stamp_still_valid(c, tg, RelationGetDescr(rel)))
+		stamp_read(c, rel, tg);
+	return c;
+}
+
 PG_FUNCTION_INFO_V1(iso28000_stamp_acting_person);
 /* BEFORE INSERT OR UPDATE row trigger: person stamps from the acting person (IS120, IS121). */
 Datum
@@ -119,8 +274,9 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
 	TupleDesc	desc;
-	HeapTuple	newtup,
-				oldtup;
+	HeapTuple	newtup;
+	TupleTableSlot *newslot,
+			   *oldslot;
 	bool		is_update;
 	AttrNumber	status_att,
 				org_att;
@@ -134,6 +290,7 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 	int		   *fill_cols;
 	Datum	   *fill_values;
 	bool	   *fill_nulls;
+	StampCache *cache;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "iso28000.stamp_acting_person() must be called as a trigger");
@@ -145,18 +302,18 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(rel);
 	is_update = TRIGGER_FIRED_BY_UPDATE(td->tg_event);
 	newtup = is_update ? td->tg_newtuple : td->tg_trigtuple;
-	oldtup = is_update ? td->tg_trigtuple : NULL;
+	newslot = is_update ? td->tg_newslot : td->tg_trigslot;
+	oldslot = is_update ? td->tg_trigslot : NULL;
 	nargs = td->tg_trigger->tgnargs;
 	if (nargs == 0)
 		return PointerGetDatum(newtup);
 
-	status_att = stamp_attnum(desc, "status");
-	org_att = stamp_attnum(desc, "org_id");
-	if (org_att == InvalidAttrNumber)
-		elog(ERROR, "iso28000.stamp_acting_person(): %s has no org_id", RelationGetRelationName(rel));
-	org_null = !stamp_person_value(newtup, desc, org_att, &org);
-	new_status = stamp_status(newtup, desc, status_att);
-	old_status = stamp_status(oldtup, desc, status_att);
+	cache = stamp_cache(rel, td->tg_trigger);
+	status_att = cache->status_att;
+	org_att = cache->org_att;
+	org_null = !stamp_person_value(newslot, desc, org_att, &org);
+	new_status = stamp_status(newslot, desc, status_att);
+	old_status = stamp_status(oldslot, desc, status_att);
 
 	fill_cols = palloc(nargs * sizeof(int));
 	fill_values = palloc(nargs * sizeof(Datum));
@@ -164,11 +321,9 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 
 	for (i = 0; i < nargs; i++)
 	{
-		const char *arg = td->tg_trigger->tgargs[i];
-		const char *colon = strchr(arg, ':');
-		char	   *col = colon ? pnstrdup(arg, colon - arg) : pstrdup(arg);
-		char	   *state = NULL;
-		AttrNumber	att;
+		const char *col = cache->parsed[i].col;
+		const char *state = cache->parsed[i].state;
+		AttrNumber	att = cache->parsed[i].att;
 		bool		has_new,
 					has_old = false,
 					entering,
@@ -179,21 +334,9 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 					me = 0;
 		int			k;
 
-		if (colon != NULL)
-		{
-			const char *end = strchr(colon + 1, ':');
-
-			state = end ? pnstrdup(colon + 1, end - colon - 1) : pstrdup(colon + 1);
-			if (state[0] == '\0')
-				state = NULL;
-		}
-		att = stamp_attnum(desc, col);
-		if (att == InvalidAttrNumber)
-			elog(ERROR, "iso28000.stamp_acting_person(): %s has no column %s", RelationGetRelationName(rel), col);
-
-		has_new = stamp_person_value(newtup, desc, att, &newv);
+		has_new = stamp_person_value(newslot, desc, att, &newv);
 		if (is_update)
-			has_old = stamp_person_value(oldtup, desc, att, &oldv);
+			has_old = stamp_person_value(oldslot, desc, att, &oldv);
 		/* the new value IS DISTINCT FROM the old one */
 		changed = has_new != has_old || (has_new && newv != oldv);
 		entering = state != NULL && stamp_same_text(new_status, state) &&

@@ -559,6 +559,22 @@ membership_orgs(Oid role, const char *level, size_t len, int64 **orgs)
 	return n;
 }
 
+/*
+ * The rank of a level name (len bytes), from the cache, and the relation
+ * that holds the levels (a plan that relies on the ranks depends on it);
+ * false when there is no such level.  Invalidations are not processed here:
+ * the planner, its caller, has done so at the start of the statement.
+ */
+bool
+membership_level_rank(const char *level, size_t len, int16 *rank, Oid *levels_relid)
+{
+	if (!mb_valid ||
+		(mb_transient_lxid != InvalidLocalTransactionId && mb_transient_lxid != mb_local_xid()))
+		mb_build();
+	*levels_relid = mb_level_relid;
+	return mb_rank(level, len, rank);
+}
+
 /* Whether role has at least the named level in the organisation (for the engines). */
 bool
 membership_has_level(Oid role, int64 org, const char *level)

@@ -34,6 +34,12 @@ extern bool membership_has_level(Oid role, int64 org, const char *level);
 extern int	membership_orgs(Oid role, const char *level, size_t len, int64 **orgs);
 
 /*
+ * The rank of the level (name of len bytes), and the relation holding the
+ * levels in *levels_relid; false when there is no such level.
+ */
+extern bool membership_level_rank(const char *level, size_t len, int16 *rank, Oid *levels_relid);
+
+/*
  * Registers the relcache and syscache callbacks that invalidate this cache
  * and the acting person's (actor.c): one relcache callback slot for both.
  */

@@ -59,6 +59,7 @@
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
+#include "parser/parsetree.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -128,8 +129,7 @@ mp_fixed_const(PlannerInfo *root, Node *org, int64 *value)
 				   *r;
 		Const	   *c;
 
-		if (!IsA(op, OpExpr) || list_length(op->args) != 2 ||
-			get_op_opfamily_strategy(op->opno, INTEGER_BTREE_FAM_OID) != BTEqualStrategyNumber)
+		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
 			continue;
 		l = linitial(op->args);
 		r = lsecond(op->args);
@@ -140,7 +140,9 @@ mp_fixed_const(PlannerInfo *root, Node *org, int64 *value)
 			l = r;
 			r = t;
 		}
-		if (!IsA(r, Const) || ((Const *) r)->constisnull || !equal(l, var))
+		/* the clause's shape first, the operator's family (a catalog look-up) last */
+		if (!IsA(r, Const) || ((Const *) r)->constisnull || !equal(l, var) ||
+			get_op_opfamily_strategy(op->opno, INTEGER_BTREE_FAM_OID) != BTEqualStrategyNumber)
 			continue;
 		c = (Const *) r;
 		switch (c->consttype)
@@ -198,15 +200,19 @@ mp_selectivity(SupportRequestSelectivity *req, Selectivity *out)
 	if (exprType(org) != INT8OID)
 		return false;
 
+	if (mp_fixed_const(req->root, org, &fixed))
+	{
+		char		name[NAMEDATALEN];
+
+		/* one binary search in the cache: no array of organisations */
+		text_to_cstring_buffer(level, name, sizeof(name));
+		*out = membership_has_level(GetUserId(), fixed, name) ? 1.0 : 0.0;
+		return true;
+	}
 	k = membership_orgs(GetUserId(), VARDATA_ANY(level), VARSIZE_ANY_EXHDR(level), &orgs);
 	if (k <= 0)
 	{
 		*out = 0.0;				/* no organisation, or no such level: no row */
-		return true;
-	}
-	if (mp_fixed_const(req->root, org, &fixed))
-	{
-		*out = mp_member(orgs, k, fixed) ? 1.0 : 0.0;
 		return true;
 	}
 
@@ -273,9 +279,7 @@ mp_column_fixed(PlannerInfo *root, IndexOptInfo *index, int indexcol, Oid opfami
 		if (!IsA(ri->clause, OpExpr) || ri->pseudoconstant)
 			continue;
 		op = (OpExpr *) ri->clause;
-		if (list_length(op->args) != 2 ||
-			get_op_opfamily_strategy(op->opno, opfamily) != BTEqualStrategyNumber ||
-			!restriction_is_securely_promotable(ri, index->rel))
+		if (list_length(op->args) != 2)
 			continue;
 		if (match_index_to_operand(linitial(op->args), indexcol, index))
 			other = lsecond(op->args);
@@ -283,7 +287,10 @@ mp_column_fixed(PlannerInfo *root, IndexOptInfo *index, int indexcol, Oid opfami
 			other = linitial(op->args);
 		else
 			continue;
-		if (!contain_var_clause(other) && !contain_volatile_functions(other))
+		/* the operand first, the catalog look-ups last */
+		if (!contain_var_clause(other) && !contain_volatile_functions(other) &&
+			get_op_opfamily_strategy(op->opno, opfamily) == BTEqualStrategyNumber &&
+			restriction_is_securely_promotable(ri, index->rel))
 			return true;
 	}
 	return false;
@@ -311,10 +318,11 @@ mp_index_condition(SupportRequestIndexCondition *req)
 	org = linitial(f->args);
 	if (exprType(org) != INT8OID || req->index->relam != BTREE_AM_OID || !req->index->amsearcharray)
 		return NIL;
+	/* a statement that fixes the column needs no catalog look-up here */
+	if (mp_column_fixed(req->root, req->index, req->indexcol, req->opfamily))
+		return NIL;
 	eqop = get_opfamily_member(req->opfamily, INT8OID, INT8OID, BTEqualStrategyNumber);
 	if (!OidIsValid(eqop))
-		return NIL;
-	if (mp_column_fixed(req->root, req->index, req->indexcol, req->opfamily))
 		return NIL;
 
 	/* policy_orgs(text) of the policy function's own schema, by catalog: no path */
@@ -339,6 +347,112 @@ mp_index_condition(SupportRequestIndexCondition *req)
 	return list_make1(saop);
 }
 
+/*
+ * Whether qual, taken as a conjunction (an implicit-AND list, an AND, or a
+ * single clause), has a conjunct policy_has_level(var, level) of the function
+ * funcid, with the same var and a level of a rank above want.  Only top-level
+ * conjuncts count: one under an OR or a NOT is not implied by its qual.
+ */
+static bool
+mp_conjuncts_imply(Node *qual, Oid funcid, Var *var, text *own, int16 want, Oid *levels_relid)
+{
+	ListCell   *lc;
+
+	if (qual == NULL)
+		return false;
+	if (IsA(qual, List))
+	{
+		foreach(lc, (List *) qual)
+			if (mp_conjuncts_imply(lfirst(lc), funcid, var, own, want, levels_relid))
+				return true;
+		return false;
+	}
+	if (is_andclause(qual))
+		return mp_conjuncts_imply((Node *) ((BoolExpr *) qual)->args, funcid, var, own, want, levels_relid);
+	if (IsA(qual, FuncExpr) && ((FuncExpr *) qual)->funcid == funcid)
+	{
+		FuncExpr   *f = (FuncExpr *) qual;
+		text	   *level = mp_level(f->args);
+		int16		rank;
+
+		/* the same level (the call itself) implies nothing more */
+		if (level == NULL ||
+			(VARSIZE_ANY_EXHDR(level) == VARSIZE_ANY_EXHDR(own) &&
+			 memcmp(VARDATA_ANY(level), VARDATA_ANY(own), VARSIZE_ANY_EXHDR(own)) == 0))
+			return false;
+		return equal(linitial(f->args), var) &&
+			membership_level_rank(VARDATA_ANY(level), VARSIZE_ANY_EXHDR(level), &rank, levels_relid) &&
+			rank > want;
+	}
+	return false;
+}
+
+/*
+ * SupportRequestSimplify: policy_has_level(org_id, level) on the target of an
+ * UPDATE that is implied by the UPDATE's own row-level security, so true.
+ *
+ * An UPDATE by a member carries the UPDATE policy and the SELECT policy of
+ * the register twice each (PostgreSQL: the old row must pass both USING
+ * clauses, the new row the UPDATE policy's WITH CHECK and the SELECT policy's
+ * USING): policy_has_level(org_id, 'write') and policy_has_level(org_id,
+ * 'read'), two security quals and two checks, which the planner estimates,
+ * costs, matches to indexes and the executor sets up and evaluates, each.
+ * Levels are ordered (a higher rank includes every lower one), so where the
+ * old rows must pass policy_has_level(org_id, L) (a conjunct of a security
+ * qual of the target) and the new rows too (a conjunct of an RLS update
+ * check), every row the statement sees or writes passes the same call with a
+ * lower level: that call is true, and PostgreSQL drops the security qual and
+ * the check it stood alone in.  Anything else stays: another command, an
+ * INSERT ... ON CONFLICT, another relation or query level, a level not below,
+ * a higher-level call under an OR (two permissive policies), one of only the
+ * old or only the new row.  The plan then depends on the ranks
+ * (iso28000.access_level), so a cached plan is made again when they change.
+ */
+static Node *
+mp_simplify(SupportRequestSimplify *req)
+{
+	PlannerInfo *root = req->root;
+	FuncExpr   *f = req->fcall;
+	Query	   *parse;
+	text	   *level;
+	Var		   *var;
+	RangeTblEntry *rte;
+	ListCell   *lc;
+	int16		want;
+	Oid			levels_relid = InvalidOid;
+	bool		checked = false;
+
+	if (root == NULL || root->parse == NULL || root->glob == NULL)
+		return NULL;
+	parse = root->parse;
+	if (parse->commandType != CMD_UPDATE || parse->onConflict != NULL || parse->resultRelation <= 0 ||
+		(level = mp_level(f->args)) == NULL)
+		return NULL;
+	var = (Var *) linitial(f->args);
+	if (!IsA(var, Var) || var->varlevelsup != 0 || var->varno != parse->resultRelation ||
+		!membership_level_rank(VARDATA_ANY(level), VARSIZE_ANY_EXHDR(level), &want, &levels_relid))
+		return NULL;
+	rte = rt_fetch(parse->resultRelation, parse->rtable);
+	if (rte->rtekind != RTE_RELATION ||
+		!mp_conjuncts_imply((Node *) rte->securityQuals, f->funcid, var, level, want, &levels_relid))
+		return NULL;
+	foreach(lc, parse->withCheckOptions)
+	{
+		WithCheckOption *wco = lfirst_node(WithCheckOption, lc);
+
+		if (wco->kind == WCO_RLS_UPDATE_CHECK &&
+			mp_conjuncts_imply(wco->qual, f->funcid, var, level, want, &levels_relid))
+		{
+			checked = true;
+			break;
+		}
+	}
+	if (!checked || !OidIsValid(levels_relid))
+		return NULL;
+	root->glob->relationOids = lappend_oid(root->glob->relationOids, levels_relid);
+	return makeBoolConst(true, false);
+}
+
 PG_FUNCTION_INFO_V1(iso28000_policy_support);
 /* policy_support(internal): planner support of policy_has_level() (index condition, selectivity). */
 Datum
@@ -356,6 +470,13 @@ iso28000_policy_support(PG_FUNCTION_ARGS)
 			req->selectivity = s;
 			PG_RETURN_POINTER(req);
 		}
+	}
+	else if (IsA(rawreq, SupportRequestSimplify))
+	{
+		Node	   *simplified = mp_simplify((SupportRequestSimplify *) rawreq);
+
+		if (simplified != NULL)
+			PG_RETURN_POINTER(simplified);
 	}
 	else if (IsA(rawreq, SupportRequestIndexCondition))
 	{

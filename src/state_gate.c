@@ -42,6 +42,7 @@
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "parser/parse_func.h"
@@ -50,7 +51,9 @@
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
 #include "utils/varlena.h"
@@ -65,15 +68,35 @@ typedef struct GateState
 	AttrNumber *cols;			/* columns whose change, staying, also opens */
 } GateState;
 
+/*
+ * A gate's arguments as read, kept per backend by trigger: reading them
+ * (column names to positions, the states split) cost more than the gate's
+ * test itself when it was done at every statement, which is every row of a
+ * single-row UPDATE.  Nothing is invalidated from outside: every call checks
+ * that the trigger's arguments are still these and that each column is still
+ * at its position under its name (a renamed or dropped column, a replaced
+ * trigger read again), which is a few string comparisons.
+ */
 typedef struct GateCache
 {
-	Oid			tgoid;			/* the trigger this was read for */
+	Oid			tgoid;			/* hash key: the trigger this was read for */
+	bool		ready;			/* the fields below are set */
+	int			nargs;
+	char	  **args;			/* the trigger's arguments they were read from */
 	AttrNumber	status_att;
 	int			nstates;
 	GateState  *states;
-	bool		resolved;		/* finfo is set up */
-	FmgrInfo	finfo;			/* the trigger function, looked up when first needed */
+	MemoryContext cxt;			/* holds all of the above */
 } GateCache;
+
+/* The trigger function a gate calls, looked up once per statement when first needed (fn_extra). */
+typedef struct GateCall
+{
+	Oid			tgoid;
+	FmgrInfo	finfo;
+} GateCall;
+
+static HTAB *gate_entries = NULL;
 
 static void
 gate_misdeclared(Relation rel, Trigger *tg, const char *what)
@@ -97,66 +120,176 @@ gate_attnum(Relation rel, Trigger *tg, const char *name)
 	return att;
 }
 
-/* Reads the trigger's arguments once per statement (the cache lives in fn_mcxt). */
-static GateCache *
-gate_cache(FunctionCallInfo fcinfo, TriggerData *td)
+/* Whether column att of the relation is still the live column name. */
+static inline bool
+gate_att_is(TupleDesc desc, AttrNumber att, const char *name)
 {
-	GateCache  *c = (GateCache *) fcinfo->flinfo->fn_extra;
-	Trigger    *tg = td->tg_trigger;
-	Relation	rel = td->tg_relation;
-	MemoryContext old;
-	Oid			typid;
-	int			i;
+	Form_pg_attribute a;
 
-	if (c != NULL && c->tgoid == tg->tgoid)
-		return c;
-	if (tg->tgnargs < 3)
-		gate_misdeclared(rel, tg, "it needs a function, a status column and at least one state");
-	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-	c = palloc0(sizeof(GateCache));
-	c->tgoid = tg->tgoid;
-	c->status_att = gate_attnum(rel, tg, tg->tgargs[1]);
-	typid = TupleDescAttr(RelationGetDescr(rel), c->status_att - 1)->atttypid;
+	if (att <= 0 || att > desc->natts)
+		return false;
+	a = TupleDescAttr(desc, att - 1);
+	return !a->attisdropped && strcmp(NameStr(a->attname), name) == 0;
+}
+
+/* Whether the kept reading still holds for the trigger and the relation as they are. */
+static bool
+gate_still_valid(GateCache *c, Trigger *tg, TupleDesc desc)
+{
+	int			i,
+				k;
+	Oid			typid;
+
+	if (!c->ready || c->nargs != tg->tgnargs)
+		return false;
+	for (i = 0; i < c->nargs; i++)
+		if (strcmp(c->args[i], tg->tgargs[i]) != 0)
+			return false;
+	if (!gate_att_is(desc, c->status_att, tg->tgargs[1]))
+		return false;
+	typid = TupleDescAttr(desc, c->status_att - 1)->atttypid;
 	if (typid != TEXTOID && typid != VARCHAROID)
-		gate_misdeclared(rel, tg, psprintf("status column \"%s\" is not text", tg->tgargs[1]));
-	c->nstates = tg->tgnargs - 2;
-	c->states = palloc0(c->nstates * sizeof(GateState));
+		return false;
 	for (i = 0; i < c->nstates; i++)
 	{
-		char	   *arg = pstrdup(tg->tgargs[i + 2]);
-		char	   *colon = strchr(arg, ':');
-		GateState  *s = &c->states[i];
+		const GateState *st = &c->states[i];
+		const char *col = strchr(c->args[i + 2], ':');
 
-		s->name = arg;
-		if (colon != NULL)
+		/* the columns' names, in order, follow the state in its argument */
+		for (k = 0; k < st->ncols; k++)
 		{
-			char	   *col = colon + 1;
+			const char *end;
+			Form_pg_attribute a;
 
-			*colon = '\0';
-			s->cols = palloc(strlen(col) * sizeof(AttrNumber));
-			while (col != NULL)
-			{
-				char	   *next = strchr(col, ':');
-
-				if (next != NULL)
-					*next++ = '\0';
-				s->cols[s->ncols++] = gate_attnum(rel, tg, col);
-				col = next;
-			}
+			if (col == NULL)
+				return false;
+			col++;
+			end = strchr(col, ':');
+			if (st->cols[k] <= 0 || st->cols[k] > desc->natts)
+				return false;
+			a = TupleDescAttr(desc, st->cols[k] - 1);
+			if (a->attisdropped ||
+				strncmp(NameStr(a->attname), col, end ? end - col : strlen(col)) != 0 ||
+				NameStr(a->attname)[end ? end - col : strlen(col)] != '\0')
+				return false;
+			col = end;
 		}
-		s->len = strlen(s->name);
-		if (s->len == 0)
-			gate_misdeclared(rel, tg, "an empty state");
 	}
+	return true;
+}
+
+/*
+ * Reads the trigger's arguments into c (in a new context of its own, which
+ * replaces the old one only once all is read: a misdeclared gate leaves the
+ * entry as it was).
+ */
+static void
+gate_read(GateCache *c, Relation rel, Trigger *tg)
+{
+	MemoryContext cxt,
+				old;
+	AttrNumber	status_att;
+	GateState  *states;
+	char	  **args;
+	int			nstates,
+				i;
+	Oid			typid;
+
+	if (tg->tgnargs < 3)
+		gate_misdeclared(rel, tg, "it needs a function, a status column and at least one state");
+	cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 state gate", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		status_att = gate_attnum(rel, tg, tg->tgargs[1]);
+		typid = TupleDescAttr(RelationGetDescr(rel), status_att - 1)->atttypid;
+		if (typid != TEXTOID && typid != VARCHAROID)
+			gate_misdeclared(rel, tg, psprintf("status column \"%s\" is not text", tg->tgargs[1]));
+		args = palloc(tg->tgnargs * sizeof(char *));
+		for (i = 0; i < tg->tgnargs; i++)
+			args[i] = pstrdup(tg->tgargs[i]);
+		nstates = tg->tgnargs - 2;
+		states = palloc0(nstates * sizeof(GateState));
+		for (i = 0; i < nstates; i++)
+		{
+			char	   *arg = pstrdup(tg->tgargs[i + 2]);
+			char	   *colon = strchr(arg, ':');
+			GateState  *st = &states[i];
+
+			st->name = arg;
+			if (colon != NULL)
+			{
+				char	   *col = colon + 1;
+
+				*colon = '\0';
+				st->cols = palloc(strlen(col) * sizeof(AttrNumber));
+				while (col != NULL)
+				{
+					char	   *next = strchr(col, ':');
+
+					if (next != NULL)
+						*next++ = '\0';
+					st->cols[st->ncols++] = gate_attnum(rel, tg, col);
+					col = next;
+				}
+			}
+			st->len = strlen(st->name);
+			if (st->len == 0)
+				gate_misdeclared(rel, tg, "an empty state");
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(old);
-	fcinfo->flinfo->fn_extra = c;
+
+	if (c->ready)
+		MemoryContextDelete(c->cxt);
+	c->cxt = cxt;
+	c->nargs = tg->tgnargs;
+	c->args = args;
+	c->status_att = status_att;
+	c->nstates = nstates;
+	c->states = states;
+	c->ready = true;
+}
+
+/* The gate's arguments as read, from the backend's cache, read again when they no longer hold. */
+static GateCache *
+gate_cache(TriggerData *td)
+{
+	Trigger    *tg = td->tg_trigger;
+	Relation	rel = td->tg_relation;
+	GateCache  *c;
+	bool		found;
+
+	if (gate_entries == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(GateCache);
+		ctl.hcxt = CacheMemoryContext;
+		gate_entries = hash_create("iso28000 state gates", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	c = hash_search(gate_entries, &tg->tgoid, HASH_ENTER, &found);
+	if (!found)
+		c->ready = false;
+	if (!gate_still_valid(c, tg, RelationGetDescr(rel)))
+		gate_read(c, rel, tg);
 	return c;
 }
 
 /* Looks up the trigger function, once per statement, and only when the gate opens. */
-static void
-gate_resolve(FunctionCallInfo fcinfo, TriggerData *td, GateCache *c)
+static GateCall *
+gate_resolve(FunctionCallInfo fcinfo, TriggerData *td)
 {
+	GateCall   *call = (GateCall *) fcinfo->flinfo->fn_extra;
 	Trigger    *tg = td->tg_trigger;
 	Relation	rel = td->tg_relation;
 	const char *name = tg->tgargs[0];
@@ -165,6 +298,8 @@ gate_resolve(FunctionCallInfo fcinfo, TriggerData *td, GateCache *c)
 	HeapTuple	proc;
 	Oid			rettype;
 
+	if (call != NULL && call->tgoid == tg->tgoid)
+		return call;
 	names = textToQualifiedNameList(cstring_to_text(name));
 	if (list_length(names) < 2)
 		gate_misdeclared(rel, tg, psprintf("function %s is not schema-qualified", name));
@@ -184,21 +319,28 @@ gate_resolve(FunctionCallInfo fcinfo, TriggerData *td, GateCache *c)
 	if (pg_proc_aclcheck(fn, rel->rd_rel->relowner, ACL_EXECUTE) != ACLCHECK_OK)
 #endif
 		gate_misdeclared(rel, tg, psprintf("the table's owner may not execute %s", name));
-	fmgr_info_cxt(fn, &c->finfo, fcinfo->flinfo->fn_mcxt);
-	c->resolved = true;
+	call = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(GateCall));
+	fmgr_info_cxt(fn, &call->finfo, fcinfo->flinfo->fn_mcxt);
+	call->tgoid = tg->tgoid;
+	fcinfo->flinfo->fn_extra = call;
+	return call;
 }
 
-/* The status of a row, as bytes; false when NULL. */
+/*
+ * The status of a row, as bytes; false when NULL or no row.  Read from the
+ * trigger's slot: the BEFORE ROW triggers of a statement share its deformed
+ * values, where reading the tuple would walk its columns again in each.
+ */
 static bool
-gate_status(HeapTuple tup, TupleDesc desc, AttrNumber att, const char **p, int *len)
+gate_status(TupleTableSlot *slot, AttrNumber att, const char **p, int *len)
 {
 	bool		isnull;
 	Datum		d;
 	text	   *t;
 
-	if (tup == NULL)
+	if (slot == NULL)
 		return false;
-	d = heap_getattr(tup, att, desc, &isnull);
+	d = slot_getattr(slot, att, &isnull);
 	if (isnull)
 		return false;
 	t = DatumGetTextPP(d);
@@ -209,13 +351,13 @@ gate_status(HeapTuple tup, TupleDesc desc, AttrNumber att, const char **p, int *
 
 /* Whether a column of the new row IS DISTINCT FROM the old one (by stored image). */
 static bool
-gate_changed(HeapTuple newtup, HeapTuple oldtup, TupleDesc desc, AttrNumber att)
+gate_changed(TupleTableSlot *newslot, TupleTableSlot *oldslot, TupleDesc desc, AttrNumber att)
 {
 	Form_pg_attribute a = TupleDescAttr(desc, att - 1);
 	bool		nnull,
 				onull;
-	Datum		n = heap_getattr(newtup, att, desc, &nnull);
-	Datum		o = heap_getattr(oldtup, att, desc, &onull);
+	Datum		n = slot_getattr(newslot, att, &nnull);
+	Datum		o = slot_getattr(oldslot, att, &onull);
 
 	if (nnull || onull)
 		return nnull != onull;
@@ -230,8 +372,9 @@ iso28000_fire_on_entering(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
 	TupleDesc	desc;
-	HeapTuple	newtup,
-				oldtup;
+	HeapTuple	newtup;
+	TupleTableSlot *newslot,
+			   *oldslot;
 	GateCache  *c;
 	const char *np = NULL,
 			   *op = NULL;
@@ -251,20 +394,22 @@ iso28000_fire_on_entering(PG_FUNCTION_ARGS)
 		!(TRIGGER_FIRED_BY_INSERT(td->tg_event) || TRIGGER_FIRED_BY_UPDATE(td->tg_event)))
 		gate_misdeclared(rel, td->tg_trigger, "it must be fired BEFORE INSERT or UPDATE, FOR EACH ROW");
 	desc = RelationGetDescr(rel);
-	c = gate_cache(fcinfo, td);
+	c = gate_cache(td);
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		newtup = td->tg_newtuple;
-		oldtup = td->tg_trigtuple;
+		newslot = td->tg_newslot;
+		oldslot = td->tg_trigslot;
 	}
 	else
 	{
 		newtup = td->tg_trigtuple;
-		oldtup = NULL;
+		newslot = td->tg_trigslot;
+		oldslot = NULL;
 	}
 
-	has_new = gate_status(newtup, desc, c->status_att, &np, &nlen);
-	has_old = gate_status(oldtup, desc, c->status_att, &op, &olen);
+	has_new = gate_status(newslot, c->status_att, &np, &nlen);
+	has_old = gate_status(oldslot, c->status_att, &op, &olen);
 	for (i = 0; has_new && !open && i < c->nstates; i++)
 	{
 		const GateState *s = &c->states[i];
@@ -276,26 +421,25 @@ iso28000_fire_on_entering(PG_FUNCTION_ARGS)
 		if (!has_old || olen != s->len || memcmp(op, s->name, olen) != 0)
 			open = true;
 		for (k = 0; !open && k < s->ncols; k++)
-			open = gate_changed(newtup, oldtup, desc, s->cols[k]);
+			open = gate_changed(newslot, oldslot, desc, s->cols[k]);
 	}
 	if (!open)
 		return PointerGetDatum(newtup);
 
-	if (!c->resolved)
-		gate_resolve(fcinfo, td, c);
 	{
+		GateCall   *call = gate_resolve(fcinfo, td);
 		LOCAL_FCINFO(callinfo, 0);
 		PgStat_FunctionCallUsage fcusage;
 		Datum		result;
 
-		InitFunctionCallInfoData(*callinfo, &c->finfo, 0, InvalidOid, (Node *) td, NULL);
+		InitFunctionCallInfoData(*callinfo, &call->finfo, 0, InvalidOid, (Node *) td, NULL);
 		pgstat_init_function_usage(callinfo, &fcusage);
 		result = FunctionCallInvoke(callinfo);
 		pgstat_end_function_usage(&fcusage, true);
 		if (callinfo->isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-					 errmsg("trigger function %u returned null value", c->finfo.fn_oid)));
+					 errmsg("trigger function %u returned null value", call->finfo.fn_oid)));
 		return result;
 	}
 }

@@ -13,7 +13,7 @@
 --     does not run on an UPDATE that does not name verified_by.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(28);
+SELECT plan(32);
 
 CREATE ROLE tap_as_mgr NOLOGIN;   -- manager
 CREATE ROLE tap_as_vic NOLOGIN;   -- a verifier with a login of his own, audit
@@ -148,6 +148,40 @@ SELECT throws_ok(format($$UPDATE iso28000.nonconformity SET status = 'verified',
                  'IS103', NULL, 'a verification after the revoke stamps nobody, not Val (IS103)');
 SELECT is((SELECT status || ' ' || coalesce(verified_by::text, '-') FROM iso28000.nonconformity WHERE org_id = :a AND nonconformity_id = :nc3),
           'action_taken -', '... and nothing was written');
+RESET SESSION AUTHORIZATION;
+
+-- The trigger's arguments are read once per backend and trigger and kept
+-- (src/actor_stamp.c): a column renamed, dropped or put in another place
+-- is found again by its name at the next row.
+CREATE SCHEMA tap_as_s;
+CREATE TABLE tap_as_s.t (org_id bigint, id int PRIMARY KEY, status text, verified_by bigint);
+CREATE TRIGGER stamp BEFORE INSERT OR UPDATE ON tap_as_s.t
+    FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by:verified');
+GRANT USAGE ON SCHEMA tap_as_s TO PUBLIC;
+GRANT SELECT, INSERT, UPDATE ON tap_as_s.t TO PUBLIC;
+INSERT INTO tap_as_s.t VALUES (:a, 1, 'open', NULL), (:a, 2, 'open', NULL), (:a, 3, 'open', NULL);
+SET SESSION AUTHORIZATION tap_as_vic;
+UPDATE tap_as_s.t SET status = 'verified' WHERE id = 1;
+SELECT is((SELECT verified_by FROM tap_as_s.t WHERE id = 1), :vic::bigint, 'a table of its own: entering verified stamps Vic');
+RESET SESSION AUTHORIZATION;
+ALTER TABLE tap_as_s.t RENAME verified_by TO verified_by_before;
+ALTER TABLE tap_as_s.t ADD COLUMN verified_by bigint;
+SET SESSION AUTHORIZATION tap_as_vic;
+UPDATE tap_as_s.t SET status = 'verified' WHERE id = 2;
+SELECT is((SELECT format('%s %s', verified_by_before, verified_by) FROM tap_as_s.t WHERE id = 2), format(' %s', :vic),
+          'the stamped column renamed and another added under its name: the new one is stamped, in the same session');
+RESET SESSION AUTHORIZATION;
+ALTER TABLE tap_as_s.t DROP COLUMN verified_by;
+SET SESSION AUTHORIZATION tap_as_vic;
+SELECT throws_ok($$UPDATE tap_as_s.t SET status = 'verified' WHERE id = 3$$, 'XX000',
+                 'iso28000.stamp_acting_person(): t has no column verified_by', 'and once it is dropped, the trigger says so');
+RESET SESSION AUTHORIZATION;
+CREATE OR REPLACE TRIGGER stamp BEFORE INSERT OR UPDATE ON tap_as_s.t
+    FOR EACH ROW EXECUTE FUNCTION iso28000.stamp_acting_person('verified_by_before:verified');
+SET SESSION AUTHORIZATION tap_as_vic;
+UPDATE tap_as_s.t SET status = 'verified' WHERE id = 3;
+SELECT is((SELECT verified_by_before FROM tap_as_s.t WHERE id = 3), :vic::bigint,
+          'the trigger replaced with other arguments: they count from its next row');
 RESET SESSION AUTHORIZATION;
 
 -- The cache-dropping triggers refuse to run as row triggers (an internal

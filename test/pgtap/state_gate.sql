@@ -7,7 +7,7 @@
 -- attack_audit_residuals.sql (IS157, IS161, IS162 through it).
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(18);
+SELECT plan(23);
 
 CREATE SCHEMA tap_gate;
 CREATE TABLE tap_gate.t (id int PRIMARY KEY, status text, verified_by bigint, note text);
@@ -72,6 +72,30 @@ SELECT is(ARRAY(SELECT format('%s:%s', id, note) FROM tap_gate.u ORDER BY id), A
           'an INSERT in the state calls it (its changed row is stored, its skipped row is not); in another state or none, not');
 UPDATE tap_gate.u SET status = 'done' WHERE id = 2;
 SELECT is((SELECT note FROM tap_gate.u WHERE id = 2), 'marked', 'entering the state by UPDATE (varchar status) calls it');
+
+-- A gate's arguments are read once per backend and trigger and kept
+-- (src/state_gate.c): a column renamed, dropped or put in another place, or
+-- the trigger replaced with other arguments, counts from the next row.
+CREATE TABLE tap_gate.w (id int PRIMARY KEY, status text, verified_by bigint, note text);
+CREATE TRIGGER gate BEFORE UPDATE ON tap_gate.w
+    FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('tap_gate.mark', 'status', 'verified:verified_by');
+INSERT INTO tap_gate.w VALUES (1, 'verified', 1, NULL), (2, 'verified', 1, NULL), (3, 'open', NULL, NULL);
+UPDATE tap_gate.w SET verified_by = 2 WHERE id = 1;
+SELECT is((SELECT note FROM tap_gate.w WHERE id = 1), 'marked', 'a new verifier of a verified row opens the gate');
+ALTER TABLE tap_gate.w RENAME verified_by TO verified_by_before;
+ALTER TABLE tap_gate.w ADD COLUMN verified_by bigint;
+UPDATE tap_gate.w SET verified_by_before = 2 WHERE id = 2;
+SELECT is((SELECT note FROM tap_gate.w WHERE id = 2), NULL, 'the column renamed: a change of it no longer opens the gate');
+UPDATE tap_gate.w SET verified_by = 3 WHERE id = 2;
+SELECT is((SELECT note FROM tap_gate.w WHERE id = 2), 'marked', 'a change of the column now under that name does');
+ALTER TABLE tap_gate.w RENAME status TO state;
+SELECT throws_ok($$UPDATE tap_gate.w SET state = 'verified' WHERE id = 3$$, 'IS146', 'trigger "gate" on tap_gate.w: no column "status"',
+                 'the status column renamed: IS146 at the next row');
+ALTER TABLE tap_gate.w RENAME state TO status;
+CREATE OR REPLACE TRIGGER gate BEFORE UPDATE ON tap_gate.w
+    FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('tap_gate.mark', 'status', 'closed');
+UPDATE tap_gate.w SET status = 'closed' WHERE id = 3;
+SELECT is((SELECT note FROM tap_gate.w WHERE id = 3), 'marked', 'the trigger replaced with another state: it counts from the next row');
 
 -- Misdeclared gates: IS146, when they fire.
 CREATE TABLE tap_gate.bad (id int PRIMARY KEY, status text, n int);
