@@ -209,6 +209,131 @@ sort_keys(HistoryRegister *reg, int *idx, int n)
 	sorting = NULL;
 }
 
+/*
+ * The start of the jsonb datum of an object whose keys are the names of the
+ * columns cols (n, in jsonb's key order) and whose values are scalars: what
+ * JsonbValueToJsonb() writes before the values' data, and which depends only
+ * on the keys (convertJsonbObject(): the varlena header, here left to fill,
+ * the container's header, a JEntry per key, one per value, then the keys'
+ * strings; a key's JEntry holds its length, or every JB_OFFSET_STRIDE'th the
+ * end offset of its data).  The values' JEntries are left to fill
+ * (object_jsonb()).  *keyslen: the bytes of the keys' data.
+ */
+static char *
+object_head(HistoryRegister *reg, const int *cols, int n, int *headlen, int *keyslen)
+{
+	int			len = VARHDRSZ + sizeof(uint32) + 2 * n * sizeof(JEntry);
+	int			total = 0;
+	char	   *head;
+	uint32		header = (uint32) n | JB_FOBJECT;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		len += reg->cols[cols[i]].namelen;
+	head = palloc0(len);
+	memcpy(head + VARHDRSZ, &header, sizeof(uint32));
+	len = VARHDRSZ + sizeof(uint32) + 2 * n * sizeof(JEntry);
+	for (i = 0; i < n; i++)
+	{
+		HistoryColumn *col = &reg->cols[cols[i]];
+		JEntry		meta;
+
+		total += col->namelen;
+		if ((i % JB_OFFSET_STRIDE) == 0)
+			meta = JENTRY_ISSTRING | (uint32) total | JENTRY_HAS_OFF;
+		else
+			meta = JENTRY_ISSTRING | (uint32) col->namelen;
+		memcpy(head + VARHDRSZ + sizeof(uint32) + i * sizeof(JEntry), &meta, sizeof(JEntry));
+		memcpy(head + len, col->name, col->namelen);
+		len += col->namelen;
+	}
+	*headlen = len;
+	*keyslen = total;
+	return head;
+}
+
+/*
+ * The jsonb datum of an object of n scalar values whose keys' part head
+ * (object_head()) was made once: byte for byte what JsonbValueToJsonb()
+ * makes of the same pairs (convertJsonbObject() and convertJsonbScalar(): a
+ * string's bytes, a numeric after padding to a 4-byte boundary of the datum,
+ * nothing for a boolean or null; each value's JEntry its type and length, or
+ * every JB_OFFSET_STRIDE'th counting the keys the end offset of its data).
+ */
+static Jsonb *
+object_jsonb(const char *head, int headlen, int keyslen, const JsonbPair *pairs, int n)
+{
+	Size		size = headlen;
+	char	   *out;
+	int			pos;
+	uint32		total = (uint32) keyslen;
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		const JsonbValue *v = &pairs[i].value;
+
+		if (v->type == jbvString)
+			size += v->val.string.len;
+		else if (v->type == jbvNumeric)
+			size += VARSIZE_ANY(v->val.numeric) + 3;
+	}
+	out = palloc(size);
+	memcpy(out, head, headlen);
+	pos = headlen;
+	for (i = 0; i < n; i++)
+	{
+		const JsonbValue *v = &pairs[i].value;
+		uint32		type;
+		uint32		len = 0;
+		JEntry		meta;
+
+		switch (v->type)
+		{
+			case jbvNull:
+				type = JENTRY_ISNULL;
+				break;
+			case jbvBool:
+				type = v->val.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE;
+				break;
+			case jbvString:
+				type = JENTRY_ISSTRING;
+				len = v->val.string.len;
+				memcpy(out + pos, v->val.string.val, len);
+				pos += len;
+				break;
+			case jbvNumeric:
+				{
+					int			pad = INTALIGN(pos) - pos;
+					int			numlen = VARSIZE_ANY(v->val.numeric);
+
+					type = JENTRY_ISNUMERIC;
+					memset(out + pos, 0, pad);
+					memcpy(out + pos + pad, v->val.numeric, numlen);
+					pos += pad + numlen;
+					len = pad + numlen;
+				}
+				break;
+			default:
+				elog(ERROR, "unexpected jsonb value type %d in a history image", (int) v->type);
+				type = 0;		/* keep the compiler quiet */
+		}
+		total += len;
+		if (total > JENTRY_OFFLENMASK)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("total size of jsonb object elements exceeds the maximum of %d bytes",
+							JENTRY_OFFLENMASK)));
+		if (((i + n) % JB_OFFSET_STRIDE) == 0)
+			meta = type | total | JENTRY_HAS_OFF;
+		else
+			meta = type | len;
+		memcpy(out + VARHDRSZ + sizeof(uint32) + (n + i) * sizeof(JEntry), &meta, sizeof(JEntry));
+	}
+	SET_VARSIZE(out, pos);
+	return (Jsonb *) out;
+}
+
 /* Fills a register's description from its relation. */
 static void
 register_describe(HistoryRegister *reg, Relation rel)
@@ -299,6 +424,13 @@ register_describe(HistoryRegister *reg, Relation rel)
 	if (reg->npk_cols != reg->npk)
 		reg->presorted = false;
 	sort_keys(reg, reg->pk_order, reg->npk_cols);
+	if (reg->presorted)
+	{
+		reg->image_head = object_head(reg, reg->key_order, reg->nkeys, &reg->image_headlen,
+									  &reg->image_keyslen);
+		reg->key_head = object_head(reg, reg->pk_order, reg->npk_cols, &reg->key_headlen,
+									&reg->key_keyslen);
+	}
 	MemoryContextSwitchTo(old);
 	reg->natts = desc->natts;	/* finished */
 }
@@ -437,84 +569,132 @@ history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *va
 }
 
 /*
- * Appends a string as the jsonb text writes it (escape_json()), through the
- * writer verify_history uses (history_jsonb_text.c).
- */
-static void
-text_string(StringInfo buf, const char *s, int len)
-{
-	long		n;
-
-	enlargeStringInfo(buf, 6 * len + 2);
-	n = hj_string_to_text(s, len, buf->data + buf->len, buf->maxlen - buf->len - 1);
-	if (n >= 0)
-	{
-		buf->len += (int) n;
-		buf->data[buf->len] = '\0';
-	}
-	else
-		escape_json(buf, s);	/* a NUL byte: never in a column's text */
-}
-
-/*
  * The jsonb text of an object of scalar pairs given in jsonb's key order
  * (cols: each pair's column), as JsonbToCString() writes the jsonb value that
  * JsonbValueToJsonb() makes of them: "{", the pairs separated by ", ", each
- * key with ": " and its value, "}".  A number is numeric_out()'s text of the
- * numeric, which for an integer column is the integer in decimal.
+ * key with ": " (kept per column) and its value, "}".  A string is escaped
+ * as escape_json() escapes it, by the writer verify_history uses
+ * (history_jsonb_text.c); a number is numeric_out()'s text of the numeric,
+ * which for an integer column is the integer in decimal.  The room for the
+ * whole text is counted first, so it is written without growing the buffer.
  */
 static char *
 pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
 		   const Datum *values)
 {
-	StringInfoData buf;
+	char	  **numbers = palloc(sizeof(char *) * Max(n, 1));
+	Size		room = 3;
+	char	   *out;
+	char	   *p;
 	int			i;
 
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '{');
+	for (i = 0; i < n; i++)
+	{
+		HistoryColumn *col = &reg->cols[cols[i]];
+		const JsonbValue *v = &pairs[i].value;
+
+		numbers[i] = NULL;
+		room += col->keytextlen + 2;
+		switch (v->type)
+		{
+			case jbvString:
+				room += 6 * (Size) v->val.string.len + 2;
+				break;
+			case jbvNumeric:
+				if (col->kind == HCOL_INTEGER)
+					room += MAXINT8LEN + 1;
+				else
+				{
+					numbers[i] = DatumGetCString(DirectFunctionCall1(numeric_out,
+																	 NumericGetDatum(v->val.numeric)));
+					room += strlen(numbers[i]);
+				}
+				break;
+			default:
+				room += 5;
+				break;
+		}
+	}
+	out = palloc(room);
+	p = out;
+	*p++ = '{';
 	for (i = 0; i < n; i++)
 	{
 		HistoryColumn *col = &reg->cols[cols[i]];
 		const JsonbValue *v = &pairs[i].value;
 
 		if (i > 0)
-			appendBinaryStringInfo(&buf, ", ", 2);
-		appendBinaryStringInfo(&buf, col->keytext, col->keytextlen);
+		{
+			*p++ = ',';
+			*p++ = ' ';
+		}
+		memcpy(p, col->keytext, col->keytextlen);
+		p += col->keytextlen;
 		switch (v->type)
 		{
 			case jbvNull:
-				appendBinaryStringInfo(&buf, "null", 4);
+				memcpy(p, "null", 4);
+				p += 4;
 				break;
 			case jbvBool:
 				if (v->val.boolean)
-					appendBinaryStringInfo(&buf, "true", 4);
-				else
-					appendBinaryStringInfo(&buf, "false", 5);
-				break;
-			case jbvString:
-				text_string(&buf, v->val.string.val, v->val.string.len);
-				break;
-			case jbvNumeric:
-				if (col->kind == HCOL_INTEGER)
 				{
-					Datum		d = values[cols[i]];
-					char		num[MAXINT8LEN + 1];
-					int			len = pg_lltoa(col->typid == INT2OID ? (int64) DatumGetInt16(d) :
-											   col->typid == INT4OID ? (int64) DatumGetInt32(d) :
-											   DatumGetInt64(d), num);
-
-					appendBinaryStringInfo(&buf, num, len);
+					memcpy(p, "true", 4);
+					p += 4;
 				}
 				else
-					appendStringInfoString(&buf, DatumGetCString(DirectFunctionCall1(numeric_out,
-																					 NumericGetDatum(v->val.numeric))));
+				{
+					memcpy(p, "false", 5);
+					p += 5;
+				}
+				break;
+			case jbvString:
+				{
+					long		w = hj_string_to_text(v->val.string.val, v->val.string.len, p,
+													  6 * (size_t) v->val.string.len + 2);
+
+					if (w < 0)
+					{
+						/* a NUL byte (never in a column's text): escape_json() itself */
+						StringInfoData esc;
+
+						initStringInfo(&esc);
+						escape_json(&esc, v->val.string.val);
+						if ((Size) esc.len > 6 * (Size) v->val.string.len + 2)
+							elog(ERROR, "escaped string longer than expected");
+						memcpy(p, esc.data, esc.len);
+						w = esc.len;
+						pfree(esc.data);
+					}
+					p += w;
+				}
+				break;
+			case jbvNumeric:
+				if (numbers[i] == NULL)
+				{
+					Datum		d = values[cols[i]];
+
+					p += pg_lltoa(col->typid == INT2OID ? (int64) DatumGetInt16(d) :
+								  col->typid == INT4OID ? (int64) DatumGetInt32(d) :
+								  DatumGetInt64(d), p);
+				}
+				else
+				{
+					size_t		len = strlen(numbers[i]);
+
+					memcpy(p, numbers[i], len);
+					p += len;
+				}
 				break;
 			default:
 				elog(ERROR, "column \"%s\" has no scalar image", col->name);
 		}
 	}
-	appendStringInfoChar(&buf, '}');
-	return buf.data;
+	*p++ = '}';
+	*p = '\0';
+	Assert((Size) (p - out) < room);
+	pfree(numbers);
+	return out;
 }
 
 /* See history_image.h. */
@@ -545,12 +725,11 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 	if (reg->presorted)
 	{
 		/*
-		 * One object value, its pairs in key order: JsonbValueToJsonb() writes
+		 * One object value, its pairs in key order: object_jsonb() writes
 		 * them as they are, which is what pushJsonbValue() leaves after
 		 * sorting them (the names are unique).
 		 */
 		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(reg->nkeys, 1));
-		JsonbValue	obj;
 		Jsonb	   *image;
 
 		for (i = 0; i < reg->nkeys; i++)
@@ -567,10 +746,7 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 			else
 				column_value(col, values[c], &pairs[i].value);
 		}
-		obj.type = jbvObject;
-		obj.val.object.nPairs = reg->nkeys;
-		obj.val.object.pairs = pairs;
-		image = JsonbValueToJsonb(&obj);
+		image = object_jsonb(reg->image_head, reg->image_headlen, reg->image_keyslen, pairs, reg->nkeys);
 		if (text != NULL)
 			*text = pairs_text(reg, pairs, reg->key_order, reg->nkeys, values);
 
@@ -588,9 +764,7 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 						kp[i].order = i;
 						break;
 					}
-			obj.val.object.nPairs = reg->npk_cols;
-			obj.val.object.pairs = kp;
-			*key = JsonbValueToJsonb(&obj);
+			*key = object_jsonb(reg->key_head, reg->key_headlen, reg->key_keyslen, kp, reg->npk_cols);
 			if (key_text != NULL)
 				*key_text = pairs_text(reg, kp, reg->pk_order, reg->npk_cols, values);
 			pfree(kp);

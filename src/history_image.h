@@ -72,6 +72,17 @@ typedef struct HistoryRegister
 	int		   *key_order;		/* their indexes in cols, in jsonb key order */
 	int			npk_cols;		/* primary key columns found in cols */
 	int		   *pk_order;		/* their indexes in cols, in jsonb key order */
+	/*
+	 * For a presorted image and key: the start of their jsonb datum, which
+	 * depends only on the keys (the varlena header left to fill, the
+	 * object's header, the keys' entries and the keys), made once.
+	 */
+	char	   *image_head;
+	int			image_headlen;
+	int			image_keyslen;	/* bytes of the keys' data */
+	char	   *key_head;
+	int			key_headlen;
+	int			key_keyslen;
 } HistoryRegister;
 
 /* The kept description of a register, made (again) when missing or invalidated. */

@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(27);
+SELECT plan(31);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -210,6 +210,48 @@ SELECT is((SELECT string_agg(h.after_image::text, ' ' ORDER BY h.seq) FROM iso28
             || '"on_day": null, "org_id": ' || :a || '}',
           'the keys in jsonb''s order: by length, then bytewise');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the scalar register''s records');
+
+-- 6. A scalar register of more than 32 columns: its images are written
+--    straight into jsonb's binary form (the keys' part once per register, the
+--    values per row: src/history_image.c, object_jsonb()), where every 32nd
+--    entry holds an offset that key look-ups and iteration rely on; strings
+--    and numerics alternate, so numerics are padded at every alignment.
+SELECT format('CREATE TABLE iso28000.hs_wide (org_id bigint NOT NULL REFERENCES iso28000.organization,'
+              ' wid integer GENERATED ALWAYS AS IDENTITY, %s, PRIMARY KEY (org_id, wid))',
+              string_agg(format('c%s %s', g, CASE g % 4 WHEN 0 THEN 'text' WHEN 1 THEN 'numeric'
+                                                        WHEN 2 THEN 'boolean' ELSE 'bigint' END), ', '))
+  FROM generate_series(1, 40) g \gexec
+SELECT iso28000.register_table('iso28000.hs_wide');
+INSERT INTO iso28000.hs_wide (org_id) VALUES (:a);
+SELECT format('INSERT INTO iso28000.hs_wide (org_id, %s) VALUES (%s, %s)',
+              string_agg(format('c%s', g), ', '), :a,
+              string_agg(CASE g % 4 WHEN 0 THEN quote_literal(repeat('x', g % 7) || g)
+                                    WHEN 1 THEN (g * 1.25)::text
+                                    WHEN 2 THEN (g % 3 = 0)::text
+                                    ELSE (-g::bigint * 1000000007)::text END, ', '))
+  FROM generate_series(1, 40) g \gexec
+UPDATE iso28000.hs_wide SET c8 = 'changed', c1 = 12345.678, c2 = NULL WHERE c4 IS NOT NULL;
+SELECT is((SELECT count(*)::int FROM iso28000.hs_wide k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_wide' AND h.row_key ->> 'wid' = k.wid::text
+            WHERE h.seq = (SELECT max(seq) FROM iso28000.history x WHERE x.org_id = h.org_id
+                             AND x.table_name = h.table_name AND x.row_key = h.row_key)
+              AND h.after_image::text = to_jsonb(k)::text AND h.after_image = to_jsonb(k)
+              AND pg_column_size(h.after_image) = pg_column_size(to_jsonb(k))
+              AND h.row_key = jsonb_build_object('org_id', k.org_id, 'wid', k.wid)
+              AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'wid', k.wid)::text), 2,
+          '42 columns: each row''s last image is to_jsonb() of the row (text, size, equality), its key its key');
+SELECT is((SELECT count(*)::int FROM iso28000.hs_wide k JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_wide' AND h.row_key ->> 'wid' = k.wid::text
+            CROSS JOIN generate_series(1, 40) g
+            WHERE h.operation = 'UPDATE' AND h.after_image -> ('c' || g) = to_jsonb(k) -> ('c' || g)
+              AND (SELECT count(*) FROM jsonb_each(h.after_image)) = 42
+              AND (SELECT count(*) FROM jsonb_each(h.before_image)) = 42), 40,
+          'every one of its 42 keys is found by look-up and by iteration, past the offsets');
+SELECT is((SELECT array_agg(key ORDER BY key) FROM iso28000.history h, jsonb_each_text(h.before_image)
+            WHERE h.table_name = 'iso28000.hs_wide' AND h.operation = 'UPDATE'
+              AND value IS DISTINCT FROM h.after_image ->> key),
+          ARRAY['c1', 'c2', 'c8'], 'the before image of the update holds the values it had');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the wide register''s records');
 
 SELECT * FROM finish();
 ROLLBACK;
