@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(31);
+SELECT plan(33);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -251,6 +251,29 @@ SELECT is((SELECT array_agg(key ORDER BY key) FROM iso28000.history h, jsonb_eac
             WHERE h.table_name = 'iso28000.hs_wide' AND h.operation = 'UPDATE'
               AND value IS DISTINCT FROM h.after_image ->> key),
           ARRAY['c1', 'c2', 'c8'], 'the before image of the update holds the values it had');
+-- The bytes themselves: the update's after image, copied as it is stored,
+-- beside to_jsonb() of the row (pageinspect, where installed).
+SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pageinspect') AS has_pageinspect \gset
+\if :has_pageinspect
+CREATE EXTENSION pageinspect;
+CREATE TABLE public.hs_bytes (n int, j jsonb);
+INSERT INTO public.hs_bytes
+  SELECT 1, h.after_image FROM iso28000.history h
+   WHERE h.table_name = 'iso28000.hs_wide' AND h.operation = 'UPDATE';
+INSERT INTO public.hs_bytes SELECT 2, to_jsonb(k) FROM iso28000.hs_wide k WHERE c4 IS NOT NULL;
+INSERT INTO public.hs_bytes
+  SELECT 3, h.row_key FROM iso28000.history h
+   WHERE h.table_name = 'iso28000.hs_wide' AND h.operation = 'UPDATE';
+INSERT INTO public.hs_bytes SELECT 4, jsonb_build_object('org_id', k.org_id, 'wid', k.wid) FROM iso28000.hs_wide k WHERE c4 IS NOT NULL;
+SELECT is((SELECT format('%s rows, %s value', count(*), count(DISTINCT a.t_attrs[2])) FROM heap_page_item_attrs(get_raw_page('public.hs_bytes', 0), 'public.hs_bytes'::regclass) a
+            WHERE a.t_attrs[1] IN ('\x01000000'::bytea, '\x02000000'::bytea)), '2 rows, 1 value',
+          'the wide image''s stored bytes are to_jsonb()''s, byte for byte');
+SELECT is((SELECT format('%s rows, %s value', count(*), count(DISTINCT a.t_attrs[2])) FROM heap_page_item_attrs(get_raw_page('public.hs_bytes', 0), 'public.hs_bytes'::regclass) a
+            WHERE a.t_attrs[1] IN ('\x03000000'::bytea, '\x04000000'::bytea)), '2 rows, 1 value',
+          'and so are its key''s');
+\else
+SELECT skip('pageinspect is not installed here', 2);
+\endif
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the wide register''s records');
 
 SELECT * FROM finish();
