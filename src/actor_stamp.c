@@ -43,6 +43,7 @@
 #include "engines.h"
 #include "iso28000_errcodes.h"
 #include "membership.h"
+#include "trigger_cache.h"
 
 /* One argument of the trigger, read: its column and its state (NULL, a state, or "*"). */
 typedef struct StampArg
@@ -147,31 +148,19 @@ stamp_acting(bool org_null, int64 org, int64 *me)
 	return !org_null && iso28000_acting_person(org, me);
 }
 
-/* Whether column att of the row is still the live column name. */
-static inline bool
-stamp_att_is(TupleDesc desc, AttrNumber att, const char *name)
-{
-	Form_pg_attribute a;
-
-	if (att <= 0 || att > desc->natts)
-		return false;
-	a = TupleDescAttr(desc, att - 1);
-	return !a->attisdropped && strcmp(NameStr(a->attname), name) == 0;
-}
-
 /* Whether the kept reading still holds for the trigger and the row as they are. */
 static bool
 stamp_still_valid(StampCache *c, Trigger *tg, TupleDesc desc)
 {
 	int			i;
 
-	if (!c->ready || c->nargs != tg->tgnargs ||
-		!stamp_att_is(desc, c->org_att, "org_id") ||
-		(c->status_att != InvalidAttrNumber ? !stamp_att_is(desc, c->status_att, "status")
+	if (!c->ready || !trigger_args_same(tg, c->nargs, c->args) ||
+		!trigger_att_is(desc, c->org_att, "org_id") ||
+		(c->status_att != InvalidAttrNumber ? !trigger_att_is(desc, c->status_att, "status")
 		 : stamp_attnum(desc, "status") != InvalidAttrNumber))
 		return false;
 	for (i = 0; i < c->nargs; i++)
-		if (strcmp(c->args[i], tg->tgargs[i]) != 0 || !stamp_att_is(desc, c->parsed[i].att, c->parsed[i].col))
+		if (!trigger_att_is(desc, c->parsed[i].att, c->parsed[i].col))
 			return false;
 	return true;
 }
@@ -248,19 +237,7 @@ stamp_cache(Relation rel, Trigger *tg)
 	StampCache *c;
 	bool		found;
 
-	if (stamp_entries == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(StampCache);
-		ctl.hcxt = CacheMemoryContext;
-		stamp_entries = hash_create("iso28000 person stamps", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	c = hash_search(stamp_entries, &tg->tgoid, HASH_ENTER, &found);
-	if (!found)
-		c->ready = false;
+	c = trigger_cache_entry(&stamp_entries, "iso28000 person stamps", sizeof(StampCache), tg->tgoid, &found);
 	if (!stamp_still_valid(c, tg, RelationGetDescr(rel)))
 		stamp_read(c, rel, tg);
 	return c;

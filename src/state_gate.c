@@ -59,6 +59,7 @@
 #include "utils/varlena.h"
 
 #include "iso28000_errcodes.h"
+#include "trigger_cache.h"
 
 typedef struct GateState
 {
@@ -120,18 +121,6 @@ gate_attnum(Relation rel, Trigger *tg, const char *name)
 	return att;
 }
 
-/* Whether column att of the relation is still the live column name. */
-static inline bool
-gate_att_is(TupleDesc desc, AttrNumber att, const char *name)
-{
-	Form_pg_attribute a;
-
-	if (att <= 0 || att > desc->natts)
-		return false;
-	a = TupleDescAttr(desc, att - 1);
-	return !a->attisdropped && strcmp(NameStr(a->attname), name) == 0;
-}
-
 /* Whether the kept reading still holds for the trigger and the relation as they are. */
 static bool
 gate_still_valid(GateCache *c, Trigger *tg, TupleDesc desc)
@@ -140,12 +129,8 @@ gate_still_valid(GateCache *c, Trigger *tg, TupleDesc desc)
 				k;
 	Oid			typid;
 
-	if (!c->ready || c->nargs != tg->tgnargs)
-		return false;
-	for (i = 0; i < c->nargs; i++)
-		if (strcmp(c->args[i], tg->tgargs[i]) != 0)
-			return false;
-	if (!gate_att_is(desc, c->status_att, tg->tgargs[1]))
+	if (!c->ready || !trigger_args_same(tg, c->nargs, c->args) ||
+		!trigger_att_is(desc, c->status_att, tg->tgargs[1]))
 		return false;
 	typid = TupleDescAttr(desc, c->status_att - 1)->atttypid;
 	if (typid != TEXTOID && typid != VARCHAROID)
@@ -267,19 +252,7 @@ gate_cache(TriggerData *td)
 	GateCache  *c;
 	bool		found;
 
-	if (gate_entries == NULL)
-	{
-		HASHCTL		ctl;
-
-		memset(&ctl, 0, sizeof(ctl));
-		ctl.keysize = sizeof(Oid);
-		ctl.entrysize = sizeof(GateCache);
-		ctl.hcxt = CacheMemoryContext;
-		gate_entries = hash_create("iso28000 state gates", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	}
-	c = hash_search(gate_entries, &tg->tgoid, HASH_ENTER, &found);
-	if (!found)
-		c->ready = false;
+	c = trigger_cache_entry(&gate_entries, "iso28000 state gates", sizeof(GateCache), tg->tgoid, &found);
 	if (!gate_still_valid(c, tg, RelationGetDescr(rel)))
 		gate_read(c, rel, tg);
 	return c;
