@@ -86,6 +86,15 @@ static SubTransactionId nl_listen_sub = InvalidSubTransactionId;
 /* unlisten() was called in this transaction, in this subtransaction: release at commit */
 static SubTransactionId nl_unlisten_sub = InvalidSubTransactionId;
 
+/* LockAcquireExtended() has a logLockFailure argument from PostgreSQL 18 on. */
+#if PG_VERSION_NUM >= 180000
+#define NL_ACQUIRE(tag, mode, session, dontwait, reportmem) \
+	LockAcquireExtended(tag, mode, session, dontwait, reportmem, NULL, false)
+#else
+#define NL_ACQUIRE(tag, mode, session, dontwait, reportmem) \
+	LockAcquireExtended(tag, mode, session, dontwait, reportmem, NULL)
+#endif
+
 static void
 nl_tag(LOCKTAG *tag)
 {
@@ -151,7 +160,7 @@ nl_someone_listens(void)
 		return true;			/* this session: its own ShareLock would not refuse it */
 	nl_tag(&tag);
 	/* without waiting; a lock table out of memory also says "announce", which is always safe */
-	return LockAcquireExtended(&tag, RowExclusiveLock, false, true, false, NULL) == LOCKACQUIRE_NOT_AVAIL;
+	return NL_ACQUIRE(&tag, RowExclusiveLock, false, true, false) == LOCKACQUIRE_NOT_AVAIL;
 }
 
 static void
@@ -303,7 +312,7 @@ iso28000_listen(PG_FUNCTION_ARGS)
 
 		nl_tag(&tag);
 		/* waits for the writers committing without announcing, and only for them */
-		(void) LockAcquireExtended(&tag, ShareLock, true, false, true, NULL);
+		(void) NL_ACQUIRE(&tag, ShareLock, true, false, true);
 		nl_listen_sub = GetCurrentSubTransactionId();
 		started = true;
 	}
