@@ -71,6 +71,26 @@ RESET citus.enable_unsafe_triggers;
 ALTER TABLE iso28000.hi_item ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization;
 CREATE FUNCTION public.hi_org(c text) RETURNS bigint LANGUAGE sql STABLE
   AS $f$ SELECT org_id FROM iso28000.organization WHERE code = c $f$;
+-- history_seen_head's register, function and procedure (made once, as hi_item).
+CREATE TABLE iso28000.hsh_item (
+  org_id  bigint NOT NULL,
+  item_id bigint GENERATED ALWAYS AS IDENTITY,
+  label   text NOT NULL,
+  PRIMARY KEY (org_id, item_id));
+SELECT iso28000.register_table('iso28000.hsh_item');
+SET citus.enable_unsafe_triggers = on;
+SELECT create_distributed_table('iso28000.hsh_item', 'org_id', colocate_with => 'iso28000.person');
+RESET citus.enable_unsafe_triggers;
+ALTER TABLE iso28000.hsh_item ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization;
+CREATE FUNCTION public.hsh_org(c text) RETURNS bigint LANGUAGE sql STABLE
+  AS $f$ SELECT org_id FROM iso28000.organization WHERE code = c $f$;
+CREATE PROCEDURE public.hsh_many(c text, n int) LANGUAGE plpgsql AS $f$
+BEGIN
+  FOR i IN 1..n LOOP
+    INSERT INTO iso28000.hsh_item (org_id, label) VALUES (hsh_org(c), 'many');
+    COMMIT;
+  END LOOP;
+END $f$;
 -- workflow_rules_cache's workflow, defined after distribute(): the rules
 -- tables are reference tables, and their statement triggers fire on the
 -- placement of every node (before they left out the shards, defining it
