@@ -1926,3 +1926,64 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- Provider inclusion without Citus reads its views through plans PL/pgSQL keeps
+-- (the cluster's per-call query over the shards only where Citus is installed).
+
+CREATE OR REPLACE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  r integer;
+BEGIN
+  -- Without Citus the view itself, through a plan PL/pgSQL keeps; on a
+  -- cluster the view's query over the organisation's shards (_org_view_sql),
+  -- planned at each call.  Both read the same view.
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    SELECT v.reliance_rank INTO r FROM iso28000.supply_chain_node_reliance v
+     WHERE v.org_id OPERATOR(pg_catalog.=) org AND v.node_id OPERATOR(pg_catalog.=) node;
+    RETURN r;
+  END IF;
+  EXECUTE format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) $1 AND v.node_id OPERATOR(pg_catalog.=) $2',
+                 iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org))
+    INTO r USING org, node;
+  RETURN r;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
+RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
+               expires_on date, last_assessed_on date, last_score numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- Without Citus the view itself, through a plan PL/pgSQL keeps (the same
+  -- query as below); on a cluster the view's query over the organisation's
+  -- shards (_org_view_sql), planned at each call.
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+    RETURN QUERY
+      SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+             j.last_assessed_on, j.last_score
+        FROM iso28000.supply_chain_node_requirement j
+        JOIN iso28000.security_requirement r ON r.org_id OPERATOR(pg_catalog.=) j.org_id
+                                            AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
+       WHERE j.org_id OPERATOR(pg_catalog.=) org AND j.node_id OPERATOR(pg_catalog.=) node
+         AND (r.applies_to_kinds IS NULL OR node_kind OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
+         AND (r.min_criticality IS NULL OR reliance OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality));
+    RETURN;
+  END IF;
+  RETURN QUERY EXECUTE format(
+    $q$SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
+              j.last_assessed_on, j.last_score
+         FROM (%s) j
+         JOIN %s r ON r.org_id OPERATOR(pg_catalog.=) j.org_id AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
+        WHERE j.org_id OPERATOR(pg_catalog.=) $1 AND j.node_id OPERATOR(pg_catalog.=) $2
+          AND (r.applies_to_kinds IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
+          AND (r.min_criticality IS NULL OR $4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
+    iso28000._org_view_sql('iso28000.supply_chain_node_requirement', org),
+    iso28000._org_relation('iso28000.security_requirement', org))
+    USING org, node, node_kind, reliance;
+END
+$$;
