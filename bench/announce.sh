@@ -24,6 +24,8 @@
 # starts; alone: make bench BENCH=announce.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# sample_waits; the private cluster and callgrind (private_cluster*, callgrind_run...): bench/lib.sh
+. bench/lib.sh
 ROUNDS=${ROUNDS:-3}
 PGB_SECONDS=${PGB_SECONDS:-5}
 CLIENTS=${CLIENTS:-8}
@@ -49,8 +51,7 @@ cleanup() {
   [ -n "$MAILER_PID" ] && kill "$MAILER_PID" 2>/dev/null || true
   dropdb --if-exists "$DB" >/dev/null 2>&1
   command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" -c "DROP ROLE IF EXISTS $MAILER" >/dev/null 2>&1
-  [ -n "${PRIV:-}" ] && as_owner "$BIN/pg_ctl" -D "$PRIV" -m immediate stop >/dev/null 2>&1 || true
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$TMP"/cg.* "$KEEP"/ 2>/dev/null || true; fi   # the callgrind outputs, to read further
+  private_cluster_cleanup   # the private cluster stopped, KEEP's callgrind outputs: bench/lib.sh
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -120,8 +121,6 @@ start_mailer() {
   echo "the mailer did not start: $(cat "$TMP/mailer.out")" >&2; exit 1
 }
 stop_mailer() { kill "$MAILER_PID" 2>/dev/null || true; wait "$MAILER_PID" 2>/dev/null || true; MAILER_PID=; }
-# sample_waits: bench/lib.sh
-. bench/lib.sh
 
 echo "announce: pgbench, $CLIENTS clients over 8 organisations, ${PGB_SECONDS}s per run, $ROUNDS rounds ($VARIANTS)"
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -151,26 +150,13 @@ done
 psql -c "ALTER ROLE $MEMBER RESET iso28000.notify_announce" >/dev/null
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# 2. Instructions per transition (callgrind), in a private cluster like bench/writers.sh's.
-BIN=$(pg_config --bindir)
-as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# 2. Instructions per transition (callgrind), in a private cluster like bench/writers.sh's
+# (private_cluster*, callgrind_run, transitions_sql, per_transition: bench/lib.sh).
 CG_VARIANTS="row listen off"
 declare -A INSN
 if command -v valgrind >/dev/null; then
-  OPTS=()
-  if grep -q extension_destdir "$(pg_config --sharedir)/postgresql.conf.sample" 2>/dev/null && [ -d "$PWD/tmp_install" ]; then
-    OPTS=(-c "extension_destdir=$PWD/tmp_install" -c "dynamic_library_path=$PWD/tmp_install$(pg_config --pkglibdir):\$libdir")
-  fi
-  PRIV=$TMP/data
-  [ "$(id -u)" = 0 ] && chown postgres "$TMP"
-  (
-    unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
-    as_owner "$BIN/initdb" -D "$PRIV" -A trust >/dev/null
-    as_owner "$BIN/pg_ctl" -D "$PRIV" -w -l "$TMP/log" \
-      -o "-c listen_addresses='' -c unix_socket_directories=$TMP -c port=5432 -c synchronous_commit=off ${OPTS[*]:+$(printf "%q " "${OPTS[@]}")}" \
-      start >/dev/null
-    as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d postgres -c "CREATE DATABASE an" >/dev/null
-    as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d an -v rows="$N_ROWS" >/dev/null <<'SQL'
+  private_cluster
+  private_cluster_load an "$N_ROWS" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION iso28000;
 CREATE ROLE an_member LOGIN;
@@ -185,29 +171,17 @@ BEGIN
 END $$;
 VACUUM ANALYZE;
 SQL
-    as_owner "$BIN/pg_ctl" -D "$PRIV" -w stop >/dev/null
-  )
   cg_run() {   # mode n: total instructions
-    local sql=$TMP/$1.$2.sql out=$TMP/cg.$1.$2 t
-    printf 'SELECT public.bench_reset();\nVACUUM;\n' | as_owner "$BIN/postgres" --single -D "$PRIV" "${OPTS[@]}" an > "$TMP/reset.log" 2>&1
     {
       echo "SET iso28000.notify_announce = $1;"
       echo "SET ROLE an_member;"
-      for ((t = 1; t <= 20 + $2; t++)); do
-        echo "UPDATE iso28000.nonconformity SET status = 'contained', correction = 'fixed' WHERE org_id = 1 AND nonconformity_id = $t;"
-      done
-    } > "$sql"
-    chmod 644 "$sql"
-    as_owner valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN/postgres" --single -D "$PRIV" \
-      -c synchronous_commit=off "${OPTS[@]}" an < "$sql" > "$TMP/$1.$2.log" 2>&1
-    if grep -q "ERROR" "$TMP/$1.$2.log"; then grep -m3 "ERROR" "$TMP/$1.$2.log" >&2; exit 1; fi
-    sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$out" | head -1
+      transitions_sql iso28000.nonconformity "$2"
+    } | callgrind_run an "$1.$2"
   }
   echo "announce: callgrind, $N1 and $N2 transitions per mode ($CG_VARIANTS)"
   for m in $CG_VARIANTS; do
-    a=$(cg_run "$m" "$N1")
-    b=$(cg_run "$m" "$N2")
-    INSN[$m]=$(( (b - a) / (N2 - N1) ))
+    per_transition cg_run "$m"
+    INSN[$m]=$PER
     echo "  $m: ${INSN[$m]} instructions per transition"
   done
 fi

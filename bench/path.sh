@@ -40,41 +40,22 @@ N1=${N1:-100}
 N2=${N2:-400}
 OUT=bench/results/path.md
 mkdir -p bench/results
-if ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
-  echo "(valgrind is not installed: no instruction counts; tools/setup installs it)" > "$OUT"
-  cat "$OUT"
-  exit 0
-fi
-BIN=$(pg_config --bindir)
+# require_callgrind, private_cluster*, callgrind_run, per_transition, functions_of: bench/lib.sh
+. bench/lib.sh
+require_callgrind "$OUT"
 # The private cluster is reached by its own socket, not bench/run's (whose settings are in the environment).
 unset PGHOST PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
-DATA=$TMP/data
-# The private cluster finds the extension where tools/pg-env installed it.
-OPTS=()
-if grep -q extension_destdir "$(pg_config --sharedir)/postgresql.conf.sample" 2>/dev/null && [ -d "$PWD/tmp_install" ]; then
-  OPTS=(-c "extension_destdir=$PWD/tmp_install" -c "dynamic_library_path=$PWD/tmp_install$(pg_config --pkglibdir):\$libdir")
-fi
-# Runs a command as the cluster's owner (postgres when we are root).
-as_owner() {
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-[ "$(id -u)" = 0 ] && chown postgres "$TMP"
+private_cluster
 cleanup() {
-  as_owner "$BIN/pg_ctl" -D "$DATA" -m immediate stop >/dev/null 2>&1 || true
-  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$TMP"/cg.* "$KEEP"/; fi   # the callgrind outputs, to read further
+  private_cluster_cleanup
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 
 echo "private cluster in $TMP: $N_ROWS rows"
-as_owner "$BIN/initdb" -D "$DATA" -A trust >/dev/null
-as_owner "$BIN/pg_ctl" -D "$DATA" -w -l "$TMP/log" \
-  -o "-c listen_addresses='' -c unix_socket_directories=$TMP -c port=5432 -c synchronous_commit=off ${OPTS[*]:+$(printf "%q " "${OPTS[@]}")}" \
-  start >/dev/null
-as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d postgres -c "CREATE DATABASE path" >/dev/null
-as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$TMP" -d path -v rows="$N_ROWS" >/dev/null <<'SQL'
+private_cluster_load path "$N_ROWS" <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION iso28000;
 CREATE ROLE path_member LOGIN;
@@ -95,7 +76,6 @@ BEGIN
 END $$;
 VACUUM ANALYZE;
 SQL
-as_owner "$BIN/pg_ctl" -D "$DATA" -w stop >/dev/null
 
 # The statements that switch a layer off ($2 = off) or on again: the history's
 # and the outbox's triggers on the register; the event log by its workflow's
@@ -121,47 +101,26 @@ layer_sql() {
     wr_user_rls) layer_sql wr_user "$2"; layer_sql rls "$2" ;;
   esac
 }
-# Runs N transitions of variant $1 under callgrind; prints the total instructions.
+# Runs N transitions of variant $1 under callgrind (callgrind_run); prints the total instructions.
 run() {
-  local variant=$1 n=$2 tbl=iso28000.nonconformity sql=$TMP/$1.$2.sql out=$TMP/cg.$1.$2 t
+  local variant=$1 n=$2 tbl=iso28000.nonconformity
   [ "$variant" = plain ] && tbl=public.nc_plain
-  # Every run starts from the same rows and pages (reset and vacuumed outside the count).
-  printf 'SELECT public.bench_reset();\nVACUUM;\n' | as_owner "$BIN/postgres" --single -D "$DATA" "${OPTS[@]}" path > "$TMP/reset.log" 2>&1
   {
     layer_sql "$variant" off
     echo "SET ROLE path_member;"
-    for ((t = 1; t <= 20 + n; t++)); do
-      echo "UPDATE $tbl SET status = 'contained', correction = 'fixed' WHERE org_id = 1 AND nonconformity_id = $t;"
-    done
+    transitions_sql "$tbl" "$n"
     echo "RESET ROLE;"
     layer_sql "$variant" on
-  } > "$sql"
-  chmod 644 "$sql"
-  as_owner valgrind --tool=callgrind --callgrind-out-file="$out" "$BIN/postgres" --single -D "$DATA" \
-    -c synchronous_commit=off "${OPTS[@]}" path < "$sql" > "$TMP/$1.$2.log" 2>&1
-  if grep -q "ERROR" "$TMP/$1.$2.log"; then
-    grep -m3 "ERROR" "$TMP/$1.$2.log" >&2
-    echo "variant $variant failed" >&2
-    exit 1
-  fi
-  sed -n 's/^\(summary\|totals\): *\([0-9]*\).*/\2/p' "$out" | head -1
-}
-# Inclusive instructions of the functions in $1's callgrind output, "name count" lines.
-functions_of() {
-  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null |
-    sed -n 's/^ *\([0-9,]*\) ([ 0-9.]*%) *[^:]*:\([A-Za-z_0-9]*\) .*/\2 \1/p' | tr -d ',' |
-    awk '!seen[$1]++'
+  } | callgrind_run path "$variant.$n" || { echo "variant $variant failed" >&2; exit 1; }
 }
 
 VARIANTS=${VARIANTS:-"all writers wr_rls wr_br wr_user plain"}
 echo "callgrind: $N1 and $N2 transitions per variant ($VARIANTS)"
 : > "$TMP/totals"
 for v in $VARIANTS; do
-  a=$(run "$v" "$N1")
-  b=$(run "$v" "$N2")
-  per=$(( (b - a) / (N2 - N1) ))
-  echo "  $v: $per instructions per transition"
-  echo "$v $per" >> "$TMP/totals"
+  per_transition run "$v"
+  echo "  $v: $PER instructions per transition"
+  echo "$v $PER" >> "$TMP/totals"
 done
 for v in all plain; do
   functions_of "$TMP/cg.$v.$N1" > "$TMP/f1.$v"
@@ -169,10 +128,7 @@ for v in all plain; do
 done
 
 per() { awk -v v="$1" '$1 == v {print $2}' "$TMP/totals"; }
-fn() {  # instructions per transition of function $2 in variant $1 (N2 - N1 difference)
-  awk -v f="$2" -v d=$((N2 - N1)) 'NR == FNR {if ($1 == f) a = $2; next} $1 == f {b = $2}
-                                   END {printf "%d", (b - a) / d}' "$TMP/f1.$1" "$TMP/f2.$1"
-}
+fn() { function_per_transition "$TMP/f1.$1" "$TMP/f2.$1" "$2"; }  # instructions per transition of function $2 in variant $1
 ALL=$(per all)
 PLAIN=$(per plain)
 {
