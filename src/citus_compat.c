@@ -20,6 +20,7 @@
 #include "utils/typcache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -34,6 +35,7 @@
 
 #include "citus_compat.h"
 #include "engines.h"
+#include "notification.h"
 
 /* What is known of one relation. */
 typedef struct CitusRelInfo
@@ -458,4 +460,35 @@ iso28000_org_relation(PG_FUNCTION_ARGS)
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		PG_RETURN_NULL();
 	PG_RETURN_TEXT_P(cstring_to_text(iso28000_org_relation_name(relid, PG_GETARG_INT64(1))));
+}
+
+PG_FUNCTION_INFO_V1(iso28000_announce_ids);
+/*
+ * SQL iso28000._announce(bigint[]): announces outbox ids as
+ * iso28000.notify_announce says (notification_announce_ids): each now under
+ * 'row', at commit if a mailer listens under 'listen', none under 'off'.
+ * raise_due_items() on a distributed outbox calls it from the coordinator,
+ * whose rows are written on the workers' shards, which stay silent
+ * (doc/distribution.md).  It never announces more than pg_notify(), granted to
+ * PUBLIC, already lets any role announce on the channel; it may announce less.
+ * NULL elements are skipped.
+ */
+Datum
+iso28000_announce_ids(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int64	   *ids;
+	int			n = 0;
+
+	deconstruct_array(arr, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &nelems);
+	ids = palloc(sizeof(int64) * Max(nelems, 1));
+	for (int i = 0; i < nelems; i++)
+		if (!nulls[i])
+			ids[n++] = DatumGetInt64(elems[i]);
+	notification_announce_ids(ids, n);
+	PG_RETURN_VOID();
 }

@@ -808,6 +808,7 @@ AS $$
 DECLARE
     src text;
     other bigint;
+    nc_found boolean;
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.nonconformity_id IS NOT NULL
        AND (TG_OP = 'DELETE' OR NEW.nonconformity_id IS DISTINCT FROM OLD.nonconformity_id) THEN
@@ -819,7 +820,7 @@ BEGIN
               USING ERRCODE = 'IS167',
                     DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
                     HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = iso28000._table_name(TG_RELID), COLUMN = 'nonconformity_id';
     END IF;
     IF TG_OP = 'DELETE' THEN
         RETURN OLD;
@@ -827,18 +828,21 @@ BEGIN
     IF NEW.nonconformity_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.nonconformity_id IS NOT NULL) THEN
         RETURN NEW;
     END IF;
-    PERFORM 1 FROM iso28000.nonconformity n
-      WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id
-        FOR NO KEY UPDATE;
-    SELECT n.source,
-           (SELECT f.finding_id FROM iso28000.audit_finding f
-             WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id
-               AND f.finding_id IS DISTINCT FROM NEW.finding_id
-             ORDER BY f.finding_id LIMIT 1)
-      INTO src, other
+    -- Two queries, each on the organisation's shard alone: on a Citus worker
+    -- a sub-select correlated to the nonconformity was refused from this
+    -- trigger on a shard (XX000, cannot execute a distributed query from a
+    -- query on a shard; doc/distribution.md).
+    SELECT n.source INTO src
       FROM iso28000.nonconformity n
-     WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id;
-    IF FOUND AND (src IS DISTINCT FROM 'audit_finding' OR other IS NOT NULL) THEN
+     WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id
+       FOR NO KEY UPDATE;
+    nc_found := FOUND;
+    SELECT f.finding_id INTO other
+      FROM iso28000.audit_finding f
+     WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id
+       AND f.finding_id IS DISTINCT FROM NEW.finding_id
+     ORDER BY f.finding_id LIMIT 1;
+    IF nc_found AND (src IS DISTINCT FROM 'audit_finding' OR other IS NOT NULL) THEN
         RAISE EXCEPTION 'finding % of audit % (organisation %) cannot be linked to nonconformity %: %',
                         NEW.finding_id, NEW.audit_id, NEW.org_id, NEW.nonconformity_id,
                         CASE WHEN other IS NOT NULL THEN format('finding %s links it already', other)
@@ -846,7 +850,7 @@ BEGIN
               USING ERRCODE = 'IS168',
                     DETAIL = 'A finding links the nonconformity it raised (a minor_nc or major_nc finding raises its own), or one with source audit_finding that no other finding links.',
                     HINT = 'Leave nonconformity_id out: a minor_nc or major_nc finding raises its nonconformity by itself.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = iso28000._table_name(TG_RELID), COLUMN = 'nonconformity_id';
     END IF;
     RETURN NEW;
 END

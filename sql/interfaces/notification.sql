@@ -219,6 +219,16 @@ SELECT iso28000.attach_notifications(t.tbl, t.id_col, t.code_col, t.title_col, t
     ('iso28000.security_incident', 'incident_id', 'reference', 'title', 'status', '{owner_id}')
   ) AS t(tbl, id_col, code_col, title_col, status_col, persons);
 
+-- Announces outbox ids as iso28000.notify_announce says (src/citus_compat.c):
+-- what raise_due_items() calls on a distributed outbox, whose shards stay silent.
+CREATE FUNCTION iso28000._announce(ids bigint[]) RETURNS void
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_announce_ids';
+GRANT EXECUTE ON FUNCTION iso28000._announce(bigint[]) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._announce(bigint[]) IS
+  'Internal: announces each id on channel iso28000_notification as iso28000.notify_announce says (row: now; listen: at commit if a mailer listens through listen(); off: none). raise_due_items() calls it on a Citus cluster, where the outbox''s shards stay silent. Never announces more than pg_notify(), granted to PUBLIC, already allows.';
+
 -- Raises the due items that fell due, once each.
 CREATE FUNCTION iso28000.raise_due_items(org bigint DEFAULT NULL, horizon_days integer DEFAULT 0)
 RETURNS integer
@@ -257,13 +267,14 @@ BEGIN
     RETURNING nt.notification_id)
   SELECT count(*)::integer, array_agg(r.notification_id ORDER BY r.notification_id) INTO n, ids FROM raised r;
   -- On Citus the rows are written on the workers, whose shards stay silent
-  -- (notification_announce): the coordinator announces them.
+  -- (notification_announce): the coordinator announces them, as
+  -- iso28000.notify_announce says (row, listen, off), as on one node.
   IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
     EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
        INTO distributed USING 'iso28000.notification'::regclass;
   END IF;
   IF distributed AND n OPERATOR(pg_catalog.>) 0 THEN
-    PERFORM pg_catalog.pg_notify('iso28000_notification', i::text) FROM pg_catalog.unnest(ids) AS i;
+    PERFORM iso28000._announce(ids);
   END IF;
   RETURN n;
 END

@@ -1987,3 +1987,126 @@ BEGIN
     USING org, node, node_kind, reliance;
 END
 $$;
+
+-- 0.3.0 (citus2): raise_due_items() on a distributed outbox announces its rows
+-- as iso28000.notify_announce says (it called pg_notify whatever the setting):
+-- through iso28000._announce(bigint[]) (src/citus_compat.c).
+-- Announces outbox ids as iso28000.notify_announce says (src/citus_compat.c):
+-- what raise_due_items() calls on a distributed outbox, whose shards stay silent.
+CREATE FUNCTION iso28000._announce(ids bigint[]) RETURNS void
+LANGUAGE c VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_announce_ids';
+GRANT EXECUTE ON FUNCTION iso28000._announce(bigint[]) TO PUBLIC;
+COMMENT ON FUNCTION iso28000._announce(bigint[]) IS
+  'Internal: announces each id on channel iso28000_notification as iso28000.notify_announce says (row: now; listen: at commit if a mailer listens through listen(); off: none). raise_due_items() calls it on a Citus cluster, where the outbox''s shards stay silent. Never announces more than pg_notify(), granted to PUBLIC, already allows.';
+
+CREATE OR REPLACE FUNCTION iso28000.raise_due_items(org bigint DEFAULT NULL, horizon_days integer DEFAULT 0)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n integer;
+  ids bigint[];
+  distributed boolean := false;
+BEGIN
+  IF horizon_days IS NULL OR horizon_days < 0 OR horizon_days > 366 THEN
+    RAISE EXCEPTION 'raise_due_items: horizon_days must be between 0 and 366, not %', coalesce(horizon_days::text, 'NULL')
+      USING ERRCODE = 'IS561', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'due_on';
+  END IF;
+  IF org IS NOT NULL AND NOT coalesce(iso28000.has_level(org, 'write'), false) THEN
+    RAISE EXCEPTION 'role "%" cannot raise the due items of organisation %: that needs level write', current_user, org
+      USING ERRCODE = 'IS560', SCHEMA = 'iso28000', TABLE = 'notification', COLUMN = 'org_id',
+            HINT = 'A manager grants the scheduler''s role write access with iso28000.grant_access(org, role, ''write'').';
+  END IF;
+  WITH raised AS (
+    INSERT INTO iso28000.notification AS nt (org_id, kind, recipient_id, register, record_id, record_code, record_title,
+                                             subject, reason, item, due_on)
+    SELECT d.org_id, 'due', d.responsible_id, d.register, d.record_id, d.record_code, d.record_title,
+           pg_catalog.format('%s %s: %s %s', d.register, coalesce(d.record_code, d.record_id::text),
+                             replace(d.item, '_', ' '),
+                             CASE WHEN d.due_on IS NULL THEN 'never done'
+                                  WHEN d.overdue THEN 'overdue since ' || d.due_on::text
+                                  ELSE 'due on ' || d.due_on::text END),
+           d.reason, d.item, d.due_on
+      FROM iso28000.due_item d
+     WHERE (org IS NULL OR d.org_id OPERATOR(pg_catalog.=) org)
+       AND d.org_id OPERATOR(pg_catalog.=) ANY (iso28000.policy_orgs('write'))
+       AND (d.due_on IS NULL OR d.due_on OPERATOR(pg_catalog.<=) current_date + horizon_days)
+    ON CONFLICT DO NOTHING
+    RETURNING nt.notification_id)
+  SELECT count(*)::integer, array_agg(r.notification_id ORDER BY r.notification_id) INTO n, ids FROM raised r;
+  -- On Citus the rows are written on the workers, whose shards stay silent
+  -- (notification_announce): the coordinator announces them, as
+  -- iso28000.notify_announce says (row, listen, off), as on one node.
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1)'
+       INTO distributed USING 'iso28000.notification'::regclass;
+  END IF;
+  IF distributed AND n OPERATOR(pg_catalog.>) 0 THEN
+    PERFORM iso28000._announce(ids);
+  END IF;
+  RETURN n;
+END
+$$;
+
+-- 0.3.0 (citus2): audit_finding_keeps_nonconformity on a Citus worker: its
+-- check was refused there (XX000, a sub-select correlated to the
+-- nonconformity run from a trigger on a shard); now two queries on the
+-- organisation's shard, the table field naming the table, not the shard.
+CREATE OR REPLACE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    src text;
+    other bigint;
+    nc_found boolean;
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.nonconformity_id IS NOT NULL
+       AND (TG_OP = 'DELETE' OR NEW.nonconformity_id IS DISTINCT FROM OLD.nonconformity_id) THEN
+        RAISE EXCEPTION 'finding % of audit % (organisation %) raised nonconformity %: it cannot %',
+                        OLD.finding_id, OLD.audit_id, OLD.org_id, OLD.nonconformity_id,
+                        CASE WHEN TG_OP = 'DELETE' THEN 'be removed'
+                             WHEN NEW.nonconformity_id IS NULL THEN 'drop the link'
+                             ELSE format('be linked to nonconformity %s instead', NEW.nonconformity_id) END
+              USING ERRCODE = 'IS167',
+                    DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
+                    HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = iso28000._table_name(TG_RELID), COLUMN = 'nonconformity_id';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.nonconformity_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.nonconformity_id IS NOT NULL) THEN
+        RETURN NEW;
+    END IF;
+    -- Two queries, each on the organisation's shard alone: on a Citus worker
+    -- a sub-select correlated to the nonconformity was refused from this
+    -- trigger on a shard (XX000, cannot execute a distributed query from a
+    -- query on a shard; doc/distribution.md).
+    SELECT n.source INTO src
+      FROM iso28000.nonconformity n
+     WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id
+       FOR NO KEY UPDATE;
+    nc_found := FOUND;
+    SELECT f.finding_id INTO other
+      FROM iso28000.audit_finding f
+     WHERE f.org_id = NEW.org_id AND f.nonconformity_id = NEW.nonconformity_id
+       AND f.finding_id IS DISTINCT FROM NEW.finding_id
+     ORDER BY f.finding_id LIMIT 1;
+    IF nc_found AND (src IS DISTINCT FROM 'audit_finding' OR other IS NOT NULL) THEN
+        RAISE EXCEPTION 'finding % of audit % (organisation %) cannot be linked to nonconformity %: %',
+                        NEW.finding_id, NEW.audit_id, NEW.org_id, NEW.nonconformity_id,
+                        CASE WHEN other IS NOT NULL THEN format('finding %s links it already', other)
+                             ELSE format('its source is %s, not audit_finding', src) END
+              USING ERRCODE = 'IS168',
+                    DETAIL = 'A finding links the nonconformity it raised (a minor_nc or major_nc finding raises its own), or one with source audit_finding that no other finding links.',
+                    HINT = 'Leave nonconformity_id out: a minor_nc or major_nc finding raises its nonconformity by itself.',
+                    SCHEMA = TG_TABLE_SCHEMA, TABLE = iso28000._table_name(TG_RELID), COLUMN = 'nonconformity_id';
+    END IF;
+    RETURN NEW;
+END
+$$;

@@ -13,6 +13,9 @@
 #     the change's notification row is written;
 #   - raise_due_items() through the coordinator announces each row it wrote
 #     (payload: its notification_id) to a LISTEN on the coordinator;
+#   - and obeys iso28000.notify_announce as on one node: under 'off' nothing
+#     is heard, under 'listen' nothing while no mailer listens through
+#     iso28000.listen() and every row while one does, under 'row' every row;
 #   - a mailer that reads the outbox through the coordinator (the rows not
 #     yet delivered) finds the register's notification, marks it delivered
 #     with mark_delivered(), and does not find it again.
@@ -39,14 +42,16 @@ worker=$(coord -c "SELECT p.nodeport FROM pg_dist_placement pl JOIN pg_dist_node
 rows() { coord -c "SELECT count(*) FROM iso28000.notification WHERE org_id = $org AND register = 'objective' AND record_id IN
                      (SELECT objective_id FROM iso28000.objective WHERE org_id = $org AND title LIKE 'Notify check $tag %')"; }
 
-# listen PORT SQL: a psql session on PORT LISTENs, SQL runs in another session
-# (through the coordinator, as NPL's security manager), then the listener
-# runs one more command; prints the payloads it heard, one a line.
+# listen PORT SQL [ANNOUNCE [MAILER]]: a psql session on PORT LISTENs (or runs
+# MAILER, e.g. SELECT iso28000.listen()), SQL runs in another session (through
+# the coordinator, as NPL's security manager, under iso28000.notify_announce =
+# ANNOUNCE, default row, which the superuser sets before SET ROLE), then the
+# listener runs one more command; prints the payloads it heard, one a line.
 listen() {
-  local port=$1 sql=$2
+  local port=$1 sql=$2 announce=${3:-row} mailer=${4:-LISTEN iso28000_notification}
   PGPASSWORD= psql -X -q -h "$CITUS_HOST" -p "$port" -U "$CITUS_USER" -d "$db" 2>&1 <<EOF |
-LISTEN iso28000_notification;
-\\! PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h $CITUS_HOST -p ${ports[0]} -U $CITUS_USER -d $db -c "SET ROLE npl_security_manager" -c "$sql" >/dev/null
+$mailer;
+\\! PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h $CITUS_HOST -p ${ports[0]} -U $CITUS_USER -d $db -c "SET iso28000.notify_announce = $announce" -c "SET ROLE npl_security_manager" -c "$sql" >/dev/null
 SELECT pg_sleep(0.5);
 SELECT 1;
 EOF
@@ -78,6 +83,34 @@ if [ "$objectives" = 2 ] && [ -n "$heard" ] && [ "$heard" = "$raised" ]; then
 else
   notok "raise_due_items() is heard on the coordinator, one payload per row" "heard: [$heard]" "rows written: [$raised]" "the objectives' due rows: $objectives"
 fi
+
+# raise_due_items() obeys iso28000.notify_announce on a cluster as on one
+# node: 'off' announces none of its rows, 'listen' none while no mailer
+# listens through iso28000.listen() and every one while one does, 'row' every
+# one.  Each case raises the due item of a new overdue objective.
+announce_case() {
+  local announce=$1 mailer=$2 expect=$3 name how=" with a plain LISTEN"
+  [ -n "$mailer" ] && how=" with a mailer in iso28000.listen()"
+  name="Announce check $tag $announce${mailer:+ mailer}"   # not a 'Notify check' row: the mailer below counts those
+  coord -c "SET ROLE npl_security_manager" -c "INSERT INTO iso28000.objective (org_id, title, target, unit, set_on, due_on, owner_id, evaluation_method)
+                                              VALUES ($org, '$name', 95, 'percent', current_date - 10, current_date - 1, $owner, 'monthly gate audit')" >/dev/null
+  due_ids > "$tmp/due_before"
+  heard=$(listen "${ports[0]}" "SELECT iso28000.raise_due_items($org)" "$announce" "${mailer:-LISTEN iso28000_notification}" | sort -n | tr '\n' ' ')
+  raised=$(due_ids | comm -13 "$tmp/due_before" - | sort -n | tr '\n' ' ')
+  mine=$(coord -c "SELECT count(*) FROM iso28000.notification n WHERE n.org_id = $org AND n.kind = 'due' AND n.register = 'objective'
+                    AND n.record_id IN (SELECT objective_id FROM iso28000.objective WHERE org_id = $org AND title = '$name')")
+  if [ "$expect" = heard ]; then want=$raised; else want=; fi
+  if [ "$mine" = 1 ] && [ "$heard" = "$want" ]; then
+    ok "raise_due_items() on the cluster under notify_announce = $announce$how: writes the due row ($raised) and is $( [ "$expect" = heard ] && echo "heard, one payload per row" || echo "not heard")"
+  else
+    notok "raise_due_items() under notify_announce = $announce$how: expected $expect" \
+          "heard: [$heard]" "rows written: [$raised]" "the new objective's due rows: $mine"
+  fi
+}
+announce_case off '' silent
+announce_case listen '' silent
+announce_case listen 'SELECT iso28000.listen()' heard
+announce_case row '' heard
 
 # The mailer's way on a cluster: read what is not yet delivered, mark it.
 pending() { coord -c "SET ROLE npl_security_manager" -c "SELECT string_agg(notification_id::text, ' ' ORDER BY created_at, notification_id)

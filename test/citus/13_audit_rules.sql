@@ -10,7 +10,7 @@
 -- them with act_as().
 SET client_min_messages = warning;
 SET search_path = public, iso28000;
-SELECT plan(45);
+SELECT plan(48);
 
 CREATE ROLE citus_au_mgr LOGIN;     -- manager of the organisation (a person)
 CREATE ROLE citus_au_ann LOGIN;     -- the lead auditor, audit
@@ -182,6 +182,22 @@ INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, 
      VALUES (:a, :aud, '8.1', 'minor_nc', 'Seals not logged at the gate', :gate) RETURNING nonconformity_id AS nc \gset
 RESET ROLE;
 SELECT isnt(:'nc'::text, ''::text, 'the finding raised its nonconformity on the worker');
+-- IS168 (audit_finding_keeps_nonconformity, 162f84a): a second finding
+-- linking the same nonconformity is refused on the worker by the trigger,
+-- which takes the nonconformity's row FOR NO KEY UPDATE through the shard
+-- before its check, ahead of the unique constraint
+-- audit_finding_one_per_nonconformity (23505).
+SET ROLE citus_au_ann;
+SELECT throws_ok(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                          VALUES (%s, %s, '8.2', 'conforming', 'Same seals again', %s)$$, :a, :aud, :nc),
+                 'IS168', NULL, 'a second finding linking the same nonconformity is refused on the worker (IS168, not 23505)');
+SELECT throws_like(format($$INSERT INTO iso28000.audit_finding (org_id, audit_id, clause, grade, statement, nonconformity_id)
+                            VALUES (%s, %s, '8.2', 'conforming', 'Same seals again', %s)$$, :a, :aud, :nc),
+                   format('finding %% of audit %s (organisation %s) cannot be linked to nonconformity %s: finding %% links it already', :aud, :a, :nc),
+                   'the refusal names the audit, the nonconformity and the finding that links it');
+RESET ROLE;
+SELECT count(*) AS links FROM iso28000.audit_finding WHERE org_id = :a AND nonconformity_id = :nc \gset
+SELECT is(:links::bigint, 1::bigint, 'one finding links the nonconformity');
 SET ROLE citus_au_bob;    -- the process owner deals with it, up to action_taken
 UPDATE iso28000.nonconformity SET status = 'contained', correction = 'Seals logged again from today' WHERE org_id = :a AND nonconformity_id = :nc;
 UPDATE iso28000.nonconformity SET status = 'cause_analysed', root_cause = 'Log book removed in the new layout',
