@@ -7,7 +7,7 @@
 -- fields, and that nothing was written.  Run as non-superuser members.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(79);
+SELECT plan(82);
 
 CREATE ROLE tap_pi_mgr NOLOGIN;   -- manager: Mia
 CREATE ROLE tap_pi_wri NOLOGIN;   -- writer: Wim (no authority)
@@ -290,6 +290,32 @@ SELECT is(
                                               'iso28000.provider_inclusion'::regclass)
       AND c.conname NOT IN (SELECT con FROM bad)),
   NULL, 'every CHECK constraint of partner_screening, provider_exception and provider_inclusion is tested above');
+
+-- A hostile search_path: the member's own schema first with a trap = (bigint,
+-- bigint), and a temporary table named like the view the functions read. The
+-- functions pin theirs, so the answers are the same and the trap never fires.
+CREATE SCHEMA tap_pi_trap AUTHORIZATION tap_pi_wri;
+SET SESSION AUTHORIZATION tap_pi_wri;
+SELECT array_agg(iso28000.provider_reliance(:a, n) ORDER BY n) AS clean_rel,
+       (SELECT count(*) FROM iso28000.supply_chain_node x, iso28000.provider_requirement_check(:a, x.node_id, x.kind, 4) c
+         WHERE x.org_id = :a) AS clean_chk,
+       md5(iso28000._org_view_sql('iso28000.supply_chain_node_requirement', :a)) AS clean_sql
+  FROM unnest(ARRAY[:haul, :rail, :sea, :site]::bigint[]) n \gset
+CREATE FUNCTION tap_pi_trap.eq(bigint, bigint) RETURNS boolean LANGUAGE plpgsql
+  AS $$BEGIN RAISE EXCEPTION 'trap fired'; END$$;
+CREATE OPERATOR tap_pi_trap.= (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = tap_pi_trap.eq);
+CREATE TEMP TABLE supply_chain_node_reliance (org_id bigint, node_id bigint, reliance_rank integer);
+INSERT INTO supply_chain_node_reliance SELECT :a, n, 1 FROM unnest(ARRAY[:haul, :rail, :sea, :site]::bigint[]) n;
+SET search_path = tap_pi_trap, pg_temp, pg_catalog;
+SELECT (SELECT array_agg(iso28000.provider_reliance(:a, n) ORDER BY n) FROM unnest(ARRAY[:haul, :rail, :sea, :site]::bigint[]) n) AS hostile_rel,
+       (SELECT count(*) FROM iso28000.supply_chain_node x, iso28000.provider_requirement_check(:a, x.node_id, x.kind, 4) c
+         WHERE x.org_id OPERATOR(pg_catalog.=) :a) AS hostile_chk,
+       md5(iso28000._org_view_sql('iso28000.supply_chain_node_requirement', :a)) AS hostile_sql \gset
+RESET search_path;
+SELECT is(:'hostile_rel'::text, :'clean_rel'::text, 'provider_reliance answers the same under a hostile search_path (trap operator, temp table of the view''s name)');
+SELECT is(:'hostile_chk'::text, :'clean_chk'::text, 'provider_requirement_check answers the same under it');
+SELECT is(:'hostile_sql'::text, :'clean_sql'::text, '_org_view_sql writes the same query text under it');
+RESET SESSION AUTHORIZATION;
 
 -- tenant isolation
 SET SESSION AUTHORIZATION tap_pi_oth;
