@@ -57,6 +57,7 @@
 #include "utils/tuplestore.h"
 
 #include "actor.h"
+#include "engines.h"
 #include "citus_compat.h"
 #include "iso28000_errcodes.h"
 #include "notification.h"
@@ -178,7 +179,120 @@ nt_col(NtCol *c, TupleDesc desc, const char *name)
 		return;
 	c->typid = TupleDescAttr(desc, n - 1)->atttypid;
 	getTypeOutputInfo(c->typid, &outfn, &varlena);
-	fmgr_info(outfn, &c->out);
+	fmgr_info_cxt(outfn, &c->out, CurrentMemoryContext);
+}
+
+/*
+ * What a register's trigger reads of the register, kept per trigger for the
+ * backend: its columns (numbers, types, output functions), its logical name,
+ * whether it is a Citus shard, and the slots its transition tables are read
+ * through (over a copy of the register's descriptor).  Looking these up again
+ * for every statement cost about 5,000 instructions of a single-row
+ * transition of the real register (nt_col, get_rel_name; bench/results/writers.md).
+ * An entry goes when its register's relcache entry is invalidated (ALTER
+ * TABLE, CREATE/DROP TRIGGER, RENAME, and every relcache reset), through the
+ * engines' relcache callback (notification_store_invalidate()): the entries
+ * are marked stale there and freed at the next trigger call that is not
+ * inside another one (nt_depth), so a trigger never reads a freed entry; a
+ * call inside another one (an output function running SQL) makes its own.
+ */
+typedef struct NtReg
+{
+	Oid			tgoid;
+	Oid			relid;
+	bool		on_shard;
+	char	   *reg;
+	NtCol		org_c,
+				id_c,
+				code_c,
+				title_c,
+				status_c;
+	int			npersons;
+	NtCol	   *person_c;
+	TupleDesc	desc;			/* a copy (not reference-counted) for the slots */
+	TupleTableSlot *nslot;
+	TupleTableSlot *oslot;
+	struct NtReg *next;
+} NtReg;
+
+static MemoryContext nt_reg_cxt = NULL;
+static NtReg *nt_regs = NULL;
+static bool nt_regs_stale = false;
+static int	nt_depth = 0;
+
+/* See notification.h (called from notification_store_invalidate()). */
+void
+notification_registers_invalidate(Oid relid)
+{
+	for (NtReg *e = nt_regs; e != NULL && !nt_regs_stale; e = e->next)
+		if (!OidIsValid(relid) || e->relid == relid)
+			nt_regs_stale = true;
+}
+
+/* The description of trigger tg on register rel, made in memory context cxt. */
+static NtReg *
+nt_reg_build(Relation rel, Trigger *tg, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	TupleDesc	desc = RelationGetDescr(rel);
+	NtReg	   *e = palloc0(sizeof(NtReg));
+	const char *reg;
+
+	e->tgoid = tg->tgoid;
+	e->relid = RelationGetRelid(rel);
+	e->on_shard = iso28000_is_shard(rel);
+	reg = get_rel_name(iso28000_logical_relid(rel));
+	e->reg = pstrdup(reg != NULL ? reg : RelationGetRelationName(rel));
+	nt_col(&e->org_c, desc, "org_id");
+	nt_col(&e->id_c, desc, tg->tgargs[0]);
+	nt_col(&e->code_c, desc, tg->tgargs[1]);
+	nt_col(&e->title_c, desc, tg->tgargs[2]);
+	nt_col(&e->status_c, desc, tg->tgargs[3]);
+	e->npersons = Max(tg->tgnargs - 4, 0);
+	e->person_c = palloc0(sizeof(NtCol) * Max(e->npersons, 1));
+	for (int p = 0; p < e->npersons; p++)
+		nt_col(&e->person_c[p], desc, tg->tgargs[4 + p]);
+	e->desc = CreateTupleDescCopy(desc);
+	e->nslot = MakeSingleTupleTableSlot(e->desc, &TTSOpsMinimalTuple);
+	e->oslot = MakeSingleTupleTableSlot(e->desc, &TTSOpsMinimalTuple);
+	MemoryContextSwitchTo(old);
+	return e;
+}
+
+/*
+ * The kept description of trigger tg on register rel, made if need be; inside
+ * another call of the trigger (whose slots are in use), one made for this call
+ * alone in memory context work.
+ */
+static NtReg *
+nt_reg_lookup(Relation rel, Trigger *tg, MemoryContext work)
+{
+	NtReg	   *e;
+
+	/* inside another call (its slots in use), or the kept ones stale while in use: this call's own */
+	if (nt_depth > 0)
+		return nt_reg_build(rel, tg, work);
+	if (nt_regs_stale)
+	{
+		if (nt_reg_cxt != NULL)
+			MemoryContextDelete(nt_reg_cxt);
+		nt_reg_cxt = NULL;
+		nt_regs = NULL;
+		nt_regs_stale = false;
+	}
+	for (e = nt_regs; e != NULL; e = e->next)
+		if (e->tgoid == tg->tgoid && e->relid == RelationGetRelid(rel))
+			return e;
+
+	(void) engine_catalog();	/* registers the relcache callback that invalidates us */
+	if (nt_reg_cxt == NULL)
+		nt_reg_cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 notification registers",
+										   ALLOCSET_SMALL_SIZES);
+	e = nt_reg_build(rel, tg, nt_reg_cxt);
+	/* linked once made whole: an error above leaves only unlinked memory */
+	e->next = nt_regs;
+	nt_regs = e;
+	return e;
 }
 
 /* The column's value as text, or NULL. */
@@ -252,12 +366,20 @@ nt_add(NtRows *r, int64 org, const char *kind, bool has_recipient, int64 recipie
 
 	if (r->n == r->cap)
 	{
-		int			cap = r->cap ? r->cap * 2 : 8;
+		/* the columns in two blocks (two allocations, not two per column) */
+		int			cap = r->cap ? r->cap * 2 : 4;
+		Datum	   *v = palloc(sizeof(Datum) * NT_NCOLS * cap);
+		bool	   *isnull = palloc(sizeof(bool) * NT_NCOLS * cap);
 
 		for (int c = 0; c < NT_NCOLS; c++)
 		{
-			r->v[c] = r->cap ? repalloc(r->v[c], sizeof(Datum) * cap) : palloc(sizeof(Datum) * cap);
-			r->isnull[c] = r->cap ? repalloc(r->isnull[c], sizeof(bool) * cap) : palloc(sizeof(bool) * cap);
+			if (r->n > 0)
+			{
+				memcpy(v + c * cap, r->v[c], sizeof(Datum) * r->n);
+				memcpy(isnull + c * cap, r->isnull[c], sizeof(bool) * r->n);
+			}
+			r->v[c] = v + c * cap;
+			r->isnull[c] = isnull + c * cap;
 		}
 		r->cap = cap;
 	}
@@ -289,26 +411,131 @@ nt_misfired(TriggerData *td, const char *what)
 			 errtable(td->tg_relation)));
 }
 
+/*
+ * The notifications of one statement on the register (see the head comment),
+ * collected into rows in the order they are written.
+ */
+static void
+nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
+{
+	Trigger    *tg = td->tg_trigger;
+	TupleTableSlot *nslot = e->nslot;
+	TupleTableSlot *oslot = is_update ? e->oslot : NULL;
+	/*
+	 * Pass 0 the transitions (an UPDATE of a register with a status column),
+	 * pass p the assignments of person column p.
+	 */
+	for (int pass = (is_update && e->status_c.attnum != 0) ? 0 : 1; pass <= e->npersons; pass++)
+	{
+		tuplestore_rescan(td->tg_newtable);
+		if (is_update)
+			tuplestore_rescan(td->tg_oldtable);
+		for (;;)
+		{
+			int64		org,
+						rec;
+			char	   *code,
+					   *title,
+					   *idtext;
+
+			if (!tuplestore_gettupleslot(td->tg_newtable, true, false, nslot))
+				break;
+			if (is_update && !tuplestore_gettupleslot(td->tg_oldtable, true, false, oslot))
+				nt_misfired(td, "the old and new transition tables differ in length");
+			if (!nt_int8(&e->org_c, nslot, &org) || !nt_int8(&e->id_c, nslot, &rec))
+				continue;		/* NOT NULL in every register: the outbox would refuse it */
+
+			if (pass == 0)
+			{
+				char	   *from = nt_text(&e->status_c, oslot);
+				char	   *to = nt_text(&e->status_c, nslot);
+				int			named = 0;
+				int64	   *seen;
+
+				if (!nt_str_distinct(from, to))
+					continue;
+				code = nt_text(&e->code_c, nslot);
+				title = nt_text(&e->title_c, nslot);
+				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				{
+					char	   *subject = psprintf("%s %s: %s -> %s", e->reg, idtext,
+												   from ? from : "", to ? to : "");
+
+					seen = palloc(sizeof(int64) * Max(e->npersons, 1));
+					for (int p = 0; p < e->npersons; p++)
+					{
+						int64		person;
+						bool		dup = false;
+
+						if (!nt_int8(&e->person_c[p], nslot, &person))
+							continue;
+						for (int q = 0; q < named; q++)
+							dup |= (seen[q] == person);
+						if (dup)
+							continue;
+						seen[named++] = person;
+						nt_add(rows, org, "transition", true, person, rec, code, title, subject,
+							   "named on the record", from, to);
+					}
+					if (named == 0)
+						nt_add(rows, org, "transition", false, 0, rec, code, title, subject,
+							   "the record names nobody", from, to);
+				}
+			}
+			else
+			{
+				NtCol	   *pc = &e->person_c[pass - 1];
+				int64		person,
+							was;
+
+				if (!nt_int8(pc, nslot, &person))
+					continue;
+				if (is_update && nt_int8(pc, oslot, &was) && was == person)
+					continue;
+				code = nt_text(&e->code_c, nslot);
+				title = nt_text(&e->title_c, nslot);
+				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				nt_add(rows, org, "assignment", true, person, rec, code, title,
+					   psprintf("%s %s: %s", e->reg, idtext, title ? title : ""),
+					   psprintf("named as %s", tg->tgargs[4 + pass - 1]),
+					   NULL, nt_text(&e->status_c, nslot));
+			}
+		}
+	}
+	ExecClearTuple(nslot);
+	if (oslot != NULL)
+		ExecClearTuple(oslot);
+
+}
+
+/* nt_collect() with nt_depth counting the calls in progress. */
+static void
+nt_collect_counted(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
+{
+	nt_depth++;
+	PG_TRY();
+	{
+		nt_collect(td, e, is_update, rows);
+	}
+	PG_FINALLY();
+	{
+		nt_depth--;
+	}
+	PG_END_TRY();
+}
+
 PG_FUNCTION_INFO_V1(iso28000_notify_register_change);
 Datum
 iso28000_notify_register_change(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Relation	rel;
-	TupleDesc	desc;
 	Trigger    *tg;
 	bool		is_update;
+	NtReg	   *e;
+	AttrNumber	org_att;
 	bool		on_shard;
-	const char *reg;
-	NtCol		org_c,
-				id_c,
-				code_c,
-				title_c,
-				status_c;
-	NtCol	   *person_c;
-	int			npersons;
-	TupleTableSlot *nslot,
-			   *oslot = NULL;
+	Datum		regd;
 	NtRows		rows = {0};
 	MemoryContext work,
 				old;
@@ -328,126 +555,27 @@ iso28000_notify_register_change(PG_FUNCTION_ARGS)
 	if (tg->tgnargs < 4)
 		nt_misfired(td, "it needs the arguments id column, code column, title column, status column, person columns");
 
-	desc = RelationGetDescr(rel);
-	on_shard = iso28000_is_shard(rel);
-	reg = get_rel_name(iso28000_logical_relid(rel));
-	if (reg == NULL)
-		reg = RelationGetRelationName(rel);
-
 	work = AllocSetContextCreate(CurrentMemoryContext, "notify_register_change", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
-
-	nt_col(&org_c, desc, "org_id");
-	nt_col(&id_c, desc, tg->tgargs[0]);
-	nt_col(&code_c, desc, tg->tgargs[1]);
-	nt_col(&title_c, desc, tg->tgargs[2]);
-	nt_col(&status_c, desc, tg->tgargs[3]);
-	npersons = tg->tgnargs - 4;
-	person_c = palloc0(sizeof(NtCol) * Max(npersons, 1));
-	for (int p = 0; p < npersons; p++)
-		nt_col(&person_c[p], desc, tg->tgargs[4 + p]);
-	if (org_c.attnum == 0 || id_c.attnum == 0)
+	e = nt_reg_lookup(rel, tg, work);
+	if (e->org_c.attnum == 0 || e->id_c.attnum == 0)
 		nt_misfired(td, "the table has no org_id column or no column named by the first argument");
 
-	nslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	if (is_update)
-		oslot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-
-	/*
-	 * Pass 0 the transitions (an UPDATE of a register with a status column),
-	 * pass p the assignments of person column p.
-	 */
-	for (int pass = (is_update && status_c.attnum != 0) ? 0 : 1; pass <= npersons; pass++)
-	{
-		tuplestore_rescan(td->tg_newtable);
-		if (is_update)
-			tuplestore_rescan(td->tg_oldtable);
-		for (;;)
-		{
-			int64		org,
-						rec;
-			char	   *code,
-					   *title,
-					   *idtext;
-
-			if (!tuplestore_gettupleslot(td->tg_newtable, true, false, nslot))
-				break;
-			if (is_update && !tuplestore_gettupleslot(td->tg_oldtable, true, false, oslot))
-				nt_misfired(td, "the old and new transition tables differ in length");
-			if (!nt_int8(&org_c, nslot, &org) || !nt_int8(&id_c, nslot, &rec))
-				continue;		/* NOT NULL in every register: the outbox would refuse it */
-
-			if (pass == 0)
-			{
-				char	   *from = nt_text(&status_c, oslot);
-				char	   *to = nt_text(&status_c, nslot);
-				int			named = 0;
-				int64	   *seen;
-
-				if (!nt_str_distinct(from, to))
-					continue;
-				code = nt_text(&code_c, nslot);
-				title = nt_text(&title_c, nslot);
-				idtext = code ? code : psprintf(INT64_FORMAT, rec);
-				{
-					char	   *subject = psprintf("%s %s: %s -> %s", reg, idtext,
-												   from ? from : "", to ? to : "");
-
-					seen = palloc(sizeof(int64) * Max(npersons, 1));
-					for (int p = 0; p < npersons; p++)
-					{
-						int64		person;
-						bool		dup = false;
-
-						if (!nt_int8(&person_c[p], nslot, &person))
-							continue;
-						for (int q = 0; q < named; q++)
-							dup |= (seen[q] == person);
-						if (dup)
-							continue;
-						seen[named++] = person;
-						nt_add(&rows, org, "transition", true, person, rec, code, title, subject,
-							   "named on the record", from, to);
-					}
-					if (named == 0)
-						nt_add(&rows, org, "transition", false, 0, rec, code, title, subject,
-							   "the record names nobody", from, to);
-				}
-			}
-			else
-			{
-				NtCol	   *pc = &person_c[pass - 1];
-				int64		person,
-							was;
-
-				if (!nt_int8(pc, nslot, &person))
-					continue;
-				if (is_update && nt_int8(pc, oslot, &was) && was == person)
-					continue;
-				code = nt_text(&code_c, nslot);
-				title = nt_text(&title_c, nslot);
-				idtext = code ? code : psprintf(INT64_FORMAT, rec);
-				nt_add(&rows, org, "assignment", true, person, rec, code, title,
-					   psprintf("%s %s: %s", reg, idtext, title ? title : ""),
-					   psprintf("named as %s", tg->tgargs[4 + pass - 1]),
-					   NULL, nt_text(&status_c, nslot));
-			}
-		}
-	}
-	ExecDropSingleTupleTableSlot(nslot);
-	if (oslot)
-		ExecDropSingleTupleTableSlot(oslot);
+	nt_collect_counted(td, e, is_update, &rows);
+	/* what is needed of e below, taken now: a later call may free the kept entries */
+	org_att = e->org_c.attnum;
+	on_shard = e->on_shard;
+	regd = CStringGetTextDatum(e->reg);
 
 	/*
 	 * Written directly where that is equivalent (src/notification_store.c),
 	 * else, and on a Citus shard, through the executor.
 	 */
 	if (rows.n > 0 && !on_shard &&
-		notification_store_write(rel, org_c.attnum, rows.n, rows.v, rows.isnull, CStringGetTextDatum(reg)))
+		notification_store_write(rel, org_att, rows.n, rows.v, rows.isnull, regd))
 		rows.n = 0;
 	if (rows.n > 0)
 	{
-		Datum		regd = CStringGetTextDatum(reg);
 		int			rc;
 
 		if (SPI_connect() != SPI_OK_CONNECT)

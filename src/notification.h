@@ -39,6 +39,9 @@ extern PGDLLEXPORT Datum iso28000_unlisten(PG_FUNCTION_ARGS);
  */
 extern void notification_stamp_insert(bool has_org, int64 org, Datum *vals, bool *nulls);
 
+/* Marks what the registers' trigger keeps of register relid (or of all: InvalidOid) stale. */
+extern void notification_registers_invalidate(Oid relid);
+
 extern PGDLLEXPORT Datum iso28000_notification_stamp(PG_FUNCTION_ARGS);
 extern PGDLLEXPORT Datum iso28000_notification_announce(PG_FUNCTION_ARGS);
 

@@ -96,6 +96,7 @@
 #include "optimizer/optimizer.h"
 #include "rewrite/rowsecurity.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -155,9 +156,48 @@ static struct
 	ExprState **restrictive;
 	int			nidx;
 	NsIndex    *idx;
+	/* kept for the statements of one backend, in cxt (see notification_store_write()) */
+	TupleDesc	slot_desc;		/* a copy (not reference-counted) of the outbox's */
+	TupleTableSlot *slot;
+	ExprContext *econtext;
+	bool		in_use;			/* by the write in progress of transaction in_use_lxid */
+	LocalTransactionId in_use_lxid;
 }			ns;
 
+/*
+ * The last register whose own foreign key was found to imply the outbox's
+ * (ns_register_implies_fk()): asked again only after the register's relcache
+ * entry, or the outbox's description, is invalidated (the key, its
+ * validation, deferrability and check triggers are all in the register's
+ * relcache entry; session_replication_role replica never gets this far).
+ */
+static Oid	ns_fk_relid = InvalidOid;
+static AttrNumber ns_fk_att = InvalidAttrNumber;
+
 static bool ns_callbacks = false;
+
+/* The local id of this backend's transaction. */
+static inline LocalTransactionId
+ns_lxid(void)
+{
+#if PG_VERSION_NUM >= 170000
+	return MyProc->vxid.lxid;
+#else
+	return MyProc->lxid;
+#endif
+}
+
+/*
+ * Whether the kept slot and expression context are in use by a write in
+ * progress (a write inside another one).  A write that failed left in_use
+ * set in a transaction since ended (or rolled back to a savepoint: then the
+ * rest of that transaction makes its own, as a write inside another does).
+ */
+static inline bool
+ns_kept_busy(void)
+{
+	return ns.in_use && ns.in_use_lxid == ns_lxid();
+}
 
 /*
  * Called from the engines' relcache callback (engines.c): a backend has only
@@ -168,6 +208,9 @@ static bool ns_callbacks = false;
 void
 notification_store_invalidate(Oid relid)
 {
+	notification_registers_invalidate(relid);
+	if (!OidIsValid(relid) || relid == ns_fk_relid)
+		ns_fk_relid = InvalidOid;
 	if (!OidIsValid(relid) || relid == ns.relid)
 		ns.valid = false;
 	else
@@ -180,6 +223,7 @@ static void
 ns_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	ns.valid = false;
+	ns_fk_relid = InvalidOid;
 }
 
 /* See notification_store.h. */
@@ -411,9 +455,13 @@ ns_validate(Relation rel)
 		MemoryContext old;
 
 		ns.valid = true;
-		if (ns.cxt != NULL)
+		ns_fk_relid = InvalidOid;
+		if (ns.cxt != NULL && !ns_kept_busy())
 			MemoryContextDelete(ns.cxt);
 		ns.nidx = 0;
+		ns.slot = NULL;
+		ns.econtext = NULL;
+		ns.in_use = false;
 		ns.cxt = AllocSetContextCreate(CacheMemoryContext, "iso28000 notification store", ALLOCSET_SMALL_SIZES);
 		old = MemoryContextSwitchTo(ns.cxt);
 		ns.why = ns_build(rel);
@@ -433,8 +481,14 @@ ns_validate(Relation rel)
 static const char *
 ns_register_implies_fk(Relation reg, AttrNumber reg_org_att)
 {
-	if (iso28000_org_key_enforced(reg, reg_org_att, ns.orgrel, ns.orgkey, NULL))
+	if (RelationGetRelid(reg) == ns_fk_relid && reg_org_att == ns_fk_att && ns.valid)
 		return NULL;
+	if (iso28000_org_key_enforced(reg, reg_org_att, ns.orgrel, ns.orgkey, NULL))
+	{
+		ns_fk_relid = RelationGetRelid(reg);
+		ns_fk_att = reg_org_att;
+		return NULL;
+	}
 	return "the register has no validated, immediate, enabled foreign key org_id -> organization";
 }
 
@@ -513,6 +567,7 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 	int			opened = 0;
 	bool		rls;
 	bool		ok = true;
+	bool		kept = false;
 
 	if (ns_session_refuses() != NULL)
 		return false;
@@ -565,8 +620,27 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 	rv = palloc(sizeof(Datum) * desc->natts * Max(nrows, 1));
 	rn = palloc(sizeof(bool) * desc->natts * Max(nrows, 1));
 	ids = palloc(sizeof(int64) * Max(nrows, 1));
-	if (ok)
+	if (ok && !ns_kept_busy())
 	{
+		/* the backend's slot and expression context, made once with the description */
+		if (ns.slot == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(ns.cxt);
+
+			ns.slot_desc = CreateTupleDescCopy(desc);
+			ns.slot = MakeSingleTupleTableSlot(ns.slot_desc, &TTSOpsVirtual);
+			ns.econtext = CreateStandaloneExprContext();
+			MemoryContextSwitchTo(old);
+		}
+		slot = ns.slot;
+		econtext = ns.econtext;
+		ns.in_use = true;
+		ns.in_use_lxid = ns_lxid();
+		kept = true;
+	}
+	else if (ok)
+	{
+		/* inside another write (a constraint's function wrote a register): its own */
 		econtext = CreateStandaloneExprContext();
 		slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	}
@@ -648,10 +722,19 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 			notification_announce_ids(ids, nrows);
 	}
 
-	if (slot != NULL)
-		ExecDropSingleTupleTableSlot(slot);
-	if (econtext != NULL)
-		FreeExprContext(econtext, true);
+	if (kept)
+	{
+		ExecClearTuple(slot);
+		ResetExprContext(econtext);
+		ns.in_use = false;
+	}
+	else
+	{
+		if (slot != NULL)
+			ExecDropSingleTupleTableSlot(slot);
+		if (econtext != NULL)
+			FreeExprContext(econtext, true);
+	}
 	for (int i = 0; i < opened; i++)
 		if (idx[i] != NULL)
 			index_close(idx[i], NoLock);

@@ -129,13 +129,47 @@ static void wf_event_check_orgs(const int64 *orgs, int norgs);
 static void wf_runs_write(WfRun *runs);
 static bool wf_org_implied(Relation rel, AttrNumber org_att);
 
-/* The key columns of a table whose key is (org_id, id), as its events name them: "(org_id, x_id)". */
-static char *
-wf_key_columns(const WfTable *t, TupleDesc desc)
+/*
+ * The key columns of a table whose key is (org_id, id), as its events name
+ * them: "(org_id, x_id)".  The last one is kept (quoting the names again for
+ * every statement was about 1,500 instructions of a single-row transition):
+ * for the table and key columns it was made for, until the table's relcache
+ * entry is invalidated (a column renamed: wf_store_invalidate()).
+ */
+static struct
 {
-	return psprintf("(%s, %s)",
+	Oid			relid;
+	AttrNumber	att[2];
+	char		text[2 * NAMEDATALEN * 2 + 8];
+}			wf_kc;
+
+void
+wf_key_columns_invalidate(Oid relid)
+{
+	if (!OidIsValid(relid) || relid == wf_kc.relid)
+		wf_kc.relid = InvalidOid;
+}
+
+static const char *
+wf_key_columns(const WfTable *t, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	char	   *text;
+
+	if (wf_kc.relid == RelationGetRelid(rel) && wf_kc.att[0] == t->key_att[0] &&
+		wf_kc.att[1] == t->key_att[1])
+		return wf_kc.text;
+	(void) engine_catalog();	/* registers the relcache callback that invalidates us */
+	text = psprintf("(%s, %s)",
 					quote_identifier(NameStr(TupleDescAttr(desc, t->key_att[0] - 1)->attname)),
 					quote_identifier(NameStr(TupleDescAttr(desc, t->key_att[1] - 1)->attname)));
+	if (strlen(text) >= sizeof(wf_kc.text))
+		return text;
+	strlcpy(wf_kc.text, text, sizeof(wf_kc.text));
+	wf_kc.att[0] = t->key_att[0];
+	wf_kc.att[1] = t->key_att[1];
+	wf_kc.relid = RelationGetRelid(rel);
+	return wf_kc.text;
 }
 
 /* A new, empty run in memory context cxt. */
@@ -155,7 +189,7 @@ wf_run_new(MemoryContext cxt, const WfTable *t, Relation rel, int64 org, const c
 	r->org_implied = wf_org_implied(rel, t->org_att);
 	r->status_att = t->status_att;
 	if (t->key_is_id)
-		r->key_columns = MemoryContextStrdup(cxt, wf_key_columns(t, RelationGetDescr(rel)));
+		r->key_columns = MemoryContextStrdup(cxt, wf_key_columns(t, rel));
 	r->has_from = (from != NULL);
 	if (from)
 		strlcpy(r->from, from, NAMEDATALEN);

@@ -104,6 +104,7 @@ static struct
 	IndexInfo **info;			/* their descriptions (BuildIndexInfo()) */
 	bool	   *gin;			/* which of them are GIN (their state is kept: wf_store_open()) */
 	ExprContext *econtext;		/* evaluates the kept expressions */
+	TupleTableSlot *slot;		/* the row written, over a copy of the table's descriptor */
 }			wfs;
 
 /* See workflow_internal.h; called from the engines' relcache callback. */
@@ -112,6 +113,7 @@ wf_store_invalidate(Oid relid)
 {
 	int			i;
 
+	wf_key_columns_invalidate(relid);
 	if (!wfs.valid)
 		return;
 	if (!OidIsValid(relid) || relid == wfs.relid)
@@ -198,6 +200,7 @@ wf_store_check(Relation rel)
 	wfs.nchecks = 0;
 	wfs.defaults = NULL;
 	wfs.econtext = NULL;
+	wfs.slot = NULL;
 	wfs.natts = desc->natts;
 
 	/* On Citus the log is (or may become) distributed: its rows must be routed. */
@@ -311,6 +314,8 @@ wf_store_check(Relation rel)
 		MemoryContext old = MemoryContextSwitchTo(wfs.cxt);
 
 		wfs.econtext = CreateStandaloneExprContext();
+		/* a copy of the descriptor: one the relcache counts would be pinned per statement */
+		wfs.slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(desc), &TTSOpsHeapTuple);
 		MemoryContextSwitchTo(old);
 	}
 	return true;
@@ -391,7 +396,9 @@ wf_store_open(Oid relid)
 		else
 			wfs.info[n]->ii_Context = wfs.cxt;
 	}
-	wfw.slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsHeapTuple);
+	if (wfs.natts != RelationGetDescr(rel)->natts)
+		elog(ERROR, "descriptor of the workflow event store changed");
+	wfw.slot = wfs.slot;
 	return true;
 }
 
@@ -403,7 +410,8 @@ wf_store_close(void)
 
 	if (wfw.rel == NULL)
 		return;
-	ExecDropSingleTupleTableSlot(wfw.slot);
+	ExecClearTuple(wfw.slot);
+	wfw.slot = NULL;
 	for (i = 0; i < wfs.nidx; i++)
 	{
 		if (wfw.idx[i] != NULL)

@@ -141,6 +141,8 @@ extern bool wf_store_open(Oid relid);
 extern void wf_store_insert(const Datum *values, const char *nulls);
 extern void wf_store_close(void);
 extern void wf_store_invalidate(Oid relid);
+/* workflow_event.c: drops the kept key columns' text of relid (or all: InvalidOid) */
+extern void wf_key_columns_invalidate(Oid relid);
 
 /* workflow_event.c: drops what it knows of a register's foreign key to organization */
 extern void wf_org_invalidate(Oid relid);
