@@ -64,6 +64,7 @@
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -539,6 +540,45 @@ read_transition(Recorder *r, Tuplestorestate *store, int *n)
 	return tups;
 }
 
+/*
+ * The names of the session user and the current user, as the records hold
+ * them: kept per backend by role OID, since both are the same role statement
+ * after statement, and forgotten when any role changes (pg_authid's syscache
+ * invalidation: ALTER ROLE ... RENAME), so a record never holds an old name.
+ * The caller gets its own copy: a nested statement's recorder may refill the
+ * slot while the caller's statement still writes.
+ */
+static Oid	role_name_oid[2] = {InvalidOid, InvalidOid};
+static char role_name_kept[2][NAMEDATALEN];
+static bool role_name_callback = false;
+
+/* A role changed (pg_authid's syscache invalidation): the kept names are made again. */
+static void
+role_names_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	role_name_oid[0] = role_name_oid[1] = InvalidOid;
+}
+
+/* The name of role roleid (slot 0: the session user, 1: the current user), a copy of the kept one. */
+static char *
+role_name(int slot, Oid roleid)
+{
+	if (!role_name_callback)
+	{
+		CacheRegisterSyscacheCallback(AUTHOID, role_names_forget, (Datum) 0);
+		role_name_callback = true;
+	}
+	if (role_name_oid[slot] != roleid || !OidIsValid(roleid))
+	{
+		char	   *name = GetUserNameFromId(roleid, false);
+
+		strlcpy(role_name_kept[slot], name, NAMEDATALEN);
+		pfree(name);
+		role_name_oid[slot] = roleid;
+	}
+	return pstrdup(role_name_kept[slot]);
+}
+
 /* Builds the recorder's per-statement state. */
 static void
 recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *operation, int n)
@@ -552,8 +592,8 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 	r->values = palloc(sizeof(Datum) * Max(r->reldesc->natts, 1));
 	r->nulls = palloc(sizeof(bool) * Max(r->reldesc->natts, 1));
 	r->operation = operation;
-	r->session_role = GetUserNameFromId(GetSessionUserId(), false);
-	r->acting_role = GetUserNameFromId(GetUserId(), false);
+	r->session_role = role_name(0, GetSessionUserId());
+	r->acting_role = role_name(1, GetUserId());
 	r->txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
 	if (iso28000_is_shard(r->rel) && iso28000_distributed_txid() > 0)
 		r->txid = iso28000_distributed_txid();	/* the same on every node */
@@ -1051,18 +1091,25 @@ convert_row(Recorder *r, ChangedRow *row)
 {
 	Jsonb	   *key = NULL;
 	char	   *key_text = NULL;
+	HistoryImageParts parts;
 
 	/*
 	 * The key comes with the image it is taken from (the after image, else
 	 * the before); for a presorted register their jsonb text too, written
 	 * from the same values (history_image.c), so that the text the hash
-	 * covers is not read back from the jsonb at the link.
+	 * covers is not read back from the jsonb at the link.  The after image
+	 * of an UPDATE takes the columns it shares with the before image (the
+	 * same datum) from it, value and text, rather than converting and
+	 * escaping them again (history_row_image_like()).
 	 */
-	row->before = row->oldtup ? history_row_image_text(&r->reg, r->reldesc, row->oldtup, r->values, r->nulls,
+	parts.made = false;
+	row->before = row->oldtup ? history_row_image_like(&r->reg, r->reldesc, row->oldtup, r->values, r->nulls,
 													   row->newtup ? NULL : &key, &row->before_text,
-													   row->newtup ? NULL : &key_text) : NULL;
-	row->after = row->newtup ? history_row_image_text(&r->reg, r->reldesc, row->newtup, r->values, r->nulls,
-													  &key, &row->after_text, &key_text) : NULL;
+													   row->newtup ? NULL : &key_text, NULL,
+													   row->newtup ? &parts : NULL) : NULL;
+	row->after = row->newtup ? history_row_image_like(&r->reg, r->reldesc, row->newtup, r->values, r->nulls,
+													  &key, &row->after_text, &key_text, &parts, NULL) : NULL;
+	history_image_parts_free(&parts);
 	row->key = key != NULL ? key : row_key(r, row->after ? row->after : row->before);
 	/* every text made, or none (then all are written from the jsonb) */
 	if (key == NULL || key_text == NULL || (row->oldtup && row->before_text == NULL) ||

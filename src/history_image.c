@@ -44,6 +44,7 @@
 #include "nodes/makefuncs.h"
 #include "parser/parse_coerce.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -580,7 +581,8 @@ history_row_image(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *va
  */
 static char *
 pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
-		   const Datum *values)
+		   const Datum *values, const HistoryImageParts *like, const bool *reuse,
+		   int *vstart, int *vlen)
 {
 	char	  **numbers = palloc(sizeof(char *) * Max(n, 1));
 	Size		room = 3;
@@ -595,6 +597,11 @@ pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
 
 		numbers[i] = NULL;
 		room += col->keytextlen + 2;
+		if (reuse != NULL && reuse[i])
+		{
+			room += like->vlen[i];
+			continue;
+		}
 		switch (v->type)
 		{
 			case jbvString:
@@ -630,6 +637,17 @@ pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
 		}
 		memcpy(p, col->keytext, col->keytextlen);
 		p += col->keytextlen;
+		if (vstart != NULL)
+			vstart[i] = (int) (p - out);
+		if (reuse != NULL && reuse[i])
+		{
+			/* the same datum in the other image: its value's text from there */
+			memcpy(p, like->text + like->vstart[i], like->vlen[i]);
+			p += like->vlen[i];
+			if (vlen != NULL)
+				vlen[i] = like->vlen[i];
+			continue;
+		}
 		switch (v->type)
 		{
 			case jbvNull:
@@ -689,6 +707,8 @@ pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
 			default:
 				elog(ERROR, "column \"%s\" has no scalar image", col->name);
 		}
+		if (vlen != NULL)
+			vlen[i] = (int) (p - out) - vstart[i];
 	}
 	*p++ = '}';
 	*p = '\0';
@@ -702,13 +722,36 @@ Jsonb *
 history_row_image_key(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
 					  bool *nulls, Jsonb **key)
 {
-	return history_row_image_text(reg, desc, tup, values, nulls, key, NULL, NULL);
+	return history_row_image_like(reg, desc, tup, values, nulls, key, NULL, NULL, NULL, NULL);
+}
+
+/* See history_image.h. */
+void
+history_image_parts_free(HistoryImageParts *parts)
+{
+	if (!parts->made)
+		return;
+	pfree(parts->values);
+	pfree(parts->nulls);
+	pfree(parts->pairs);
+	pfree(parts->vstart);
+	pfree(parts->vlen);
+	parts->made = false;
 }
 
 /* See history_image.h. */
 Jsonb *
 history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
 					   bool *nulls, Jsonb **key, char **text, char **key_text)
+{
+	return history_row_image_like(reg, desc, tup, values, nulls, key, text, key_text, NULL, NULL);
+}
+
+/* See history_image.h. */
+Jsonb *
+history_row_image_like(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datum *values,
+					   bool *nulls, Jsonb **key, char **text, char **key_text,
+					   const HistoryImageParts *like, HistoryImageParts *keep)
 {
 	JsonbParseState *state = NULL;
 	JsonbValue *res;
@@ -721,6 +764,10 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 		*text = NULL;
 	if (key_text != NULL)
 		*key_text = NULL;
+	if (keep != NULL)
+		keep->made = false;
+	if (like != NULL && (!like->made || text == NULL || !reg->presorted))
+		like = NULL;
 
 	if (reg->presorted)
 	{
@@ -730,6 +777,10 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 		 * sorting them (the names are unique).
 		 */
 		JsonbPair  *pairs = palloc(sizeof(JsonbPair) * Max(reg->nkeys, 1));
+		bool	   *reuse = like != NULL ? palloc(sizeof(bool) * Max(reg->nkeys, 1)) : NULL;
+		bool		keeping = keep != NULL && text != NULL;
+		int		   *vstart = keeping ? palloc(sizeof(int) * Max(reg->nkeys, 1)) : NULL;
+		int		   *vlen = keeping ? palloc(sizeof(int) * Max(reg->nkeys, 1)) : NULL;
 		Jsonb	   *image;
 
 		for (i = 0; i < reg->nkeys; i++)
@@ -741,14 +792,38 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 			pairs[i].key.val.string.val = col->name;
 			pairs[i].key.val.string.len = col->namelen;
 			pairs[i].order = i;
+			if (reuse != NULL)
+				reuse[i] = false;
 			if (nulls[c])
 				pairs[i].value.type = jbvNull;
+			else if (like != NULL && !like->nulls[c] &&
+					 datum_image_eq(values[c], like->values[c],
+									TupleDescAttr(desc, c)->attbyval, TupleDescAttr(desc, c)->attlen))
+			{
+				/* the same datum as in the other image: its value, already made */
+				pairs[i].value = like->pairs[i].value;
+				reuse[i] = true;
+			}
 			else
 				column_value(col, values[c], &pairs[i].value);
 		}
 		image = object_jsonb(reg->image_head, reg->image_headlen, reg->image_keyslen, pairs, reg->nkeys);
 		if (text != NULL)
-			*text = pairs_text(reg, pairs, reg->key_order, reg->nkeys, values);
+			*text = pairs_text(reg, pairs, reg->key_order, reg->nkeys, values, like, reuse, vstart, vlen);
+		if (reuse != NULL)
+			pfree(reuse);
+		if (keeping)
+		{
+			keep->values = palloc(sizeof(Datum) * Max(reg->natts, 1));
+			keep->nulls = palloc(sizeof(bool) * Max(reg->natts, 1));
+			memcpy(keep->values, values, sizeof(Datum) * reg->natts);
+			memcpy(keep->nulls, nulls, sizeof(bool) * reg->natts);
+			keep->pairs = pairs;
+			keep->vstart = vstart;
+			keep->vlen = vlen;
+			keep->text = *text;
+			keep->made = true;
+		}
 
 		if (key != NULL && reg->npk > 0)
 		{
@@ -766,10 +841,11 @@ history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 					}
 			*key = object_jsonb(reg->key_head, reg->key_headlen, reg->key_keyslen, kp, reg->npk_cols);
 			if (key_text != NULL)
-				*key_text = pairs_text(reg, kp, reg->pk_order, reg->npk_cols, values);
+				*key_text = pairs_text(reg, kp, reg->pk_order, reg->npk_cols, values, NULL, NULL, NULL, NULL);
 			pfree(kp);
 		}
-		pfree(pairs);
+		if (!keeping)
+			pfree(pairs);
 		return image;
 	}
 

@@ -112,6 +112,39 @@ extern Jsonb *history_row_image_text(HistoryRegister *reg, TupleDesc desc, HeapT
 									 Datum *values, bool *nulls, Jsonb **key,
 									 char **text, char **key_text);
 
+/*
+ * What an image of a presorted register was made of, kept so that the other
+ * image of the same row (the after image of an UPDATE) takes a column whose
+ * value is the same datum (datum_image_eq()) from it instead of converting
+ * and escaping it again: its jsonb value, and the span of its value in the
+ * image's text.  Both images are made in one call of the recorder, under the
+ * same settings (TimeZone, extra_float_digits ...), so the same datum has
+ * the same jsonb value and text in both: the bytes do not change.
+ */
+typedef struct HistoryImageParts
+{
+	bool		made;			/* false: nothing kept (not presorted, or no text) */
+	Datum	   *values;			/* the row's values and nulls, by column */
+	bool	   *nulls;
+	JsonbPair  *pairs;			/* the image's pairs, in jsonb key order */
+	int		   *vstart;			/* each pair's value: its start in text */
+	int		   *vlen;			/* and its length */
+	const char *text;
+} HistoryImageParts;
+
+/*
+ * history_row_image_text(), keeping what the image was made of in *keep
+ * (when not NULL), and taking unchanged columns from *like (when not NULL
+ * and made): the same image, key and texts, to the byte.
+ */
+extern Jsonb *history_row_image_like(HistoryRegister *reg, TupleDesc desc, HeapTuple tup,
+									 Datum *values, bool *nulls, Jsonb **key,
+									 char **text, char **key_text,
+									 const HistoryImageParts *like, HistoryImageParts *keep);
+
+/* Frees what history_row_image_like() kept in parts (not the text). */
+extern void history_image_parts_free(HistoryImageParts *parts);
+
 /* Forgets what is kept of relid (every register: InvalidOid); the engines' relcache callback. */
 extern void history_register_invalidate(Oid relid);
 

@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(33);
+SELECT plan(36);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -189,6 +189,26 @@ SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN iso28000.history 
             WHERE h.after_image::text = to_jsonb(k)::text
               AND h.before_image::text = (to_jsonb(k) || jsonb_build_object('yes', NOT k.yes))::text), 2,
           'and both images of an update, with the key');
+-- An update's after image takes the columns it shares with the before image
+-- (the same datum) from it, value and text (history_image.c,
+-- history_row_image_like()): changed columns of every kind between
+-- unchanged ones of every kind, some growing, some shrinking, so that each
+-- taken value lands at another offset of the after image's text than it had.
+CREATE TEMP TABLE hs_scalar_was AS SELECT * FROM iso28000.hs_scalar;
+UPDATE iso28000.hs_scalar SET "B" = CASE WHEN "B" = 'NaN' THEN "B" ELSE "B" * 1000 END,
+       mm = mm / 1000, at_ts = at_ts + interval '1 day 1 second', zeta = zeta,
+       f = CASE WHEN f = 1e-300 THEN 2.5 ELSE f END, tide = 'low';
+SELECT is((SELECT count(*)::int FROM iso28000.hs_scalar k JOIN hs_scalar_was w USING (sid) JOIN iso28000.history h
+             ON h.org_id = k.org_id AND h.table_name = 'iso28000.hs_scalar' AND h.operation = 'UPDATE'
+            AND h.row_key::text = jsonb_build_object('org_id', k.org_id, 'sid', k.sid)::text
+            WHERE h.seq = (SELECT max(seq) FROM iso28000.history x WHERE x.org_id = h.org_id
+                             AND x.table_name = h.table_name AND x.row_key = h.row_key)
+              AND h.after_image::text = to_jsonb(k)::text
+              AND pg_column_size(h.after_image) = pg_column_size(to_jsonb(k))
+              AND h.before_image::text = to_jsonb(w)::text), 4,
+          'an update of some columns of every kind: both images are to_jsonb() of the rows, the unchanged columns taken from the before image');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:a)),
+          'and the text they were hashed as is the images'' text (the chain verifies)');
 CREATE FUNCTION iso28000.hs_tide_json(iso28000.hs_tide) RETURNS json LANGUAGE sql IMMUTABLE
   AS $$ SELECT json_build_object('tide', $1::text) $$;
 CREATE CAST (iso28000.hs_tide AS json) WITH FUNCTION iso28000.hs_tide_json(iso28000.hs_tide);
@@ -275,6 +295,21 @@ SELECT is((SELECT format('%s rows, %s value', count(*), count(DISTINCT a.t_attrs
 SELECT skip('pageinspect is not installed here', 2);
 \endif
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'the chain verifies with the wide register''s records');
+
+-- 7. The roles' names are kept per backend between statements (history.c,
+--    role_name()); a role renamed between two statements of a session is
+--    recorded under its new name at the next.
+CREATE ROLE hs_renamed SUPERUSER;
+SET ROLE hs_renamed;
+INSERT INTO iso28000.hs_wide (org_id, c4) VALUES (:a, 'renamed 1');
+RESET ROLE;
+ALTER ROLE hs_renamed RENAME TO hs_renamed_2;
+SET ROLE hs_renamed_2;
+INSERT INTO iso28000.hs_wide (org_id, c4) VALUES (:a, 'renamed 2');
+RESET ROLE;
+SELECT is((SELECT string_agg(h.acting_role || ' ' || (h.after_image ->> 'c4'), ', ' ORDER BY h.seq) FROM iso28000.history h
+            WHERE h.table_name = 'iso28000.hs_wide' AND h.after_image ->> 'c4' LIKE 'renamed %'),
+          'hs_renamed renamed 1, hs_renamed_2 renamed 2', 'a role renamed between statements: the next record has its new name');
 
 SELECT * FROM finish();
 ROLLBACK;
