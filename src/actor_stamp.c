@@ -110,10 +110,23 @@ stamp_person_value(TupleTableSlot *slot, TupleDesc desc, AttrNumber att, int64 *
 	return true;
 }
 
-/* The status column's value as text (NULL when absent or NULL). */
-static char *
+/*
+ * The status column's value, read in place: a text or varchar status is not
+ * copied (two per row cost a palloc and a copy each, to be compared once);
+ * another type goes through its output function.  present is false when
+ * there is no status column or the value is NULL.
+ */
+typedef struct StampStatus
+{
+	bool		present;
+	const char *data;
+	int			len;
+} StampStatus;
+
+static StampStatus
 stamp_status(TupleTableSlot *slot, TupleDesc desc, AttrNumber att)
 {
+	StampStatus st = {false, NULL, 0};
 	bool		isnull;
 	Datum		d;
 	Oid			typoutput;
@@ -121,24 +134,49 @@ stamp_status(TupleTableSlot *slot, TupleDesc desc, AttrNumber att)
 	Oid			typid;
 
 	if (slot == NULL || att == InvalidAttrNumber)
-		return NULL;
+		return st;
 	d = slot_getattr(slot, att, &isnull);
 	if (isnull)
-		return NULL;
+		return st;
 	typid = TupleDescAttr(desc, att - 1)->atttypid;
 	if (typid == TEXTOID || typid == VARCHAROID)
-		return TextDatumGetCString(d);
-	getTypeOutputInfo(typid, &typoutput, &varlena);
-	return OidOutputFunctionCall(typoutput, d);
+	{
+		text	   *t = DatumGetTextPP(d);
+
+		st.data = VARDATA_ANY(t);
+		st.len = VARSIZE_ANY_EXHDR(t);
+	}
+	else
+	{
+		getTypeOutputInfo(typid, &typoutput, &varlena);
+		st.data = OidOutputFunctionCall(typoutput, d);
+		st.len = strlen(st.data);
+	}
+	st.present = true;
+	return st;
 }
 
-/* NULL-safe string equality (IS NOT DISTINCT FROM). */
-static inline bool
-stamp_same_text(const char *a, const char *b)
+/* The status as a C string for a message ("<NULL>" when absent). */
+static char *
+stamp_status_cstring(StampStatus st)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
+	return st.present ? pnstrdup(st.data, st.len) : "<NULL>";
+}
+
+/* Whether the status is the named state (a NULL status is no state). */
+static inline bool
+stamp_status_is(StampStatus st, const char *state)
+{
+	return st.present && strlen(state) == (size_t) st.len && memcmp(st.data, state, st.len) == 0;
+}
+
+/* NULL-safe equality of two statuses (IS NOT DISTINCT FROM). */
+static inline bool
+stamp_status_same(StampStatus a, StampStatus b)
+{
+	if (!a.present || !b.present)
+		return a.present == b.present;
+	return a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
 }
 
 /* The acting person of the organisation (false for a NULL organisation or nobody). */
@@ -257,8 +295,8 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 	bool		is_update;
 	AttrNumber	status_att,
 				org_att;
-	char	   *new_status,
-			   *old_status;
+	StampStatus new_status,
+				old_status;
 	bool		org_null;
 	int64		org = 0;
 	int			nargs,
@@ -316,17 +354,17 @@ iso28000_stamp_acting_person(PG_FUNCTION_ARGS)
 			has_old = stamp_person_value(oldslot, desc, att, &oldv);
 		/* the new value IS DISTINCT FROM the old one */
 		changed = has_new != has_old || (has_new && newv != oldv);
-		entering = state != NULL && stamp_same_text(new_status, state) &&
-			(!is_update || !stamp_same_text(old_status, state));
+		entering = state != NULL && stamp_status_is(new_status, state) &&
+			(!is_update || !stamp_status_is(old_status, state));
 
 		if (state != NULL && strcmp(state, "*") != 0 && is_update && changed &&
-			stamp_same_text(new_status, old_status))
+			stamp_status_same(new_status, old_status))
 			ereport(ERROR,
 					(errcode(ERRCODE_ISO28000_STAMP_REWRITTEN),
 					 errmsg("%s.%s of organisation %s: %s cannot change while the record stays in state \"%s\"",
 							get_namespace_name(RelationGetNamespace(rel)), get_rel_name(engine_relid(rel)),
 							org_null ? "<NULL>" : psprintf(INT64_FORMAT, org), col,
-							new_status ? new_status : "<NULL>"),
+							stamp_status_cstring(new_status)),
 					 errdetail("%s is stamped with the acting person when the record enters \"%s\"; it was %s, the statement gives %s.",
 							   col, state,
 							   has_old ? psprintf(INT64_FORMAT, oldv) : "empty",

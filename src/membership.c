@@ -122,6 +122,7 @@ typedef struct MbRole
 typedef struct MbLevel
 {
 	char		name[NAMEDATALEN];
+	size_t		len;			/* strlen(name): compared first */
 	int16		rank;
 } MbLevel;
 
@@ -241,7 +242,7 @@ mb_rank(const char *name, size_t len, int16 *rank)
 	int			i;
 
 	for (i = 0; i < mb_nlevels; i++)
-		if (strncmp(mb_levels[i].name, name, len) == 0 && mb_levels[i].name[len] == '\0')
+		if (mb_levels[i].len == len && memcmp(mb_levels[i].name, name, len) == 0)
 		{
 			*rank = mb_levels[i].rank;
 			return true;
@@ -291,6 +292,7 @@ mb_load(Snapshot snap)
 			mb_levels = repalloc(mb_levels, cap * sizeof(MbLevel));
 		}
 		strlcpy(mb_levels[mb_nlevels].name, name, NAMEDATALEN);
+		mb_levels[mb_nlevels].len = strlen(name);
 		mb_levels[mb_nlevels].rank = DatumGetInt16(r);
 		mb_nlevels++;
 	}

@@ -104,6 +104,33 @@ mp_member(const int64 *orgs, int n, int64 org)
 }
 
 /*
+ * Whether opno is the btree equality of opfamily.  The integer family's
+ * equalities between bigint and bigint, integer or smallint (the operators
+ * of pg_operator.dat: 410 int8eq, 416 int84eq, 15 int48eq, 1868 int82eq,
+ * 1862 int28eq, stable OIDs of the catalog) are known without a look-up: a
+ * statement that names its organisation (org_id = 1) asked the catalog
+ * (get_op_opfamily_strategy, a syscache search) three times per plan.  Any
+ * other operator or family is asked as before.
+ */
+static bool
+mp_btree_equality(Oid opno, Oid opfamily)
+{
+	if (opfamily == INTEGER_BTREE_FAM_OID)
+	{
+		switch (opno)
+		{
+			case 410:			/* bigint = bigint */
+			case 416:			/* bigint = integer */
+			case 15:			/* integer = bigint */
+			case 1868:			/* bigint = smallint */
+			case 1862:			/* smallint = bigint */
+				return true;
+		}
+	}
+	return get_op_opfamily_strategy(opno, opfamily) == BTEqualStrategyNumber;
+}
+
+/*
  * The organisation the statement fixes org (a column of a base relation) to,
  * by a restriction clause org = constant of the integer btree family
  * (org_id = 2 compares bigint with integer): *value, true.
@@ -142,7 +169,7 @@ mp_fixed_const(PlannerInfo *root, Node *org, int64 *value)
 		}
 		/* the clause's shape first, the operator's family (a catalog look-up) last */
 		if (!IsA(r, Const) || ((Const *) r)->constisnull || !equal(l, var) ||
-			get_op_opfamily_strategy(op->opno, INTEGER_BTREE_FAM_OID) != BTEqualStrategyNumber)
+			!mp_btree_equality(op->opno, INTEGER_BTREE_FAM_OID))
 			continue;
 		c = (Const *) r;
 		switch (c->consttype)
@@ -287,9 +314,9 @@ mp_column_fixed(PlannerInfo *root, IndexOptInfo *index, int indexcol, Oid opfami
 			other = linitial(op->args);
 		else
 			continue;
-		/* the operand first, the catalog look-ups last */
-		if (!contain_var_clause(other) && !contain_volatile_functions(other) &&
-			get_op_opfamily_strategy(op->opno, opfamily) == BTEqualStrategyNumber &&
+		/* the operand first (a constant needs no walk), the catalog look-ups last */
+		if ((IsA(other, Const) || (!contain_var_clause(other) && !contain_volatile_functions(other))) &&
+			mp_btree_equality(op->opno, opfamily) &&
 			restriction_is_securely_promotable(ri, index->rel))
 			return true;
 	}

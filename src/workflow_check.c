@@ -19,7 +19,9 @@
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
@@ -42,22 +44,39 @@ wf_local_xid(void)
 #endif
 }
 
-/* The name of the current user, looked up once per user id (names of a live role do not change within a statement). */
+/*
+ * The name of the current user, looked up once per user id and kept across
+ * transactions until a role changes: an invalidation of pg_authid (ALTER
+ * ROLE ... RENAME, here or in another session, read at the next transaction
+ * or command) empties it.  Looked up once per transaction before, which a
+ * single-row transition paid every time (a syscache search and a copy).
+ */
+static Oid	wf_user_cached_uid = InvalidOid;
+static NameData wf_user_cached_name;
+
+static void
+wf_user_name_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	wf_user_cached_uid = InvalidOid;
+}
+
 const char *
 wf_user_name(void)
 {
-	static Oid	cached_uid = InvalidOid;
-	static NameData cached_name;
-	static LocalTransactionId cached_lxid = InvalidLocalTransactionId;
+	static bool registered = false;
 	Oid			uid = GetUserId();
 
-	if (uid != cached_uid || cached_lxid != wf_local_xid())
+	if (!registered)
 	{
-		namestrcpy(&cached_name, GetUserNameFromId(uid, false));
-		cached_uid = uid;
-		cached_lxid = wf_local_xid();
+		CacheRegisterSyscacheCallback(AUTHOID, wf_user_name_invalidate, (Datum) 0);
+		registered = true;
 	}
-	return NameStr(cached_name);
+	if (uid != wf_user_cached_uid)
+	{
+		namestrcpy(&wf_user_cached_name, GetUserNameFromId(uid, false));
+		wf_user_cached_uid = uid;
+	}
+	return NameStr(wf_user_cached_name);
 }
 
 /* Copies a C string into a zero-padded hash key, refusing what cannot fit. */

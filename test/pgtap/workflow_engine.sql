@@ -7,7 +7,7 @@ CREATE EXTENSION iso28000;
 -- The engine governs only registers of the extension (IS110): this test's
 -- tables go into schema iso28000, made by its owner (the superuser here).
 SET LOCAL search_path = iso28000, public;
-SELECT plan(47);
+SELECT plan(48);
 
 SELECT iso28000.create_organization('WFE', 'Workflow engine test') AS org \gset
 
@@ -174,6 +174,21 @@ SET session_replication_role = replica;
 SELECT lives_ok(format($$INSERT INTO wft (org_id, status, summary, approver) VALUES (%s, 'approved', 's', 'a')$$, :org),
   'even an ENABLE ALWAYS trigger lets a restore through in replica mode');
 SET session_replication_role = origin;
+
+-- The actor's name is kept per backend across transactions until a role
+-- changes (src/workflow_check.c, wf_user_name): a role renamed after it
+-- stamped a row stamps its new name at once, in the same transaction.
+INSERT INTO wft (org_id, summary) VALUES (:org, 'renamed role');
+SET ROLE wf_writer;
+UPDATE wft SET status = 'review' WHERE summary = 'renamed role';
+UPDATE wft SET status = 'draft' WHERE summary = 'renamed role';
+RESET ROLE;
+ALTER ROLE wf_writer RENAME TO wf_writer_renamed;
+SET ROLE wf_writer_renamed;
+UPDATE wft SET status = 'review' WHERE summary = 'renamed role';
+RESET ROLE;
+SELECT is((SELECT status_changed_by FROM wft WHERE summary = 'renamed role'), 'wf_writer_renamed'::name,
+  'a role renamed after it stamped a row stamps its new name');
 
 -- detach
 SELECT lives_ok($$SELECT iso28000.detach_workflow('wft')$$, 'detach_workflow drops the trigger');
