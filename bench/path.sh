@@ -128,6 +128,7 @@ for v in all plain; do
 done
 
 per() { awk -v v="$1" '$1 == v {print $2}' "$TMP/totals"; }
+minus() { if [ -n "$1" ] && [ -n "$2" ]; then echo $(($1 - $2)); else echo "(a variant not run)"; fi; }  # $1 - $2, when both variants ran (VARIANTS=)
 fn() { function_per_transition "$TMP/f1.$1" "$TMP/f2.$1" "$2"; }  # instructions per transition of function $2 in variant $1
 ALL=$(per all)
 PLAIN=$(per plain)
@@ -157,10 +158,10 @@ PLAIN=$(per plain)
   done
   echo
   W=$(per writers)
-  echo "Besides the writers, the register costs $((W - PLAIN)) instructions per transition more than the plain copy."
-  echo "Switched off with the writers: row-level security $((W - $(per wr_rls))), the calls of the three BEFORE ROW"
-  echo "triggers $((W - $(per wr_br))), the calls of every user trigger $((W - $(per wr_user))). With every user trigger"
-  echo "and the writers off the register still costs $(( $(per wr_user) - PLAIN )) more than the plain copy: row-level"
+  echo "Besides the writers, the register costs $(minus "$W" "$PLAIN") instructions per transition more than the plain copy."
+  echo "Switched off with the writers: row-level security $(minus "$W" "$(per wr_rls)"), the calls of the three BEFORE ROW"
+  echo "triggers $(minus "$W" "$(per wr_br)"), the calls of every user trigger $(minus "$W" "$(per wr_user)"). With every user trigger"
+  echo "and the writers off the register still costs $(minus "$(per wr_user)" "$PLAIN") more than the plain copy: row-level"
   echo "security and what the triggers cost by being there (their descriptors copied per statement, the old row"
   echo "locked before a BEFORE ROW UPDATE trigger, each foreign key asked whether it must fire)."
   echo
