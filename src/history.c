@@ -809,12 +809,9 @@ typedef struct PendingRecord
 	Jsonb	   *before;
 	Jsonb	   *after;
 	Jsonb	   *key;
-	char	   *before_text;	/* their jsonb text, when made at the statement (else NULL) */
-	char	   *after_text;
-	char	   *key_text;
 	bool		has_person;
 	int64		person;
-	char	   *mid;			/* its canonical_middle(), made just before its head is locked */
+	char	   *mid;			/* its canonical_middle(), made at the statement */
 	int			midlen;
 } PendingRecord;
 
@@ -1267,7 +1264,16 @@ jsonb_copy(Jsonb *j)
 	return c;
 }
 
-/* Keeps a changed row's record (images made, acting person known) for history_link_pending(). */
+static void pending_middle(PendingRecord *p, const char *key_text, const char *before_text,
+						   const char *after_text, MemoryContext cxt);
+
+/*
+ * Keeps a changed row's record (images made, acting person known) for
+ * history_link_pending(), with its canonical_middle(): the text of the
+ * record but what depends on the head (sequence number, previous hash),
+ * written here, at the statement, so neither the images' text is kept
+ * besides it nor anything of it is written at the commit.
+ */
 static void
 defer_row(Recorder *r, ChangedRow *row)
 {
@@ -1296,24 +1302,28 @@ defer_row(Recorder *r, ChangedRow *row)
 	p->before = jsonb_copy(row->before);
 	p->after = jsonb_copy(row->after);
 	p->key = jsonb_copy(row->key);
-	p->before_text = row->before_text ? pstrdup(row->before_text) : NULL;
-	p->after_text = row->after_text ? pstrdup(row->after_text) : NULL;
-	p->key_text = row->key_text ? pstrdup(row->key_text) : NULL;
 	p->has_person = row->has_person;
 	p->person = row->person;
-	p->mid = NULL;
+	MemoryContextSwitchTo(old);
+	/* the texts (when not made with the images) in the statement's memory, the middle in pending_cxt */
+	pending_middle(p, row->key_text, row->before_text, row->after_text, pending_cxt);
 	p->next = pending;
 	pending = p;
 	pending_n++;
-	MemoryContextSwitchTo(old);
 }
 
-/* Writes a pending record's canonical_middle() (into the current memory context). */
+/*
+ * Writes a pending record's canonical_middle() into cxt, from the texts of
+ * its images and key made at the statement (or, NULL, written from the
+ * jsonb in the current memory context).
+ */
 static void
-pending_middle(PendingRecord *p)
+pending_middle(PendingRecord *p, const char *key_text, const char *before_text,
+			   const char *after_text, MemoryContext cxt)
 {
 	HistoryRecord rec;
 	StringInfoData buf;
+	MemoryContext old;
 
 	memset(&rec, 0, sizeof(rec));
 	rec.recorded_at = p->recorded_at;
@@ -1322,11 +1332,13 @@ pending_middle(PendingRecord *p)
 	rec.txid = p->txid;
 	rec.table_name = p->table_name;
 	rec.operation = p->operation;
-	rec.row_key = image_text(p->key, p->key_text);
-	rec.before_image = image_text(p->before, p->before_text);
-	rec.after_image = image_text(p->after, p->after_text);
+	rec.row_key = image_text(p->key, (char *) key_text);
+	rec.before_image = image_text(p->before, (char *) before_text);
+	rec.after_image = image_text(p->after, (char *) after_text);
+	old = MemoryContextSwitchTo(cxt);
 	initStringInfo(&buf);
 	canonical_middle(&buf, &rec);
+	MemoryContextSwitchTo(old);
 	p->mid = buf.data;
 	p->midlen = buf.len;
 }
@@ -1366,7 +1378,6 @@ history_link_pending(void)
 	int			i = 0;
 	bool		pushed = false;
 	Oid			history;
-	MemoryContext midcxt;
 	HistorySpi	saved_spi;
 
 	if (pending == NULL)
@@ -1415,8 +1426,6 @@ history_link_pending(void)
 									 ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&r.canon);
 	initStringInfo(&r.mid);
-	midcxt = AllocSetContextCreate(CurrentMemoryContext, "iso28000 history texts",
-								   ALLOCSET_DEFAULT_SIZES);
 
 	/* Before the commit no statement runs: SPI (a first head) needs a snapshot. */
 	if (!ActiveSnapshotSet())
@@ -1437,22 +1446,14 @@ history_link_pending(void)
 		int64		seq;
 		uint8		hash[HISTORY_HASH_LEN];
 		ItemPointerData tid;
-		MemoryContext old;
-		int			j;
 
 		/*
 		 * The text of the organisation's records but what depends on the
-		 * head (sequence number, previous hash) is written before its head
-		 * is locked: the head's lock, which every other writer of the
-		 * organisation waits for, is held from here to the end of the
-		 * commit, and the images' text is the longest part of the work.
+		 * head (sequence number, previous hash) was written at their
+		 * statements (defer_row()): the head's lock, which every other
+		 * writer of the organisation waits for, is held from here to the end
+		 * of the commit.
 		 */
-		MemoryContextReset(midcxt);
-		old = MemoryContextSwitchTo(midcxt);
-		for (j = i; j < n && arr[j]->org_id == org_id; j++)
-			pending_middle(arr[j]);
-		MemoryContextSwitchTo(old);
-
 		lock_head(org_id, &seq, hash, &tid, r.store);
 		for (; i < n && arr[i]->org_id == org_id; i++)
 		{
@@ -1475,7 +1476,6 @@ history_link_pending(void)
 			r.txid = p->txid;
 			r.recorded_at = p->recorded_at;
 			record_row(&r, &row, ++seq, hash);
-			p->mid = NULL;		/* its memory goes with midcxt */
 		}
 		move_head(org_id, seq, hash, &tid, r.store);
 	}
@@ -1486,7 +1486,6 @@ history_link_pending(void)
 	if (pushed)
 		PopActiveSnapshot();
 	MemoryContextDelete(r.rowcxt);
-	MemoryContextDelete(midcxt);
 	pfree(r.canon.data);
 	pfree(r.mid.data);
 	pfree(arr);

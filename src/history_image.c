@@ -635,6 +635,25 @@ pairs_text(HistoryRegister *reg, const JsonbPair *pairs, const int *cols, int n,
 			*p++ = ',';
 			*p++ = ' ';
 		}
+		if (reuse != NULL && reuse[i] && vstart == NULL)
+		{
+			/*
+			 * A run of pairs taken from the other image: the same keys in
+			 * the same order, so their text there, separators included, in
+			 * one piece.
+			 */
+			int			j = i;
+			int			from = like->vstart[i] - col->keytextlen;
+			int			to;
+
+			while (j + 1 < n && reuse[j + 1])
+				j++;
+			to = like->vstart[j] + like->vlen[j];
+			memcpy(p, like->text + from, to - from);
+			p += to - from;
+			i = j;
+			continue;
+		}
 		memcpy(p, col->keytext, col->keytextlen);
 		p += col->keytextlen;
 		if (vstart != NULL)
@@ -795,7 +814,12 @@ history_row_image_like(HistoryRegister *reg, TupleDesc desc, HeapTuple tup, Datu
 			if (reuse != NULL)
 				reuse[i] = false;
 			if (nulls[c])
+			{
 				pairs[i].value.type = jbvNull;
+				/* null in both: its text ("null") taken with its neighbours' */
+				if (like != NULL && like->nulls[c])
+					reuse[i] = true;
+			}
 			else if (like != NULL && !like->nulls[c] &&
 					 datum_image_eq(values[c], like->values[c],
 									TupleDescAttr(desc, c)->attbyval, TupleDescAttr(desc, c)->attlen))
