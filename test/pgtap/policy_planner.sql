@@ -9,7 +9,7 @@
 -- sessions: the isolation spec policy_plan_revoke.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(37);
+SELECT plan(39);
 
 CREATE ROLE pp_boss NOLOGIN;        -- manages A, B, C, D
 CREATE ROLE pp_writer NOLOGIN;      -- writes A
@@ -99,6 +99,18 @@ SET LOCAL enable_seqscan = off;
 SELECT is((SELECT count(*)::int FROM iso28000.nonconformity WHERE nonconformity_id > 0), 500, 'the index form: the own organisation''s rows');
 RESET enable_seqscan;
 SELECT is((SELECT count(*)::int FROM iso28000.nonconformity WHERE title = 'nc 1'), 1, 'a sequential scan: the own organisation''s rows');
+RESET SESSION AUTHORIZATION;
+
+-- The integer family's equalities are known by their OIDs, without the
+-- catalog (membership_planner.c, mp_btree_equality): a smallint constant
+-- fixes org_id like an integer one; an inequality of the same family does not.
+SET SESSION AUTHORIZATION pp_writer;
+SELECT unalike(pg_temp.plan_of(format('SELECT * FROM iso28000.nonconformity WHERE org_id = %s::smallint AND nonconformity_id = %s', :a, :nc_a)),
+               '%policy_orgs%', 'org_id fixed by a smallint constant: no organisation array');
+SET LOCAL enable_seqscan = off;
+SELECT alike(pg_temp.plan_of(format('SELECT * FROM iso28000.nonconformity WHERE org_id >= %s AND nonconformity_id = %s', :a, :nc_a)),
+             '%org_id = ANY (iso28000.policy_orgs(''read''::text))%', 'org_id bounded by >=, not fixed: the policy is still the index condition');
+RESET enable_seqscan;
 RESET SESSION AUTHORIZATION;
 
 -- Estimates: what org_id = ANY (the role's organisations) would get.
