@@ -135,7 +135,12 @@ CREATE TABLE iso28000.workflow_event_batch (
   actor_person   bigint,
   occurred_at    timestamptz NOT NULL,
   notes          text[],
-  PRIMARY KEY (org_id, first_event_id),
+  -- One btree for the key and the reads by table: (org_id, table_name) leads,
+  -- so the reads of one table's runs (the views, the cycle times) find them
+  -- here, in event order.  A second (org_id, table_name) index cost every
+  -- single-row transition a btree entry (about 8,000 instructions:
+  -- doc/workflow.md).  Event ids are unique by their sequence.
+  PRIMARY KEY (org_id, table_name, first_event_id),
   CHECK (coalesce(pg_catalog.cardinality(record_ids), pg_catalog.cardinality(record_keys)) = events),
   CHECK (record_keys IS NOT NULL OR key_columns IS NOT NULL)
 );
@@ -144,7 +149,6 @@ ALTER SEQUENCE iso28000.workflow_event_event_id_seq OWNED BY iso28000.workflow_e
 -- cost more than writing them (bench/results/workflow.md).
 ALTER TABLE iso28000.workflow_event_batch ALTER COLUMN record_ids SET STORAGE EXTERNAL,
   ALTER COLUMN record_keys SET STORAGE EXTERNAL, ALTER COLUMN notes SET STORAGE EXTERNAL;
-CREATE INDEX workflow_event_batch_table_idx ON iso28000.workflow_event_batch (org_id, table_name);
 COMMENT ON TABLE iso28000.workflow_event_batch IS
   'ISO 28000 7.5.3, 9.1, 10.2: Store of the workflow event log: one row per run of events of one statement with the same organisation, workflow, table, states, actor and time; read it through the view iso28000.workflow_event. Append-only; written by the engine only.';
 COMMENT ON COLUMN iso28000.workflow_event_batch.org_id IS 'Organisation of the records.';

@@ -1771,3 +1771,11 @@ BEGIN
     RETURN NEW;
 END
 $$;
+
+-- Issue 13 (the event log's writer): one btree for the event store's key and
+-- its reads by table.  The primary key leads with (org_id, table_name), and
+-- the separate (org_id, table_name) index, which cost every single-row
+-- transition a btree entry, goes.  The rows stay; the key is rebuilt.
+ALTER TABLE iso28000.workflow_event_batch DROP CONSTRAINT workflow_event_batch_pkey,
+  ADD CONSTRAINT workflow_event_batch_pkey PRIMARY KEY (org_id, table_name, first_event_id);
+DROP INDEX iso28000.workflow_event_batch_table_idx;
