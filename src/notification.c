@@ -307,6 +307,8 @@ nt_text(NtCol *c, TupleTableSlot *slot)
 	d = slot_getattr(slot, c->attnum, &isnull);
 	if (isnull)
 		return NULL;
+	if (c->typid == TEXTOID)
+		return text_to_cstring(DatumGetTextPP(d));	/* what textout() returns, without the call */
 	return OutputFunctionCall(&c->out, d);
 }
 
@@ -437,6 +439,7 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 			char	   *code,
 					   *title,
 					   *idtext;
+			char		idbuf[MAXINT8LEN + 1];
 
 			if (!tuplestore_gettupleslot(td->tg_newtable, true, false, nslot))
 				break;
@@ -456,7 +459,7 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 					continue;
 				code = nt_text(&e->code_c, nslot);
 				title = nt_text(&e->title_c, nslot);
-				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				idtext = code ? code : (pg_lltoa(rec, idbuf), idbuf);
 				{
 					char	   *subject = psprintf("%s %s: %s -> %s", e->reg, idtext,
 												   from ? from : "", to ? to : "");
@@ -494,7 +497,7 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 					continue;
 				code = nt_text(&e->code_c, nslot);
 				title = nt_text(&e->title_c, nslot);
-				idtext = code ? code : psprintf(INT64_FORMAT, rec);
+				idtext = code ? code : (pg_lltoa(rec, idbuf), idbuf);
 				nt_add(rows, org, "assignment", true, person, rec, code, title,
 					   psprintf("%s %s: %s", e->reg, idtext, title ? title : ""),
 					   psprintf("named as %s", tg->tgargs[4 + pass - 1]),
