@@ -38,6 +38,11 @@ CREATE TABLE iso28000.history (
     acting_person bigint,
     PRIMARY KEY (org_id, seq)
 );
+-- A record holds two images of its row: past 2 kB TOAST would compress them
+-- with pglz at every write (while the chain head is held, at the link at
+-- commit), which costs several times what the rest of the record does; up
+-- to what a page holds they are stored as they are (doc/history.md, "Cost").
+ALTER TABLE iso28000.history SET (toast_tuple_target = 8160);
 COMMENT ON TABLE iso28000.history IS
   'ISO 28000 7.5.3, 9.2: Tamper-evident history of every change to every register: one SHA-256 hash chain per organisation, append-only; check it with verify_history().';
 COMMENT ON COLUMN iso28000.history.org_id IS 'Organisation whose chain holds the record (the org_id of the changed row).';

@@ -1779,3 +1779,8 @@ $$;
 ALTER TABLE iso28000.workflow_event_batch DROP CONSTRAINT workflow_event_batch_pkey,
   ADD CONSTRAINT workflow_event_batch_pkey PRIMARY KEY (org_id, table_name, first_event_id);
 DROP INDEX iso28000.workflow_event_batch_table_idx;
+
+-- History (issue 13): a record's images are stored as they are up to what a
+-- page holds, not compressed with pglz past 2 kB at every write
+-- (sql/core/05_history.sql); records written before stay as they are.
+ALTER TABLE iso28000.history SET (toast_tuple_target = 8160);
