@@ -18,6 +18,13 @@
 #include "access/relation.h"
 #include "fmgr.h"
 #include "utils/typcache.h"
+#include "common/hashfn.h"
+#include "funcapi.h"
+#include "nodes/parsenodes.h"
+#include "utils/tuplestore.h"
+#include "catalog/pg_collation.h"
+#include "utils/fmgrprotos.h"
+#include "utils/syscache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "utils/array.h"
@@ -49,6 +56,10 @@ typedef struct CitusRelInfo
 
 static HTAB *citus_rels = NULL;
 
+static void org_view_relcache_invalidate(Oid relid);
+static void org_plans_drop(void);
+static int32 org_hash(int64 org);
+
 /*
  * Drops what is known of an invalidated relation (or of all).  Called from
  * the engines' relcache callback (engines.c): a backend has only ten relcache
@@ -57,6 +68,7 @@ static HTAB *citus_rels = NULL;
 void
 iso28000_citus_relcache_invalidate(Oid relid)
 {
+	org_view_relcache_invalidate(relid);
 	if (citus_rels == NULL)
 		return;
 	if (OidIsValid(relid))
@@ -450,8 +462,11 @@ PG_FUNCTION_INFO_V1(iso28000_org_relation);
  * organisation's rows of a distributed table from, in SQL: its shard when this
  * node holds the organisation's shard of it (a plain local table, which a
  * trigger on a shard may query without a distributed query), else the table
- * itself (one node, the coordinator, a reference table).
+ * itself (one node, the coordinator, a reference table).  Answered from the
+ * per-backend map of the table's shards that _org_view_sql() keeps (below).
  */
+static char *org_relation_cached(Oid relid, int64 org);
+
 Datum
 iso28000_org_relation(PG_FUNCTION_ARGS)
 {
@@ -459,7 +474,7 @@ iso28000_org_relation(PG_FUNCTION_ARGS)
 
 	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(iso28000_org_relation_name(relid, PG_GETARG_INT64(1))));
+	PG_RETURN_TEXT_P(cstring_to_text(org_relation_cached(relid, PG_GETARG_INT64(1))));
 }
 
 PG_FUNCTION_INFO_V1(iso28000_announce_ids);
@@ -491,4 +506,550 @@ iso28000_announce_ids(PG_FUNCTION_ARGS)
 			ids[n++] = DatumGetInt64(elems[i]);
 	notification_announce_ids(ids, n);
 	PG_RETURN_VOID();
+}
+
+/*
+ * iso28000._org_view_sql(view, org), cached (doc/distribution.md, "Provider
+ * inclusion on a cluster").  The view's query (pg_get_viewdef()) with each
+ * table of the extension it reads replaced by the organisation's shard of it
+ * when this node holds that shard.  Before, each call deparsed the view,
+ * listed its tables from pg_depend and asked pg_dist_shard once per table
+ * (all in PL/pgSQL); now a backend keeps
+ *   - per view: its deparsed query and the tables it reads;
+ *   - per table: its hash ranges, shard ids and whether this node holds each;
+ *   - per view and shard of each table: the finished text;
+ * and answers a call by hashing the organisation as Citus does
+ * (worker_hash(): the type's hash function, hashint8 for org_id) and looking
+ * up the text.  All of it is dropped at the next call after any relcache
+ * invalidation of a view or table it used or of a relation it does not know
+ * of (InvalidOid: every relation), which Citus sends for the distributed table
+ * whenever pg_dist_shard, pg_dist_placement or pg_dist_partition change (a
+ * shard move, a split, create/undistribute), and after any change of a
+ * schema, function, operator or type (what the deparsed text names).
+ */
+typedef struct OrgViewDef
+{
+	Oid			view;			/* hash key */
+	char	   *query;
+	int			ntables;
+	Oid		   *tables;
+	char	  **relnames;
+} OrgViewDef;
+
+typedef struct OrgShardRange
+{
+	int32		min;
+	int32		max;
+	int64		shardid;		/* 0: this node holds no placement of it */
+} OrgShardRange;
+
+typedef struct OrgTableShards
+{
+	Oid			relid;			/* hash key */
+	int			nranges;		/* 0: not hash-distributed (or no Citus) */
+	OrgShardRange *ranges;
+} OrgTableShards;
+
+#define ORG_VIEW_KEYLEN 256
+typedef struct OrgViewText
+{
+	char		key[ORG_VIEW_KEYLEN];	/* "view:shard,shard,..." */
+	char	   *text;
+} OrgViewText;
+
+static MemoryContext org_view_cxt = NULL;
+static HTAB *org_view_defs = NULL;
+static HTAB *org_view_tables = NULL;
+static HTAB *org_view_texts = NULL;
+static bool org_view_stale = false;
+static bool org_view_callbacks = false;
+/* The relations the cached answers depend on (views and tables). */
+static Oid *org_view_watch = NULL;
+static int	org_view_nwatch = 0;
+static int	org_view_maxwatch = 0;
+/* Counters for the tests: builds of a view's text since the backend began. */
+static int64 org_view_builds = 0;
+
+/* Called from iso28000_citus_relcache_invalidate (the engines' callback). */
+static void
+org_view_relcache_invalidate(Oid relid)
+{
+	if (org_view_cxt == NULL)
+		return;
+	if (!OidIsValid(relid))
+	{
+		org_view_stale = true;
+		return;
+	}
+	for (int i = 0; i < org_view_nwatch; i++)
+		if (org_view_watch[i] == relid)
+		{
+			org_view_stale = true;
+			return;
+		}
+}
+
+static void
+org_view_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	org_view_stale = true;
+}
+
+static void
+org_view_watch_add(Oid relid)
+{
+	for (int i = 0; i < org_view_nwatch; i++)
+		if (org_view_watch[i] == relid)
+			return;
+	if (org_view_nwatch == org_view_maxwatch)
+	{
+		org_view_maxwatch = Max(16, org_view_maxwatch * 2);
+		org_view_watch = org_view_watch == NULL
+			? MemoryContextAlloc(org_view_cxt, org_view_maxwatch * sizeof(Oid))
+			: repalloc(org_view_watch, org_view_maxwatch * sizeof(Oid));
+	}
+	org_view_watch[org_view_nwatch++] = relid;
+}
+
+/* Empty caches (made anew, or after an invalidation). */
+static void
+org_view_reset(void)
+{
+	HASHCTL		ctl;
+
+	if (!org_view_callbacks)
+	{
+		/* engines.c's relcache callback calls iso28000_citus_relcache_invalidate */
+		(void) engine_catalog();
+		CacheRegisterSyscacheCallback(NAMESPACEOID, org_view_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(PROCOID, org_view_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, org_view_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, org_view_syscache_callback, (Datum) 0);
+		org_view_callbacks = true;
+	}
+	org_plans_drop();
+	if (org_view_cxt == NULL)
+		org_view_cxt = AllocSetContextCreate(TopMemoryContext, "iso28000 org view sql",
+											 ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(org_view_cxt);
+	org_view_watch = NULL;
+	org_view_nwatch = org_view_maxwatch = 0;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.hcxt = org_view_cxt;
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(OrgViewDef);
+	org_view_defs = hash_create("iso28000 org view defs", 8, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.entrysize = sizeof(OrgTableShards);
+	org_view_tables = hash_create("iso28000 org view tables", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = ORG_VIEW_KEYLEN;
+	ctl.entrysize = sizeof(OrgViewText);
+	org_view_texts = hash_create("iso28000 org view texts", 64, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	org_view_stale = false;
+}
+
+/* The view's deparsed query and the extension's tables it reads. */
+static OrgViewDef *
+org_view_def(Oid view)
+{
+	OrgViewDef *def;
+	bool		found;
+	char	   *q;
+	size_t		len;
+	int			rc;
+
+	def = hash_search(org_view_defs, &view, HASH_FIND, NULL);
+	if (def != NULL)
+		return def;
+
+	q = TextDatumGetCString(DirectFunctionCall1(pg_get_viewdef, ObjectIdGetDatum(view)));
+	len = strlen(q);
+	while (len > 0 && (q[len - 1] == ';' || q[len - 1] == ' ' || q[len - 1] == '\n'))
+		q[--len] = '\0';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(
+		"SELECT DISTINCT d.refobjid, c.relname::pg_catalog.text"
+		"  FROM pg_catalog.pg_rewrite w"
+		"  JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass"
+		"                             AND d.objid OPERATOR(pg_catalog.=) w.oid"
+		"                             AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+		"  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.refobjid AND c.relkind OPERATOR(pg_catalog.=) 'r'"
+		"  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+		"                                AND n.nspname OPERATOR(pg_catalog.=) 'iso28000'"
+		" WHERE w.ev_class OPERATOR(pg_catalog.=) $1",
+		1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(view)}, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the tables of view %u failed: %s", view, SPI_result_code_string(rc));
+
+	def = hash_search(org_view_defs, &view, HASH_ENTER, &found);
+	def->query = MemoryContextStrdup(org_view_cxt, q);
+	def->ntables = (int) SPI_processed;
+	def->tables = MemoryContextAlloc(org_view_cxt, Max(def->ntables, 1) * sizeof(Oid));
+	def->relnames = MemoryContextAlloc(org_view_cxt, Max(def->ntables, 1) * sizeof(char *));
+	for (int i = 0; i < def->ntables; i++)
+	{
+		bool		isnull;
+
+		def->tables[i] = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		def->relnames[i] = MemoryContextStrdup(org_view_cxt,
+											   SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2));
+		org_view_watch_add(def->tables[i]);
+	}
+	SPI_finish();
+	org_view_watch_add(view);
+	return def;
+}
+
+/* A table's hash ranges and the shards of them this node holds. */
+static OrgTableShards *
+org_table_shards(Oid relid, bool citus)
+{
+	OrgTableShards *ts;
+	bool		found;
+	int			rc;
+	char	   *name;
+	Oid			nsp;
+
+	ts = hash_search(org_view_tables, &relid, HASH_FIND, NULL);
+	if (ts != NULL)
+		return ts;
+	name = get_rel_name(relid);
+	nsp = get_rel_namespace(relid);
+	if (!citus || name == NULL)
+	{
+		ts = hash_search(org_view_tables, &relid, HASH_ENTER, &found);
+		ts->nranges = 0;
+		ts->ranges = NULL;
+		return ts;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_with_args(
+		"SELECT s.shardid, s.shardminvalue::pg_catalog.int4, s.shardmaxvalue::pg_catalog.int4,"
+		"       EXISTS (SELECT FROM pg_catalog.pg_dist_placement pl"
+		"                WHERE pl.shardid OPERATOR(pg_catalog.=) s.shardid"
+		"                  AND pl.groupid OPERATOR(pg_catalog.=) (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g))"
+		"  FROM pg_catalog.pg_dist_shard s"
+		"  JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid OPERATOR(pg_catalog.=) s.logicalrelid"
+		" WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid"
+		"   AND p.partmethod OPERATOR(pg_catalog.=) 'h'"
+		"   AND s.shardminvalue IS NOT NULL AND s.shardmaxvalue IS NOT NULL",
+		1, (Oid[]) {OIDOID}, (Datum[]) {ObjectIdGetDatum(relid)}, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading the Citus catalogs failed: %s", SPI_result_code_string(rc));
+	ts = hash_search(org_view_tables, &relid, HASH_ENTER, &found);
+	ts->nranges = (int) SPI_processed;
+	ts->ranges = MemoryContextAlloc(org_view_cxt, Max(ts->nranges, 1) * sizeof(OrgShardRange));
+	for (int i = 0; i < ts->nranges; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		n1, n2, n3, n4;
+		int64		shardid = DatumGetInt64(SPI_getbinval(tup, desc, 1, &n1));
+		bool		local = DatumGetBool(SPI_getbinval(tup, desc, 4, &n4));
+
+		ts->ranges[i].min = DatumGetInt32(SPI_getbinval(tup, desc, 2, &n2));
+		ts->ranges[i].max = DatumGetInt32(SPI_getbinval(tup, desc, 3, &n3));
+		/* held here only when the placement's relation exists, as _org_relation() asks */
+		ts->ranges[i].shardid =
+			local && OidIsValid(get_relname_relid(psprintf("%s_" INT64_FORMAT, name, shardid), nsp))
+			? shardid : 0;
+	}
+	SPI_finish();
+	org_view_watch_add(relid);
+	return ts;
+}
+
+/* The shard of ts this node holds for hash value h, or 0 (read the table). */
+static int64
+org_shard_for_hash(OrgTableShards *ts, int32 h)
+{
+	for (int i = 0; i < ts->nranges; i++)
+		if (h >= ts->ranges[i].min && h <= ts->ranges[i].max)
+			return ts->ranges[i].shardid;
+	return 0;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_org_view_sql);
+/*
+ * SQL iso28000._org_view_sql(view regclass, org bigint): see above.  The same
+ * text as the PL/pgSQL function it replaced, which the tests compare against
+ * iso28000._org_relation() of each table.
+ */
+Datum
+iso28000_org_view_sql(PG_FUNCTION_ARGS)
+{
+	Oid			view = PG_GETARG_OID(0);
+	int64		org = PG_GETARG_INT64(1);
+	bool		citus = citus_present();
+	OrgViewDef *def;
+	int64	   *shards;
+	StringInfoData key;
+	OrgViewText *vt;
+	int32		h = 0;
+	text	   *result;
+	bool		found;
+
+	if (org_view_cxt == NULL || org_view_stale)
+		org_view_reset();
+	def = org_view_def(view);
+	if (citus)
+		h = org_hash(org);
+	/* org_table_shards may have reset nothing: invalidations only set the flag */
+	shards = palloc(Max(def->ntables, 1) * sizeof(int64));
+	initStringInfo(&key);
+	appendStringInfo(&key, "%u:", view);
+	for (int i = 0; i < def->ntables; i++)
+	{
+		shards[i] = org_shard_for_hash(org_table_shards(def->tables[i], citus), h);
+		appendStringInfo(&key, INT64_FORMAT ",", shards[i]);
+	}
+	if (key.len < ORG_VIEW_KEYLEN)
+	{
+		vt = hash_search(org_view_texts, key.data, HASH_FIND, NULL);
+		if (vt != NULL)
+			PG_RETURN_TEXT_P(cstring_to_text(vt->text));
+	}
+
+	/* Build: each table read replaced by the shard this node holds, if any. */
+	org_view_builds++;
+	result = cstring_to_text(def->query);
+	for (int i = 0; i < def->ntables; i++)
+	{
+		char	   *rel;
+		char	   *pattern;
+
+		if (shards[i] == 0)
+			continue;			/* the table itself: the text names it already */
+		rel = quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->tables[i])),
+										 psprintf("%s_" INT64_FORMAT, def->relnames[i], shards[i]));
+		pattern = psprintf("\\miso28000\\.%s\\M(?![.(])", def->relnames[i]);
+		result = DatumGetTextPP(DirectFunctionCall4Coll(textregexreplace, C_COLLATION_OID,
+														PointerGetDatum(result),
+														PointerGetDatum(cstring_to_text(pattern)),
+														PointerGetDatum(cstring_to_text(rel)),
+														PointerGetDatum(cstring_to_text("g"))));
+	}
+	if (key.len < ORG_VIEW_KEYLEN)
+	{
+		vt = hash_search(org_view_texts, key.data, HASH_ENTER, &found);
+		vt->text = MemoryContextStrdup(org_view_cxt, text_to_cstring(result));
+	}
+	PG_RETURN_TEXT_P(result);
+}
+
+PG_FUNCTION_INFO_V1(iso28000_org_view_sql_builds);
+/* SQL iso28000._org_view_sql_builds(): texts this backend built (for the tests). */
+Datum
+iso28000_org_view_sql_builds(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(org_view_builds);
+}
+
+/* The hash Citus gives org (worker_hash(): the type's hash function). */
+static int32
+org_hash(int64 org)
+{
+	TypeCacheEntry *tce = lookup_type_cache(INT8OID, TYPECACHE_HASH_PROC_FINFO);
+
+	return DatumGetInt32(FunctionCall1Coll(&tce->hash_proc_finfo, InvalidOid, Int64GetDatum(org)));
+}
+
+static char *
+org_relation_cached(Oid relid, int64 org)
+{
+	bool		citus = citus_present();
+	OrgTableShards *ts;
+	int64		shard;
+	char	   *name = get_rel_name(relid);
+
+	if (name == NULL)
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	if (org_view_cxt == NULL || org_view_stale)
+		org_view_reset();
+	ts = org_table_shards(relid, citus);
+	shard = citus ? org_shard_for_hash(ts, org_hash(org)) : 0;
+	if (shard != 0)
+		name = psprintf("%s_" INT64_FORMAT, name, shard);
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), name);
+}
+
+/*
+ * iso28000._org_query(query text, args text[], keep boolean): the rows of a
+ * read-only query (its parameter $1 is args), with the caller's rights.  With
+ * keep, its plan is kept in this backend, by the query's text, as a generic
+ * plan: provider_reliance() and provider_requirement_check() pass keep when
+ * the text reads the organisation's shards on this node (a worker running a
+ * trigger on a shard), whose text _org_view_sql() keeps the same from call to
+ * call, so the plan is made once per shard instead of at every call.  The
+ * plans are dropped with _org_view_sql()'s texts (any invalidation above),
+ * and PostgreSQL replans a kept plan itself when a table it reads changes.
+ * Without keep (one node, the coordinator: Citus plans the query over the
+ * shards) the query is planned and run once, as PL/pgSQL's EXECUTE did.
+ */
+typedef struct OrgPlan
+{
+	uint32		hash;			/* hash key: of the query's text */
+	char	   *query;
+	SPIPlanPtr	plan;
+} OrgPlan;
+
+static HTAB *org_plans = NULL;
+static int	org_plan_depth = 0;
+static List *org_plans_unused = NIL;	/* plans dropped while one was running */
+static int64 org_plan_builds = 0;
+
+/* Drops the kept plans (called by org_view_reset before it empties its context). */
+static void
+org_plans_drop(void)
+{
+	HASH_SEQ_STATUS seq;
+	OrgPlan    *p;
+
+	if (org_plans == NULL)
+		return;
+	hash_seq_init(&seq, org_plans);
+	while ((p = hash_seq_search(&seq)) != NULL)
+	{
+		if (org_plan_depth > 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			org_plans_unused = lappend(org_plans_unused, p->plan);
+			MemoryContextSwitchTo(old);
+		}
+		else
+			SPI_freeplan(p->plan);
+		pfree(p->query);
+	}
+	hash_destroy(org_plans);
+	org_plans = NULL;
+}
+
+static void
+org_plans_free_unused(void)
+{
+	ListCell   *lc;
+
+	if (org_plan_depth > 0 || org_plans_unused == NIL)
+		return;
+	foreach(lc, org_plans_unused)
+		SPI_freeplan((SPIPlanPtr) lfirst(lc));
+	list_free(org_plans_unused);
+	org_plans_unused = NIL;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_org_query);
+Datum
+iso28000_org_query(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *query = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		args = PG_GETARG_DATUM(1);
+	bool		keep = PG_GETARG_BOOL(2);
+	TupleDesc	want;
+	int			rc;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	want = rsinfo->setDesc;
+
+	if (org_view_cxt == NULL || org_view_stale)
+		org_view_reset();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	org_plan_depth++;
+	PG_TRY();
+	{
+		if (keep)
+		{
+			uint32		h = DatumGetUInt32(hash_any((const unsigned char *) query, strlen(query)));
+			OrgPlan    *p;
+			bool		found;
+
+			if (org_plans == NULL || hash_get_num_entries(org_plans) >= 256)
+			{
+				HASHCTL		ctl;
+
+				if (org_plans != NULL)
+					org_plans_drop();
+				memset(&ctl, 0, sizeof(ctl));
+				ctl.keysize = sizeof(uint32);
+				ctl.entrysize = sizeof(OrgPlan);
+				ctl.hcxt = TopMemoryContext;
+				org_plans = hash_create("iso28000 org view plans", 32, &ctl,
+										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			}
+			p = hash_search(org_plans, &h, HASH_FIND, NULL);
+			if (p != NULL && strcmp(p->query, query) != 0)
+			{
+				/* another text with the same hash: replaced */
+				if (org_plan_depth > 1)
+				{
+					MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+					org_plans_unused = lappend(org_plans_unused, p->plan);
+					MemoryContextSwitchTo(old);
+				}
+				else
+					SPI_freeplan(p->plan);
+				pfree(p->query);
+				hash_search(org_plans, &h, HASH_REMOVE, NULL);
+				p = NULL;
+			}
+			if (p == NULL)
+			{
+				SPIPlanPtr	plan = SPI_prepare_cursor(query, 1, (Oid[]) {TEXTARRAYOID},
+													  CURSOR_OPT_GENERIC_PLAN);
+
+				if (plan == NULL)
+					elog(ERROR, "preparing a query of a view failed: %s", SPI_result_code_string(SPI_result));
+				if (SPI_keepplan(plan) != 0)
+					elog(ERROR, "keeping the plan of a query of a view failed");
+				org_plan_builds++;
+				p = hash_search(org_plans, &h, HASH_ENTER, &found);
+				p->query = MemoryContextStrdup(TopMemoryContext, query);
+				p->plan = plan;
+			}
+			rc = SPI_execute_plan(p->plan, &args, " ", true, 0);
+		}
+		else
+			rc = SPI_execute_with_args(query, 1, (Oid[]) {TEXTARRAYOID}, &args, " ", true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "a query of a view returned %s", SPI_result_code_string(rc));
+		if (SPI_tuptable->tupdesc->natts != want->natts)
+			elog(ERROR, "a query of a view returned %d columns, %d expected",
+				 SPI_tuptable->tupdesc->natts, want->natts);
+		for (int i = 0; i < want->natts; i++)
+			if (TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid != TupleDescAttr(want, i)->atttypid)
+				elog(ERROR, "column %d of a query of a view is %s, %s expected", i + 1,
+					 format_type_be(TupleDescAttr(SPI_tuptable->tupdesc, i)->atttypid),
+					 format_type_be(TupleDescAttr(want, i)->atttypid));
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			Datum	   *values = palloc(want->natts * sizeof(Datum));
+			bool	   *nulls = palloc(want->natts * sizeof(bool));
+
+			heap_deform_tuple(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, values, nulls);
+			tuplestore_putvalues(rsinfo->setResult, want, values, nulls);
+		}
+	}
+	PG_FINALLY();
+	{
+		org_plan_depth--;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	org_plans_free_unused();
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(iso28000_org_query_plans);
+/* SQL iso28000._org_query_plans(): plans _org_query() made and kept in this backend (for the tests). */
+Datum
+iso28000_org_query_plans(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(org_plan_builds);
 }

@@ -230,33 +230,30 @@ COMMENT ON FUNCTION iso28000._org_relation(regclass, bigint) IS
   'Internal: the qualified name to read an organisation''s rows of a table from in SQL: the organisation''s Citus shard of it when this node holds that shard, else the table itself.';
 
 CREATE FUNCTION iso28000._org_view_sql(view regclass, org bigint) RETURNS text
-LANGUAGE plpgsql STABLE STRICT
+LANGUAGE c STABLE STRICT
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  q text := rtrim(pg_catalog.pg_get_viewdef(view), E'; \n');
-  t record;
-BEGIN
-  -- The tables of the extension the view reads (pg_get_viewdef qualifies them:
-  -- this function's search_path holds no schema of the extension).
-  FOR t IN SELECT DISTINCT d.refobjid::regclass AS rel, c.relname
-             FROM pg_catalog.pg_rewrite w
-             JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                                        AND d.objid OPERATOR(pg_catalog.=) w.oid
-                                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.refobjid AND c.relkind OPERATOR(pg_catalog.=) 'r'
-             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace AND n.nspname OPERATOR(pg_catalog.=) 'iso28000'
-            WHERE w.ev_class OPERATOR(pg_catalog.=) view
-  LOOP
-    q := pg_catalog.regexp_replace(q, '\miso28000\.' OPERATOR(pg_catalog.||) t.relname OPERATOR(pg_catalog.||) '\M(?![.(])',
-                                   iso28000._org_relation(t.rel, org), 'g');
-  END LOOP;
-  RETURN q;
-END
-$$;
+AS 'MODULE_PATHNAME', 'iso28000_org_view_sql';
 GRANT EXECUTE ON FUNCTION iso28000._org_view_sql(regclass, bigint) TO PUBLIC;
 COMMENT ON FUNCTION iso28000._org_view_sql(regclass, bigint) IS
-  'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation.';
+  'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation. Cached per backend by view and shard (src/citus_compat.c), dropped when the view, a table it reads, the Citus metadata of one, or a schema, function, operator or type changes.';
+CREATE FUNCTION iso28000._org_view_sql_builds() RETURNS bigint
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_org_view_sql_builds';
+COMMENT ON FUNCTION iso28000._org_view_sql_builds() IS
+  'Internal, for the tests: how many texts iso28000._org_view_sql() built in this backend (the others came from its cache).';
+CREATE FUNCTION iso28000._org_query(query text, args text[], keep boolean) RETURNS SETOF record
+LANGUAGE c STABLE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_org_query';
+COMMENT ON FUNCTION iso28000._org_query(text, text[], boolean) IS
+  'Internal: the rows of a read-only query whose parameter $1 is args, with the caller''s rights (nothing a caller could not run itself). With keep, its plan is kept in this backend by the query''s text (a generic plan), dropped with _org_view_sql()''s texts: provider_reliance() and provider_requirement_check() keep the plan of a view''s query over this node''s shards.';
+CREATE FUNCTION iso28000._org_query_plans() RETURNS bigint
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_org_query_plans';
+COMMENT ON FUNCTION iso28000._org_query_plans() IS
+  'Internal, for the tests: how many plans iso28000._org_query() made and kept in this backend (the other calls with keep used a kept one).';
 
 -- One source of truth for a provider's standing.  Both the view
 -- provider_requirement_status (for people and BI) and the functions the
@@ -299,16 +296,23 @@ DECLARE
   r integer;
 BEGIN
   -- Without Citus the view itself, through a plan PL/pgSQL keeps; on a
-  -- cluster the view's query over the organisation's shards (_org_view_sql),
-  -- planned at each call.  Both read the same view.
+  -- cluster the view's query over the organisation's shards (_org_view_sql,
+  -- whose text this backend keeps per shard), run by _org_query, which keeps
+  -- its plan when the text reads this node's shards (a trigger on a worker),
+  -- and plans it at each call otherwise (the coordinator: Citus plans it).
+  -- Both read the same view.
   IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
     SELECT v.reliance_rank INTO r FROM iso28000.supply_chain_node_reliance v
      WHERE v.org_id OPERATOR(pg_catalog.=) org AND v.node_id OPERATOR(pg_catalog.=) node;
     RETURN r;
   END IF;
-  EXECUTE format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) $1 AND v.node_id OPERATOR(pg_catalog.=) $2',
-                 iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org))
-    INTO r USING org, node;
+  SELECT q.reliance_rank INTO r
+    FROM iso28000._org_query(
+           pg_catalog.format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) ($1[1])::pg_catalog.int8 AND v.node_id OPERATOR(pg_catalog.=) ($1[2])::pg_catalog.int8',
+                             iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org)),
+           ARRAY[org::text, node::text],
+           iso28000._org_relation('iso28000.supply_chain_node', org) OPERATOR(pg_catalog.<>) 'iso28000.supply_chain_node')
+         AS q(reliance_rank integer);
   RETURN r;
 END
 $$;
@@ -425,7 +429,8 @@ AS $$
 BEGIN
   -- Without Citus the view itself, through a plan PL/pgSQL keeps (the same
   -- query as below); on a cluster the view's query over the organisation's
-  -- shards (_org_view_sql), planned at each call.
+  -- shards (_org_view_sql), run by _org_query: its plan kept when it reads
+  -- this node's shards (a trigger on a worker), else planned at each call.
   IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
     RETURN QUERY
       SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
@@ -438,17 +443,20 @@ BEGIN
          AND (r.min_criticality IS NULL OR reliance OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality));
     RETURN;
   END IF;
-  RETURN QUERY EXECUTE format(
+  RETURN QUERY SELECT * FROM iso28000._org_query(pg_catalog.format(
     $q$SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
               j.last_assessed_on, j.last_score
          FROM (%s) j
          JOIN %s r ON r.org_id OPERATOR(pg_catalog.=) j.org_id AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
-        WHERE j.org_id OPERATOR(pg_catalog.=) $1 AND j.node_id OPERATOR(pg_catalog.=) $2
-          AND (r.applies_to_kinds IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
-          AND (r.min_criticality IS NULL OR $4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
+        WHERE j.org_id OPERATOR(pg_catalog.=) ($1[1])::pg_catalog.int8 AND j.node_id OPERATOR(pg_catalog.=) ($1[2])::pg_catalog.int8
+          AND (r.applies_to_kinds IS NULL OR $1[3] OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
+          AND (r.min_criticality IS NULL OR ($1[4])::pg_catalog.int4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
     iso28000._org_view_sql('iso28000.supply_chain_node_requirement', org),
-    iso28000._org_relation('iso28000.security_requirement', org))
-    USING org, node, node_kind, reliance;
+    iso28000._org_relation('iso28000.security_requirement', org)),
+    ARRAY[org::text, node::text, node_kind, reliance::text],
+    iso28000._org_relation('iso28000.supply_chain_node', org) OPERATOR(pg_catalog.<>) 'iso28000.supply_chain_node')
+    AS q(requirement_id bigint, requirement_code text, requirement_kind text, status text,
+         expires_on date, last_assessed_on date, last_score numeric);
 END
 $$;
 COMMENT ON FUNCTION iso28000.provider_requirement_check(bigint, bigint, text, integer) IS
