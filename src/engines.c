@@ -20,6 +20,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_namespace.h"
 #include "commands/trigger.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/inval.h"
@@ -253,4 +254,61 @@ iso28000_org_key_enforced(Relation rel, AttrNumber org_att, Oid org_relid, AttrN
 			return true;
 	}
 	return false;
+}
+
+/*
+ * Role names.  The workflow engine stamps and logs the current user's name,
+ * the history records the session user's and the current user's: each is
+ * looked up once per role and kept across transactions until a role changes
+ * (pg_authid's syscache invalidation: ALTER ROLE ... RENAME, here or in
+ * another session, read at the next command), so nothing written holds an
+ * old name.  A few entries, filled in turn: a statement names the session
+ * user, the current user and, under a SECURITY DEFINER function, its owner.
+ * The name is copied to the caller: a nested statement may refill an entry
+ * while the caller's statement still uses what it got.
+ */
+#define ROLE_NAMES_KEPT 4
+
+static struct
+{
+	Oid			roleid;
+	NameData	name;
+}			role_names[ROLE_NAMES_KEPT];
+static int	role_names_next = 0;
+
+static void
+role_names_forget(Datum arg, int cacheid, uint32 hashvalue)
+{
+	int			i;
+
+	for (i = 0; i < ROLE_NAMES_KEPT; i++)
+		role_names[i].roleid = InvalidOid;
+}
+
+void
+engine_role_name(Oid roleid, Name out)
+{
+	static bool registered = false;
+	int			i;
+	char	   *name;
+
+	if (!registered)
+	{
+		CacheRegisterSyscacheCallback(AUTHOID, role_names_forget, (Datum) 0);
+		registered = true;
+	}
+	if (OidIsValid(roleid))
+		for (i = 0; i < ROLE_NAMES_KEPT; i++)
+			if (role_names[i].roleid == roleid)
+			{
+				*out = role_names[i].name;
+				return;
+			}
+	name = GetUserNameFromId(roleid, false);	/* refuses an invalid or dropped role */
+	i = role_names_next;
+	role_names_next = (i + 1) % ROLE_NAMES_KEPT;
+	namestrcpy(&role_names[i].name, name);
+	role_names[i].roleid = roleid;
+	pfree(name);
+	*out = role_names[i].name;
 }

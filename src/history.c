@@ -540,43 +540,14 @@ read_transition(Recorder *r, Tuplestorestate *store, int *n)
 	return tups;
 }
 
-/*
- * The names of the session user and the current user, as the records hold
- * them: kept per backend by role OID, since both are the same role statement
- * after statement, and forgotten when any role changes (pg_authid's syscache
- * invalidation: ALTER ROLE ... RENAME), so a record never holds an old name.
- * The caller gets its own copy: a nested statement's recorder may refill the
- * slot while the caller's statement still writes.
- */
-static Oid	role_name_oid[2] = {InvalidOid, InvalidOid};
-static char role_name_kept[2][NAMEDATALEN];
-static bool role_name_callback = false;
-
-/* A role changed (pg_authid's syscache invalidation): the kept names are made again. */
-static void
-role_names_forget(Datum arg, int cacheid, uint32 hashvalue)
-{
-	role_name_oid[0] = role_name_oid[1] = InvalidOid;
-}
-
-/* The name of role roleid (slot 0: the session user, 1: the current user), a copy of the kept one. */
+/* The name of role roleid, a copy of the one kept per backend (engine_role_name). */
 static char *
-role_name(int slot, Oid roleid)
+role_name(Oid roleid)
 {
-	if (!role_name_callback)
-	{
-		CacheRegisterSyscacheCallback(AUTHOID, role_names_forget, (Datum) 0);
-		role_name_callback = true;
-	}
-	if (role_name_oid[slot] != roleid || !OidIsValid(roleid))
-	{
-		char	   *name = GetUserNameFromId(roleid, false);
+	NameData	name;
 
-		strlcpy(role_name_kept[slot], name, NAMEDATALEN);
-		pfree(name);
-		role_name_oid[slot] = roleid;
-	}
-	return pstrdup(role_name_kept[slot]);
+	engine_role_name(roleid, &name);
+	return pstrdup(NameStr(name));
 }
 
 /* Builds the recorder's per-statement state. */
@@ -592,8 +563,8 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 	r->values = palloc(sizeof(Datum) * Max(r->reldesc->natts, 1));
 	r->nulls = palloc(sizeof(bool) * Max(r->reldesc->natts, 1));
 	r->operation = operation;
-	r->session_role = role_name(0, GetSessionUserId());
-	r->acting_role = role_name(1, GetUserId());
+	r->session_role = role_name(GetSessionUserId());
+	r->acting_role = role_name(GetUserId());
 	r->txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
 	if (iso28000_is_shard(r->rel) && iso28000_distributed_txid() > 0)
 		r->txid = iso28000_distributed_txid();	/* the same on every node */

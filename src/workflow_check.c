@@ -45,38 +45,16 @@ wf_local_xid(void)
 }
 
 /*
- * The name of the current user, looked up once per user id and kept across
- * transactions until a role changes: an invalidation of pg_authid (ALTER
- * ROLE ... RENAME, here or in another session, read at the next transaction
- * or command) empties it.  Looked up once per transaction before, which a
- * single-row transition paid every time (a syscache search and a copy).
+ * The name of the current user, kept per backend (engine_role_name): valid
+ * until the next call.
  */
-static Oid	wf_user_cached_uid = InvalidOid;
-static NameData wf_user_cached_name;
-
-static void
-wf_user_name_invalidate(Datum arg, int cacheid, uint32 hashvalue)
-{
-	wf_user_cached_uid = InvalidOid;
-}
-
 const char *
 wf_user_name(void)
 {
-	static bool registered = false;
-	Oid			uid = GetUserId();
+	static NameData name;
 
-	if (!registered)
-	{
-		CacheRegisterSyscacheCallback(AUTHOID, wf_user_name_invalidate, (Datum) 0);
-		registered = true;
-	}
-	if (uid != wf_user_cached_uid)
-	{
-		namestrcpy(&wf_user_cached_name, GetUserNameFromId(uid, false));
-		wf_user_cached_uid = uid;
-	}
-	return NameStr(wf_user_cached_name);
+	engine_role_name(GetUserId(), &name);
+	return NameStr(name);
 }
 
 /* Copies a C string into a zero-padded hash key, refusing what cannot fit. */
