@@ -1124,33 +1124,10 @@ COMMENT ON FUNCTION iso28000._org_relation(regclass, bigint) IS
   'Internal: the qualified name to read an organisation''s rows of a table from in SQL: the organisation''s Citus shard of it when this node holds that shard, else the table itself.';
 
 CREATE FUNCTION iso28000._org_view_sql(view regclass, org bigint) RETURNS text
-LANGUAGE plpgsql STABLE STRICT
+LANGUAGE c STABLE STRICT
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  q text := rtrim(pg_catalog.pg_get_viewdef(view), E'; \n');
-  t record;
-BEGIN
-  -- The tables of the extension the view reads (pg_get_viewdef qualifies them:
-  -- this function's search_path holds no schema of the extension).
-  FOR t IN SELECT DISTINCT d.refobjid::regclass AS rel, c.relname
-             FROM pg_catalog.pg_rewrite w
-             JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass
-                                        AND d.objid OPERATOR(pg_catalog.=) w.oid
-                                        AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-             JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) d.refobjid AND c.relkind OPERATOR(pg_catalog.=) 'r'
-             JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace AND n.nspname OPERATOR(pg_catalog.=) 'iso28000'
-            WHERE w.ev_class OPERATOR(pg_catalog.=) view
-  LOOP
-    q := pg_catalog.regexp_replace(q, '\miso28000\.' OPERATOR(pg_catalog.||) t.relname OPERATOR(pg_catalog.||) '\M(?![.(])',
-                                   iso28000._org_relation(t.rel, org), 'g');
-  END LOOP;
-  RETURN q;
-END
-$$;
+AS 'MODULE_PATHNAME', 'iso28000_org_view_sql';
 GRANT EXECUTE ON FUNCTION iso28000._org_view_sql(regclass, bigint) TO PUBLIC;
-COMMENT ON FUNCTION iso28000._org_view_sql(regclass, bigint) IS
-  'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation.';
 
 -- (iso28000.provider_reliance: redefined by a later step of this script.)
 
@@ -1588,66 +1565,8 @@ BEGIN
 END
 $$;
 
--- Provider inclusion without Citus reads its views through plans PL/pgSQL keeps
--- (the cluster's per-call query over the shards only where Citus is installed).
-
-CREATE OR REPLACE FUNCTION iso28000.provider_reliance(org bigint, node bigint) RETURNS integer
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-  r integer;
-BEGIN
-  -- Without Citus the view itself, through a plan PL/pgSQL keeps; on a
-  -- cluster the view's query over the organisation's shards (_org_view_sql),
-  -- planned at each call.  Both read the same view.
-  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-    SELECT v.reliance_rank INTO r FROM iso28000.supply_chain_node_reliance v
-     WHERE v.org_id OPERATOR(pg_catalog.=) org AND v.node_id OPERATOR(pg_catalog.=) node;
-    RETURN r;
-  END IF;
-  EXECUTE format('SELECT v.reliance_rank FROM (%s) v WHERE v.org_id OPERATOR(pg_catalog.=) $1 AND v.node_id OPERATOR(pg_catalog.=) $2',
-                 iso28000._org_view_sql('iso28000.supply_chain_node_reliance', org))
-    INTO r USING org, node;
-  RETURN r;
-END
-$$;
-
-CREATE OR REPLACE FUNCTION iso28000.provider_requirement_check(org bigint, node bigint, node_kind text, reliance integer)
-RETURNS TABLE (requirement_id bigint, requirement_code text, requirement_kind text, status text,
-               expires_on date, last_assessed_on date, last_score numeric)
-LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  -- Without Citus the view itself, through a plan PL/pgSQL keeps (the same
-  -- query as below); on a cluster the view's query over the organisation's
-  -- shards (_org_view_sql), planned at each call.
-  IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
-    RETURN QUERY
-      SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
-             j.last_assessed_on, j.last_score
-        FROM iso28000.supply_chain_node_requirement j
-        JOIN iso28000.security_requirement r ON r.org_id OPERATOR(pg_catalog.=) j.org_id
-                                            AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
-       WHERE j.org_id OPERATOR(pg_catalog.=) org AND j.node_id OPERATOR(pg_catalog.=) node
-         AND (r.applies_to_kinds IS NULL OR node_kind OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
-         AND (r.min_criticality IS NULL OR reliance OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality));
-    RETURN;
-  END IF;
-  RETURN QUERY EXECUTE format(
-    $q$SELECT j.requirement_id, j.requirement_code, j.requirement_kind, j.status, j.expires_on,
-              j.last_assessed_on, j.last_score
-         FROM (%s) j
-         JOIN %s r ON r.org_id OPERATOR(pg_catalog.=) j.org_id AND r.requirement_id OPERATOR(pg_catalog.=) j.requirement_id
-        WHERE j.org_id OPERATOR(pg_catalog.=) $1 AND j.node_id OPERATOR(pg_catalog.=) $2
-          AND (r.applies_to_kinds IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (r.applies_to_kinds))
-          AND (r.min_criticality IS NULL OR $4 OPERATOR(pg_catalog.>=) iso28000.criticality_rank(r.min_criticality))$q$,
-    iso28000._org_view_sql('iso28000.supply_chain_node_requirement', org),
-    iso28000._org_relation('iso28000.security_requirement', org))
-    USING org, node, node_kind, reliance;
-END
-$$;
+-- (iso28000.provider_reliance, iso28000.provider_requirement_check: static SQL without
+-- Citus; redefined whole by a later step of this script.)
 
 -- 0.3.0 (citus2): raise_due_items() on a distributed outbox announces its rows
 -- as iso28000.notify_announce says (it called pg_notify whatever the setting):
@@ -1786,15 +1705,11 @@ DROP INDEX iso28000.workflow_event_batch_table_idx;
 ALTER TABLE iso28000.history SET (toast_tuple_target = 8160);
 
 
--- citus: _org_view_sql() in C, its text cached per backend by view and shard,
+-- citus: _org_view_sql() in C (created so by an earlier step), its text cached per backend by view and shard,
 -- _org_relation() from the same map, and _org_query(), which keeps the plan of
 -- provider_reliance()'s and provider_requirement_check()'s query over this
 -- node's shards (src/citus_compat.c; doc/distribution.md, "Provider inclusion
 -- on a cluster").
-CREATE OR REPLACE FUNCTION iso28000._org_view_sql(view regclass, org bigint) RETURNS text
-LANGUAGE c STABLE STRICT
-SET search_path = pg_catalog, pg_temp
-AS 'MODULE_PATHNAME', 'iso28000_org_view_sql';
 COMMENT ON FUNCTION iso28000._org_view_sql(regclass, bigint) IS
   'Internal: the query of a view of the extension with each table it reads replaced by the organisation''s Citus shard of it when this node holds that shard (iso28000._org_relation()); on one node, the view''s own query. Lets a trigger on a shard read the view for one organisation. Cached per backend by view and shard (src/citus_compat.c), dropped when the view, a table it reads, the Citus metadata of one, or a schema, function, operator or type changes.';
 CREATE FUNCTION iso28000._org_view_sql_builds() RETURNS bigint
