@@ -22,6 +22,7 @@
 #include "funcapi.h"
 #include "nodes/parsenodes.h"
 #include "utils/tuplestore.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_collation.h"
 #include "utils/fmgrprotos.h"
 #include "utils/syscache.h"
@@ -41,6 +42,7 @@
 #include "utils/syscache.h"
 
 #include "citus_compat.h"
+#include "iso28000_errcodes.h"
 #include "engines.h"
 #include "notification.h"
 
@@ -663,6 +665,18 @@ org_view_def(Oid view)
 	if (def != NULL)
 		return def;
 
+	if (get_rel_relkind(view) != RELKIND_VIEW)
+	{
+		char	   *name = get_rel_name(view);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_ORG_VIEW_NOT_VIEW),
+				 errmsg("relation %s is not a view: iso28000._org_view_sql() reads a view's query",
+						name ? quote_qualified_identifier(get_namespace_name(get_rel_namespace(view)), name)
+						: psprintf("%u", view)),
+				 name ? err_generic_string(PG_DIAG_SCHEMA_NAME, get_namespace_name(get_rel_namespace(view))) : 0,
+				 name ? err_generic_string(PG_DIAG_TABLE_NAME, name) : 0));
+	}
 	q = TextDatumGetCString(DirectFunctionCall1(pg_get_viewdef, ObjectIdGetDatum(view)));
 	len = strlen(q);
 	while (len > 0 && (q[len - 1] == ';' || q[len - 1] == ' ' || q[len - 1] == '\n'))

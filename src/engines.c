@@ -264,8 +264,9 @@ iso28000_org_key_enforced(Relation rel, AttrNumber org_att, Oid org_relid, AttrN
  * another session, read at the next command), so nothing written holds an
  * old name.  A few entries, filled in turn: a statement names the session
  * user, the current user and, under a SECURITY DEFINER function, its owner.
- * The name is copied to the caller: a nested statement may refill an entry
- * while the caller's statement still uses what it got.
+ * The name returned is the entry's own, valid until the next call: a caller
+ * that keeps it across other work (a nested statement may refill the entry)
+ * copies it.
  */
 #define ROLE_NAMES_KEPT 4
 
@@ -285,8 +286,8 @@ role_names_forget(Datum arg, int cacheid, uint32 hashvalue)
 		role_names[i].roleid = InvalidOid;
 }
 
-void
-engine_role_name(Oid roleid, Name out)
+const char *
+engine_role_name(Oid roleid)
 {
 	static bool registered = false;
 	int			i;
@@ -300,15 +301,12 @@ engine_role_name(Oid roleid, Name out)
 	if (OidIsValid(roleid))
 		for (i = 0; i < ROLE_NAMES_KEPT; i++)
 			if (role_names[i].roleid == roleid)
-			{
-				*out = role_names[i].name;
-				return;
-			}
+				return NameStr(role_names[i].name);
 	name = GetUserNameFromId(roleid, false);	/* refuses an invalid or dropped role */
 	i = role_names_next;
 	role_names_next = (i + 1) % ROLE_NAMES_KEPT;
 	namestrcpy(&role_names[i].name, name);
 	role_names[i].roleid = roleid;
 	pfree(name);
-	*out = role_names[i].name;
+	return NameStr(role_names[i].name);
 }

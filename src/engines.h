@@ -72,7 +72,7 @@ extern const char *engine_relname(Relation rel);
 extern Oid	engine_row_type(Relation rel);
 
 /* Prepares a plan once and keeps it; the plan cache keeps it valid. */
-extern void engine_role_name(Oid roleid, Name out);
+extern const char *engine_role_name(Oid roleid);
 
 extern SPIPlanPtr engine_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes);
 

@@ -540,15 +540,6 @@ read_transition(Recorder *r, Tuplestorestate *store, int *n)
 	return tups;
 }
 
-/* The name of role roleid, a copy of the one kept per backend (engine_role_name). */
-static char *
-role_name(Oid roleid)
-{
-	NameData	name;
-
-	engine_role_name(roleid, &name);
-	return pstrdup(NameStr(name));
-}
 
 /* Builds the recorder's per-statement state. */
 static void
@@ -563,8 +554,8 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 	r->values = palloc(sizeof(Datum) * Max(r->reldesc->natts, 1));
 	r->nulls = palloc(sizeof(bool) * Max(r->reldesc->natts, 1));
 	r->operation = operation;
-	r->session_role = role_name(GetSessionUserId());
-	r->acting_role = role_name(GetUserId());
+	r->session_role = pstrdup(engine_role_name(GetSessionUserId()));
+	r->acting_role = pstrdup(engine_role_name(GetUserId()));
 	r->txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());
 	if (iso28000_is_shard(r->rel) && iso28000_distributed_txid() > 0)
 		r->txid = iso28000_distributed_txid();	/* the same on every node */

@@ -47,6 +47,8 @@
 #define ERRCODE_ISO28000_CITUS_NOT_INSTALLED	MAKE_SQLSTATE('I','S','0','5','0')
 /* a table of the extension could not be distributed by org_id as it stands */
 #define ERRCODE_ISO28000_NOT_DISTRIBUTABLE		MAKE_SQLSTATE('I','S','0','5','1')
+/* _org_view_sql() was given a relation that is not a view */
+#define ERRCODE_ISO28000_ORG_VIEW_NOT_VIEW		MAKE_SQLSTATE('I','S','0','5','2')
 
 /* IS060-IS069: transition(), a workflow move for applications (sql/core/06_workflow_transition.sql) */
 

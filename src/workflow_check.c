@@ -44,17 +44,11 @@ wf_local_xid(void)
 #endif
 }
 
-/*
- * The name of the current user, kept per backend (engine_role_name): valid
- * until the next call.
- */
+/* The name of the current user, kept per backend (engine_role_name): valid until the next call. */
 const char *
 wf_user_name(void)
 {
-	static NameData name;
-
-	engine_role_name(GetUserId(), &name);
-	return NameStr(name);
+	return engine_role_name(GetUserId());
 }
 
 /* Copies a C string into a zero-padded hash key, refusing what cannot fit. */

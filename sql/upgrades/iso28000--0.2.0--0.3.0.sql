@@ -442,54 +442,8 @@ $upgrade$;
 -- source audit_finding that no other finding links (IS168); the trigger fires on
 -- INSERT too.
 DROP TRIGGER audit_finding_keeps_nonconformity ON iso28000.audit_finding;
-CREATE OR REPLACE FUNCTION iso28000.audit_finding_keeps_nonconformity()
-RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    src text;
-    other bigint;
-BEGIN
-    IF TG_OP <> 'INSERT' AND OLD.nonconformity_id IS NOT NULL
-       AND (TG_OP = 'DELETE' OR NEW.nonconformity_id IS DISTINCT FROM OLD.nonconformity_id) THEN
-        RAISE EXCEPTION 'finding % of audit % (organisation %) raised nonconformity %: it cannot %',
-                        OLD.finding_id, OLD.audit_id, OLD.org_id, OLD.nonconformity_id,
-                        CASE WHEN TG_OP = 'DELETE' THEN 'be removed'
-                             WHEN NEW.nonconformity_id IS NULL THEN 'drop the link'
-                             ELSE format('be linked to nonconformity %s instead', NEW.nonconformity_id) END
-              USING ERRCODE = 'IS167',
-                    DETAIL = 'The link says which audit raised the nonconformity, and so who is independent enough to reject, verify or close it (ISO 28000 9.2.2, 10.2).',
-                    HINT = 'A nonconformity that is not one is rejected through its workflow by a person independent of the audit.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
-    END IF;
-    IF TG_OP = 'DELETE' THEN
-        RETURN OLD;
-    END IF;
-    IF NEW.nonconformity_id IS NULL OR (TG_OP = 'UPDATE' AND OLD.nonconformity_id IS NOT NULL) THEN
-        RETURN NEW;
-    END IF;
-    SELECT n.source,
-           (SELECT f.finding_id FROM iso28000.audit_finding f
-             WHERE f.org_id = n.org_id AND f.nonconformity_id = n.nonconformity_id
-               AND f.finding_id IS DISTINCT FROM NEW.finding_id
-             ORDER BY f.finding_id LIMIT 1)
-      INTO src, other
-      FROM iso28000.nonconformity n
-     WHERE n.org_id = NEW.org_id AND n.nonconformity_id = NEW.nonconformity_id;
-    IF FOUND AND (src IS DISTINCT FROM 'audit_finding' OR other IS NOT NULL) THEN
-        RAISE EXCEPTION 'finding % of audit % (organisation %) cannot be linked to nonconformity %: %',
-                        NEW.finding_id, NEW.audit_id, NEW.org_id, NEW.nonconformity_id,
-                        CASE WHEN other IS NOT NULL THEN format('finding %s links it already', other)
-                             ELSE format('its source is %s, not audit_finding', src) END
-              USING ERRCODE = 'IS168',
-                    DETAIL = 'A finding links the nonconformity it raised (a minor_nc or major_nc finding raises its own), or one with source audit_finding that no other finding links.',
-                    HINT = 'Leave nonconformity_id out: a minor_nc or major_nc finding raises its nonconformity by itself.',
-                    SCHEMA = TG_TABLE_SCHEMA, TABLE = TG_TABLE_NAME, COLUMN = 'nonconformity_id';
-    END IF;
-    RETURN NEW;
-END
-$$;
+-- (iso28000.audit_finding_keeps_nonconformity: redefined whole by a later step of this
+-- script; nothing in between writes audit_finding.)
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
   'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168).';
 CREATE TRIGGER audit_finding_keeps_nonconformity
