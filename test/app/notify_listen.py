@@ -16,7 +16,11 @@ iso28000.notify_announce = listen, the mailer calling iso28000.listen():
 nothing announced while nobody listens (the mailer reads it after listen()),
 commits heard, rollbacks not, an error in the mailer's session keeping it
 listening, PREPARE TRANSACTION refused (IS554), a mailer that disconnects
-leaving no lock behind.
+leaving no lock behind.  Then iso28000._announce(bigint[]), granted to
+PUBLIC, as an attacker: a role of no organisation and a member calling it with
+forged and foreign ids, under a hostile search_path, under each setting of
+iso28000.notify_announce, and trying to change that setting (also as a
+placeholder before the library is loaded).
 
 Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
 PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
@@ -34,6 +38,7 @@ import psycopg2
 DB = "iso28000_listen"
 WRITER = "iso28000_listen_writer"
 MAILER = "iso28000_listen_mailer"
+STRANGER = "iso28000_listen_stranger"   # a role of no organisation
 PASSWORD = "listen-%d" % os.getpid()
 CHANNEL = "iso28000_notification"
 
@@ -68,7 +73,7 @@ def login(role):
 
 def drop_all(cur):
     cur.execute("DROP DATABASE IF EXISTS " + DB)
-    for role in (WRITER, MAILER):
+    for role in (WRITER, MAILER, STRANGER):
         cur.execute("DROP ROLE IF EXISTS " + role)
 
 
@@ -76,7 +81,7 @@ def set_up():
     with contextlib.closing(admin()) as a, a.cursor() as cur:
         drop_all(cur)
         cur.execute("CREATE DATABASE " + DB)
-        for role in (WRITER, MAILER):
+        for role in (WRITER, MAILER, STRANGER):
             cur.execute("CREATE ROLE %s LOGIN PASSWORD %%s" % role, (PASSWORD,))
     with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
         cur.execute("CREATE EXTENSION iso28000")
@@ -126,6 +131,7 @@ def main():
     try:
         run(org, olga)
         run_listen(org, olga)
+        run_announce(org, olga)
     finally:
         with contextlib.closing(admin()) as a, a.cursor() as cur:
             drop_all(cur)
@@ -419,6 +425,171 @@ def run_listen(org, olga):
     again.close()
     writer.close()
     look.close()
+
+
+def attempt(cur, sql, args=None):
+    """Runs sql; returns None, or the SQLSTATE it failed with."""
+    try:
+        cur.execute(sql, args)
+        return None
+    except psycopg2.Error as e:
+        return e.pgcode
+
+
+def run_announce(org, olga):
+    """iso28000._announce(bigint[]), granted to PUBLIC, in C, run as the caller:
+    what raise_due_items() hands its ids to on a cluster.  Called by a role of
+    no organisation and by a member, with forged and foreign ids, under a
+    hostile search_path with temp tables and a temp function of the names it
+    could reach: the listener hears exactly the ids given, on the one channel,
+    nothing more than the same role's own NOTIFY sends; the rows stay behind
+    row-level security; and it obeys iso28000.notify_announce (row, off,
+    listen), which the role cannot change, not even as a placeholder set
+    before the library is loaded."""
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s RESET iso28000.notify_announce" % WRITER)
+        # another organisation and a row of its outbox (written as superuser)
+        cur.execute("SELECT iso28000.create_organization('FGN', 'Foreign test')")
+        fgn = cur.fetchone()[0]
+        cur.execute("INSERT INTO iso28000.notification (org_id, kind, register, record_id, subject, reason)"
+                    " VALUES (%s, 'transition', 'objective', 1, 'foreign', 'foreign') RETURNING notification_id", (fgn,))
+        foreign = cur.fetchone()[0]
+    listener = login(MAILER)
+    listener.autocommit = True
+    lcur = listener.cursor()
+    lcur.execute("LISTEN " + CHANNEL)
+    heard(listener, 0.5)
+
+    # 17. A role of no organisation, forged and foreign ids, under 'row'.
+    stranger = login(STRANGER)
+    s = stranger.cursor()
+    s.execute("SELECT rolsuper, cardinality(iso28000.policy_orgs('read')) FROM pg_roles WHERE rolname = current_user")
+    check(s.fetchone() == (False, 0), "the stranger is no superuser and reads no organisation")
+    stranger.commit()
+    forged = [999999, 3, 3, None, -1, foreign]
+    want = [(CHANNEL, str(i)) for i in sorted(set(i for i in forged if i is not None))]
+    s.execute("SELECT iso28000._announce(%s::bigint[])", (forged,))
+    before = heard(listener, 0.5)
+    stranger.commit()
+    got = heard(listener, 5)
+    check(before == [] and got == want,
+          "a role of no organisation calling _announce() with forged and foreign ids: the listener hears, at commit,"
+          " each id once, in order, NULLs skipped, on %s and nothing else" % CHANNEL,
+          "heard %r before commit, %r after; wanted %r" % (before, got, want))
+    s.execute("SELECT iso28000._announce(ARRAY[424242]::bigint[])")
+    stranger.rollback()
+    got = heard(listener, 1.0)
+    check(got == [], "rolled back, its _announce() is not heard", got)
+    s.execute("NOTIFY %s, '999999'" % CHANNEL)
+    stranger.commit()
+    got = heard(listener, 5)
+    check(got == [(CHANNEL, "999999")],
+          "the same role's own NOTIFY on the channel is heard: _announce() gives it nothing it lacked", got)
+    s.execute("SELECT count(*) FROM iso28000.notification")
+    seen_by_stranger = s.fetchone()[0]
+    stranger.rollback()
+    lcur.execute("SELECT count(*) FROM iso28000.notification WHERE notification_id = %s", (foreign,))
+    check(seen_by_stranger == 0 and lcur.fetchone()[0] == 0,
+          "the announcement discloses no row: the foreign row stays hidden from the mailer of another"
+          " organisation, the outbox from the stranger")
+
+    # 18. A member, the foreign organisation's id, a hostile search_path with
+    # its own temp table, function and operator of the names in play.
+    writer = login(WRITER)
+    w = writer.cursor()
+    w.execute("CREATE TEMP TABLE notification (notification_id bigint)")
+    w.execute("CREATE FUNCTION pg_temp.pg_notify(text, text) RETURNS void LANGUAGE sql"
+              " AS 'INSERT INTO pg_temp.notification VALUES (-7)'")
+    w.execute("CREATE FUNCTION pg_temp.lt(bigint, bigint) RETURNS boolean LANGUAGE sql AS 'SELECT $1 > $2'")
+    w.execute("CREATE OPERATOR pg_temp.< (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = pg_temp.lt)")
+    w.execute("SET search_path = pg_temp, iso28000, public")
+    w.execute("SELECT iso28000._announce(ARRAY[%s, 2, 1]::bigint[])", (foreign,))
+    writer.commit()
+    got = heard(listener, 5)
+    w.execute("SELECT count(*) FROM pg_temp.notification")
+    check(got == [(CHANNEL, str(i)) for i in sorted([foreign, 2, 1])] and w.fetchone()[0] == 0,
+          "a member under search_path pg_temp first, with a temp notification table, pg_notify() and < of its own:"
+          " the listener hears the ids, in numeric order; nothing of the caller's runs",
+          got)
+    writer.rollback()
+    writer.close()
+
+    # 19. iso28000.notify_announce = off for the role (a superuser's setting).
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s SET iso28000.notify_announce = off" % STRANGER)
+    stranger.close()
+    quiet = login(STRANGER)
+    q = quiet.cursor()
+    q.execute("SELECT iso28000._announce(ARRAY[501, 502]::bigint[])")
+    quiet.commit()
+    got = heard(listener, 1.0)
+    check(got == [], "under iso28000.notify_announce = off _announce() announces nothing", got)
+    q.execute("NOTIFY %s, '503'" % CHANNEL)
+    quiet.commit()
+    got = heard(listener, 5)
+    check(got == [(CHANNEL, "503")], "(while the role's own NOTIFY is heard: off silences the extension, not the channel)", got)
+    code = attempt(q, "SET iso28000.notify_announce = row")
+    quiet.rollback()
+    code2 = attempt(q, "SELECT set_config('iso28000.notify_announce', 'row', true)")
+    quiet.rollback()
+    code3 = attempt(q, "CREATE FUNCTION pg_temp.loud() RETURNS void LANGUAGE sql SET iso28000.notify_announce = row"
+                       " AS 'SELECT iso28000._announce(ARRAY[504]::bigint[])'")
+    quiet.rollback()
+    check((code, code2, code3) == ("42501", "42501", "42501"),
+          "the role cannot turn it back on: SET, set_config() and a function's SET clause are refused (42501)",
+          (code, code2, code3))
+    quiet.close()
+
+    # 20. Nor through a placeholder set before the library is loaded: a fresh
+    # session's first statements, before any function of the extension runs.
+    fresh = login(STRANGER)
+    f = fresh.cursor()
+    f.execute("SELECT count(*) FROM pg_settings WHERE name = 'iso28000.notify_announce'")
+    unloaded = f.fetchone()[0] == 0
+    code = attempt(f, "SET iso28000.notify_announce = row")
+    f.execute("SELECT iso28000._announce(ARRAY[505]::bigint[])")
+    f.execute("SHOW iso28000.notify_announce")
+    shown = f.fetchone()[0]
+    fresh.commit()
+    got = heard(listener, 1.0)
+    check(unloaded and code is None and shown == "off" and got == [],
+          "a fresh session's SET before the library is loaded is a placeholder PostgreSQL drops when the library"
+          " defines the setting (a superuser's): it stays off, _announce() is not heard",
+          "library unloaded %r, SET %r, shown %r, heard %r, notices %r" % (unloaded, code, shown, got, fresh.notices))
+    fresh.close()
+
+    # 21. Under 'listen': announced only when a mailer listens through listen(), at commit.
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s SET iso28000.notify_announce = listen" % STRANGER)
+    lst = login(STRANGER)
+    c = lst.cursor()
+    c.execute("SELECT iso28000._announce(ARRAY[601]::bigint[])")
+    lst.commit()
+    got = heard(listener, 1.0)
+    check(got == [], "under listen with no mailer calling listen() the stranger's _announce() is not heard", got)
+    mailer = login(MAILER)
+    mailer.autocommit = True
+    m = mailer.cursor()
+    m.execute("SELECT iso28000.listen()")
+    c.execute("SELECT iso28000._announce(ARRAY[602]::bigint[])")
+    check(heard(mailer, 0.5) == [], "nothing before its commit")
+    lst.commit()
+    got = heard(mailer, 5)
+    c.execute("SELECT iso28000._announce(ARRAY[603]::bigint[])")
+    lst.rollback()
+    again = heard(mailer, 1.0)
+    check(got == [(CHANNEL, "602")] and again == [],
+          "with a mailer listening it is heard at commit, and not when rolled back", "heard %r then %r" % (got, again))
+    c.execute("SELECT iso28000._announce(ARRAY[604]::bigint[])")
+    code = attempt(c, "PREPARE TRANSACTION 'iso28000_announce'")
+    lst.rollback()
+    check(code == "IS554" and heard(mailer, 1.0) == [],
+          "PREPARE TRANSACTION after it is refused (IS554), as for a writer: a role cannot park the listener lock",
+          code)
+    m.execute("SELECT iso28000.unlisten()")
+    mailer.close()
+    lst.close()
+    listener.close()
 
 
 if __name__ == "__main__":
