@@ -16,7 +16,8 @@
  * What the executor did for that INSERT and what stands in for it here:
  *
  * - privileges: INSERT on the outbox for the current user
- *   (pg_class_aclcheck); without the table-level grant, the executor path;
+ *   (pg_class_aclcheck, kept per role: ns_privileges()); without the
+ *   table-level grant, the executor path;
  * - notification_id: the identity's sequence, nextval_internal() without a
  *   permission check, row by row in the order written, as the executor's
  *   NextValueExpr does; no other column may have a default (item, due_on
@@ -176,6 +177,22 @@ static AttrNumber ns_fk_att = InvalidAttrNumber;
 
 static bool ns_callbacks = false;
 
+/*
+ * The current user's table-level INSERT on the outbox and what
+ * check_enable_rls() answers for it there, kept for that user (ns_priv_user)
+ * until the outbox's description is dropped (its relcache entry: a GRANT,
+ * REVOKE, owner change or ALTER TABLE ... ROW LEVEL SECURITY changes pg_class)
+ * or a role or role membership changes (pg_authid: superuser, BYPASSRLS;
+ * pg_auth_members: a grant through a role, ownership through a role): both
+ * answers read nothing else but the setting row_security, read again at every
+ * statement, and InNoForceRLSOperation(), under which the cache is not used.
+ * Asked per statement they cost about 1,700 instructions of a transition.
+ */
+static Oid	ns_priv_user = InvalidOid;
+static bool ns_priv_insert;
+static int	ns_priv_rls;
+static uint64 ns_priv_gen = 0;	/* advanced by every invalidation of them */
+
 /* The local id of this backend's transaction. */
 static inline LocalTransactionId
 ns_lxid(void)
@@ -212,7 +229,11 @@ notification_store_invalidate(Oid relid)
 	if (!OidIsValid(relid) || relid == ns_fk_relid)
 		ns_fk_relid = InvalidOid;
 	if (!OidIsValid(relid) || relid == ns.relid)
+	{
 		ns.valid = false;
+		ns_priv_user = InvalidOid;
+		ns_priv_gen++;
+	}
 	else
 		for (int i = 0; i < ns.nidx; i++)
 			if (ns.idx[i].oid == relid)
@@ -224,6 +245,16 @@ ns_syscache_callback(Datum arg, int cacheid, uint32 hashvalue)
 {
 	ns.valid = false;
 	ns_fk_relid = InvalidOid;
+	ns_priv_user = InvalidOid;
+	ns_priv_gen++;
+}
+
+/* A role or a role's membership changed: the kept privilege answers go. */
+static void
+ns_role_callback(Datum arg, int cacheid, uint32 hashvalue)
+{
+	ns_priv_user = InvalidOid;
+	ns_priv_gen++;
 }
 
 /* See notification_store.h. */
@@ -448,6 +479,8 @@ ns_validate(Relation rel)
 	{
 		(void) engine_catalog();	/* registers the relcache callback that calls ours */
 		CacheRegisterSyscacheCallback(PROCOID, ns_syscache_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHOID, ns_role_callback, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, ns_role_callback, (Datum) 0);
 		ns_callbacks = true;
 	}
 	while (!ns.valid || ns.relid != RelationGetRelid(rel))
@@ -456,6 +489,8 @@ ns_validate(Relation rel)
 
 		ns.valid = true;
 		ns_fk_relid = InvalidOid;
+		ns_priv_user = InvalidOid;
+		ns_priv_gen++;
 		if (ns.cxt != NULL && !ns_kept_busy())
 			MemoryContextDelete(ns.cxt);
 		ns.nidx = 0;
@@ -529,6 +564,29 @@ notification_store_refuses(Relation reg, AttrNumber reg_org_att)
 	return why;
 }
 
+/*
+ * The current user's INSERT on the outbox (relid, open and locked, ns valid)
+ * and check_enable_rls()'s answer for it, into ns_priv_insert and
+ * ns_priv_rls: asked again only for another user, after an invalidation (see
+ * ns_priv_user), or under InNoForceRLSOperation().
+ */
+static void
+ns_privileges(Oid relid)
+{
+	Oid			user = GetUserId();
+	uint64		gen;
+
+	if (user == ns_priv_user && !InNoForceRLSOperation())
+		return;
+	ns_priv_user = InvalidOid;
+	gen = ns_priv_gen;
+	ns_priv_insert = (pg_class_aclcheck(relid, user, ACL_INSERT) == ACLCHECK_OK);
+	ns_priv_rls = check_enable_rls(relid, InvalidOid, true);
+	/* kept unless an invalidation came in meanwhile */
+	if (!InNoForceRLSOperation() && gen == ns_priv_gen)
+		ns_priv_user = user;
+}
+
 /* The values of one index entry, as FormIndexDatum() computes them. */
 static void
 ns_index_values(IndexInfo *info, TupleTableSlot *slot, ExprContext *econtext,
@@ -578,13 +636,18 @@ notification_store_write(Relation reg, AttrNumber reg_org_att, int nrows,
 	if (rel == NULL)
 		return false;
 	ns_validate(rel);
-	if (!ns.usable || ns_register_implies_fk(reg, reg_org_att) != NULL ||
-		pg_class_aclcheck(relid, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+	if (!ns.usable || ns_register_implies_fk(reg, reg_org_att) != NULL)
 	{
 		table_close(rel, NoLock);
 		return false;
 	}
-	switch (check_enable_rls(relid, InvalidOid, true))
+	ns_privileges(relid);
+	if (!ns_priv_insert)
+	{
+		table_close(rel, NoLock);
+		return false;
+	}
+	switch (ns_priv_rls)
 	{
 		case RLS_ENABLED:
 			rls = true;

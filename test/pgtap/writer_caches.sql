@@ -13,7 +13,7 @@
 -- superuser in between.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(12);
+SELECT plan(20);
 
 CREATE ROLE tap_wc_writer NOLOGIN;
 SELECT iso28000.create_organization('WC', 'Writer caches') AS org \gset
@@ -22,13 +22,18 @@ INSERT INTO iso28000.person (org_id, full_name) VALUES (:org, 'Olga Owner') RETU
 
 CREATE SCHEMA tap_wc;
 GRANT USAGE ON SCHEMA tap_wc TO tap_wc_writer;
-CREATE TABLE tap_wc.case_file (
-  org_id bigint NOT NULL REFERENCES iso28000.organization,
-  case_id bigint GENERATED ALWAYS AS IDENTITY,
-  code text, title text, status text NOT NULL DEFAULT 'open', owner_id bigint,
-  PRIMARY KEY (org_id, case_id));
-GRANT SELECT, INSERT, UPDATE ON tap_wc.case_file TO tap_wc_writer;
-SELECT iso28000.attach_notifications('tap_wc.case_file', 'case_id', 'code', 'title', 'status', '{owner_id}');
+-- A register tap_wc.<name> with the outbox's triggers, written by the member.
+CREATE FUNCTION pg_temp.make_register(name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE TABLE tap_wc.%I (
+    org_id bigint NOT NULL REFERENCES iso28000.organization,
+    case_id bigint GENERATED ALWAYS AS IDENTITY,
+    code text, title text, status text NOT NULL DEFAULT ''open'', owner_id bigint,
+    PRIMARY KEY (org_id, case_id))', name);
+  EXECUTE format('GRANT SELECT, INSERT, UPDATE ON tap_wc.%I TO tap_wc_writer', name);
+  PERFORM iso28000.attach_notifications(format('tap_wc.%I', name)::regclass, 'case_id', 'code', 'title', 'status', '{owner_id}');
+END $$;
+SELECT pg_temp.make_register('case_file');
 INSERT INTO tap_wc.case_file (org_id, code, title, owner_id) VALUES (:org, 'C-1', 'First title', :olga);
 
 -- The last notification's columns, as text.
@@ -120,6 +125,60 @@ SELECT is(pg_temp.last_event(), format('(org_id, "Item Id")=(%s, %s) | open | do
 RESET SESSION AUTHORIZATION;
 SELECT is((SELECT tap_wc_extra FROM iso28000.workflow_event_batch ORDER BY first_event_id DESC LIMIT 1), 'x',
           'with the new column''s default');
+
+-- The outbox's privilege and row-level security answers, kept per backend for
+-- the current user (src/notification_store.c, ns_privileges): a member whose
+-- INSERT on the outbox came through a role, or who bypassed its policies,
+-- loses that at the next statement once the role membership or BYPASSRLS is
+-- taken away (pg_auth_members, pg_authid: no relcache invalidation of the
+-- outbox).  The register keeps its foreign key, so the direct path is taken.
+SELECT pg_temp.make_register('grant_file');
+INSERT INTO tap_wc.grant_file (org_id, code, title, owner_id) VALUES (:org, 'secret-9', 'Granted', :olga);
+REVOKE INSERT ON iso28000.notification FROM PUBLIC;
+CREATE ROLE tap_wc_outbox NOLOGIN;
+GRANT INSERT ON iso28000.notification TO tap_wc_outbox;
+GRANT tap_wc_outbox TO tap_wc_writer;
+SET SESSION AUTHORIZATION tap_wc_writer;
+SELECT is(iso28000.notification_writer('tap_wc.grant_file'), 'direct',
+          'a member with INSERT on the outbox through a role: written directly');
+SELECT lives_ok(format($$UPDATE tap_wc.grant_file SET status = 'doing' WHERE org_id = %s$$, :org),
+                'its transition is written (and the answer kept)');
+RESET SESSION AUTHORIZATION;
+REVOKE tap_wc_outbox FROM tap_wc_writer;
+SET SESSION AUTHORIZATION tap_wc_writer;
+SELECT throws_ok(format($$UPDATE tap_wc.grant_file SET status = 'done' WHERE org_id = %s$$, :org), '42501',
+                 'permission denied for table notification',
+                 'the role taken away, the next transition is refused: the kept answer went with the membership');
+RESET SESSION AUTHORIZATION;
+GRANT INSERT ON iso28000.notification TO PUBLIC;
+CREATE POLICY tap_wc_no_secrets ON iso28000.notification AS RESTRICTIVE FOR INSERT WITH CHECK (subject NOT LIKE '%secret%');
+INSERT INTO tap_wc.grant_file (org_id, code, title, owner_id) VALUES (:org, 'open-9', 'Plain', :olga);
+SET SESSION AUTHORIZATION tap_wc_writer;
+SELECT lives_ok(format($$UPDATE tap_wc.grant_file SET status = 'doing' WHERE org_id = %s AND code = 'open-9'$$, :org),
+                'a member''s transition passes the outbox''s restrictive policy (and the answer, policies apply, is kept)');
+SELECT throws_ok(format($$UPDATE tap_wc.grant_file SET status = 'done' WHERE org_id = %s AND code = 'secret-9'$$, :org), '42501',
+                 'new row violates row-level security policy "tap_wc_no_secrets" for table "notification"',
+                 'one whose notification fails the policy is refused with the policy''s name');
+RESET SESSION AUTHORIZATION;
+-- pg_authid: a role's superuser taken away.  (BYPASSRLS is not kept stale
+-- either, but a role that bypasses the policies goes through the executor.)
+-- The outbox without row-level security and without INSERT for PUBLIC: a
+-- superuser's statement is written directly, a former superuser's refused.
+DROP POLICY tap_wc_no_secrets ON iso28000.notification;
+ALTER TABLE iso28000.notification NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
+REVOKE INSERT ON iso28000.notification FROM PUBLIC;
+ALTER ROLE tap_wc_writer SUPERUSER;
+SET SESSION AUTHORIZATION tap_wc_writer;
+SELECT is(iso28000.notification_writer('tap_wc.grant_file'), 'direct', 'a superuser''s notifications, the outbox without policies: written directly');
+SELECT lives_ok(format($$UPDATE tap_wc.grant_file SET status = 'open' WHERE org_id = %s AND code = 'open-9'$$, :org),
+                'a superuser''s transition is written (and the answer kept)');
+RESET SESSION AUTHORIZATION;
+ALTER ROLE tap_wc_writer NOSUPERUSER;
+SET SESSION AUTHORIZATION tap_wc_writer;
+SELECT throws_ok(format($$UPDATE tap_wc.grant_file SET status = 'doing' WHERE org_id = %s AND code = 'open-9'$$, :org), '42501',
+                 'permission denied for table notification',
+                 'superuser taken away, the next transition is refused: the kept answer went with pg_authid''s change');
+RESET SESSION AUTHORIZATION;
 
 SELECT * FROM finish();
 ROLLBACK;
