@@ -359,10 +359,61 @@ typedef struct NtRows
 	bool	   *isnull[NT_NCOLS];
 } NtRows;
 
+/*
+ * A text Datum of the concatenation of n strings (NULL ones left out): one
+ * allocation, where psprintf() and CStringGetTextDatum() made the string twice.
+ */
+static Datum
+nt_concat(int n, const char *const *parts)
+{
+	size_t		len[8];
+	size_t		total = 0;
+	text	   *t;
+	char	   *p;
+
+	Assert(n <= lengthof(len));
+	for (int i = 0; i < n; i++)
+		total += (len[i] = parts[i] ? strlen(parts[i]) : 0);
+	t = (text *) palloc(VARHDRSZ + total);
+	SET_VARSIZE(t, VARHDRSZ + total);
+	p = VARDATA(t);
+	for (int i = 0; i < n; i++)
+	{
+		memcpy(p, parts[i] ? parts[i] : "", len[i]);
+		p += len[i];
+	}
+	return PointerGetDatum(t);
+}
+
+/*
+ * The texts every notification of its kind carries, made once per backend
+ * (in TopMemoryContext; the rows' Datums point to them, and nothing frees a
+ * row's values).
+ */
+static Datum nt_kind_transition = (Datum) 0;
+static Datum nt_kind_assignment;
+static Datum nt_reason_named;
+static Datum nt_reason_nobody;
+
 static void
-nt_add(NtRows *r, int64 org, const char *kind, bool has_recipient, int64 recipient,
-	   int64 record_id, const char *code, const char *title, const char *subject,
-	   const char *reason, const char *from_state, const char *to_state)
+nt_constants(void)
+{
+	MemoryContext old;
+
+	if (nt_kind_transition != (Datum) 0)
+		return;
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	nt_kind_assignment = CStringGetTextDatum("assignment");
+	nt_reason_named = CStringGetTextDatum("named on the record");
+	nt_reason_nobody = CStringGetTextDatum("the record names nobody");
+	nt_kind_transition = CStringGetTextDatum("transition");	/* last: the mark that all are made */
+	MemoryContextSwitchTo(old);
+}
+
+static void
+nt_add(NtRows *r, int64 org, Datum kind, bool has_recipient, int64 recipient,
+	   int64 record_id, const char *code, const char *title, Datum subject,
+	   Datum reason, const char *from_state, const char *to_state)
 {
 	int			i = r->n;
 
@@ -387,14 +438,14 @@ nt_add(NtRows *r, int64 org, const char *kind, bool has_recipient, int64 recipie
 	}
 #define NT_SET(c, isn, val) (r->isnull[c][i] = (isn), r->v[c][i] = (isn) ? (Datum) 0 : (val))
 	NT_SET(0, false, Int64GetDatum(org));
-	NT_SET(1, false, CStringGetTextDatum(kind));
+	NT_SET(1, false, kind);
 	NT_SET(2, !has_recipient, Int64GetDatum(recipient));
 	NT_SET(3, true, 0);			/* the register: one parameter for all rows */
 	NT_SET(4, false, Int64GetDatum(record_id));
 	NT_SET(5, code == NULL, code ? CStringGetTextDatum(code) : 0);
 	NT_SET(6, title == NULL, title ? CStringGetTextDatum(title) : 0);
-	NT_SET(7, false, CStringGetTextDatum(subject));
-	NT_SET(8, false, CStringGetTextDatum(reason));
+	NT_SET(7, false, subject);
+	NT_SET(8, false, reason);
 	NT_SET(9, from_state == NULL, from_state ? CStringGetTextDatum(from_state) : 0);
 	NT_SET(10, to_state == NULL, to_state ? CStringGetTextDatum(to_state) : 0);
 #undef NT_SET
@@ -423,6 +474,8 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 	Trigger    *tg = td->tg_trigger;
 	TupleTableSlot *nslot = e->nslot;
 	TupleTableSlot *oslot = is_update ? e->oslot : NULL;
+
+	nt_constants();
 	/*
 	 * Pass 0 the transitions (an UPDATE of a register with a status column),
 	 * pass p the assignments of person column p.
@@ -461,8 +514,8 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 				title = nt_text(&e->title_c, nslot);
 				idtext = code ? code : (pg_lltoa(rec, idbuf), idbuf);
 				{
-					char	   *subject = psprintf("%s %s: %s -> %s", e->reg, idtext,
-												   from ? from : "", to ? to : "");
+					const char *parts[] = {e->reg, " ", idtext, ": ", from, " -> ", to};
+					Datum		subject = nt_concat(lengthof(parts), parts);
 
 					seen = palloc(sizeof(int64) * Max(e->npersons, 1));
 					for (int p = 0; p < e->npersons; p++)
@@ -477,12 +530,12 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 						if (dup)
 							continue;
 						seen[named++] = person;
-						nt_add(rows, org, "transition", true, person, rec, code, title, subject,
-							   "named on the record", from, to);
+						nt_add(rows, org, nt_kind_transition, true, person, rec, code, title, subject,
+							   nt_reason_named, from, to);
 					}
 					if (named == 0)
-						nt_add(rows, org, "transition", false, 0, rec, code, title, subject,
-							   "the record names nobody", from, to);
+						nt_add(rows, org, nt_kind_transition, false, 0, rec, code, title, subject,
+							   nt_reason_nobody, from, to);
 				}
 			}
 			else
@@ -498,10 +551,14 @@ nt_collect(TriggerData *td, NtReg *e, bool is_update, NtRows *rows)
 				code = nt_text(&e->code_c, nslot);
 				title = nt_text(&e->title_c, nslot);
 				idtext = code ? code : (pg_lltoa(rec, idbuf), idbuf);
-				nt_add(rows, org, "assignment", true, person, rec, code, title,
-					   psprintf("%s %s: %s", e->reg, idtext, title ? title : ""),
-					   psprintf("named as %s", tg->tgargs[4 + pass - 1]),
-					   NULL, nt_text(&e->status_c, nslot));
+				{
+					const char *subject[] = {e->reg, " ", idtext, ": ", title};
+					const char *reason[] = {"named as ", tg->tgargs[4 + pass - 1]};
+
+					nt_add(rows, org, nt_kind_assignment, true, person, rec, code, title,
+						   nt_concat(lengthof(subject), subject), nt_concat(lengthof(reason), reason),
+						   NULL, nt_text(&e->status_c, nslot));
+				}
 			}
 		}
 	}
@@ -651,10 +708,14 @@ nt_attnum(Relation rel, const char *name)
 	return (AttrNumber) n;
 }
 
+/* The current user's name (kept per backend by engine_role_name(), forgotten when pg_authid changes). */
 static Datum
 nt_current_user_name(void)
 {
-	return DirectFunctionCall1(namein, CStringGetDatum(GetUserNameFromId(GetUserId(), false)));
+	Name		n = (Name) palloc(NAMEDATALEN);
+
+	namestrcpy(n, engine_role_name(GetUserId()));
+	return NameGetDatum(n);
 }
 
 /* See notification.h. */

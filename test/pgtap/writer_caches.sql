@@ -13,7 +13,7 @@
 -- superuser in between.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(20);
+SELECT plan(21);
 
 CREATE ROLE tap_wc_writer NOLOGIN;
 SELECT iso28000.create_organization('WC', 'Writer caches') AS org \gset
@@ -134,6 +134,19 @@ SELECT is((SELECT tap_wc_extra FROM iso28000.workflow_event_batch ORDER BY first
 -- outbox).  The register keeps its foreign key, so the direct path is taken.
 SELECT pg_temp.make_register('grant_file');
 INSERT INTO tap_wc.grant_file (org_id, code, title, owner_id) VALUES (:org, 'secret-9', 'Granted', :olga);
+-- The acting role's name in the outbox's actor column, kept per backend
+-- (engine_role_name): a role renamed after it wrote a notification writes its
+-- new name at its next statement.
+SET SESSION AUTHORIZATION tap_wc_writer;
+UPDATE tap_wc.grant_file SET status = 'review' WHERE org_id = :org;
+RESET SESSION AUTHORIZATION;
+ALTER ROLE tap_wc_writer RENAME TO tap_wc_scribe;
+SET SESSION AUTHORIZATION tap_wc_scribe;
+UPDATE tap_wc.grant_file SET status = 'open' WHERE org_id = :org;
+SELECT is((SELECT actor FROM iso28000.notification ORDER BY notification_id DESC LIMIT 1), 'tap_wc_scribe'::name,
+          'a role renamed after it wrote a notification writes its new name as the actor');
+RESET SESSION AUTHORIZATION;
+ALTER ROLE tap_wc_scribe RENAME TO tap_wc_writer;
 REVOKE INSERT ON iso28000.notification FROM PUBLIC;
 CREATE ROLE tap_wc_outbox NOLOGIN;
 GRANT INSERT ON iso28000.notification TO tap_wc_outbox;
