@@ -13,7 +13,8 @@
 #     a cluster is the update first, then distribute();
 #   - ALTER EXTENSION iso28000 UPDATE through the coordinator brings every node
 #     to the current version;
-#   - distribute() converts the upgraded, populated database;
+#   - distribute() converts the upgraded, populated database, and every shard
+#     of the history carries 0.3.0's toast_tuple_target;
 #   - on the coordinator and on each worker, the extension's catalog describes
 #     exactly like a fresh install of the current version
 #     (test/robust/describe.sql);
@@ -141,6 +142,17 @@ if out=$(coord -c "SET client_min_messages = warning" -c "SELECT count(*) FROM i
   ok "distribute() converts the upgraded database ($out tables)"
 else
   notok "distribute() converts the upgraded database" "$(echo "$out" | head -5)"; exit 1
+fi
+
+# 0.3.0's toast_tuple_target of the history (a step of 0.2.0 -> 0.3.0), set
+# by the update before distribute(): every shard made from the table has it.
+toast=$(coord -c "SELECT count(*) FILTER (WHERE result = 'toast_tuple_target=8160') || ' of ' || count(*)
+                    FROM run_command_on_shards('iso28000.history',
+                           \$\$SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = '%s'::regclass\$\$)")
+if [ "${toast%% of *}" = "${toast##* of }" ] && [ "${toast%% of *}" -gt 0 ]; then
+  ok "every shard of the history carries toast_tuple_target=8160 after the update and distribute() ($toast)"
+else
+  notok "every shard of the history carries toast_tuple_target=8160 after the update and distribute()" "$toast"
 fi
 
 # The catalog on every node: like a fresh install of the current version
