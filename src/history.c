@@ -120,6 +120,7 @@ typedef struct ChangedRow
 	int64		person;
 	const char *mid;			/* fields 4 to 12 of its canonical text, when made already */
 	int			midlen;
+	HistoryFormed *formed;		/* its tuple, formed before the head was taken (store only) */
 } ChangedRow;
 
 /* Per-statement state of the recorder. */
@@ -794,6 +795,8 @@ static PendingRecord *relinkable = NULL;
 #define HISTORY_DEFER_ROWS 1000
 /* ... while the transaction keeps at most this many records pending. */
 #define HISTORY_DEFER_MAX 10000
+/* At the link, at most this many records of an organisation are formed before its head is taken. */
+#define HISTORY_FORM_AHEAD 64
 
 /* iso28000.history_link: when a READ COMMITTED transaction links its records. */
 typedef enum
@@ -987,11 +990,20 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid, bool direct)
 		}
 		/* First record of this organisation: create its head, then lock it. */
 create:
-		run_plan(&plan_new_head,
-				 "INSERT INTO iso28000.history_head (org_id, seq, hash)"
-				 " VALUES ($1, 0, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))"
-				 " ON CONFLICT (org_id) DO NOTHING",
-				 1, argtypes, values, SPI_OK_INSERT);
+		{
+			/* at the link before the commit no statement runs: SPI needs a snapshot */
+			bool		pushed = !ActiveSnapshotSet();
+
+			if (pushed)
+				PushActiveSnapshot(GetTransactionSnapshot());
+			run_plan(&plan_new_head,
+					 "INSERT INTO iso28000.history_head (org_id, seq, hash)"
+					 " VALUES ($1, 0, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))"
+					 " ON CONFLICT (org_id) DO NOTHING",
+					 1, argtypes, values, SPI_OK_INSERT);
+			if (pushed)
+				PopActiveSnapshot();
+		}
 	}
 	elog(ERROR, "could not lock the history head of organisation " INT64_FORMAT, org_id);
 }
@@ -1001,9 +1013,7 @@ static void
 move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool direct)
 {
 	Oid			argtypes[5] = {INT8OID, INT8OID, BYTEAOID, TIDOID, TIMESTAMPTZOID};
-	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
-	Datum		values[5] = {Int64GetDatum(org_id), Int64GetDatum(seq), hash_datum(hash),
-	PointerGetDatum(tid), TimestampTzGetDatum(GetCurrentTimestamp())};
+	Datum		values[5];
 
 	if (direct)
 	{
@@ -1011,6 +1021,12 @@ move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool dire
 		held_head_note(org_id, seq, hash, tid);
 		return;
 	}
+	values[0] = Int64GetDatum(org_id);
+	values[1] = Int64GetDatum(seq);
+	values[2] = hash_datum(hash);
+	values[3] = PointerGetDatum(tid);
+	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
+	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
 	run_plan(&plan_move_head, HISTORY_MOVE_HEAD("$2", "$3", "$4", "$5"), 5, argtypes, values,
 			 SPI_OK_UPDATE_RETURNING);
 	held_head_moved(org_id, seq, hash);
@@ -1087,6 +1103,50 @@ image_text(Jsonb *jb, char *made)
 	return made != NULL ? made : jsonb_text(jb);
 }
 
+/* The columns of a changed row's record (in the order of history_colnames), its seq and hashes given. */
+static void
+record_values(Recorder *r, ChangedRow *row, int64 seq, const uint8 *prev_hash, const uint8 *hash,
+			  Datum *values, bool *nulls)
+{
+	memset(nulls, 0, sizeof(bool) * HISTORY_NCOLS);
+	values[0] = Int64GetDatum(row->org_id);
+	values[1] = Int64GetDatum(seq);
+	values[2] = TimestampTzGetDatum(r->recorded_at);
+	values[3] = CStringGetTextDatum(r->session_role);
+	values[4] = CStringGetTextDatum(r->acting_role);
+	values[5] = Int64GetDatum(r->txid);
+	values[6] = CStringGetTextDatum(r->table_name);
+	values[7] = CStringGetTextDatum(r->operation);
+	values[8] = PointerGetDatum(row->key);
+	nulls[8] = (row->key == NULL);
+	values[9] = PointerGetDatum(row->before);
+	nulls[9] = (row->before == NULL);
+	values[10] = PointerGetDatum(row->after);
+	nulls[10] = (row->after == NULL);
+	values[11] = hash_datum(prev_hash);
+	values[12] = hash_datum(hash);
+	values[13] = Int64GetDatum(row->person);
+	nulls[13] = !row->has_person;
+}
+
+/*
+ * Forms a changed row's record into f before its organisation's head is
+ * taken (history_link_pending()): everything but its seq and hashes, which
+ * history_store_insert_formed() writes in under the head.  Leaves f->tup NULL
+ * when the history's columns do not allow it (then record_row() forms it).
+ */
+static void
+form_row(Recorder *r, ChangedRow *row, HistoryFormed *f)
+{
+	static const uint8 zero[HISTORY_HASH_LEN] = {0};
+	Datum		values[HISTORY_NCOLS];
+	bool		nulls[HISTORY_NCOLS];
+
+	record_values(r, row, 0, zero, zero, values, nulls);
+	(void) history_store_form(values, nulls, r->ncols, f);
+	row->formed = f;
+}
+
 /* Appends the history record of one changed row (images already made) to the output batch. */
 static void
 record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
@@ -1099,6 +1159,7 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	Datum		values[HISTORY_NCOLS + 2];
 	bool		nulls[HISTORY_NCOLS + 2];
 	uint8		hash[HISTORY_HASH_LEN];
+	bool		formed;
 
 	rec.org_id = row->org_id;
 	rec.seq = seq;
@@ -1126,27 +1187,17 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 	}
 	history_sha256(r->canon.data, r->canon.len, hash);
 
-	memset(nulls, 0, sizeof(nulls));
-	values[0] = Int64GetDatum(rec.org_id);
-	values[1] = Int64GetDatum(rec.seq);
-	values[2] = TimestampTzGetDatum(rec.recorded_at);
-	values[3] = CStringGetTextDatum(rec.session_role);
-	values[4] = CStringGetTextDatum(rec.acting_role);
-	values[5] = Int64GetDatum(rec.txid);
-	values[6] = CStringGetTextDatum(rec.table_name);
-	values[7] = CStringGetTextDatum(rec.operation);
-	values[8] = PointerGetDatum(key);
-	nulls[8] = (key == NULL);
-	values[9] = PointerGetDatum(before);
-	nulls[9] = (before == NULL);
-	values[10] = PointerGetDatum(after);
-	nulls[10] = (after == NULL);
-	values[11] = hash_datum(prev_hash);
-	values[12] = hash_datum(hash);
-	values[13] = Int64GetDatum(rec.acting_person);
-	nulls[13] = !rec.has_person;
+	formed = r->store && row->formed != NULL && row->formed->tup != NULL;
+	if (!formed)
+		record_values(r, row, seq, prev_hash, hash, values, nulls);
 
-	if (r->store)
+	if (formed)
+	{
+		/* Formed before the head was taken: its seq and hashes written in. */
+		history_store_insert_formed(row->formed, seq, prev_hash, hash);
+		MemoryContextSwitchTo(old);
+	}
+	else if (r->store)
 	{
 		/* Straight into the table (history_store.c). */
 		history_store_insert(values, nulls, r->ncols);
@@ -1305,6 +1356,27 @@ pending_middle(PendingRecord *p, const char *key_text, const char *before_text,
 	p->midlen = buf.len;
 }
 
+/* A pending record as a changed row, its statement's fields set in r (for record_row()). */
+static void
+pending_row(Recorder *r, PendingRecord *p, ChangedRow *row)
+{
+	memset(row, 0, sizeof(*row));
+	row->org_id = p->org_id;
+	row->before = p->before;
+	row->after = p->after;
+	row->key = p->key;
+	row->has_person = p->has_person && r->ncols == HISTORY_NCOLS;
+	row->person = p->person;
+	row->mid = p->mid;
+	row->midlen = p->midlen;
+	r->table_name = p->table_name;
+	r->operation = p->operation;
+	r->session_role = (char *) p->session_role;
+	r->acting_role = (char *) p->acting_role;
+	r->txid = p->txid;
+	r->recorded_at = p->recorded_at;
+}
+
 /* Orders pending records by organisation, then as they were made. */
 static int
 pending_cmp(const void *a, const void *b)
@@ -1341,6 +1413,9 @@ history_link_pending(void)
 	bool		pushed = false;
 	Oid			history;
 	HistorySpi	saved_spi;
+	MemoryContext oldcxt;
+	static MemoryContext formcxt = NULL;
+	static HistoryFormed formed[HISTORY_FORM_AHEAD];
 
 	if (pending == NULL)
 		return;
@@ -1389,8 +1464,11 @@ history_link_pending(void)
 	initStringInfo(&r.canon);
 	initStringInfo(&r.mid);
 
-	/* Before the commit no statement runs: SPI (a first head) needs a snapshot. */
-	if (!ActiveSnapshotSet())
+	/*
+	 * Before the commit no statement runs: SPI needs a snapshot (the store
+	 * takes its own, and lock_head() pushes one for a first head's INSERT).
+	 */
+	if (!r.store && !ActiveSnapshotSet())
 	{
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pushed = true;
@@ -1400,7 +1478,13 @@ history_link_pending(void)
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
 	saved_spi = history_spi_begin(r.store);
 	if (r.store)
+	{
 		history_store_begin();
+		/* kept for the life of the backend, emptied after each use */
+		if (formcxt == NULL)
+			formcxt = AllocSetContextCreate(TopMemoryContext, "iso28000 history formed",
+											ALLOCSET_DEFAULT_SIZES);
+	}
 	i = 0;
 	while (i < n)
 	{
@@ -1408,41 +1492,49 @@ history_link_pending(void)
 		int64		seq;
 		uint8		hash[HISTORY_HASH_LEN];
 		ItemPointerData tid;
+		int			first = i;
+		int			nformed = 0;
 
 		/*
 		 * The text of the organisation's records but what depends on the
 		 * head (sequence number, previous hash) was written at their
 		 * statements (defer_row()): the head's lock, which every other
 		 * writer of the organisation waits for, is held from here to the end
-		 * of the commit.
+		 * of the commit.  Their tuples too, but for the seq and hashes, are
+		 * formed before the head is taken (up to HISTORY_FORM_AHEAD of them:
+		 * the rest, of a large transaction, are formed under it as before).
 		 */
+		if (r.store)
+		{
+			MemoryContextReset(formcxt);
+			oldcxt = MemoryContextSwitchTo(formcxt);
+			for (; nformed < HISTORY_FORM_AHEAD && first + nformed < n &&
+				 arr[first + nformed]->org_id == org_id; nformed++)
+			{
+				ChangedRow	row;
+
+				pending_row(&r, arr[first + nformed], &row);
+				form_row(&r, &row, &formed[nformed]);
+			}
+			MemoryContextSwitchTo(oldcxt);
+		}
 		lock_head(org_id, &seq, hash, &tid, r.store);
 		for (; i < n && arr[i]->org_id == org_id; i++)
 		{
 			ChangedRow	row;
 
-			p = arr[i];
-			memset(&row, 0, sizeof(row));
-			row.org_id = p->org_id;
-			row.before = p->before;
-			row.after = p->after;
-			row.key = p->key;
-			row.has_person = p->has_person && r.ncols == HISTORY_NCOLS;
-			row.person = p->person;
-			row.mid = p->mid;
-			row.midlen = p->midlen;
-			r.table_name = p->table_name;
-			r.operation = p->operation;
-			r.session_role = (char *) p->session_role;
-			r.acting_role = (char *) p->acting_role;
-			r.txid = p->txid;
-			r.recorded_at = p->recorded_at;
+			pending_row(&r, arr[i], &row);
+			if (i - first < nformed)
+				row.formed = &formed[i - first];
 			record_row(&r, &row, ++seq, hash);
 		}
 		move_head(org_id, seq, hash, &tid, r.store);
 	}
 	if (r.store)
+	{
 		history_store_end();
+		MemoryContextReset(formcxt);
+	}
 	history_spi_end(saved_spi);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (pushed)

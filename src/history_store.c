@@ -42,6 +42,7 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
@@ -77,7 +78,21 @@ static struct
 	Oid			head_index;		/* the head's primary key */
 	AttrNumber	hist_attnum[HISTORY_NCOLS]; /* 0: no such column (0.1.0's acting_person) */
 	AttrNumber	head_attnum[HEAD_NCOLS];
+	/* The history's indexes and their IndexInfo, made at the first opening (store_open()). */
+	bool		hist_indexes;
+	int			hist_nidx;
+	Oid		   *hist_idx;
+	IndexInfo **hist_info;
+	MemoryContext cxt;			/* holds them */
 }			store;
+
+/*
+ * The head opened by history_store_lock_head(), kept for the move of the head
+ * that follows (history_store_move_head()); forgotten by history_store_begin(),
+ * which every link or statement calls first (after an error the transaction's
+ * end closed it).
+ */
+static Relation head_rel = NULL;
 
 /*
  * Where this backend last saw each organisation's head: the tid of the
@@ -98,10 +113,16 @@ static bool seen_heads_valid = false;
 void
 history_store_invalidate(Oid relid)
 {
-	if (!OidIsValid(relid) || relid == store.history || relid == store.head ||
-		relid == store.head_index)
+	bool		hit = !OidIsValid(relid) || relid == store.history || relid == store.head ||
+		relid == store.head_index;
+	int			i;
+
+	for (i = 0; !hit && store.hist_indexes && i < store.hist_nidx; i++)
+		hit = (relid == store.hist_idx[i]);
+	if (hit)
 	{
 		store.valid = false;
+		store.hist_indexes = false;
 		seen_heads_valid = false;
 	}
 }
@@ -309,6 +330,54 @@ store_open(StoreRel *s, Oid relid)
 	list_free(indexes);
 }
 
+/*
+ * Opens the history and its indexes for writing, with the index list and
+ * IndexInfo kept from the first opening after the tables were last checked
+ * (history_store_usable()): a new, dropped or rebuilt index changes the
+ * history's relcache entry, and an index's own invalidation is watched too
+ * (history_store_invalidate()), so what is kept is what store_open() would
+ * build.  The locks are taken every time, as there.
+ */
+static void
+history_open(StoreRel *s)
+{
+	int			i;
+
+	s->rel = table_open(store.history, RowExclusiveLock);
+	if (!store.hist_indexes)
+	{
+		List	   *indexes = RelationGetIndexList(s->rel);
+		ListCell   *lc;
+		MemoryContext old;
+
+		if (store.cxt == NULL)
+			store.cxt = AllocSetContextCreate(TopMemoryContext, "iso28000 history store",
+											  ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(store.cxt);
+		store.hist_nidx = 0;
+		store.hist_idx = MemoryContextAlloc(store.cxt, sizeof(Oid) * Max(list_length(indexes), 1));
+		store.hist_info = MemoryContextAlloc(store.cxt, sizeof(IndexInfo *) * Max(list_length(indexes), 1));
+		/* an invalidation while the indexes are opened resets it */
+		store.hist_indexes = true;
+		foreach(lc, indexes)
+		{
+			Relation	idx = index_open(lfirst_oid(lc), RowExclusiveLock);
+
+			old = MemoryContextSwitchTo(store.cxt);
+			store.hist_info[store.hist_nidx] = BuildIndexInfo(idx);
+			MemoryContextSwitchTo(old);
+			store.hist_idx[store.hist_nidx++] = lfirst_oid(lc);
+			index_close(idx, NoLock);
+		}
+		list_free(indexes);
+	}
+	s->nidx = store.hist_nidx;
+	s->idx = palloc(sizeof(Relation) * Max(s->nidx, 1));
+	s->info = store.hist_info;
+	for (i = 0; i < s->nidx; i++)
+		s->idx[i] = index_open(store.hist_idx[i], RowExclusiveLock);
+}
+
 /* Closes what store_open() opened (the locks are kept to the end of the transaction). */
 static void
 store_close(StoreRel *s)
@@ -319,7 +388,8 @@ store_close(StoreRel *s)
 		index_close(s->idx[i], NoLock);
 	table_close(s->rel, NoLock);
 	pfree(s->idx);
-	pfree(s->info);
+	if (s->info != store.hist_info)
+		pfree(s->info);
 	s->rel = NULL;
 }
 
@@ -504,7 +574,10 @@ history_store_lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid)
 
 	ExecDropSingleTupleTableSlot(slot);
 	UnregisterSnapshot(snap);
-	table_close(rel, NoLock);
+	/* kept open for the move of the head, which follows */
+	if (head_rel != NULL)
+		table_close(head_rel, NoLock);
+	head_rel = rel;
 	return true;
 }
 
@@ -513,7 +586,8 @@ void
 history_store_begin(void)
 {
 	/* After an error the previous statement's opening was closed with its transaction. */
-	store_open(&writer, store.history);
+	head_rel = NULL;
+	history_open(&writer);
 }
 
 /* See history_store.h. */
@@ -524,9 +598,9 @@ history_store_end(void)
 		store_close(&writer);
 }
 
-/* See history_store.h. */
-void
-history_store_insert(Datum *values, bool *nulls, int ncols)
+/* A record's tuple, from values and nulls in the order of history_colnames, ncols of them. */
+static HeapTuple
+form_record(Datum *values, bool *nulls, int ncols)
 {
 	Relation	rel = writer.rel;
 	TupleDesc	desc;
@@ -552,11 +626,82 @@ history_store_insert(Datum *values, bool *nulls, int ncols)
 		n[a - 1] = nulls[i];
 	}
 	tup = heap_form_tuple(desc, v, n);
-	simple_heap_insert(rel, tup);
-	insert_index_entries(&writer, tup, false);
-	heap_freetuple(tup);
 	pfree(v);
 	pfree(n);
+	return tup;
+}
+
+/* See history_store.h. */
+void
+history_store_insert(Datum *values, bool *nulls, int ncols)
+{
+	HeapTuple	tup = form_record(values, nulls, ncols);
+
+	simple_heap_insert(writer.rel, tup);
+	insert_index_entries(&writer, tup, false);
+	heap_freetuple(tup);
+}
+
+/*
+ * See history_store.h.  The places are found as heap_deform_tuple() finds
+ * its attributes; the seq must be an int8 and each hash a varlena of 32 bytes
+ * stored inline, as a 32-byte bytea always is (heap_form_tuple() gives it a
+ * short header; it is never compressed or stored out of line).
+ */
+HeapTuple
+history_store_form(Datum *values, bool *nulls, int ncols, HistoryFormed *f)
+{
+	HeapTuple	tup = form_record(values, nulls, ncols);
+	TupleDesc	desc = RelationGetDescr(writer.rel);
+	HeapTupleHeader th = tup->t_data;
+	bits8	   *bp = th->t_bits;
+	bool		hasnulls = HeapTupleHasNulls(tup);
+	char	   *tp = (char *) th + th->t_hoff;
+	uint32		off = 0;
+	int			natts = HeapTupleHeaderGetNatts(th);
+	int			i;
+
+	f->tup = tup;
+	f->seq = f->prev_hash = f->hash = NULL;
+	for (i = 0; i < natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (hasnulls && att_isnull(i, bp))
+			continue;
+		if (att->attlen == -1)
+			off = att_align_pointer(off, att->attalign, -1, tp + off);
+		else
+			off = att_align_nominal(off, att->attalign);
+		if (i + 1 == store.hist_attnum[1] && att->atttypid == INT8OID)
+			f->seq = tp + off;
+		else if ((i + 1 == store.hist_attnum[11] || i + 1 == store.hist_attnum[12]) &&
+				 att->atttypid == BYTEAOID && !VARATT_IS_EXTERNAL(tp + off) &&
+				 !VARATT_IS_COMPRESSED(tp + off) && VARSIZE_ANY_EXHDR(tp + off) == HISTORY_HASH_LEN)
+			*(i + 1 == store.hist_attnum[11] ? &f->prev_hash : &f->hash) = VARDATA_ANY(tp + off);
+		off = att_addlength_pointer(off, att->attlen, tp + off);
+	}
+	if (f->seq == NULL || f->prev_hash == NULL || f->hash == NULL)
+	{
+		heap_freetuple(tup);
+		f->tup = NULL;
+	}
+	return f->tup;
+}
+
+/* See history_store.h. */
+void
+history_store_insert_formed(HistoryFormed *f, int64 seq, const uint8 *prev_hash, const uint8 *hash)
+{
+	if (writer.rel == NULL)
+		elog(ERROR, "history store not open");
+	memcpy(f->seq, &seq, sizeof(int64));
+	memcpy(f->prev_hash, prev_hash, HISTORY_HASH_LEN);
+	memcpy(f->hash, hash, HISTORY_HASH_LEN);
+	simple_heap_insert(writer.rel, f->tup);
+	insert_index_entries(&writer, f->tup, false);
+	heap_freetuple(f->tup);
+	f->tup = NULL;
 }
 
 /* See history_store.h. */
@@ -577,7 +722,9 @@ history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,
 	int			i;
 
 	CommandCounterIncrement();
-	rel = table_open(store.head, RowExclusiveLock);
+	/* the head's table, as history_store_lock_head() opened it */
+	rel = head_rel != NULL ? head_rel : table_open(store.head, RowExclusiveLock);
+	head_rel = NULL;
 	desc = RelationGetDescr(rel);
 
 	b = palloc(VARHDRSZ + HISTORY_HASH_LEN);

@@ -18,6 +18,7 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "storage/itemptr.h"
 
 #include "history.h"
@@ -54,6 +55,31 @@ extern void history_store_end(void);
 
 /* Appends one record: values and nulls in the order of history_colnames, ncols of them. */
 extern void history_store_insert(Datum *values, bool *nulls, int ncols);
+
+/*
+ * A record formed before its organisation's head is taken: the tuple, with
+ * placeholders for what the head decides (seq, prev_hash, hash), and where
+ * in it those are (history_store_form()).
+ */
+typedef struct HistoryFormed
+{
+	HeapTuple	tup;
+	char	   *seq;			/* the int8's bytes */
+	char	   *prev_hash;		/* the two hashes' 32 bytes */
+	char	   *hash;
+} HistoryFormed;
+
+/*
+ * Forms a record as history_store_insert() would (values and nulls in the
+ * order of history_colnames, ncols of them, seq and the two hashes any
+ * placeholder of their size), in the current memory context; NULL when its
+ * seq or hashes are not where they can be written in place.
+ */
+extern HeapTuple history_store_form(Datum *values, bool *nulls, int ncols, HistoryFormed *f);
+
+/* Appends a formed record, its seq and hashes written in (as history_store_insert()). */
+extern void history_store_insert_formed(HistoryFormed *f, int64 seq, const uint8 *prev_hash,
+										const uint8 *hash);
 
 /* Moves a head that this transaction holds locked (at *tid); *tid becomes its new version. */
 extern void history_store_move_head(int64 org_id, int64 seq, const uint8 *hash,

@@ -8,7 +8,7 @@
 -- recorded as they are.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(39);
+SELECT plan(45);
 
 SELECT iso28000.create_organization('HS-A', 'Store A') AS a \gset
 SELECT iso28000.create_organization('HS-B', 'Store B') AS b \gset
@@ -324,6 +324,57 @@ SELECT is((SELECT format('%s, %s, %s', coalesce(pg_column_compression(h.before_i
             WHERE h.table_name = 'iso28000.hs_wide' AND h.operation = 'UPDATE' AND h.after_image ->> 'c4' LIKE 'wide %'),
           'as it is, as it is, t', 'a record of more than 3 kB: neither image compressed');
 SELECT ok((SELECT valid FROM iso28000.verify_history(:a)), 'and the chain verifies with it');
+
+-- 9. The link at commit forms each record's tuple before it takes the
+--    organisation's head and writes in only its seq and hashes under it
+--    (history.c, form_row(); history_store.c, history_store_form()), up to 64
+--    records of an organisation: the rest are formed under the head as
+--    before.  70 records of a new organisation pending (single-row INSERTs,
+--    an UPDATE of six rows, a DELETE, a record of more than 8 kB that TOAST
+--    stores out of line), interleaved with 7 of another, linked when the
+--    history is read.
+--    The two organisations are made unrecorded (row_security off, as a
+--    restore does), so that no head of theirs is held by this transaction
+--    (which would link each statement's records at once).
+SET row_security = off;
+SELECT iso28000.create_organization('HS-C', 'Store C') AS c \gset
+SELECT iso28000.create_organization('HS-D', 'Store D') AS d \gset
+RESET row_security;
+SELECT is((SELECT count(*)::int FROM iso28000.history_head WHERE org_id IN (:c, :d)), 0,
+          'two organisations without a chain yet');
+DO $$
+DECLARE
+  c bigint := (SELECT org_id FROM iso28000.organization WHERE code = 'HS-C');
+  d bigint := (SELECT org_id FROM iso28000.organization WHERE code = 'HS-D');
+BEGIN
+  FOR g IN 1..62 LOOP
+    INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (c, 'formed ' || g, g);
+    IF g % 9 = 0 THEN
+      INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (d, 'formed d' || g, g);
+    END IF;
+  END LOOP;
+  UPDATE iso28000.hs_item SET qty = -qty WHERE org_id = c AND label IN ('formed 1', 'formed 2', 'formed 3', 'formed 4', 'formed 6', 'formed 7');
+  DELETE FROM iso28000.hs_item WHERE org_id = c AND label = 'formed 5';
+  INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (c, repeat(md5('out of line') || ' ', 400), 0);
+  INSERT INTO iso28000.hs_item (org_id, label, qty) VALUES (d, 'formed d last', 0);
+END $$;
+SELECT is((SELECT format('%s records, seq %s to %s', count(*), min(seq), max(seq)) FROM iso28000.history
+            WHERE org_id = :c),
+          '70 records, seq 1 to 70', 'the link at commit: 70 pending records of one organisation, without a gap');
+SELECT is((SELECT count(*)::int FROM iso28000.history h JOIN iso28000.history p
+             ON p.org_id = h.org_id AND p.seq = h.seq - 1 AND p.hash = h.prev_hash
+            WHERE h.org_id IN (:c, :d) AND h.table_name = 'iso28000.hs_item'),
+          75, 'each of them (and the 7 of the other) but the first stores the hash of the record before it');
+SELECT is((SELECT count(*)::int FROM iso28000.history
+            WHERE org_id IN (:c, :d) AND table_name = 'iso28000.hs_item'
+              AND hash = iso28000.history_hash(org_id, seq, recorded_at, session_role, acting_role, txid,
+                                               table_name, operation, row_key, before_image, after_image, prev_hash)),
+          77, 'each stored hash, those written in under the head, is history_hash() of its record');
+SELECT is((SELECT format('%s, %s', length(h.after_image ->> 'label') > 8000, (h.after_image ->> 'label') = repeat(md5('out of line') || ' ', 400))
+             FROM iso28000.history h WHERE h.org_id = :c AND h.seq = (SELECT max(seq) FROM iso28000.history WHERE org_id = :c)),
+          't, t', 'the last record, of more than 8 kB (TOAST stores it), is there whole');
+SELECT ok((SELECT valid FROM iso28000.verify_history(:c)) AND (SELECT valid FROM iso28000.verify_history(:d)),
+          'both chains verify');
 
 SELECT * FROM finish();
 ROLLBACK;
