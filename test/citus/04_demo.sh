@@ -36,15 +36,9 @@ coord() { on "${ports[0]}" "$@"; }
 
 # The database on every node, with Citus and the workers (Citus does not
 # create a database on the workers by itself).
-for p in "${ports[@]}"; do
-  citus_psql "$p" -c "CREATE DATABASE $db" 2>/dev/null &&
-    on "$p" -c "CREATE EXTENSION citus" || { notok "database $db with Citus on port $p"; exit 1; }
-done
-coord -c "SELECT citus_set_coordinator_host('$CITUS_HOST', ${ports[0]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[1]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[2]})" \
-      -c "ALTER DATABASE $db SET search_path = \"\$user\", public, iso28000" >/dev/null ||
-  { notok "database $db joins the cluster"; exit 1; }
+if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
+coord -c "ALTER DATABASE $db SET search_path = \"\$user\", public, iso28000" >/dev/null ||
+  { notok "database $db: its search_path"; exit 1; }
 
 # demo/load, through the coordinator; the demo's roles with LOGIN.
 loaded=1

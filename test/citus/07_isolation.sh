@@ -30,14 +30,7 @@ notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
 on() { local port=$1; shift; PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h "$CITUS_HOST" -p "$port" -U "$CITUS_USER" -d "$db" "$@"; }
 coord() { on "${ports[0]}" "$@"; }
 
-for p in "${ports[@]}"; do
-  citus_psql "$p" -c "CREATE DATABASE $db" 2>/dev/null &&
-    on "$p" -c "CREATE EXTENSION citus" || { notok "database $db with Citus on port $p"; exit 1; }
-done
-coord -c "SELECT citus_set_coordinator_host('$CITUS_HOST', ${ports[0]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[1]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[2]})" >/dev/null ||
-  { notok "database $db joins the cluster"; exit 1; }
+if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 
 # What the specs' setup blocks made, made once: the extension, distributed;
 # membership_revoke's roles (LOGIN), organisation 1 and its people;
@@ -53,6 +46,9 @@ DO $$ BEGIN
   -- identity_revoke_cluster's (test/citus/specs/)
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iso_irc_group') THEN CREATE ROLE iso_irc_group NOLOGIN; END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iso_irc_app') THEN CREATE ROLE iso_irc_app LOGIN; END IF;
+  -- policy_plan_revoke_cluster's and writer_locks_cluster's
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'iso_pp_member') THEN CREATE ROLE iso_pp_member LOGIN; END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wl_member') THEN CREATE ROLE wl_member LOGIN; END IF;
 END $$;
 SELECT iso28000.create_organization('ISO', 'Isolation test');
 INSERT INTO iso28000.person (org_id, full_name) VALUES (1, 'Ann Owner'), (1, 'Bob Auditor');
@@ -153,10 +149,12 @@ done
 # Specs of the cluster only (test/citus/specs/NAME.spec, with their setup and
 # their expected output NAME.out): what the cluster does differently from one
 # node, shown rather than left out.
+# (ISO28000_CITUS_CLUSTER_SPECS="a b" runs only those, while iterating)
 CLUSTER_SPECS=
 for f in test/citus/specs/*.spec; do
   [ -e "$f" ] || continue
   s=$(basename "$f" .spec)
+  if [ -n "${ISO28000_CITUS_CLUSTER_SPECS:-}" ] && [[ " $ISO28000_CITUS_CLUSTER_SPECS " != *" $s "* ]]; then continue; fi
   cp "$f" "$tmp/specs/$s.spec"
   cp "test/citus/specs/$s.out" "$tmp/expected/$s.out"
   CLUSTER_SPECS="$CLUSTER_SPECS $s"

@@ -48,14 +48,7 @@ chains() {
   done
 }
 
-for p in "${ports[@]}"; do
-  citus_psql "$p" -c "CREATE DATABASE $db" 2>/dev/null &&
-    on "$p" -c "CREATE EXTENSION citus" || { notok "database $db with Citus on port $p"; exit 1; }
-done
-coord -c "SELECT citus_set_coordinator_host('$CITUS_HOST', ${ports[0]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[1]})" \
-      -c "SELECT citus_add_node('$CITUS_HOST', ${ports[2]})" >/dev/null ||
-  { notok "database $db joins the cluster"; exit 1; }
+if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 
 # Release 0.2.0 and its data, through the coordinator, then its distribute().
 for f in "$fixture"/load/*.sql "$fixture"/workflows.sql; do
