@@ -916,7 +916,33 @@ static int	org_plan_depth = 0;
 static List *org_plans_unused = NIL;	/* plans dropped while one was running */
 static int64 org_plan_builds = 0;
 
-/* Drops the kept plans (called by org_view_reset before it empties its context). */
+/*
+ * Forgets a kept plan's entry: frees its text, and its plan unless a call of
+ * _org_query() may be running it, that is while more than `running` calls
+ * run (1: the call replacing a plan of its own table, which is not running
+ * that plan; 0: anyone else, to be safe); such a plan waits in
+ * org_plans_unused until no call runs (org_plans_free_unused).
+ */
+static void
+org_plan_forget(OrgPlan *p, int running)
+{
+	if (org_plan_depth > running)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		org_plans_unused = lappend(org_plans_unused, p->plan);
+		MemoryContextSwitchTo(old);
+	}
+	else
+		SPI_freeplan(p->plan);
+	pfree(p->query);
+}
+
+/*
+ * Drops the kept plans: called by org_view_reset() before it empties its
+ * context, and by _org_query() when the table is full (from inside a call:
+ * its plans are then set aside until the call ends, which is safe).
+ */
 static void
 org_plans_drop(void)
 {
@@ -927,18 +953,7 @@ org_plans_drop(void)
 		return;
 	hash_seq_init(&seq, org_plans);
 	while ((p = hash_seq_search(&seq)) != NULL)
-	{
-		if (org_plan_depth > 0)
-		{
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-			org_plans_unused = lappend(org_plans_unused, p->plan);
-			MemoryContextSwitchTo(old);
-		}
-		else
-			SPI_freeplan(p->plan);
-		pfree(p->query);
-	}
+		org_plan_forget(p, 0);
 	hash_destroy(org_plans);
 	org_plans = NULL;
 }
@@ -1000,16 +1015,7 @@ iso28000_org_query(PG_FUNCTION_ARGS)
 			if (p != NULL && strcmp(p->query, query) != 0)
 			{
 				/* another text with the same hash: replaced */
-				if (org_plan_depth > 1)
-				{
-					MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-					org_plans_unused = lappend(org_plans_unused, p->plan);
-					MemoryContextSwitchTo(old);
-				}
-				else
-					SPI_freeplan(p->plan);
-				pfree(p->query);
+				org_plan_forget(p, 1);
 				hash_search(org_plans, &h, HASH_REMOVE, NULL);
 				p = NULL;
 			}
