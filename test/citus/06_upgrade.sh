@@ -52,22 +52,17 @@ if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 
 # Release 0.1.0 and its data, through the coordinator (the fixture's first
 # file creates the extension at version 0.1.0); its roles with LOGIN.
-for f in "$fixture"/load/*.sql "$fixture"/workflows.sql; do
-  if ! out=$(sed -E 's/^CREATE ROLE ([A-Za-z0-9_]+) NOLOGIN;/DO $r$BEGIN CREATE ROLE \1 LOGIN; EXCEPTION WHEN duplicate_object THEN ALTER ROLE \1 LOGIN; END$r$;/' "$f" |
-             coord -f - 2>&1 >/dev/null); then
-    notok "$from and its data through the coordinator: $f" "$(echo "$out" | grep -E 'ERROR|DETAIL' | head -4)"; exit 1
-  fi
-done
+if ! out=$(citus_load_release "$db" "${ports[0]}" "$fixture"); then
+  notok "$from and its data through the coordinator: $out"; exit 1
+fi
 versions=$(for p in "${ports[@]}"; do on "$p" -c "SELECT extversion FROM pg_extension WHERE extname = 'iso28000'"; done | tr '\n' ' ')
 if [ "$versions" = "$from $from $from " ]; then
   ok "CREATE EXTENSION iso28000 VERSION '$from' through the coordinator, on every node; $fixture loaded and driven through its workflows"
 else
   notok "iso28000 $from on every node" "versions: $versions"; exit 1
 fi
-# robust_auditor (as in test/robust/lib.sh, with LOGIN) verifies the chains.
-coord -c "DO \$\$BEGIN CREATE ROLE robust_auditor LOGIN; EXCEPTION WHEN duplicate_object THEN ALTER ROLE robust_auditor LOGIN; END\$\$" \
-      -c "INSERT INTO iso28000.membership (org_id, member, level)
-          SELECT org_id, 'robust_auditor', 'audit' FROM iso28000.organization ON CONFLICT DO NOTHING" >/dev/null
+# (robust_auditor, as in test/robust/lib.sh, with LOGIN, verifies the chains:
+# citus_load_release gave it level audit.)
 
 # 0.1.0 itself cannot be distributed: Citus refuses its policies.
 state=$(sqlstate "SET client_min_messages = warning; SELECT count(*) FROM iso28000.distribute()")
@@ -104,12 +99,7 @@ $$;
 SELECT line FROM snap ORDER BY 1;
 SQL
 }
-chains() {
-  local org
-  for org in $(coord -c "SELECT org_id FROM iso28000.organization ORDER BY 1"); do
-    echo "$org $(coord -c "SET ROLE robust_auditor" -c "SELECT valid || ' ' || records_checked FROM iso28000.verify_history($org)")"
-  done
-}
+chains() { citus_chains "$db" "${ports[0]}"; }
 snapshot > "$tmp/before" 2>&1
 chains > "$tmp/chains_before" 2>&1
 rows=$(awk '/^table/ {s += $3} END {print s+0}' "$tmp/before")

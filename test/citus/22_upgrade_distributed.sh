@@ -41,25 +41,14 @@ toasted() {
               FROM run_command_on_shards('iso28000.history',
                      \$\$SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = '%s'::regclass\$\$)"
 }
-chains() {
-  local org
-  for org in $(coord -c "SELECT org_id FROM iso28000.organization ORDER BY 1"); do
-    echo "$org $(coord -c "SET ROLE robust_auditor" -c "SELECT valid || ' ' || records_checked FROM iso28000.verify_history($org)")"
-  done
-}
+chains() { citus_chains "$db" "${ports[0]}"; }
 
 if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 
 # Release 0.2.0 and its data, through the coordinator, then its distribute().
-for f in "$fixture"/load/*.sql "$fixture"/workflows.sql; do
-  if ! out=$(sed -E 's/^CREATE ROLE ([A-Za-z0-9_]+) NOLOGIN;/DO $r$BEGIN CREATE ROLE \1 LOGIN; EXCEPTION WHEN duplicate_object THEN ALTER ROLE \1 LOGIN; END$r$;/' "$f" |
-             coord -f - 2>&1 >/dev/null); then
-    notok "$from and its data through the coordinator: $f" "$(echo "$out" | grep -E 'ERROR|DETAIL' | head -4)"; exit 1
-  fi
-done
-coord -c "DO \$\$BEGIN CREATE ROLE robust_auditor LOGIN; EXCEPTION WHEN duplicate_object THEN ALTER ROLE robust_auditor LOGIN; END\$\$" \
-      -c "INSERT INTO iso28000.membership (org_id, member, level)
-          SELECT org_id, 'robust_auditor', 'audit' FROM iso28000.organization ON CONFLICT DO NOTHING" >/dev/null
+if ! out=$(citus_load_release "$db" "${ports[0]}" "$fixture"); then
+  notok "$from and its data through the coordinator: $out"; exit 1
+fi
 if out=$(coord -c "SET client_min_messages = warning" -c "SELECT count(*) FROM iso28000.distribute(shard_count => 4)" 2>&1) &&
    [ "$(versions)" = "$from $from $from " ]; then
   ok "$from with $fixture's data, distributed by its own distribute() ($out tables), on every node"
