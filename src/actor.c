@@ -58,7 +58,10 @@
  * that setting only in a transaction another node began, for the role that is
  * its current user, and only after the check act_as() makes (actor_decide()).
  * The look-ups on the coordinator run as the current user (actor_query()),
- * and name the role, whose oid differs from node to node.
+ * and name the role, whose oid differs from node to node.  On a worker they
+ * read the organisation's shards of person and delegation there, never the
+ * distributed tables: they run from triggers on a register's shard, where
+ * Citus refuses a distributed query that it does not execute locally.
  * doc/distribution.md, "The acting person on a cluster".
  */
 #include "postgres.h"
@@ -356,6 +359,28 @@ actor_owner(void)
 	return owner;
 }
 
+#define ACTOR_NODE_ALONE		0	/* no Citus */
+#define ACTOR_NODE_COORDINATOR	1	/* Citus; the transaction began here */
+#define ACTOR_NODE_WORKER		2	/* Citus; another node began the transaction */
+
+/* Which node of a Citus cluster this is for the current transaction (once per transaction). */
+static int
+actor_node(void)
+{
+	static LocalTransactionId lxid = InvalidLocalTransactionId;
+	static int	answer = ACTOR_NODE_ALONE;
+
+	if (lxid != actor_local_xid())
+	{
+		if (!OidIsValid(get_extension_oid("citus", true)))
+			answer = ACTOR_NODE_ALONE;
+		else
+			answer = iso28000_citus_remote_transaction() ? ACTOR_NODE_WORKER : ACTOR_NODE_COORDINATOR;
+		lxid = actor_local_xid();
+	}
+	return answer;
+}
+
 /*
  * True on the node of a Citus cluster where the transaction began (the
  * coordinator), where the look-ups are distributed queries: they then run as
@@ -366,20 +391,23 @@ actor_owner(void)
  * perform query on placements that were modified in this transaction by a
  * different user"): act_as() or acting_person() after a write.  On a worker
  * (and on one node) they read the local shards as the owner.  Known once per
- * transaction.
+ * transaction (actor_node()).
  */
 static bool
 actor_on_coordinator(void)
 {
-	static LocalTransactionId lxid = InvalidLocalTransactionId;
-	static bool answer = false;
+	return actor_node() == ACTOR_NODE_COORDINATOR;
+}
 
-	if (lxid != actor_local_xid())
-	{
-		answer = OidIsValid(get_extension_oid("citus", true)) && !iso28000_citus_remote_transaction();
-		lxid = actor_local_xid();
-	}
-	return answer;
+/*
+ * True on a node of a Citus cluster running a transaction another node began
+ * (a worker running the coordinator's statements): the look-ups read the
+ * organisation's local shards (actor_query()).  Known once per transaction.
+ */
+static bool
+actor_on_worker(void)
+{
+	return actor_node() == ACTOR_NODE_WORKER;
 }
 
 /* A plan kept for the life of the backend (SPI connected). */
@@ -403,10 +431,19 @@ actor_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
  * row's boolean or bigint columns.  The queries name every relation, function
  * and operator with its schema and take only bigint, name and oid
  * parameters: nothing the caller can shape runs under the owner's rights.
- * With a snapshot, the query reads with it; else with the statement's.
+ * On a Citus worker that holds the organisation's shards, each of tables
+ * (of schema iso28000, named "iso28000.TABLE " in sql) is read from its shard
+ * there (iso28000_org_relation_name()), a plain local table, since the query may
+ * run from a trigger fired on a register's shard (the cascade of an
+ * organisation's DELETE), where a query of the distributed table would be a
+ * distributed query from a query on a shard, which Citus refuses (XX000).
+ * The shards' query is planned anew at every call (the shard moves with the
+ * organisation); the tables' plan is kept for the life of the backend.  With
+ * a snapshot, the query reads with it; else with the statement's.
  */
 static bool
-actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *values,
+actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *tables,
+			int64 org, int nargs, Oid *argtypes, Datum *values,
 			int ncols, Datum *out, bool *outnull, Snapshot snap)
 {
 	Oid			save_userid;
@@ -415,7 +452,10 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 	int			i;
 	bool		found;
 	Oid			owner = OidIsValid(actor_owner_id) ? actor_owner_id : actor_owner();
+	bool		on_shards = false;
+	SPIPlanPtr	plan = *slot;
 
+	Assert(ntables >= 1 && ntables <= 2);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
@@ -423,11 +463,46 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 		owner = save_userid;
 	SetUserIdAndSecContext(owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
+	if (actor_on_worker())
+	{
+		StringInfoData text;
+		const char *p = sql;
+
+		/* sql with each "iso28000.TABLE " of tables read from the organisation's shard here */
+		initStringInfo(&text);
+		while (*p != '\0')
+		{
+			for (i = 0; i < ntables; i++)
+			{
+				char	   *table = psprintf("iso28000.%s ", tables[i]);
+
+				if (strncmp(p, table, strlen(table)) == 0)
+				{
+					char	   *shard = iso28000_org_relation_name(actor_relid(tables[i]), org);
+
+					if (strcmp(shard, psprintf("iso28000.%s", tables[i])) != 0)
+						on_shards = true;
+					appendStringInfo(&text, "%s ", shard);
+					p += strlen(table);
+					break;
+				}
+			}
+			if (i == ntables)
+				appendStringInfoChar(&text, *p++);
+		}
+		if (on_shards)
+		{
+			plan = SPI_prepare(text.data, nargs, argtypes);
+			if (plan == NULL)
+				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		}
+	}
+	if (!on_shards)
+		plan = actor_keep_plan(slot, sql, nargs, argtypes);
 	if (snap != NULL)
-		rc = SPI_execute_snapshot(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL,
-								  snap, InvalidSnapshot, true, false, 1);
+		rc = SPI_execute_snapshot(plan, values, NULL, snap, InvalidSnapshot, true, false, 1);
 	else
-		rc = SPI_execute_plan(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, true, 1);
+		rc = SPI_execute_plan(plan, values, NULL, true, 1);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "acting person look-up failed: %s", SPI_result_code_string(rc));
@@ -439,7 +514,7 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 		if (found)
 			out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &outnull[i]);
 	}
-	SPI_finish();
+	SPI_finish();				/* frees an unkept plan with the procedure's memory */
 	return found;
 }
 
@@ -447,6 +522,7 @@ actor_query(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes, Datum *
 static void
 actor_check_query(int64 org, Oid userid, int64 person, bool *delegated, bool *active, Snapshot snap)
 {
+	static const char *const tables[2] = {"delegation", "person"};
 	Oid			argtypes[3] = {INT8OID, NAMEOID, INT8OID};
 	Datum		values[3];
 	Datum		out[2];
@@ -469,7 +545,7 @@ actor_check_query(int64 org, Oid userid, int64 person, bool *delegated, bool *ac
 				"EXISTS (SELECT FROM iso28000.person p "
 				"WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
 				"AND p.person_id OPERATOR(pg_catalog.=) $3 AND p.active)",
-				3, argtypes, values, 2, out, outnull, snap);
+				2, tables, org, 3, argtypes, values, 2, out, outnull, snap);
 	*delegated = !outnull[0] && DatumGetBool(out[0]);
 	*active = !outnull[1] && DatumGetBool(out[1]);
 }
@@ -478,6 +554,7 @@ actor_check_query(int64 org, Oid userid, int64 person, bool *delegated, bool *ac
 static bool
 actor_role_person_query(int64 org, Oid userid, int64 *person, Snapshot snap)
 {
+	static const char *const tables[1] = {"person"};
 	Oid			argtypes[2] = {INT8OID, NAMEOID};
 	Datum		values[2];
 	NameData	name;
@@ -492,7 +569,7 @@ actor_role_person_query(int64 org, Oid userid, int64 *person, Snapshot snap)
 					 "WHERE p.org_id OPERATOR(pg_catalog.=) $1 "
 					 "AND p.db_role OPERATOR(pg_catalog.=) $2 AND p.active "
 					 "ORDER BY p.person_id LIMIT 1",
-					 2, argtypes, values, 1, out, outnull, snap) || outnull[0])
+					 1, tables, org, 2, argtypes, values, 1, out, outnull, snap) || outnull[0])
 		return false;
 	*person = DatumGetInt64(out[0]);
 	return true;
