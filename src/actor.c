@@ -465,33 +465,39 @@ actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *t
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	if (actor_on_worker())
 	{
-		StringInfoData text;
-		const char *p = sql;
+		char	   *table[2];
+		size_t		len[2];
+		const char *shard[2];
 
-		/* sql with each "iso28000.TABLE " of tables read from the organisation's shard here */
-		initStringInfo(&text);
-		while (*p != '\0')
+		/* each table's shard here, once; the text is made only when one is a shard */
+		for (i = 0; i < ntables; i++)
 		{
-			for (i = 0; i < ntables; i++)
-			{
-				char	   *table = psprintf("iso28000.%s ", tables[i]);
-
-				if (strncmp(p, table, strlen(table)) == 0)
-				{
-					char	   *shard = iso28000_org_relation_name(actor_relid(tables[i]), org);
-
-					if (strcmp(shard, psprintf("iso28000.%s", tables[i])) != 0)
-						on_shards = true;
-					appendStringInfo(&text, "%s ", shard);
-					p += strlen(table);
-					break;
-				}
-			}
-			if (i == ntables)
-				appendStringInfoChar(&text, *p++);
+			table[i] = psprintf("iso28000.%s", tables[i]);
+			len[i] = strlen(table[i]);
+			shard[i] = iso28000_org_relation_name(actor_relid(tables[i]), org);
+			if (strcmp(shard[i], table[i]) != 0)
+				on_shards = true;
 		}
 		if (on_shards)
 		{
+			StringInfoData text;
+			const char *p = sql;
+
+			/* sql with each "iso28000.TABLE " of tables read from the organisation's shard here */
+			initStringInfo(&text);
+			while (*p != '\0')
+			{
+				for (i = 0; i < ntables; i++)
+					if (strncmp(p, table[i], len[i]) == 0 && p[len[i]] == ' ')
+						break;
+				if (i < ntables)
+				{
+					appendStringInfoString(&text, shard[i]);
+					p += len[i];
+				}
+				else
+					appendStringInfoChar(&text, *p++);
+			}
 			plan = SPI_prepare(text.data, nargs, argtypes);
 			if (plan == NULL)
 				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
