@@ -274,6 +274,10 @@
 #define ERRCODE_ISO28000_NOTIFY_LISTENER		MAKE_SQLSTATE('I','S','5','5','3')
 /* PREPARE TRANSACTION of a transaction holding outbox rows not announced yet (notify_announce = listen) */
 #define ERRCODE_ISO28000_NOTIFY_PREPARE			MAKE_SQLSTATE('I','S','5','5','4')
+/* wait_for_notifications() with a timeout that is NULL, negative, infinite or over a day */
+#define ERRCODE_ISO28000_NOTIFY_WAIT_TIMEOUT	MAKE_SQLSTATE('I','S','5','5','5')
+/* wait_for_notifications() in a REPEATABLE READ or SERIALIZABLE transaction */
+#define ERRCODE_ISO28000_NOTIFY_WAIT_SNAPSHOT	MAKE_SQLSTATE('I','S','5','5','6')
 
 /* IS560-IS579: due items, notification outbox, import and export (sql/interfaces/) */
 

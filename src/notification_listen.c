@@ -51,22 +51,100 @@
  * the lock would hold up every mailer until COMMIT PREPARED, and one that a
  * mailer listens to cannot announce.  On a Citus worker the outbox's shards
  * stay silent (notification_announce), so nothing is kept there.
+ *
+ * Waking a mailer without NOTIFY: iso28000.wait_for_notifications(timeout).
+ * A mailer that listens brings back PostgreSQL's database lock at every
+ * writer's commit (the writers NOTIFY).  A mailer may instead wait in
+ * wait_for_notifications(), and the writers set its latch after they commit:
+ * no NOTIFY, no database lock.
+ *
+ * - The mailer, inside the call: takes ShareLock on the waiter lock (the same
+ *   scheme as the listener lock, fourth field 28001) as a lock of its
+ *   transaction, waiting for the writers committing with the lock (below);
+ *   then loops: ResetLatch; reads, with a fresh snapshot (READ COMMITTED: the
+ *   call refuses the others, IS556), whether an undelivered row it may see is
+ *   there: if so it returns true; else WaitLatch until the latch is set or
+ *   the timeout, then CHECK_FOR_INTERRUPTS.  It releases the lock when it
+ *   returns; an error (cancel, statement_timeout) releases it with the
+ *   transaction or subtransaction.  So the lock is held only by backends
+ *   inside the call, inside a transaction.
+ * - A writer under 'listen', at XACT_EVENT_PRE_COMMIT with rows kept, besides
+ *   the listener lock asks for RowExclusiveLock on the waiter lock without
+ *   waiting.  Granted: nobody waits; the writer keeps it to the end of its
+ *   commit.  Refused: after its commit is visible (XACT_EVENT_COMMIT runs
+ *   after ProcArrayEndTransaction, before the locks are released) it finds the
+ *   holders of ShareLock (GetLockConflicts) and sets each one's latch.
+ *
+ * Why no wake-up is lost.  Let a writer's commit become visible at V, and its
+ * scan of the holders run at E > V.  If it was granted the lock, a mailer
+ * asking for ShareLock meanwhile gets it after the writer's locks are
+ * released, after V: every check of that call reads the rows.  If it was
+ * refused, take a call whose last check C before V did not see the rows (its
+ * snapshot predates V) and that is still in the call at E: it holds the lock
+ * from before its ResetLatch R < C until it returns, so it holds it at E, and
+ * it is inside its transaction, so its virtual transaction id is valid and
+ * GetLockConflicts (which skips the invalid ones) lists it.  The writer sets
+ * its latch at S > E > R: the latch was reset before C, so WaitLatch returns
+ * (or does not sleep) and the next check, after S > V, reads the rows.  A call
+ * that ends between V and E ended by its own timeout or an error, and the
+ * next call's checks come after V.  One gap, PostgreSQL's: a wait inside the
+ * check itself (a buffer another backend is reading in, a lock the first check
+ * waits for) resets the latch when it ends, and a writer's SetLatch that lands
+ * there, after the check's snapshot, is swallowed.  So the call checks again
+ * at least every NL_WAIT_RECHECK_MS (10 s) while it waits: such a row waits at
+ * most that much longer.  Several mailers are each woken; a mailer
+ * that writes rows itself is not refused by its own lock and sees them at its
+ * next check.  Waking is only a hint: the check decides, so a latch set for
+ * another reason, or by a writer of an organisation the mailer cannot read,
+ * only makes it check again.
+ *
+ * Who is woken: the backends holding the waiter lock, a tag no SQL function
+ * makes, taken only inside wait_for_notifications() (not granted to PUBLIC;
+ * a role that reads no organisation is refused, IS553) and released when it
+ * returns.  Between the scan and SetLatch a holder may have ended its
+ * transaction: the latch is set only if the backend still runs the same
+ * virtual transaction (a stale latch set would be harmless anyway: latch
+ * waiters in PostgreSQL check their condition again).  The lock tags carry
+ * the database's oid: a writer wakes only the waiters of its database.
+ * Subtransactions rolled back take their rows away (as for listen()), and
+ * PREPARE TRANSACTION with rows kept is refused (IS554) before any of this.
+ * A mailer waiting inside a prepared transaction cannot be: the lock is
+ * released when the call returns.  On Citus, as for listen(): only the rows
+ * the coordinator writes itself wake a mailer waiting there.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "commands/async.h"
+#include "datatype/timestamp.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/latch.h"
 #include "storage/lock.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+#if PG_VERSION_NUM >= 170000
+#include "storage/procarray.h"
+#else
+#include "storage/sinvaladt.h"
+#endif
 
 #include "iso28000_errcodes.h"
 #include "membership.h"
 #include "notification.h"
 
-/* The fourth field of the listener lock's tag: no SQL function makes it. */
+/* The fourth field of the listener lock's and the waiter lock's tags: no SQL function makes them. */
 #define NL_LOCK_CLASS 28000
+#define NL_WAIT_CLASS 28001
+
+/* The longest wait_for_notifications() accepts: a waiting call holds its snapshot, as pg_sleep() would. */
+#define NL_WAIT_MAX_USECS USECS_PER_DAY
+
+/* wait_for_notifications() checks at least this often (a wake the check's own waits swallowed: head of file) */
+#define NL_WAIT_RECHECK_MS 10000
 
 /* An id written under 'listen' and not announced yet, with its subtransaction. */
 typedef struct NlPending
@@ -79,6 +157,9 @@ static NlPending *nl_pending = NULL;	/* in TopMemoryContext */
 static int	nl_npending = 0;
 static int	nl_cap = 0;
 static bool nl_callbacks = false;
+
+/* This transaction was refused the waiter lock at pre-commit: wake the waiters once committed. */
+static bool nl_wake = false;
 
 /* listen() took the session lock in this transaction, in this subtransaction */
 static SubTransactionId nl_listen_sub = InvalidSubTransactionId;
@@ -99,6 +180,12 @@ static void
 nl_tag(LOCKTAG *tag)
 {
 	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0, 28000, NL_LOCK_CLASS);
+}
+
+static void
+nl_wait_tag(LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, 0, 28000, NL_WAIT_CLASS);
 }
 
 /* Whether this session holds the listener lock (listen()). */
@@ -163,6 +250,48 @@ nl_someone_listens(void)
 	return NL_ACQUIRE(&tag, RowExclusiveLock, false, true, false) == LOCKACQUIRE_NOT_AVAIL;
 }
 
+/* Whether a mailer waits in wait_for_notifications(): false when this transaction got the lock (kept to its end). */
+static bool
+nl_someone_waits(void)
+{
+	LOCKTAG		tag;
+
+	nl_wait_tag(&tag);
+	/* without waiting; out of memory in the lock table also says "wake", which is always safe */
+	return NL_ACQUIRE(&tag, RowExclusiveLock, false, true, false) == LOCKACQUIRE_NOT_AVAIL;
+}
+
+/*
+ * Sets the latch of every backend holding the waiter lock, in the same
+ * virtual transaction as when it was found.  Runs after the commit (nothing
+ * here may fail in a way that matters: GetLockConflicts only allocates a
+ * small array).
+ */
+static void
+nl_wake_waiters(void)
+{
+	LOCKTAG		tag;
+	VirtualTransactionId *vxids;
+
+	nl_wait_tag(&tag);
+	vxids = GetLockConflicts(&tag, RowExclusiveLock, NULL);
+	for (VirtualTransactionId *v = vxids; VirtualTransactionIdIsValid(*v); v++)
+	{
+#if PG_VERSION_NUM >= 170000
+		PGPROC	   *proc = ProcNumberGetProc(v->procNumber);
+
+		if (proc != NULL && proc->vxid.lxid == v->localTransactionId)
+			SetLatch(&proc->procLatch);
+#else
+		PGPROC	   *proc = BackendIdGetProc(v->backendId);
+
+		if (proc != NULL && proc->lxid == v->localTransactionId)
+			SetLatch(&proc->procLatch);
+#endif
+	}
+	pfree(vxids);
+}
+
 static void
 nl_xact_callback(XactEvent event, void *arg)
 {
@@ -173,6 +302,7 @@ nl_xact_callback(XactEvent event, void *arg)
 			{
 				if (nl_someone_listens())
 					nl_announce_kept();
+				nl_wake = nl_someone_waits();
 				nl_npending = 0;
 			}
 			break;
@@ -188,7 +318,14 @@ nl_xact_callback(XactEvent event, void *arg)
 						 err_generic_string(PG_DIAG_TABLE_NAME, "notification")));
 			break;
 		case XACT_EVENT_COMMIT:
+			if (nl_wake)
+			{
+				nl_wake = false;
+				nl_wake_waiters();	/* the commit is visible: ProcArrayEndTransaction ran */
+			}
+			/* FALLTHROUGH */
 		case XACT_EVENT_PREPARE:
+			nl_wake = false;
 			nl_npending = 0;
 			if (nl_unlisten_sub != InvalidSubTransactionId)
 				nl_release();
@@ -196,6 +333,7 @@ nl_xact_callback(XactEvent event, void *arg)
 			nl_unlisten_sub = InvalidSubTransactionId;
 			break;
 		case XACT_EVENT_ABORT:
+			nl_wake = false;
 			nl_npending = 0;
 			/* the LISTEN of this transaction is undone: so is its lock */
 			if (nl_listen_sub != InvalidSubTransactionId)
@@ -333,4 +471,93 @@ iso28000_unlisten(PG_FUNCTION_ARGS)
 	if (was)
 		nl_unlisten_sub = GetCurrentSubTransactionId();
 	PG_RETURN_BOOL(was);
+}
+
+/* The timeout of wait_for_notifications() in milliseconds; refuses NULL, negative, infinite or over a day (IS555). */
+static int64
+nl_wait_timeout_ms(FunctionCallInfo fcinfo)
+{
+	Interval   *iv = PG_ARGISNULL(0) ? NULL : PG_GETARG_INTERVAL_P(0);
+	int64		usecs = 0;
+
+	/* months (and PostgreSQL 17's infinite intervals, whose month is INT_MIN or INT_MAX) are over a day */
+	if (iv != NULL && iv->month == 0 && iv->day >= 0 && iv->day <= 1)
+		usecs = iv->time + (int64) iv->day * USECS_PER_DAY;
+	if (iv == NULL || iv->month != 0 || iv->day < 0 || iv->day > 1 || usecs < 0 || usecs > NL_WAIT_MAX_USECS)
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOTIFY_WAIT_TIMEOUT),
+				 errmsg("the timeout of wait_for_notifications() must be from 0 to 1 day, not %s",
+						iv == NULL ? "NULL"
+						: DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(iv)))),
+				 errdetail("The call holds its statement's snapshot while it waits, as pg_sleep() would."),
+				 errhint("Call it again in a loop, for example every minute."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "notification")));
+	return usecs / 1000;
+}
+
+/*
+ * Waits until an undelivered row of the outbox that the caller may read is
+ * there, or the timeout: true or false.  Writers under notify_announce =
+ * listen set the waiting caller's latch after they commit (see the head of
+ * this file); the check with a fresh snapshot decides.
+ */
+PG_FUNCTION_INFO_V1(iso28000_wait_for_notifications);
+Datum
+iso28000_wait_for_notifications(PG_FUNCTION_ARGS)
+{
+	int64		timeout_ms;
+	TimestampTz deadline;
+	LOCKTAG		tag;
+	SPIPlanPtr	plan;
+	bool		found = false;
+
+	nl_check_reader("wait for");
+	timeout_ms = nl_wait_timeout_ms(fcinfo);
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_ISO28000_NOTIFY_WAIT_SNAPSHOT),
+				 errmsg("cannot wait for notifications in a %s transaction",
+						IsolationIsSerializable() ? "SERIALIZABLE" : "REPEATABLE READ"),
+				 errdetail("The transaction's snapshot would never show the rows committed while it waits."),
+				 errhint("Call it in a READ COMMITTED transaction, for example in autocommit."),
+				 err_generic_string(PG_DIAG_SCHEMA_NAME, "iso28000"),
+				 err_generic_string(PG_DIAG_TABLE_NAME, "notification")));
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+
+	/* a lock of this transaction: waits for the writers committing without waking, and only for them */
+	nl_wait_tag(&tag);
+	(void) NL_ACQUIRE(&tag, ShareLock, false, false, true);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* as the caller: its row-level security decides which rows it may see */
+	plan = SPI_prepare("SELECT 1 FROM iso28000.notification WHERE delivered_at IS NULL LIMIT 1", 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the outbox's check: %s", SPI_result_code_string(SPI_result));
+	for (;;)
+	{
+		long		left;
+		int			rc;
+
+		ResetLatch(MyLatch);
+		/* read_only = false: a new snapshot for each check (READ COMMITTED) */
+		rc = SPI_execute_plan(plan, NULL, NULL, false, 1);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "could not read the outbox: %s", SPI_result_code_string(rc));
+		found = SPI_processed > 0;
+		SPI_freetuptable(SPI_tuptable);
+		if (found)
+			break;
+		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
+		if (left <= 0)
+			break;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 Min(left, NL_WAIT_RECHECK_MS), PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+	}
+	SPI_finish();
+	/* the lock is for waiting only: a call that returned is not woken */
+	LockRelease(&tag, ShareLock, false);
+	PG_RETURN_BOOL(found);
 }

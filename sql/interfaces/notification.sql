@@ -164,6 +164,17 @@ REVOKE ALL ON FUNCTION iso28000.unlisten() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.unlisten() IS
   'For a mailer: UNLISTEN iso28000_notification, and releases the listener lock of iso28000.listen() when the transaction commits; true when the session held it. Not granted to PUBLIC.';
 
+-- A mailer waits for the outbox without LISTEN: writers under 'listen' set its latch
+-- after they commit, no NOTIFY (src/notification_listen.c).
+CREATE FUNCTION iso28000.wait_for_notifications(timeout interval)
+RETURNS boolean
+LANGUAGE c VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS 'MODULE_PATHNAME', 'iso28000_wait_for_notifications';
+REVOKE ALL ON FUNCTION iso28000.wait_for_notifications(interval) FROM PUBLIC;
+COMMENT ON FUNCTION iso28000.wait_for_notifications(interval) IS
+  'For a mailer, without LISTEN: true as soon as an undelivered row of the outbox that the caller may read is there (at once if there is one), false after the timeout (0 to 1 day, IS555). Writers under iso28000.notify_announce = listen wake it after they commit, without NOTIFY; under row and off it finds the rows by checking at least every 10 s. READ COMMITTED only (IS556). Needs level read in an organisation (IS553); not granted to PUBLIC: a DBA grants it to the mailer''s role.';
+
 -- Puts the notification triggers on a register.
 CREATE FUNCTION iso28000.attach_notifications(tbl regclass, id_column name, code_column name,
                                               title_column name, status_column name,

@@ -20,7 +20,12 @@ leaving no lock behind.  Then iso28000._announce(bigint[]), granted to
 PUBLIC, as an attacker: a role of no organisation and a member calling it with
 forged and foreign ids, under a hostile search_path, under each setting of
 iso28000.notify_announce, and trying to change that setting (also as a
-placeholder before the library is loaded).
+placeholder before the library is loaded).  Then
+iso28000.wait_for_notifications(), a mailer woken without NOTIFY: a waiter
+blocked returns when a writer under listen commits, with nothing announced;
+a waiter of another organisation is woken but returns false at its timeout;
+cancel and statement_timeout release the waiter lock; REPEATABLE READ is
+refused (IS556); writers racing a waiter that arrives and leaves lose no row.
 
 Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
 PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
@@ -29,8 +34,10 @@ ends with "N passed, N failed".
 """
 import contextlib
 import os
+import random
 import select
 import sys
+import threading
 import time
 
 import psycopg2
@@ -39,6 +46,7 @@ DB = "iso28000_listen"
 WRITER = "iso28000_listen_writer"
 MAILER = "iso28000_listen_mailer"
 STRANGER = "iso28000_listen_stranger"   # a role of no organisation
+OTHER = "iso28000_listen_other"         # a mailer of another organisation (run_wait)
 PASSWORD = "listen-%d" % os.getpid()
 CHANNEL = "iso28000_notification"
 
@@ -73,7 +81,7 @@ def login(role):
 
 def drop_all(cur):
     cur.execute("DROP DATABASE IF EXISTS " + DB)
-    for role in (WRITER, MAILER, STRANGER):
+    for role in (WRITER, MAILER, STRANGER, OTHER):
         cur.execute("DROP ROLE IF EXISTS " + role)
 
 
@@ -81,7 +89,7 @@ def set_up():
     with contextlib.closing(admin()) as a, a.cursor() as cur:
         drop_all(cur)
         cur.execute("CREATE DATABASE " + DB)
-        for role in (WRITER, MAILER, STRANGER):
+        for role in (WRITER, MAILER, STRANGER, OTHER):
             cur.execute("CREATE ROLE %s LOGIN PASSWORD %%s" % role, (PASSWORD,))
     with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
         cur.execute("CREATE EXTENSION iso28000")
@@ -132,6 +140,7 @@ def main():
         run(org, olga)
         run_listen(org, olga)
         run_announce(org, olga)
+        run_wait(org, olga)
     finally:
         with contextlib.closing(admin()) as a, a.cursor() as cur:
             drop_all(cur)
@@ -590,6 +599,212 @@ def run_announce(org, olga):
     mailer.close()
     lst.close()
     listener.close()
+
+
+def waiter_locks(cur, pid=None):
+    cur.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 28000 AND objsubid = 28001"
+                " AND mode = 'ShareLock' AND granted AND (%s IS NULL OR pid = %s)", (pid, pid))
+    return cur.fetchone()[0]
+
+
+def deliver_all(cur):
+    """A mailer's round: marks every undelivered row it may see delivered; returns their ids."""
+    cur.execute("SELECT org_id, array_agg(notification_id ORDER BY notification_id) FROM iso28000.notification"
+                " WHERE delivered_at IS NULL GROUP BY org_id")
+    done = []
+    for org, ids in cur.fetchall():
+        cur.execute("SELECT iso28000.mark_delivered(%s, %s)", (org, ids))
+        done += ids
+    return done
+
+
+class Wait(threading.Thread):
+    """One call of wait_for_notifications(timeout) on conn, in a thread: result, error, when it returned."""
+
+    def __init__(self, conn, timeout):
+        threading.Thread.__init__(self, daemon=True)
+        self.conn, self.timeout = conn, timeout
+        self.result = self.error = self.ended = None
+        cur = conn.cursor()
+        cur.execute("SELECT pg_backend_pid()")
+        self.pid = cur.fetchone()[0]
+
+    def run(self):
+        try:
+            cur = self.conn.cursor()
+            cur.execute("SELECT iso28000.wait_for_notifications(%s::interval)", (self.timeout,))
+            self.result = cur.fetchone()[0]
+        except psycopg2.Error as e:
+            self.error = e.pgcode
+        self.ended = time.time()
+
+
+def sleeping(look, w, seconds=10):
+    """Whether the waiter's backend sleeps in the call, holding the waiter lock, within `seconds`."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        look.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (w.pid,))
+        row = look.fetchone()
+        if row and row[0] == "Extension" and waiter_locks(look, w.pid) == 1:
+            return True
+        if w.ended:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def run_wait(org, olga):
+    """iso28000.wait_for_notifications(): a mailer woken without NOTIFY by writers under listen."""
+    with contextlib.closing(admin(DB)) as a, a.cursor() as cur:
+        cur.execute("ALTER ROLE %s SET iso28000.notify_announce = listen" % WRITER)
+        cur.execute("GRANT EXECUTE ON FUNCTION iso28000.wait_for_notifications(interval) TO %s, %s" % (MAILER, OTHER))
+        cur.execute("SELECT iso28000.create_organization('WTB', 'Wait test B')")
+        other_org = cur.fetchone()[0]
+        cur.execute("SELECT iso28000.grant_access(%s, %s, 'read')", (other_org, OTHER))
+    look = admin(DB)
+    lk = look.cursor()
+    mailer = login(MAILER)
+    mailer.autocommit = True
+    m = mailer.cursor()
+    deliver_all(m)
+    writer = login(WRITER)
+    w = writer.cursor()
+    plain = login(MAILER)
+    plain.autocommit = True
+    plain.cursor().execute("LISTEN " + CHANNEL)
+
+    # 22. A waiter blocked; a writer commits; the waiter returns, and nothing was NOTIFYed.
+    waiter = Wait(mailer, "60 seconds")
+    waiter.start()
+    asleep = sleeping(lk, waiter)
+    check(asleep, "wait_for_notifications() sleeps (wait event Extension) holding the waiter lock (objsubid 28001)")
+    objective(w, org, olga, "Waking objective", 10)
+    writer.commit()
+    committed = time.time()
+    waiter.join(30)
+    check(waiter.result is True and waiter.ended is not None and waiter.ended - committed < 5,
+          "a writer under listen that commits wakes the waiter: true, well before its timeout (60 s) and its re-check (10 s)",
+          "result %r, error %r, %.2f s after the commit" % (waiter.result, waiter.error,
+                                                           (waiter.ended or time.time()) - committed))
+    got = heard(plain, 1.0)
+    check(got == [] and waiter_locks(lk) == 0,
+          "nothing was NOTIFYed (a plain LISTEN hears nothing), and the waiter lock went with the call", got)
+    deliver_all(m)
+
+    # 23. A waiter that reads only another organisation is woken, checks, and sleeps on: false at its timeout.
+    other = login(OTHER)
+    other.autocommit = True
+    ow = Wait(other, "3 seconds")
+    ow.start()
+    asleep = sleeping(lk, ow)
+    objective(w, org, olga, "Foreign objective", 10)
+    writer.commit()
+    ow.join(30)
+    check(asleep and ow.result is False and ow.error is None,
+          "a waiter of another organisation does not return for a row it cannot read: false at its timeout",
+          "asleep %r, result %r, error %r" % (asleep, ow.result, ow.error))
+    deliver_all(m)
+
+    # 24. Cancel and statement_timeout: 57014, the waiter lock released, the session usable.
+    cw = Wait(other, "60 seconds")
+    cw.start()
+    asleep = sleeping(lk, cw)
+    lk.execute("SELECT pg_cancel_backend(%s)", (cw.pid,))
+    cw.join(30)
+    o = other.cursor()
+    o.execute("SET statement_timeout = '300ms'")
+    code = attempt(o, "SELECT iso28000.wait_for_notifications('60 seconds')")
+    o.execute("RESET statement_timeout")
+    check(asleep and cw.error == "57014" and code == "57014" and waiter_locks(lk) == 0,
+          "a waiter cancelled, or stopped by statement_timeout, ends with 57014 and releases the waiter lock",
+          "asleep %r, cancel %r, statement_timeout %r" % (asleep, cw.error, code))
+    o.execute("SELECT iso28000.wait_for_notifications('0')")
+    check(o.fetchone()[0] is False, "and the session waits again after it")
+
+    # 25. REPEATABLE READ or SERIALIZABLE: refused (the snapshot would never show a new row).
+    other.autocommit = False
+    o = other.cursor()
+    o.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    code = attempt(o, "SELECT iso28000.wait_for_notifications('1 second')")
+    other.rollback()
+    o.execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+    code2 = attempt(o, "SELECT iso28000.wait_for_notifications('1 second')")
+    other.rollback()
+    check(code == "IS556" and code2 == "IS556", "wait_for_notifications() is refused under REPEATABLE READ and SERIALIZABLE (IS556)",
+          (code, code2))
+    other.close()
+
+    # 26. Writers racing a waiter that arrives and leaves: every committed row is
+    # delivered, each round within 6 s of its last commit (a lost wake-up would
+    # leave the waiter asleep until its 10 s re-check).
+    stop = threading.Event()
+    delivered = []
+    problems = []
+
+    def mail():
+        while not stop.is_set():
+            conn = login(MAILER)
+            conn.autocommit = True
+            cur = conn.cursor()
+            try:
+                for _ in range(random.randint(1, 4)):
+                    cur.execute("SELECT iso28000.wait_for_notifications('30 seconds')")
+                    if cur.fetchone()[0]:
+                        delivered.extend(deliver_all(cur))
+                    if stop.is_set():
+                        break
+            except psycopg2.Error as e:
+                problems.append(str(e))
+                return
+            finally:
+                conn.close()
+
+    def write(n, tag):
+        conn = login(WRITER)
+        cur = conn.cursor()
+        for i in range(n):
+            time.sleep(random.random() * 0.03)
+            objective(cur, org, olga, "Race %s %d" % (tag, i), 10)
+            conn.commit()
+        conn.close()
+
+    lk.execute("SELECT coalesce(max(notification_id), 0) FROM iso28000.notification")
+    since = lk.fetchone()[0]
+    mailer_thread = threading.Thread(target=mail, daemon=True)
+    mailer_thread.start()
+    slow = []
+    for rnd in range(15):
+        writers = [threading.Thread(target=write, args=(random.randint(1, 3), "%d.%d" % (rnd, k))) for k in range(4)]
+        for t in writers:
+            t.start()
+        for t in writers:
+            t.join()
+        last_commit = time.time()
+        while True:
+            lk.execute("SELECT count(*) FROM iso28000.notification WHERE org_id = %s AND delivered_at IS NULL", (org,))
+            if lk.fetchone()[0] == 0:
+                break
+            if time.time() - last_commit > 6:
+                slow.append(rnd)
+                break
+            time.sleep(0.02)
+        time.sleep(random.random() * 0.2)
+    stop.set()
+    objective(w, org, olga, "Last race row", 10)   # wakes the waiter so that it stops
+    writer.commit()
+    mailer_thread.join(60)
+    lk.execute("SELECT array_agg(notification_id ORDER BY notification_id) FROM iso28000.notification"
+               " WHERE org_id = %s AND notification_id > %s", (org, since))
+    written = lk.fetchone()[0] or []
+    check(not slow and not problems and sorted(delivered) == written and len(written) > 15,
+          "15 rounds of 4 writers racing a waiter that arrives and leaves: every row delivered once, within 6 s of"
+          " its round's last commit (%d rows)" % len(written),
+          "rounds too slow %r, errors %r, delivered %d of %d, missing %r" % (
+              slow, problems, len(delivered), len(written), sorted(set(written) - set(delivered))[:10]))
+    plain.close()
+    writer.close()
+    mailer.close()
+    look.close()
 
 
 if __name__ == "__main__":

@@ -6,10 +6,16 @@
 -- cannot take it), and that a listen() rolled back leaves no lock.  What
 -- happens at commit (announce or not, no lost wake-up) is in
 -- test/specs/notification_listen.spec; PREPARE TRANSACTION (IS554) and a
--- mailer that disconnects in test/app/notify_listen.py.
+-- mailer that disconnects in test/app/notify_listen.py.  Then
+-- iso28000.wait_for_notifications(timeout): who may call it (not PUBLIC;
+-- IS553), its refused timeouts (IS555), false after the timeout when the
+-- caller sees no undelivered row, true at once when it sees one (its own
+-- organisations' only), and the waiter lock (objsubid 28001) held only inside
+-- the call.  Writers waking a waiting mailer, REPEATABLE READ (IS556):
+-- test/app/notify_listen.py.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(22);
+SELECT plan(37);
 
 CREATE ROLE tap_nl_mgr NOLOGIN;
 CREATE ROLE tap_nl_mailer NOLOGIN;
@@ -21,6 +27,7 @@ SELECT iso28000.grant_access(:a, 'tap_nl_mailer', 'read');
 SELECT iso28000.grant_access(:a, 'tap_nl_member', 'write');
 RESET SESSION AUTHORIZATION;
 GRANT EXECUTE ON FUNCTION iso28000.listen(), iso28000.unlisten() TO tap_nl_mailer, tap_nl_stranger;
+GRANT EXECUTE ON FUNCTION iso28000.wait_for_notifications(interval) TO tap_nl_mailer, tap_nl_stranger;
 
 -- The setting.
 SET iso28000.notify_announce = listen;
@@ -83,6 +90,60 @@ SAVEPOINT s;
 SELECT iso28000.listen();
 ROLLBACK TO SAVEPOINT s;
 SELECT is(iso28000.unlisten(), true, 'a listen() rolled back to a savepoint does not undo the listening of before');
+RESET SESSION AUTHORIZATION;
+
+-- wait_for_notifications(): who may call it.
+SET SESSION AUTHORIZATION tap_nl_member;
+SELECT ok(NOT has_function_privilege('tap_nl_member', 'iso28000.wait_for_notifications(interval)', 'EXECUTE'),
+          'wait_for_notifications() is not granted to PUBLIC');
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications('1 second')$$, '42501', NULL,
+                 'a member not granted wait_for_notifications() cannot wait (42501)');
+RESET SESSION AUTHORIZATION;
+SELECT iso28000.create_organization('NL-B', 'Listener B', 'tap_nl_mgr') AS b \gset
+CREATE ROLE tap_nl_stranger2 NOLOGIN;
+GRANT EXECUTE ON FUNCTION iso28000.wait_for_notifications(interval) TO tap_nl_stranger2;
+SET SESSION AUTHORIZATION tap_nl_stranger2;
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications('1 second')$$, 'IS553',
+                 'role "tap_nl_stranger2" cannot wait for the notification outbox: it reads no organisation',
+                 'a role granted wait_for_notifications() that reads no organisation is refused (IS553)');
+SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 28001 AND pid = pg_backend_pid()),
+          0::bigint, 'and takes no lock');
+RESET SESSION AUTHORIZATION;
+
+-- Its timeout: 0 to 1 day.
+SET SESSION AUTHORIZATION tap_nl_mailer;
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications(NULL)$$, 'IS555',
+                 'the timeout of wait_for_notifications() must be from 0 to 1 day, not NULL',
+                 'a NULL timeout is refused (IS555)');
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications('-1 second')$$, 'IS555', NULL, 'a negative timeout (IS555)');
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications('1 day 1 second')$$, 'IS555', NULL, 'over a day (IS555)');
+SELECT throws_ok($$SELECT iso28000.wait_for_notifications('1 month')$$, 'IS555', NULL, 'a month (IS555)');
+
+-- Nothing undelivered that the mailer may read: false after the timeout, the lock released.
+SELECT is((SELECT count(*) FROM iso28000.notification WHERE delivered_at IS NULL), 0::bigint,
+          'the mailer sees no undelivered row');
+SELECT is(iso28000.wait_for_notifications('20 milliseconds'), false, 'wait_for_notifications() returns false after its timeout');
+SELECT is(iso28000.wait_for_notifications('0'), false, 'and with a timeout of 0');
+SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 28001 AND pid = pg_backend_pid()),
+          0::bigint, 'the waiter lock is released when the call returns');
+RESET SESSION AUTHORIZATION;
+
+-- A row undelivered: true at once for a mailer of its organisation, not for one of another.
+SET SESSION AUTHORIZATION tap_nl_mgr;
+SELECT iso28000.grant_access(:b, 'tap_nl_stranger2', 'read');
+INSERT INTO iso28000.person (org_id, full_name, email) VALUES (:a, 'Wendy Waiter', 'wendy@nl-a.example') RETURNING person_id AS wendy \gset
+INSERT INTO iso28000.objective (org_id, title, target, unit, evaluation_method, set_on, due_on, owner_id)
+VALUES (:a, 'Woken objective', 1, 'n', 'count', current_date - 30, current_date + 10, :wendy);
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_nl_mailer;
+SELECT is((SELECT count(*) FROM iso28000.notification WHERE delivered_at IS NULL AND org_id = :a), 1::bigint,
+          'an assignment is undelivered in the mailer''s organisation');
+SELECT is(iso28000.wait_for_notifications('1 day'), true,
+          'wait_for_notifications() returns true at once when an undelivered row is there (a timeout of a day is not waited)');
+RESET SESSION AUTHORIZATION;
+SET SESSION AUTHORIZATION tap_nl_stranger2;
+SELECT is(iso28000.wait_for_notifications('20 milliseconds'), false,
+          'a mailer that reads only another organisation does not see it: false after the timeout');
 RESET SESSION AUTHORIZATION;
 
 -- A member's advisory locks are other tags: the listener lock is not his to take.
