@@ -40,12 +40,7 @@ ok() { echo "ok - $1"; }
 notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
 on() { local port=$1; shift; PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h "$CITUS_HOST" -p "$port" -U "$CITUS_USER" -d "$db" "$@"; }
 coord() { on "${ports[0]}" "$@"; }
-# the SQLSTATE a statement fails with through the coordinator, or "none"
-sqlstate() {
-  local out
-  out=$(PGOPTIONS='-c client_min_messages=error' coord -c '\set VERBOSITY verbose' -c "$1" 2>&1 >/dev/null)
-  if [ -z "$out" ]; then echo none; else echo "$out" | sed -n 's/^[^:]*: *\([0-9A-Z]\{5\}\): .*/\1/p' | head -1; fi
-}
+sqlstate() { citus_sqlstate "$db" "${ports[0]}" "$1"; }
 
 # The database on every node, with Citus and the workers.
 if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
@@ -74,31 +69,8 @@ fi
 
 # Before the update: the users' rows, as the upgrade suite takes them (by
 # name: 0.2.0 turns iso28000.workflow_event into a view over a new store).
-coord -c "CREATE SCHEMA upgrade_check;
-          CREATE TABLE upgrade_check.tables AS
-          SELECT x.tbl::regclass::text AS tbl, c.relkind AS kind, x.cond,
-                 (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
-                   WHERE a.attrelid = x.tbl AND a.attnum > 0 AND NOT a.attisdropped) AS cols
-            FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(tbl, cond), pg_class c
-           WHERE e.extname = 'iso28000' AND c.oid = x.tbl AND c.relkind = 'r'" >/dev/null
-snapshot() {
-  coord <<'SQL'
-SET client_min_messages = warning;
-CREATE TEMP TABLE snap (line text);
-DO $$
-DECLARE r record; n bigint; h text;
-BEGIN
-    FOR r IN SELECT * FROM upgrade_check.tables ORDER BY tbl::text LOOP
-        EXECUTE format('SELECT count(*), md5(coalesce(string_agg(x, E''\n'' ORDER BY x), ''''))
-                          FROM (SELECT ROW(%s)::text AS x FROM %s t %s) s', r.cols, r.tbl, r.cond)
-           INTO n, h;
-        INSERT INTO snap VALUES (format('table %s: %s rows, md5 %s', r.tbl, n, h));
-    END LOOP;
-END
-$$;
-SELECT line FROM snap ORDER BY 1;
-SQL
-}
+citus_rows_init "$db" "${ports[0]}"
+snapshot() { citus_rows "$db" "${ports[0]}"; }
 chains() { citus_chains "$db" "${ports[0]}"; }
 snapshot > "$tmp/before" 2>&1
 chains > "$tmp/chains_before" 2>&1
@@ -156,17 +128,13 @@ citus_psql "${ports[0]}" -c "DROP DATABASE IF EXISTS $plain" >/dev/null 2>&1
 
 # The data: every row kept, read through the coordinator from the shards.
 snapshot > "$tmp/after" 2>&1
-if diff "$tmp/before" "$tmp/after" > "$tmp/after.diff"; then
-  ok "every row of every configuration table kept through the update and distribute() ($rows rows, count and md5 over $from's columns)"
-else
-  notok "every row kept through the update and distribute()" "$(head -20 "$tmp/after.diff")"
-fi
+citus_same "$tmp/before" "$tmp/after" \
+  "every row of every configuration table kept through the update and distribute() ($rows rows, count and md5 over $from's columns)" \
+  "every row kept through the update and distribute()"
 chains > "$tmp/chains_after" 2>&1
-if diff "$tmp/chains_before" "$tmp/chains_after" > "$tmp/chains.diff"; then
-  ok "every chain verifies on the cluster, with the same number of records ($(tr '\n' ';' < "$tmp/chains_after"))"
-else
-  notok "every chain verifies on the cluster, as before" "$(cat "$tmp/chains.diff")"
-fi
+citus_same "$tmp/chains_before" "$tmp/chains_after" \
+  "every chain verifies on the cluster, with the same number of records ($(tr '\n' ';' < "$tmp/chains_after"))" \
+  "every chain verifies on the cluster, as before"
 # Each chain goes on: a new person, as a manager of the organisation.
 while read -r org _ n; do
   mgr=$(coord -c "SELECT member FROM iso28000.membership WHERE org_id = $org AND level = 'manage' ORDER BY member::text LIMIT 1")
@@ -180,27 +148,7 @@ while read -r org _ n; do
 done < "$tmp/chains_after"
 
 # The workflows: each request of 0.1.0's list, with its SQLSTATE.
-insert_select='^INSERT INTO [a-z0-9_.]+ [(][^)]*[)] SELECT '
-sep=') SELECT '
-while IFS=$'\t' read -r state role stmt; do
-  [ -z "$state" ] || [ "${state:0:1}" = "#" ] && continue
-  got=$(sqlstate "SET ROLE $role; $stmt")
-  what="$( [ "$state" = none ] && echo 'allowed' || echo "refused with $state")"
-  if [ "$got" = "$state" ]; then ok "upgraded and distributed, $role: $what: ${stmt:0:90}"
-  elif [ "$got" = 0A000 ] && [[ "$stmt" =~ $insert_select ]]; then
-    # A member's INSERT ... SELECT reaches the shards as COPY, which Citus
-    # refuses under row-level security before the extension's own check
-    # (doc/distribution.md): the same row written as a cluster application
-    # writes it, with VALUES, must meet the extension's refusal.
-    ok "upgraded and distributed, $role: refused by Citus first (0A000, INSERT ... SELECT as COPY under row-level security): ${stmt:0:60}"
-    cols=${stmt#INSERT INTO }; tbl=${cols%% *}; cols=${cols#* }; cols=${cols%%"$sep"*}
-    row=$(coord -c "SET ROLE $role" -c "SELECT row_to_json(s) FROM (SELECT ${stmt#* SELECT }) s")
-    vals=$(coord -c "SELECT string_agg(quote_nullable(v), ', ' ORDER BY i) FROM json_each_text(\$j\$$row\$j\$::json) WITH ORDINALITY AS j(k, v, i)")
-    got=$(sqlstate "SET ROLE $role; INSERT INTO $tbl $cols) VALUES ($vals)")
-    if [ -n "$vals" ] && [ "$got" = "$state" ]; then ok "upgraded and distributed, $role: the same row with VALUES $what"
-    else notok "upgraded and distributed, $role: the same row with VALUES $what" "VALUES ($vals): got $got"; fi
-  else notok "upgraded and distributed, $role: $what: $stmt" "got: $got"; fi
-done < "$fixture/enforced.sql"
+citus_enforced "$db" "${ports[0]}" "$fixture" "upgraded and distributed"
 got=$(sqlstate "DELETE FROM iso28000.history")
 if [ "$got" = IS201 ]; then ok "the history is still append-only on the cluster (IS201)"
 else notok "the history is still append-only on the cluster (IS201)" "got: $got"; fi
