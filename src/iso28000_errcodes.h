@@ -49,6 +49,14 @@
 #define ERRCODE_ISO28000_NOT_DISTRIBUTABLE		MAKE_SQLSTATE('I','S','0','5','1')
 /* _org_view_sql() was given a relation that is not a view */
 #define ERRCODE_ISO28000_ORG_VIEW_NOT_VIEW		MAKE_SQLSTATE('I','S','0','5','2')
+/* ALTER EXTENSION UPDATE of a distributed installation with citus.enable_ddl_propagation off (raised from sql/upgrades/) */
+#define ERRCODE_ISO28000_UPGRADE_NO_DDL_PROPAGATION	MAKE_SQLSTATE('I','S','0','5','7')
+/* ALTER EXTENSION UPDATE of a distributed installation with citus.enable_metadata_sync off */
+#define ERRCODE_ISO28000_UPGRADE_NO_METADATA_SYNC	MAKE_SQLSTATE('I','S','0','5','8')
+/* ALTER EXTENSION UPDATE of a distributed installation with a worker not active or without the shards' metadata */
+#define ERRCODE_ISO28000_UPGRADE_WORKER_UNREACHED	MAKE_SQLSTATE('I','S','0','5','9')
+/* ALTER EXTENSION UPDATE run on a Citus worker of a distributed installation, not through the coordinator (IS23x: the distributed upgrade) */
+#define ERRCODE_ISO28000_UPGRADE_ON_WORKER		MAKE_SQLSTATE('I','S','2','3','0')
 
 /* IS060-IS069: transition(), a workflow move for applications (sql/core/06_workflow_transition.sql) */
 

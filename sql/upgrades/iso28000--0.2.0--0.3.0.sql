@@ -10,6 +10,141 @@
 -- complain if script is sourced in psql, rather than via ALTER EXTENSION
 \echo Use "ALTER EXTENSION iso28000 UPDATE TO '0.3.0'" to load this file. \quit
 
+-- Citus (doc/distribution.md, "Upgrading on a cluster"): an installation
+-- already distributed is updated through the coordinator.  Citus runs this
+-- script on the coordinator, then passes ALTER EXTENSION iso28000 UPDATE on to
+-- every worker (with citus.enable_ddl_propagation off there), which runs it
+-- again, in the same distributed transaction (two-phase commit: every node or
+-- none).  So each node changes its own copy of a table and its own
+-- placements of the table's shards, after creating the functions they name:
+-- every step that changes a table calls iso28000._upgrade_ddl(table,
+-- statement), and a step that reads or writes rows runs only where
+-- iso28000._upgrade_data_here() is true (not on a worker of a distributed
+-- installation: the coordinator's run reaches every shard).  Both functions
+-- live only while the script runs (its last step drops them): steps that
+-- change a table go above that one.
+CREATE FUNCTION iso28000._upgrade_ddl(tbl regclass, ddl text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    shard bigint;
+    propagate text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        EXECUTE ddl;
+        RETURN;
+    END IF;
+    -- This node's table (without Citus passing the statement on: each node
+    -- runs this script), then the shards of it this node holds, renamed as
+    -- Citus renames them (worker_apply_shard_ddl_command: the table, its
+    -- indexes, constraints and triggers take the shard's id).
+    propagate := pg_catalog.current_setting('citus.enable_ddl_propagation');
+    PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', 'off', true);
+    EXECUTE ddl;
+    FOR shard IN EXECUTE
+        'SELECT s.shardid FROM pg_catalog.pg_dist_shard s
+           JOIN pg_catalog.pg_dist_placement p ON p.shardid OPERATOR(pg_catalog.=) s.shardid
+          WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1
+            AND p.groupid OPERATOR(pg_catalog.=) (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g)
+          ORDER BY s.shardid' USING tbl
+    LOOP
+        EXECUTE 'SELECT pg_catalog.worker_apply_shard_ddl_command($1, $2, $3)'
+          USING shard, (SELECT n.nspname::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+                         WHERE c.oid OPERATOR(pg_catalog.=) tbl), ddl;
+    END LOOP;
+    PERFORM pg_catalog.set_config('citus.enable_ddl_propagation', propagate, true);
+END
+$fn$;
+REVOKE ALL ON FUNCTION iso28000._upgrade_ddl(regclass, text) FROM PUBLIC;
+-- False on a worker of a distributed installation, where the coordinator's
+-- run of the script reads and writes the rows of every shard.
+CREATE FUNCTION iso28000._upgrade_data_here() RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    worker boolean := false;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT g.groupid OPERATOR(pg_catalog.<>) 0
+                        AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
+                                      JOIN pg_catalog.pg_depend x ON x.objid OPERATOR(pg_catalog.=) d.logicalrelid
+                                     WHERE x.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass
+                                       AND x.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass
+                                       AND x.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                                                 WHERE e.extname OPERATOR(pg_catalog.=) ''iso28000'')
+                                       AND x.deptype OPERATOR(pg_catalog.=) ''e'')
+                   FROM pg_catalog.pg_dist_local_group g' INTO worker;
+    END IF;
+    RETURN NOT worker;
+END
+$fn$;
+REVOKE ALL ON FUNCTION iso28000._upgrade_data_here() FROM PUBLIC;
+-- On a distributed installation the update reaches every node only when run
+-- on the coordinator with Citus passing it on to every worker, each of which
+-- holds the metadata of the shards (refused otherwise, changing nothing).
+DO $check$
+DECLARE
+    distributed boolean := false;
+    coordinator boolean;
+    started_there boolean;
+    missing text;
+    setting text;
+    code text;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
+        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
+                                  JOIN pg_catalog.pg_depend x ON x.objid OPERATOR(pg_catalog.=) d.logicalrelid
+                                 WHERE x.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass
+                                   AND x.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass
+                                   AND x.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                                             WHERE e.extname OPERATOR(pg_catalog.=) ''iso28000'')
+                                   AND x.deptype OPERATOR(pg_catalog.=) ''e''),
+                        g.groupid OPERATOR(pg_catalog.=) 0,
+                        t.transaction_number OPERATOR(pg_catalog.<>) 0 AND t.initiator_node_identifier OPERATOR(pg_catalog.=) 0
+                   FROM pg_catalog.pg_dist_local_group g, pg_catalog.get_current_transaction_id() t'
+          INTO distributed, coordinator, started_there;
+    END IF;
+    IF NOT distributed THEN
+        RETURN;
+    END IF;
+    IF NOT coordinator THEN
+        IF NOT started_there THEN
+            RAISE EXCEPTION 'iso28000 on a Citus worker is updated through the coordinator: this node holds shards of the distributed installation'
+              USING ERRCODE = 'IS230',
+                    DETAIL = 'ALTER EXTENSION iso28000 UPDATE run on the coordinator updates every node and every shard in one transaction; run here, it would change this node alone. Nothing was changed.',
+                    HINT = 'Run ALTER EXTENSION iso28000 UPDATE on the coordinator, with citus.enable_ddl_propagation and citus.enable_metadata_sync on.',
+                    SCHEMA = 'iso28000';
+        END IF;
+        RETURN;
+    END IF;
+    FOR setting, code IN VALUES ('citus.enable_ddl_propagation', 'IS057'), ('citus.enable_metadata_sync', 'IS058') LOOP
+        IF NOT pg_catalog.current_setting(setting)::boolean THEN
+            RAISE EXCEPTION 'iso28000 is distributed: ALTER EXTENSION iso28000 UPDATE with % off would update the coordinator alone', setting
+              USING ERRCODE = code,
+                    DETAIL = pg_catalog.format('Citus passes ALTER EXTENSION on to the workers only with %s on. Nothing was changed.', setting),
+                    HINT = pg_catalog.format('RESET %s, then run ALTER EXTENSION iso28000 UPDATE again.', setting),
+                    SCHEMA = 'iso28000';
+        END IF;
+    END LOOP;
+    EXECUTE 'SELECT string_agg(format(''%s:%s (group %s%s%s)'', n.nodename, n.nodeport, n.groupid,
+                                      CASE WHEN NOT n.isactive THEN '', not active'' ELSE '''' END,
+                                      CASE WHEN NOT (n.hasmetadata AND n.metadatasynced) THEN '', without the shards'''' metadata'' ELSE '''' END),
+                               ''; '' ORDER BY n.groupid)
+               FROM pg_catalog.pg_dist_node n
+              WHERE n.groupid OPERATOR(pg_catalog.<>) 0 AND n.noderole OPERATOR(pg_catalog.=) ''primary''
+                AND NOT (n.isactive AND n.hasmetadata AND n.metadatasynced)' INTO missing;
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION 'iso28000 is distributed: ALTER EXTENSION iso28000 UPDATE needs every worker active and holding the shards'' metadata: %', missing
+          USING ERRCODE = 'IS059',
+                DETAIL = 'Each worker updates its own shards, found in its copy of Citus''s metadata; a worker not active, or without that metadata, would keep its shards as they are. Nothing was changed.',
+                HINT = 'Activate the worker (citus_activate_node) or sync its metadata (start_metadata_sync_to_node), then run ALTER EXTENSION iso28000 UPDATE again.',
+                SCHEMA = 'iso28000';
+    END IF;
+END
+$check$;
+
 -- The BEFORE ROW path of the real register (issue 13, triggers): the state
 -- gate stands for nonconformity_audit_independent's WHEN clause
 -- (sql/core/06_workflow.sql, sql/clauses/clause10_improvement.sql).
@@ -18,11 +153,15 @@ CREATE FUNCTION iso28000.fire_on_entering() RETURNS trigger
 REVOKE ALL ON FUNCTION iso28000.fire_on_entering() FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.fire_on_entering() IS
   'State gate trigger (BEFORE INSERT OR UPDATE FOR EACH ROW): arguments are a schema-qualified trigger function (without parentheses), the status column, and one or more states, each "state" or "state:column[:column...]". Calls the function, with the same trigger data, when the new row''s status is one of the states and the old row''s is not (an INSERT always enters), or, for a state with columns, when one of those columns changed while the row stays in it; otherwise passes the row unchanged. Misdeclared: IS146.';
-DROP TRIGGER nonconformity_audit_independent ON iso28000.nonconformity;
+SELECT iso28000._upgrade_ddl('iso28000.nonconformity', $ddl$
+DROP TRIGGER nonconformity_audit_independent ON iso28000.nonconformity
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.nonconformity', $ddl$
 CREATE TRIGGER nonconformity_audit_independent
     BEFORE UPDATE OF status, verified_by ON iso28000.nonconformity
     FOR EACH ROW EXECUTE FUNCTION iso28000.fire_on_entering('iso28000.nonconformity_audit_independent', 'status',
-                                                            'rejected', 'verified:verified_by', 'closed');
+                                                            'rejected', 'verified:verified_by', 'closed')
+$ddl$);
 
 -- ISO 28000 9.2.2 (trust): the 'works in an examined process' join written once
 -- (_audit_worker_conflict), used by audit_worker_conflict and audit_person_conflict.
@@ -200,15 +339,21 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.process_work_auditor_independent() IS
   'ISO 28000 9.2.2: Trigger on activity and control (AFTER INSERT or UPDATE of the owner, the process, active or retired_on) and sms_process (AFTER UPDATE of the owner): refuses work in a process given to an auditor (lead or team) of an audit that examines it and is not over, planned, in_progress or reported (IS164), and the process given to such an auditor (IS165); takes the process''s row FOR NO KEY UPDATE first.';
+SELECT iso28000._upgrade_ddl('iso28000.activity', $ddl$
 CREATE TRIGGER process_work_auditor_independent
     AFTER INSERT OR UPDATE OF owner_id, sms_process_id, active ON iso28000.activity
-    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent()
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.control', $ddl$
 CREATE TRIGGER process_work_auditor_independent
     AFTER INSERT OR UPDATE OF owner_id, sms_process_id, retired_on ON iso28000.control
-    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent()
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.sms_process', $ddl$
 CREATE TRIGGER process_work_auditor_independent
     AFTER UPDATE OF owner_id ON iso28000.sms_process
-    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent();
+    FOR EACH ROW EXECUTE FUNCTION iso28000.process_work_auditor_independent()
+$ddl$);
 
 
 -- ISO 28000 9.2.2, 10.2 (trust): a nonconformity with source audit_finding has a
@@ -276,11 +421,13 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.nonconformity_audit_finding_linked() IS
   'ISO 28000 9.2.2, 10.2: Constraint trigger on nonconformity (AFTER INSERT or UPDATE of source, deferred to the commit): a nonconformity given source audit_finding must be linked by an audit finding (audit_finding.nonconformity_id) when the transaction commits (IS166); roles with the privileges of the extension''s owner are let through.';
+SELECT iso28000._upgrade_ddl('iso28000.nonconformity', $ddl$
 CREATE CONSTRAINT TRIGGER nonconformity_audit_finding_linked
     AFTER INSERT OR UPDATE OF source ON iso28000.nonconformity
     DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW WHEN (NEW.source = 'audit_finding')
-    EXECUTE FUNCTION iso28000.nonconformity_audit_finding_linked();
+    EXECUTE FUNCTION iso28000.nonconformity_audit_finding_linked()
+$ddl$);
 
 -- A finding keeps the nonconformity it raised: its link changes neither to
 -- another nonconformity nor to none, and a finding that has one is not
@@ -312,10 +459,14 @@ END
 $$;
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
   'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE UPDATE of nonconformity_id, BEFORE DELETE): a finding that raised a nonconformity keeps the link, and is not removed (IS167).';
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
 CREATE TRIGGER audit_finding_keeps_nonconformity
     BEFORE UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
-    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
-CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id);
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
+CREATE INDEX audit_finding_nonconformity_idx ON iso28000.audit_finding (org_id, nonconformity_id)
+$ddl$);
 
 
 -- planner (issue 13): the registers' policies ask iso28000.policy_has_level(org_id, level),
@@ -429,10 +580,10 @@ BEGIN
         lvl_qual := substring(p.qual FROM form);
         lvl_check := substring(p.withcheck FROM form);
         IF lvl_qual IS NOT NULL THEN
-            EXECUTE format('ALTER POLICY %I ON %s USING (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_qual);
+            PERFORM iso28000._upgrade_ddl(p.tbl, format('ALTER POLICY %I ON %s USING (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_qual));
         END IF;
         IF lvl_check IS NOT NULL THEN
-            EXECUTE format('ALTER POLICY %I ON %s WITH CHECK (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_check);
+            PERFORM iso28000._upgrade_ddl(p.tbl, format('ALTER POLICY %I ON %s WITH CHECK (iso28000.policy_has_level(org_id, %L))', p.polname, p.tbl, lvl_check));
         END IF;
     END LOOP;
 END
@@ -441,14 +592,18 @@ $upgrade$;
 -- ISO 28000 9.2.2, 10.2 (trust): a finding is linked only to a nonconformity with
 -- source audit_finding that no other finding links (IS168); the trigger fires on
 -- INSERT too.
-DROP TRIGGER audit_finding_keeps_nonconformity ON iso28000.audit_finding;
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
+DROP TRIGGER audit_finding_keeps_nonconformity ON iso28000.audit_finding
+$ddl$);
 -- (iso28000.audit_finding_keeps_nonconformity: redefined whole by a later step of this
 -- script; nothing in between writes audit_finding.)
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
   'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168).';
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
 CREATE TRIGGER audit_finding_keeps_nonconformity
     BEFORE INSERT OR UPDATE OF nonconformity_id OR DELETE ON iso28000.audit_finding
-    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity();
+    FOR EACH ROW EXECUTE FUNCTION iso28000.audit_finding_keeps_nonconformity()
+$ddl$);
 
 -- Citus (test/citus/13_audit_rules.sql): the audit rules on a worker.
 -- iso28000._table_name(regclass): the table a shard stands for, which the
@@ -1192,6 +1347,9 @@ DECLARE
     n bigint;
     dup text;
 BEGIN
+    IF NOT iso28000._upgrade_data_here() THEN
+        RETURN;
+    END IF;
     SELECT count(*), string_agg(format('nonconformity %s of organisation %s (findings %s)', d.nonconformity_id, d.org_id, d.findings),
                                 '; ' ORDER BY d.org_id, d.nonconformity_id)
       INTO n, dup
@@ -1210,9 +1368,13 @@ BEGIN
     END IF;
 END
 $$;
-DROP INDEX iso28000.audit_finding_nonconformity_idx;
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
+DROP INDEX iso28000.audit_finding_nonconformity_idx
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.audit_finding', $ddl$
 ALTER TABLE iso28000.audit_finding
-  ADD CONSTRAINT audit_finding_one_per_nonconformity UNIQUE (org_id, nonconformity_id);
+  ADD CONSTRAINT audit_finding_one_per_nonconformity UNIQUE (org_id, nonconformity_id)
+$ddl$);
 -- (iso28000.audit_finding_keeps_nonconformity: redefined by a later step of this script.)
 COMMENT ON FUNCTION iso28000.audit_finding_keeps_nonconformity() IS
   'ISO 28000 9.2.2, 10.2: Trigger on audit_finding (BEFORE INSERT, UPDATE of nonconformity_id, DELETE): a finding that raised a nonconformity keeps the link and is not removed (IS167); a finding is linked only to a nonconformity with source audit_finding that no other finding links (IS168), checked after taking the nonconformity''s row FOR NO KEY UPDATE, so that two sessions linking one nonconformity at once queue (the unique constraint audit_finding_one_per_nonconformity holds whatever the isolation level).';
@@ -1649,14 +1811,20 @@ $$;
 -- its reads by table.  The primary key leads with (org_id, table_name), and
 -- the separate (org_id, table_name) index, which cost every single-row
 -- transition a btree entry, goes.  The rows stay; the key is rebuilt.
+SELECT iso28000._upgrade_ddl('iso28000.workflow_event_batch', $ddl$
 ALTER TABLE iso28000.workflow_event_batch DROP CONSTRAINT workflow_event_batch_pkey,
-  ADD CONSTRAINT workflow_event_batch_pkey PRIMARY KEY (org_id, table_name, first_event_id);
-DROP INDEX iso28000.workflow_event_batch_table_idx;
+  ADD CONSTRAINT workflow_event_batch_pkey PRIMARY KEY (org_id, table_name, first_event_id)
+$ddl$);
+SELECT iso28000._upgrade_ddl('iso28000.workflow_event_batch', $ddl$
+DROP INDEX iso28000.workflow_event_batch_table_idx
+$ddl$);
 
 -- History (issue 13): a record's images are stored as they are up to what a
 -- page holds, not compressed with pglz past 2 kB at every write
 -- (sql/core/05_history.sql); records written before stay as they are.
-ALTER TABLE iso28000.history SET (toast_tuple_target = 8160);
+SELECT iso28000._upgrade_ddl('iso28000.history', $ddl$
+ALTER TABLE iso28000.history SET (toast_tuple_target = 8160)
+$ddl$);
 
 
 -- citus: _org_view_sql() in C (created so by an earlier step), its text cached per backend by view and shard,
@@ -1763,3 +1931,8 @@ AS 'MODULE_PATHNAME', 'iso28000_wait_for_notifications';
 REVOKE ALL ON FUNCTION iso28000.wait_for_notifications(interval) FROM PUBLIC;
 COMMENT ON FUNCTION iso28000.wait_for_notifications(interval) IS
   'For a mailer, without LISTEN: true as soon as an undelivered row of the outbox that the caller may read is there (at once if there is one), false after the timeout (0 to 1 day, IS555). Writers under iso28000.notify_announce = listen wake it after they commit, without NOTIFY; under row and off it finds the rows by checking at least every 10 s. READ COMMITTED only (IS556). Needs level read in an organisation (IS553); not granted to PUBLIC: a DBA grants it to the mailer''s role.';
+
+-- The update's helpers for Citus (created by the first step): gone.  Steps
+-- that change a table go above this one.
+DROP FUNCTION iso28000._upgrade_ddl(regclass, text);
+DROP FUNCTION iso28000._upgrade_data_here();

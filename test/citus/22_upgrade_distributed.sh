@@ -4,31 +4,46 @@
 # (its frozen script) with its data (test/upgrade/0.2.0/, the roles with
 # LOGIN), distributed by its own distribute(), then updated through the
 # coordinator.  Run by test/suite.d/citus after the SQL files, on the cluster
-# they started (CITUS_PORTS_LIST: coordinator first), on a database of its own.
+# they started (CITUS_PORTS_LIST: coordinator first), on databases of its own.
 #
-# The update does not go through on Citus 13.2.2 (a known gap, printed as a
-# TODO line the suite does not count): Citus refuses the script's first DROP
-# TRIGGER on a distributed table (0A000), and with citus.enable_unsafe_triggers
-# on it sends that statement's query string, the whole script, to the workers
-# as one prepared statement (42601).  What is checked:
+# Citus runs the update script on the coordinator, then passes ALTER
+# EXTENSION iso28000 UPDATE on to every worker in the same distributed
+# transaction; each node changes its own copy of each table and its own
+# placements of the shards (iso28000._upgrade_ddl() of the script).  Checked:
 #   - 0.2.0 is distributed with its data, every chain verifies;
-#   - the update, as a DBA would run it, and with unsafe triggers allowed:
-#     the TODO line while it fails, with the SQLSTATEs seen;
-#   - a failed update changes nothing: every node still at 0.2.0, the
-#     history's shards as they were, every chain verifies with the same
-#     records and goes on with a new change through the coordinator;
-#   - once it goes through (a later fix): every node at the current version,
-#     and every shard of the history carries 0.3.0's toast_tuple_target=8160
-#     (the step ALTER TABLE iso28000.history SET (...) of 0.2.0 -> 0.3.0).
+#   - a nonconformity linked by two audit findings (as 0.2.0 allowed) is
+#     refused with IS585, as on one node, changing nothing;
+#   - the update is refused, changing nothing, when it could not reach every
+#     node: citus.enable_ddl_propagation off (IS057), citus.enable_metadata_sync
+#     off (IS058), a worker without the shards' metadata (IS059), run on a
+#     worker rather than the coordinator (IS230);
+#   - an update that fails on a worker late in its script (after every node
+#     changed its tables and shards) changes nothing on any node: the same
+#     version everywhere, each node's catalog and its placements of the shards
+#     as they were, every row and chain;
+#   - the update through the coordinator brings every node to the current
+#     version; the catalog of each node describes like a fresh install of the
+#     current version distributed the same way (test/robust/describe.sql), and
+#     so do each node's placements of the shards (triggers, indexes,
+#     constraints, policies, storage options); every row is kept, every chain
+#     verifies with the same records and goes on; every request of
+#     test/upgrade/0.2.0/enforced.sql gets its SQLSTATE through the
+#     coordinator (a member's transition among them), a nonconformity moves
+#     into a state 0.3.0's new trigger gates, and the history stays
+#     append-only.
 # Prints "ok - ..." / "not ok - ..." lines.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tools/citus-cluster
 read -r -a ports <<< "${CITUS_PORTS_LIST:?run by test/suite.d/citus}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 db=${ISO28000_CITUS_UPGRADE2_DB:-upgrade_dist}
+fresh=${db}_fresh
 from=0.2.0
 fixture=test/upgrade/$from
 current=$(sed -n "s/^default_version = '\(.*\)'/\1/p" iso28000.control)
+names=(coordinator "worker 1" "worker 2")
 
 ok() { echo "ok - $1"; }
 notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
@@ -42,6 +57,42 @@ toasted() {
                      \$\$SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class WHERE oid = '%s'::regclass\$\$)"
 }
 chains() { citus_chains "$db" "${ports[0]}"; }
+# The state an update must leave alone when it fails, into folder $1: the
+# version on each node, each node's catalog (describe.sql) and its placements
+# of the shards, the users' rows and the chains.
+state() {
+  mkdir -p "$1"
+  versions > "$1/versions"
+  for i in 0 1 2; do
+    on "${ports[$i]}" -f test/robust/describe.sql > "$1/describe$i" 2>&1
+    citus_placements "$db" "${ports[$i]}" 2>&1 | sort | uniq -c > "$1/placements$i"
+  done
+  citus_rows "$db" "${ports[0]}" > "$1/rows" 2>&1
+  chains > "$1/chains" 2>&1
+}
+# "ok" when the state is the one before the update, else what differs.
+unchanged() {
+  local d=$tmp/now f
+  rm -rf "$d"; state "$d"
+  for f in versions describe0 describe1 describe2 placements0 placements1 placements2 rows chains; do
+    if ! diff -q "$tmp/before/$f" "$d/$f" >/dev/null; then
+      echo "$f differs: $(diff "$tmp/before/$f" "$d/$f" | grep '^[<>]' | head -3 | cut -c1-200 | tr '\n' ' ')"
+      return
+    fi
+  done
+  echo ok
+}
+sqlstate() { citus_sqlstate "$db" "$1" "$2"; }
+# A refused update: its SQLSTATE, then nothing changed anywhere.
+refused() {
+  local what=$1 want=$2 port=$3 stmt=$4 got same
+  got=$(sqlstate "$port" "$stmt")
+  if [ "$got" = "$want" ]; then ok "$what: the update is refused ($want)"
+  else notok "$what: the update is refused ($want)" "got: $got"; fi
+  same=$(unchanged)
+  if [ "$same" = ok ]; then ok "...and changed nothing: every node at $from, each node's catalog and placements of the shards, the rows and the chains as they were"
+  else notok "...and changed nothing" "$same"; fi
+}
 
 if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 
@@ -55,60 +106,135 @@ if out=$(coord -c "SET client_min_messages = warning" -c "SELECT count(*) FROM i
 else
   notok "$from distributed" "$out" "versions: $(versions)"; exit 1
 fi
-before=$(chains)
-toast_before=$(toasted)
-if [ -n "$before" ] && ! echo "$before" | grep -qv ' true '; then
-  ok "before the update: $(echo "$before" | wc -l) chains verify ($(echo "$before" | tr '\n' ';')); history shards with toast_tuple_target=8160: $toast_before"
+citus_rows_init "$db" "${ports[0]}"
+
+# A nonconformity linked by two audit findings, as 0.2.0 allowed (written as
+# the superuser with the triggers off: 0.2.0's trigger on audit_finding cannot
+# run on a shard): the update refuses it with IS585 on a cluster too (its check
+# runs on the coordinator, over every shard), and changes nothing.
+read -r org fid nc <<< "$(coord -F ' ' -c "
+  SELECT f.org_id, f.finding_id, (SELECT g.nonconformity_id FROM iso28000.audit_finding g
+                                   WHERE g.org_id = f.org_id AND g.audit_id = f.audit_id AND g.clause::text = '8.1')
+    FROM iso28000.audit_finding f JOIN iso28000.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+   WHERE a.title = 'Operations and security plans' AND f.clause::text = '8.6.4'")"
+link() {
+  coord -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = local" -c "SET LOCAL session_replication_role = replica" \
+        -c "UPDATE iso28000.audit_finding SET nonconformity_id = $1 WHERE org_id = $org AND finding_id = $fid RETURNING 'linked'" -c "COMMIT"
+}
+if [ -n "$nc" ] && [ "$(link "$nc")" = linked ]; then
+  state "$tmp/before"
+  refused "with nonconformity $nc of organisation $org linked by a second finding ($fid)" IS585 "${ports[0]}" "ALTER EXTENSION iso28000 UPDATE"
+  link NULL > /dev/null || notok "finding $fid's link taken off again"
 else
-  notok "before the update: every chain verifies" "$before"
+  notok "a second finding linked to a nonconformity, as $from allowed" "organisation $org, finding $fid, nonconformity $nc"
+fi
+state "$tmp/before"
+toast_before=$(toasted)
+rows=$(awk '/^table/ {s += $3} END {print s+0}' "$tmp/before/rows")
+if [ "$rows" -gt 0 ] && [ -s "$tmp/before/chains" ] && ! grep -qv ' true ' "$tmp/before/chains" &&
+   ! grep -q MISSING "$tmp/before"/placements*; then
+  ok "before the update: $rows rows, $(wc -l < "$tmp/before/chains") chains verify ($(tr '\n' ';' < "$tmp/before/chains")); history shards with toast_tuple_target=8160: $toast_before"
+else
+  notok "before the update: rows, every chain verifies, every placement there" "$(cat "$tmp/before/chains")" "$(head -3 "$tmp/before/rows")"
 fi
 
-# The update, through the coordinator, as a DBA runs it; then with Citus's
-# unsafe triggers allowed (what distribute() itself sets for the triggers).
-state() { echo "$1" | sed -n 's/^[^:]*: *\([0-9A-Z]\{5\}\): .*/\1/p' | head -1; }
-out1=$(coord -c '\set VERBOSITY verbose' -c "SET client_min_messages = warning" -c "ALTER EXTENSION iso28000 UPDATE" 2>&1); rc1=$?
-out2=
-if [ "$rc1" -ne 0 ]; then
-  out2=$(coord -c '\set VERBOSITY verbose' -c "SET client_min_messages = warning" -c "SET citus.enable_unsafe_triggers = on" \
-               -c "ALTER EXTENSION iso28000 UPDATE" 2>&1); rc2=$?
+# Refused: the update would not reach every node.
+refused "with citus.enable_ddl_propagation off on the coordinator" IS057 "${ports[0]}" \
+  "SET citus.enable_ddl_propagation = off; ALTER EXTENSION iso28000 UPDATE"
+refused "with citus.enable_metadata_sync off on the coordinator" IS058 "${ports[0]}" \
+  "SET citus.enable_metadata_sync = off; ALTER EXTENSION iso28000 UPDATE"
+refused "with worker 2 marked as without the shards' metadata (in the update's own transaction)" IS059 "${ports[0]}" \
+  "BEGIN; UPDATE pg_dist_node SET metadatasynced = false WHERE nodeport = ${ports[2]}; ALTER EXTENSION iso28000 UPDATE; COMMIT"
+refused "on worker 1 (not through the coordinator), with DDL propagation off there" IS230 "${ports[1]}" \
+  "SET citus.enable_ddl_propagation = off; ALTER EXTENSION iso28000 UPDATE"
+
+# Fails on worker 2 late in its run of the script (a function the script
+# creates near its end already there, made on worker 2 alone), after every
+# node changed its tables and its shards: nothing may stay changed anywhere.
+late=iso28000._org_query_plans
+if on "${ports[2]}" -c "SET citus.enable_ddl_propagation = off" \
+     -c "CREATE FUNCTION $late() RETURNS bigint LANGUAGE sql AS 'SELECT 0'" >/dev/null; then
+  got=$(sqlstate "${ports[0]}" "ALTER EXTENSION iso28000 UPDATE")
+  on "${ports[2]}" -c "SET citus.enable_ddl_propagation = off" -c "DROP FUNCTION $late()" >/dev/null
+  if [ "$got" = 42723 ]; then ok "an update failing on worker 2 at the end of its script ($late() already there) is refused (42723)"
+  else notok "an update failing on worker 2 at the end of its script is refused (42723)" "got: $got"; fi
+  same=$(unchanged)
+  if [ "$same" = ok ]; then ok "...and changed nothing on any node (one distributed transaction): every node at $from, each node's catalog and placements of the shards, the rows and the chains as they were"
+  else notok "...and changed nothing on any node" "$same"; fi
 else
-  rc2=0
+  notok "$late() made on worker 2 alone"
 fi
-if [ "$rc1" -eq 0 ] || [ "$rc2" -eq 0 ]; then
+
+# The update, through the coordinator, as a DBA runs it.
+if out=$(coord -c "SET client_min_messages = warning" -c "ALTER EXTENSION iso28000 UPDATE" 2>&1); then
   v=$(versions)
   if [ "$v" = "$current $current $current " ]; then
     ok "ALTER EXTENSION iso28000 UPDATE of the distributed $from through the coordinator: $current on every node"
   else
     notok "the update brings every node to $current" "versions: $v"
   fi
-  t=$(toasted)
-  if [ "${t%% of *}" = "${t##* of }" ]; then
-    ok "every shard of the history carries toast_tuple_target=8160 after the update ($t)"
-  else
-    notok "every shard of the history carries toast_tuple_target=8160 after the update" "$t"
-  fi
 else
-  echo "not ok - ALTER EXTENSION iso28000 UPDATE of a distributed $from installation # TODO known gap: refused ($(state "$out1") as a DBA runs it: $(echo "$out1" | grep -m1 ERROR | sed 's/.*ERROR: *[0-9A-Z]*: *//'); $(state "$out2") with citus.enable_unsafe_triggers: $(echo "$out2" | grep -m1 ERROR | sed 's/.*ERROR: *[0-9A-Z]*: *//')); 0.3.0's toast_tuple_target does not reach the history's shards this way"
-  v=$(versions)
-  t=$(toasted)
-  if [ "$v" = "$from $from $from " ] && [ "$t" = "$toast_before" ]; then
-    ok "the failed update changed nothing: every node at $from, the history's shards as they were ($t toasted)"
-  else
-    notok "the failed update changed nothing" "versions: $v" "toast: $t, before: $toast_before"
-  fi
-  after=$(chains)
-  if [ "$after" = "$before" ]; then
-    ok "every chain verifies as before, with the same records"
-  else
-    notok "every chain verifies as before" "before: $before" "after: $after"
-  fi
-  read -r org _ n <<< "$(echo "$after" | head -1)"
-  mgr=$(coord -c "SELECT member FROM iso28000.membership WHERE org_id = $org AND level = 'manage' ORDER BY member::text LIMIT 1")
-  if out=$(coord -c "SET ROLE $mgr" -c "INSERT INTO iso28000.person (org_id, full_name) VALUES ($org, 'Still Stella')" 2>&1) &&
-     [ "$(coord -c "SET ROLE robust_auditor" -c "SELECT valid || ' ' || records_checked FROM iso28000.verify_history($org)")" = "true $((n + 1))" ]; then
-    ok "the distributed $from goes on: $mgr's new person through the coordinator, organisation $org's chain verifies with it"
-  else
-    notok "the distributed $from goes on after the failed update" "$out"
-  fi
+  notok "ALTER EXTENSION iso28000 UPDATE of the distributed $from through the coordinator" "$(echo "$out" | head -5)"
+  citus_cluster_logs 5
+  exit 1
+fi
+t=$(toasted)
+if [ "${t%% of *}" = "${t##* of }" ] && [ "${t%% of *}" -gt 0 ]; then
+  ok "every shard of the history carries toast_tuple_target=8160 after the update ($t)"
+else
+  notok "every shard of the history carries toast_tuple_target=8160 after the update" "$t"
 fi
 
+# Like a fresh install of the current version, distributed the same way (a
+# database of its own on the cluster).
+drop_fresh() { for p in "${ports[@]}"; do citus_psql "$p" -c "DROP DATABASE IF EXISTS $fresh WITH (FORCE)" >/dev/null 2>&1; done; }
+drop_fresh
+if ! out=$(citus_database "$fresh" "${ports[@]}") ||
+   ! out=$(db=$fresh coord -c "CREATE EXTENSION iso28000" -c "SET client_min_messages = warning" \
+                       -c "SELECT count(*) FROM iso28000.distribute(shard_count => 4)" 2>&1); then
+  notok "a fresh install of $current, distributed, to compare with" "$out"
+fi
+for i in 0 1 2; do
+  db=$fresh on "${ports[$i]}" -f test/robust/describe.sql > "$tmp/fresh_describe$i" 2>&1
+  on "${ports[$i]}" -f test/robust/describe.sql > "$tmp/describe$i" 2>&1
+  if [ -s "$tmp/fresh_describe$i" ] && diff "$tmp/fresh_describe$i" "$tmp/describe$i" > "$tmp/describe$i.diff"; then
+    ok "the ${names[$i]}'s catalog, updated, describes exactly like a fresh distributed install of $current ($(grep -c '^member ' "$tmp/describe$i") member objects)"
+  else
+    notok "the ${names[$i]}'s catalog describes like a fresh distributed install of $current" "$(head -10 "$tmp/describe$i.diff")"
+  fi
+  citus_placements "$fresh" "${ports[$i]}" 2>&1 | sort | uniq -c > "$tmp/fresh_placements$i"
+  citus_placements "$db" "${ports[$i]}" 2>&1 | sort | uniq -c > "$tmp/placements$i"
+  if [ -s "$tmp/fresh_placements$i" ] && ! grep -q MISSING "$tmp/placements$i" &&
+     diff "$tmp/fresh_placements$i" "$tmp/placements$i" > "$tmp/placements$i.diff"; then
+    ok "the ${names[$i]}'s placements of the shards are like a fresh distributed install's ($(awk '{s += $1} END {print s}' "$tmp/placements$i") triggers, indexes, constraints, policies and relations, $(grep -c ' trigger ' "$tmp/placements$i") distinct triggers)"
+  else
+    notok "the ${names[$i]}'s placements of the shards are like a fresh distributed install's" "$(head -10 "$tmp/placements$i.diff")"
+  fi
+done
+drop_fresh
+
+# The data: every row kept, every chain verifies and goes on.
+citus_rows "$db" "${ports[0]}" > "$tmp/rows_after" 2>&1
+citus_same "$tmp/before/rows" "$tmp/rows_after" \
+  "every row of every configuration table kept through the update ($rows rows, count and md5 over $from's columns)" \
+  "every row kept through the update"
+chains > "$tmp/chains_after" 2>&1
+citus_same "$tmp/before/chains" "$tmp/chains_after" \
+  "every chain verifies after the update, with the same records ($(tr '\n' ';' < "$tmp/chains_after"))" \
+  "every chain verifies after the update, as before"
+citus_enforced "$db" "${ports[0]}" "$fixture" "updated on the cluster"
+# A member's transition through the coordinator into a state that 0.3.0's
+# trigger (nonconformity_audit_independent, now behind fire_on_entering)
+# gates, recorded in the organisation's chain.
+read -r org _ n <<< "$(chains | head -1)"
+if out=$(coord -c "SET ROLE npl_security_manager" \
+               -c "UPDATE iso28000.nonconformity SET status = 'rejected' WHERE title = 'Restore check: rejected' RETURNING status" 2>&1) &&
+   [ "$out" = rejected ] &&
+   [ "$(coord -c "SET ROLE robust_auditor" -c "SELECT valid || ' ' || records_checked FROM iso28000.verify_history($org)")" = "true $((n + 1))" ]; then
+  ok "npl_security_manager moves a nonconformity back to rejected through the coordinator, through 0.3.0's gate; organisation $org's chain verifies with it ($((n + 1)) records)"
+else
+  notok "a member's transition into a gated state through the coordinator after the update" "$out"
+fi
+got=$(sqlstate "${ports[0]}" "DELETE FROM iso28000.history")
+if [ "$got" = IS201 ]; then ok "the history is still append-only on the cluster (IS201)"
+else notok "the history is still append-only on the cluster (IS201)" "got: $got"; fi
