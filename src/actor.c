@@ -433,13 +433,13 @@ actor_keep_plan(SPIPlanPtr *slot, const char *sql, int nargs, Oid *argtypes)
  * parameters: nothing the caller can shape runs under the owner's rights.
  * On a Citus worker that holds the organisation's shards, each of tables
  * (of schema iso28000, named "iso28000.TABLE " in sql) is read from its shard
- * there (iso28000_org_relation_name()), a plain local table, since the query may
- * run from a trigger fired on a register's shard (the cascade of an
+ * there (iso28000_org_shard_execute()), a plain local table, since the query
+ * may run from a trigger fired on a register's shard (the cascade of an
  * organisation's DELETE), where a query of the distributed table would be a
  * distributed query from a query on a shard, which Citus refuses (XX000).
- * The shards' query is planned anew at every call (the shard moves with the
- * organisation); the tables' plan is kept for the life of the backend.  With
- * a snapshot, the query reads with it; else with the statement's.
+ * The plans are kept for the life of the backend, the shards' until the
+ * next shard move.  With a snapshot, the query reads with it; else with the
+ * statement's.
  */
 static bool
 actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *tables,
@@ -452,10 +452,7 @@ actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *t
 	int			i;
 	bool		found;
 	Oid			owner = OidIsValid(actor_owner_id) ? actor_owner_id : actor_owner();
-	bool		on_shards = false;
-	SPIPlanPtr	plan = *slot;
 
-	Assert(ntables >= 1 && ntables <= 2);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	GetUserIdAndSecContext(&save_userid, &save_sec);
@@ -463,52 +460,15 @@ actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *t
 		owner = save_userid;
 	SetUserIdAndSecContext(owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	if (actor_on_worker())
-	{
-		char	   *table[2];
-		size_t		len[2];
-		const char *shard[2];
-
-		/* each table's shard here, once; the text is made only when one is a shard */
-		for (i = 0; i < ntables; i++)
-		{
-			table[i] = psprintf("iso28000.%s", tables[i]);
-			len[i] = strlen(table[i]);
-			shard[i] = iso28000_org_relation_name(actor_relid(tables[i]), org);
-			if (strcmp(shard[i], table[i]) != 0)
-				on_shards = true;
-		}
-		if (on_shards)
-		{
-			StringInfoData text;
-			const char *p = sql;
-
-			/* sql with each "iso28000.TABLE " of tables read from the organisation's shard here */
-			initStringInfo(&text);
-			while (*p != '\0')
-			{
-				for (i = 0; i < ntables; i++)
-					if (strncmp(p, table[i], len[i]) == 0 && p[len[i]] == ' ')
-						break;
-				if (i < ntables)
-				{
-					appendStringInfoString(&text, shard[i]);
-					p += len[i];
-				}
-				else
-					appendStringInfoChar(&text, *p++);
-			}
-			plan = SPI_prepare(text.data, nargs, argtypes);
-			if (plan == NULL)
-				elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		}
-	}
-	if (!on_shards)
-		plan = actor_keep_plan(slot, sql, nargs, argtypes);
-	if (snap != NULL)
-		rc = SPI_execute_snapshot(plan, values, NULL, snap, InvalidSnapshot, true, false, 1);
+	if (actor_on_worker() &&
+		iso28000_org_shard_execute(sql, ntables, tables, org, nargs, argtypes, values, NULL,
+								   snap, true, 1, &rc))
+		;						/* read from the organisation's shards here */
+	else if (snap != NULL)
+		rc = SPI_execute_snapshot(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, snap,
+								  InvalidSnapshot, true, false, 1);
 	else
-		rc = SPI_execute_plan(plan, values, NULL, true, 1);
+		rc = SPI_execute_plan(actor_keep_plan(slot, sql, nargs, argtypes), values, NULL, true, 1);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "acting person look-up failed: %s", SPI_result_code_string(rc));
@@ -520,7 +480,7 @@ actor_query(SPIPlanPtr *slot, const char *sql, int ntables, const char *const *t
 		if (found)
 			out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &outnull[i]);
 	}
-	SPI_finish();				/* frees an unkept plan with the procedure's memory */
+	SPI_finish();
 	return found;
 }
 

@@ -971,6 +971,127 @@ org_plans_free_unused(void)
 	org_plans_unused = NIL;
 }
 
+/*
+ * The plan of query (nargs parameters of argtypes) kept in this backend by its
+ * text, made with cursor_opts on first use: in org_plans until the next
+ * invalidation that org_view_reset() answers (a shard move), or until the
+ * table is full.  Called between org_plan_depth++ and --, SPI connected.
+ */
+static SPIPlanPtr
+org_plan_kept(const char *query, int nargs, Oid *argtypes, int cursor_opts)
+{
+	uint32		h = DatumGetUInt32(hash_any((const unsigned char *) query, strlen(query)));
+	OrgPlan    *p;
+	bool		found;
+
+	if (org_plans == NULL || hash_get_num_entries(org_plans) >= 256)
+	{
+		HASHCTL		ctl;
+
+		if (org_plans != NULL)
+			org_plans_drop();
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(uint32);
+		ctl.entrysize = sizeof(OrgPlan);
+		ctl.hcxt = TopMemoryContext;
+		org_plans = hash_create("iso28000 org view plans", 32, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	p = hash_search(org_plans, &h, HASH_FIND, NULL);
+	if (p != NULL && strcmp(p->query, query) != 0)
+	{
+		/* another text with the same hash: replaced */
+		org_plan_forget(p, 1);
+		hash_search(org_plans, &h, HASH_REMOVE, NULL);
+		p = NULL;
+	}
+	if (p == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare_cursor(query, nargs, argtypes, cursor_opts);
+
+		if (plan == NULL)
+			elog(ERROR, "preparing \"%s\" failed: %s", query, SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "keeping the plan of \"%s\" failed", query);
+		org_plan_builds++;
+		p = hash_search(org_plans, &h, HASH_ENTER, &found);
+		p->query = MemoryContextStrdup(TopMemoryContext, query);
+		p->plan = plan;
+	}
+	return p->plan;
+}
+
+/* See citus_compat.h. */
+bool
+iso28000_org_shard_execute(const char *sql, int ntables, const char *const *tables, int64 org_id,
+						   int nargs, Oid *argtypes, Datum *values, const char *nulls,
+						   Snapshot snap, bool read_only, long tcount, int *rc)
+{
+	Oid			nsp;
+	char	   *table[ISO28000_ORG_SHARD_MAXTABLES];
+	size_t		len[ISO28000_ORG_SHARD_MAXTABLES];
+	char	   *shard[ISO28000_ORG_SHARD_MAXTABLES];
+	bool		on_shards = false;
+	StringInfoData text;
+	const char *p;
+	int			i;
+
+	Assert(ntables >= 1 && ntables <= ISO28000_ORG_SHARD_MAXTABLES);
+	if (!citus_present() || !OidIsValid(nsp = get_namespace_oid("iso28000", true)))
+		return false;
+	/* each table's shard here (the per-backend map of _org_relation()), once */
+	for (i = 0; i < ntables; i++)
+	{
+		Oid			relid = get_relname_relid(tables[i], nsp);
+
+		table[i] = psprintf("iso28000.%s", tables[i]);
+		len[i] = strlen(table[i]);
+		shard[i] = OidIsValid(relid) ? org_relation_cached(relid, org_id) : table[i];
+		if (strcmp(shard[i], table[i]) != 0)
+			on_shards = true;
+	}
+	if (!on_shards)
+		return false;
+
+	/* sql with each "iso28000.TABLE " of tables read from the organisation's shard here */
+	initStringInfo(&text);
+	p = sql;
+	while (*p != '\0')
+	{
+		for (i = 0; i < ntables; i++)
+			if (strncmp(p, table[i], len[i]) == 0 && p[len[i]] == ' ')
+				break;
+		if (i < ntables)
+		{
+			appendStringInfoString(&text, shard[i]);
+			p += len[i];
+		}
+		else
+			appendStringInfoChar(&text, *p++);
+	}
+
+	/* a shard move or another invalidation since may drop the kept plans */
+	if (org_view_cxt == NULL || org_view_stale)
+		org_view_reset();
+	org_plan_depth++;
+	PG_TRY();
+	{
+		SPIPlanPtr	plan = org_plan_kept(text.data, nargs, argtypes, 0);
+
+		if (snap != NULL)
+			*rc = SPI_execute_snapshot(plan, values, nulls, snap, InvalidSnapshot, read_only, false, tcount);
+		else
+			*rc = SPI_execute_plan(plan, values, nulls, read_only, tcount);
+	}
+	PG_FINALLY();
+	{
+		org_plan_depth--;
+	}
+	PG_END_TRY();
+	org_plans_free_unused();
+	return true;
+}
+
 PG_FUNCTION_INFO_V1(iso28000_org_query);
 Datum
 iso28000_org_query(PG_FUNCTION_ARGS)
@@ -993,48 +1114,8 @@ iso28000_org_query(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		if (keep)
-		{
-			uint32		h = DatumGetUInt32(hash_any((const unsigned char *) query, strlen(query)));
-			OrgPlan    *p;
-			bool		found;
-
-			if (org_plans == NULL || hash_get_num_entries(org_plans) >= 256)
-			{
-				HASHCTL		ctl;
-
-				if (org_plans != NULL)
-					org_plans_drop();
-				memset(&ctl, 0, sizeof(ctl));
-				ctl.keysize = sizeof(uint32);
-				ctl.entrysize = sizeof(OrgPlan);
-				ctl.hcxt = TopMemoryContext;
-				org_plans = hash_create("iso28000 org view plans", 32, &ctl,
-										HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-			}
-			p = hash_search(org_plans, &h, HASH_FIND, NULL);
-			if (p != NULL && strcmp(p->query, query) != 0)
-			{
-				/* another text with the same hash: replaced */
-				org_plan_forget(p, 1);
-				hash_search(org_plans, &h, HASH_REMOVE, NULL);
-				p = NULL;
-			}
-			if (p == NULL)
-			{
-				SPIPlanPtr	plan = SPI_prepare_cursor(query, 1, (Oid[]) {TEXTARRAYOID},
-													  CURSOR_OPT_GENERIC_PLAN);
-
-				if (plan == NULL)
-					elog(ERROR, "preparing a query of a view failed: %s", SPI_result_code_string(SPI_result));
-				if (SPI_keepplan(plan) != 0)
-					elog(ERROR, "keeping the plan of a query of a view failed");
-				org_plan_builds++;
-				p = hash_search(org_plans, &h, HASH_ENTER, &found);
-				p->query = MemoryContextStrdup(TopMemoryContext, query);
-				p->plan = plan;
-			}
-			rc = SPI_execute_plan(p->plan, &args, " ", true, 0);
-		}
+			rc = SPI_execute_plan(org_plan_kept(query, 1, (Oid[]) {TEXTARRAYOID}, CURSOR_OPT_GENERIC_PLAN),
+								  &args, " ", true, 0);
 		else
 			rc = SPI_execute_with_args(query, 1, (Oid[]) {TEXTARRAYOID}, &args, " ", true, 0);
 		if (rc != SPI_OK_SELECT)

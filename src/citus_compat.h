@@ -18,6 +18,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "utils/relcache.h"
+#include "utils/snapshot.h"
 
 /* The table a relation stands for: the distributed table of a shard, else itself. */
 extern Oid	iso28000_logical_relid(Relation rel);
@@ -56,6 +57,28 @@ extern bool iso28000_citus_remote_transaction(void);
  * shard when this node holds it (Citus), else the table.
  */
 extern char *iso28000_org_relation_name(Oid relid, int64 org_id);
+
+/*
+ * Runs sql, a fixed SPI query whose relations, functions and operators are
+ * all qualified, with each of tables (names of schema iso28000, written
+ * "iso28000.TABLE " in sql: a space after the name) read from the
+ * organisation's shard of it on this node when this node holds that shard:
+ * for a query run from a trigger on a shard (a worker running a statement of
+ * the coordinator), where a query of the distributed table is a distributed
+ * query from a query on a shard, which Citus runs only when it can run it
+ * locally and refuses otherwise (XX000).  The caller is connected to SPI and
+ * decides that it runs inside a shard's statement; the plan of each shard's
+ * text is kept in the backend until the next shard move (any invalidation of
+ * the tables' map of _org_relation()).  With snap, the query reads with it.
+ * Returns false, running nothing, when this node holds no shard of
+ * org_id's of any of tables (without Citus, not distributed, the node holds
+ * no placement): the caller runs sql as it is.  Else *rc is SPI's result.
+ */
+#define ISO28000_ORG_SHARD_MAXTABLES 2
+extern bool iso28000_org_shard_execute(const char *sql, int ntables, const char *const *tables,
+									   int64 org_id, int nargs, Oid *argtypes, Datum *values,
+									   const char *nulls, Snapshot snap, bool read_only,
+									   long tcount, int *rc);
 
 /* Installs the emit_log_hook that carries an error's fields from a worker to the coordinator's client (src/citus_errfields.c). */
 extern void citus_errfields_install(void);

@@ -143,6 +143,7 @@ typedef struct Recorder
 	Tuplestorestate *out;		/* the batch, when not direct */
 	bool		direct;			/* insert each record through a kept plan (or the store) */
 	bool		store;			/* write through history_store.c, not SPI */
+	bool		on_shard;		/* rel is a Citus shard or placement (a worker's statement) */
 	int			ncols;			/* HISTORY_NCOLS, or one less on a 0.1.0 schema */
 	MemoryContext rowcxt;
 	ItemPointer move_tid;		/* set: the direct INSERT also moves this head */
@@ -570,8 +571,9 @@ recorder_init(Recorder *r, TriggerData *td, HistoryRegister *reg, const char *op
 	 * (history_store.c).  Otherwise a small batch goes through a kept plan,
 	 * a large one through a tuple store; Citus cannot ship a tuple store.
 	 */
-	r->store = !iso28000_is_shard(r->rel) && history_store_usable();
-	r->direct = r->store || (n <= HISTORY_DIRECT_ROWS) || iso28000_is_shard(r->rel);
+	r->on_shard = iso28000_is_shard(r->rel);
+	r->store = !r->on_shard && history_store_usable();
+	r->direct = r->store || (n <= HISTORY_DIRECT_ROWS) || r->on_shard;
 	r->out = NULL;
 
 	/* A 0.1.0 history has no acting_person (engines.c): written and hashed without it. */
@@ -674,15 +676,30 @@ history_spi_end(HistorySpi saved)
 	history_spi = saved;
 }
 
-/* Runs a kept plan, creating and keeping it on first use. */
+/* The tables the recorder's SPI statements name ("iso28000.TABLE "). */
+static const char *const history_tables[2] = {"history", "history_head"};
+
+/*
+ * Runs a kept plan, creating and keeping it on first use.  On a Citus shard
+ * (on_shard: a trigger on a shard, in a worker's backend running a statement
+ * of the coordinator) the statement reads and writes the organisation's
+ * shards of history and history_head on this node instead of the distributed
+ * tables (iso28000_org_shard_execute()): Citus refuses a query of a
+ * distributed table from inside a query on a shard (XX000 "cannot execute a
+ * distributed query from a query on a shard") when it does not execute it
+ * locally.
+ */
 static int
 run_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *argtypes,
-		 Datum *values, int expect)
+		 Datum *values, const char *nulls, int64 org_id, bool on_shard, int expect)
 {
 	int			rc;
 
 	history_spi_need();
-	rc = SPI_execute_plan(engine_keep_plan(plan, sql, nargs, argtypes), values, NULL, false, 0);
+	if (!on_shard ||
+		!iso28000_org_shard_execute(sql, 2, history_tables, org_id, nargs, argtypes, values, nulls,
+									NULL, false, 0, &rc))
+		rc = SPI_execute_plan(engine_keep_plan(plan, sql, nargs, argtypes), values, nulls, false, 0);
 
 	if (rc != expect)
 		elog(ERROR, "\"%s\" failed: %s", sql, SPI_result_code_string(rc));
@@ -950,7 +967,7 @@ held_head(int64 org_id, bool create)
 
 /* Locks an organisation's chain head (creating it); returns its seq, hash and tid. */
 static void
-lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid, bool direct)
+lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid, bool direct, bool on_shard)
 {
 	Oid			argtypes[1] = {INT8OID};
 	Datum		values[1] = {Int64GetDatum(org_id)};
@@ -975,7 +992,7 @@ lock_head(int64 org_id, int64 *seq, uint8 *hash, ItemPointer tid, bool direct)
 		run_plan(&plan_lock_head,
 				 "SELECT seq, hash, ctid FROM iso28000.history_head"
 				 " WHERE org_id OPERATOR(pg_catalog.=) $1 FOR UPDATE",
-				 1, argtypes, values, SPI_OK_SELECT);
+				 1, argtypes, values, NULL, org_id, on_shard, SPI_OK_SELECT);
 		if (SPI_processed == 1)
 		{
 			bool		isnull;
@@ -1000,7 +1017,7 @@ create:
 					 "INSERT INTO iso28000.history_head (org_id, seq, hash)"
 					 " VALUES ($1, 0, pg_catalog.decode(pg_catalog.repeat('00', 32), 'hex'))"
 					 " ON CONFLICT (org_id) DO NOTHING",
-					 1, argtypes, values, SPI_OK_INSERT);
+					 1, argtypes, values, NULL, org_id, on_shard, SPI_OK_INSERT);
 			if (pushed)
 				PopActiveSnapshot();
 		}
@@ -1010,7 +1027,7 @@ create:
 
 /* Moves an organisation's locked chain head (at tid) to its new last record. */
 static void
-move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool direct)
+move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool direct, bool on_shard)
 {
 	Oid			argtypes[5] = {INT8OID, INT8OID, BYTEAOID, TIDOID, TIMESTAMPTZOID};
 	Datum		values[5];
@@ -1028,7 +1045,7 @@ move_head(int64 org_id, int64 seq, const uint8 *hash, ItemPointer tid, bool dire
 	/* The time as a value: Citus refuses volatile functions in an UPDATE. */
 	values[4] = TimestampTzGetDatum(GetCurrentTimestamp());
 	run_plan(&plan_move_head, HISTORY_MOVE_HEAD("$2", "$3", "$4", "$5"), 5, argtypes, values,
-			 SPI_OK_UPDATE_RETURNING);
+			 NULL, org_id, on_shard, SPI_OK_UPDATE_RETURNING);
 	held_head_moved(org_id, seq, hash);
 }
 
@@ -1238,9 +1255,8 @@ record_row(Recorder *r, ChangedRow *row, int64 seq, uint8 *prev_hash)
 
 		for (i = 0; i < HISTORY_NCOLS; i++)
 			spinulls[i] = nulls[i] ? 'n' : ' ';
-		engine_keep_plan(slot, history_insert_sql(r->ncols, false), r->ncols, history_coltypes);
-		if (SPI_execute_plan(*slot, values, spinulls, false, 0) != SPI_OK_INSERT)
-			elog(ERROR, "could not append a history record");
+		run_plan(slot, history_insert_sql(r->ncols, false), r->ncols, history_coltypes, values,
+				 spinulls, rec.org_id, r->on_shard, SPI_OK_INSERT);
 		MemoryContextSwitchTo(old);
 	}
 	else
@@ -1518,7 +1534,7 @@ history_link_pending(void)
 			}
 			MemoryContextSwitchTo(oldcxt);
 		}
-		lock_head(org_id, &seq, hash, &tid, r.store);
+		lock_head(org_id, &seq, hash, &tid, r.store, false);
 		for (; i < n && arr[i]->org_id == org_id; i++)
 		{
 			ChangedRow	row;
@@ -1528,7 +1544,7 @@ history_link_pending(void)
 				row.formed = &formed[i - first];
 			record_row(&r, &row, ++seq, hash);
 		}
-		move_head(org_id, seq, hash, &tid, r.store);
+		move_head(org_id, seq, hash, &tid, r.store, false);
 	}
 	if (r.store)
 	{
@@ -1778,8 +1794,8 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		uint8		hash[HISTORY_HASH_LEN];
 		ItemPointerData tid;
 
-		lock_head(org_id, &seq, hash, &tid, r->store);
-		if (r->direct && !r->store && !iso28000_is_shard(r->rel) && (i + 1 == n || rows[i + 1].org_id != org_id))
+		lock_head(org_id, &seq, hash, &tid, r->store, r->on_shard);
+		if (r->direct && !r->store && !r->on_shard && (i + 1 == n || rows[i + 1].org_id != org_id))
 		{
 			/*
 			 * The organisation's only record: appended with the move of its
@@ -1793,7 +1809,7 @@ record_rows(Recorder *r, ChangedRow *rows, int n)
 		}
 		for (; i < n && rows[i].org_id == org_id; i++)
 			record_row(r, &rows[i], ++seq, hash);
-		move_head(org_id, seq, hash, &tid, r->store);
+		move_head(org_id, seq, hash, &tid, r->store, r->on_shard);
 	}
 
 	if (r->store)

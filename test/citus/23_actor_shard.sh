@@ -33,19 +33,8 @@
 # Prints "ok - ..." / "not ok - ..." lines.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-. tools/citus-cluster
-read -r -a ports <<< "${CITUS_PORTS_LIST:?run by test/suite.d/citus}"
 db=${ISO28000_CITUS_ACTOR_DB:-actor_shard}
-
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
-on() { local port=$1; shift; PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h "$CITUS_HOST" -p "$port" -U "$CITUS_USER" -d "$db" "$@"; }
-coord() { on "${ports[0]}" "$@"; }
-# One statement through the coordinator, local executions noticed on every node it reaches.
-remote() {
-  coord -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = local" \
-        -c "SET LOCAL citus.log_local_commands = on" -c "$1" -c "COMMIT" 2>&1
-}
+. test/citus/shard_steps.sh
 
 if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
 if ! out=$(coord 2>&1 <<'SQL'

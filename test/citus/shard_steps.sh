@@ -1,0 +1,19 @@
+# Sourced by the shell files of test/citus/ that check what a worker's
+# triggers run on the organisation's shards (23_actor_shard.sh,
+# 24_history_shard.sh), after they set db: their output lines, psql on a
+# node of the cluster (CITUS_PORTS_LIST: coordinator first) and on the
+# coordinator, and one statement through the coordinator with every local
+# execution it causes on the nodes it reaches printed as a notice
+# (citus.log_local_commands carried to the workers by SET LOCAL with
+# citus.propagate_set_commands = local).
+. tools/citus-cluster
+read -r -a ports <<< "${CITUS_PORTS_LIST:?run by test/suite.d/citus}"
+
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
+on() { local port=$1; shift; PGPASSWORD= psql -XAtq -v ON_ERROR_STOP=1 -h "$CITUS_HOST" -p "$port" -U "$CITUS_USER" -d "$db" "$@"; }
+coord() { on "${ports[0]}" "$@"; }
+remote() {
+  coord -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = local" \
+        -c "SET LOCAL citus.log_local_commands = on" -c "$1" -c "COMMIT" 2>&1
+}
