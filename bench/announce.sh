@@ -12,7 +12,18 @@
 #      listen        notify_announce = listen, no mailer listening (nothing announced);
 #      listen_heard  notify_announce = listen, a mailer listening (iso28000.listen()):
 #                    every row announced, as under row;
+#      listen_waiting notify_announce = listen, a mailer waiting in
+#                    iso28000.wait_for_notifications(): no NOTIFY, the writers set
+#                    its latch after they commit when it sleeps;
+#      listen_woken  notify_announce = listen, a waiter that reads only a 9th
+#                    organisation nobody writes: it sleeps in the call the whole
+#                    run, so every writer is refused the waiter lock and sets its
+#                    latch, and it reads (nothing) at every wake: the writers' worst case;
 #      off           notify_announce = off.
+#    The mailers of listen_heard and listen_waiting do the same work when woken:
+#    mark every undelivered row (up to 5000) delivered, then pause 0.1 s (sending
+#    takes time) before they listen or wait again.  Before each run every row of
+#    the outbox is marked delivered.
 #    Per run the tps, and the share of the member's backends' samples waiting
 #    for the NOTIFY commit lock (pg_stat_activity every 0.1 s, bench/lib.sh).
 # 2. Instructions per transition under row, listen (no mailer) and off:
@@ -30,13 +41,14 @@ ROUNDS=${ROUNDS:-3}
 PGB_SECONDS=${PGB_SECONDS:-5}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-24000}
-VARIANTS=${VARIANTS:-"plain row listen listen_heard off"}
+VARIANTS=${VARIANTS:-"plain row listen listen_heard listen_waiting listen_woken off"}
 N_ROWS=${N_ROWS:-3000}
 N1=${N1:-100}
 N2=${N2:-400}
 DB=iso28000_bench_announce
 MEMBER=iso28000_bench_announce_member
 MAILER=iso28000_bench_announce_mailer
+WAITER=iso28000_bench_announce_waiter
 OUT=bench/results/announce.md
 TMP=$(mktemp -d)
 chmod 755 "$TMP"
@@ -50,7 +62,8 @@ MAILER_PID=
 cleanup() {
   [ -n "$MAILER_PID" ] && kill "$MAILER_PID" 2>/dev/null || true
   dropdb --if-exists "$DB" >/dev/null 2>&1
-  command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" -c "DROP ROLE IF EXISTS $MAILER" >/dev/null 2>&1
+  command psql -X -q -d postgres -c "DROP ROLE IF EXISTS $MEMBER" -c "DROP ROLE IF EXISTS $MAILER" \
+    -c "DROP ROLE IF EXISTS $WAITER" >/dev/null 2>&1
   private_cluster_cleanup   # the private cluster stopped, KEEP's callgrind outputs: bench/lib.sh
   rm -rf "$TMP"
 }
@@ -59,18 +72,23 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
 as_member() { PGUSER=$MEMBER PGPASSWORD=$PW "$@"; }
 
 # Organisations 1..8, ids 1..ROWS spread over them: org 1 + (id - 1) % 8.
-psql -v member="$MEMBER" -v mailer="$MAILER" -v pw="$PW" -v rows="$ROWS" -v DBNAME="$DB" >/dev/null <<'SQL'
+psql -v member="$MEMBER" -v mailer="$MAILER" -v waiter="$WAITER" -v pw="$PW" -v rows="$ROWS" -v DBNAME="$DB" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION iso28000;
 DROP ROLE IF EXISTS :"member";
 DROP ROLE IF EXISTS :"mailer";
+DROP ROLE IF EXISTS :"waiter";
 CREATE ROLE :"member" LOGIN PASSWORD :'pw';
 CREATE ROLE :"mailer" LOGIN PASSWORD :'pw';
+CREATE ROLE :"waiter" LOGIN PASSWORD :'pw';
 ALTER DATABASE :"DBNAME" SET max_parallel_workers_per_gather = 0;
 SELECT iso28000.create_organization('AN' || n, 'Announce bench ' || n) FROM generate_series(1, 8) n;
 SELECT iso28000.grant_access(o, :'member', 'write') FROM generate_series(1, 8) o;
-SELECT iso28000.grant_access(o, :'mailer', 'read') FROM generate_series(1, 8) o;
+SELECT iso28000.grant_access(o, :'mailer', 'write') FROM generate_series(1, 8) o;
+SELECT iso28000.create_organization('AN9', 'Announce bench 9, written by nobody');
+SELECT iso28000.grant_access(9, :'waiter', 'read');
 GRANT EXECUTE ON FUNCTION iso28000.listen(), iso28000.unlisten() TO :"mailer";
+GRANT EXECUTE ON FUNCTION iso28000.wait_for_notifications(interval) TO :"mailer", :"waiter";
 INSERT INTO iso28000.person (org_id, full_name, db_role) SELECT o, 'Bench member', :'member' FROM generate_series(1, 8) o;
 INSERT INTO iso28000.nonconformity (org_id, title, severity)
   SELECT 1 + (g - 1) % 8, 'nc ' || g, 'minor' FROM generate_series(1, :rows) g ORDER BY g;
@@ -85,6 +103,7 @@ BEGIN
   SET LOCAL session_replication_role = replica;
   UPDATE iso28000.nonconformity SET status = 'reported', correction = NULL WHERE status <> 'reported';
   UPDATE public.nc_plain SET status = 'reported', correction = NULL WHERE status <> 'reported';
+  UPDATE iso28000.notification SET delivered_at = now() WHERE delivered_at IS NULL;
 END $$;
 SQL
 psql -c "VACUUM ANALYZE" >/dev/null
@@ -100,22 +119,46 @@ EOF
 move_sql public.nc_plain > "$TMP/plain.sql"
 move_sql iso28000.nonconformity > "$TMP/real.sql"
 
-# A mailer: listen(), then reads what it is sent until killed (Debian's python3-psycopg2, tools/setup).
+# A mailer until killed (Debian's python3-psycopg2, tools/setup): listen (listen(), woken by
+# NOTIFY), wait (wait_for_notifications(), woken by the writers' SetLatch) or idle (waits as a
+# role that reads only organisation 9).  Woken, it marks every undelivered row (up to 5000)
+# delivered and pauses 0.1 s.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 cat > "$TMP/mailer.py" <<'EOF'
-import select, sys, psycopg2
+import select, sys, time, psycopg2
+mode = sys.argv[4]
 c = psycopg2.connect(dbname=sys.argv[1], user=sys.argv[2], password=sys.argv[3])
 c.autocommit = True
-c.cursor().execute("SELECT iso28000.listen()")
+cur = c.cursor()
+
+def deliver():
+    cur.execute("SELECT org_id, array_agg(notification_id) FROM (SELECT org_id, notification_id"
+                " FROM iso28000.notification WHERE delivered_at IS NULL ORDER BY notification_id LIMIT 5000) s"
+                " GROUP BY org_id")
+    for org, ids in cur.fetchall():
+        cur.execute("SELECT iso28000.mark_delivered(%s, %s)", (org, ids))
+    time.sleep(0.1)
+
+if mode == "listen":
+    cur.execute("SELECT iso28000.listen()")
 print("listening", flush=True)
 while True:
-    select.select([c], [], [], 1.0)
-    c.poll()
-    c.notifies.clear()
+    if mode == "listen":
+        select.select([c], [], [], 1.0)
+        c.poll()
+        if c.notifies:
+            c.notifies.clear()
+            deliver()
+    else:
+        cur.execute("SELECT iso28000.wait_for_notifications('1 minute')")
+        if cur.fetchone()[0]:
+            deliver()
 EOF
-start_mailer() {
-  PGUSER=$MAILER PGPASSWORD=$PW "$PY" "$TMP/mailer.py" "$DB" "$MAILER" "$PW" > "$TMP/mailer.out" 2>&1 &
+start_mailer() {   # listen | wait | idle
+  local role=$MAILER
+  [ "$1" = idle ] && role=$WAITER
+  PGUSER=$role PGPASSWORD=$PW "$PY" "$TMP/mailer.py" "$DB" "$role" "$PW" "$1" > "$TMP/mailer.out" 2>&1 &
   MAILER_PID=$!
   for _ in $(seq 50); do grep -q listening "$TMP/mailer.out" 2>/dev/null && return 0; sleep 0.1; done
   echo "the mailer did not start: $(cat "$TMP/mailer.out")" >&2; exit 1
@@ -127,18 +170,22 @@ for ((r = 1; r <= ROUNDS; r++)); do
   order=$VARIANTS
   ((r % 2)) || order=$(echo $VARIANTS | tr ' ' '\n' | tac | tr '\n' ' ')
   for v in $order; do
-    mode=${v%_heard}
+    mode=${v%%_*}
     [ "$v" = plain ] && mode=row
     psql -c "ALTER ROLE $MEMBER SET iso28000.notify_announce = $mode" >/dev/null
     psql -c "VACUUM iso28000.nonconformity, public.nc_plain" >/dev/null
-    [ "$v" = listen_heard ] && start_mailer
+    case $v in
+      listen_heard) start_mailer listen ;;
+      listen_waiting) start_mailer wait ;;
+      listen_woken) start_mailer idle ;;
+    esac
     script=real.sql
     [ "$v" = plain ] && script=plain.sql
     sample_waits &
     tps=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$CLIENTS" -j "$CLIENTS" -D k=0 -D nc="$CLIENTS" \
             -f "$TMP/$script" "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
     touch "$TMP/stop_waits"; wait $! || true
-    [ "$v" = listen_heard ] && stop_mailer
+    [ -n "$MAILER_PID" ] && stop_mailer
     sort "$TMP/waits" | uniq -c | while read -r n w; do
       psql -v w="$w" <<< "INSERT INTO waits (variant, wait, samples) VALUES ('$v', :'w', $n)" >/dev/null
     done
@@ -198,7 +245,13 @@ $(nproc) CPU cores. Load average (1, 5, 15 min) at the start: $LOAD_START; at th
 Single-row transitions (\`UPDATE ... SET status = 'contained', correction = 'fixed' WHERE org_id
 = o AND nonconformity_id = k\`, each client its own rows, spread over 8 organisations) as a \`write\`
 member, ${PGB_SECONDS} s per run, medians of $ROUNDS rounds, variants interleaved. \`listen\`: no mailer;
-\`listen_heard\`: a mailer (psycopg2) called \`iso28000.listen()\` and reads what it is sent.
+\`listen_heard\`: a mailer (psycopg2) called \`iso28000.listen()\`, woken by the NOTIFYs;
+\`listen_waiting\`: a mailer waits in \`iso28000.wait_for_notifications('1 minute')\`, woken by the
+writers' SetLatch (no NOTIFY); both, woken, mark every undelivered row (up to 5000) delivered and
+pause 0.1 s. \`listen_woken\`: a waiter that reads only a 9th organisation nobody writes sleeps in
+the call the whole run, so every writer is refused the waiter lock, sets its latch, and it reads
+(nothing) at each wake: the writers' worst case. Every row of the outbox is marked delivered
+before each run.
 *NOTIFY lock* is the share of the member's backends' samples waiting for the lock PostgreSQL takes
 at the commit of a transaction that notified.
 

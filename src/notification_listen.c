@@ -60,27 +60,29 @@
  *
  * - The mailer, inside the call: takes ShareLock on the waiter lock (the same
  *   scheme as the listener lock, fourth field 28001) as a lock of its
- *   transaction, waiting for the writers committing with the lock (below);
- *   then loops: ResetLatch; reads, with a fresh snapshot (READ COMMITTED: the
- *   call refuses the others, IS556), whether an undelivered row it may see is
- *   there: if so it returns true; else WaitLatch until the latch is set or
- *   the timeout, then CHECK_FOR_INTERRUPTS.  It releases the lock when it
+ *   transaction (only other waiters take it, in the same mode: it never
+ *   waits); then loops: ResetLatch; reads, with a fresh snapshot (READ
+ *   COMMITTED: the call refuses the others, IS556), whether an undelivered row
+ *   it may see is there: if so it returns true; else WaitLatch until the latch
+ *   is set, the timeout, or the client's socket closes (the backend then ends,
+ *   FATAL), then CHECK_FOR_INTERRUPTS.  It releases the lock when it
  *   returns; an error (cancel, statement_timeout) releases it with the
  *   transaction or subtransaction.  So the lock is held only by backends
  *   inside the call, inside a transaction.
- * - A writer under 'listen', at XACT_EVENT_PRE_COMMIT with rows kept, besides
- *   the listener lock asks for RowExclusiveLock on the waiter lock without
- *   waiting.  Granted: nobody waits; the writer keeps it to the end of its
- *   commit.  Refused: after its commit is visible (XACT_EVENT_COMMIT runs
- *   after ProcArrayEndTransaction, before the locks are released) it finds the
- *   holders of ShareLock (GetLockConflicts) and sets each one's latch.
+ * - A writer under 'listen' that kept rows (XACT_EVENT_PRE_COMMIT) takes no
+ *   lock for the waiters: after its commit is visible (XACT_EVENT_COMMIT runs
+ *   after ProcArrayEndTransaction) it looks up the holders of the waiter lock
+ *   (GetLockConflicts, for RowExclusiveLock: the ShareLock holders) and sets
+ *   each one's latch.  With nobody waiting that is a hash look-up under the
+ *   lock partition's shared LWLock, cheaper than asking for a lock and
+ *   releasing it (what the listener lock needs, because its NOTIFY must be
+ *   decided before the commit).
  *
  * Why no wake-up is lost.  Let a writer's commit become visible at V, and its
- * scan of the holders run at E > V.  If it was granted the lock, a mailer
- * asking for ShareLock meanwhile gets it after the writer's locks are
- * released, after V: every check of that call reads the rows.  If it was
- * refused, take a call whose last check C before V did not see the rows (its
- * snapshot predates V) and that is still in the call at E: it holds the lock
+ * look-up of the holders run at E > V.  A call that takes the lock after E
+ * checks after E > V: it reads the rows.  Take a call whose last check C
+ * before V did not see the rows (its snapshot predates V) and that is still in
+ * the call at E: it holds the lock
  * from before its ResetLatch R < C until it returns, so it holds it at E, and
  * it is inside its transaction, so its virtual transaction id is valid and
  * GetLockConflicts (which skips the invalid ones) lists it.  The writer sets
@@ -89,19 +91,21 @@
  * that ends between V and E ended by its own timeout or an error, and the
  * next call's checks come after V.  One gap, PostgreSQL's: a wait inside the
  * check itself (a buffer another backend is reading in, a lock the first check
- * waits for) resets the latch when it ends, and a writer's SetLatch that lands
+ * waits for, client_connection_check_interval's look at the socket) resets
+ * the latch when it ends, and a writer's SetLatch that lands
  * there, after the check's snapshot, is swallowed.  So the call checks again
  * at least every NL_WAIT_RECHECK_MS (10 s) while it waits: such a row waits at
- * most that much longer.  Several mailers are each woken; a mailer
- * that writes rows itself is not refused by its own lock and sees them at its
- * next check.  Waking is only a hint: the check decides, so a latch set for
+ * most that much longer.  Several mailers are each woken; a mailer that
+ * writes rows itself does not wake itself (GetLockConflicts skips its own
+ * backend, and it is not inside the call then) and sees them at its next
+ * check.  Waking is only a hint: the check decides, so a latch set for
  * another reason, or by a writer of an organisation the mailer cannot read,
  * only makes it check again.
  *
  * Who is woken: the backends holding the waiter lock, a tag no SQL function
  * makes, taken only inside wait_for_notifications() (not granted to PUBLIC;
  * a role that reads no organisation is refused, IS553) and released when it
- * returns.  Between the scan and SetLatch a holder may have ended its
+ * returns.  Between the look-up and SetLatch a holder may have ended its
  * transaction: the latch is set only if the backend still runs the same
  * virtual transaction (a stale latch set would be harmless anyway: latch
  * waiters in PostgreSQL check their condition again).  The lock tags carry
@@ -118,6 +122,7 @@
 #include "commands/async.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
+#include "libpq/libpq-be.h"
 #include "miscadmin.h"
 #include "storage/latch.h"
 #include "storage/lock.h"
@@ -158,7 +163,7 @@ static int	nl_npending = 0;
 static int	nl_cap = 0;
 static bool nl_callbacks = false;
 
-/* This transaction was refused the waiter lock at pre-commit: wake the waiters once committed. */
+/* This transaction kept outbox rows to its commit: wake the waiters once it is visible. */
 static bool nl_wake = false;
 
 /* listen() took the session lock in this transaction, in this subtransaction */
@@ -250,17 +255,6 @@ nl_someone_listens(void)
 	return NL_ACQUIRE(&tag, RowExclusiveLock, false, true, false) == LOCKACQUIRE_NOT_AVAIL;
 }
 
-/* Whether a mailer waits in wait_for_notifications(): false when this transaction got the lock (kept to its end). */
-static bool
-nl_someone_waits(void)
-{
-	LOCKTAG		tag;
-
-	nl_wait_tag(&tag);
-	/* without waiting; out of memory in the lock table also says "wake", which is always safe */
-	return NL_ACQUIRE(&tag, RowExclusiveLock, false, true, false) == LOCKACQUIRE_NOT_AVAIL;
-}
-
 /*
  * Sets the latch of every backend holding the waiter lock, in the same
  * virtual transaction as when it was found.  Runs after the commit (nothing
@@ -302,7 +296,7 @@ nl_xact_callback(XactEvent event, void *arg)
 			{
 				if (nl_someone_listens())
 					nl_announce_kept();
-				nl_wake = nl_someone_waits();
+				nl_wake = true;
 				nl_npending = 0;
 			}
 			break;
@@ -511,6 +505,8 @@ iso28000_wait_for_notifications(PG_FUNCTION_ARGS)
 	LOCKTAG		tag;
 	SPIPlanPtr	plan;
 	bool		found = false;
+	int			events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
+	pgsocket	sock = PGINVALID_SOCKET;
 
 	nl_check_reader("wait for");
 	timeout_ms = nl_wait_timeout_ms(fcinfo);
@@ -525,7 +521,7 @@ iso28000_wait_for_notifications(PG_FUNCTION_ARGS)
 				 err_generic_string(PG_DIAG_TABLE_NAME, "notification")));
 	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
 
-	/* a lock of this transaction: waits for the writers committing without waking, and only for them */
+	/* a lock of this transaction, the writers' list of whom to wake; only waiters take it, never in conflict */
 	nl_wait_tag(&tag);
 	(void) NL_ACQUIRE(&tag, ShareLock, false, false, true);
 
@@ -535,6 +531,12 @@ iso28000_wait_for_notifications(PG_FUNCTION_ARGS)
 	plan = SPI_prepare("SELECT 1 FROM iso28000.notification WHERE delivered_at IS NULL LIMIT 1", 0, NULL);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare the outbox's check: %s", SPI_result_code_string(SPI_result));
+	/* a mailer that disconnects while it waits ends its backend, as client_connection_check_interval would */
+	if (MyProcPort != NULL && MyProcPort->sock != PGINVALID_SOCKET && WaitEventSetCanReportClosed())
+	{
+		events |= WL_SOCKET_CLOSED;
+		sock = MyProcPort->sock;
+	}
 	for (;;)
 	{
 		long		left;
@@ -552,8 +554,12 @@ iso28000_wait_for_notifications(PG_FUNCTION_ARGS)
 		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 		if (left <= 0)
 			break;
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 Min(left, NL_WAIT_RECHECK_MS), PG_WAIT_EXTENSION);
+		rc = WaitLatchOrSocket(MyLatch, events, sock, Min(left, NL_WAIT_RECHECK_MS), PG_WAIT_EXTENSION);
+		if (rc & WL_SOCKET_CLOSED)
+		{
+			ClientConnectionLost = true;	/* ProcessInterrupts ends the backend: FATAL 08006 */
+			InterruptPending = true;
+		}
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_finish();

@@ -25,7 +25,8 @@ iso28000.wait_for_notifications(), a mailer woken without NOTIFY: a waiter
 blocked returns when a writer under listen commits, with nothing announced;
 a waiter of another organisation is woken but returns false at its timeout;
 cancel and statement_timeout release the waiter lock; REPEATABLE READ is
-refused (IS556); writers racing a waiter that arrives and leaves lose no row.
+refused (IS556); writers racing a waiter that arrives and leaves lose no row;
+a waiter whose client dies ends its backend without waiting for its timeout.
 
 Needs a superuser connection from the environment (PGHOST, PGPORT, PGUSER,
 PGPASSWORD: pg_virtualenv sets them) to create its database and roles, and
@@ -36,6 +37,7 @@ import contextlib
 import os
 import random
 import select
+import subprocess
 import sys
 import threading
 import time
@@ -773,7 +775,7 @@ def run_wait(org, olga):
     mailer_thread = threading.Thread(target=mail, daemon=True)
     mailer_thread.start()
     slow = []
-    for rnd in range(15):
+    for rnd in range(30):
         writers = [threading.Thread(target=write, args=(random.randint(1, 3), "%d.%d" % (rnd, k))) for k in range(4)]
         for t in writers:
             t.start()
@@ -796,11 +798,39 @@ def run_wait(org, olga):
     lk.execute("SELECT array_agg(notification_id ORDER BY notification_id) FROM iso28000.notification"
                " WHERE org_id = %s AND notification_id > %s", (org, since))
     written = lk.fetchone()[0] or []
-    check(not slow and not problems and sorted(delivered) == written and len(written) > 15,
-          "15 rounds of 4 writers racing a waiter that arrives and leaves: every row delivered once, within 6 s of"
+    check(not slow and not problems and sorted(delivered) == written and len(written) > 30,
+          "30 rounds of 4 writers racing a waiter that arrives and leaves: every row delivered once, within 6 s of"
           " its round's last commit (%d rows)" % len(written),
           "rounds too slow %r, errors %r, delivered %d of %d, missing %r" % (
               slow, problems, len(delivered), len(written), sorted(set(written) - set(delivered))[:10]))
+
+    # 27. A waiter whose client dies: its backend ends at once, not at its timeout (60 s).
+    env = dict(os.environ, PGUSER=MAILER, PGPASSWORD=PASSWORD, PGDATABASE=DB)
+    lk.execute("SELECT coalesce(array_agg(pid), '{}') FROM pg_stat_activity WHERE usename = %s", (MAILER,))
+    before = set(lk.fetchone()[0])
+    proc = subprocess.Popen(["psql", "-XAtq", "-c", "SELECT iso28000.wait_for_notifications('60 seconds')"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid = None
+    deadline = time.time() + 10
+    while pid is None and time.time() < deadline:
+        lk.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s AND wait_event_type = 'Extension'"
+                   " AND NOT pid = ANY(%s)", (MAILER, list(before)))
+        row = lk.fetchone()
+        pid = row[0] if row else None
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    killed = time.time()
+    gone = None
+    while pid is not None and time.time() - killed < 30:
+        lk.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+        if lk.fetchone()[0] == 0:
+            gone = time.time() - killed
+            break
+        time.sleep(0.05)
+    check(pid is not None and gone is not None and gone < 5 and waiter_locks(lk) == 0,
+          "a waiter whose client is killed ends its backend and its lock at once, not at its 60 s timeout",
+          "backend %r gone after %r s" % (pid, gone))
     plain.close()
     writer.close()
     mailer.close()
