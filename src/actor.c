@@ -361,7 +361,7 @@ actor_owner(void)
 
 #define ACTOR_NODE_ALONE		0	/* no Citus */
 #define ACTOR_NODE_COORDINATOR	1	/* Citus; the transaction began here */
-#define ACTOR_NODE_WORKER		2	/* Citus; another node began the transaction */
+#define ACTOR_NODE_WORKER		2	/* Citus; another node began the transaction, or a Citus task runs here */
 
 /* Which node of a Citus cluster this is for the current transaction (once per transaction). */
 static int
@@ -375,7 +375,8 @@ actor_node(void)
 		if (!OidIsValid(get_extension_oid("citus", true)))
 			answer = ACTOR_NODE_ALONE;
 		else
-			answer = iso28000_citus_remote_transaction() ? ACTOR_NODE_WORKER : ACTOR_NODE_COORDINATOR;
+			answer = iso28000_citus_task_backend() || iso28000_citus_remote_transaction()
+				? ACTOR_NODE_WORKER : ACTOR_NODE_COORDINATOR;
 		lxid = actor_local_xid();
 	}
 	return answer;

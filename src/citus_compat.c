@@ -34,6 +34,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/ruleutils.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -349,6 +350,15 @@ iso28000_citus_remote_transaction(void)
 						 1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(0)}, out, 1, nulls) || nulls[0])
 		return false;
 	return DatumGetBool(out[0]);
+}
+
+/* See citus_compat.h.  (Citus's IsCitusInternalBackend() reads the same name.) */
+bool
+iso28000_citus_task_backend(void)
+{
+	const char *app = GetConfigOption("application_name", true, false);
+
+	return app != NULL && strncmp(app, "citus_internal", strlen("citus_internal")) == 0;
 }
 
 /*

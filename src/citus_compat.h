@@ -53,6 +53,16 @@ extern int64 iso28000_distributed_txid(void);
 extern bool iso28000_citus_remote_transaction(void);
 
 /*
+ * True in a backend of one of Citus's own connections (application_name
+ * "citus_internal ..."): a node running a task another node sent it, even a
+ * single-shard statement outside a transaction block, which carries no
+ * distributed transaction id (iso28000_citus_remote_transaction() is false
+ * there).  Citus refuses a distributed query from inside a shard's statement
+ * in such a backend unless it executes it locally.
+ */
+extern bool iso28000_citus_task_backend(void);
+
+/*
  * The qualified name to read one organisation's rows of table relid from: its
  * shard when this node holds it (Citus), else the table.
  */

@@ -89,6 +89,23 @@ else
         "recorded: '$got'" "$(echo "$out" | grep -E "ERROR|$lookup" | head -3)"
 fi
 
+# An UPDATE outside a transaction block: a single-shard statement, which
+# Citus sends to the worker without a distributed transaction id; the worker
+# still runs a task there (its backend is one of Citus's connections).  The
+# notices reach the worker through a setting of the role (ALTER ROLE ... SET,
+# which Citus propagates), SET LOCAL needing a transaction block.
+coord -c "ALTER ROLE as_app SET citus.log_local_commands = on" >/dev/null
+out=$(coord -c "SET ROLE as_app" -c "UPDATE iso28000.as_keep SET label = 'w' WHERE org_id = $org2" \
+            -c "SELECT 'on the worker: ' || current_setting('citus.log_local_commands') FROM iso28000.as_keep WHERE org_id OPERATOR(pg_catalog.=) $org2" 2>&1)
+coord -c "ALTER ROLE as_app RESET citus.log_local_commands" >/dev/null
+n=$(coord -c "SELECT count(*) FROM iso28000.as_keep WHERE org_id = $org2 AND label = 'w'")
+if [ "$n" = 1 ] && echo "$out" | grep -q "^on the worker: on$" && ! echo "$out" | grep -qE "ERROR|$lookup"; then
+  ok "an UPDATE outside a transaction block through the coordinator: the worker's look-up reads the shard, not through Citus (the notices reach the worker)"
+else
+  notok "an UPDATE outside a transaction block through the coordinator: the worker's look-up reads the shard, not through Citus" \
+        "rows updated: '$n'" "$(echo "$out" | grep -E "ERROR|$lookup|on the worker" | head -3)"
+fi
+
 out=$(remote "WITH m AS (DELETE FROM iso28000.membership m USING iso28000.organization o WHERE m.org_id = o.org_id AND o.code = 'AS1') DELETE FROM iso28000.organization WHERE code = 'AS1'")
 left=$(coord -c "SELECT count(*) FROM iso28000.as_cascade WHERE org_id = $org1")
 orgleft=$(coord -c "SELECT count(*) FROM iso28000.organization WHERE code = 'AS1'")
