@@ -1057,6 +1057,17 @@ iso28000_org_shard_execute(const char *sql, int ntables, const char *const *tabl
 		table[i] = psprintf("iso28000.%s", tables[i]);
 		len[i] = strlen(table[i]);
 		shard[i] = OidIsValid(relid) ? org_relation_cached(relid, org_id) : table[i];
+		if (OidIsValid(relid) && strcmp(shard[i], table[i]) == 0)
+		{
+			/*
+			 * Not here by the map: asked of Citus's catalogs, in case the map
+			 * was made from a snapshot older than the shard's metadata (a
+			 * caller on a shard expects its organisation's shards here).
+			 */
+			shard[i] = iso28000_org_relation_name(relid, org_id);
+			if (strcmp(shard[i], table[i]) != 0)
+				org_view_stale = true;	/* the map was wrong: made anew at the next call */
+		}
 		if (strcmp(shard[i], table[i]) != 0)
 			on_shards = true;
 	}
