@@ -36,11 +36,9 @@ cd "$(dirname "$0")/../.." || exit 1
 db=${ISO28000_CITUS_ACTOR_DB:-actor_shard}
 . test/citus/shard_steps.sh
 
-if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
+shard_db
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-SELECT count(*) FROM iso28000.distribute(shard_count => 4);
 SELECT iso28000.create_organization('AS1', 'cascade'), iso28000.create_organization('AS2', 'no action');
 INSERT INTO iso28000.person (org_id, full_name, db_role)
   SELECT org_id, 'Ann', current_user FROM iso28000.organization WHERE code = 'AS2';

@@ -34,11 +34,9 @@ chain='executing the command locally: .*iso28000\.history(_head)?_[0-9]+'
 # "ok" when the step's output has no such notice and no error, else what it had.
 clean() { if echo "$1" | grep -qE "$chain|ERROR"; then echo "$1" | grep -E "$chain|ERROR" | head -3; else echo ok; fi; }
 
-if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
+shard_db
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-SELECT count(*) FROM iso28000.distribute(shard_count => 4);
 CREATE TABLE iso28000.hs_item (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
 SELECT iso28000.register_table('iso28000.hs_item');
 SET citus.enable_unsafe_triggers = on;

@@ -26,11 +26,9 @@ cd "$(dirname "$0")/../.." || exit 1
 db=${ISO28000_CITUS_ACTOR_SP_DB:-actor_search_path}
 . test/citus/shard_steps.sh
 
-if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
+shard_db
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
-CREATE EXTENSION iso28000;
-SELECT count(*) FROM iso28000.distribute(shard_count => 4);
 DO $$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'asp_member') THEN CREATE ROLE asp_member LOGIN; END IF;
 END $$;

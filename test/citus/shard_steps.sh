@@ -1,8 +1,9 @@
 # Sourced by the shell files of test/citus/ that check what a worker's
 # triggers run on the organisation's shards (23_actor_shard.sh,
-# 24_history_shard.sh), after they set db: their output lines, psql on a
+# 24_history_shard.sh, 25_actor_search_path.sh), after they set db: their output lines, psql on a
 # node of the cluster (CITUS_PORTS_LIST: coordinator first) and on the
-# coordinator, and one statement through the coordinator with every local
+# coordinator, the database made with the extension distributed, and one
+# statement through the coordinator with every local
 # execution it causes on the nodes it reaches printed as a notice
 # (citus.log_local_commands carried to the workers by SET LOCAL with
 # citus.propagate_set_commands = local).
@@ -16,4 +17,14 @@ coord() { on "${ports[0]}" "$@"; }
 remote() {
   coord -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = local" \
         -c "SET LOCAL citus.log_local_commands = on" -c "$1" -c "COMMIT" 2>&1
+}
+# The database db on every node with Citus, the workers joined, the
+# extension created and distributed (4 shards); prints what failed and exits.
+shard_db() {
+  local out
+  if ! out=$(citus_database "$db" "${ports[@]}"); then notok "$out"; exit 1; fi
+  if ! out=$(coord -c "SET client_min_messages = warning" -c "CREATE EXTENSION iso28000" \
+                   -c "SELECT count(*) FROM iso28000.distribute(shard_count => 4)" 2>&1); then
+    notok "the extension created and distributed on database $db" "$out"; exit 1
+  fi
 }
