@@ -20,8 +20,9 @@
 -- every step that changes a table calls iso28000._upgrade_ddl(table,
 -- statement), and a step that reads or writes rows runs only where
 -- iso28000._upgrade_data_here() is true (not on a worker of a distributed
--- installation: the coordinator's run reaches every shard).  Both functions
--- live only while the script runs (its last step drops them): steps that
+-- installation: the coordinator's run reaches every shard; it and the check
+-- below ask iso28000._upgrade_distributed()).  These functions live only while the
+-- script runs (its last step drops them): steps that
 -- change a table go above that one.
 CREATE FUNCTION iso28000._upgrade_ddl(tbl regclass, ddl text) RETURNS void
 LANGUAGE plpgsql
@@ -57,6 +58,29 @@ BEGIN
 END
 $fn$;
 REVOKE ALL ON FUNCTION iso28000._upgrade_ddl(regclass, text) FROM PUBLIC;
+-- Whether this node's Citus metadata distributes a table of the extension
+-- (false without Citus): asked by _upgrade_data_here() and by the check below.
+CREATE FUNCTION iso28000._upgrade_distributed() RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    distributed boolean;
+BEGIN
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
+                              JOIN pg_catalog.pg_depend x ON x.objid OPERATOR(pg_catalog.=) d.logicalrelid
+                             WHERE x.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass
+                               AND x.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass
+                               AND x.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
+                                                                         WHERE e.extname OPERATOR(pg_catalog.=) ''iso28000'')
+                               AND x.deptype OPERATOR(pg_catalog.=) ''e'')' INTO distributed;
+    RETURN distributed;
+END
+$fn$;
+REVOKE ALL ON FUNCTION iso28000._upgrade_distributed() FROM PUBLIC;
 -- False on a worker of a distributed installation, where the coordinator's
 -- run of the script reads and writes the rows of every shard.
 CREATE FUNCTION iso28000._upgrade_data_here() RETURNS boolean
@@ -64,20 +88,13 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    worker boolean := false;
+    coordinator boolean;
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT g.groupid OPERATOR(pg_catalog.<>) 0
-                        AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
-                                      JOIN pg_catalog.pg_depend x ON x.objid OPERATOR(pg_catalog.=) d.logicalrelid
-                                     WHERE x.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass
-                                       AND x.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass
-                                       AND x.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
-                                                                                 WHERE e.extname OPERATOR(pg_catalog.=) ''iso28000'')
-                                       AND x.deptype OPERATOR(pg_catalog.=) ''e'')
-                   FROM pg_catalog.pg_dist_local_group g' INTO worker;
+    IF NOT iso28000._upgrade_distributed() THEN
+        RETURN true;
     END IF;
-    RETURN NOT worker;
+    EXECUTE 'SELECT g.groupid OPERATOR(pg_catalog.=) 0 FROM pg_catalog.pg_dist_local_group g' INTO coordinator;
+    RETURN coordinator;
 END
 $fn$;
 REVOKE ALL ON FUNCTION iso28000._upgrade_data_here() FROM PUBLIC;
@@ -93,22 +110,14 @@ DECLARE
     setting text;
     code text;
 BEGIN
-    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-        EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition d
-                                  JOIN pg_catalog.pg_depend x ON x.objid OPERATOR(pg_catalog.=) d.logicalrelid
-                                 WHERE x.classid OPERATOR(pg_catalog.=) ''pg_catalog.pg_class''::pg_catalog.regclass
-                                   AND x.refclassid OPERATOR(pg_catalog.=) ''pg_catalog.pg_extension''::pg_catalog.regclass
-                                   AND x.refobjid OPERATOR(pg_catalog.=) (SELECT e.oid FROM pg_catalog.pg_extension e
-                                                                             WHERE e.extname OPERATOR(pg_catalog.=) ''iso28000'')
-                                   AND x.deptype OPERATOR(pg_catalog.=) ''e''),
-                        g.groupid OPERATOR(pg_catalog.=) 0,
-                        t.transaction_number OPERATOR(pg_catalog.<>) 0 AND t.initiator_node_identifier OPERATOR(pg_catalog.=) 0
-                   FROM pg_catalog.pg_dist_local_group g, pg_catalog.get_current_transaction_id() t'
-          INTO distributed, coordinator, started_there;
-    END IF;
+    distributed := iso28000._upgrade_distributed();
     IF NOT distributed THEN
         RETURN;
     END IF;
+    EXECUTE 'SELECT g.groupid OPERATOR(pg_catalog.=) 0,
+                    t.transaction_number OPERATOR(pg_catalog.<>) 0 AND t.initiator_node_identifier OPERATOR(pg_catalog.=) 0
+               FROM pg_catalog.pg_dist_local_group g, pg_catalog.get_current_transaction_id() t'
+      INTO coordinator, started_there;
     IF NOT coordinator THEN
         IF NOT started_there THEN
             RAISE EXCEPTION 'iso28000 on a Citus worker is updated through the coordinator: this node holds shards of the distributed installation'
@@ -128,7 +137,7 @@ BEGIN
                     SCHEMA = 'iso28000';
         END IF;
     END LOOP;
-    EXECUTE 'SELECT string_agg(format(''%s:%s (group %s%s%s)'', n.nodename, n.nodeport, n.groupid,
+    EXECUTE 'SELECT pg_catalog.string_agg(pg_catalog.format(''%s:%s (group %s%s%s)'', n.nodename, n.nodeport, n.groupid,
                                       CASE WHEN NOT n.isactive THEN '', not active'' ELSE '''' END,
                                       CASE WHEN NOT (n.hasmetadata AND n.metadatasynced) THEN '', without the shards'''' metadata'' ELSE '''' END),
                                ''; '' ORDER BY n.groupid)
@@ -1936,3 +1945,4 @@ COMMENT ON FUNCTION iso28000.wait_for_notifications(interval) IS
 -- that change a table go above this one.
 DROP FUNCTION iso28000._upgrade_ddl(regclass, text);
 DROP FUNCTION iso28000._upgrade_data_here();
+DROP FUNCTION iso28000._upgrade_distributed();
