@@ -37,20 +37,13 @@ db=${ISO28000_CITUS_ACTOR_DB:-actor_shard}
 . test/citus/shard_steps.sh
 
 shard_db
+shard_register as_cascade CASCADE
+shard_register as_keep
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
 SELECT iso28000.create_organization('AS1', 'cascade'), iso28000.create_organization('AS2', 'no action');
 INSERT INTO iso28000.person (org_id, full_name, db_role)
   SELECT org_id, 'Ann', current_user FROM iso28000.organization WHERE code = 'AS2';
-CREATE TABLE iso28000.as_cascade (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
-CREATE TABLE iso28000.as_keep (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
-SELECT iso28000.register_table('iso28000.as_cascade'), iso28000.register_table('iso28000.as_keep');
-SET citus.enable_unsafe_triggers = on;
-SELECT create_distributed_table('iso28000.as_cascade', 'org_id', colocate_with => 'iso28000.person');
-SELECT create_distributed_table('iso28000.as_keep', 'org_id', colocate_with => 'iso28000.person');
-RESET citus.enable_unsafe_triggers;
-ALTER TABLE iso28000.as_cascade ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization ON DELETE CASCADE;
-ALTER TABLE iso28000.as_keep ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization;
 INSERT INTO iso28000.as_cascade SELECT org_id, 1, 'x' FROM iso28000.organization WHERE code = 'AS1';
 INSERT INTO iso28000.as_keep SELECT org_id, 1, 'x' FROM iso28000.organization WHERE code = 'AS2';
 INSERT INTO iso28000.person (org_id, full_name) SELECT org_id, 'Bob' FROM iso28000.organization WHERE code = 'AS2';

@@ -35,16 +35,7 @@ chain='executing the command locally: .*iso28000\.history(_head)?_[0-9]+'
 clean() { if echo "$1" | grep -qE "$chain|ERROR"; then echo "$1" | grep -E "$chain|ERROR" | head -3; else echo ok; fi; }
 
 shard_db
-if ! out=$(coord 2>&1 <<'SQL'
-SET client_min_messages = warning;
-CREATE TABLE iso28000.hs_item (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
-SELECT iso28000.register_table('iso28000.hs_item');
-SET citus.enable_unsafe_triggers = on;
-SELECT create_distributed_table('iso28000.hs_item', 'org_id', colocate_with => 'iso28000.person');
-RESET citus.enable_unsafe_triggers;
-ALTER TABLE iso28000.hs_item ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization ON DELETE CASCADE;
-SQL
-); then notok "the extension distributed, register hs_item" "$out"; exit 1; fi
+shard_register hs_item CASCADE
 
 out=$(remote "SELECT iso28000.create_organization('HS1', 'first head on a worker')")
 org=$(coord -c "SELECT org_id FROM iso28000.organization WHERE code = 'HS1'")

@@ -27,6 +27,7 @@ db=${ISO28000_CITUS_ACTOR_SP_DB:-actor_search_path}
 . test/citus/shard_steps.sh
 
 shard_db
+shard_register asp_item
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
 DO $$ BEGIN
@@ -36,12 +37,6 @@ SELECT iso28000.create_organization('ASP', 'hostile path');
 SELECT iso28000.grant_access(org_id, 'asp_member', 'write') FROM iso28000.organization WHERE code = 'ASP';
 INSERT INTO iso28000.person (org_id, full_name, db_role)
   SELECT org_id, 'Member', 'asp_member' FROM iso28000.organization WHERE code = 'ASP';
-CREATE TABLE iso28000.asp_item (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
-SELECT iso28000.register_table('iso28000.asp_item');
-SET citus.enable_unsafe_triggers = on;
-SELECT create_distributed_table('iso28000.asp_item', 'org_id', colocate_with => 'iso28000.person');
-RESET citus.enable_unsafe_triggers;
-ALTER TABLE iso28000.asp_item ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization;
 INSERT INTO iso28000.asp_item SELECT org_id, 1, 'x' FROM iso28000.organization WHERE code = 'ASP';
 SQL
 ); then notok "the extension distributed, organisation ASP, its member and register asp_item" "$out"; exit 1; fi

@@ -30,6 +30,7 @@ db=${ISO28000_CITUS_SPOOF_DB:-actor_spoofed_name}
 . test/citus/shard_steps.sh
 
 shard_db
+shard_register spf_item
 if ! out=$(coord 2>&1 <<'SQL'
 SET client_min_messages = warning;
 DO $$ BEGIN
@@ -44,12 +45,6 @@ INSERT INTO iso28000.person (org_id, full_name)
   SELECT org_id, 'Colleague' FROM iso28000.organization WHERE code = 'SPA';
 INSERT INTO iso28000.person (org_id, full_name)
   SELECT org_id, 'Stranger' FROM iso28000.organization WHERE code = 'SPB';
-CREATE TABLE iso28000.spf_item (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id));
-SELECT iso28000.register_table('iso28000.spf_item');
-SET citus.enable_unsafe_triggers = on;
-SELECT create_distributed_table('iso28000.spf_item', 'org_id', colocate_with => 'iso28000.person');
-RESET citus.enable_unsafe_triggers;
-ALTER TABLE iso28000.spf_item ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization;
 INSERT INTO iso28000.spf_item SELECT org_id, 1, 'x' FROM iso28000.organization WHERE code = 'SPA';
 SQL
 ); then notok "the extension distributed, organisations SPA and SPB, the member and register spf_item" "$out"; exit 1; fi

@@ -1,6 +1,7 @@
 # Sourced by the shell files of test/citus/ that check what a worker's
 # triggers run on the organisation's shards (23_actor_shard.sh,
-# 24_history_shard.sh, 25_actor_search_path.sh), after they set db: their output lines, psql on a
+# 24_history_shard.sh, 25_actor_search_path.sh, 26_actor_spoofed_name.sh),
+# after they set db: their output lines, psql on a
 # node of the cluster (CITUS_PORTS_LIST: coordinator first) and on the
 # coordinator, the database made with the extension distributed, and one
 # statement through the coordinator with every local
@@ -26,5 +27,20 @@ shard_db() {
   if ! out=$(coord -c "SET client_min_messages = warning" -c "CREATE EXTENSION iso28000" \
                    -c "SELECT count(*) FROM iso28000.distribute(shard_count => 4)" 2>&1); then
     notok "the extension created and distributed on database $db" "$out"; exit 1
+  fi
+}
+# A register of test rows, iso28000.NAME (org_id, id, label), distributed
+# colocated with person, with a key to organization (ON DELETE ACTION when
+# given); prints what failed and exits.
+shard_register() {
+  local name=$1 action=${2:+ ON DELETE $2} out
+  if ! out=$(coord 2>&1 -c "SET client_min_messages = warning" \
+      -c "CREATE TABLE iso28000.$name (org_id bigint NOT NULL, id int, label text, PRIMARY KEY (org_id, id))" \
+      -c "SELECT iso28000.register_table('iso28000.$name')" \
+      -c "SET citus.enable_unsafe_triggers = on" \
+      -c "SELECT create_distributed_table('iso28000.$name', 'org_id', colocate_with => 'iso28000.person')" \
+      -c "RESET citus.enable_unsafe_triggers" \
+      -c "ALTER TABLE iso28000.$name ADD FOREIGN KEY (org_id) REFERENCES iso28000.organization$action"); then
+    notok "register iso28000.$name distributed with its key to organization" "$out"; exit 1
   fi
 }
