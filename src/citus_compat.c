@@ -160,22 +160,38 @@ citus_query_row(const char *sql, int nargs, Oid *argtypes, Datum *args, Datum *o
 	return got;
 }
 
-/* What is known of a relation, looked up once. */
+/* The cache entry of relid when there is one, else NULL. */
+static CitusRelInfo *
+citus_rel_find(Oid relid)
+{
+	if (citus_rels == NULL)
+		return NULL;
+	return hash_search(citus_rels, &relid, HASH_FIND, NULL);
+}
+
+/*
+ * What is known of a relation, looked up once.  The entry is made only once
+ * the answer is known: the look-up runs a query, which an error can end (a
+ * cancel, as Citus sends a worker's statement when the coordinator gives up
+ * on it), and an entry made before it would have stayed for the life of the
+ * backend with the defaults, a reference table's placement taken for a table
+ * of its own: every node then recorded its change in the organisation's
+ * chain, and the nodes without the chain's shard failed the acting person's
+ * look-up (XX000, test/citus/27_rel_cache_cancel.sh).
+ */
 static CitusRelInfo *
 citus_rel_info(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	CitusRelInfo *info;
 	bool		found;
+	Oid			logical = relid;
+	bool		reference = false;
 	int64		shardid;
 
-	info = citus_rel_entry(relid, &found);
-	if (found)
+	info = citus_rel_find(relid);
+	if (info != NULL)
 		return info;
-	info->logical = relid;
-	info->reference = false;
-	info->placement = InvalidOid;
-	info->placement_known = false;
 
 	shardid = shard_id_of_name(RelationGetRelationName(rel));
 	if (shardid > 0 && citus_present())
@@ -192,32 +208,28 @@ citus_rel_info(Relation rel)
 							1, (Oid[]) {INT8OID}, (Datum[]) {Int64GetDatum(shardid)}, out, 2, nulls) &&
 			!nulls[0])
 		{
-			Oid			logical = DatumGetObjectId(out[0]);
-			char	   *name = get_rel_name(logical);
+			Oid			map = DatumGetObjectId(out[0]);
+			char	   *name = get_rel_name(map);
 
 			/* Trust the map only when the names agree: <table>_<shardid>, same schema. */
 			if (name != NULL &&
-				get_rel_namespace(logical) == RelationGetNamespace(rel) &&
+				get_rel_namespace(map) == RelationGetNamespace(rel) &&
 				strcmp(psprintf("%s_" INT64_FORMAT, name, shardid),
 					   RelationGetRelationName(rel)) == 0)
 			{
-				/* The entry may have moved if the lookup invalidated others. */
-				info = citus_rel_entry(relid, &found);
-				info->logical = logical;
-				info->reference = !nulls[1] && DatumGetBool(out[1]);
-				info->placement = InvalidOid;
-				info->placement_known = false;
+				logical = map;
+				reference = !nulls[1] && DatumGetBool(out[1]);
 			}
 		}
-		info = citus_rel_entry(relid, &found);
-		if (!found)
-		{
-			info->logical = relid;
-			info->reference = false;
-			info->placement = InvalidOid;
-			info->placement_known = false;
-		}
 	}
+	info = citus_rel_entry(relid, &found);
+	if (!found)
+	{
+		info->placement = InvalidOid;
+		info->placement_known = false;
+	}
+	info->logical = logical;
+	info->reference = reference;
 	return info;
 }
 
@@ -250,14 +262,9 @@ iso28000_local_placement(Oid relid)
 	bool		found;
 	Oid			placement = relid;
 
-	info = citus_rel_entry(relid, &found);
-	if (!found)
-	{
-		info->logical = relid;
-		info->reference = false;
-		info->placement_known = false;
-	}
-	if (info->placement_known)
+	/* (entered once known, as in citus_rel_info()) */
+	info = citus_rel_find(relid);
+	if (info != NULL && info->placement_known)
 		return info->placement;
 
 	if (citus_present())

@@ -1,6 +1,7 @@
 # Sourced by the shell files of test/citus/ that check what a worker's
 # triggers run on the organisation's shards (23_actor_shard.sh,
-# 24_history_shard.sh, 25_actor_search_path.sh, 26_actor_spoofed_name.sh),
+# 24_history_shard.sh, 25_actor_search_path.sh, 26_actor_spoofed_name.sh,
+# 27_rel_cache_cancel.sh),
 # after they set db: their output lines, psql on a
 # node of the cluster (CITUS_PORTS_LIST: coordinator first) and on the
 # coordinator, the database made with the extension distributed, and one
