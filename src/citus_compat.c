@@ -83,10 +83,13 @@ iso28000_citus_relcache_invalidate(Oid relid)
 	}
 }
 
-/* The cache entry of a relation, made empty when new. */
+/* The cache entry of a relation, made when new: the relation stands for itself, placement unknown. */
 static CitusRelInfo *
-citus_rel_entry(Oid relid, bool *found)
+citus_rel_entry(Oid relid)
 {
+	CitusRelInfo *info;
+	bool		found;
+
 	if (citus_rels == NULL)
 	{
 		HASHCTL		ctl;
@@ -100,7 +103,15 @@ citus_rel_entry(Oid relid, bool *found)
 		/* The engines' callbacks (which invalidate this cache) are registered. */
 		(void) engine_catalog();
 	}
-	return hash_search(citus_rels, &relid, HASH_ENTER, found);
+	info = hash_search(citus_rels, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		info->logical = relid;
+		info->reference = false;
+		info->placement = InvalidOid;
+		info->placement_known = false;
+	}
+	return info;
 }
 
 /* True when Citus's catalogs are there to ask. */
@@ -184,7 +195,6 @@ citus_rel_info(Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
 	CitusRelInfo *info;
-	bool		found;
 	Oid			logical = relid;
 	bool		reference = false;
 	int64		shardid;
@@ -222,12 +232,7 @@ citus_rel_info(Relation rel)
 			}
 		}
 	}
-	info = citus_rel_entry(relid, &found);
-	if (!found)
-	{
-		info->placement = InvalidOid;
-		info->placement_known = false;
-	}
+	info = citus_rel_entry(relid);
 	info->logical = logical;
 	info->reference = reference;
 	return info;
@@ -259,7 +264,6 @@ Oid
 iso28000_local_placement(Oid relid)
 {
 	CitusRelInfo *info;
-	bool		found;
 	Oid			placement = relid;
 
 	/* (entered once known, as in citus_rel_info()) */
@@ -291,12 +295,7 @@ iso28000_local_placement(Oid relid)
 			}
 		}
 	}
-	info = citus_rel_entry(relid, &found);
-	if (!found)
-	{
-		info->logical = relid;
-		info->reference = false;
-	}
+	info = citus_rel_entry(relid);
 	info->placement = placement;
 	info->placement_known = true;
 	return placement;
