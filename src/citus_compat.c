@@ -53,8 +53,9 @@ typedef struct CitusRelInfo
 	Oid			relid;			/* hash key */
 	Oid			logical;		/* its distributed table, or relid itself */
 	bool		reference;		/* a placement of a reference table */
+	bool		logical_known;	/* logical and reference looked up (citus_rel_info()) */
 	Oid			placement;		/* for a reference table: its local placement */
-	bool		placement_known;
+	bool		placement_known;	/* looked up (iso28000_local_placement()) */
 } CitusRelInfo;
 
 static HTAB *citus_rels = NULL;
@@ -83,7 +84,11 @@ iso28000_citus_relcache_invalidate(Oid relid)
 	}
 }
 
-/* The cache entry of a relation, made when new: the relation stands for itself, placement unknown. */
+/*
+ * The cache entry of a relation, made when new with nothing known.  Its two
+ * answers are looked up apart, each entered only once known (see
+ * citus_rel_info()).
+ */
 static CitusRelInfo *
 citus_rel_entry(Oid relid)
 {
@@ -108,6 +113,7 @@ citus_rel_entry(Oid relid)
 	{
 		info->logical = relid;
 		info->reference = false;
+		info->logical_known = false;
 		info->placement = InvalidOid;
 		info->placement_known = false;
 	}
@@ -200,7 +206,7 @@ citus_rel_info(Relation rel)
 	int64		shardid;
 
 	info = citus_rel_find(relid);
-	if (info != NULL)
+	if (info != NULL && info->logical_known)
 		return info;
 
 	shardid = shard_id_of_name(RelationGetRelationName(rel));
@@ -235,6 +241,7 @@ citus_rel_info(Relation rel)
 	info = citus_rel_entry(relid);
 	info->logical = logical;
 	info->reference = reference;
+	info->logical_known = true;
 	return info;
 }
 
