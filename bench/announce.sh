@@ -8,7 +8,13 @@
 #    every other round), single-row transitions (reported -> contained, simple
 #    protocol) as a `write` member, as bench/scaling.sh runs them:
 #      plain         a plain copy of the register (no trigger, no row-level security);
-#      row           the register, notify_announce = row (the default: every row announced);
+#      plain_notify  the plain copy, each UPDATE sending one NOTIFY (pg_notify() of the
+#                    row's id, in the same statement): what PostgreSQL's NOTIFY lock
+#                    costs a table with nothing else on it;
+#      row           the register, notify_announce = row (the default: every row announced),
+#                    notify_commit_lock = retry (the default: the NOTIFY lock asked for
+#                    without waiting, again every 50 us, src/notification_commit.c);
+#      row_queue     the same with notify_commit_lock = queue (PostgreSQL's wait);
 #      listen        notify_announce = listen, no mailer listening (nothing announced);
 #      listen_heard  notify_announce = listen, a mailer listening (iso28000.listen()):
 #                    every row announced, as under row;
@@ -41,7 +47,7 @@ ROUNDS=${ROUNDS:-3}
 PGB_SECONDS=${PGB_SECONDS:-5}
 CLIENTS=${CLIENTS:-8}
 ROWS=${ROWS:-24000}
-VARIANTS=${VARIANTS:-"plain row listen listen_heard listen_waiting listen_woken off"}
+VARIANTS=${VARIANTS:-"plain plain_notify row row_queue listen listen_heard listen_waiting listen_woken off"}
 N_ROWS=${N_ROWS:-3000}
 N1=${N1:-100}
 N2=${N2:-400}
@@ -117,6 +123,14 @@ UPDATE $1 SET status = 'contained', correction = 'fixed' WHERE org_id = :org AND
 EOF
 }
 move_sql public.nc_plain > "$TMP/plain.sql"
+cat > "$TMP/plain_notify.sql" <<EOF
+\\set k :k + 1
+\\set id 1 + (:client_id + :nc * :k) % $ROWS
+\\set org 1 + (:id - 1) % 8
+WITH u AS (UPDATE public.nc_plain SET status = 'contained', correction = 'fixed' WHERE org_id = :org AND nonconformity_id = :id
+           RETURNING nonconformity_id)
+SELECT pg_notify('iso28000_bench', nonconformity_id::text) FROM u;
+EOF
 move_sql iso28000.nonconformity > "$TMP/real.sql"
 
 # A mailer until killed (Debian's python3-psycopg2, tools/setup): listen (listen(), woken by
@@ -171,7 +185,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   ((r % 2)) || order=$(echo $VARIANTS | tr ' ' '\n' | tac | tr '\n' ' ')
   for v in $order; do
     mode=${v%%_*}
-    [ "$v" = plain ] && mode=row
+    [[ "$v" = plain* ]] && mode=row
+    lock=retry
+    [ "$v" = row_queue ] && lock=queue
+    psql -c "ALTER ROLE $MEMBER SET iso28000.notify_commit_lock = $lock" >/dev/null
     psql -c "ALTER ROLE $MEMBER SET iso28000.notify_announce = $mode" >/dev/null
     psql -c "VACUUM iso28000.nonconformity, public.nc_plain" >/dev/null
     case $v in
@@ -180,7 +197,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
       listen_woken) start_mailer idle ;;
     esac
     script=real.sql
-    [ "$v" = plain ] && script=plain.sql
+    [[ "$v" = plain* ]] && script=$v.sql
     sample_waits &
     tps=$(as_member pgbench -n -T "$PGB_SECONDS" -c "$CLIENTS" -j "$CLIENTS" -D k=0 -D nc="$CLIENTS" \
             -f "$TMP/$script" "$DB" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
@@ -194,7 +211,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     psql -c "INSERT INTO timing (variant, round, tps) VALUES ('$v', $r, ${tps:-0})"
   done
 done
-psql -c "ALTER ROLE $MEMBER RESET iso28000.notify_announce" >/dev/null
+psql -c "ALTER ROLE $MEMBER RESET iso28000.notify_announce" -c "ALTER ROLE $MEMBER RESET iso28000.notify_commit_lock" >/dev/null
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # 2. Instructions per transition (callgrind), in a private cluster like bench/writers.sh's
@@ -244,7 +261,11 @@ $(nproc) CPU cores. Load average (1, 5, 15 min) at the start: $LOAD_START; at th
 
 Single-row transitions (\`UPDATE ... SET status = 'contained', correction = 'fixed' WHERE org_id
 = o AND nonconformity_id = k\`, each client its own rows, spread over 8 organisations) as a \`write\`
-member, ${PGB_SECONDS} s per run, medians of $ROUNDS rounds, variants interleaved. \`listen\`: no mailer;
+member, ${PGB_SECONDS} s per run, medians of $ROUNDS rounds, variants interleaved. \`plain_notify\`: the
+plain copy, each UPDATE sending one \`pg_notify()\` in the same statement (PostgreSQL's NOTIFY lock
+on a table with nothing else). \`row\` takes that lock at commit as \`iso28000.notify_commit_lock =
+retry\` (the default) says, asking without waiting, again every 50 µs; \`row_queue\` waits in the
+lock's queue, as PostgreSQL does. \`listen\`: no mailer;
 \`listen_heard\`: a mailer (psycopg2) called \`iso28000.listen()\`, woken by the NOTIFYs;
 \`listen_waiting\`: a mailer waits in \`iso28000.wait_for_notifications('1 minute')\`, woken by the
 writers' SetLatch (no NOTIFY); both, woken, mark every undelivered row (up to 5000) delivered and
@@ -252,11 +273,12 @@ pause 0.1 s. \`listen_woken\`: a waiter that reads only a 9th organisation nobod
 the call the whole run, so every writer is refused the waiter lock, sets its latch, and it reads
 (nothing) at each wake: the writers' worst case. Every row of the outbox is marked delivered
 before each run.
-*NOTIFY lock* is the share of the member's backends' samples waiting for the lock PostgreSQL takes
-at the commit of a transaction that notified.
+*NOTIFY lock* is the share of the member's backends' samples waiting in the queue of the lock
+PostgreSQL takes at the commit of a transaction that notified; *retrying* the share sleeping
+between two requests for it (\`Extension\` waits).
 
-| variant | tps | × plain | × row | NOTIFY lock | tps of each round |
-|---|---:|---:|---:|---:|---|
+| variant | tps | × plain | × row | NOTIFY lock | retrying | tps of each round |
+|---|---:|---:|---:|---:|---:|---|
 EOF
   psql -At <<'SQL'
 WITH m AS (
@@ -264,10 +286,12 @@ WITH m AS (
          string_agg(round(tps)::text, ', ' ORDER BY round) AS rounds, min(id) AS first
     FROM timing GROUP BY variant),
 w AS (
-  SELECT variant, 100.0 * sum(samples) FILTER (WHERE wait LIKE '%NOTIFY commit lock%') / sum(samples) AS notify_lock
+  SELECT variant, 100.0 * sum(samples) FILTER (WHERE wait LIKE '%NOTIFY commit lock%') / sum(samples) AS notify_lock,
+         100.0 * sum(samples) FILTER (WHERE wait LIKE 'Extension: Extension%') / sum(samples) AS retrying
     FROM waits GROUP BY variant)
-SELECT format('| %s | %s | %s× | %s× | %s%% | %s |', m.variant, round(m.tps), round(m.tps / p.tps, 2),
-              round(m.tps / nullif(r.tps, 0), 2), round(coalesce(w.notify_lock, 0), 1), m.rounds)
+SELECT format('| %s | %s | %s× | %s× | %s%% | %s%% | %s |', m.variant, round(m.tps), round(m.tps / p.tps, 2),
+              round(m.tps / nullif(r.tps, 0), 2), round(coalesce(w.notify_lock, 0), 1),
+              round(coalesce(w.retrying, 0), 1), m.rounds)
   FROM m LEFT JOIN w USING (variant),
        (SELECT tps FROM m WHERE variant = 'plain') p,
        (SELECT tps FROM m WHERE variant = 'row') r

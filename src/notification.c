@@ -71,10 +71,12 @@
  * PostgreSQL makes a transaction that notified take a lock on the database at
  * commit (PreCommit_Notify), so notifying writers commit one at a time:
  * 'listen' lets them commit side by side while no mailer listens, 'off'
- * always.  A superuser's setting (ALTER DATABASE / ALTER ROLE ... SET): a
- * member cannot silence his own changes.  Defined when the library is loaded
- * (_PG_init, src/iso28000.c); a value set before that is a placeholder
- * PostgreSQL checks then.
+ * always; how an announcing writer takes that lock is the business of
+ * iso28000.notify_commit_lock (src/notification_commit.c).  A superuser's
+ * setting (ALTER DATABASE / ALTER ROLE ... SET): a member cannot silence his
+ * own changes.  Defined when the library is loaded (_PG_init,
+ * src/iso28000.c); a value set before that is a placeholder PostgreSQL
+ * checks then.
  */
 typedef enum
 {
@@ -106,6 +108,7 @@ notification_define_guc(void)
 							 &nt_announce, NT_ANNOUNCE_ROW, nt_announce_options,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
 	notification_store_define_guc();
+	notification_commit_define_guc();
 }
 
 /* See notification.h. */
@@ -848,6 +851,7 @@ notification_announce_ids(int64 *ids, int n)
 		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
 		Async_Notify(NOTIFY_CHANNEL, payload);
 	}
+	notification_commit_announced();
 }
 
 PG_FUNCTION_INFO_V1(iso28000_notification_announce);

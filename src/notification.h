@@ -26,6 +26,16 @@ extern bool notification_announces(void);
  */
 extern void notification_announce_ids(int64 *ids, int n);
 
+/*
+ * Defines iso28000.notify_commit_lock and registers the callbacks that take
+ * PostgreSQL's NOTIFY lock at commit for a transaction that announced
+ * (src/notification_commit.c; once, from notification_define_guc()).
+ */
+extern void notification_commit_define_guc(void);
+
+/* Notes that the current (sub)transaction queued announcements of outbox rows. */
+extern void notification_commit_announced(void);
+
 /* Keeps ids for the end of the transaction, announced then if a mailer listens (src/notification_listen.c). */
 extern void notification_listen_keep(const int64 *ids, int n);
 

@@ -239,6 +239,8 @@ nl_announce_kept(void)
 		snprintf(payload, sizeof(payload), INT64_FORMAT, nl_pending[i].id);
 		Async_Notify(NOTIFY_CHANNEL, payload);
 	}
+	if (nl_npending > 0)
+		notification_commit_announced();
 	nl_npending = 0;
 }
 

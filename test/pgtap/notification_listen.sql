@@ -1,6 +1,6 @@
 -- iso28000.notify_announce = listen and the mailer's iso28000.listen() /
 -- iso28000.unlisten() (src/notification_listen.c): the setting's values and
--- who may set it, who may call the functions (not PUBLIC; a role that reads
+-- who may set it (iso28000.notify_commit_lock's too), who may call the functions (not PUBLIC; a role that reads
 -- no organisation is refused, IS553), the listener lock they take and release
 -- (an advisory-kind tag that no pg_advisory_lock() form makes, so a member
 -- cannot take it), and that a listen() rolled back leaves no lock.  What
@@ -15,7 +15,7 @@
 -- test/app/notify_listen.py.
 BEGIN;
 CREATE EXTENSION iso28000;
-SELECT plan(37);
+SELECT plan(41);
 
 CREATE ROLE tap_nl_mgr NOLOGIN;
 CREATE ROLE tap_nl_mailer NOLOGIN;
@@ -39,7 +39,17 @@ SELECT throws_ok($$SET iso28000.notify_announce = sometimes$$, '22023', NULL,
 SELECT ok((SELECT enumvals FROM pg_settings WHERE name = 'iso28000.notify_announce') = '{row,listen,off}'
           AND (SELECT context FROM pg_settings WHERE name = 'iso28000.notify_announce') = 'superuser',
           'its values are row, listen, off, and only a superuser sets it');
+-- iso28000.notify_commit_lock (src/notification_commit.c; what it does at commit:
+-- test/specs/notification_commit_lock.spec).
+SELECT is(current_setting('iso28000.notify_commit_lock'), 'retry', 'notify_commit_lock: retry is the default');
+SELECT ok((SELECT enumvals FROM pg_settings WHERE name = 'iso28000.notify_commit_lock') = '{retry,queue}'
+          AND (SELECT context FROM pg_settings WHERE name = 'iso28000.notify_commit_lock') = 'superuser',
+          'its values are retry, queue, and only a superuser sets it');
+SELECT throws_ok($$SET iso28000.notify_commit_lock = spin$$, '22023', NULL,
+                 'a value other than retry, queue is refused (22023)');
 SET SESSION AUTHORIZATION tap_nl_member;
+SELECT throws_ok($$SET iso28000.notify_commit_lock = queue$$, '42501', NULL,
+                 'a member cannot set notify_commit_lock (42501)');
 SELECT throws_ok($$SET iso28000.notify_announce = listen$$, '42501', NULL,
                  'a member cannot set listen for himself (42501)');
 SELECT throws_ok($$SET iso28000.notify_announce = off$$, '42501', NULL,
