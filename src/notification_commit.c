@@ -17,13 +17,15 @@
  *
  * Under 'retry' (the default) a transaction that announced outbox rows
  * (notification_announce_ids() under 'row', or at commit under 'listen')
- * asks for the same lock itself, in the last of the pre-commit callbacks,
- * without waiting; refused, it sleeps NC_RETRY_SLEEP_US and asks again, so
- * the lock goes to a writer that is running, not to one that must first be
- * woken.  PreCommit_Notify then finds it held.  Nothing else changes: the
- * same lock, in the same mode, held to the same end, taken after the
- * deferred triggers and every pre-commit callback of this extension.  What
- * keeps it fair:
+ * asks for the same lock itself, without waiting, from a pre-commit
+ * callback registered when the library is loaded (PostgreSQL calls the
+ * latest registered first: this one comes after the extension's others and
+ * any registered since, before those registered earlier); refused, it
+ * sleeps NC_RETRY_SLEEP_US and asks again, so the lock goes to a writer that
+ * is running, not to one that must first be woken.  PreCommit_Notify then
+ * finds it held.  Nothing else changes: the same lock, in the same mode,
+ * held to the same end, taken after the deferred triggers and the
+ * extension's other pre-commit callbacks.  What keeps it fair:
  *
  * - a request without waiting is refused while anyone waits in the lock's
  *   queue (LockAcquire checks the queue's wait mask first), so a session
