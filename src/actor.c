@@ -801,8 +801,7 @@ actor_carry(void)
 	int			level;
 	int			rc;
 
-	if (!OidIsValid(get_extension_oid("citus", true)) ||
-		GetConfigOption("citus.propagate_set_commands", true, false) == NULL)
+	if (!OidIsValid(get_extension_oid("citus", true)) || !iso28000_citus_loaded())
 		return;
 	initStringInfo(&v);
 	for (i = actor_ndecl - 1; i >= 0; i--)

@@ -127,6 +127,13 @@ citus_present(void)
 	return OidIsValid(get_extension_oid("citus", true));
 }
 
+/* See citus_compat.h. */
+bool
+iso28000_citus_loaded(void)
+{
+	return GetConfigOption("citus.shard_count", true, false) != NULL;
+}
+
 /* The shard id at the end of a shard's name ("person_102008"), or 0. */
 static int64
 shard_id_of_name(const char *relname)

@@ -20,6 +20,12 @@
 #include "utils/relcache.h"
 #include "utils/snapshot.h"
 
+/*
+ * True when the Citus library is loaded in this backend (its settings are
+ * defined), whether or not the extension is created in this database.
+ */
+extern bool iso28000_citus_loaded(void);
+
 /* The table a relation stands for: the distributed table of a shard, else itself. */
 extern Oid	iso28000_logical_relid(Relation rel);
 

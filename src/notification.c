@@ -40,7 +40,6 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -822,15 +821,6 @@ iso28000_notification_stamp(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-static int
-nt_cmp_int64(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /* See notification.h. */
 void
 notification_announce_ids(int64 *ids, int n)
@@ -842,16 +832,7 @@ notification_announce_ids(int64 *ids, int n)
 		notification_listen_keep(ids, n);	/* announced at commit if a mailer listens */
 		return;
 	}
-	if (n > 1)
-		qsort(ids, n, sizeof(int64), nt_cmp_int64);
-	for (int i = 0; i < n; i++)
-	{
-		char		payload[32];
-
-		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
-		Async_Notify(NOTIFY_CHANNEL, payload);
-	}
-	notification_commit_announced();
+	notification_commit_notify(ids, n);
 }
 
 PG_FUNCTION_INFO_V1(iso28000_notification_announce);

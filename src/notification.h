@@ -33,8 +33,13 @@ extern void notification_announce_ids(int64 *ids, int n);
  */
 extern void notification_commit_define_guc(void);
 
-/* Notes that the current (sub)transaction queued announcements of outbox rows. */
-extern void notification_commit_announced(void);
+/*
+ * Announces each id on channel iso28000_notification now, in the order of
+ * the ids (sorts ids), and notes that the current (sub)transaction did, so
+ * that its commit takes the NOTIFY lock as iso28000.notify_commit_lock says.
+ * The one place the extension queues its announcements.
+ */
+extern void notification_commit_notify(int64 *ids, int n);
 
 /* Keeps ids for the end of the transaction, announced then if a mailer listens (src/notification_listen.c). */
 extern void notification_listen_keep(const int64 *ids, int n);

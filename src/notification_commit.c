@@ -16,11 +16,11 @@
  * with 8 clients on 2 cores).
  *
  * Under 'retry' (the default) a transaction that announced outbox rows
- * (notification_announce_ids() under 'row', or at commit under 'listen')
- * asks for the same lock itself, without waiting, from a pre-commit
- * callback registered when the library is loaded (PostgreSQL calls the
- * latest registered first: this one comes after the extension's others and
- * any registered since, before those registered earlier); refused, it
+ * (notification_commit_notify(): under 'row' as it writes them, under
+ * 'listen' at commit) asks for the same lock itself, without waiting, from
+ * a pre-commit callback registered when the library is loaded (PostgreSQL
+ * calls the latest registered first: this one comes after the extension's
+ * others and any registered since, before those registered earlier); refused, it
  * sleeps NC_RETRY_SLEEP_US and asks again, so the lock goes to a writer that
  * is running, not to one that must first be woken.  PreCommit_Notify then
  * finds it held.  Nothing else changes: the same lock, in the same mode,
@@ -56,12 +56,14 @@
 
 #include "access/xact.h"
 #include "catalog/pg_database.h"
+#include "commands/async.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "citus_compat.h"
 #include "notification.h"
 
 /* Sleep between two requests, and how long a writer retries before it waits in the queue. */
@@ -130,7 +132,7 @@ nc_xact_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_PRE_COMMIT:
 			if (nc_announced_in != InvalidSubTransactionId && nc_lock == NC_LOCK_RETRY &&
-				GetConfigOption("citus.shard_count", true, false) == NULL)
+				!iso28000_citus_loaded())
 				nc_take_lock();
 			nc_announced_in = InvalidSubTransactionId;
 			break;
@@ -170,12 +172,33 @@ notification_commit_define_guc(void)
 	RegisterSubXactCallback(nc_subxact_callback, NULL);
 }
 
+static int
+nc_cmp_int64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
 /* See notification.h. */
 void
-notification_commit_announced(void)
+notification_commit_notify(int64 *ids, int n)
 {
 	SubTransactionId cur = GetCurrentSubTransactionId();
 
+	if (n == 0)
+		return;
+	if (n > 1)
+		qsort(ids, n, sizeof(int64), nc_cmp_int64);
+	for (int i = 0; i < n; i++)
+	{
+		char		payload[32];
+
+		snprintf(payload, sizeof(payload), INT64_FORMAT, ids[i]);
+		Async_Notify(NOTIFY_CHANNEL, payload);
+	}
+	/* the outermost live (sub)transaction that announced */
 	if (nc_announced_in == InvalidSubTransactionId || cur < nc_announced_in)
 		nc_announced_in = cur;
 }

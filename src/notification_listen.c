@@ -217,30 +217,16 @@ nl_release(void)
 		LockRelease(&tag, ShareLock, true);
 }
 
-static int
-nl_cmp(const void *a, const void *b)
-{
-	int64		x = ((const NlPending *) a)->id;
-	int64		y = ((const NlPending *) b)->id;
-
-	return (x > y) - (x < y);
-}
-
 /* Announces every kept id, in the order of the ids. */
 static void
 nl_announce_kept(void)
 {
-	if (nl_npending > 1)
-		qsort(nl_pending, nl_npending, sizeof(NlPending), nl_cmp);
-	for (int i = 0; i < nl_npending; i++)
-	{
-		char		payload[32];
+	int64	   *ids = palloc(sizeof(int64) * nl_npending);
 
-		snprintf(payload, sizeof(payload), INT64_FORMAT, nl_pending[i].id);
-		Async_Notify(NOTIFY_CHANNEL, payload);
-	}
-	if (nl_npending > 0)
-		notification_commit_announced();
+	for (int i = 0; i < nl_npending; i++)
+		ids[i] = nl_pending[i].id;
+	notification_commit_notify(ids, nl_npending);
+	pfree(ids);
 	nl_npending = 0;
 }
 
