@@ -20,12 +20,12 @@
  * 'listen' at commit) asks for the same lock itself, without waiting, from
  * a pre-commit callback registered when the library is loaded (PostgreSQL
  * calls the latest registered first: this one comes after the extension's
- * others and any registered since, before those registered earlier); refused, it
- * sleeps NC_RETRY_SLEEP_US and asks again, so the lock goes to a writer that
- * is running, not to one that must first be woken.  PreCommit_Notify then
- * finds it held.  Nothing else changes: the same lock, in the same mode,
- * held to the same end, taken after the deferred triggers and the
- * extension's other pre-commit callbacks.  What keeps it fair:
+ * others and any registered since, before those registered earlier);
+ * refused, it sleeps NC_RETRY_SLEEP_US and asks again, so the lock goes to a
+ * writer that is running, not to one that must first be woken.
+ * PreCommit_Notify then finds it held.  Nothing else changes: the same lock,
+ * in the same mode, held to the same end, taken after the deferred triggers
+ * and the extension's other pre-commit callbacks.  What keeps it fair:
  *
  * - a request without waiting is refused while anyone waits in the lock's
  *   queue (LockAcquire checks the queue's wait mask first), so a session
