@@ -801,7 +801,8 @@ actor_carry(void)
 	int			level;
 	int			rc;
 
-	if (!OidIsValid(get_extension_oid("citus", true)) || !iso28000_citus_loaded())
+	/* the setting first: without Citus no catalog scan at every act_as() */
+	if (!iso28000_citus_loaded() || !OidIsValid(get_extension_oid("citus", true)))
 		return;
 	initStringInfo(&v);
 	for (i = actor_ndecl - 1; i >= 0; i--)
