@@ -168,7 +168,7 @@ for s in $SPECS $CLUSTER_SPECS; do
   [ -f "$tmp/$s.skip" ] && perms="$perms of $(grep -c '^permutation' "test/specs/$s.spec")"
   same="the same output as on one node"
   [ -f "test/citus/specs/$s.spec" ] && same="the cluster's expected output, test/citus/specs/$s.out"
-  if echo "$out" | grep -qE "^(ok|test) +[0-9]* *-? *$s +\.\.\. ok|^ok +[0-9]+ +- +$s "; then
+  if grep -qE "^(ok|test) +[0-9]* *-? *$s +\.\.\. ok|^ok +[0-9]+ +- +$s " <<<"$out"; then
     ok "isolation spec $s ($perms permutations) through the coordinator: $same"
   else
     notok "isolation spec $s through the coordinator prints $same" \

@@ -81,7 +81,7 @@ n=$(admin -c "SELECT count(*) FROM iso28000.nonconformity WHERE org_id = $a AND 
 # A transition on the new node: the guard refuses an illegal one, a legal one passes.
 nc=$(admin -c "SELECT nonconformity_id FROM iso28000.nonconformity WHERE org_id = $a AND title = 'Logical move 40'")
 out=$(member -c "UPDATE iso28000.nonconformity SET status = 'closed' WHERE org_id = $a AND nonconformity_id = $nc" 2>&1)
-echo "$out" | grep -q 'IS102' && ok "an illegal transition is refused on the new node (IS102)" || notok "an illegal transition is refused on the new node" "$out"
+grep -q 'IS102' <<<"$out" && ok "an illegal transition is refused on the new node (IS102)" || notok "an illegal transition is refused on the new node" "$out"
 member -c "UPDATE iso28000.nonconformity SET status = 'contained', correction = 'held' WHERE org_id = $a AND nonconformity_id = $nc" >/dev/null 2>&1 &&
   ok "a legal transition passes on the new node" || notok "a legal transition passes on the new node"
 # The old placements are dropped once nothing holds them: retried a while.

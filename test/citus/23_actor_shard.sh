@@ -63,7 +63,7 @@ lookup='executing the command locally: .*iso28000\.(person|delegation)_[0-9]+'
 
 out=$(remote "UPDATE iso28000.as_keep SET label = 'y' WHERE org_id = $org2")
 got=$(coord -c "SELECT acting_person FROM iso28000.history WHERE org_id = $org2 AND table_name = 'iso28000.as_keep' AND operation = 'UPDATE'")
-if [ "$got" = "$ann2" ] && ! echo "$out" | grep -qE "$lookup"; then
+if [ "$got" = "$ann2" ] && ! grep -qE "$lookup" <<<"$out"; then
   ok "an UPDATE of a register through the coordinator, the worker's look-up reads the shard, not through Citus: the history names the person of the current user ($got)"
 else
   notok "an UPDATE of a register through the coordinator, the worker's look-up reads the shard, not through Citus, and records person $ann2" "recorded: '$got'" "$(echo "$out" | grep -E "ERROR|$lookup" | head -3)"
@@ -73,7 +73,7 @@ out=$(coord -c "SET ROLE as_app" -c "BEGIN" -c "SET LOCAL citus.propagate_set_co
             -c "SET LOCAL citus.log_local_commands = on" -c "SELECT iso28000.act_as($org2, $bob2)" \
             -c "UPDATE iso28000.as_keep SET label = 'z' WHERE org_id = $org2" -c "COMMIT" 2>&1)
 got=$(coord -c "SELECT acting_person FROM iso28000.history WHERE org_id = $org2 AND table_name = 'iso28000.as_keep' AND operation = 'UPDATE' ORDER BY seq DESC LIMIT 1")
-if [ "$got" = "$bob2" ] && ! echo "$out" | grep -qE "$lookup"; then
+if [ "$got" = "$bob2" ] && ! grep -qE "$lookup" <<<"$out"; then
   ok "act_as() by a delegated role through the coordinator: the worker checks the delegation on its shards, the history names the declared person ($got)"
 else
   notok "act_as() by a delegated role through the coordinator: the worker checks the delegation on its shards and records person $bob2" \
@@ -90,7 +90,7 @@ out=$(coord -c "SET ROLE as_app" -c "UPDATE iso28000.as_keep SET label = 'w' WHE
             -c "SELECT 'on the worker: ' || current_setting('citus.log_local_commands') FROM iso28000.as_keep WHERE org_id OPERATOR(pg_catalog.=) $org2" 2>&1)
 coord -c "ALTER ROLE as_app RESET citus.log_local_commands" >/dev/null
 n=$(coord -c "SELECT count(*) FROM iso28000.as_keep WHERE org_id = $org2 AND label = 'w'")
-if [ "$n" = 1 ] && echo "$out" | grep -q "^on the worker: on$" && ! echo "$out" | grep -qE "ERROR|$lookup"; then
+if [ "$n" = 1 ] && grep -q "^on the worker: on$" <<<"$out" && ! grep -qE "ERROR|$lookup" <<<"$out"; then
   ok "an UPDATE outside a transaction block through the coordinator: the worker's look-up reads the shard, not through Citus (the notices reach the worker)"
 else
   notok "an UPDATE outside a transaction block through the coordinator: the worker's look-up reads the shard, not through Citus" \
@@ -101,7 +101,7 @@ out=$(remote "WITH m AS (DELETE FROM iso28000.membership m USING iso28000.organi
 left=$(coord -c "SELECT count(*) FROM iso28000.as_cascade WHERE org_id = $org1")
 orgleft=$(coord -c "SELECT count(*) FROM iso28000.organization WHERE code = 'AS1'")
 got=$(coord -c "SELECT count(*) FILTER (WHERE acting_person IS NULL) || '/' || count(*) FROM iso28000.history WHERE org_id = $org1 AND table_name = 'iso28000.as_cascade' AND operation = 'DELETE'")
-if [ "$left" = 0 ] && [ "$orgleft" = 0 ] && [ "$got" = "1/1" ] && ! echo "$out" | grep -qE "$lookup"; then
+if [ "$left" = 0 ] && [ "$orgleft" = 0 ] && [ "$got" = "1/1" ] && ! grep -qE "$lookup" <<<"$out"; then
   ok "a DELETE of an organisation through the coordinator cascades to a register on its worker, the look-up on the shard, the delete recorded (nobody acting: the organisation has no person)"
 else
   notok "a DELETE of an organisation through the coordinator cascades to a register on its worker" \
@@ -111,7 +111,7 @@ fi
 out=$(coord -c "BEGIN" -c "SET LOCAL citus.propagate_set_commands = local" \
             -c "SET LOCAL citus.log_local_commands = on" -c "\\set VERBOSITY verbose" \
             -c "WITH m AS (DELETE FROM iso28000.membership m USING iso28000.organization o WHERE m.org_id = o.org_id AND o.code = 'AS2') DELETE FROM iso28000.organization WHERE code = 'AS2'" 2>&1)
-if echo "$out" | grep -q "ERROR:  23503" && [ "$(coord -c "SELECT count(*) FROM iso28000.as_keep WHERE org_id = $org2")" = 1 ]; then
+if grep -q "ERROR:  23503" <<<"$out" && [ "$(coord -c "SELECT count(*) FROM iso28000.as_keep WHERE org_id = $org2")" = 1 ]; then
   ok "a DELETE of an organisation through the coordinator refused by a register's key: 23503"
 else
   notok "a DELETE of an organisation through the coordinator refused by a register's key: 23503" "$out"

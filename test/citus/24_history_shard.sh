@@ -32,7 +32,7 @@ db=${ISO28000_CITUS_HISTORY_DB:-history_shard}
 # A notice of a local execution of the history's statements: a distributed query of history or history_head.
 chain='executing the command locally: .*iso28000\.history(_head)?_[0-9]+'
 # "ok" when the step's output has no such notice and no error, else what it had.
-clean() { if echo "$1" | grep -qE "$chain|ERROR"; then echo "$1" | grep -E "$chain|ERROR" | head -3; else echo ok; fi; }
+clean() { if grep -qE "$chain|ERROR" <<<"$1"; then echo "$1" | grep -E "$chain|ERROR" | head -3; else echo ok; fi; }
 
 shard_db
 shard_register hs_item CASCADE

@@ -77,7 +77,7 @@ out=$(coord -c "SET ROLE asp_member" -c "BEGIN" -c "SET LOCAL citus.propagate_se
             -c "SELECT 'worker path: ' || current_setting('search_path') FROM iso28000.asp_item WHERE org_id OPERATOR(pg_catalog.=) $org" \
             -c "COMMIT" 2>&1)
 got=$(coord -c "SELECT acting_person FROM iso28000.history WHERE org_id = $org AND table_name = 'iso28000.asp_item' AND operation = 'UPDATE' ORDER BY seq DESC LIMIT 1")
-if echo "$out" | grep -q "^worker path: $path\$" && ! echo "$out" | grep -q "ERROR" && [ "$got" = "$person" ]; then
+if grep -q "^worker path: $path\$" <<<"$out" && ! grep -q "ERROR" <<<"$out" && [ "$got" = "$person" ]; then
   ok "a member's UPDATE through the coordinator under the trap's path (seen on the worker): the worker's look-up finds the real person ($got), the trap does not fire"
 else
   notok "a member's UPDATE through the coordinator under the trap's path: the worker's look-up finds the real person $person" \

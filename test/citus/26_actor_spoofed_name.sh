@@ -91,16 +91,16 @@ before=$(last)
 out=$(move "SET application_name = '$spoof'" y)
 after=$(last)
 label=$(coord -c "SELECT label FROM iso28000.spf_item WHERE org_id = $orga")
-if { ! echo "$out" | grep -q ERROR && [ "${after#* }" = "$colleague" ] && [ "$label" = y ]; } ||
-   { echo "$out" | grep -q ERROR && [ "$after" = "$before" ] && [ "$label" = x ]; }; then
-  ok "with a delegation, under the spoofed name through the coordinator, act_as() for a colleague then an UPDATE: $( echo "$out" | grep -q ERROR && echo "refused, nothing written ($(echo "$out" | grep -m1 ERROR | cut -c1-70))" || echo "the history names the colleague")"
+if { ! grep -q ERROR <<<"$out" && [ "${after#* }" = "$colleague" ] && [ "$label" = y ]; } ||
+   { grep -q ERROR <<<"$out" && [ "$after" = "$before" ] && [ "$label" = x ]; }; then
+  ok "with a delegation, under the spoofed name through the coordinator, act_as() for a colleague then an UPDATE: $( grep -q ERROR <<<"$out" && echo "refused, nothing written ($(echo "$out" | grep -m1 ERROR | cut -c1-70))" || echo "the history names the colleague")"
 else
   notok "with a delegation, under the spoofed name, act_as() for a colleague then an UPDATE: the colleague acts, or nothing is written" \
         "history (last seq, acting person) before: $before, after: $after; label: $label" "$out"
 fi
 out=$(move "SET application_name = 'app'" z)
 after=$(last)
-if ! echo "$out" | grep -q ERROR && [ "${after#* }" = "$colleague" ]; then
+if ! grep -q ERROR <<<"$out" && [ "${after#* }" = "$colleague" ]; then
   ok "with a delegation, without the spoofed name: act_as() for a colleague then an UPDATE, the history names the colleague ($colleague)"
 else
   notok "with a delegation, without the spoofed name: the history names the colleague $colleague" "after: $after" "$out"

@@ -59,12 +59,12 @@ if ! hold_lock "$worker" 3; then
 fi
 got=$(ask_twice "$worker")
 wait
-if echo "$got" | grep -qx 'ERROR:  55P03' && ! echo "$got" | grep -q '^first'; then
+if grep -qx 'ERROR:  55P03' <<<"$got" && ! grep -q '^first' <<<"$got"; then
   ok "on a worker, the first question about $placement under a held lock is refused 55P03"
 else
   notok "on a worker, the first question about $placement under a held lock is refused 55P03" "$got"
 fi
-if echo "$got" | grep -qx 'then: true'; then
+if grep -qx 'then: true' <<<"$got"; then
   ok "the same backend then calls $placement a placement of its table (not a table of its own)"
 else
   notok "the same backend then calls $placement a placement of its table" "$got"
