@@ -7,17 +7,22 @@
 # every 0.1 s into $TMP/waits until $TMP/stop_waits exists (run it in the
 # background; touch $TMP/stop_waits and wait to end it).
 sample_waits() {
+  local pid
   rm -f "$TMP/stop_waits"
   : > "$TMP/waits"
-  while [ ! -f "$TMP/stop_waits" ]; do
-    command psql -X -At -d "$DB" -c "SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, CASE WHEN a.state = 'active' THEN 'on CPU' ELSE a.state END)
+  # One session repeats the query (\watch): a connection per sample would
+  # fork a backend ten times a second on the cores being measured.
+  printf '%s\n' "SELECT coalesce(a.wait_event_type || ': ' || a.wait_event, CASE WHEN a.state = 'active' THEN 'on CPU' ELSE a.state END)
         || coalesce(' (waiting for ' || (SELECT string_agg(DISTINCT CASE WHEN l.locktype = 'object' AND l.classid = 'pg_catalog.pg_database'::regclass
                                                                     THEN 'the NOTIFY commit lock (object lock on the database)'
                                                                     ELSE l.locktype || coalesce(' on ' || l.relation::regclass::text, '') END, ', ')
                                            FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted) || ')', '')
-       FROM pg_stat_activity a WHERE a.usename = '$MEMBER' AND a.backend_type = 'client backend'" >> "$TMP/waits" 2>/dev/null || true
-    sleep 0.1
-  done
+       FROM pg_stat_activity a WHERE a.usename = '$MEMBER' AND a.backend_type = 'client backend'" '\watch 0.1' |
+    command psql -X -At -d "$DB" -o "$TMP/waits" 2>/dev/null &
+  pid=$!
+  while [ ! -f "$TMP/stop_waits" ]; do sleep 0.2; done
+  kill -INT "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 }
 
 # bench_setup ORGS CODE NAME: the setup every register bench repeated.  A fresh
